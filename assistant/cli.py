@@ -1,0 +1,235 @@
+"""The `tierwise` command line: every command can print JSON for scripts (`--json`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable
+
+from tools.errors import TierwiseError
+from tools.progress import silent, to_stderr
+from tools.workspace import Workspace
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date; use YYYY-MM-DD, e.g. 2025-12-31")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number")
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+def _progress(args):
+    return silent if getattr(args, "quiet", False) else to_stderr()
+
+
+def _emit(args, payload: dict[str, Any], human: Callable[[dict[str, Any]], str]) -> None:
+    if args.json:
+        print(json.dumps(payload, indent=2, default=str, ensure_ascii=False))
+    else:
+        print(human(payload))
+
+
+# --- commands ---------------------------------------------------------------------------
+
+def cmd_demo(args) -> int:
+    from tools.demo import generate_demo
+
+    out = Path(args.out) if args.out else Workspace().home / "demo"
+    summary = generate_demo(out, customers=args.customers, seed=args.seed, progress=_progress(args))
+    result: dict[str, Any] = {"demo": summary}
+    if args.load:
+        from tools.loading import load_dataset
+
+        result["load"] = load_dataset(
+            Workspace(), out / "transactions.csv", customers=out / "customers.csv",
+            progress=_progress(args),
+        )
+    _emit(args, result, _format_demo)
+    return 0
+
+
+def cmd_load(args) -> int:
+    from tools.ingest import parse_map_args
+    from tools.loading import load_dataset
+
+    mapping = parse_map_args(args.map or [], "transactions")
+    customer_mapping = parse_map_args(args.customer_map or [], "customers")
+    report = load_dataset(
+        Workspace(), args.file, customers=args.customers, mapping=mapping,
+        customer_mapping=customer_mapping, as_of=args.as_of, rejects_path=args.rejects,
+        progress=_progress(args),
+    )
+    _emit(args, report, format_load_report)
+    return 0
+
+
+def cmd_build(args) -> int:
+    from tools.loading import rebuild
+
+    result = rebuild(Workspace(), as_of=args.as_of, progress=_progress(args))
+    _emit(args, result, lambda r: (
+        f"Built features for {r['features']['customers']:,} customers as of {r['as_of']} "
+        f"in {r['features']['seconds']:.1f}s."
+    ))
+    return 0
+
+
+def cmd_status(args) -> int:
+    from tools.store import dataset_status
+
+    _emit(args, dataset_status(Workspace()), _format_status)
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from tools.bench import run_benchmark
+
+    result = run_benchmark(customers=args.customers, seed=args.seed, record=args.record,
+                           progress=_progress(args))
+    _emit(args, result, _format_bench)
+    return 0
+
+
+# --- human-readable output --------------------------------------------------------------
+
+def format_load_report(r: dict[str, Any]) -> str:
+    reasons = r.get("rejected_by_reason") or {}
+    lines = [
+        f"Loaded {r.get('file')} ({r.get('format')}, {r.get('encoding')}, "
+        f"delimiter {r.get('delimiter')!r}, {'header' if r.get('header') else 'no header'})",
+        f"  rows read       {r.get('rows_read', 0):>12,}",
+        f"  rows kept       {r.get('rows_kept', 0):>12,}",
+        f"  rows rejected   {r.get('rows_rejected', 0):>12,}",
+    ]
+    lines += [f"    {reason:<22}{n:>10,}" for reason, n in reasons.items()]
+    lines += [
+        f"  cancelled       {r.get('cancelled', 0):>12,}  (excluded from value)",
+        f"  duplicate rows  {r.get('duplicate_rows', 0):>12,}  (kept)",
+        f"  customers       {r.get('customers', 0):>12,}",
+        f"  date range      {r.get('date_min')} .. {r.get('date_max')}, as of {r.get('as_of')}"
+        + (f" ({r['orders_after_as_of']:,} orders after it are ignored)"
+           if r.get("orders_after_as_of") else ""),
+        "  mapping         " + ", ".join(f"{f} <- {c}" for f, c in (r.get("mapping") or {}).items()),
+    ]
+    if r.get("unmapped_columns"):
+        lines.append("  not used        " + ", ".join(map(str, r["unmapped_columns"])))
+    sub = r.get("customers_file")
+    if sub:
+        lines.append(f"  customers file  {sub.get('file')}: {sub.get('rows_kept', 0):,} kept, "
+                     f"{sub.get('rows_rejected', 0):,} rejected")
+    lines += [f"  note: {w}" for w in r.get("warnings") or []]
+    if r.get("rejects_file"):
+        lines.append(f"  rejected rows written to {r['rejects_file']}")
+    return "\n".join(lines)
+
+
+def _format_demo(r: dict[str, Any]) -> str:
+    d = r["demo"]
+    text = (f"Demo data (seed {d.get('seed')}): {d.get('customers'):,} customers, "
+            f"{d.get('rows'):,} order lines up to {d.get('as_of')} in {d.get('paths', {}).get('transactions', '')}")
+    if "load" in r:
+        text += "\n" + format_load_report(r["load"])
+    return text
+
+
+def _format_status(s: dict[str, Any]) -> str:
+    if not s["loaded"]:
+        return (f"No dataset loaded in {s['home']}. Run `tierwise demo --load` or "
+                "`tierwise load FILE`.")
+    return "\n".join([
+        f"Dataset {s['dataset']} from {s['source']} (loaded {s['loaded_at']})",
+        f"  customers   {s['customers']:>12,}",
+        f"  orders      {s['orders']:>12,}  ({s['order_lines']:,} lines)",
+        f"  revenue     {s['revenue']:>15,.2f}",
+        f"  dates       {s['date_min']} .. {s['date_max']}, as of {s['as_of']}",
+        f"  features    {s['features']['customers']:>12,} customers (built {s['features']['built_at']})",
+    ])
+
+
+def _format_bench(r: dict[str, Any]) -> str:
+    lines = [f"Benchmark: {r['customers']:,} customers, {r['order_lines']:,} order lines"]
+    for stage in r["stages"]:
+        lines.append(f"  {stage['stage']:<10} {stage['seconds']:>8.1f} s   peak RSS {stage['peak_rss_mb']:>7,.0f} MB")
+    lines.append(f"  load + features: {r['load_and_features_seconds']:.1f} s")
+    if r.get("recorded"):
+        lines.append(f"  recorded in {r['recorded']}")
+    return "\n".join(lines)
+
+
+# --- parser -----------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tierwise", description="Tierwise: a marketing assistant over your own transaction data.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, func, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--json", action="store_true", help="print machine-readable JSON")
+        p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+        p.set_defaults(func=func)
+        return p
+
+    p = command("demo", cmd_demo, "Write the demo dataset (transactions, customers and the truth files).")
+    p.add_argument("--customers", type=_positive_int, default=5000)
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--out", help="output folder (default: $TIERWISE_HOME/demo)")
+    p.add_argument("--load", action="store_true", help="also load it into the workspace")
+
+    p = command("load", cmd_load, "Load your transactions (CSV, Parquet, Excel) and optional customers file.")
+    p.add_argument("file")
+    p.add_argument("--customers", help="customers file (id, name, email, country, consent, ...)")
+    p.add_argument("--map", action="append", metavar="FIELD=COLUMN",
+                   help="use COLUMN (name, or 1-based position in a headerless file) for FIELD; repeatable")
+    p.add_argument("--customer-map", action="append", metavar="FIELD=COLUMN",
+                   help="the same for the customers file")
+    p.add_argument("--as-of", type=_date, help="last observed day (default: the last order date)")
+    p.add_argument("--rejects", help="write rejected rows with their reason to this CSV")
+
+    p = command("build", cmd_build, "Rebuild features (and models) of the loaded dataset.")
+    p.add_argument("--as-of", type=_date, help="rebuild as of this day instead of the loaded one")
+
+    command("status", cmd_status, "Show the loaded dataset's counts and date range.")
+
+    p = command("bench", cmd_bench, "Generate, load and build at a given size; print seconds and peak memory.")
+    p.add_argument("--customers", type=_positive_int, default=100_000)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--record", action="store_true", help="add the figures to docs/benchmarks.md")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args) or 0
+    except TierwiseError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("Interrupted; the dataset in service is unchanged.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug, not a user mistake: say so plainly
+        if os.environ.get("TIERWISE_DEBUG"):
+            raise
+        print(f"Internal error ({type(exc).__name__}: {exc}). The dataset in service is unchanged. "
+              "Set TIERWISE_DEBUG=1 to see the traceback and please report it.", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

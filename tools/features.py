@@ -1,0 +1,346 @@
+"""Per-customer behaviour features as of a date, written once in Ibis so any engine can run them.
+
+One row per customer with at least one order on or before `as_of`. The as-of date is the last
+observed day, inclusive: orders dated `as_of` count, and every later order is filtered out
+before any aggregation, so nothing that happens after `as_of` can change a feature value.
+All times are in days; "the last N days" means order_date in (as_of - N, as_of].
+
+Units of counting
+    line         one row of `orders`.
+    purchase day one distinct (customer, order_date); BG/NBD and Gamma-Gamma count these.
+    transaction  one distinct order_id; a row without an order_id stands for the whole
+                 customer-day (so a dataset without order ids counts customer-days). An order
+                 id is dated by its earliest row.
+
+Columns (in this order)
+    customer_id
+    first_order_date, last_order_date   first and last purchase day
+    orders               transactions
+    order_lines          lines
+    purchase_days        distinct purchase days
+    frequency            purchase_days - 1: repeat purchase days (BG/NBD x)
+    recency_days         as_of - last_order_date
+    tenure_days          as_of - first_order_date (BG/NBD T)
+    bgnbd_t_x_days       last_order_date - first_order_date (BG/NBD t_x)
+    total_spend          sum of amount
+    aov                  total_spend / orders
+    mean_repeat_day_spend  mean spend of the repeat purchase days (every day but the first);
+                         NULL when frequency = 0 (Gamma-Gamma monetary value)
+    max_order_value      largest transaction value
+    total_quantity       sum of quantity (NULL when the data has none)
+    distinct_products, distinct_categories   non-null distinct values
+    gap_mean_days, gap_std_days, gap_max_days  days between consecutive purchase days
+                         (population std, so 0 with exactly two days); NULL with < 2 days
+    recency_to_gap_ratio recency_days / gap_mean_days; > 1 means "later than usual"
+    orders_last_30, orders_last_90, orders_last_180, orders_last_365   transactions
+    orders_prev_180      transactions in (as_of - 360, as_of - 180]
+    trend_orders         orders_last_180 - orders_prev_180
+    spend_last_90, spend_last_180
+    spend_prev_90        spend in (as_of - 180, as_of - 90]
+    spend_trend          spend_last_90 - spend_prev_90
+    share_cat_<name>     share of total_spend per category: the 12 categories with the most
+                         spend up to as_of get a column each, everything else (other categories
+                         and rows without one) is `share_cat_other`; NULL when total_spend = 0
+    share_ch_<name>      the same for channels (`share_ch_other`)
+    top_category, top_channel  the value with the most spend (ties: alphabetical first);
+                         NULL when the customer has none
+
+Column names are sanitised: lower case, runs of non-word characters become "_"
+("Home & Garden" -> share_cat_home_garden).
+build_features also adds country, email_consent and signup_date from a `customers` table when
+it has them.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import date, timedelta
+
+import duckdb
+import ibis
+import ibis.expr.types as ir
+
+from tools.errors import TierwiseError
+from tools.progress import Progress, silent
+
+TOP_VALUES = 12  # categories/channels that get their own share column; the rest go to `other`
+ORDER_WINDOWS = (30, 90, 180, 365)
+SPEND_WINDOWS = (90, 180)
+TREND_DAYS = 180  # trend_orders compares the last 180 days with the 180 before
+SPEND_TREND_DAYS = 90
+CUSTOMER_ATTRIBUTES = ("country", "email_consent", "signup_date")
+
+_ORDER_COLUMN_TYPES = {
+    "order_id": "string",
+    "product": "string",
+    "category": "string",
+    "quantity": "float64",
+    "channel": "string",
+}
+
+
+def feature_table(
+    orders: ir.Table,
+    as_of: date,
+    *,
+    categories: list[str] | None = None,
+    channels: list[str] | None = None,
+) -> ir.Table:
+    """Engine-neutral expression: one row per customer with ≥1 order on or before as_of."""
+    for needed in ("customer_id", "order_date", "amount"):
+        if needed not in orders.columns:
+            raise TierwiseError(f"The orders table has no `{needed}` column; features need it.")
+    as_of = _as_date(as_of)
+    seen = _seen_orders(orders, as_of)
+    if categories is None:
+        categories = top_values(seen, "category")
+    if channels is None:
+        channels = top_values(seen, "channel")
+
+    days = _day_features(seen, as_of)
+    txns = _transaction_features(seen, as_of)
+    lines = _line_features(seen, categories, channels)
+    top_cat = _top_value(seen, "category", "top_category")
+    top_ch = _top_value(seen, "channel", "top_channel")
+
+    joined = days.join(txns, "customer_id").join(lines, "customer_id")
+    for top in (top_cat, top_ch):
+        # a left join keeps the right key as customer_id_right; drop it before the next join
+        joined = joined.left_join(top, "customer_id").drop("customer_id_right")
+    return _finish(joined, as_of, categories, channels)
+
+
+def top_values(seen: ir.Table, column: str, limit: int = TOP_VALUES) -> list[str]:
+    """The values of `column` with the most spend (ties alphabetical), computed in the engine."""
+    if column not in seen.columns:
+        return []
+    ranked = (
+        seen.filter(seen[column].notnull())
+        .group_by(value=seen[column].cast("string"))
+        .aggregate(spend=seen.amount.sum())
+        .order_by([ibis.desc("spend"), "value"])
+        .limit(limit)
+    )
+    return [str(v) for v in ranked.to_pandas()["value"]]
+
+
+def share_column(prefix: str, value: str) -> str:
+    """`share_cat_` + a value made safe as a column name."""
+    name = re.sub(r"\W+", "_", str(value).strip().lower()).strip("_")
+    return f"{prefix}{name or 'blank'}"
+
+
+def build_features(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    *,
+    progress: Progress = silent,
+    table: str = "features",
+) -> dict:
+    """Compute features in the engine and write them to `table` (CREATE OR REPLACE); returns {customers, columns, seconds}."""
+    start = time.perf_counter()
+    tables = {row[0] for row in con.execute("SELECT table_name FROM information_schema.tables "
+                                            "WHERE table_schema = current_schema()").fetchall()}
+    if "orders" not in tables:
+        raise TierwiseError("The store has no `orders` table; load transactions before building features.")
+    backend = ibis.duckdb.from_connection(con)
+    progress("features: finding categories and channels", 0.0)
+    expr = feature_table(backend.table("orders"), as_of)
+    if "customers" in tables:
+        expr = _with_customer_attributes(expr, backend.table("customers"))
+    progress("features: computing", 0.2)
+    sql = ibis.to_sql(expr, dialect="duckdb")
+    con.execute(f"CREATE OR REPLACE TABLE {_quote(table)} AS {sql}")
+    progress("features: done", 1.0)
+    customers = con.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0]
+    columns = [row[0] for row in con.execute(f"DESCRIBE {_quote(table)}").fetchall()]
+    return {"customers": int(customers), "columns": columns,
+            "seconds": round(time.perf_counter() - start, 3)}
+
+
+def _as_date(value) -> date:
+    if hasattr(value, "date") and callable(value.date):  # datetime / pandas Timestamp
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def _seen_orders(orders: ir.Table, as_of: date) -> ir.Table:
+    """Orders on or before as_of, with every optional column present and a transaction key."""
+    t = orders.filter(orders.order_date.cast("date") <= ibis.literal(as_of))
+    extras = {
+        name: (t[name].cast(dtype) if name in t.columns else ibis.null(dtype))
+        for name, dtype in _ORDER_COLUMN_TYPES.items()
+    }
+    t = t.select(
+        customer_id=t.customer_id.cast("string"),
+        order_date=t.order_date.cast("date"),
+        amount=t.amount.cast("float64"),
+        **extras,
+    )
+    # a row without an order id stands for its customer-day; the prefix keeps it from
+    # colliding with a real order id
+    txn = ibis.coalesce(t.order_id, ibis.literal("day:") + t.order_date.cast("string"))
+    return t.mutate(txn_key=txn)
+
+
+def _since(as_of: date, days: int) -> ibis.Value:
+    """The exclusive lower bound of the `days` days ending on as_of."""
+    return ibis.literal(as_of - timedelta(days=days))
+
+
+def _day_features(seen: ir.Table, as_of: date) -> ir.Table:
+    per_day = seen.group_by(["customer_id", "order_date"]).aggregate(day_spend=seen.amount.sum())
+    w = ibis.window(group_by=per_day.customer_id, order_by=per_day.order_date)
+    per_day = per_day.mutate(
+        gap=per_day.order_date.delta(per_day.order_date.lag().over(w), unit="day"),
+        day_no=ibis.row_number().over(w),
+    )
+    d = per_day.order_date
+    spend = per_day.day_spend
+    windows = {
+        f"spend_last_{n}": spend.sum(where=d > _since(as_of, n)) for n in SPEND_WINDOWS
+    }
+    windows[f"spend_prev_{SPEND_TREND_DAYS}"] = spend.sum(
+        where=(d > _since(as_of, 2 * SPEND_TREND_DAYS)) & (d <= _since(as_of, SPEND_TREND_DAYS))
+    )
+    return per_day.group_by("customer_id").aggregate(
+        first_order_date=d.min(),
+        last_order_date=d.max(),
+        purchase_days=per_day.count(),
+        repeat_day_spend=spend.sum(where=per_day.day_no > 0),
+        gap_mean_days=per_day.gap.mean(),
+        gap_std_days=per_day.gap.std(how="pop"),
+        gap_max_days=per_day.gap.max(),
+        **windows,
+    )
+
+
+def _transaction_features(seen: ir.Table, as_of: date) -> ir.Table:
+    per_txn = seen.group_by(["customer_id", "txn_key"]).aggregate(
+        txn_date=seen.order_date.min(), value=seen.amount.sum()
+    )
+    d = per_txn.txn_date
+    counts = {f"orders_last_{n}": per_txn.count(where=d > _since(as_of, n)) for n in ORDER_WINDOWS}
+    counts[f"orders_prev_{TREND_DAYS}"] = per_txn.count(
+        where=(d > _since(as_of, 2 * TREND_DAYS)) & (d <= _since(as_of, TREND_DAYS))
+    )
+    return per_txn.group_by("customer_id").aggregate(
+        orders=per_txn.count(), max_order_value=per_txn.value.max(), **counts
+    )
+
+
+def _line_features(seen: ir.Table, categories: list[str], channels: list[str]) -> ir.Table:
+    shares = {}
+    for column, prefix, values in (("category", "share_cat_", categories), ("channel", "share_ch_", channels)):
+        shares.update(_spend_by_value(seen, column, prefix, values))
+    return seen.group_by("customer_id").aggregate(
+        order_lines=seen.count(),
+        total_spend=seen.amount.sum(),
+        total_quantity=seen.quantity.sum(),
+        distinct_products=seen["product"].nunique(),
+        distinct_categories=seen.category.nunique(),
+        **shares,
+    )
+
+
+def _spend_by_value(seen: ir.Table, column: str, prefix: str, values: list[str]) -> dict:
+    """Spend per named value plus `other` (the rest and missing), as conditional sums."""
+    if not values:
+        return {}
+    out, taken = {}, set()
+    for value in values:
+        name = _unique(share_column(prefix, value), taken)
+        out[name] = seen.amount.sum(where=seen[column] == value)
+    other = _unique(f"{prefix}other", taken)
+    out[other] = seen.amount.sum(where=seen[column].isnull() | ~seen[column].isin(values))
+    return out
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    candidate, n = name, 2
+    while candidate in taken:
+        candidate, n = f"{name}_{n}", n + 1
+    taken.add(candidate)
+    return candidate
+
+
+def _top_value(seen: ir.Table, column: str, output: str) -> ir.Table:
+    spend = (
+        seen.filter(seen[column].notnull())
+        .group_by(["customer_id", column])
+        .aggregate(spend=seen.amount.sum())
+    )
+    rank = ibis.row_number().over(
+        group_by=spend.customer_id, order_by=[spend.spend.desc(), spend[column].asc()]
+    )
+    spend = spend.mutate(rank=rank)
+    return spend.filter(spend["rank"] == 0).select("customer_id", **{output: spend[column]})
+
+
+def _finish(t: ir.Table, as_of: date, categories: list[str], channels: list[str]) -> ir.Table:
+    as_of_lit = ibis.literal(as_of)
+    frequency = t.purchase_days - 1
+    recency = as_of_lit.delta(t.last_order_date, unit="day")
+    spend_positive = t.total_spend > 0
+    null_float = ibis.null("float64")
+    share_names = [c for c in t.columns if c.startswith(("share_cat_", "share_ch_"))]
+    shares = {
+        name: ibis.ifelse(spend_positive, t[name].fill_null(0) / t.total_spend, null_float)
+        for name in share_names
+    }
+    zero_if_none = lambda col: t[col].fill_null(0)  # noqa: E731 - window sums are NULL when empty
+    return t.select(
+        customer_id=t.customer_id,
+        first_order_date=t.first_order_date,
+        last_order_date=t.last_order_date,
+        orders=t.orders,
+        order_lines=t.order_lines,
+        purchase_days=t.purchase_days,
+        frequency=frequency,
+        recency_days=recency,
+        tenure_days=as_of_lit.delta(t.first_order_date, unit="day"),
+        bgnbd_t_x_days=t.last_order_date.delta(t.first_order_date, unit="day"),
+        total_spend=t.total_spend,
+        aov=t.total_spend / t.orders,
+        mean_repeat_day_spend=ibis.ifelse(frequency > 0, t.repeat_day_spend / frequency, null_float),
+        max_order_value=t.max_order_value,
+        total_quantity=t.total_quantity,
+        distinct_products=t.distinct_products,
+        distinct_categories=t.distinct_categories,
+        gap_mean_days=t.gap_mean_days,
+        gap_std_days=t.gap_std_days,
+        gap_max_days=t.gap_max_days,
+        recency_to_gap_ratio=ibis.ifelse(t.gap_mean_days > 0, recency / t.gap_mean_days, null_float),
+        **{f"orders_last_{n}": t[f"orders_last_{n}"] for n in ORDER_WINDOWS},
+        **{f"orders_prev_{TREND_DAYS}": t[f"orders_prev_{TREND_DAYS}"]},
+        trend_orders=t[f"orders_last_{TREND_DAYS}"] - t[f"orders_prev_{TREND_DAYS}"],
+        **{f"spend_last_{n}": zero_if_none(f"spend_last_{n}") for n in SPEND_WINDOWS},
+        **{f"spend_prev_{SPEND_TREND_DAYS}": zero_if_none(f"spend_prev_{SPEND_TREND_DAYS}")},
+        spend_trend=zero_if_none(f"spend_last_{SPEND_TREND_DAYS}")
+        - zero_if_none(f"spend_prev_{SPEND_TREND_DAYS}"),
+        **shares,
+        top_category=t.top_category,
+        top_channel=t.top_channel,
+    )
+
+
+def _with_customer_attributes(features: ir.Table, customers: ir.Table) -> ir.Table:
+    """Add the cheap customer attributes the customers table has (one arbitrary row per id)."""
+    present = [c for c in CUSTOMER_ATTRIBUTES if c in customers.columns and c not in features.columns]
+    if "customer_id" not in customers.columns or not present:
+        return features
+    attrs = customers.group_by(customer_id=customers.customer_id.cast("string")).aggregate(
+        **{c: customers[c].arbitrary() for c in present}
+    )
+    return features.left_join(attrs, "customer_id").select(*features.columns, *present)
+
+
+def _quote(identifier: str) -> str:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", identifier):
+        raise TierwiseError(
+            f"`{identifier}` is not a usable table name; use letters, digits and underscores."
+        )
+    return f'"{identifier}"'

@@ -1,0 +1,99 @@
+"""Load a user's files into a new dataset and put it in service only when all of it succeeded."""
+
+from __future__ import annotations
+
+import time
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from tools import store
+from tools.errors import TierwiseError
+from tools.features import build_features
+from tools.ingest import ingest
+from tools.progress import Progress, silent
+from tools.workspace import STORE_FILE, Workspace
+
+
+def load_dataset(
+    ws: Workspace,
+    transactions: str | Path,
+    *,
+    customers: str | Path | None = None,
+    mapping: dict[str, str] | None = None,
+    customer_mapping: dict[str, str] | None = None,
+    as_of: date | None = None,
+    rejects_path: str | Path | None = None,
+    progress: Progress = silent,
+) -> dict[str, Any]:
+    """Ingest, validate and featurise into a staging dataset, then swap it in atomically.
+
+    Any failure discards the staging directory; the dataset in service is never touched.
+    """
+    for path in (transactions, customers):
+        if path is not None and not Path(path).is_file():
+            raise TierwiseError(f"File not found: {path}")
+    staged = ws.stage()
+    try:
+        con = store.connect(staged / STORE_FILE)
+        try:
+            started = time.perf_counter()
+            report = ingest(
+                con, transactions, customers=customers, mapping=mapping,
+                customer_mapping=customer_mapping, as_of=as_of, rejects_path=rejects_path,
+                progress=progress,
+            )
+            ingest_seconds = time.perf_counter() - started
+            as_of_date = date.fromisoformat(report["as_of"])
+            features = _features(con, as_of_date, progress)
+            report["timings"] = {"ingest_seconds": round(ingest_seconds, 3),
+                                 "features_seconds": features["seconds"]}
+            store.write_meta(
+                con, load_report=report, as_of=report["as_of"], loaded_at=_now(),
+            )
+        finally:
+            con.close()
+        report["dataset"] = ws.activate(staged).name
+        progress("dataset in service", 1.0)
+        return report
+    except BaseException:
+        ws.discard(staged)
+        raise
+
+
+def rebuild(ws: Workspace, *, as_of: date | None = None, progress: Progress = silent) -> dict[str, Any]:
+    """Recompute everything derived from the dataset in service, in a copy swapped in at the end."""
+    staged = ws.stage(copy_current=True)
+    try:
+        con = store.connect(staged / STORE_FILE)
+        try:
+            meta = store.read_meta(con)
+            as_of = as_of or date.fromisoformat(meta["as_of"])
+            first = con.execute("SELECT min(order_date) FROM orders").fetchone()[0]
+            if first is not None and as_of < first:
+                raise TierwiseError(
+                    f"The as-of date {as_of} is before the first order ({first}); "
+                    "pick a date inside the data."
+                )
+            features = _features(con, as_of, progress)
+            store.write_meta(con, as_of=as_of.isoformat())
+        finally:
+            con.close()
+        result = {"as_of": as_of.isoformat(), "features": features}
+        result["dataset"] = ws.activate(staged).name
+        progress("build in service", 1.0)
+        return result
+    except BaseException:
+        ws.discard(staged)
+        raise
+
+
+def _features(con, as_of: date, progress: Progress) -> dict[str, Any]:
+    progress("computing customer features")
+    summary = build_features(con, as_of, progress=progress)
+    store.write_meta(con, features_built_at=_now(), features=summary)
+    return summary
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
