@@ -71,7 +71,7 @@ def cmd_load(args) -> int:
     report = load_dataset(
         Workspace(), args.file, customers=args.customers, mapping=mapping,
         customer_mapping=customer_mapping, as_of=args.as_of, rejects_path=args.rejects,
-        progress=_progress(args),
+        build_models=not args.skip_models, progress=_progress(args),
     )
     _emit(args, report, format_load_report)
     return 0
@@ -80,11 +80,8 @@ def cmd_load(args) -> int:
 def cmd_build(args) -> int:
     from tools.loading import rebuild
 
-    result = rebuild(Workspace(), as_of=args.as_of, progress=_progress(args))
-    _emit(args, result, lambda r: (
-        f"Built features for {r['features']['customers']:,} customers as of {r['as_of']} "
-        f"in {r['features']['seconds']:.1f}s."
-    ))
+    result = rebuild(Workspace(), as_of=args.as_of, seed=args.seed, progress=_progress(args))
+    _emit(args, result, _format_build)
     return 0
 
 
@@ -132,9 +129,26 @@ def format_load_report(r: dict[str, Any]) -> str:
         lines.append(f"  customers file  {sub.get('file')}: {sub.get('rows_kept', 0):,} kept, "
                      f"{sub.get('rows_rejected', 0):,} rejected")
     lines += [f"  note: {w}" for w in r.get("warnings") or []]
+    if r.get("models"):
+        lines.append("  models")
+        lines += _format_models(r["models"])
     if r.get("rejects_file"):
         lines.append(f"  rejected rows written to {r['rejects_file']}")
     return "\n".join(lines)
+
+
+def _format_models(models: dict[str, Any] | None) -> list[str]:
+    lines = []
+    for name, st in ((models or {}).get("status") or {}).items():
+        lines.append(f"  {name:<16} " + (f"built in {st['seconds']:.1f}s" if st.get("available")
+                                          else f"not built: {st.get('reason')}"))
+    return lines
+
+
+def _format_build(r: dict[str, Any]) -> str:
+    lines = [f"Built features for {r['features']['customers']:,} customers as of {r['as_of']} "
+             f"in {r['timings']['total_seconds']:.1f}s:"]
+    return "\n".join(lines + _format_models(r.get("models")))
 
 
 def _format_demo(r: dict[str, Any]) -> str:
@@ -200,9 +214,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the same for the customers file")
     p.add_argument("--as-of", type=_date, help="last observed day (default: the last order date)")
     p.add_argument("--rejects", help="write rejected rows with their reason to this CSV")
+    p.add_argument("--skip-models", action="store_true",
+                   help="only compute features; build the models later with `tierwise build`")
 
-    p = command("build", cmd_build, "Rebuild features (and models) of the loaded dataset.")
+    p = command("build", cmd_build, "Rebuild features and every model of the loaded dataset.")
     p.add_argument("--as-of", type=_date, help="rebuild as of this day instead of the loaded one")
+    p.add_argument("--seed", type=int, default=42, help="random seed of the models (default 42)")
 
     command("status", cmd_status, "Show the loaded dataset's counts and date range.")
 

@@ -6,7 +6,7 @@ from tools.bench import END, START, record_result, run_benchmark
 def test_bench_reports_every_stage_with_memory(tmp_path):
     result = run_benchmark(customers=300, seed=1)
     stages = {s["stage"]: s for s in result["stages"]}
-    assert set(stages) == {"generate", "load"}
+    assert set(stages) == {"generate", "load", "build"}
     assert all(s["seconds"] > 0 and s["peak_rss_mb"] > 20 for s in stages.values())
     assert result["order_lines"] > 300
     assert result["ingest_seconds"] + result["features_seconds"] <= result["load_and_features_seconds"]
@@ -18,7 +18,8 @@ def test_recording_twice_for_one_size_keeps_one_row_and_the_text_around_it(tmp_p
     base = {"customers": 1000, "order_lines": 9000, "ingest_seconds": 1.0, "features_seconds": 0.5,
             "load_and_features_seconds": 2.0, "machine": "2 cores",
             "stages": [{"stage": "generate", "seconds": 1.0, "peak_rss_mb": 100},
-                       {"stage": "load", "seconds": 2.0, "peak_rss_mb": 200}]}
+                       {"stage": "load", "seconds": 2.0, "peak_rss_mb": 200},
+                       {"stage": "build", "seconds": 5.0, "peak_rss_mb": 300}]}
     record_result(base, doc)
     record_result({**base, "load_and_features_seconds": 3.5}, doc)
     record_result({**base, "customers": 500}, doc)

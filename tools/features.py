@@ -98,16 +98,24 @@ def feature_table(
     if channels is None:
         channels = top_values(seen, "channel")
 
-    days = _day_features(seen, as_of)
-    txns = _transaction_features(seen, as_of)
-    lines = _line_features(seen, categories, channels)
-    top_cat = _top_value(seen, "category", "top_category")
-    top_ch = _top_value(seen, "channel", "top_channel")
+    if _has_order_ids(seen):
+        per_txn = seen.group_by(["customer_id", "txn_key"]).aggregate(
+            order_date=seen.order_date.min(), value=seen.amount.sum()
+        )
+        # a transaction belongs to the day it started, so a split shipment is not a new visit
+        per_day = per_txn.group_by(["customer_id", "order_date"]).aggregate(value=per_txn.value.sum())
+    else:
+        # every transaction is a customer-day: one pass serves both levels
+        per_day = seen.group_by(["customer_id", "order_date"]).aggregate(value=seen.amount.sum())
+        per_txn = per_day
 
-    joined = days.join(txns, "customer_id").join(lines, "customer_id")
-    for top in (top_cat, top_ch):
-        # a left join keeps the right key as customer_id_right; drop it before the next join
-        joined = joined.left_join(top, "customer_id").drop("customer_id_right")
+    joined = (
+        _day_features(per_day, as_of)
+        .join(_transaction_features(per_txn, as_of), "customer_id")
+        .join(_line_features(seen), "customer_id")
+        .join(_value_features(seen, "category", categories), "customer_id")
+        .join(_value_features(seen, "channel", channels), "customer_id")
+    )
     return _finish(joined, as_of, categories, channels)
 
 
@@ -191,18 +199,17 @@ def _since(as_of: date, days: int) -> ibis.Value:
     return ibis.literal(as_of - timedelta(days=days))
 
 
-def _day_features(seen: ir.Table, as_of: date) -> ir.Table:
-    per_day = seen.group_by(["customer_id", "order_date"]).aggregate(day_spend=seen.amount.sum())
+def _has_order_ids(seen: ir.Table) -> bool:
+    return bool(seen.order_id.notnull().any().to_pyarrow().as_py())
+
+
+def _day_features(per_day: ir.Table, as_of: date) -> ir.Table:
+    """Purchase-day counts, first/last day, gaps between days and windowed spend."""
     w = ibis.window(group_by=per_day.customer_id, order_by=per_day.order_date)
-    per_day = per_day.mutate(
-        gap=per_day.order_date.delta(per_day.order_date.lag().over(w), unit="day"),
-        day_no=ibis.row_number().over(w),
-    )
+    per_day = per_day.mutate(gap=per_day.order_date.delta(per_day.order_date.lag().over(w), unit="day"))
     d = per_day.order_date
-    spend = per_day.day_spend
-    windows = {
-        f"spend_last_{n}": spend.sum(where=d > _since(as_of, n)) for n in SPEND_WINDOWS
-    }
+    spend = per_day.value
+    windows = {f"spend_last_{n}": spend.sum(where=d > _since(as_of, n)) for n in SPEND_WINDOWS}
     windows[f"spend_prev_{SPEND_TREND_DAYS}"] = spend.sum(
         where=(d > _since(as_of, 2 * SPEND_TREND_DAYS)) & (d <= _since(as_of, SPEND_TREND_DAYS))
     )
@@ -210,7 +217,8 @@ def _day_features(seen: ir.Table, as_of: date) -> ir.Table:
         first_order_date=d.min(),
         last_order_date=d.max(),
         purchase_days=per_day.count(),
-        repeat_day_spend=spend.sum(where=per_day.day_no > 0),
+        # days are distinct per customer, so the spend at the earliest day is unambiguous
+        first_day_spend=spend.argmin(d),
         gap_mean_days=per_day.gap.mean(),
         gap_std_days=per_day.gap.std(how="pop"),
         gap_max_days=per_day.gap.max(),
@@ -218,11 +226,8 @@ def _day_features(seen: ir.Table, as_of: date) -> ir.Table:
     )
 
 
-def _transaction_features(seen: ir.Table, as_of: date) -> ir.Table:
-    per_txn = seen.group_by(["customer_id", "txn_key"]).aggregate(
-        txn_date=seen.order_date.min(), value=seen.amount.sum()
-    )
-    d = per_txn.txn_date
+def _transaction_features(per_txn: ir.Table, as_of: date) -> ir.Table:
+    d = per_txn.order_date
     counts = {f"orders_last_{n}": per_txn.count(where=d > _since(as_of, n)) for n in ORDER_WINDOWS}
     counts[f"orders_prev_{TREND_DAYS}"] = per_txn.count(
         where=(d > _since(as_of, 2 * TREND_DAYS)) & (d <= _since(as_of, TREND_DAYS))
@@ -232,31 +237,51 @@ def _transaction_features(seen: ir.Table, as_of: date) -> ir.Table:
     )
 
 
-def _line_features(seen: ir.Table, categories: list[str], channels: list[str]) -> ir.Table:
-    shares = {}
-    for column, prefix, values in (("category", "share_cat_", categories), ("channel", "share_ch_", channels)):
-        shares.update(_spend_by_value(seen, column, prefix, values))
+def _line_features(seen: ir.Table) -> ir.Table:
     return seen.group_by("customer_id").aggregate(
         order_lines=seen.count(),
         total_spend=seen.amount.sum(),
         total_quantity=seen.quantity.sum(),
         distinct_products=seen["product"].nunique(),
-        distinct_categories=seen.category.nunique(),
-        **shares,
     )
 
 
-def _spend_by_value(seen: ir.Table, column: str, prefix: str, values: list[str]) -> dict:
-    """Spend per named value plus `other` (the rest and missing), as conditional sums."""
-    if not values:
-        return {}
-    out, taken = {}, set()
+def _value_features(seen: ir.Table, column: str, values: list[str]) -> ir.Table:
+    """Spend shares, distinct count and top value of category or channel, from one pass.
+
+    Spend is first summed per (customer, value) -- missing values form their own group --
+    so the per-customer step works on far fewer rows than the order lines.
+    """
+    prefix, top, distinct = {
+        "category": ("share_cat_", "top_category", "distinct_categories"),
+        "channel": ("share_ch_", "top_channel", "distinct_channels"),
+    }[column]
+    per_value = seen.group_by(["customer_id", column]).aggregate(spend=seen.amount.sum())
+    v = per_value[column]
+    spend = per_value.spend
+    shares, taken = {}, set()
     for value in values:
-        name = _unique(share_column(prefix, value), taken)
-        out[name] = seen.amount.sum(where=seen[column] == value)
-    other = _unique(f"{prefix}other", taken)
-    out[other] = seen.amount.sum(where=seen[column].isnull() | ~seen[column].isin(values))
-    return out
+        shares[_unique(share_column(prefix, value), taken)] = spend.sum(where=v == value)
+    if values:
+        shares[_unique(f"{prefix}other", taken)] = spend.sum(where=v.isnull() | ~v.isin(values))
+    per_customer = per_value.group_by("customer_id").aggregate(
+        **{distinct: per_value.count(where=v.notnull())},
+        top_spend=spend.max(where=v.notnull()),
+        **shares,
+    )
+    # the top value is the known value with the customer's largest spend, alphabetical first
+    # on ties; a join on the maximum instead of a ranking window avoids a sort of every row
+    known = per_value.filter(v.notnull())
+    best = (
+        known.join(per_customer.select("customer_id", "top_spend"), "customer_id")
+        .filter(lambda t: t.spend == t.top_spend)
+        .group_by("customer_id")
+        .aggregate(**{top: lambda t: t[column].min()})
+    )
+    return (
+        per_customer.left_join(best, "customer_id")
+        .drop("customer_id_right", "top_spend")
+    )
 
 
 def _unique(name: str, taken: set[str]) -> str:
@@ -265,19 +290,6 @@ def _unique(name: str, taken: set[str]) -> str:
         candidate, n = f"{name}_{n}", n + 1
     taken.add(candidate)
     return candidate
-
-
-def _top_value(seen: ir.Table, column: str, output: str) -> ir.Table:
-    spend = (
-        seen.filter(seen[column].notnull())
-        .group_by(["customer_id", column])
-        .aggregate(spend=seen.amount.sum())
-    )
-    rank = ibis.row_number().over(
-        group_by=spend.customer_id, order_by=[spend.spend.desc(), spend[column].asc()]
-    )
-    spend = spend.mutate(rank=rank)
-    return spend.filter(spend["rank"] == 0).select("customer_id", **{output: spend[column]})
 
 
 def _finish(t: ir.Table, as_of: date, categories: list[str], channels: list[str]) -> ir.Table:
@@ -305,11 +317,14 @@ def _finish(t: ir.Table, as_of: date, categories: list[str], channels: list[str]
         bgnbd_t_x_days=t.last_order_date.delta(t.first_order_date, unit="day"),
         total_spend=t.total_spend,
         aov=t.total_spend / t.orders,
-        mean_repeat_day_spend=ibis.ifelse(frequency > 0, t.repeat_day_spend / frequency, null_float),
+        mean_repeat_day_spend=ibis.ifelse(
+            frequency > 0, (t.total_spend - t.first_day_spend) / frequency, null_float
+        ),
         max_order_value=t.max_order_value,
         total_quantity=t.total_quantity,
         distinct_products=t.distinct_products,
         distinct_categories=t.distinct_categories,
+        distinct_channels=t.distinct_channels,
         gap_mean_days=t.gap_mean_days,
         gap_std_days=t.gap_std_days,
         gap_max_days=t.gap_max_days,

@@ -24,6 +24,8 @@ def load_dataset(
     customer_mapping: dict[str, str] | None = None,
     as_of: date | None = None,
     rejects_path: str | Path | None = None,
+    build_models: bool = True,
+    seed: int = 42,
     progress: Progress = silent,
 ) -> dict[str, Any]:
     """Ingest, validate and featurise into a staging dataset, then swap it in atomically.
@@ -48,6 +50,10 @@ def load_dataset(
             features = _features(con, as_of_date, progress)
             report["timings"] = {"ingest_seconds": round(ingest_seconds, 3),
                                  "features_seconds": features["seconds"]}
+            if build_models:
+                started = time.perf_counter()
+                report["models"] = _models(con, as_of_date, seed, progress)
+                report["timings"]["models_seconds"] = round(time.perf_counter() - started, 3)
             store.write_meta(
                 con, load_report=report, as_of=report["as_of"], loaded_at=_now(),
             )
@@ -61,7 +67,8 @@ def load_dataset(
         raise
 
 
-def rebuild(ws: Workspace, *, as_of: date | None = None, progress: Progress = silent) -> dict[str, Any]:
+def rebuild(ws: Workspace, *, as_of: date | None = None, seed: int = 42,
+            progress: Progress = silent) -> dict[str, Any]:
     """Recompute everything derived from the dataset in service, in a copy swapped in at the end."""
     staged = ws.stage(copy_current=True)
     try:
@@ -75,11 +82,17 @@ def rebuild(ws: Workspace, *, as_of: date | None = None, progress: Progress = si
                     f"The as-of date {as_of} is before the first order ({first}); "
                     "pick a date inside the data."
                 )
+            started = time.perf_counter()
             features = _features(con, as_of, progress)
             store.write_meta(con, as_of=as_of.isoformat())
+            models_started = time.perf_counter()
+            models = _models(con, as_of, seed, progress)
+            timings = {"features_seconds": features["seconds"],
+                       "models_seconds": round(time.perf_counter() - models_started, 3),
+                       "total_seconds": round(time.perf_counter() - started, 3)}
         finally:
             con.close()
-        result = {"as_of": as_of.isoformat(), "features": features}
+        result = {"as_of": as_of.isoformat(), "features": features, "models": models, "timings": timings}
         result["dataset"] = ws.activate(staged).name
         progress("build in service", 1.0)
         return result
@@ -93,6 +106,12 @@ def _features(con, as_of: date, progress: Progress) -> dict[str, Any]:
     summary = build_features(con, as_of, progress=progress)
     store.write_meta(con, features_built_at=_now(), features=summary)
     return summary
+
+
+def _models(con, as_of: date, seed: int, progress: Progress) -> dict[str, Any]:
+    from tools.models import build_models
+
+    return build_models(con, as_of, seed=seed, progress=progress)
 
 
 def _now() -> str:

@@ -1,0 +1,92 @@
+"""The agent's whole surface: every tool, its argument schema built from its signature, and
+`call_tool`, which checks the role, validates arguments and runs the tool.
+
+Tools are plain functions `tool(ctx, [audience,] *, arg=default, ...)`: the signature is the
+schema and the first docstring line is the description. A parameter named `audience` stands
+for the audience filters, which appear flattened in the schema (tier, segment, country, ...).
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from typing import Any, Callable
+
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+
+from tools.audience import FILTER_FIELDS, AudienceFilters, parse_filters
+from tools.context import ToolContext
+from tools.copywriting import draft_campaign
+from tools.customers import customer_lookup, export_audience, find_customers, recommend_products, segment_summary
+from tools.errors import TierwiseError
+from tools.forecasts import ab_test, campaign_forecast, clv_forecast
+from tools.overview import dataset_overview, explain_model
+from tools.permissions import ALL_TOOLS, authorize, mask_email
+from tools.results import ToolResult
+from tools.trends import cohort_retention, kpi_trend
+
+TOOLS: dict[str, Callable[..., ToolResult]] = {f.__name__: f for f in (
+    dataset_overview, find_customers, segment_summary, customer_lookup, kpi_trend, cohort_retention,
+    clv_forecast, recommend_products, draft_campaign, campaign_forecast, ab_test, export_audience, explain_model,
+)}
+assert tuple(TOOLS) == ALL_TOOLS
+
+
+def takes_audience(name: str) -> bool:
+    return "audience" in inspect.signature(TOOLS[name]).parameters
+
+
+def description(name: str) -> str:
+    return (inspect.getdoc(TOOLS[name]) or name).splitlines()[0]
+
+
+def _own_fields(func) -> dict[str, tuple[Any, Any]]:
+    hints = typing.get_type_hints(func)
+    fields = {}
+    for pname, param in list(inspect.signature(func).parameters.items())[1:]:
+        if pname == "audience":
+            continue
+        default = ... if param.default is inspect.Parameter.empty else param.default
+        fields[pname] = (hints[pname], default)
+    return fields
+
+
+def args_model(name: str) -> type[BaseModel]:
+    """The pydantic model of a tool's arguments, audience filters flattened in."""
+    fields = _own_fields(TOOLS[name])
+    if takes_audience(name):
+        for fname, finfo in AudienceFilters.model_fields.items():
+            fields[fname] = (finfo.annotation, finfo)
+    return create_model(f"{name}_args", __config__=ConfigDict(extra="forbid"), __doc__=description(name), **fields)
+
+
+SCHEMAS = {name: args_model(name) for name in TOOLS}
+
+
+def validate_args(name: str, args: dict[str, Any]) -> tuple[AudienceFilters | None, dict[str, Any]]:
+    if name not in TOOLS:
+        raise TierwiseError(f"Unknown tool '{name}'. Tools: {', '.join(TOOLS)}.")
+    valid = list(SCHEMAS[name].model_fields)
+    unknown = sorted(set(args) - set(valid))
+    if unknown:
+        raise TierwiseError(f"{name} has no argument {', '.join(unknown)}. Valid arguments: {', '.join(valid)}.")
+    try:
+        SCHEMAS[name](**args)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise TierwiseError(f"Invalid arguments for {name} ({problems}).") from None
+    own = {k: v for k, v in args.items() if k not in FILTER_FIELDS or not takes_audience(name)}
+    audience = parse_filters({k: v for k, v in args.items() if k in FILTER_FIELDS}) if takes_audience(name) else None
+    return audience, own
+
+
+def call_tool(ctx: ToolContext, name: str, args: dict[str, Any]) -> ToolResult:
+    """Run one tool for the context's role. Raises PermissionDenied or TierwiseError with a sentence."""
+    if name not in TOOLS:
+        raise TierwiseError(f"Unknown tool '{name}'. Tools: {', '.join(TOOLS)}.")
+    authorize(ctx.role, name)
+    audience, own = validate_args(name, args)
+    result = TOOLS[name](ctx, audience, **own) if takes_audience(name) else TOOLS[name](ctx, **own)
+    if ctx.role == "support":
+        result.pii = {cid: {**fields, "email": mask_email(fields.get("email"))} for cid, fields in result.pii.items()}
+    return result

@@ -1,0 +1,334 @@
+"""Type and validate raw text columns in DuckDB, set-based: dates, money, ids, reject reasons."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from tools.contract import CANCELLED_STATUSES, CUSTOMERS_SCHEMA, ORDERS_SCHEMA
+from tools.reading import RawTable
+
+MAX_AMOUNT = 1_000_000.0     # one order above this is "absurd amount"
+MIN_YEAR = 1900              # dates before this are typos, not history
+MISSING_TOKENS = ("", "na", "n/a", "#n/a", "null", "none", "nan", "nat", "-", "--", "nil",
+                  "无", "空", "缺失")
+TRUE_TOKENS = ("true", "t", "yes", "y", "1", "1.0", "on", "opt-in", "optin", "subscribed",
+               "是", "同意", "已订阅", "真")
+FALSE_TOKENS = ("false", "f", "no", "n", "0", "0.0", "off", "opt-out", "optout", "unsubscribed",
+                "否", "不同意", "未订阅", "假")
+
+# Formats whose day/month order is not in doubt.
+_DATE_FORMATS_FIXED = (
+    "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%SZ",
+    "%Y-%m-%dT%H:%M:%S.%fZ", "%Y%m%d", "%Y/%m/%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
+    "%Y.%m.%d", "%Y.%m.%d %H:%M:%S", "%Y.%m.%d %H:%M", "%Y年%m月%d日", "%Y年%m月%d日 %H:%M:%S",
+    "%Y年%m月%d日 %H:%M", "%Y年%m月%d日%H:%M:%S", "%Y年%m月%d日%H时%M分%S秒", "%Y年%m月%d号",
+    "%d-%b-%Y", "%d %b %Y", "%b %d, %Y", "%B %d, %Y", "%d %B %Y", "%d-%b-%y",
+    "%Y%m%d%H%M%S", "%Y%m%d %H:%M:%S",
+)
+
+
+def _day_month(first: str, second: str) -> tuple[str, ...]:
+    out = []
+    for sep in ("/", "-", "."):
+        for year in ("%y", "%Y"):  # two-digit years first, or '24' would parse as year 24
+            base = f"{first}{sep}{second}{sep}{year}"
+            out += [base, f"{base} %H:%M:%S", f"{base} %H:%M"]
+    return tuple(out)
+
+
+DATE_FORMATS_DMY = _day_month("%d", "%m")
+DATE_FORMATS_MDY = _day_month("%m", "%d")
+DATE_FORMATS_ANY = _DATE_FORMATS_FIXED + DATE_FORMATS_MDY + DATE_FORMATS_DMY
+
+
+def _text(col: str) -> str:
+    """A trimmed raw column with the usual spellings of 'nothing' turned into NULL."""
+    t = f"trim({col}, $ws)"
+    # Every missing token is short: the length test spares the list lookup on most rows.
+    return f"CASE WHEN length({t}) <= 4 AND list_contains($missing, lower({t})) THEN NULL ELSE {t} END"
+
+
+def _date(text: str) -> str:
+    """SQL: DATE from clean text using the $dates formats, then ISO casts, then Excel serials.
+
+    coalesce evaluates each fallback only for the rows still NULL, so the common case costs
+    one strptime per row."""
+    return f"""coalesce(
+        CAST(try_strptime({text}, $dates) AS DATE),
+        try_cast({text} AS DATE),
+        CAST(try_cast({text} AS TIMESTAMP) AS DATE),
+        CASE WHEN regexp_full_match({text}, '\\d{{5}}(\\.\\d+)?')
+              AND try_cast({text} AS DOUBLE) BETWEEN 20000 AND 80000
+             THEN DATE '1899-12-30' + CAST(floor(try_cast({text} AS DOUBLE)) AS INTEGER) END)"""
+
+
+def _number_core(text: str) -> str:
+    """SQL: money text without currency signs, codes and spaces (still text)."""
+    core = (f"regexp_replace({text}, '(?i)(usd|eur|gbp|cny|rmb|jpy|aud|cad|chf|hkd|'"
+            f" || '人民币|元|円)|[$€£¥￥₩₹\\s\\x27\\x{{00a0}}\\x{{3000}}]', '', 'g')")
+    return f"replace({core}, '−', '-')"
+
+
+def _number_from_core(core: str, decimal_comma: bool) -> str:
+    """SQL: DOUBLE from a money core (thousands, decimal comma, (negatives)); NULL if not a number."""
+    shaped = (f"regexp_full_match({core}, "
+              f"'[-+]?\\(?[-+]?\\d[\\d.,]*\\)?-?|[-+]?\\(?[-+]?[.,]\\d+\\)?')")
+    digits = f"regexp_replace({core}, '[^0-9.,]', '', 'g')"
+    if decimal_comma:
+        digits = f"replace(replace({digits}, '.', ''), ',', '.')"
+    else:
+        digits = f"replace({digits}, ',', '')"
+    negative = f"(regexp_matches({core}, '^[-(]|[-)]$') AND NOT regexp_matches({core}, '^\\+'))"
+    value = f"try_cast({digits} AS DOUBLE)"
+    return f"(CASE WHEN {shaped} THEN CASE WHEN {negative} THEN -{value} ELSE {value} END END)"
+
+
+def _number(text: str, decimal_comma: bool) -> str:
+    """SQL: DOUBLE from money-ish text; plain numbers take the fast path."""
+    slow = _number_from_core(_number_core(text), decimal_comma)
+    if decimal_comma:
+        return slow
+    return f"coalesce(try_cast({text} AS DOUBLE), {slow})"
+
+
+def _customer_id(text: str) -> str:
+    # Ids that went through a spreadsheet come back as '12345.0'.
+    return (f"CASE WHEN contains({text}, '.') THEN regexp_replace({text}, '^(\\d+)\\.0+$', '\\1') "
+            f"ELSE {text} END")
+
+
+def _params(**extra) -> dict:
+    return {"missing": list(MISSING_TOKENS), "ws": " \t\r\n\u00a0\u3000\ufeff", **extra}
+
+
+STUDY_SAMPLE_ROWS = 200_000  # first rows examined to decide day/month order and decimal comma
+
+
+def study_columns(con: duckdb.DuckDBPyConnection, table: str, date_col: str | None,
+                  number_cols: list[str]) -> dict:
+    """Decide day/month order and decimal comma per file, from its first rows."""
+    parts = ["count(*) AS n"]
+    cols = ["1 AS _one"]
+    if date_col:
+        cols.append(f"{_text(date_col)} AS d")
+        pat = "'^(\\d{1,2})[/.-](\\d{1,2})[/.-]\\d{2,4}'"
+        lead = f"try_cast(regexp_extract(d, {pat}, 1) AS INTEGER)"
+        second = f"try_cast(regexp_extract(d, {pat}, 2) AS INTEGER)"
+        parts += [f"count(*) FILTER (WHERE {lead} > 12 AND {second} <= 12) AS day_first",
+                  f"count(*) FILTER (WHERE {second} > 12 AND {lead} <= 12) AS month_first",
+                  f"count(*) FILTER (WHERE {lead} <= 12 AND {second} <= 12 AND {lead} <> {second}) AS unsure",
+                  f"count(*) FILTER (WHERE regexp_matches(d, '^\\d{{1,2}}\\.\\d{{1,2}}\\.')) AS dotted"]
+    for i, col in enumerate(number_cols):
+        cols.append(f"{_text(col)} AS x{i}")
+        parts += [f"count(*) FILTER (WHERE regexp_matches(x{i}, ',\\d{{1,2}}\\)?$')) AS comma{i}",
+                  f"count(*) FILTER (WHERE regexp_matches(x{i}, '\\.\\d{{1,2}}\\)?$')"
+                  f" OR regexp_matches(x{i}, '\\d,\\d{{3}}(\\.|$)')) AS dot{i}"]
+    # The first rows, not a random sample: stopping early spares a scan of a huge file.
+    sample = f"(SELECT * FROM {table} LIMIT {STUDY_SAMPLE_ROWS})"
+    cur = con.execute(f"SELECT {', '.join(parts)} FROM (SELECT {', '.join(cols)} FROM {sample})",
+                      _params())
+    row = cur.fetchall()[0]
+    stats = dict(zip([d[0] for d in cur.description], row))
+    out = {"day_first": False, "date_order_unsure": 0, "date_order_mixed": 0, "decimal_comma": {}}
+    if date_col:
+        # With no day above 12 to settle it, dotted dates (05.03.2024) are European: day first.
+        out["day_first"] = (stats["day_first"] > stats["month_first"] or (
+            stats["day_first"] == stats["month_first"] == 0 and stats["dotted"] > stats["unsure"] / 2))
+        out["date_order_mixed"] = min(stats["day_first"], stats["month_first"])
+        if not stats["day_first"] and not stats["month_first"] and not out["day_first"]:
+            out["date_order_unsure"] = stats["unsure"]
+    for i, col in enumerate(number_cols):
+        out["decimal_comma"][col] = stats[f"comma{i}"] > stats[f"dot{i}"]
+    return out
+
+
+def date_formats(con: duckdb.DuckDBPyConnection, table: str, col: str, day_first: bool) -> list[str]:
+    """The formats to try, the ones that fit the first rows first (each row stops at its first hit)."""
+    fmts = list(_DATE_FORMATS_FIXED + (DATE_FORMATS_DMY if day_first else DATE_FORMATS_MDY))
+    t = _text(col)
+    hits = con.execute(
+        "SELECT " + ", ".join(f"count(try_strptime(v, $f{i}))" for i in range(len(fmts)))
+        + f" FROM (SELECT {t} AS v FROM {table} LIMIT 1000)",
+        _params(**{f"f{i}": f for i, f in enumerate(fmts)}),
+    ).fetchall()[0]
+    order = sorted(range(len(fmts)), key=lambda i: -hits[i])
+    return [fmts[i] for i in order]
+
+
+def clean_transactions(con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: dict[str, int],
+                       *, today: date, max_amount: float = MAX_AMOUNT) -> dict:
+    """Build orders, cancelled_orders and rejects from the raw table, in layered set-based SQL."""
+    col = {fld: raw.columns[i] for fld, i in mapping.items()}
+    numeric = [col[f] for f in ("amount", "quantity") if f in col]
+    study = study_columns(con, raw.table, col["order_date"], numeric)
+    fmts = date_formats(con, raw.table, col["order_date"], study["day_first"])
+
+    # Layer 1: clean text once per field; layer 2: parse; layer 3: judge each row.
+    texts = ", ".join(f"{_text(col[f])} AS {f}_t" for f in ORDERS_SCHEMA if f in col)
+    parsed = []
+    for fld, typ in ORDERS_SCHEMA.items():
+        t = f"{fld}_t"
+        if fld not in col:
+            parsed.append(f"CAST(NULL AS {typ}) AS {fld}")
+        elif fld == "customer_id":
+            parsed.append(f"{_customer_id(t)} AS {fld}")
+        elif fld == "order_date":
+            parsed.append(f"{_date(t)} AS _date")
+        elif fld in ("amount", "quantity"):
+            parsed.append(f"{_number(t, study['decimal_comma'][col[fld]])} AS {fld}")
+        else:
+            parsed.append(f"{t} AS {fld}")
+    qty_t = "quantity_t" if "quantity" in col else "NULL"
+    status = "lower(status)" if "status" in col else "NULL"
+    raw_cols = ", ".join(raw.columns)
+    # Raw text is kept only for rejected rows (for the rejects table), a hash of it for all
+    # (to count exact duplicates); the temp table's rowid is the row's position in the file.
+    keep_raw = ", ".join(f"CASE WHEN _reason IS NOT NULL THEN {c} END AS {c}" for c in raw.columns)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _typed_orders AS
+        SELECT * EXCLUDE ({raw_cols}), {keep_raw} FROM (
+        SELECT *,
+          CASE WHEN customer_id IS NULL THEN 'missing customer id'
+               WHEN order_date IS NULL THEN 'unparseable date'
+               WHEN order_date > $today THEN 'date in the future'
+               WHEN _cancelled THEN NULL
+               WHEN _amount_t IS NULL THEN 'missing amount'
+               WHEN amount IS NULL THEN 'unparseable amount'
+               WHEN amount < 0 THEN 'negative amount'
+               WHEN amount > $max_amount THEN 'absurd amount'
+          END AS _reason
+        FROM (
+          SELECT * EXCLUDE (_date),
+            CASE WHEN year(_date) >= {MIN_YEAR} THEN _date END AS order_date,
+            coalesce(list_contains($cancelled, {status}), false) AS _cancelled
+          FROM (
+            SELECT {', '.join(parsed)}, amount_t AS _amount_t, {qty_t} AS _qty_t,
+                   hash({raw_cols}) AS _hash, {raw_cols}
+            FROM (SELECT {texts}, {raw_cols} FROM {raw.table}))))
+        """, _params(dates=fmts, today=today, max_amount=max_amount,
+                     cancelled=[s.lower() for s in CANCELLED_STATUSES]))
+
+    cols = ", ".join(ORDERS_SCHEMA)
+    con.execute(f"CREATE TABLE orders AS SELECT {cols} FROM _typed_orders "
+                f"WHERE _reason IS NULL AND NOT _cancelled")
+    con.execute(f"CREATE TABLE cancelled_orders AS SELECT {cols} FROM _typed_orders "
+                f"WHERE _reason IS NULL AND _cancelled")
+    _add_rejects(con, raw, "_typed_orders")
+    bad_qty = 0
+    if "quantity" in col:
+        bad_qty = con.execute("SELECT count(*) FROM _typed_orders WHERE _reason IS NULL "
+                              "AND _qty_t IS NOT NULL AND quantity IS NULL").fetchall()[0][0]
+    return {"study": study, "date_formats": fmts, "bad_quantity": bad_qty}
+
+
+def create_rejects(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE TABLE IF NOT EXISTS rejects (source_file VARCHAR, row_number BIGINT, "
+                "reason VARCHAR, raw VARCHAR)")
+
+
+def _add_rejects(con: duckdb.DuckDBPyConnection, raw: RawTable, typed: str) -> None:
+    """Append rejected rows of `typed` and unsplittable lines; set raw.rows_read."""
+    create_rejects(con)
+    _malformed_lines(con, raw)
+    keys = {f"k{i}": name for i, name in enumerate(raw.names)}
+    obj = ", ".join(f"$k{i}, t.{c}" for i, c in enumerate(raw.columns))
+    # A kept row's place in the file counts the malformed lines before it (few: an ASOF join).
+    con.execute(
+        f"""INSERT INTO rejects
+        SELECT $source, t.rowid + 1 + coalesce(m.shift, 0), t._reason,
+               CAST(json_object({obj}) AS VARCHAR)
+        FROM (SELECT rowid, * FROM {typed} WHERE _reason IS NOT NULL) t
+        ASOF LEFT JOIN (SELECT line - row_number() OVER (ORDER BY line) AS k,
+                               row_number() OVER (ORDER BY line) AS shift
+                        FROM _malformed) m ON t.rowid >= m.k
+        ORDER BY t.rowid""",
+        {"source": raw.path, **keys},
+    )
+    con.execute("""INSERT INTO rejects SELECT $source, line, 'malformed line',
+                   CAST(json_object('line', csv_line) AS VARCHAR) FROM _malformed""",
+                {"source": raw.path})
+    n_malformed = con.execute("SELECT count(*) FROM _malformed").fetchall()[0][0]
+    raw.rows_read = con.execute(f"SELECT count(*) FROM {typed}").fetchall()[0][0] + n_malformed
+    if n_malformed:
+        raw.warnings.append(f"{n_malformed:,} lines of '{Path(raw.path).name}' could not be split "
+                            f"into {len(raw.names)} columns and were rejected as malformed.")
+
+
+def _malformed_lines(con: duckdb.DuckDBPyConnection, raw: RawTable) -> None:
+    """Table `_malformed` (line, csv_line): lines DuckDB's CSV reader refused in the last scan."""
+    if raw.rejects_table and con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
+            [raw.rejects_table]).fetchall()[0][0]:
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _malformed AS
+            SELECT line - ? AS line, any_value(csv_line) AS csv_line FROM {raw.rejects_table}
+            WHERE scan_id = (SELECT max(scan_id) FROM {raw.rejects_table})
+            GROUP BY line ORDER BY line""",
+            [1 if raw.header else 0],
+        )
+    else:
+        con.execute("CREATE OR REPLACE TEMP TABLE _malformed (line BIGINT, csv_line VARCHAR)")
+
+
+def reason_counts(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, int]:
+    rows = con.execute("SELECT reason, count(*) FROM rejects WHERE source_file = ? "
+                       "GROUP BY reason ORDER BY count(*) DESC, reason", [source]).fetchall()
+    return {r: int(n) for r, n in rows}
+
+
+def duplicate_rows(con: duckdb.DuckDBPyConnection, typed: str) -> int:
+    """Rows identical to an earlier row in every column (64-bit hash; collisions negligible)."""
+    return int(con.execute(f"SELECT count(*) - count(DISTINCT _hash) FROM {typed}")
+               .fetchall()[0][0])
+
+
+def clean_customers(con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: dict[str, int]) -> dict:
+    """Build `_typed_customers` and append its rejects; dedup is left to the caller."""
+    col = {fld: raw.columns[i] for fld, i in mapping.items()}
+    fmts = list(_DATE_FORMATS_FIXED)
+    day_first = False
+    if "signup_date" in col:
+        day_first = study_columns(con, raw.table, col["signup_date"], [])["day_first"]
+        fmts = date_formats(con, raw.table, col["signup_date"], day_first)
+    exprs = {}
+    for fld, typ in CUSTOMERS_SCHEMA.items():
+        if fld not in col:
+            exprs[fld] = f"CAST(NULL AS {typ})"
+            continue
+        t = _text(col[fld])
+        if fld == "customer_id":
+            exprs[fld] = _customer_id(t)
+        elif fld == "signup_date":
+            exprs[fld] = f"(CASE WHEN year({_date(t)}) >= {MIN_YEAR} THEN {_date(t)} END)"
+        elif fld == "age":
+            exprs[fld] = (f"(CASE WHEN try_cast(try_cast({t} AS DOUBLE) AS INTEGER) BETWEEN 0 AND 120 "
+                          f"THEN try_cast(try_cast({t} AS DOUBLE) AS INTEGER) END)")
+        elif fld == "email_consent":
+            exprs[fld] = (f"(CASE WHEN list_contains($true, lower({t})) THEN true "
+                          f"WHEN list_contains($false, lower({t})) THEN false END)")
+        elif fld == "email":
+            exprs[fld] = f"lower({t})"
+        else:
+            exprs[fld] = t
+    texts = ", ".join(f"{_text(col[f])} AS _{f}_text" for f in ("signup_date", "age", "email_consent")
+                      if f in col)
+    select = ",\n".join(f"{e} AS {f}" for f, e in exprs.items())
+    raw_cols = ", ".join(raw.columns)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _typed_customers AS
+        SELECT {select}{', ' + texts if texts else ''},
+               CASE WHEN {exprs['customer_id']} IS NULL THEN 'missing customer id' END AS _reason,
+               hash({raw_cols}) AS _hash, {raw_cols}
+        FROM {raw.table}""", _params(dates=fmts, true=list(TRUE_TOKENS), false=list(FALSE_TOKENS)))
+    _add_rejects(con, raw, "_typed_customers")
+    unreadable = {}
+    for fld in ("signup_date", "age", "email_consent"):
+        if fld in col:
+            unreadable[fld] = con.execute(
+                f"SELECT count(*) FROM _typed_customers WHERE _reason IS NULL "
+                f"AND _{fld}_text IS NOT NULL AND {fld} IS NULL").fetchall()[0][0]
+    return {"unreadable": unreadable}

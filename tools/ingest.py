@@ -1,0 +1,270 @@
+"""Load a user's transactions (and optional customers) file into clean DuckDB tables, with a report."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+
+from tools.cleaning import (
+    MAX_AMOUNT, clean_customers, clean_transactions, duplicate_rows,
+    reason_counts,
+)
+from tools.contract import CUSTOMERS_SCHEMA, ORDERS_SCHEMA
+from tools.errors import TierwiseError
+from tools.mapping import build_mapping, parse_map_args as _parse_map_args
+from tools.progress import Progress, silent
+from tools.reading import RawTable, read_raw
+
+MAX_REJECTED_SHARE = 0.5     # refuse the load when more than this share of rows is rejected
+PREVIEW_ROWS = 5
+OUTPUT_TABLES = ("orders", "cancelled_orders", "customers", "rejects")
+
+__all__ = ["ingest", "parse_map_args", "MAX_REJECTED_SHARE", "MAX_AMOUNT"]
+
+
+def parse_map_args(items: list[str],
+                   kind: Literal["transactions", "customers"] = "transactions") -> dict[str, str]:
+    """Turn `--map field=column` items into a {field: column} dict, checking each field name."""
+    return _parse_map_args(items, kind)
+
+
+def ingest(con: duckdb.DuckDBPyConnection, transactions: str | Path, *,
+           customers: str | Path | None = None, mapping: dict[str, str] | None = None,
+           customer_mapping: dict[str, str] | None = None, as_of: date | None = None,
+           today: date | None = None, rejects_path: str | Path | None = None,
+           progress: Progress = silent) -> dict:
+    """Read, map, clean and store the files as orders/cancelled_orders/customers/rejects; return the load report."""
+    raws: list[RawTable] = []
+    try:
+        return _ingest(con, Path(transactions), raws=raws, customers=Path(customers) if customers else None,
+                       mapping=mapping, customer_mapping=customer_mapping, as_of=as_of,
+                       today=today or date.today(), rejects_path=rejects_path, progress=progress)
+    except TierwiseError:
+        _drop_all(con)
+        raise
+    except duckdb.Error as exc:
+        _drop_all(con)
+        raise TierwiseError(
+            f"Could not load '{Path(transactions).name}': {str(exc).splitlines()[0]}"
+        ) from exc
+    finally:
+        for raw in raws:
+            raw.cleanup()
+
+
+def _ingest(con, path: Path, *, raws: list[RawTable], customers, mapping, customer_mapping, as_of, today,
+            rejects_path, progress) -> dict:
+    progress("reading transactions", 0.0)
+    raw = read_raw(con, path, "raw_transactions")
+    raws.append(raw)
+    progress("mapping columns", 0.25)
+    fields, warnings = build_mapping(con, raw.table, raw.names, raw.header,
+                                     _lower_keys(mapping), "transactions", path.name)
+    progress("cleaning transactions", 0.35)
+    cleaned = clean_transactions(con, raw, fields, today=today)
+    warnings = raw.warnings + warnings
+    progress("checking the result", 0.75)
+
+    report = _file_report(con, raw, fields)
+    rejected = report["rows_rejected"]
+    n = raw.rows_read
+    reasons = ", ".join(f"{r}: {k:,}" for r, k in report["rejected_by_reason"].items())
+    used = ", ".join(f"{f}={c}" for f, c in report["mapping"].items())
+    if rejected > MAX_REJECTED_SHARE * n:
+        raise TierwiseError(
+            f"Refused to load '{path.name}': {rejected:,} of {n:,} rows "
+            f"({rejected / n:.0%}) would be rejected ({reasons}). So many bad rows usually means "
+            f"a wrong column mapping or date format; the mapping used was {used}. Fix the file "
+            f"or pass --map field=column, then load again."
+        )
+    kept = report["rows_kept"]
+    if kept == 0:
+        raise TierwiseError(
+            f"Refused to load '{path.name}': no orders are left after removing "
+            f"{report['cancelled']:,} cancelled and {rejected:,} rejected rows."
+        )
+    if rejected and rejected == MAX_REJECTED_SHARE * n:
+        warnings.append(f"Exactly half of the rows ({rejected:,} of {n:,}) were rejected "
+                        f"({reasons}); check the mapping ({used}) before trusting the results.")
+    elif rejected:
+        warnings.append(f"{rejected:,} of {n:,} rows were rejected ({reasons}).")
+    warnings += _parse_warnings(cleaned, report)
+
+    lo, hi = con.execute("SELECT min(order_date), max(order_date) FROM orders").fetchall()[0]
+    as_of_used = as_of or hi
+    after = con.execute("SELECT count(*) FROM orders WHERE order_date > ?", [as_of_used]).fetchall()[0][0]
+    if as_of and as_of < lo:
+        warnings.append(f"The as-of date {as_of.isoformat()} is before the first order "
+                        f"({lo.isoformat()}): no order would be seen.")
+    if after:
+        warnings.append(f"{after:,} orders fall after the as-of date {as_of_used.isoformat()}; "
+                        f"features and models ignore them.")
+
+    progress("building customers", 0.85)
+    cust_report = None
+    if customers is not None:
+        cust_report = _load_customers(con, customers, _lower_keys(customer_mapping), warnings, raws)
+    else:
+        con.execute(f"CREATE TABLE customers AS SELECT {_customer_columns('customer_id')} "
+                    f"FROM (SELECT DISTINCT customer_id FROM orders) ORDER BY customer_id")
+    n_customers = con.execute("SELECT count(*) FROM customers").fetchall()[0][0]
+
+    if rejects_path is not None:
+        Path(rejects_path).parent.mkdir(parents=True, exist_ok=True)
+        con.sql("SELECT * FROM rejects ORDER BY source_file, row_number").write_csv(str(rejects_path))
+    _drop_work(con)
+    progress("done", 1.0)
+
+    report.update({
+        "date_min": lo.isoformat(),
+        "date_max": hi.isoformat(),
+        "as_of": as_of_used.isoformat(),
+        "orders_after_as_of": int(after),
+        "today": today.isoformat(),
+        "customers": int(n_customers),
+        "customers_in_orders": int(con.execute(
+            "SELECT count(DISTINCT customer_id) FROM orders").fetchall()[0][0]),
+        "rejects_path": str(rejects_path) if rejects_path is not None else None,
+        "warnings": warnings,
+    })
+    if cust_report is not None:
+        report["customers_file"] = cust_report
+    return report
+
+
+def _lower_keys(mapping: dict[str, str] | None) -> dict[str, str] | None:
+    return {str(k).strip().lower(): str(v) for k, v in mapping.items()} if mapping else None
+
+
+def _file_report(con, raw: RawTable, fields: dict[str, int]) -> dict:
+    """What was read and what became of it; the shared part of both files' reports."""
+    reasons = reason_counts(con, raw.path)
+    report = {
+        "file": raw.path,
+        "format": raw.format,
+        "encoding": raw.encoding,
+        "delimiter": {"\t": "tab"}.get(raw.delimiter, raw.delimiter),
+        "header": raw.header,
+        "columns": {str(i): name for i, name in enumerate(raw.names, start=1)},
+        "rows_read": int(raw.rows_read),
+        "rows_kept": int(con.execute("SELECT count(*) FROM orders").fetchall()[0][0])
+        if raw.table == "raw_transactions" else None,
+        "rows_rejected": int(sum(reasons.values())),
+        "rejected_by_reason": reasons,
+        "cancelled": int(con.execute("SELECT count(*) FROM cancelled_orders").fetchall()[0][0])
+        if raw.table == "raw_transactions" else None,
+        "duplicate_rows": duplicate_rows(
+            con, "_typed_orders" if raw.table == "raw_transactions" else "_typed_customers"),
+        "mapping": {f: raw.names[i] for f, i in sorted(fields.items(), key=lambda kv: kv[1])},
+        "unmapped_columns": [n for i, n in enumerate(raw.names) if i not in fields.values()],
+        "preview": _preview(con, raw),
+    }
+    if raw.table != "raw_transactions":
+        for key in ("rows_kept", "cancelled"):
+            report.pop(key)
+    return report
+
+
+def _preview(con, raw: RawTable) -> list[dict[str, str | None]]:
+    rows = con.execute(f"SELECT {', '.join(raw.columns)} FROM {raw.table} "
+                       f"LIMIT {PREVIEW_ROWS}").fetchall()
+    return [{str(i): v for i, v in enumerate(r, start=1)} for r in rows]
+
+
+def _parse_warnings(cleaned: dict, report: dict) -> list[str]:
+    out = []
+    study = cleaned["study"]
+    order = "day/month/year" if study["day_first"] else "month/day/year"
+    if study["date_order_unsure"]:
+        out.append(f"{study['date_order_unsure']:,} dates such as 03/04/2024 could be read either "
+                   f"way and no date settles it; they were read as {order}.")
+    if study["date_order_mixed"]:
+        out.append(f"The file mixes day/month and month/day dates; it was read as {order}, and "
+                   f"{study['date_order_mixed']:,} dates in the other order were rejected.")
+    if cleaned["bad_quantity"]:
+        out.append(f"{cleaned['bad_quantity']:,} kept rows have a quantity that is not a number; "
+                   f"it was left empty.")
+    if report["duplicate_rows"]:
+        out.append(f"{report['duplicate_rows']:,} rows are exact copies of an earlier row; they "
+                   f"were kept, since one customer can place identical orders.")
+    return out
+
+
+def _customer_columns(id_expr: str) -> str:
+    return ", ".join([f"{id_expr} AS customer_id"] + [
+        f"CAST(NULL AS {typ}) AS {fld}" for fld, typ in CUSTOMERS_SCHEMA.items()
+        if fld != "customer_id"])
+
+
+def _load_customers(con, path: Path, mapping: dict[str, str] | None, warnings: list[str],
+                    raws: list[RawTable]) -> dict:
+    raw = read_raw(con, path, "raw_customers")
+    raws.append(raw)
+    fields, map_warnings = build_mapping(con, raw.table, raw.names, raw.header, mapping,
+                                         "customers", path.name)
+    info = clean_customers(con, raw, fields)
+    warnings += raw.warnings + map_warnings
+    cols = ", ".join(CUSTOMERS_SCHEMA)
+    con.execute(f"""CREATE TABLE customers AS SELECT {cols} FROM (
+        SELECT *, row_number() OVER (PARTITION BY customer_id ORDER BY _pos) AS _k
+        FROM (SELECT rowid AS _pos, * FROM _typed_customers) WHERE _reason IS NULL)
+        WHERE _k = 1 ORDER BY _pos""")
+    valid = con.execute("SELECT count(*) FROM _typed_customers WHERE _reason IS NULL").fetchall()[0][0]
+    in_file = con.execute("SELECT count(*) FROM customers").fetchall()[0][0]
+    dup = valid - in_file
+    added = con.execute(
+        f"""INSERT INTO customers SELECT {_customer_columns('customer_id')} FROM (
+            SELECT DISTINCT customer_id FROM orders
+            WHERE customer_id NOT IN (SELECT customer_id FROM customers)) ORDER BY customer_id"""
+    ).fetchall()[0][0]
+    no_orders = con.execute(
+        "SELECT count(*) FROM customers WHERE customer_id NOT IN "
+        "(SELECT DISTINCT customer_id FROM orders)").fetchall()[0][0]
+    report = _file_report(con, raw, fields)
+    report.update({
+        "rows_kept": int(in_file),
+        "duplicate_ids": int(dup),
+        "added_from_orders": int(added),
+        "without_orders": int(no_orders),
+        "unreadable_values": {k: int(v) for k, v in info["unreadable"].items() if v},
+    })
+    name = path.name
+    if dup:
+        warnings.append(f"{dup:,} rows in '{name}' repeat a customer id already seen; the first "
+                        f"row for each id was kept.")
+    if added:
+        warnings.append(f"{added:,} customers have orders but are not in '{name}'; they were "
+                        f"added with empty details.")
+    if report["rows_rejected"]:
+        warnings.append(f"{report['rows_rejected']:,} rows in '{name}' were rejected "
+                        f"({', '.join(f'{r}: {k:,}' for r, k in report['rejected_by_reason'].items())}).")
+    for fld, k in report["unreadable_values"].items():
+        warnings.append(f"{k:,} values of {fld} in '{name}' could not be read and were left empty.")
+    return report
+
+
+WORK_RELATIONS = ("raw_transactions", "raw_customers", "raw_transactions_rej",
+                  "raw_transactions_rejscan", "raw_customers_rej", "raw_customers_rejscan",
+                  "_typed_orders", "_typed_customers", "_malformed")
+
+
+def _drop_work(con) -> None:
+    """Drop the temp views and tables of a load; only the output tables remain."""
+    views = {r[0] for r in con.execute(
+        "SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()}
+    for name in WORK_RELATIONS:
+        kind = "VIEW" if name in views else "TABLE"
+        con.execute(f"DROP {kind} IF EXISTS {name}")
+
+
+def _drop_all(con) -> None:
+    """Leave the connection as it was given: a failed load creates nothing."""
+    try:
+        _drop_work(con)
+        for t in OUTPUT_TABLES:
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+    except duckdb.Error:
+        pass

@@ -1,0 +1,290 @@
+"""Build every model of a dataset from its features and write one `scores` row per customer.
+
+Each model is built on its own; one lacking data records why (which model, what is short) and
+the others still build. Cards (definition, validation, metrics vs baselines) go to the meta table
+under `model_cards`; per-customer outputs go to `scores`; the recommender's item similarities go
+to `item_similarity` and its popularity tables to `product_popularity`.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date, timedelta
+from typing import Any, Callable
+
+import duckdb
+import ibis
+import numpy as np
+import pandas as pd
+
+from tools import store
+from tools.errors import TierwiseError
+from tools.progress import Progress, silent
+
+MIN_CUSTOMERS = 200
+MIN_HISTORY_DAYS = 90
+CLV_HORIZON_DAYS = 365
+NEAR_HORIZON_DAYS = 90
+GG_CAP_QUANTILE = 0.995
+SIMILAR_PER_PRODUCT = 50
+SCORE_COLUMNS = ("customer_id", "tier", "segment", "persona", "churn_probability", "churn_risk",
+                 "p_alive", "expected_orders_90d", "clv_12m", "next_order_date")
+
+
+def _enough_data(features: pd.DataFrame, as_of: date, model: str) -> None:
+    if len(features) < MIN_CUSTOMERS:
+        raise TierwiseError(f"The {model} model needs at least {MIN_CUSTOMERS} customers; "
+                            f"this dataset has {len(features)}.")
+    history = (pd.Timestamp(as_of) - pd.to_datetime(features["first_order_date"]).min()).days
+    if history < MIN_HISTORY_DAYS:
+        raise TierwiseError(f"The {model} model needs at least {MIN_HISTORY_DAYS} days of history; "
+                            f"this dataset has {history}.")
+
+
+def build_models(con: duckdb.DuckDBPyConnection, as_of: date, *, seed: int = 42,
+                 progress: Progress = silent) -> dict[str, Any]:
+    features = con.execute("SELECT * FROM features ORDER BY customer_id").df()
+    scores = pd.DataFrame({"customer_id": features["customer_id"]})
+    cards: dict[str, Any] = {}
+    status: dict[str, Any] = {}
+    steps: list[tuple[str, Callable[[], None]]] = []
+
+    def step(name: str):
+        def register(func):
+            steps.append((name, func))
+            return func
+        return register
+
+    @step("clv")
+    def _clv():
+        cards["clv"], values = build_clv(features, as_of)
+        for column, series in values.items():
+            scores[column] = series
+
+    @step("tiers")
+    def _tiers():
+        cards["tiers"], tier, predicted = build_tiers(con, features, scores, as_of, seed=seed)
+        scores["tier"] = tier
+        scores["predicted_tier_young"] = predicted
+
+    @step("segments")
+    def _segments():
+        from tools.rfm import SEGMENT_RULES, rfm_table
+
+        _enough_data(features, as_of, "RFM segments")
+        rfm = rfm_table(ibis.memtable(features[["customer_id", "recency_days", "orders", "total_spend"]])).execute()
+        rfm = rfm.set_index("customer_id").reindex(scores["customer_id"])
+        for column in ("r_score", "f_score", "m_score", "segment"):
+            scores[column] = rfm[column].to_numpy()
+        sizes = rfm["segment"].value_counts()
+        cards["segments"] = {
+            "model": "segments",
+            "definition": "RFM quintile scores (1-5 by percent rank; ties share a score) and named "
+                          "segments from recency R and FM = round((F+M)/2)",
+            "rules": [{"segment": n, "r": list(r), "fm": list(f)} for n, r, f in SEGMENT_RULES],
+            "sizes": {k: int(v) for k, v in sizes.items()},
+        }
+
+    @step("personas")
+    def _personas():
+        from tools.personas import fit_personas
+
+        _enough_data(features, as_of, "personas")
+        result = fit_personas(features, seed=seed)
+        scores["persona"] = result["assignments"].set_index("customer_id").reindex(scores["customer_id"])["persona"].to_numpy()
+        card = result["card"]
+        card["profiles"] = result["profiles"].to_dict(orient="records")
+        card["map"] = result["map"].to_dict(orient="list")
+        cards["personas"] = card
+
+    @step("churn")
+    def _churn():
+        from tools.churn import fit_churn
+
+        _enough_data(features, as_of, "churn")
+        result = fit_churn(con, as_of, seed=seed, progress=progress)
+        churn = result["scores"].set_index("customer_id").reindex(scores["customer_id"])
+        scores["churn_probability"] = churn["churn_probability"].to_numpy()
+        scores["churn_risk"] = churn["churn_risk"].to_numpy()
+        scores["churn_reasons"] = [list(r) if isinstance(r, (list, tuple, np.ndarray)) else []
+                                   for r in churn["churn_reasons"]]
+        cards["churn"] = result["card"]
+
+    @step("recommendations")
+    def _recommendations():
+        cards["recommendations"] = build_recommendations(con, as_of, scores, seed=seed)
+
+    total = len(steps)
+    for i, (name, func) in enumerate(steps):
+        progress(f"building {name}", i / total)
+        started = time.perf_counter()
+        try:
+            func()
+            status[name] = {"available": True, "seconds": round(time.perf_counter() - started, 2)}
+        except TierwiseError as exc:
+            status[name] = {"available": False, "reason": str(exc)}
+            progress(f"{name} not built: {exc}")
+    _write_scores(con, scores)
+    _write_customer_view(con)
+    store.write_meta(con, model_cards=cards, model_status=status, models_built_at=_now(),
+                     models_as_of=as_of.isoformat())
+    return {"status": status, "customers": len(scores)}
+
+
+def build_clv(features: pd.DataFrame, as_of: date) -> tuple[dict, dict[str, np.ndarray]]:
+    from tools.clv import BetaGeoModel, GammaGammaModel, customer_lifetime_value
+
+    _enough_data(features, as_of, "CLV")
+    x = features["frequency"].to_numpy(float)
+    t_x = features["bgnbd_t_x_days"].to_numpy(float) / 7.0
+    T = features["tenure_days"].to_numpy(float) / 7.0
+    m = features["mean_repeat_day_spend"].fillna(0).to_numpy(float)
+    bg = BetaGeoModel(time_unit="weeks").fit(x, t_x, T)
+    gg = GammaGammaModel(cap_quantile=GG_CAP_QUANTILE).fit(x, m)
+    p_alive = bg.probability_alive(x, t_x, T)
+    orders_90 = bg.expected_purchases(NEAR_HORIZON_DAYS / 7.0, x, t_x, T)
+    clv_12m = customer_lifetime_value(bg, gg, x, t_x, T, m, horizon=CLV_HORIZON_DAYS / 7.0)
+    next_in = bg.expected_next_purchase_in(x, t_x, T) * 7.0
+    as_of_ts = pd.Timestamp(as_of)
+    next_date = pd.Series([as_of_ts + pd.Timedelta(days=float(d)) if np.isfinite(d) else pd.NaT for d in next_in])
+    card = {
+        "model": "clv",
+        "definition": "BG/NBD purchase model and Gamma-Gamma spend model fitted by maximum likelihood; "
+                      "a purchase is a customer-day (same-day orders summed), time unit weeks",
+        "bgnbd": bg.params(),
+        "gamma_gamma": gg.params(),
+        "time_unit": "weeks",
+        "horizon_days": CLV_HORIZON_DAYS,
+        "total_expected_revenue_12m": float(np.nansum(clv_12m)),
+        "total_expected_orders_90d": float(np.nansum(orders_90)),
+        "outliers": f"spend per transaction capped at the {GG_CAP_QUANTILE:.1%} quantile for Gamma-Gamma",
+    }
+    return card, {"p_alive": p_alive, "expected_orders_90d": orders_90, "clv_12m": clv_12m,
+                  "next_order_date": next_date.dt.date.to_numpy()}
+
+
+def build_tiers(con, features: pd.DataFrame, scores: pd.DataFrame, as_of: date, *, seed: int):
+    from tools.tiers import DEFAULT_SHARES, early_features_sql, fit_tier_classifier, tier_table
+
+    _enough_data(features, as_of, "value tiers")
+    if "clv_12m" in scores:
+        basis, values = "clv_12m", scores["clv_12m"].fillna(0)
+    else:
+        basis, values = "spend in the last 365 days (CLV model unavailable)", features["spend_last_180"].fillna(0)
+    frame = pd.DataFrame({"customer_id": scores["customer_id"], "clv_12m": values.to_numpy()})
+    tiered = tier_table(ibis.memtable(frame)).execute().set_index("customer_id").reindex(scores["customer_id"])
+    tier = tiered["tier"].to_numpy()
+    card: dict[str, Any] = {
+        "model": "tiers",
+        "definition": f"high = top {DEFAULT_SHARES['high']:.0%}, mid = next {DEFAULT_SHARES['mid']:.0%}, "
+                      f"low = the rest, by predicted 12-month value ({basis})",
+        "shares": DEFAULT_SHARES,
+        "basis": basis,
+        "sizes": pd.Series(tier).value_counts().to_dict(),
+        "value_share": (frame.assign(tier=tier).groupby("tier")["clv_12m"].sum() / max(frame["clv_12m"].sum(), 1e-9)).to_dict(),
+        "thresholds": frame.assign(tier=tier).groupby("tier")["clv_12m"].min().to_dict(),
+    }
+    predicted = pd.Series(index=scores["customer_id"], dtype=object)
+    try:
+        early = con.execute(early_features_sql(), [as_of]).df().set_index("customer_id")
+        f = features.set_index("customer_id")
+        result = fit_tier_classifier(early, pd.Series(tier, index=scores["customer_id"]), f["tenure_days"],
+                                     pd.to_datetime(f["first_order_date"]), seed=seed)
+        card["young_customer_classifier"] = result["card"]
+        predicted = result["predictions"].reindex(scores["customer_id"])
+    except TierwiseError as exc:
+        card["young_customer_classifier"] = {"available": False, "reason": str(exc)}
+    return card, tier, predicted.to_numpy()
+
+
+def build_recommendations(con, as_of: date, scores: pd.DataFrame, *, seed: int) -> dict[str, Any]:
+    from tools.recommend import CoPurchaseRecommender, evaluate
+
+    has_products = con.execute("SELECT count(product) FROM orders WHERE order_date <= ?", [as_of]).fetchone()[0]
+    if not has_products:
+        raise TierwiseError("Recommendations need a product column; this dataset has no products.")
+    split = as_of - timedelta(days=NEAR_HORIZON_DAYS)
+    pair_sql = ("SELECT DISTINCT customer_id, product FROM orders WHERE product IS NOT NULL "
+                "AND order_date > ? AND order_date <= ?")
+    before = con.execute(pair_sql, [date(1, 1, 1), split]).df()
+    after = con.execute(pair_sql, [split, as_of]).df()
+    everything = con.execute(pair_sql, [date(1, 1, 1), as_of]).df()
+    segments = scores.set_index("customer_id")["segment"] if "segment" in scores else None
+    evaluation = evaluate(before, after, segments=segments, seed=seed)
+    model = CoPurchaseRecommender().fit(everything, segments=segments)
+    sim = model.similarity_
+    products = model.products_
+    # keep each product's strongest neighbours as a table the tools query with SQL
+    k = min(SIMILAR_PER_PRODUCT, len(products) - 1) if len(products) > 1 else 0
+    rows = []
+    if k > 0:
+        top = np.argsort(-sim, axis=1)[:, :k]
+        a = np.repeat(np.arange(len(products)), k)
+        b = top.ravel()
+        s = sim[a, b]
+        keep = s > 0
+        rows = pd.DataFrame({"product_a": products[a[keep]], "product_b": products[b[keep]], "similarity": s[keep]})
+    sim_frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(columns=["product_a", "product_b", "similarity"])
+    con.register("_sim", sim_frame)
+    con.execute("CREATE OR REPLACE TABLE item_similarity AS SELECT product_a::VARCHAR AS product_a, "
+                "product_b::VARCHAR AS product_b, similarity::DOUBLE AS similarity FROM _sim")
+    con.unregister("_sim")
+    seg_pop = [pd.DataFrame({"segment": "__all__", "product": products, "buyers": model.popularity_})]
+    for name, pop in model.segment_popularity_.items():
+        seg_pop.append(pd.DataFrame({"segment": name, "product": products, "buyers": pop}))
+    pop_frame = pd.concat(seg_pop, ignore_index=True)
+    con.register("_pop", pop_frame)
+    con.execute("CREATE OR REPLACE TABLE product_popularity AS SELECT segment::VARCHAR AS segment, "
+                "product::VARCHAR AS product, buyers::DOUBLE AS buyers FROM _pop WHERE buyers > 0")
+    con.unregister("_pop")
+    return {
+        "model": "recommendations",
+        "definition": "item-item co-purchase (cosine similarity of who bought what), products already "
+                      "bought left out; customers without co-purchase signal get their RFM segment's "
+                      "most popular products",
+        "validation": f"time split at {split}: trained on purchases up to it, judged on new products bought "
+                      f"in the {NEAR_HORIZON_DAYS} days after",
+        **evaluation,
+        "products": int(len(products)),
+    }
+
+
+SCORE_TYPES = {
+    "customer_id": "VARCHAR", "tier": "VARCHAR", "segment": "VARCHAR", "persona": "VARCHAR",
+    "churn_probability": "DOUBLE", "churn_risk": "VARCHAR", "p_alive": "DOUBLE",
+    "expected_orders_90d": "DOUBLE", "clv_12m": "DOUBLE", "next_order_date": "DATE",
+    "predicted_tier_young": "VARCHAR", "r_score": "INTEGER", "f_score": "INTEGER", "m_score": "INTEGER",
+    "churn_reasons": "VARCHAR[]",
+}
+
+
+def _write_scores(con, scores: pd.DataFrame) -> None:
+    """Write `scores` with fixed column types, NULL where a model could not be built."""
+    frame = scores.copy()
+    for column in SCORE_TYPES:
+        if column not in frame:
+            frame[column] = None
+    con.register("_scores", frame[list(SCORE_TYPES)])
+    select = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in SCORE_TYPES.items())
+    con.execute(f"CREATE OR REPLACE TABLE scores AS SELECT {select} FROM _scores")
+    con.unregister("_scores")
+
+
+def _write_customer_view(con) -> None:
+    """One row per customer joining behaviour, scores and non-PII attributes: what tools filter on."""
+    con.execute("""
+        CREATE OR REPLACE TABLE customer_view AS
+        SELECT f.customer_id, f.first_order_date, f.last_order_date, f.orders, f.total_spend, f.aov,
+               f.recency_days, f.tenure_days, f.top_channel, f.top_category,
+               c.country, c.city, coalesce(c.email_consent, false) AS email_consent,
+               s.* EXCLUDE (customer_id)
+        FROM features f
+        LEFT JOIN scores s USING (customer_id)
+        LEFT JOIN customers c USING (customer_id)
+    """)
+
+
+def _now() -> str:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -1,0 +1,136 @@
+"""Personas: K-Means on scaled behaviour features, k by silhouette, named from distinctive traits.
+
+The features are log-scaled where heavy-tailed, then standardised. k is chosen in 3..8 by the
+mean silhouette on a fixed-size sample; the final model is fitted on every customer. Each cluster
+is named from its two most distinctive traits (largest standardised difference of the cluster's
+median from everyone's), e.g. "Frequent big-basket customers". A 2-D PCA of the same scaled
+space gives the map.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
+from sklearn.metrics import silhouette_score
+from sklearn.preprocessing import StandardScaler
+
+from tools.errors import TierwiseError
+
+K_RANGE = range(3, 9)
+SILHOUETTE_SAMPLE = 6000
+MAP_POINTS = 3000
+MIN_CUSTOMERS = 200
+
+# trait column -> (transform, word when high, word when low)
+TRAITS: dict[str, tuple[str, str, str]] = {
+    "orders": ("log", "frequent", "one-off"),
+    "aov": ("log", "big-basket", "bargain"),
+    "recency_days": ("linear", "lapsed", "recently active"),
+    "tenure_days": ("linear", "long-standing", "new"),
+    "distinct_categories": ("linear", "multi-category", "single-category"),
+    "gap_mean_days": ("log", "slow-cycle", "quick-return"),
+}
+CHANNEL_WORDS = {"web": ("web-first", "rarely-web"), "app": ("app-first", "rarely-app"),
+                 "store": ("in-store", "rarely-in-store")}
+
+
+def _design(features: pd.DataFrame) -> pd.DataFrame:
+    cols: dict[str, pd.Series] = {}
+    for name, (transform, _, _) in TRAITS.items():
+        if name not in features:
+            continue
+        values = pd.to_numeric(features[name], errors="coerce").astype(float)
+        # customers without a second purchase have no gap: treat them as the slowest cycle seen
+        values = values.fillna(values.max() if values.notna().any() else 0.0)
+        cols[name] = np.log1p(values.clip(lower=0)) if transform == "log" else values
+    for column in features.columns:
+        if column.startswith("share_ch_") and column != "share_ch_other":
+            cols[column] = features[column].astype(float).fillna(0.0)
+    return pd.DataFrame(cols, index=features.index)
+
+
+def _name(deltas: pd.Series) -> str:
+    top = deltas.abs().sort_values(ascending=False).index[:2]
+    words = []
+    for trait in top:
+        high = deltas[trait] > 0
+        if trait.startswith("share_ch_"):
+            pair = CHANNEL_WORDS.get(trait.removeprefix("share_ch_"),
+                                     (f"{trait.removeprefix('share_ch_')}-first", f"rarely-{trait.removeprefix('share_ch_')}"))
+        else:
+            pair = TRAITS[trait][1:]
+        words.append(pair[0] if high else pair[1])
+    return f"{words[0].capitalize()} {words[1]} customers"
+
+
+def fit_personas(features: pd.DataFrame, *, seed: int = 42, k: int | None = None) -> dict[str, Any]:
+    """Cluster customers; returns assignments, profiles, the PCA map and a model card."""
+    if len(features) < MIN_CUSTOMERS:
+        raise TierwiseError(
+            f"Personas need at least {MIN_CUSTOMERS} customers with orders; this dataset has {len(features)}."
+        )
+    design = _design(features)
+    scaled = StandardScaler().fit_transform(design.to_numpy())
+    rng = np.random.default_rng(seed)
+    sample = rng.choice(len(scaled), size=min(SILHOUETTE_SAMPLE, len(scaled)), replace=False)
+    silhouettes = {}
+    candidates = [k] if k else list(K_RANGE)
+    for kk in candidates:
+        model = KMeans(n_clusters=kk, n_init=4, random_state=seed).fit(scaled[sample])
+        silhouettes[kk] = float(silhouette_score(scaled[sample], model.labels_))
+    best_k = max(silhouettes, key=silhouettes.get)
+    km = KMeans(n_clusters=best_k, n_init=10, random_state=seed).fit(scaled)
+    labels = km.labels_
+    # Order clusters by size so persona ids are stable regardless of K-Means' internal numbering
+    sizes = np.bincount(labels, minlength=best_k)
+    order = np.argsort(-sizes, kind="stable")
+    relabel = np.empty_like(order)
+    relabel[order] = np.arange(best_k)
+    labels = relabel[labels]
+    centers = km.cluster_centers_[order]
+
+    scaled_df = pd.DataFrame(scaled, columns=design.columns)
+    names, taken = {}, set()
+    for cid in range(best_k):
+        deltas = scaled_df[labels == cid].median()
+        name = _name(deltas)
+        if name in taken:
+            name = f"{name} ({cid + 1})"
+        taken.add(name)
+        names[cid] = name
+
+    raw = features.assign(persona_id=labels)
+    profile_cols = [c for c in ("orders", "aov", "total_spend", "recency_days", "tenure_days",
+                                "distinct_categories") if c in features]
+    profiles = raw.groupby("persona_id")[profile_cols].median()
+    profiles.insert(0, "customers", np.bincount(labels, minlength=best_k))
+    profiles.insert(1, "share", profiles["customers"] / len(labels))
+    profiles.insert(0, "persona", [names[i] for i in profiles.index])
+
+    pca = PCA(n_components=2, random_state=seed).fit(scaled)
+    points = rng.choice(len(scaled), size=min(MAP_POINTS, len(scaled)), replace=False)
+    xy = pca.transform(scaled[points])
+    return {
+        "assignments": pd.DataFrame({"customer_id": features["customer_id"].to_numpy(),
+                                     "persona_id": labels,
+                                     "persona": [names[i] for i in labels]}),
+        "profiles": profiles.reset_index(),
+        "map": pd.DataFrame({"customer_id": features["customer_id"].to_numpy()[points],
+                             "x": xy[:, 0], "y": xy[:, 1], "persona": [names[i] for i in labels[points]]}),
+        "centers_2d": pca.transform(centers).tolist(),
+        "card": {
+            "model": "personas",
+            "definition": "K-Means on standardised behaviour features; k chosen by silhouette.",
+            "features": list(design.columns),
+            "k": best_k,
+            "silhouette_by_k": silhouettes,
+            "silhouette": silhouettes[best_k],
+            "pca_explained_variance": [float(v) for v in pca.explained_variance_ratio_],
+            "names": [names[i] for i in range(best_k)],
+            "seed": seed,
+        },
+    }
