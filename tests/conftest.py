@@ -36,3 +36,26 @@ def cli_json(cli):
         return json.loads(out)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def built_home(tmp_path_factory):
+    """The default demo world (seed 42, 5,000 customers) loaded and built once per test session.
+
+    Tests must treat it as read-only; use Workspace(built_home) to reach it.
+    """
+    from tools.demo import generate_demo
+    from tools.loading import load_dataset
+    from tools.workspace import Workspace
+
+    root = tmp_path_factory.mktemp("built")
+    data = root / "demo"
+    generate_demo(data, customers=5000, seed=42)
+    home = root / "home"
+    load_dataset(Workspace(home), data / "transactions.csv", customers=data / "customers.csv")
+    return home
+
+
+@pytest.fixture(scope="session")
+def demo_truth(built_home):
+    return built_home.parent / "demo" / "truth"

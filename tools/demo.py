@@ -17,18 +17,18 @@ truth window is (as_of, as_of + 365], days 731..1095.
   customers lean to the app), a category taste ~ Dirichlet (sparse, nudged by gender),
   a spend level s ~ LogNormal(0, 0.6), a deal-seeker flag (20%: most of their orders
   are discounted, their spend level is lower) and a refund propensity.
-* Purchase rate: lambda (orders per year) ~ Gamma(shape 1.3, scale 4), times a
+* Purchase rate: lambda (orders per year) ~ Gamma(shape 1.3, scale 7.5), times a
   preferred-category factor (Grocery and Beauty shoppers buy more often). Gaps between
   orders are exponential with mean 1/lambda.
 * Dropout: after each order the customer dies with probability p. p is drawn from
-  Beta(1.2, 5.5) and then shifted on the logit scale by observable traits: store and app
+  Beta(1.1, 8) and then shifted on the logit scale by observable traits: store and app
   customers are more loyal, deal seekers churn more, higher spend levels churn less,
   Grocery/Beauty/Books are sticky and Electronics/Toys are not. On top of that, a
   refunded order makes the customer die right after it with probability 0.5.
   Dead customers never buy again, including in the truth window; alive customers keep
   following the same process through the truth window.
 * Fading: the last three orders before a dropout fade in. Their gaps are stretched
-  (x1.6, x2.2, x2.8 for the order that turns out to be the last) and their baskets
+  (x2, x3, x4 for the order that turns out to be the last) and their baskets
   shrink (fewer lines, smaller quantities, cheaper products). This is signal beyond
   recency and frequency that a churn model with behaviour features can pick up.
 * Baskets: 1 + Poisson lines per order, growing with the spend level. Each line's base
@@ -36,14 +36,23 @@ truth window is (as_of, as_of + 365], days 731..1095.
   within the category tilted towards pricier products for higher spend levels.
   Products form a fixed complement graph (phone -> case, pasta -> tomato sauce): an
   order's first line repeats the previous order's anchor product (replenishment, mostly
-  Grocery/Beauty) or is one of its complements with probability about 0.45, and
+  Grocery/Beauty) or is one of its complements with probability 0.55, and
   further lines in a basket are complements of the first line with probability 0.5.
   Item-item co-purchase therefore beats plain popularity on a time split.
 * Spend: line amount = list price x quantity x (1 - discount). Spend level, category
   mix and basket size make value heavy-tailed: the top 20% of customers by future
   revenue hold far more than half of it.
-* Status: ~1.3% of orders are cancelled and ~1.5% refunded (all lines of an order share
-  its status). The truth file lists completed future lines only.
+* Status: ~1.3% of orders are cancelled and ~1% refunded (all lines of an order share
+  its status).
+
+Truth files: ``truth/future_orders.csv`` holds one row per completed order line in the
+truth window (customer_id, order_date, amount, product, category).
+``truth/customers_latent.csv`` holds per customer purchase_rate_per_year,
+dropout_probability (the per-order p above, before refund-triggered dropout),
+spend_level, alive_at_as_of, alive_at_truth_end, preferred_category, preferred_channel,
+deal_seeker, refund_rate, first_order_date, dropout_date (the last order before dying,
+empty if still alive at the end of the window), orders_observed and orders_future
+(including cancelled and refunded ones).
 * Dirt: about 0.2% of transaction rows are spoiled on purpose — unparseable dates,
   negative amounts or a missing customer id — so the load report has something to say.
 
@@ -281,15 +290,15 @@ _DIRTY_KINDS = ("unparseable_date", "negative_amount", "missing_customer_id")
 _LAUNCH_SHARE, _LAUNCH_MEAN_DAYS = 0.35, 120.0
 _RATE_SHAPE, _RATE_SCALE = 1.3, 7.5
 _DROPOUT_A, _DROPOUT_B = 1.1, 8.0
-_CHANNEL_CHURN_SHIFT = {"web": 0.0, "app": -0.45, "store": -0.6}
-_DEAL_SEEKER_SHARE, _DEAL_SEEKER_CHURN_SHIFT = 0.2, 0.55
-_SPEND_CHURN_SLOPE = -0.5
+_CHANNEL_CHURN_SHIFT = {"web": 0.0, "app": -0.7, "store": -0.9}
+_DEAL_SEEKER_SHARE, _DEAL_SEEKER_CHURN_SHIFT = 0.2, 0.8
+_SPEND_CHURN_SLOPE = -0.7
 _REFUND_DROPOUT = 0.5
 _CANCEL_RATE = 0.013
 _FADE_ORDERS = 3
-_FADE_GAP = 0.6          # gap multiplier 1 + 0.6 * phase
-_FADE_BASKET = 0.22      # basket shrink per fade phase
-_COMPLEMENT_NEXT = 0.45  # first line of the next order is a complement of the last anchor
+_FADE_GAP = 1.0          # gap multiplier 1 + phase (x2, x3, x4 for the last order)
+_FADE_BASKET = 0.25      # basket shrink per fade phase
+_COMPLEMENT_NEXT = 0.55  # first line of the next order is a complement of the last anchor
 _COMPLEMENT_BASKET = 0.5  # further lines are complements of the first line
 _DIRTY_SHARE = 0.002
 _CHUNK = 2_000_000

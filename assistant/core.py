@@ -1,0 +1,100 @@
+"""The Assistant: a question in, an Answer out, through the offline planner or an LLM agent.
+
+Both planners call tools only through the ToolRegistry, which enforces the role of the
+conversation's user on every call. On any LLM failure the user gets a plain notice and the
+offline planner's answer.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Callable
+
+from assistant.answer import Answer, ToolCallRecord
+from assistant.conversation import Conversation
+from assistant.registry import ToolRegistry
+from tools.dataset import Dataset
+from tools.errors import TierwiseError
+from tools.workspace import Workspace
+
+EventHandler = Callable[[str, object], None]  # ("token", text) | ("tool", ToolCallRecord) | ("notice", text)
+
+
+class Assistant:
+    def __init__(self, workspace: Workspace | str | None = None, *, llm=None):
+        ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
+        self.dataset = Dataset(ws)
+        self.llm = llm  # assistant.llm.LLMSettings or None for offline only
+        from assistant.planner import OfflinePlanner
+
+        self.planner = OfflinePlanner()
+        self._lock = threading.Lock()
+
+    def conversation(self, role: str = "marketer", user: str = "local") -> Conversation:
+        return Conversation(role=role, user=user)
+
+    def registry(self, conversation: Conversation, copywriter=None) -> ToolRegistry:
+        return ToolRegistry(self.dataset, role=conversation.role, user=conversation.user, copywriter=copywriter)
+
+    def vocabulary(self) -> dict[str, list[str]]:
+        try:
+            return self.dataset.snapshot().vocabulary
+        except TierwiseError:
+            return {}
+
+    def ask(self, question: str, conversation: Conversation | None = None, *, role: str | None = None,
+            use_llm: bool | None = None, on_event: EventHandler | None = None) -> Answer:
+        conversation = conversation or self.conversation(role or "marketer")
+        question = (question or "").strip()
+        if not question:
+            return Answer(text="Ask me about your customers, e.g. “Who is about to churn?”")
+        want_llm = self.llm is not None if use_llm is None else use_llm
+        if want_llm and self.llm is not None:
+            from assistant.llm import LLMFailure, run_llm
+
+            try:
+                answer = run_llm(self, question, conversation, on_event=on_event)
+                conversation.remember(question, answer.text)
+                return answer
+            except LLMFailure as exc:
+                notice = f"{exc} Here is the offline planner's answer instead."
+                if on_event:
+                    on_event("notice", notice)
+                answer = self._offline(question, conversation, on_event)
+                answer.notice = notice
+                return answer
+        elif want_llm:
+            notice = "No LLM is configured (set OPENAI_API_KEY or OPENAI_BASE_URL); answering offline."
+            answer = self._offline(question, conversation, on_event)
+            answer.notice = notice
+            return answer
+        return self._offline(question, conversation, on_event)
+
+    def _offline(self, question: str, conversation: Conversation, on_event: EventHandler | None) -> Answer:
+        plan = self.planner.plan(question, conversation.state, self.vocabulary(), role=conversation.role)
+        registry = self.registry(conversation)
+        records: list[ToolCallRecord] = []
+        for call in plan.calls:
+            record = registry.call(call.name, call.args)
+            records.append(record)
+            remember_result(conversation, record)
+            if on_event:
+                on_event("tool", record)
+        text = self.planner.compose(plan, records)
+        conversation.state.language = plan.language
+        conversation.remember(question, text)
+        if on_event:
+            on_event("token", text)
+        return Answer(text=text, language=plan.language, tool_calls=records, planner="offline")
+
+
+def remember_result(conversation: Conversation, record: ToolCallRecord) -> None:
+    """Update what follow-ups refer to from a successful call."""
+    state = conversation.state
+    if record.status != "ok" or record.result is None:
+        return
+    state.last_tool, state.last_args = record.name, dict(record.args)
+    if record.result.audience is not None:
+        state.audience = dict(record.result.audience)
+    if record.result.customer_id:
+        state.customer_id = record.result.customer_id

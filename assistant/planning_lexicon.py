@@ -1,0 +1,304 @@
+"""What words mean to the offline planner: weighted cues per intent and the phrases behind each
+slot value, in English and Chinese. Rules are data; planner.py only scores and combines them.
+
+Patterns run on normalised text: lower case, numbers as digits, common typos repaired.
+"""
+
+from __future__ import annotations
+
+import re
+
+# ------------------------------------------------------------------ intents
+# intent -> [(pattern, weight)]. Weights add up; the best intent wins if it clears a threshold.
+INTENT_CUES: dict[str, list[tuple[str, float]]] = {
+    "dataset_overview": [
+        (r"\b(?:what|which)\s+data\b|\bdata(?:set)?\s+(?:do\s+we\s+have|is\s+loaded|loaded|overview|summary)\b", 3),
+        (r"\bdataset\b|\bdata\s*set\b", 1.5),
+        (r"\boverview\b|\bat a glance\b|\bbig picture\b|\bsnapshot of (?:the|our) (?:data|business)\b", 1.5),
+        (r"\bhow many (?:customers|clients|buyers|shoppers|orders)\b.*\b(?:and|&)\b.*\b(?:orders|customers|revenue|transactions)\b", 3),
+        (r"\bhow many (?:orders|transactions)\b", 1.5),
+        (r"\b(?:total|overall)\s+(?:revenue|sales|orders|customers)\b", 1),
+        (r"\bdate range\b|\bwhat period\b|\bhow far back\b|\bas[- ]of date\b|\bloaded\b|\bmodels? (?:status|ready|built)\b", 2),
+        (r"\bhow many customers (?:do we have|are there|in total|have we got)\??$", 2),
+        (r"数据概况|数据概览|数据集|加载了?(?:什么|哪些)?数据|有(?:什么|哪些)数据|数据(?:情况|总览|摘要)|总体情况|整体情况|概况|概览", 3),
+        (r"多少(?:个)?客户.*(?:多少|和).*订单|多少(?:笔|个)?订单|订单(?:总)?数|总(?:收入|营收|销售额|订单)", 2),
+        (r"(?:一共|总共|共有)(?:有)?多少(?:个|位|名)?客户", 2),
+        (r"日期范围|时间范围|数据截止", 2),
+    ],
+    "find_customers": [
+        (r"\bwho\b", 1.5),
+        (r"\bwhich\s+(?:of\s+(?:our|my|the)\s+)?(?:customers|clients|shoppers|buyers|people|users|accounts|ones)\b", 2),
+        (r"\b(?:list|find|show|give|get|pull|fetch|display|identify|see|spot|name)\b", 1),
+        (r"\bcustomers?\s+(?:who|that|with|whose|from|in|at)\b|\bpeople\s+who\b|\bthose\s+who\b", 1.5),
+        (r"\bhow many\b", 1),
+        (r"\bhow (?:big|large)\b|\bsize of\b|\bhow many people\b|\bcount of\b|\bnumber of customers\b", 1.5),
+        (r"\btop\s+\d+\b|\b\d+\s+(?:most|best|highest|biggest|largest|top)\b|\bmost likely to\b|\bbiggest spenders\b", 2),
+        (r"\bsegment\b(?!s)", 0.5),
+        (r"哪些|哪几个|有谁|谁(?:会|要|快|可能|是)|列出|找出|找到|筛选|显示|看看|给我看|查看|名单|清单|多少(?:个|位|名)?客户|有多少|多大|规模", 1.5),
+        (r"前\d+(?:名|个|位)?", 2),
+    ],
+    "segment_summary": [
+        (r"\bbreak(?:\s|-)?(?:it\s+)?down\b|\bbreakdown\b|\bsplit\b|\bdistribution\b|\bdistributed\b|\bmix\b|\bcomposition\b", 2.5),
+        (r"\bcompare\b|\bcomparison\b|\bcompared\b|\bversus\b|\bvs\.?\b|\bside by side\b|\bdiffer\b", 2),
+        (r"\b(?:by|per|across|for each|each|every|between)\s+(?:value\s+|rfm\s+|churn\s+risk\s+|risk\s+)?(?:tiers?|segments?|personas?|countr(?:y|ies)|markets?|channels?|categor(?:y|ies)|risk\s+bands?|bands?|groups?|clusters?|regions?)\b", 2.5),
+        (r"\bwhich\s+(?:tiers?|segments?|personas?|countr(?:y|ies)|markets?|channels?|categor(?:y|ies)|regions?)\b", 2.5),
+        (r"\bsummar(?:y|ise|ize)\b|\bprofile\s+(?:of\s+)?(?:the|our|each)\b|\bstats?\b|\bstatistics\b", 1),
+        (r"\brevenue at risk\b.*\bby\b|\bwhere is (?:the )?revenue at risk\b", 1.5),
+        (r"按.{0,6}(?:统计|分|拆分|汇总|划分|看|分组|细分)|分布|对比|比较|构成|占比|拆分|细分情况|各(?:个)?(?:价值)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目|风险)|每个(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目)|不同(?:的)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目|价值)|哪个(?:渠道|国家|品类|类目|细分|人群|画像|分层|等级)", 2.5),
+    ],
+    "customer_lookup": [
+        (r"\blook\s*(?:up|into)\b|\blookup\b|\bpull up\b|\bprofile\b|\bdetails?\s+(?:of|on|for|about)\b|\binfo(?:rmation)?\s+(?:on|about)\b", 2),
+        (r"\bwhat tier is\b|\bwhich tier is\b|\bwhat(?:'s| is) (?:the )?(?:tier|segment|churn risk|clv|status)\s+of\b", 2),
+        (r"\btell me about (?:customer|client)\b|\bwho is (?:customer|client)\b|\bnext best action\b|\blast orders?\b", 2),
+        (r"查一?下|查询|查找|看一?下.{0,4}客户|客户.{0,12}(?:是|属于)(?:哪个|什么|哪一)|(?:等级|分层|价值层|档位)是|资料|详情|档案|画像卡", 2),
+    ],
+    "kpi_trend": [
+        (r"\btrends?\b|\btrending\b|\bover time\b|\bdevelop(?:ed|ing|ment)?\b|\bevolv(?:ed|ing|e)\b|\bevolution\b|\bgrow(?:n|ing|th)?\b|\btrajectory\b", 2.5),
+        (r"\b(?:monthly|weekly|daily|quarterly)\b|\b(?:per|each|every|by)\s+(?:month|week|day|quarter)\b|\bmonth[- ]over[- ]month\b|\bmom\b|\bqoq\b|\byoy\b|\bmonth by month\b", 1.5),
+        (r"\bhow (?:has|have|did|is|are)\b.*\b(?:chang|mov|go|do|doing|trend|perform)", 1.5),
+        (r"\b(?:revenue|sales|orders|aov|average order value|basket size|repeat rate|repeat purchase rate|new customers|active customers|turnover|gmv)\b", 1),
+        (r"\b(?:chart|plot|graph|line)\b", 1),
+        (r"\b(?:up|down)\s+or\s+(?:down|up)\b|\bgoing up\b|\bgoing down\b|\bincreas|\bdecreas|\bdeclin", 1),
+        (r"趋势|走势|变化|增长|下降|发展|每月|每周|每天|每日|每季度|按月|按周|按天|按季度|月度|季度|环比|同比|曲线|折线", 2.5),
+        (r"营收|收入|销售额|订单量|客单价|复购率|新客(?:户)?数|活跃客户", 1),
+    ],
+    "cohort_retention": [
+        (r"\bcohorts?\b", 4),
+        (r"\bretention\b|\bretain(?:ed|ing)?\b|\bstick(?:y|iness)\b|\bcome back\b|\bcoming back\b|\breturn(?:ing)? rate\b|\bkeep buying\b", 2.5),
+        (r"同期群|队列|群组分析|留存|回访率|复购留存", 4),
+    ],
+    "clv_forecast": [
+        (r"\bforecast(?:s|ed|ing)?\b|\bproject(?:ed|ion|ions)?\b|\bpredict(?:ed|ion|ions)?\b|\bexpect(?:ed)?\b|\banticipat", 2.5),
+        (r"\bnext\s+(?:\d+\s+)?(?:days?|weeks?|months?|quarters?|years?)\b|\bcoming\s+(?:\d+\s+)?(?:days?|weeks?|months?|quarter|year)\b|\bnext year'?s\b", 1.5),
+        (r"\bwill (?:we|they|our customers) (?:make|earn|spend|bring|generate|buy)\b|\bhow much (?:will|should|could)\b|\bfuture (?:revenue|value|sales)\b", 2.5),
+        (r"预测|预计|预期|将会|会带来|会贡献|未来|下(?:个|一)?季度|明年|接下来", 2.5),
+    ],
+    "recommend_products": [
+        (r"\brecommend(?:ation|ations|ed)?\b|\bsuggest(?:ion|ions)?\s+(?:products?|items?)\b|\bnext best (?:product|offer)\b", 3),
+        (r"\bwhat (?:products?|items?|else) (?:should|could|would|to|might)\b|\bwhat (?:should|could) (?:we|i) (?:sell|offer|show|pitch|suggest)\b", 3),
+        (r"\bproducts? (?:for|to)\b|\bwhat (?:would|might) (?:they|he|she|c\d+) (?:like|buy|want)\b|\bcross[- ]?sell (?:products|items|ideas)\b", 1.5),
+        (r"推荐|适合(?:他|她|他们|她们)?的?(?:产品|商品)|卖什么|买什么|什么(?:产品|商品)", 3),
+    ],
+    "draft_campaign": [
+        (r"\b(?:draft|write|compose|create|craft|prepare|generate|produce|come up with|put together|make|suggest|give)\b", 1),
+        (r"\b(?:e-?mail|newsletter|sms|text message|texts?|push(?: notification)?|notification|message|copy|subject lines?|headlines?|preheader|mailer|blast)\b", 2),
+        (r"\b(?:draft|write|compose|craft)\b.*\b(?:e-?mail|newsletter|sms|text|push|notification|message|copy|subject|campaign|note|letter)\b", 2.5),
+        (r"\bcampaign\b", 1),
+        (r"\bwin[- ]?back\b|\bre-?engage(?:ment)?\b|\breactivat|\bwelcome\b|\bupsell\b|\bcross[- ]?sell\b|\bloyalty\b|\bannounc", 1),
+        (r"写|起草|拟|撰写|生成|做一?(?:个|份)|文案|邮件|短信|推送|通知|标题|营销(?:活动)?|话术", 1.5),
+        (r"(?:写|起草|拟|撰写|生成).{0,20}(?:邮件|短信|推送|通知|文案|标题|信)", 2.5),
+    ],
+    "campaign_forecast": [
+        (r"\broi\b|\breturn on (?:investment|spend)\b|\bpay(?:s)? (?:back|off)\b|\bworth it\b|\bprofitable\b|\bbreak[- ]?even\b", 3.5),
+        (r"\bsaved revenue\b|\bhow much (?:would|could) we (?:save|recover|win back)\b|\bcampaign (?:economics|value|forecast)\b|\bis it worth\b", 3),
+        (r"\b(?:coupon|voucher|discount|offer|incentive)\b.*\b(?:cost|costs|costing|worth|\$|dollars?|euros?)\b|\b(?:\$|€|£)\s?\d+\s+(?:coupon|voucher|discount|offer)\b|\b\d+\s*(?:dollars?|euros?|pounds?|usd|eur)\s+(?:coupon|voucher|discount|off|offer)\b", 1.5),
+        (r"\bif we (?:send|give|offer|mail)\b|\bsave rate\b", 1.5),
+        (r"投资回报|回报率|ROI|roi|划算|值不值|值得吗|能挽回多少|挽回收入|成本.*收益|收益.*成本|回本", 3.5),
+        (r"\d+\s*(?:元|块|美元|欧元)的?(?:优惠券|代金券|券)|如果(?:我们)?(?:发|给|送)", 1.5),
+    ],
+    "ab_test": [
+        (r"\ba/?b\s*test|\bab test|\bsplit test\b|\bexperiment\b|\bvariants? [ab]\b|\bversion [ab]\b|\bcontrol\b.*\b(?:treatment|variant|test)\b", 3),
+        (r"\bvisitors?\b|\bconversions?\b|\bconverted\b|\bconversion rates?\b|\bsignifican(?:t|ce)\b|\bp[- ]?value\b|\bdid (?:b|a|the new|variant b) win\b|\bwinner\b", 1.5),
+        (r"a/?b测试|ab测试|实验|显著|转化率?|访客|对照组|实验组|[ab]组|[ab]版本?|哪个版本(?:赢|更好)", 2),
+    ],
+    "export_audience": [
+        (r"\bexport(?:ed|ing)?\b|\bdownload(?:able)?\b|\bcsv\b|\bspreadsheet\b|\bexcel\b|\bsend (?:it |them )?to (?:our |the )?(?:esp|crm|mailchimp|klaviyo)\b|\bsave (?:them|it|the list|this list|the audience) (?:as|to)\b|\bfile\b", 3.5),
+        (r"导出|下载|csv|表格文件|存成文件|保存为", 3.5),
+    ],
+    "explain_model": [
+        (r"\bmodels?\b|\baccura(?:te|cy)\b|\bauc\b|\bprecision\b|\brecall\b|\bbrier\b|\blift\b|\bcalibrat|\bvalidat|\bbaseline\b|\bmodel card\b", 1.5),
+        (r"\bhow (?:are|is|do|does|did) (?:you|we|the)?\s*(?:\w+\s+){0,3}(?:defined|define|calculated|calculate|computed|compute|determined|work|works|built|decided|assigned|scored|measured|predicted|predict)\b", 3),
+        (r"\bhow (?:good|reliable|accurate|well|trustworthy)\b|\bcan (?:we|i) trust\b|\bwhat (?:is|are|does) (?:a |an |the )?(?:\w+\s+){0,2}(?:mean|tiers?|segments?|personas?|churn probability)\b|\bexplain\b|\bmethodology\b|\bdefinition\b|\bunder the hood\b", 2),
+        (r"模型|准确|准确率|精度|可靠|怎么(?:定义|计算|算|划分|分的|来的|确定)|如何(?:定义|计算|划分|确定)|是什么意思|定义|原理|依据|口径", 2.5),
+    ],
+    "help": [
+        (r"^(?:hi|hello|hey|good (?:morning|afternoon|evening)|howdy|greetings|yo)\b[\s!.,?]*(?:there|tierwise)?[\s!.,?]*$", 5),
+        (r"\bwhat can you (?:do|help)\b|\bhow can you help\b|\bwhat (?:do|can) you (?:know|answer)\b|^help\b|\bhelp me get started\b|\bwhat should i ask\b|\bwhat are you\b|\bwho are you\b", 5),
+        (r"^(?:你好|您好|嗨|哈喽|早上好|下午好|晚上好)[！!。，,？?]*$|你能做什么|你可以做什么|能帮我做什么|你会什么|怎么用|帮助|你是谁|使用说明", 5),
+    ],
+}
+
+# Things Tierwise does not do. Strong enough to beat a stray domain word ("weather for our customers").
+OUT_OF_SCOPE_CUES: list[tuple[str, float]] = [
+    (r"\bweather\b|\bforecast for (?:tomorrow|today)\b|\btemperature\b|\brain(?:ing)?\b|\bsunny\b", 5),
+    (r"\bjoke\b|\bpoem\b|\bhaiku\b|\bsong\b|\bstory\b|\briddle\b|\bfun fact\b", 4),
+    (r"\b(?:python|javascript|java|code|script|function|program|regex|html|css|bash)\b|\bsql\b|\bquery the database\b|\bselect \* from\b", 4),
+    (r"\bcapital of\b|\bpresident\b|\bstock price\b|\bbitcoin\b|\bfootball\b|\bsoccer\b|\bscore of the\b|\bnews\b|\brecipe\b|\bcook\b|\btranslate\b|\bmeaning of life\b|\btime is it\b|\bflight\b|\bhotel\b|\brestaurant\b", 4),
+    (r"天气|气温|下雨|笑话|写诗|诗歌|唱歌|故事|代码|编程|程序|脚本|sql|股票|股价|新闻|菜谱|做饭|翻译|几点了|航班|酒店|餐厅|首都|比特币", 5),
+]
+
+# Attempts to override the assistant or reach outside the tools: never followed
+INJECTION = re.compile(
+    r"\bignore\b.{0,40}\b(?:instructions?|rules?|prompts?|guidelines?|restrictions?|everything)\b"
+    r"|\bdisregard\b.{0,40}\b(?:instructions?|rules?|prompts?)\b|\bforget\b.{0,30}\b(?:instructions?|rules?)\b"
+    r"|\b(?:system|hidden|developer)\s+prompt\b|\bjailbreak\b|\bdeveloper mode\b|\bdan mode\b|\byou are now\b|\bpretend (?:to be|you are)\b"
+    r"|\bact as (?:an? )?(?:admin|administrator|root|dba|superuser)\b|\bbypass\b|\boverride\b|\bsudo\b|\bi am (?:an? |the )?admin\b"
+    r"|忽略.{0,12}(?:指令|指示|规则|提示|要求|设定)|无视.{0,12}(?:指令|规则)|忘记.{0,12}(?:指令|规则|设定)|系统提示|越狱|假装你是|你现在是|绕过",
+    re.I)
+
+# Requests to change or destroy data: refused, no tool runs
+DATA_CHANGE = re.compile(
+    r"\b(?:drop|truncate|alter)\s+(?:table|database|schema)\b|\bdelete\b|\bremove\s+(?:all\s+)?(?:the\s+)?(?:customers?|orders?|rows?|records?|data|everyone)\b"
+    r"|\b(?:update|modify|edit|change|set|overwrite|wipe|erase|purge|reset)\b.{0,30}\b(?:database|table|records?|rows?|data|tier of|segment of|email of|their (?:tier|segment|email)|customer (?:record|data))\b"
+    r"|\binsert\s+into\b|\bdrop\b.{0,20}\bcustomers?\b|;\s*--|\bexec(?:ute)?\s+(?:sql|query)\b|\brun\s+(?:this\s+)?(?:sql|query)\b|\brun\b.{0,10}\b(?:drop|delete|update|insert)\b"
+    r"|删除|删掉|清空|修改.{0,10}(?:数据|记录|等级|客户)|更改.{0,10}(?:数据|记录|等级)|篡改|drop\s*table|执行.{0,6}(?:sql|语句)",
+    re.I)
+
+# ------------------------------------------------------------------ follow-ups
+PRONOUN = re.compile(
+    r"\b(?:them|they|those|these|this (?:audience|segment|group|list|cohort)|that (?:audience|segment|group|list)"
+    r"|the (?:same )?(?:audience|segment|group|list|ones|customers above|above)|same (?:audience|customers|people|group|list)"
+    r"|these (?:customers|people|folks|users)|those (?:customers|people|folks|users)|the ones)\b"
+    r"|他们|她们|它们|这些|那些|这批|那批|这部分|上述|以上|刚才的|上面的|这群|该人群|这个人群|这个群体",
+    re.I)
+MODIFIER = re.compile(
+    r"^(?:and\s+|ok(?:ay)?,?\s+|now\s+|so\s+|then\s+|but\s+)?(?:only|just|what about|how about|and|same for|same but|now|filter (?:to|by|for)|narrow (?:it |that )?(?:down )?to|restrict (?:it |that )?to|limit (?:it |that )?to|instead|except)\b"
+    r"|^(?:only|just)\b|\b(?:only|just) (?:the ones|those|them|customers)\b"
+    r"|^(?:那|那么|再|只看|只要|仅看|只显示|换成|改成|如果是|那如果|还有|再看看?)|只看|只要|仅限|换成|改成",
+    re.I)
+LANGUAGE_SWITCH = {
+    "zh": re.compile(r"\b(?:in|into|to) (?:simplified )?(?:chinese|mandarin)\b|\bchinese (?:version|please)\b|用中文|中文版|翻译成中文|中文的|换成中文|改成中文|写成中文|用汉语", re.I),
+    "en": re.compile(r"\b(?:in|into|to) english\b|\benglish (?:version|please)\b|用英文|英文版|翻译成英文|英文的|换成英文|改成英文|用英语|英语版", re.I),
+}
+
+# ------------------------------------------------------------------ slot values
+TIER_CUES: dict[str, str] = {
+    "high": r"\bhigh[- ]?(?:value|tier|spend(?:ing|ers?)?|ltv|clv|worth)\b|\b(?:top|premium|gold|best)[- ]tier\b|\bvips?\b|\bmost valuable\b|\bbig spenders\b|\bwhales\b|\bhighest[- ]value\b|\btier\s*[=:]?\s*high\b|\bhigh\s+tier\b|\bthe high ones\b"
+            r"|高价值|高端|高净值|大客户|vip|重要客户|高层级|高等级|头部客户|最有价值|价值最高|高档",
+    "mid": r"\b(?:mid|middle|medium|mid-range|average)[- ]?(?:value|tier)\b|\btier\s*[=:]?\s*mid\b|\bmid\b"
+           r"|中等?价值|中价值|中层|中等级|中间层|中档|腰部客户",
+    "low": r"\blow[- ]?(?:value|tier|spend(?:ing|ers)?)\b|\b(?:bottom|lowest)[- ]tier\b|\btier\s*[=:]?\s*low\b|\bleast valuable\b"
+           r"|低价值|低层|低等级|低档|尾部客户|价值最低",
+}
+
+SEGMENT_CUES: dict[str, str] = {
+    "champions": r"\bchampions?\b|\bbest customers\b|冠军|明星客户|最佳客户",
+    "loyal": r"\bloyal(?:ists?)?\b(?!\s*ty)(?!\s+(?:email|programme|program|campaign|message|sms|push))|(?<!潜在)忠诚客户|(?<!潜在)忠实客户|(?<!潜在)忠诚(?!度|计划|活动|邮件)",
+    "potential_loyalist": r"\bpotential(?:ly)? loyal(?:ists?)?\b|潜在忠诚|潜在忠实",
+    "new_customers": r"\bnew (?:customers|buyers|shoppers|clients|signups|sign-ups)\b|\bnewcomers\b|\bfirst[- ]time (?:buyers|customers|shoppers)\b|新客户|新客|新顾客|新用户|首购客户",
+    "promising": r"\bpromising\b|有潜力|潜力客户|有希望",
+    "need_attention": r"\bneeds? attention\b|\bneeding attention\b|需要关注|需关注|需要关照",
+    "about_to_sleep": r"\babout to sleep\b|\bfalling asleep\b|\bdozing\b|\bgoing (?:to sleep|dormant|quiet)\b|即将沉睡|快要沉睡|快睡着|将要沉睡|即将休眠",
+    "at_risk": r"(?<!revenue )(?<!value )(?<!money )(?<!sales )(?<!much )\bat[- ]risk\b(?!\s+(?:of|from)\b)|风险细分|处于风险|有风险的客户|风险客户(?!.*流失)",
+    "cannot_lose": r"\bcan(?:'t|not| not|nt) (?:afford to )?lose\b|\bcannot_lose\b|\bmust[- ]keep\b|不能失去|不能丢|不可失去|不能流失的|绝不能流失",
+    "hibernating": r"\bhibernat\w*|\bdormant\b|\bsleeping\b|\binactive\b(?!\s+for)|休眠|沉睡(?!.*即将)|冬眠|不活跃",
+    "lost": r"\blost\b(?! revenue)|\blapsed\b|\bchurned\b|\bgone (?:quiet|cold|away)\b|\bformer customers\b|\bex-customers\b|已流失|流失(?:了)?的?(?:客户|用户|顾客)(?!.*(?:风险|可能|快|将|即将))|丢失的?客户|流失客户|流失的人",
+}
+
+CHURN_CUES: dict[str, str] = {
+    "high": r"\b(?:about|going|likely|set|poised|ready|expected|predicted|at risk|risk) to (?:churn|leave|lapse|stop buying|drop off|quit)\b"
+            r"|\bhigh(?:est)?[- ](?:churn[- ])?risk\b(?! of)|\bhigh churn\b|\bchurn[- ]risk\b(?!\s*(?:band|level)s?\b)|\b(?:at )?(?:high |highest |serious |real )?risk of (?:churn(?:ing)?|leaving|lapsing|losing them)\b"
+            r"|\bmight (?:churn|leave)\b|\bmay (?:churn|leave)\b|\bcould (?:churn|leave)\b|\bwill (?:churn|leave)\b|\bprobably (?:churn|leave)\b|\bchurners\b|\bflight risks?\b|\blikely churners\b|\bslipping away\b|\bon the verge of (?:churning|leaving)\b"
+            r"|\bchurn(?:ing)? customers\b|\bwho (?:is|are) churning\b"
+            r"|快要流失|即将流失|快流失|将要流失|可能(?:会)?流失|要流失|会流失|流失风险(?:较|很|比较|最)?高|高流失|高风险|流失可能性(?:较|很)?高|有流失风险|面临流失|流失概率(?:较|很)?高",
+    "medium": r"\bmedium[- ](?:churn[- ])?risk\b|\bmoderate[- ](?:churn[- ])?risk\b|\bmid[- ]risk\b|中等风险|中风险|风险中等",
+    "low": r"\blow[- ](?:churn[- ])?risk\b|\bunlikely to (?:churn|leave)\b|\bsafe\b|低风险|风险(?:较|很)?低|不太可能流失",
+}
+
+RISK_RANK = re.compile(r"\bmost likely to (?:churn|leave)\b|\bhighest churn (?:probability|risk)\b|\b(?:riskiest|most at risk)\b|最可能流失|流失概率最高|最容易流失|风险最高")
+
+# country: canonical (as the demo spells it) -> alias pattern; matched against the dataset's own list
+COUNTRY_ALIASES: dict[str, str] = {
+    "United States": r"\bunited states\b|\busa\b|\bu\.s\.a?\.?(?=\s|$|[,?!])|\bamerica\b|\bamerican (?:customers|shoppers|buyers|market)\b|\bthe states\b|美国",
+    "United Kingdom": r"\bunited kingdom\b|\bu\.?k\.?\b|\bbritain\b|\bgreat britain\b|\bbritish (?:customers|shoppers|buyers|market)\b|\bengland\b|\bgb\b|英国",
+    "Germany": r"\bgermany\b|\bgerman (?:customers|shoppers|buyers|market|ones)\b|\bdeutschland\b|德国",
+    "France": r"\bfrance\b|\bfrench (?:customers|shoppers|buyers|market|ones)\b|法国",
+    "Spain": r"\bspain\b|\bspanish (?:customers|shoppers|buyers|market|ones)\b|西班牙",
+    "Italy": r"\bitaly\b|\bitalian (?:customers|shoppers|buyers|market|ones)\b|意大利",
+    "Netherlands": r"\b(?:the )?netherlands\b|\bholland\b|\bdutch (?:customers|shoppers|buyers|market|ones)\b|荷兰",
+    "Canada": r"\bcanada\b|\bcanadian (?:customers|shoppers|buyers|market|ones)\b|加拿大",
+    "China": r"\bchina\b|中国",
+    "Japan": r"\bjapan\b|日本",
+    "Australia": r"\baustralia\b|澳大利亚|澳洲",
+    "Mexico": r"\bmexico\b|墨西哥",
+    "Brazil": r"\bbrazil\b|巴西",
+    "India": r"\bindia\b|印度",
+}
+# "US" only in capitals: "us" is a pronoun
+US_UPPER = re.compile(r"(?<![A-Za-z])US(?![A-Za-z])")
+
+CHANNEL_ALIASES: dict[str, str] = {
+    "web": r"\bweb(?:site|shop|store)?\b|\bonline\b|\bdesktop\b|\be-?commerce site\b|网站|网页|线上|官网|网店|web端",
+    "app": r"\b(?:mobile )?apps?\b|\bmobile\b|\bios\b|\bandroid\b|手机|应用|app端|小程序",
+    "store": r"\bin[- ]store\b|\b(?:physical |retail |brick[- ]and[- ]mortar )?stores?\b|\bshops?\b|\bretail\b|\boffline\b|\bin person\b|门店|线下|实体店|店铺|商店",
+}
+
+CATEGORY_ALIASES: dict[str, str] = {
+    "Electronics": r"\belectronics?\b|\bgadgets?\b|\btech\b|\bdevices?\b|电子产品|电子|数码|电器",
+    "Home": r"\bhome(?:ware|wares| goods| & living| and living| decor)?\b(?! page)|\bhousehold\b|\bfurniture\b|\bkitchen\b|家居|家庭用品|家装|厨房",
+    "Fashion": r"\bfashion\b|\bclothing\b|\bclothes\b|\bapparel\b|\bshoes\b|\bwear\b|时尚|服装|服饰|衣服|鞋",
+    "Beauty": r"\bbeauty\b|\bcosmetics?\b|\bskin ?care\b|\bmake-?up\b|\bfragrance\b|美妆|化妆品|护肤|美容",
+    "Sports": r"\bsports?\b|\bsporting goods\b|\bfitness\b|\boutdoors?\b|\bgym\b|运动|体育|健身|户外",
+    "Books": r"\bbooks?\b|\breading\b|\bnovels?\b|图书|书籍|书本|读书",
+    "Toys": r"\btoys?\b|\bgames?\b(?! night)|\bkids'? (?:stuff|products)\b|玩具|游戏",
+    "Grocery": r"\bgrocer(?:y|ies)\b|\bfood\b|\bsnacks?\b|\bpantry\b|\bdrinks?\b|食品|杂货|生鲜|零食|食物|日用百货",
+}
+
+# group-by dimension of segment_summary / kpi_trend
+BY_CUES: dict[str, str] = {
+    "tier": r"\b(?:value )?tiers?\b|价值分层|分层|等级|层级|价值层|档位",
+    "segment": r"\b(?:rfm )?segments?\b|\brfm\b|细分|分群|rfm",
+    "persona": r"\bpersonas?\b|\bclusters?\b|画像|人群|用户类型|客群",
+    "churn_risk": r"\b(?:churn )?risk (?:bands?|levels?|groups?)\b|\bchurn risk\b|\bchurn bands?\b|风险等级|风险分组|流失风险",
+    "country": r"\bcountr(?:y|ies)\b|\bmarkets?\b|\bregions?\b|\bgeograph(?:y|ies)\b|\bnations?\b|国家|地区|市场|区域",
+    "channel": r"\bchannels?\b|\bsales channels?\b|渠道",
+    "category": r"\bcategor(?:y|ies)\b|\bproduct (?:lines?|groups?|types?)\b|\bdepartments?\b|品类|类目|类别|产品线",
+}
+
+METRIC_CUES: dict[str, str] = {
+    "new_customers": r"\bnew (?:customers|buyers|shoppers|clients|signups|sign-ups)\b|\bacquisition\b|\bacquired\b|\bfirst[- ]time (?:buyers|customers)\b|新客户?数?|新增客户|获客|新顾客|新用户",
+    "repeat_rate": r"\brepeat(?: purchase)? rate\b|\brepeat (?:buyers|purchases|customers)\b|\breturning customers\b|\bre-?purchase\b|复购|回购|重复购买",
+    "aov": r"\baov\b|\baverage (?:order|basket) (?:value|size)\b|\bbasket size\b|\baverage spend per order\b|\bticket size\b|客单价|平均订单金额|笔单价",
+    "orders": r"\b(?:number of )?orders\b|\border (?:count|volume)\b|\btransactions\b|\bpurchases\b|订单|单量|下单量",
+    "customers": r"\b(?:active )?customers\b|\bbuyers\b|\bshoppers\b|\bcustomer count\b|活跃客户|客户数|顾客数|购买人数|买家数",
+    "revenue": r"\brevenue\b|\bsales\b|\bturnover\b|\bincome\b|\bgmv\b|\bearnings\b|\bmoney\b|营收|收入|销售额|营业额|业绩|流水|gmv",
+}
+
+PERIOD_CUES: dict[str, str] = {
+    "day": r"\bdaily\b|\b(?:per|each|every|by(?: the)?) day\b|\bday by day\b|\bday-over-day\b|每天|每日|按天|按日|日度|逐日",
+    "week": r"\bweekly\b|\b(?:per|each|every|by(?: the)?) week\b|\bweek by week\b|\bweek-over-week\b|\bwow\b|每周|按周|周度|每星期|逐周",
+    "month": r"\bmonthly\b|\b(?:per|each|every|by(?: the)?) month\b|\bmonth by month\b|\bmonth-over-month\b|\bmom\b|每月|按月|月度|逐月|每个月|月留存",
+    "quarter": r"\bquarterly\b|\b(?:per|each|every|by(?: the)?) quarter\b|\bquarter by quarter\b|\bquarter-over-quarter\b|\bqoq\b|每季度|按季度|季度|每个季度|逐季",
+}
+
+MODEL_CUES: dict[str, str] = {
+    "churn": r"\bchurn\b|\bchurning\b|\bchurn probability\b|流失",
+    "clv": r"\bclv\b|\bltv\b|\blifetime value\b|\bcustomer value\b|\bbg/?nbd\b|\bgamma[- ]gamma\b|\bvalue (?:model|forecast|prediction)\b|生命周期价值|客户价值模型|clv|ltv",
+    "tiers": r"\btiers?\b|\bvalue tiers?\b|\bhigh/mid/low\b|价值分层|分层|等级|层级",
+    "segments": r"\bsegments?\b|\brfm\b|细分|分群|rfm",
+    "personas": r"\bpersonas?\b|\bclusters?\b|\bclustering\b|\bk-?means\b|画像|人群|聚类",
+    "recommendations": r"\brecommend\w*|\brecommender\b|\bhit[- ]rate\b|推荐",
+}
+
+GOAL_CUES: dict[str, str] = {
+    "winback": r"\bwin[- ]?(?:them |customers |it )?back\b|\bre-?engage\w*|\breactivat\w*|\bbring (?:them |customers )?back\b|\bcome back\b|\bwe miss you\b|\blure (?:them )?back\b|\brecover\b|召回|挽回|唤醒|赢回|拉回|回流|激活",
+    "retention": r"\bretention\b|\bretain\b|\bkeep (?:them|customers)\b|\bstay\b|\bprevent churn\b|\breduce churn\b|留住|保留|挽留|防流失|留存",
+    "upsell": r"\bup-?sell\w*|\bupgrade\b|\bpremium version\b|追加销售|升级|向上销售",
+    "cross_sell": r"\bcross[- ]?sell\w*|\bcomplementary\b|\brelated products\b|交叉销售|搭配销售|关联销售",
+    "welcome": r"\bwelcome\b|\bonboard\w*|\bfirst purchase\b|\bgreeting\b|欢迎|迎新|入会|新人礼",
+    "loyalty": r"\bloyalty\b|\bthank(?:s| you)?\b|\bappreciation\b|\breward\w*|\bvip (?:perks|program|programme|treatment)\b|\bmembers? (?:perks|program|programme|care)\b|\bexclusive\b|会员|关怀|感谢|忠诚度?计划|积分|回馈|答谢|专属",
+    "announcement": r"\bannounc\w*|\blaunch\w*|\b(?:summer|winter|spring|autumn|fall|holiday|black friday|flash|big) sale\b|\bnew (?:collection|arrivals|product|range)\b|\bevent\b|\bsale\b|\bpromo(?:tion)?\b|公告|宣布|上新|新品|大促|促销|特卖|发布|活动通知|双十一|618",
+}
+
+MESSAGE_CHANNEL_CUES: dict[str, str] = {
+    "sms": r"\bsms\b|\btext messages?\b|\btexts?\b(?! (?:of|in))|\bmobile message\b|短信|短消息",
+    "push": r"\bpush(?:es)?\b|\bpush notifications?\b|\bapp notifications?\b|\bin-app (?:message|notification)\b|\bnotifications?\b|推送|通知栏|app通知|消息推送",
+    "email": r"\be-?mails?\b|\bnewsletters?\b|\bsubject lines?\b|\bpreheaders?\b|\bmailers?\b|\bedm\b|邮件|电子邮件|邮箱|标题|edm",
+}
+
+TONE_CUES: dict[str, str] = {
+    "friendly": r"\bfriendly\b|\bwarm\b|\bcasual\b|亲切|友好|温暖|温馨",
+    "formal": r"\bformal\b|\bprofessional\b|\bserious\b|正式|专业|庄重",
+    "playful": r"\bplayful\b|\bfun\b|\bwitty\b|\bcheeky\b|\bhumou?rous\b|活泼|俏皮|幽默|有趣",
+    "urgent": r"\burgent\b|\burgency\b|\bfomo\b|\blast chance\b|紧迫|紧急|限时",
+    "luxurious": r"\bluxur\w+\b|\bpremium tone\b|\belegant\b|\bexclusive tone\b|高端大气|奢华|优雅",
+}
+
+OFFER_PATTERNS: list[str] = [
+    r"(?:with|offering|offer(?:ing)? of|include|including|and|plus|giving|give them|featuring)\s+(?:a |an )?((?:\d+(?:\.\d+)?\s?%|(?:\$|€|£)\s?\d+(?:\.\d+)?|\d+(?:\.\d+)?\s?(?:dollars?|euros?|pounds?|usd|eur))\s+(?:off|discount)(?:\s+(?:on|for)\s+[\w\s-]{1,30}?)?)(?=$|[,.;!?]|\s+(?:and|to|for|in|as|with|code|that|which|using)\b)",
+    r"((?:\d+(?:\.\d+)?\s?%|(?:\$|€|£)\s?\d+(?:\.\d+)?|\d+(?:\.\d+)?\s?(?:dollars?|euros?|pounds?))\s+(?:off|discount)\b)",
+    r"\b(free (?:shipping|delivery|returns|gift|sample)s?)\b",
+    r"((?:a\s+)?(?:\$|€|£)\s?\d+(?:\.\d+)?\s+(?:coupon|voucher|gift card|credit))",
+    r"(buy \d+ get \d+(?: free)?|bogo)",
+    r"(满\d+减\d+|\d+(?:\.\d+)?折|[一二三四五六七八九]折|\d+(?:\.\d+)?%\s*(?:的)?折扣|\d+\s*(?:元|块)(?:的)?(?:优惠券|代金券|红包|立减|优惠)|包邮|免运费|免邮|赠品|买\d+送\d+)",
+]

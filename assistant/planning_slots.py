@@ -1,0 +1,527 @@
+"""Slot filling for the offline planner: from a normalised question to argument values
+(filters, sort, dimension, metric, period, dates, horizon, copy options, A/B numbers, ids).
+
+Each extractor is a small function over precompiled patterns; values use the tools' own names.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from assistant import planning_lexicon as lex
+from assistant.language import horizon_days, relative_period
+from tools.rfm import SEGMENTS
+
+I = re.I
+
+
+def _compile(table: dict[str, str]) -> list[tuple[str, re.Pattern]]:
+    return [(key, re.compile(pattern, I)) for key, pattern in table.items()]
+
+
+TIERS = _compile(lex.TIER_CUES)
+SEGMENT_PATTERNS = _compile(lex.SEGMENT_CUES)
+CHURN = _compile(lex.CHURN_CUES)
+COUNTRIES = _compile(lex.COUNTRY_ALIASES)
+CHANNELS = _compile(lex.CHANNEL_ALIASES)
+CATEGORIES = _compile(lex.CATEGORY_ALIASES)
+BY_WORDS = _compile(lex.BY_CUES)
+METRICS = _compile(lex.METRIC_CUES)
+PERIODS = _compile(lex.PERIOD_CUES)
+MODELS = _compile(lex.MODEL_CUES)
+GOALS = _compile(lex.GOAL_CUES)
+MESSAGE_CHANNELS = _compile(lex.MESSAGE_CHANNEL_CUES)
+TONES = _compile(lex.TONE_CUES)
+OFFERS = [re.compile(p, I) for p in lex.OFFER_PATTERNS]
+RISK_RANK = re.compile(lex.RISK_RANK.pattern, I)
+
+# "by X" style mentions of a grouping dimension
+_DIM_EN = {k: v.split("|")[0] for k, v in lex.BY_CUES.items()}
+BY_LEAD_EN = re.compile(
+    r"\b(?:by|per|across|for each|each|every|which|between|among|compare|comparing|split(?: \w+)? by|broken down by|grouped by|group by|versus)\s+"
+    r"(?:the\s+|our\s+|their\s+|different\s+|value\s+|rfm\s+|customer\s+|sales\s+|purchase\s+|product\s+|acquisition\s+|marketing\s+|churn\s+)?"
+    r"(tiers?|segments?|rfm|personas?|clusters?|countr(?:y|ies)|markets?|regions?|channels?|categor(?:y|ies)|risk (?:bands?|levels?|groups?)|churn risk|bands?)\b", I)
+BY_LEAD_ZH = re.compile(
+    r"(?:按照?|各(?:个)?|每(?:个)?|不同(?:的)?|哪(?:个|些)|分|对比|比较)(?:客户)?(?:的)?"
+    r"(价值分层|价值层|分层|等级|层级|细分|分群|rfm|画像|人群|客群|流失风险|风险等级|国家|地区|市场|渠道|品类|类目|类别)", I)
+DIM_WORD = {
+    "tier": re.compile(r"^(?:tiers?|价值分层|价值层|分层|等级|层级)$", I),
+    "segment": re.compile(r"^(?:segments?|rfm|细分|分群)$", I),
+    "persona": re.compile(r"^(?:personas?|clusters?|画像|人群|客群)$", I),
+    "churn_risk": re.compile(r"^(?:risk (?:bands?|levels?|groups?)|churn risk|bands?|流失风险|风险等级)$", I),
+    "country": re.compile(r"^(?:countr(?:y|ies)|markets?|regions?|国家|地区|市场)$", I),
+    "channel": re.compile(r"^(?:channels?|渠道)$", I),
+    "category": re.compile(r"^(?:categor(?:y|ies)|品类|类目|类别)$", I),
+}
+
+# ------------------------------------------------------------------ numeric filters
+UNIT_DAYS = {"day": 1, "days": 1, "week": 7, "weeks": 7, "month": 30, "months": 30, "year": 365, "years": 365,
+             "天": 1, "日": 1, "周": 7, "星期": 7, "个星期": 7, "个月": 30, "月": 30, "年": 365}
+_UNIT = r"(days?|weeks?|months?|years?)"
+_ZH_UNIT = r"(天|日|周|个?星期|个月|月|年)"
+_MORE = r"(?:over|more than|above|at least|greater than|exceeding|in excess of|north of|upwards of|beyond|>=?|\+)"
+_LESS = r"(?:under|below|less than|fewer than|at most|no more than|up to|<=?)"
+_ORDER_VERB = (r"(?:ordered|order(?:ed)? anything|bought|bought anything|purchased|shopped|placed (?:an|any) orders?|made (?:a|any) purchases?"
+               r"|been back|come back|returned|visited|spent anything|transacted|order|buy|purchase|shop)")
+
+MIN_DAYS = [re.compile(p, I) for p in [
+    rf"(?:haven'?t|have not|hasn'?t|has not|hadn'?t|didn'?t|did not|not|never|no one has|without having)\s+(?:\w+\s+){{0,2}}?{_ORDER_VERB}\b[^.\d]{{0,30}}?(\d+)\s*\+?\s*{_UNIT}",
+    rf"\bno (?:orders?|purchases?|activity|transactions?)\s+(?:\w+\s+){{0,3}}?(?:in|for|during|within)\s+(?:the\s+)?(?:last\s+|past\s+)?(?:over\s+|more than\s+)?(\d+)\s*\+?\s*{_UNIT}",
+    rf"\b(?:inactive|dormant|silent|quiet|absent|away|idle|lapsed|gone)\s+(?:for\s+)?(?:{_MORE}\s+)?(\d+)\s*\+?\s*{_UNIT}",
+    rf"\blast (?:order|purchase|visit)\w*\s+(?:was\s+|is\s+|placed\s+)?(?:{_MORE}\s+)?(\d+)\s*\+?\s*{_UNIT}\s+ago",
+    rf"\b{_MORE}\s+(\d+)\s*{_UNIT}\s+(?:since|without|from)\s+(?:their|the|a)?\s*(?:last\s+)?(?:order|purchase)",
+    rf"\b(\d+)\s*\+\s*{_UNIT}\s+(?:since|without|of inactivity|inactive|no order|from)",
+    rf"\b(\d+)\s*\+\s*{_UNIT}\b",
+    rf"(?:超过|已经|已|有|达|满)?(\d+)\s*{_ZH_UNIT}(?:以上|多|及以上)?(?:都|均|还)?(?:没有?|未|不曾)(?:再)?(?:下单|下过单|购买|购物|买|消费|复购|来|光顾|回购|交易)",
+    rf"(?:没有?|未)(?:再)?(?:下单|下过单|购买|购物|消费|复购|回购|交易)(?:已经|已|超过|有)?(?:了)?(\d+)\s*{_ZH_UNIT}",
+    rf"(?:沉默|不活跃|未活跃|休眠)(?:了|已)?(?:超过)?(\d+)\s*{_ZH_UNIT}",
+    rf"(?:最近|上次|最后)(?:一次)?(?:下单|购买|消费)(?:在|是|距今)?(?:超过)?(\d+)\s*{_ZH_UNIT}(?:以)?前",
+]]
+MAX_DAYS = [re.compile(p, I) for p in [
+    rf"\b(?:ordered|bought|purchased|shopped|active|order(?:ed)?|purchase[sd]?|buying|shopping)\s+(?:\w+\s+){{0,3}}?(?:in|within|during|over)\s+the\s+(?:last|past)\s+(\d+)\s*{_UNIT}",
+    rf"\b(?:recent|active)\s+(?:buyers|customers|shoppers)?\s*(?:in|within|over)\s+(?:the\s+)?(?:last|past)\s+(\d+)\s*{_UNIT}",
+    rf"\blast (?:order|purchase)\w*\s+(?:was\s+|is\s+)?(?:within|in|less than|under)\s+(?:the\s+)?(?:last\s+)?(\d+)\s*{_UNIT}",
+    rf"(?:最近|近|过去)(\d+)\s*{_ZH_UNIT}(?:内|之内|里)?(?:有|曾)?(?:下过?单|购买过?|买过|消费过?|活跃|下单)",
+]]
+MIN_SPEND = [re.compile(p, I) for p in [
+    rf"\b(?:spent|spend(?:ing)?|spenders?|paid|bought for|purchases? (?:of|worth)|total spend|lifetime spend|revenue)\s+(?:\w+\s+){{0,2}}?{_MORE}\s*(?:\$|€|£|usd|eur)?\s*(\d+(?:\.\d+)?)",
+    rf"\b{_MORE}\s*(?:\$|€|£)?\s*(\d+(?:\.\d+)?)\s*(?:dollars?|euros?|pounds?|usd|eur)?\s+(?:spent|in (?:total )?(?:spend|purchases|sales|revenue)|lifetime spend)",
+    r"\b(?:spent|spend)\s+(?:\$|€|£)?\s*(\d+(?:\.\d+)?)\s*\+",
+    r"(?:消费|花费|花了|消费金额|总消费|累计消费|支出|购买金额|总金额)(?:金额)?(?:总额)?\D{0,3}?(?:超过|大于|高于|多于|不低于|不少于|至少|满|达到|>)\s*(\d+(?:\.\d+)?)",
+    r"(?:消费|花费|花了|累计消费|总消费)\D{0,3}?(\d+(?:\.\d+)?)\s*(?:元|块|美元|欧元)?(?:以上|及以上|多)",
+]]
+MIN_ORDERS = [re.compile(p, I) for p in [
+    rf"\b{_MORE}\s+(\d+)\s+(?:orders|purchases|transactions|times)\b",
+    r"\b(\d+)\s*\+\s*(?:orders|purchases|transactions)\b",
+    r"\b(\d+)\s+or more\s+(?:orders|purchases|transactions)\b",
+    r"(?:下单|购买|买|消费|订单)(?:次数|数)?(?:超过|多于|大于|至少|不少于|达到|满)\s*(\d+)\s*(?:次|单|笔)?",
+    r"(\d+)\s*(?:次|单|笔)(?:及)?以上",
+]]
+MAX_ORDERS = [re.compile(p, I) for p in [
+    rf"\b{_LESS}\s+(\d+)\s+(?:orders|purchases|transactions)\b",
+    r"(?:下单|购买|订单)(?:次数|数)?(?:少于|不超过|低于|最多)\s*(\d+)\s*(?:次|单|笔)?",
+]]
+ONE_TIME = re.compile(r"\b(?:1|one)[- ]time (?:buyers|customers|shoppers|purchasers)\b|\bonly (?:1|one) (?:order|purchase)\b|\bsingle[- ]purchase\b|\bbought (?:only )?once\b|只买过?1次|只下过?1单|只购买过?1次|仅购买1次|1次性客户", I)
+REPEAT = re.compile(r"\brepeat (?:buyers|customers|shoppers|purchasers)\b|\breturning customers\b|复购客户|回头客|老客户", I)
+CLV_BOUND = [(re.compile(p, I), key) for p, key in [
+    (rf"\b(?:clv|ltv|lifetime value|predicted value|12[- ]month value|customer value|expected value)\s+(?:\w+\s+){{0,2}}?{_MORE}\s*(?:\$|€|£)?\s*(\d+(?:\.\d+)?)", "min_clv"),
+    (rf"\b(?:clv|ltv|lifetime value|predicted value|12[- ]month value|customer value|expected value)\s+(?:\w+\s+){{0,2}}?{_LESS}\s*(?:\$|€|£)?\s*(\d+(?:\.\d+)?)", "max_clv"),
+    (r"(?:clv|ltv|生命周期价值|客户价值|预测价值|预期价值)(?:超过|大于|高于|至少|不低于)\s*(\d+(?:\.\d+)?)", "min_clv"),
+    (r"(?:clv|ltv|生命周期价值|客户价值|预测价值|预期价值)(?:低于|小于|少于|不超过)\s*(\d+(?:\.\d+)?)", "max_clv"),
+]]
+CHURN_PROB = [re.compile(p, I) for p in [
+    rf"\bchurn (?:probability|prob|likelihood|score|chance|risk)\s+(?:\w+\s+){{0,2}}?{_MORE}\s*(\d+(?:\.\d+)?)\s*(%)?",
+    rf"\b{_MORE}\s*(\d+(?:\.\d+)?)\s*(%)\s+(?:chance|probability|likely|likelihood) (?:of|to) (?:churn|leave)",
+    r"流失(?:概率|可能性|风险)(?:超过|大于|高于|至少|不低于|在)\s*(\d+(?:\.\d+)?)\s*(%)?",
+]]
+
+# ------------------------------------------------------------------ sort and limit
+SORT_CUES = [(re.compile(p, I), key) for p, key in [
+    (lex.RISK_RANK.pattern + r"|\b(?:by|on) (?:their )?churn (?:probability|risk|score|likelihood)\b|\bsorted by churn\b|按流失(?:概率|风险)", "churn_probability"),
+    (r"\bbiggest spenders\b|\bspent the most\b|\bspend the most\b|\bhighest (?:total )?spend\w*\b|\b(?:by|on) (?:total |lifetime )?spend(?:ing)?\b|\btop spenders\b|消费最多|花得最多|花钱最多|按消费|消费金额最高", "total_spend"),
+    (r"\bmost (?:orders|frequent|purchases)\b|\bordered the most\b|\bbuy the most often\b|\b(?:by|on) (?:number of |order )?(?:orders|order count|frequency)\b|订单最多|下单最多|购买次数最多|按订单|按下单次数", "orders"),
+    (r"\bmost recent(?:ly)?\b|\b(?:by|on) (?:last|latest|most recent) (?:order|purchase)\b|\blatest (?:buyers|customers)\b|最近下单|按最近|最近购买", "last_order_date"),
+    (r"\b(?:by|on) (?:their |predicted |expected |customer )?(?:lifetime value|clv|ltv|value|12[- ]month value|predicted value)\b|\bmost valuable\b|\bhighest[- ](?:value|clv|ltv|lifetime value)\b|\bbest customers\b|价值最高|最有价值|按价值|按clv|按ltv|按生命周期价值", "clv"),
+]]
+LIMITS = [re.compile(p, I) for p in [
+    r"\btop\s+(\d+)\b",
+    r"\b(\d+)\s+(?:most|best|highest|biggest|largest|top|riskiest|least|customers? most|customers? with the)\b",
+    r"\b(?:first|show(?: me)?|list|give me|get(?: me)?|pull|find|display|name)\s+(?:the\s+|me\s+)?(\d+)\b",
+    r"\b(\d+)\s+(?:customers|clients|people|shoppers|accounts)\b",
+    r"前\s*(\d+)\s*(?:名|个|位)?",
+    r"(\d+)\s*(?:个|位|名)(?:最|客户|顾客)",
+]]
+
+# ------------------------------------------------------------------ ids
+CUSTOMER_ID = re.compile(r"(?<![A-Za-z0-9])([Cc])[-_ ]?(\d{3,})(?![A-Za-z0-9])")
+NUMERIC_ID = re.compile(r"(?:customer|client|cust|account|user|member|客户|顾客|用户|会员)\s*(?:id|number|no\.?|#|编号|号|ID)?\s*[:#]?\s*(\d{3,})(?!\s*(?:days|orders|customers|visitors|%|天|个|次))", I)
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+NAME_EN = re.compile(r"(?:look ?up|find|profile (?:of|for)|(?:customer|client) (?:named|called)|pull up|search for|about|details (?:for|on|of)|info on|who is)\s+(?:customer\s+|client\s+)?([A-Z][a-z]+(?:\s+(?:[A-Z][a-z'\-]+|de|van|von|da|di|del|la)){1,3})")
+NAME_ZH = re.compile(r"(?:叫|名为|名字是|姓名为?)\s*([\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z ·.]{1,20}?)(?:的)?(?:客户|顾客|用户|$|[，,。？?])")
+
+K_PRODUCTS = [re.compile(p, I) for p in [
+    r"\b(?:top\s+)?(\d+)\s+(?:products?|items?|recommendations?|suggestions?|ideas?|picks?)\b",
+    r"(\d+)\s*(?:个|款|种|件)(?:产品|商品|推荐)",
+]]
+VARIANTS = [re.compile(p, I) for p in [
+    r"\b(\d+)\s+(?:different\s+|alternative\s+|email\s+|sms\s+|push\s+)?(?:variants?|versions?|options?|subject lines?|alternatives?|takes|drafts?|headlines?|copies|variations?|subjects?|messages?)\b",
+    r"(\d+)\s*(?:个|种|套|版|条)?(?:不同的?)?(?:版本|变体|标题|方案|文案|写法)",
+]]
+
+OFFER_COST = [re.compile(p, I) for p in [
+    r"(?:\$|€|£)\s?(\d+(?:\.\d+)?)",
+    r"(\d+(?:\.\d+)?)\s*(?:dollars?|euros?|pounds?|usd|eur|gbp|bucks)\b",
+    r"\b(?:costs?|costing|worth|value of|cost of)\s+(?:us\s+)?(?:about\s+)?(\d+(?:\.\d+)?)\b",
+    r"(\d+(?:\.\d+)?)\s*(?:元|块|美元|欧元|英镑)",
+    r"(?:成本|费用)(?:为|是)?\s*(\d+(?:\.\d+)?)",
+]]
+SAVE_RATE = [re.compile(p, I) for p in [
+    r"\b(?:save|retention|success|win[- ]?back|recovery|response|redemption|take[- ]?up) rate\s+(?:of\s+|is\s+|at\s+|=\s*|around\s+|about\s+)?(\d+(?:\.\d+)?)\s*%",
+    r"\b(?:save|win back|recover|retain|keep|convert)s?\s+(\d+(?:\.\d+)?)\s*%\s+of\b",
+    r"\bif\s+(\d+(?:\.\d+)?)\s*%\s+(?:of them\s+)?(?:come back|stay|are saved|respond|return|convert|redeem)",
+    r"(?:挽回率|挽留率|成功率|召回率|响应率|核销率)\s*(?:为|是|按|取)?\s*(\d+(?:\.\d+)?)\s*%",
+    r"(?:挽回|挽留|召回)\s*(\d+(?:\.\d+)?)\s*%",
+]]
+ALPHA = [re.compile(p, I) for p in [
+    r"\balpha\s*(?:of|=|is)?\s*(0?\.\d+)\b",
+    r"\b(\d{2}(?:\.\d+)?)\s*%\s*(?:confidence|significance level|level)\b",
+    r"(?:置信度|置信水平)\s*(\d{2})\s*%",
+    r"(\d{2})\s*%\s*(?:的)?置信",
+]]
+
+
+@dataclass
+class Slots:
+    filters: dict[str, Any] = field(default_factory=dict)
+    sort_by: str | None = None
+    limit: int | None = None
+    by: str | None = None
+    dims: list[str] = field(default_factory=list)       # dimensions mentioned at all
+    multi_values: str | None = None                      # a filter field named with 2+ values ("compare France and Spain")
+    metric: str | None = None
+    period: str | None = None
+    since: str | None = None
+    until: str | None = None
+    horizon_days: int | None = None
+    model: str | None = None
+    goal: str | None = None
+    message_channel: str | None = None
+    tone: str | None = None
+    offer: str | None = None
+    variants: int | None = None
+    offer_cost: float | None = None
+    save_rate: float | None = None
+    alpha: float | None = None
+    ab: dict[str, int] | None = None
+    customer_query: str | None = None
+    customer_id: str | None = None
+    k: int | None = None
+
+
+def _num(text: str) -> float:
+    value = float(text)
+    return int(value) if value.is_integer() else value
+
+
+def _first(patterns: list[re.Pattern], text: str) -> re.Match | None:
+    for pattern in patterns:
+        m = pattern.search(text)
+        if m:
+            return m
+    return None
+
+
+def _all_keys(table: list[tuple[str, re.Pattern]], text: str) -> list[str]:
+    return [key for key, pattern in table if pattern.search(text)]
+
+
+def _one_key(table: list[tuple[str, re.Pattern]], text: str) -> str | None:
+    hits = _all_keys(table, text)
+    return hits[0] if hits else None
+
+
+def _days(n: str, unit: str) -> int:
+    unit = unit.lower()
+    n_int = int(float(n))
+    if unit.startswith("year") or unit == "年":
+        return 365 * n_int
+    if unit.startswith("month") or unit in ("个月", "月"):
+        return 365 * (n_int // 12) if n_int % 12 == 0 else 30 * n_int
+    for key, factor in UNIT_DAYS.items():
+        if unit == key or unit.rstrip("s") == key:
+            return n_int * factor
+    return n_int
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[\s_\-]+", " ", text.lower()).strip()
+
+
+def _vocab_match(text: str, aliases: list[tuple[str, re.Pattern]], valid: list[str]) -> list[str]:
+    """Values of the dataset's own list named in the text, literally or through an alias."""
+    found: list[str] = []
+    lowered = _norm(text)
+    for value in valid:
+        if re.search(rf"(?<![a-z]){re.escape(_norm(value))}(?![a-z])", lowered):
+            found.append(value)
+    valid_norm = {_norm(v): v for v in valid}
+    for canonical, pattern in aliases:
+        if pattern.search(text):
+            value = valid_norm.get(_norm(canonical), canonical if not valid else None)
+            if value is None and not valid_norm:
+                value = canonical
+            if value is None and canonical in lex.COUNTRY_ALIASES:
+                value = canonical  # a country the data lacks: the tool will list the valid ones
+            if value and value not in found:
+                found.append(value)
+    return found
+
+
+def extract(text: str, original: str, vocabulary: dict[str, list[str]], as_of: date) -> Slots:
+    """Every slot the question fills. `text` is normalised; `original` keeps case (ids, names, offers)."""
+    s = Slots()
+    f = s.filters
+
+    # -- ids first, then hide them so their digits never read as numbers
+    ids = [f"{m.group(1).upper()}{m.group(2)}" for m in CUSTOMER_ID.finditer(original)]
+    emails = EMAIL.findall(original)
+    if emails:
+        s.customer_query = emails[0]
+    elif ids:
+        s.customer_query = ids[0]
+    else:
+        m = NUMERIC_ID.search(original)
+        if m:
+            s.customer_query = m.group(1)
+        else:
+            m = NAME_EN.search(original) or NAME_ZH.search(original)
+            if m and not _looks_like_vocab(m.group(1), vocabulary):
+                s.customer_query = m.group(1).strip()
+    if s.customer_query and (ids or NUMERIC_ID.search(original)):
+        s.customer_id = s.customer_query
+    text = CUSTOMER_ID.sub(" ", EMAIL.sub(" ", text))
+    if s.customer_id:
+        text = text.replace(s.customer_id.lower(), " ")
+
+    # -- tier, segment, churn risk
+    tiers = _all_keys(TIERS, text)
+    if tiers:
+        f["tier"] = tiers[0]
+    segments = []
+    for name, pattern in SEGMENT_PATTERNS:
+        if pattern.search(text):
+            segments.append(name)
+    for name in SEGMENTS:
+        if name not in segments and re.search(rf"\b{name}\b|\b{name.replace('_', ' ')} segment\b", text):
+            segments.append(name)
+    if "potential_loyalist" in segments and "loyal" in segments:
+        segments.remove("loyal")
+    if "about_to_sleep" in segments and "hibernating" in segments and not re.search(r"hibernat|dormant|休眠", text):
+        segments.remove("hibernating")
+    churn = _all_keys(CHURN, text)
+    if churn:
+        f["churn_risk"] = churn[0]
+        # "customers at risk of churning" speaks of churn, not of the at_risk segment
+        if "at_risk" in segments and re.search(r"at[- ]risk of|at high risk|at a high risk", text):
+            segments.remove("at_risk")
+    if segments:
+        f["segment"] = segments[0]
+        if len(segments) > 1:
+            s.multi_values = "segment"
+
+    # -- numeric filters
+    m = _first(MIN_DAYS, text)
+    negated_recent = m is not None
+    if m:
+        f["min_days_since_last_order"] = _days(m.group(1), m.group(2))
+    m = None if negated_recent else _first(MAX_DAYS, text)
+    if m:
+        f["max_days_since_last_order"] = _days(m.group(1), m.group(2))
+    m = _first(MIN_SPEND, text)
+    if m:
+        f["min_total_spend"] = _num(m.group(1))
+    if ONE_TIME.search(text):
+        f["max_orders"] = 1
+    elif REPEAT.search(text):
+        f["min_orders"] = 2
+    m = _first(MIN_ORDERS, text)
+    if m:
+        f["min_orders"] = int(float(m.group(1)))
+    m = _first(MAX_ORDERS, text)
+    if m:
+        n = int(float(m.group(1)))
+        strict = re.search(r"fewer than|less than|under|below|少于|低于", m.group(0), I)
+        f["max_orders"] = max(n - 1, 0) if strict else n
+    for pattern, key in CLV_BOUND:
+        m = pattern.search(text)
+        if m and key not in f:
+            f[key] = _num(m.group(1))
+    m = _first(CHURN_PROB, text)
+    if m:
+        value = float(m.group(1))
+        f["min_churn_probability"] = round(value / 100 if (m.group(2) or value > 1) else value, 4)
+        if f.get("churn_risk") == "high" and not re.search(r"high|高", text):
+            f.pop("churn_risk")
+
+    # -- country, channel, category, persona from the dataset's own lists
+    countries = _vocab_match(text, COUNTRIES, vocabulary.get("countries", []))
+    if lex.US_UPPER.search(original) and "United States" not in countries:
+        countries.append(_canonical("United States", vocabulary.get("countries", [])))
+    if countries:
+        f["country"] = countries[0]
+        if len(countries) > 1:
+            s.multi_values = "country"
+    channels = _vocab_match(text, CHANNELS, vocabulary.get("channels", []))
+    if channels:
+        f["channel"] = channels[0]
+        if len(channels) > 1:
+            s.multi_values = "channel"
+    categories = _vocab_match(text, CATEGORIES, vocabulary.get("categories", []))
+    if categories:
+        f["category"] = categories[0]
+        if len(categories) > 1:
+            s.multi_values = "category"
+    persona = _persona(text, vocabulary.get("personas", []))
+    if persona:
+        f["persona"] = persona
+
+    # -- sort, limit
+    for pattern, key in SORT_CUES:
+        if pattern.search(text):
+            s.sort_by = key
+            break
+    m = _first(LIMITS, text)
+    if m:
+        n = int(m.group(1))
+        if 1 <= n <= 1000:
+            s.limit = n
+    if s.sort_by and s.limit and f.get("tier") == "high" and re.search(r"most valuable|best customers|最有价值|价值最高", text):
+        f.pop("tier")  # "the 50 most valuable" is a ranking, not the high tier
+    if s.sort_by == "churn_probability" and f.get("churn_risk") == "high" and not re.search(r"high|高风险", text):
+        f.pop("churn_risk")  # "most likely to churn" ranks everyone by churn probability
+
+    # -- dimension, metric, period, dates, horizon
+    dims = []
+    for m in list(BY_LEAD_EN.finditer(text)) + list(BY_LEAD_ZH.finditer(text)):
+        word = m.group(1)
+        for dim, pattern in DIM_WORD.items():
+            if pattern.match(word) and dim not in dims:
+                dims.append(dim)
+    s.by = dims[0] if dims else None
+    s.dims = dims + [d for d in _all_keys(BY_WORDS, text) if d not in dims]
+    s.metric = _one_key(METRICS, text)
+    s.period = _one_key(PERIODS, text)
+    since, until = relative_period(text, as_of)
+    s.since = since.isoformat() if since else None
+    s.until = until.isoformat() if until and until < as_of else None
+    s.horizon_days = horizon_days(text)
+    s.model = _one_key(MODELS, text)
+
+    # -- campaign copy
+    s.goal = _one_key(GOALS, text)
+    s.message_channel = _one_key(MESSAGE_CHANNELS, text)
+    s.tone = _one_key(TONES, text)
+    for pattern in OFFERS:
+        m = pattern.search(original)
+        if m:
+            s.offer = m.group(1).strip()
+            break
+    m = _first(VARIANTS, text)
+    if m and 1 <= int(m.group(1)) <= 10:
+        s.variants = int(m.group(1))
+
+    # -- money and experiments
+    m = _first(OFFER_COST, text)
+    if m:
+        s.offer_cost = _num(m.group(1))
+    m = _first(SAVE_RATE, text)
+    if m:
+        s.save_rate = round(float(m.group(1)) / 100, 4)
+    m = _first(ALPHA, text)
+    if m:
+        value = float(m.group(1))
+        s.alpha = round(value if value < 1 else (1 - value / 100 if value > 50 else value / 100), 4)
+    s.ab = ab_numbers(text)
+    m = _first(K_PRODUCTS, text)
+    if m and 1 <= int(m.group(1)) <= 50:
+        s.k = int(m.group(1))
+    return s
+
+
+def _canonical(value: str, valid: list[str]) -> str:
+    norm = {_norm(v): v for v in valid}
+    return norm.get(_norm(value), value)
+
+
+def _looks_like_vocab(name: str, vocabulary: dict[str, list[str]]) -> bool:
+    low = _norm(name)
+    pool = [v for key in ("countries", "categories", "products", "personas") for v in vocabulary.get(key, [])]
+    return any(low == _norm(v) or low in _norm(v) for v in pool) or low.split()[0] in {
+        "the", "our", "my", "all", "high", "mid", "low", "customer", "customers", "champions", "vip", "vips"}
+
+
+def _persona(text: str, personas: list[str]) -> str | None:
+    lowered = _norm(text)
+    best, best_len = None, 0
+    for name in personas:
+        full = _norm(name)
+        core = re.sub(r"\s*customers?\b|\s*\(\d+\)", "", full).strip()
+        words = [w for w in core.split() if len(w) > 2]
+        if full in lowered or (core and core in lowered) or (words and all(re.search(rf"\b{re.escape(w)}\b", lowered) for w in words)):
+            if len(core) > best_len:
+                best, best_len = name, len(core)
+    return best
+
+
+# ------------------------------------------------------------------ A/B numbers
+AB_SPLIT = re.compile(
+    r"(?:\b(?:variant|version|group|arm|option|cell)\s+([ab])\b|(?<![a-z0-9/])([ab])\s*(?::|组|版本?|had|has|got|saw|with|-|=|\(|，|,)|\b(control|treatment|challenger|original|new version|old version|baseline)\b|(对照组|实验组))",
+    re.I)
+VISITOR_WORDS = r"(?:visitors?|visits?|users?|sessions?|people|views?|recipients?|participants?|impressions?|sends?|shoppers?|customers?|访客|用户|人|次访问|访问|曝光|样本)"
+CONVERSION_WORDS = r"(?:conversions?|converted|convert|signups?|sign-ups?|purchases?|orders?|sales|clicks?|buyers?|转化|成交|下单|购买|点击|付费)"
+PAIR_FRACTION = re.compile(r"(\d+)\s*(?:/|out of|of)\s*(\d+)")
+RATE = re.compile(r"(\d+(?:\.\d+)?)\s*%")
+EACH = re.compile(rf"(\d+)\s*(?:{VISITOR_WORDS})?\s*(?:each|per (?:variant|group|arm|version)|apiece|in each|for each|每组|各)|(?:each|every variant|both)\s+(?:\w+\s+){{0,2}}?(\d+)|(?:各|每组|每个版本)\s*(\d+)")
+
+
+def _side_numbers(part: str) -> tuple[int | None, int | None, float | None]:
+    visitors = conversions = None
+    m = re.search(rf"(\d+)\s*(?:个|名|位)?\s*{VISITOR_WORDS}", part, re.I) or re.search(rf"{VISITOR_WORDS}\s*(?:数|量)?\s*(?:of|:|=|为|是)?\s*(\d+)", part, re.I)
+    if m:
+        visitors = int(m.group(1))
+    m = re.search(rf"(\d+)\s*(?:个|次|笔|单)?\s*{CONVERSION_WORDS}", part, re.I) or re.search(rf"{CONVERSION_WORDS}\s*(?:数|量)?\s*(?:of|:|=|为|是)?\s*(\d+)(?!\s*%)", part, re.I)
+    if m:
+        conversions = int(m.group(1))
+    if visitors is None or conversions is None:
+        m = PAIR_FRACTION.search(part)
+        if m:
+            a, b = int(m.group(1)), int(m.group(2))
+            conversions, visitors = min(a, b), max(a, b)
+    if visitors is None or conversions is None:
+        nums = [int(n) for n in re.findall(r"(?<![\d.])(\d+)(?![\d.]*\s*%)", part)]
+        if len(nums) >= 2:
+            visitors, conversions = max(nums[:2]), min(nums[:2])
+    rate = RATE.search(part)
+    return visitors, conversions, float(rate.group(1)) / 100 if rate else None
+
+
+def ab_numbers(text: str) -> dict[str, int] | None:
+    """visitors/conversions of A and B from 'A had 5000 visitors and 250 conversions, B ...' or '5% vs 6% with 5000 each'."""
+    marks = list(AB_SPLIT.finditer(text))
+    labels = []
+    for m in marks:
+        label = (m.group(1) or m.group(2) or m.group(3) or m.group(4) or "").lower()
+        side = "a" if label in ("a", "control", "original", "old version", "baseline", "对照组") else "b"
+        labels.append((m.start(), side))
+    sides: dict[str, str] = {}
+    for i, (start, side) in enumerate(labels):
+        end = labels[i + 1][0] if i + 1 < len(labels) else len(text)
+        if side not in sides:
+            sides[side] = text[start:end]
+    each = EACH.search(text)
+    shared = next((int(g) for g in each.groups() if g), None) if each else None
+    if "a" in sides and "b" in sides:
+        va, ca, ra = _side_numbers(sides["a"])
+        vb, cb, rb = _side_numbers(sides["b"])
+        if ra is not None and rb is not None and (shared or (va and vb)):
+            va, vb = va or shared, vb or shared
+            if ca is None or ca == va or (ca and ca > va):
+                ca = round(va * ra)
+            if cb is None or cb == vb or (cb and cb > vb):
+                cb = round(vb * rb)
+        if shared and (va is None or vb is None):
+            va, vb = va or shared, vb or shared
+        if None not in (va, ca, vb, cb) and va >= ca and vb >= cb and va > 0 and vb > 0:
+            return {"visitors_a": va, "conversions_a": ca, "visitors_b": vb, "conversions_b": cb}
+    rates = [float(r) / 100 for r in RATE.findall(text)]
+    if len(rates) >= 2 and shared:
+        return {"visitors_a": shared, "conversions_a": round(shared * rates[0]),
+                "visitors_b": shared, "conversions_b": round(shared * rates[1])}
+    fractions = PAIR_FRACTION.findall(text)
+    if len(fractions) >= 2:
+        (c1, v1), (c2, v2) = [(min(int(a), int(b)), max(int(a), int(b))) for a, b in fractions[:2]]
+        return {"visitors_a": v1, "conversions_a": c1, "visitors_b": v2, "conversions_b": c2}
+    return None

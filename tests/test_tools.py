@@ -1,0 +1,187 @@
+"""The data tools over the built demo world: answers agree with the data, filters are safe, roles hold."""
+
+import pandas as pd
+import pytest
+
+from assistant.registry import ToolRegistry, tool_specs
+from tools.catalog import TOOLS, call_tool
+from tools.context import ToolContext
+from tools.dataset import Dataset
+from tools.errors import TierwiseError
+from tools.permissions import ROLE_TOOLS, PermissionDenied
+from tools.workspace import Workspace
+
+
+@pytest.fixture(scope="module")
+def dataset(built_home):
+    return Dataset(Workspace(built_home))
+
+
+@pytest.fixture
+def ctx(dataset):
+    return ToolContext(snapshot=dataset.snapshot(), exports_dir=dataset.exports_dir, role="marketer")
+
+
+def q(ctx, sql, params=None):
+    return ctx.snapshot.query(sql, params)
+
+
+def test_find_customers_counts_match_a_direct_query(ctx):
+    result = call_tool(ctx, "find_customers", {"churn_risk": "high"})
+    expected = q(ctx, "SELECT count(*) AS n FROM scores WHERE churn_risk = 'high'")["n"][0]
+    assert result.facts["customers"] == expected > 0
+    probs = [row[result.tables[0].columns.index("churn_probability")] for row in result.tables[0].rows]
+    assert probs == sorted(probs, reverse=True)
+    assert result.audience == {"churn_risk": "high"}
+
+
+def test_category_and_tier_filters_combine(ctx):
+    result = call_tool(ctx, "find_customers", {"tier": "mid", "category": "Electronics"})
+    expected = q(ctx, """SELECT count(*) AS n FROM scores s WHERE tier = 'mid' AND customer_id IN
+                        (SELECT customer_id FROM orders WHERE category = 'Electronics' AND order_date <= ?)""",
+                 [ctx.snapshot.as_of])["n"][0]
+    assert result.facts["customers"] == expected > 0
+
+
+def test_filter_values_are_matched_to_the_data_spelling(ctx):
+    result = call_tool(ctx, "find_customers", {"segment": "At Risk", "country": "germany"})
+    assert result.audience == {"segment": "at_risk", "country": "Germany"}
+
+
+@pytest.mark.parametrize("args,needle", [
+    ({"country": "Germany'; DROP TABLE orders; --"}, "Unknown country"),
+    ({"segment": "vip"}, "Valid values"),
+    ({"colour": "red"}, "Valid arguments"),
+    ({"tier": "gold"}, "Invalid arguments"),
+    ({"min_orders": 5, "max_orders": 2}, "nobody matches"),
+])
+def test_bad_filters_are_refused_with_a_sentence_and_nothing_runs(ctx, args, needle):
+    before = q(ctx, "SELECT count(*) AS n FROM orders")["n"][0]
+    with pytest.raises(TierwiseError, match=needle):
+        call_tool(ctx, "find_customers", args)
+    assert q(ctx, "SELECT count(*) AS n FROM orders")["n"][0] == before
+
+
+def test_segment_summary_shares_add_up_and_cover_everyone(ctx):
+    result = call_tool(ctx, "segment_summary", {"by": "tier"})
+    table = pd.DataFrame(result.tables[0].rows, columns=result.tables[0].columns)
+    assert set(table["tier"]) == {"high", "mid", "low"}
+    assert table["share"].sum() == pytest.approx(1.0)
+    assert table["customers"].sum() == q(ctx, "SELECT count(*) AS n FROM features")["n"][0]
+    assert result.chart["data"][0]["type"] == "bar"
+
+
+def test_lookup_by_id_and_by_email_find_the_same_customer(ctx):
+    email = q(ctx, "SELECT email FROM customers WHERE customer_id = 'C000042'")["email"][0]
+    by_id = call_tool(ctx, "customer_lookup", {"query": "c000042"})
+    by_email = call_tool(ctx, "customer_lookup", {"query": email})
+    assert by_id.customer_id == by_email.customer_id == "C000042"
+    assert by_id.facts["tier"] in ("high", "mid", "low")
+    assert email not in by_id.summary and by_id.pii["C000042"]["email"] == email
+
+
+def test_support_sees_masked_emails_only(dataset):
+    ctx = ToolContext(snapshot=dataset.snapshot(), exports_dir=dataset.exports_dir, role="support")
+    result = call_tool(ctx, "customer_lookup", {"query": "C000042"})
+    masked = result.pii["C000042"]["email"]
+    assert "***@" in masked and masked.split("@")[1] and len(masked.split("@")[0]) == 4
+
+
+def test_unknown_customer_is_a_sentence(ctx):
+    with pytest.raises(TierwiseError, match="No customer found"):
+        call_tool(ctx, "customer_lookup", {"query": "Z999999"})
+
+
+def test_export_holds_only_consenting_customers_and_counts_the_rest(ctx):
+    result = call_tool(ctx, "export_audience", {"segment": "lost"})
+    frame = pd.read_csv(result.files[0], dtype=str)
+    expected = q(ctx, """SELECT sum(CASE WHEN c.email_consent THEN 1 ELSE 0 END) AS yes,
+                                sum(CASE WHEN coalesce(c.email_consent, false) THEN 0 ELSE 1 END) AS no
+                         FROM scores s JOIN customers c USING (customer_id) WHERE s.segment = 'lost'""")
+    assert len(frame) == result.facts["exported"] == expected["yes"][0]
+    assert result.facts["excluded_no_consent"] == expected["no"][0] > 0
+    consent = q(ctx, "SELECT customer_id, email_consent FROM customers").set_index("customer_id")["email_consent"]
+    assert consent.reindex(frame["customer_id"]).all()
+
+
+def test_monthly_revenue_adds_up_to_the_revenue_up_to_as_of(ctx):
+    result = call_tool(ctx, "kpi_trend", {"metric": "revenue", "period": "month"})
+    table = pd.DataFrame(result.tables[0].rows, columns=result.tables[0].columns)
+    total = q(ctx, "SELECT sum(amount) AS s FROM orders WHERE order_date <= ?", [ctx.snapshot.as_of])["s"][0]
+    assert table["revenue"].sum() == pytest.approx(total, rel=1e-6)
+    assert len(table) == 24
+
+
+def test_new_customers_by_channel_count_each_customer_once_overall(ctx):
+    result = call_tool(ctx, "kpi_trend", {"metric": "new_customers", "period": "quarter"})
+    table = pd.DataFrame(result.tables[0].rows, columns=result.tables[0].columns)
+    assert table["new_customers"].sum() == q(ctx, "SELECT count(*) AS n FROM features")["n"][0]
+
+
+def test_every_cohort_starts_at_full_retention(ctx):
+    result = call_tool(ctx, "cohort_retention", {"period": "month"})
+    table = pd.DataFrame(result.tables[0].rows, columns=result.tables[0].columns)
+    assert (table["+0"] == 1.0).all()
+    later = table.drop(columns=["cohort", "cohort_size", "+0"])
+    assert ((later.fillna(0) >= 0) & (later.fillna(0) <= 1)).all().all()
+
+
+def test_a_year_of_clv_forecast_agrees_with_the_stored_scores(ctx):
+    result = call_tool(ctx, "clv_forecast", {"horizon_days": 365, "tier": "high"})
+    stored = q(ctx, "SELECT sum(clv_12m) AS s FROM scores WHERE tier = 'high'")["s"][0]
+    assert result.facts["expected_revenue"] == pytest.approx(stored, rel=1e-6)
+
+
+def test_recommendations_leave_out_what_the_customer_already_bought(ctx):
+    result = call_tool(ctx, "recommend_products", {"customer_id": "C000123"})
+    bought = set(q(ctx, "SELECT DISTINCT product FROM orders WHERE customer_id = 'C000123'")["product"])
+    assert result.facts["products"] and not set(result.facts["products"]) & bought
+
+
+def test_campaign_forecast_shows_its_assumptions(ctx):
+    result = call_tool(ctx, "campaign_forecast", {"churn_risk": "high", "offer_cost": 15})
+    assert result.facts["assumptions"]["offer_cost_per_customer"] == 15
+    assert result.facts["cost"] == pytest.approx(15 * result.facts["customers"])
+
+
+def test_explain_model_reports_the_churn_card_with_baselines(ctx):
+    result = call_tool(ctx, "explain_model", {"model": "churn"})
+    assert "auc" in result.facts["card"] and result.facts["card"]["baselines"]
+
+
+# --- roles: every tool × role pair -------------------------------------------------------
+
+MINIMAL_ARGS = {
+    "customer_lookup": {"query": "C000042"},
+    "ab_test": {"visitors_a": 100, "conversions_a": 10, "visitors_b": 100, "conversions_b": 12},
+    "recommend_products": {"customer_id": "C000042"},
+    "export_audience": {"segment": "champions"},
+    "draft_campaign": {"segment": "champions", "channel": "sms"},
+}
+
+
+@pytest.mark.parametrize("role", ["marketer", "support", "admin"])
+@pytest.mark.parametrize("tool", sorted(TOOLS))
+def test_every_tool_and_role_pair_is_decided_in_code(dataset, role, tool):
+    registry = ToolRegistry(dataset, role=role)
+    record = registry.call(tool, MINIMAL_ARGS.get(tool, {}))
+    if tool in ROLE_TOOLS[role]:
+        assert record.status == "ok", record.error
+    else:
+        assert record.status == "denied" and record.result is None
+        assert "can't" in record.error and role in record.error
+
+
+def test_a_denied_export_writes_no_file(dataset):
+    before = set(dataset.exports_dir.iterdir())
+    record = ToolRegistry(dataset, role="support").call("export_audience", {"tier": "high"})
+    assert record.status == "denied"
+    assert set(dataset.exports_dir.iterdir()) == before
+
+
+def test_tool_specs_flatten_the_audience_filters():
+    specs = {s["function"]["name"]: s["function"] for s in tool_specs()}
+    assert set(specs) == set(TOOLS)
+    props = specs["draft_campaign"]["parameters"]["properties"]
+    assert {"goal", "channel", "segment", "tier", "country", "churn_risk"} <= set(props)
+    assert specs["customer_lookup"]["parameters"]["required"] == ["query"]
