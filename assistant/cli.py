@@ -101,6 +101,97 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def _snapshot():
+    from tools.dataset import Dataset
+
+    return Dataset(Workspace()).snapshot()
+
+
+def cmd_report(args) -> int:
+    from tools.report import model_report, write_html_report
+
+    snap = _snapshot()
+    if args.json:
+        print(json.dumps(model_report(snap), indent=2, default=str, ensure_ascii=False))
+        return 0
+    out = write_html_report(snap, args.out)
+    print(f"Wrote the model report to {out}")
+    return 0
+
+
+def cmd_scores(args) -> int:
+    from tools.report import export_scores
+
+    result = export_scores(_snapshot(), args.out)
+    _emit(args, result, lambda r: f"Wrote {r['rows']:,} customer scores to {r['file']}")
+    return 0
+
+
+def _llm_settings(args):
+    if not getattr(args, "llm", False):
+        return None
+    from assistant.llm import LLMSettings
+
+    settings = LLMSettings.from_env()
+    if settings is None:
+        raise TierwiseError("--llm needs an endpoint: set OPENAI_API_KEY (OpenAI) or OPENAI_BASE_URL "
+                            "(any OpenAI-compatible server such as Ollama or vLLM), and optionally TIERWISE_MODEL.")
+    return settings
+
+
+def cmd_ask(args) -> int:
+    from assistant.core import Assistant
+
+    assistant = Assistant(Workspace(), llm=_llm_settings(args))
+    conversation = assistant.conversation(role=args.role)
+    answer = assistant.ask(args.question, conversation, use_llm=bool(args.llm))
+    if args.json:
+        print(json.dumps(answer.to_json(), indent=2, default=str, ensure_ascii=False))
+    else:
+        print(format_answer(answer, role=args.role))
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from assistant.core import Assistant
+    from assistant.evaluation import run_eval
+
+    result = run_eval(Assistant(Workspace()), args.file)
+    if args.json:
+        for turn in result["turns"]:
+            print(json.dumps(turn, default=str, ensure_ascii=False))
+        print(json.dumps({"accuracy": result["accuracy"], "correct": result["correct"], "total": result["total"]}))
+    else:
+        for turn in result["turns"]:
+            if not turn["ok"]:
+                calls = ", ".join(f"{c['name']}({c['status']})" for c in turn["tool_calls"]) or "no tool"
+                print(f"FAIL {turn['id']}#{turn['turn']}: {calls}")
+        print(f"accuracy {result['accuracy']:.1%} ({result['correct']}/{result['total']} turns)")
+    return 0
+
+
+def cmd_kb(args) -> int:
+    from tools.knowledge import kb_add, kb_list
+
+    if args.action == "add":
+        if not args.file:
+            raise TierwiseError("Name the file to add: `tierwise kb add guide.md`.")
+        result = {"added": str(args.file), "chunks": kb_add(args.file)}
+        _emit(args, result, lambda r: f"Added {r['added']} to the knowledge base ({r['chunks']} chunks).")
+    else:
+        docs = kb_list()
+        _emit(args, {"documents": docs}, lambda r: "\n".join(f"{d['source']}  ({d['chunks']} chunks)" for d in r["documents"])
+              or "The knowledge base is empty.")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from ui.app import serve
+
+    serve(host=args.host, port=args.port)
+    return 0
+
+
 # --- human-readable output --------------------------------------------------------------
 
 def format_load_report(r: dict[str, Any]) -> str:
@@ -134,6 +225,29 @@ def format_load_report(r: dict[str, Any]) -> str:
         lines += _format_models(r["models"])
     if r.get("rejects_file"):
         lines.append(f"  rejected rows written to {r['rejects_file']}")
+    return "\n".join(lines)
+
+
+def format_answer(answer, role: str = "marketer") -> str:
+    lines = []
+    if answer.notice:
+        lines.append(f"({answer.notice})")
+    lines.append(answer.text)
+    for call in answer.tool_calls:
+        lines.append(f"  · {call.name} {json.dumps(call.args, ensure_ascii=False)} → {call.status}")
+        result = call.result
+        if result is None:
+            continue
+        for table in result.tables[:2]:
+            lines.append(f"    {table.title} ({table.total_rows or len(table.rows)} rows)")
+            lines.append("    " + " | ".join(table.columns))
+            for row in table.rows[:10]:
+                lines.append("    " + " | ".join("" if v is None else str(v) for v in row))
+        for variant in result.variants or []:
+            lines.append("    ---")
+            lines += ["    " + f"{k}: {v}" for k, v in variant.items()]
+        for path in result.files:
+            lines.append(f"    file: {path}")
     return "\n".join(lines)
 
 
@@ -222,6 +336,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=42, help="random seed of the models (default 42)")
 
     command("status", cmd_status, "Show the loaded dataset's counts and date range.")
+
+    p = command("ask", cmd_ask, "Ask the assistant a question.")
+    p.add_argument("question")
+    p.add_argument("--role", default="marketer", choices=["marketer", "support", "admin"])
+    p.add_argument("--llm", action="store_true", help="use the OpenAI-compatible endpoint from the environment")
+
+    p = command("eval", cmd_eval, "Run a question set (JSONL) and report the share answered correctly.")
+    p.add_argument("file")
+
+    p = command("kb", cmd_kb, "Manage the knowledge base of brand guides and past campaigns.")
+    p.add_argument("action", choices=["add", "list"])
+    p.add_argument("file", nargs="?")
+
+    p = command("report", cmd_report, "Write every model card with charts to HTML (or print them as JSON).")
+    p.add_argument("--out", default="tierwise-report.html")
+
+    p = command("scores", cmd_scores, "Export one row of scores per customer (CSV or Parquet by extension).")
+    p.add_argument("--out", required=True)
+
+    p = command("serve", cmd_serve, "Serve the chat UI.")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=7860)
 
     p = command("bench", cmd_bench, "Generate, load and build at a given size; print seconds and peak memory.")
     p.add_argument("--customers", type=_positive_int, default=100_000)

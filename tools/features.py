@@ -7,10 +7,11 @@ All times are in days; "the last N days" means order_date in (as_of - N, as_of].
 
 Units of counting
     line         one row of `orders`.
-    purchase day one distinct (customer, order_date); BG/NBD and Gamma-Gamma count these.
     transaction  one distinct order_id; a row without an order_id stands for the whole
                  customer-day (so a dataset without order ids counts customer-days). An order
                  id is dated by its earliest row.
+    purchase day one distinct (customer, day) on which a transaction was dated; BG/NBD and
+                 Gamma-Gamma count these (an order shipped in parts over two days is one).
 
 Columns (in this order)
     customer_id
@@ -28,7 +29,7 @@ Columns (in this order)
                          NULL when frequency = 0 (Gamma-Gamma monetary value)
     max_order_value      largest transaction value
     total_quantity       sum of quantity (NULL when the data has none)
-    distinct_products, distinct_categories   non-null distinct values
+    distinct_products, distinct_categories, distinct_channels   non-null distinct values
     gap_mean_days, gap_std_days, gap_max_days  days between consecutive purchase days
                          (population std, so 0 with exactly two days); NULL with < 2 days
     recency_to_gap_ratio recency_days / gap_mean_days; > 1 means "later than usual"
@@ -41,6 +42,7 @@ Columns (in this order)
     share_cat_<name>     share of total_spend per category: the 12 categories with the most
                          spend up to as_of get a column each, everything else (other categories
                          and rows without one) is `share_cat_other`; NULL when total_spend = 0
+                         (a customer's shares sum to 1)
     share_ch_<name>      the same for channels (`share_ch_other`)
     top_category, top_channel  the value with the most spend (ties: alphabetical first);
                          NULL when the customer has none
@@ -48,13 +50,18 @@ Columns (in this order)
 Column names are sanitised: lower case, runs of non-word characters become "_"
 ("Home & Garden" -> share_cat_home_garden).
 build_features also adds country, email_consent and signup_date from a `customers` table when
-it has them.
+it has them; feature_table reads orders only, so it runs on any Ibis backend. Cancelled orders
+are removed at load time, not here.
+
+Which categories and channels get a column is read from the data (orders up to as_of only) by
+two small queries before the expression is built; pass `categories`/`channels` to fix them.
 """
 
 from __future__ import annotations
 
 import re
 import time
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import duckdb
@@ -70,6 +77,9 @@ SPEND_WINDOWS = (90, 180)
 TREND_DAYS = 180  # trend_orders compares the last 180 days with the 180 before
 SPEND_TREND_DAYS = 90
 CUSTOMER_ATTRIBUTES = ("country", "email_consent", "signup_date")
+# DuckDB's default lets a query take 80% of RAM; with a cap it spills its hash tables to disk
+# instead, so a 10M-line build stays under 3 GB resident.
+MEMORY_LIMIT = "2.5GB"
 
 _ORDER_COLUMN_TYPES = {
     "order_id": "string",
@@ -116,7 +126,7 @@ def feature_table(
         .join(_value_features(seen, "category", categories), "customer_id")
         .join(_value_features(seen, "channel", channels), "customer_id")
     )
-    return _finish(joined, as_of, categories, channels)
+    return _finish(joined, as_of)
 
 
 def top_values(seen: ir.Table, column: str, limit: int = TOP_VALUES) -> list[str]:
@@ -159,7 +169,8 @@ def build_features(
         expr = _with_customer_attributes(expr, backend.table("customers"))
     progress("features: computing", 0.2)
     sql = ibis.to_sql(expr, dialect="duckdb")
-    con.execute(f"CREATE OR REPLACE TABLE {_quote(table)} AS {sql}")
+    with _memory_capped(con, MEMORY_LIMIT):
+        con.execute(f"CREATE OR REPLACE TABLE {_quote(table)} AS {sql}")
     progress("features: done", 1.0)
     customers = con.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0]
     columns = [row[0] for row in con.execute(f"DESCRIBE {_quote(table)}").fetchall()]
@@ -292,7 +303,8 @@ def _unique(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def _finish(t: ir.Table, as_of: date, categories: list[str], channels: list[str]) -> ir.Table:
+def _finish(t: ir.Table, as_of: date) -> ir.Table:
+    """Derived columns (frequency, recency, ratios, shares) in the documented order."""
     as_of_lit = ibis.literal(as_of)
     frequency = t.purchase_days - 1
     recency = as_of_lit.delta(t.last_order_date, unit="day")
@@ -351,6 +363,46 @@ def _with_customer_attributes(features: ir.Table, customers: ir.Table) -> ir.Tab
         **{c: customers[c].arbitrary() for c in present}
     )
     return features.left_join(attrs, "customer_id").select(*features.columns, *present)
+
+
+@contextmanager
+def _memory_capped(con: duckdb.DuckDBPyConnection, limit: str):
+    """Lower DuckDB's memory_limit for one statement (never raise it), then put it back."""
+    def current() -> str:
+        return con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+
+    before = current()
+    lowered = _parse_size(limit) < _parse_size(before)
+    if lowered:
+        con.execute(f"SET memory_limit = '{limit}'")
+    try:
+        yield
+    finally:
+        if lowered:
+            # the setting prints rounded, so go back to the default when it was the default
+            con.execute("RESET memory_limit")
+            if current() != before:
+                con.execute(f"SET memory_limit = '{_midpoint_bytes(before)}B'")
+
+
+_SIZE_UNITS = {"b": 1, "kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12,
+               "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def _parse_size(text: str) -> float:
+    match = re.fullmatch(r"\s*([\d.]+)\s*([a-zA-Z]*)\s*", text)
+    if not match:
+        return float("inf")  # e.g. no limit
+    unit = match.group(2).lower() or "b"
+    return float(match.group(1)) * _SIZE_UNITS.get(unit, float("inf"))
+
+
+def _midpoint_bytes(shown: str) -> int:
+    """DuckDB shows a limit truncated to one decimal ("9.3 GiB"); aim at the middle of that step."""
+    match = re.fullmatch(r"\s*([\d.]+)\s*([a-zA-Z]*)\s*", shown)
+    unit = _SIZE_UNITS.get(match.group(2).lower() or "b", 1) if match else 1
+    step = 0.05 if "." in shown else 0.0
+    return int(_parse_size(shown) + step * unit)
 
 
 def _quote(identifier: str) -> str:
