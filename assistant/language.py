@@ -6,7 +6,6 @@ Everything here is pure and deterministic; regexes are compiled once at import.
 
 from __future__ import annotations
 
-import difflib
 import re
 from datetime import date, timedelta
 from functools import lru_cache
@@ -130,28 +129,66 @@ WORD = re.compile(r"[a-z][a-z']+")
 
 
 class Speller:
-    """Repairs misspelt words against the planner's own vocabulary (difflib, cached per word)."""
+    """Repairs misspelt words against the planner's own vocabulary.
 
-    def __init__(self, vocabulary: Iterable[str], *, keep: Iterable[str] = (), cutoff: float = 0.8):
+    Candidates come from a delete-neighbourhood index (the SymSpell idea), so a lookup costs a few
+    dict hits instead of a fuzzy scan; the closest candidate by edit distance wins, ties by name.
+    """
+
+    def __init__(self, vocabulary: Iterable[str], *, keep: Iterable[str] = ()):
         self.words = frozenset(w for w in vocabulary if len(w) >= 3)
         self.keep = frozenset(keep) | self.words
-        self.cutoff = cutoff
-        self.by_initial: dict[str, list[str]] = {}
+        self.stems = frozenset(w for w in self.words if len(w) >= 5)
+        self.index: dict[str, set[str]] = {}
         for word in self.words:
-            self.by_initial.setdefault(word[0], []).append(word)
-            self.by_initial.setdefault(word[1], []).append(word)
+            if len(word) < 4:
+                continue
+            for variant in _deletes(word, 1):
+                self.index.setdefault(variant, set()).add(word)
 
-    @lru_cache(maxsize=4096)
+    @staticmethod
+    def max_distance(length: int) -> int:
+        return 2 if length >= 8 else 1
+
+    @lru_cache(maxsize=8192)
     def fix_word(self, word: str) -> str:
         if len(word) < 5 or word in self.keep:
             return word
-        pool = [w for w in set(self.by_initial.get(word[0], []) + self.by_initial.get(word[1], []))
-                if abs(len(w) - len(word)) <= 2]
-        close = difflib.get_close_matches(word, pool, n=1, cutoff=self.cutoff)
-        return close[0] if close else word
+        # a word that extends a lexicon stem ("countr" of countr(y|ies), "hibernat") is already understood
+        if any(word[:n] in self.stems for n in range(5, len(word))):
+            return word
+        limit = self.max_distance(len(word))
+        candidates: set[str] = set()
+        for variant in _deletes(word, 1):  # one delete on each side finds single edits and swaps
+            candidates |= self.index.get(variant, set())
+        best = sorted((d, w) for w in candidates if (d := edit_distance(word, w)) <= limit)
+        return best[0][1] if best else word
 
     def fix(self, text: str) -> str:
         return WORD.sub(lambda m: self.fix_word(m.group(0)), text)
+
+
+def _deletes(word: str, depth: int) -> set[str]:
+    found, frontier = {word}, {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1:] for w in frontier for i in range(len(w))}
+        found |= frontier
+    return found
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Damerau-Levenshtein distance (adjacent swaps count once)."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
 
 
 # ---------------------------------------------------------------- relative dates
@@ -263,6 +300,7 @@ HORIZON_PATTERNS: list[tuple[re.Pattern, object]] = [(re.compile(p, re.I), v) fo
     (r"\bnext\s+month\b|\bcoming\s+month\b|下(?:个|一)?月", 30),
     (r"\bnext\s+week\b|下(?:个|一)?(?:周|星期)", 7),
     (r"\b(?:next\s+)?half[- ]year\b|\bnext\s+6\s+months\b|未来半年|下半年", 180),
+    (r"\b(\d+)[- ](day|week|month|year)s?\b(?! ago)|(?<!最近)(?<!过去)(?<!近)(\d+)\s*(天|周|个月)(?:内|的)?(?:营收|收入|价值|销售额|预测)", "n"),
     (r"\bover\s+(?:their|a|the)\s+lifetime\b|\blifetime\b", None),
 ]]
 

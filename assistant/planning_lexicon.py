@@ -20,7 +20,8 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"\b(?:total|overall)\s+(?:revenue|sales|orders|customers)\b", 1),
         (r"\bdate range\b|\bwhat period\b|\bhow far back\b|\bas[- ]of date\b|\bloaded\b|\bmodels? (?:status|ready|built)\b", 2),
         (r"\bhow many customers (?:do we have|are there|in total|have we got)\??$", 2),
-        (r"数据概况|数据概览|数据集|加载了?(?:什么|哪些)?数据|有(?:什么|哪些)数据|数据(?:情况|总览|摘要)|总体情况|整体情况|概况|概览", 3),
+        (r"\b(?:our|total|overall)\s+(?:customer|order)\s+counts?\b|^(?:what(?:'s| is) )?(?:the )?(?:customer|order) count\??$", 2),
+        (r"数据概况|数据概览|数据集|加载.{0,4}(?:什么|哪些)?数据|(?:什么|哪些)数据|有(?:什么|哪些)数据|数据(?:情况|总览|摘要)|总体情况|整体情况|概况|概览", 3),
         (r"多少(?:个)?客户.*(?:多少|和).*订单|多少(?:笔|个)?订单|订单(?:总)?数|总(?:收入|营收|销售额|订单)", 2),
         (r"(?:一共|总共|共有)(?:有)?多少(?:个|位|名)?客户", 2),
         (r"日期范围|时间范围|数据截止", 2),
@@ -32,7 +33,8 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"\bcustomers?\s+(?:who|that|with|whose|from|in|at)\b|\bpeople\s+who\b|\bthose\s+who\b", 1.5),
         (r"\bhow many\b", 1),
         (r"\bhow (?:big|large)\b|\bsize of\b|\bhow many people\b|\bcount of\b|\bnumber of customers\b", 1.5),
-        (r"\btop\s+\d+\b|\b\d+\s+(?:most|best|highest|biggest|largest|top)\b|\bmost likely to\b|\bbiggest spenders\b", 2),
+        (r"\b(?:best|top|biggest|largest|highest)\s+\d+\b", 1),
+        (r"\btop\s+\d+\b|\b\d+\s+(?:most|best|highest|biggest|largest|top|riskiest|least)\b|\bmost likely to\b|\bbiggest spenders\b", 2),
         (r"\bsegment\b(?!s)", 0.5),
         (r"哪些|哪几个|有谁|谁(?:会|要|快|可能|是)|列出|找出|找到|筛选|显示|看看|给我看|查看|名单|清单|多少(?:个|位|名)?客户|有多少|多大|规模", 1.5),
         (r"前\d+(?:名|个|位)?", 2),
@@ -41,7 +43,8 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"\bbreak(?:\s|-)?(?:it\s+)?down\b|\bbreakdown\b|\bsplit\b|\bdistribution\b|\bdistributed\b|\bmix\b|\bcomposition\b", 2.5),
         (r"\bcompare\b|\bcomparison\b|\bcompared\b|\bversus\b|\bvs\.?\b|\bside by side\b|\bdiffer\b", 2),
         (r"\b(?:by|per|across|for each|each|every|between)\s+(?:value\s+|rfm\s+|churn\s+risk\s+|risk\s+)?(?:tiers?|segments?|personas?|countr(?:y|ies)|markets?|channels?|categor(?:y|ies)|risk\s+bands?|bands?|groups?|clusters?|regions?)\b", 2.5),
-        (r"\bwhich\s+(?:tiers?|segments?|personas?|countr(?:y|ies)|markets?|channels?|categor(?:y|ies)|regions?)\b", 2.5),
+        (r"\bwhich\s+(?:sales\s+|marketing\s+|acquisition\s+|product\s+|value\s+|rfm\s+|customer\s+)?(?:tiers?|segments?|personas?|countr(?:y|ies)|markets?|channels?|categor(?:y|ies)|regions?)\b", 2.5),
+        (r"\b(?:the|our|all|my|each of the)\s+(?:rfm\s+|value\s+|customer\s+)?(?:segments|personas|tiers|clusters)\b(?!\s+(?:model|defined|mean))", 2),
         (r"\bsummar(?:y|ise|ize)\b|\bprofile\s+(?:of\s+)?(?:the|our|each)\b|\bstats?\b|\bstatistics\b", 1),
         (r"\brevenue at risk\b.*\bby\b|\bwhere is (?:the )?revenue at risk\b", 1.5),
         (r"按.{0,6}(?:统计|分|拆分|汇总|划分|看|分组|细分)|分布|对比|比较|构成|占比|拆分|细分情况|各(?:个)?(?:价值)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目|风险)|每个(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目)|不同(?:的)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目|价值)|哪个(?:渠道|国家|品类|类目|细分|人群|画像|分层|等级)", 2.5),
@@ -56,10 +59,10 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"\btrends?\b|\btrending\b|\bover time\b|\bdevelop(?:ed|ing|ment)?\b|\bevolv(?:ed|ing|e)\b|\bevolution\b|\bgrow(?:n|ing|th)?\b|\btrajectory\b", 2.5),
         (r"\b(?:monthly|weekly|daily|quarterly)\b|\b(?:per|each|every|by)\s+(?:month|week|day|quarter)\b|\bmonth[- ]over[- ]month\b|\bmom\b|\bqoq\b|\byoy\b|\bmonth by month\b", 1.5),
         (r"\bhow (?:has|have|did|is|are)\b.*\b(?:chang|mov|go|do|doing|trend|perform)", 1.5),
-        (r"\b(?:revenue|sales|orders|aov|average order value|basket size|repeat rate|repeat purchase rate|new customers|active customers|turnover|gmv)\b", 1),
+        (r"\b(?:revenue|sales|orders|aov|average order value|basket size|repeat rate|repeat purchase rate|new customers?|active customers|turnover|gmv)\b", 1),
         (r"\b(?:chart|plot|graph|line)\b", 1),
         (r"\b(?:up|down)\s+or\s+(?:down|up)\b|\bgoing up\b|\bgoing down\b|\bincreas|\bdecreas|\bdeclin", 1),
-        (r"趋势|走势|变化|增长|下降|发展|每月|每周|每天|每日|每季度|按月|按周|按天|按季度|月度|季度|环比|同比|曲线|折线", 2.5),
+        (r"趋势|走势|变化|增长|下降|发展|每月|每周|每天|每日|每季度|按月|按周|按天|按季度|月度|各季度|季度(?:趋势|变化|走势|数据)|环比|同比|曲线|折线", 2.5),
         (r"营收|收入|销售额|订单量|客单价|复购率|新客(?:户)?数|活跃客户", 1),
     ],
     "cohort_retention": [
@@ -76,6 +79,8 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
     "recommend_products": [
         (r"\brecommend(?:ation|ations|ed)?\b|\bsuggest(?:ion|ions)?\s+(?:products?|items?)\b|\bnext best (?:product|offer)\b", 3),
         (r"\bwhat (?:products?|items?|else) (?:should|could|would|to|might)\b|\bwhat (?:should|could) (?:we|i) (?:sell|offer|show|pitch|suggest)\b", 3),
+        (r"\bwhich (?:products?|items?)\b|\bwhat (?:products?|items?)\b|\bsuggest\b", 1.5),
+        (r"\bwhat (?:would|might|could|will) (?:[\w-]+\s+){1,2}(?:like|love|buy|want|enjoy|be interested in)\b", 2.5),
         (r"\bproducts? (?:for|to)\b|\bwhat (?:would|might) (?:they|he|she|c\d+) (?:like|buy|want)\b|\bcross[- ]?sell (?:products|items|ideas)\b", 1.5),
         (r"推荐|适合(?:他|她|他们|她们)?的?(?:产品|商品)|卖什么|买什么|什么(?:产品|商品)", 3),
     ],
@@ -108,7 +113,10 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
     "explain_model": [
         (r"\bmodels?\b|\baccura(?:te|cy)\b|\bauc\b|\bprecision\b|\brecall\b|\bbrier\b|\blift\b|\bcalibrat|\bvalidat|\bbaseline\b|\bmodel card\b", 1.5),
         (r"\bhow (?:are|is|do|does|did) (?:you|we|the)?\s*(?:\w+\s+){0,3}(?:defined|define|calculated|calculate|computed|compute|determined|work|works|built|decided|assigned|scored|measured|predicted|predict)\b", 3),
-        (r"\bhow (?:good|reliable|accurate|well|trustworthy)\b|\bcan (?:we|i) trust\b|\bwhat (?:is|are|does) (?:a |an |the )?(?:\w+\s+){0,2}(?:mean|tiers?|segments?|personas?|churn probability)\b|\bexplain\b|\bmethodology\b|\bdefinition\b|\bunder the hood\b", 2),
+        (r"\bhow (?:good|reliable|accurate|well|trustworthy)\b|\bcan (?:we|i) trust\b|\bwhat (?:is|are|does|do) (?:a |an |the )?(?:\w+\s+){0,2}(?:mean|tiers?|segments?|personas?|churn probability)\b|\bexplain\b|\bdefinition\b|\bwhat (?:defines|makes|determines|decides)\b|\bcriteria\b|\bunder the hood\b", 2),
+        (r"\bhow (?:good|reliable|accurate|well|trustworthy)\b.{0,40}\b(?:model|predictions?|forecasts?|scores?|scoring|recommendations?|tiers?|segments?)\b", 2),
+        (r"模型的?(?:效果|表现|准确|精度|质量|好不好)|效果怎么样|准确率|靠不靠谱", 2),
+        (r"\bmethodology\b|\bmethod(?:s)? behind\b|\blogic behind\b|\bunder the hood\b|\bhow (?:does|do) (?:the )?[\w\s]{0,20}(?:model|scoring|clustering|segmentation|tiering) work\b", 3),
         (r"模型|准确|准确率|精度|可靠|怎么(?:定义|计算|算|划分|分的|来的|确定)|如何(?:定义|计算|划分|确定)|是什么意思|定义|原理|依据|口径", 2.5),
     ],
     "help": [
@@ -124,7 +132,7 @@ OUT_OF_SCOPE_CUES: list[tuple[str, float]] = [
     (r"\bjoke\b|\bpoem\b|\bhaiku\b|\bsong\b|\bstory\b|\briddle\b|\bfun fact\b", 4),
     (r"\b(?:python|javascript|java|code|script|function|program|regex|html|css|bash)\b|\bsql\b|\bquery the database\b|\bselect \* from\b", 4),
     (r"\bcapital of\b|\bpresident\b|\bstock price\b|\bbitcoin\b|\bfootball\b|\bsoccer\b|\bscore of the\b|\bnews\b|\brecipe\b|\bcook\b|\btranslate\b|\bmeaning of life\b|\btime is it\b|\bflight\b|\bhotel\b|\brestaurant\b", 4),
-    (r"天气|气温|下雨|笑话|写诗|诗歌|唱歌|故事|代码|编程|程序|脚本|sql|股票|股价|新闻|菜谱|做饭|翻译|几点了|航班|酒店|餐厅|首都|比特币", 5),
+    (r"天气|气温|下雨|笑话|诗|唱歌|故事|代码|编程|程序|脚本|sql|股票|股价|新闻|菜谱|做饭|翻译|几点了|航班|酒店|餐厅|首都|比特币", 5),
 ]
 
 # Attempts to override the assistant or reach outside the tools: never followed
@@ -134,7 +142,7 @@ INJECTION = re.compile(
     r"|\b(?:system|hidden|developer)\s+prompt\b|\bjailbreak\b|\bdeveloper mode\b|\bdan mode\b|\byou are now\b|\bpretend (?:to be|you are)\b"
     r"|\bact as (?:an? )?(?:admin|administrator|root|dba|superuser)\b|\bbypass\b|\boverride\b|\bsudo\b|\bi am (?:an? |the )?admin\b"
     r"|忽略.{0,12}(?:指令|指示|规则|提示|要求|设定)|无视.{0,12}(?:指令|规则)|忘记.{0,12}(?:指令|规则|设定)|系统提示|越狱|假装你是|你现在是|绕过",
-    re.I)
+    )
 
 # Requests to change or destroy data: refused, no tool runs
 DATA_CHANGE = re.compile(
@@ -142,23 +150,23 @@ DATA_CHANGE = re.compile(
     r"|\b(?:update|modify|edit|change|set|overwrite|wipe|erase|purge|reset)\b.{0,30}\b(?:database|table|records?|rows?|data|tier of|segment of|email of|their (?:tier|segment|email)|customer (?:record|data))\b"
     r"|\binsert\s+into\b|\bdrop\b.{0,20}\bcustomers?\b|;\s*--|\bexec(?:ute)?\s+(?:sql|query)\b|\brun\s+(?:this\s+)?(?:sql|query)\b|\brun\b.{0,10}\b(?:drop|delete|update|insert)\b"
     r"|删除|删掉|清空|修改.{0,10}(?:数据|记录|等级|客户)|更改.{0,10}(?:数据|记录|等级)|篡改|drop\s*table|执行.{0,6}(?:sql|语句)",
-    re.I)
+    )
 
 # ------------------------------------------------------------------ follow-ups
 PRONOUN = re.compile(
-    r"\b(?:them|they|those|these|this (?:audience|segment|group|list|cohort)|that (?:audience|segment|group|list)"
+    r"\b(?:them|they|those(?!\s+(?:who|that|which|with|whose)\b)|these(?!\s+(?:who|that|which|with|whose)\b)|this (?:audience|segment|group|list|cohort)|that (?:audience|segment|group|list)"
     r"|the (?:same )?(?:audience|segment|group|list|ones|customers above|above)|same (?:audience|customers|people|group|list)"
     r"|these (?:customers|people|folks|users)|those (?:customers|people|folks|users)|the ones)\b"
     r"|他们|她们|它们|这些|那些|这批|那批|这部分|上述|以上|刚才的|上面的|这群|该人群|这个人群|这个群体",
-    re.I)
+    )
 MODIFIER = re.compile(
     r"^(?:and\s+|ok(?:ay)?,?\s+|now\s+|so\s+|then\s+|but\s+)?(?:only|just|what about|how about|and|same for|same but|now|filter (?:to|by|for)|narrow (?:it |that )?(?:down )?to|restrict (?:it |that )?to|limit (?:it |that )?to|instead|except)\b"
     r"|^(?:only|just)\b|\b(?:only|just) (?:the ones|those|them|customers)\b"
     r"|^(?:那|那么|再|只看|只要|仅看|只显示|换成|改成|如果是|那如果|还有|再看看?)|只看|只要|仅限|换成|改成",
-    re.I)
+    )
 LANGUAGE_SWITCH = {
-    "zh": re.compile(r"\b(?:in|into|to) (?:simplified )?(?:chinese|mandarin)\b|\bchinese (?:version|please)\b|用中文|中文版|翻译成中文|中文的|换成中文|改成中文|写成中文|用汉语", re.I),
-    "en": re.compile(r"\b(?:in|into|to) english\b|\benglish (?:version|please)\b|用英文|英文版|翻译成英文|英文的|换成英文|改成英文|用英语|英语版", re.I),
+    "zh": re.compile(r"\b(?:in|into|to) (?:simplified )?(?:chinese|mandarin)\b|\bchinese (?:version|please)\b|用中文|中文版|翻译成中文|中文的|换成中文|改成中文|写成中文|用汉语"),
+    "en": re.compile(r"\b(?:in|into|to) english\b|\benglish (?:version|please)\b|用英文|英文版|翻译成英文|英文的|换成英文|改成英文|用英语|英语版"),
 }
 
 # ------------------------------------------------------------------ slot values
@@ -175,38 +183,40 @@ SEGMENT_CUES: dict[str, str] = {
     "champions": r"\bchampions?\b|\bbest customers\b|冠军|明星客户|最佳客户",
     "loyal": r"\bloyal(?:ists?)?\b(?!\s*ty)(?!\s+(?:email|programme|program|campaign|message|sms|push))|(?<!潜在)忠诚客户|(?<!潜在)忠实客户|(?<!潜在)忠诚(?!度|计划|活动|邮件)",
     "potential_loyalist": r"\bpotential(?:ly)? loyal(?:ists?)?\b|潜在忠诚|潜在忠实",
-    "new_customers": r"\bnew (?:customers|buyers|shoppers|clients|signups|sign-ups)\b|\bnewcomers\b|\bfirst[- ]time (?:buyers|customers|shoppers)\b|新客户|新客|新顾客|新用户|首购客户",
+    "new_customers": r"\bnew (?:customers?|buyers?|shoppers?|clients?|signups?|sign-ups?)\b|\bnewcomers\b|\bfirst[- ]time (?:buyers|customers|shoppers)\b|新客户|新客|新顾客|新用户|首购客户",
     "promising": r"\bpromising\b|有潜力|潜力客户|有希望",
     "need_attention": r"\bneeds? attention\b|\bneeding attention\b|需要关注|需关注|需要关照",
     "about_to_sleep": r"\babout to sleep\b|\bfalling asleep\b|\bdozing\b|\bgoing (?:to sleep|dormant|quiet)\b|即将沉睡|快要沉睡|快睡着|将要沉睡|即将休眠",
-    "at_risk": r"(?<!revenue )(?<!value )(?<!money )(?<!sales )(?<!much )\bat[- ]risk\b(?!\s+(?:of|from)\b)|风险细分|处于风险|有风险的客户|风险客户(?!.*流失)",
-    "cannot_lose": r"\bcan(?:'t|not| not|nt) (?:afford to )?lose\b|\bcannot_lose\b|\bmust[- ]keep\b|不能失去|不能丢|不可失去|不能流失的|绝不能流失",
+    "at_risk": r"(?<!revenue )(?<!value )(?<!money )(?<!sales )(?<!much )\bat[- ]risk\b(?!\s+(?:of|from)\b)|风险细分|处于风险|(?<!流失)有风险的客户|(?<![流失高中低])风险客户(?!.*流失)",
+    "cannot_lose": r"\bcan(?:'t|not| not|nt)[- ](?:afford[- ]to[- ])?lose\b|\bcannot_lose\b|\bmust[- ]keep\b|不能失去|不能丢|不可失去|不能流失的|绝不能流失",
     "hibernating": r"\bhibernat\w*|\bdormant\b|\bsleeping\b|\binactive\b(?!\s+for)|休眠|沉睡(?!.*即将)|冬眠|不活跃",
     "lost": r"\blost\b(?! revenue)|\blapsed\b|\bchurned\b|\bgone (?:quiet|cold|away)\b|\bformer customers\b|\bex-customers\b|已流失|流失(?:了)?的?(?:客户|用户|顾客)(?!.*(?:风险|可能|快|将|即将))|丢失的?客户|流失客户|流失的人",
 }
 
 CHURN_CUES: dict[str, str] = {
+    "medium": r"\bmedium[- ](?:churn[- ])?risk\b|\bmoderate[- ](?:churn[- ])?risk\b|\bmid[- ]risk\b|中等风险|中风险|风险中等",
+    "low": r"\blow[- ](?:churn[- ])?risk\b|\bunlikely to (?:churn|leave)\b|\bsafe\b|低风险|风险(?:较|很)?低|不太可能流失",
     "high": r"\b(?:about|going|likely|set|poised|ready|expected|predicted|at risk|risk) to (?:churn|leave|lapse|stop buying|drop off|quit)\b"
             r"|\bhigh(?:est)?[- ](?:churn[- ])?risk\b(?! of)|\bhigh churn\b|\bchurn[- ]risk\b(?!\s*(?:band|level)s?\b)|\b(?:at )?(?:high |highest |serious |real )?risk of (?:churn(?:ing)?|leaving|lapsing|losing them)\b"
             r"|\bmight (?:churn|leave)\b|\bmay (?:churn|leave)\b|\bcould (?:churn|leave)\b|\bwill (?:churn|leave)\b|\bprobably (?:churn|leave)\b|\bchurners\b|\bflight risks?\b|\blikely churners\b|\bslipping away\b|\bon the verge of (?:churning|leaving)\b"
             r"|\bchurn(?:ing)? customers\b|\bwho (?:is|are) churning\b"
+            r"|\b(?:about|going|likely|set) to lose\b|\b(?:might|may|could|will) lose\b|\bat risk of losing\b|\bin danger of (?:churning|leaving)\b"
+            r"|\bhigh(?:est)? (?:chance|probability|likelihood) of (?:churn\w*|leaving)\b|\blikel(?:y|ihood) (?:of|to) churn\b"
             r"|快要流失|即将流失|快流失|将要流失|可能(?:会)?流失|要流失|会流失|流失风险(?:较|很|比较|最)?高|高流失|高风险|流失可能性(?:较|很)?高|有流失风险|面临流失|流失概率(?:较|很)?高",
-    "medium": r"\bmedium[- ](?:churn[- ])?risk\b|\bmoderate[- ](?:churn[- ])?risk\b|\bmid[- ]risk\b|中等风险|中风险|风险中等",
-    "low": r"\blow[- ](?:churn[- ])?risk\b|\bunlikely to (?:churn|leave)\b|\bsafe\b|低风险|风险(?:较|很)?低|不太可能流失",
 }
 
-RISK_RANK = re.compile(r"\bmost likely to (?:churn|leave)\b|\bhighest churn (?:probability|risk)\b|\b(?:riskiest|most at risk)\b|最可能流失|流失概率最高|最容易流失|风险最高")
+RISK_RANK = re.compile(r"\bmost likely to (?:churn|leave)\b|\btop\s+\d+\s+(?:churn|at[- ]risk|riskiest|churners)|\b\d+\s+(?:biggest|top) churn risks\b|\bhighest churn (?:probability|risk)\b|\b(?:riskiest|most at risk)\b|最可能流失|流失概率最高|最容易流失|风险最高")
 
 # country: canonical (as the demo spells it) -> alias pattern; matched against the dataset's own list
 COUNTRY_ALIASES: dict[str, str] = {
-    "United States": r"\bunited states\b|\busa\b|\bu\.s\.a?\.?(?=\s|$|[,?!])|\bamerica\b|\bamerican (?:customers|shoppers|buyers|market)\b|\bthe states\b|美国",
-    "United Kingdom": r"\bunited kingdom\b|\bu\.?k\.?\b|\bbritain\b|\bgreat britain\b|\bbritish (?:customers|shoppers|buyers|market)\b|\bengland\b|\bgb\b|英国",
-    "Germany": r"\bgermany\b|\bgerman (?:customers|shoppers|buyers|market|ones)\b|\bdeutschland\b|德国",
-    "France": r"\bfrance\b|\bfrench (?:customers|shoppers|buyers|market|ones)\b|法国",
-    "Spain": r"\bspain\b|\bspanish (?:customers|shoppers|buyers|market|ones)\b|西班牙",
-    "Italy": r"\bitaly\b|\bitalian (?:customers|shoppers|buyers|market|ones)\b|意大利",
-    "Netherlands": r"\b(?:the )?netherlands\b|\bholland\b|\bdutch (?:customers|shoppers|buyers|market|ones)\b|荷兰",
-    "Canada": r"\bcanada\b|\bcanadian (?:customers|shoppers|buyers|market|ones)\b|加拿大",
+    "United States": r"\bunited states\b|\busa\b|\bu\.s\.a?\.?(?=\s|$|[,?!])|\bamerica\b|\bamerican\b(?=(?:\s+[\w-]+){0,3}?\s+(?:customers|shoppers|buyers|clients|market|ones|people|users|consumers)\b)|\bthe states\b|美国",
+    "United Kingdom": r"\bunited kingdom\b|\bu\.?k\.?\b|\bbritain\b|\bgreat britain\b|\bbritish\b(?=(?:\s+[\w-]+){0,3}?\s+(?:customers|shoppers|buyers|clients|market|ones|people|users|consumers)\b)|\bengland\b|\bgb\b|英国",
+    "Germany": r"\bgermany\b|\bgerman\b(?=(?:\s+[\w-]+){0,3}?\s+(?:customers|shoppers|buyers|clients|market|ones|people|users|consumers)\b)|\bdeutschland\b|德国",
+    "France": r"\bfrance\b|\bfrench\b(?=(?:\s+[\w-]+){0,3}?\s+(?:customers|shoppers|buyers|clients|market|ones|people|users|consumers)\b)|法国",
+    "Spain": r"\bspain\b|\bspanish\b(?=(?:\s+[\w-]+){0,3}?\s+(?:customers|shoppers|buyers|clients|market|ones|people|users|consumers)\b)|西班牙",
+    "Italy": r"\bitaly\b|\bitalian\b(?=(?:\s+[\w-]+){0,3}?\s+(?:customers|shoppers|buyers|clients|market|ones|people|users|consumers)\b)|意大利",
+    "Netherlands": r"\b(?:the )?netherlands\b|\bholland\b|\bdutch\b(?=(?:\s+[\w-]+){0,3}?\s+(?:customers|shoppers|buyers|clients|market|ones|people|users|consumers)\b)|荷兰",
+    "Canada": r"\bcanada\b|\bcanadian\b(?=(?:\s+[\w-]+){0,3}?\s+(?:customers|shoppers|buyers|clients|market|ones|people|users|consumers)\b)|加拿大",
     "China": r"\bchina\b|中国",
     "Japan": r"\bjapan\b|日本",
     "Australia": r"\baustralia\b|澳大利亚|澳洲",
@@ -246,7 +256,7 @@ BY_CUES: dict[str, str] = {
 }
 
 METRIC_CUES: dict[str, str] = {
-    "new_customers": r"\bnew (?:customers|buyers|shoppers|clients|signups|sign-ups)\b|\bacquisition\b|\bacquired\b|\bfirst[- ]time (?:buyers|customers)\b|新客户?数?|新增客户|获客|新顾客|新用户",
+    "new_customers": r"\bnew (?:customers?|buyers?|shoppers?|clients?|signups?|sign-ups?)\b|\bacquisition\b|\bacquired\b|\bfirst[- ]time (?:buyers|customers)\b|新客户?数?|新增客户|获客|新顾客|新用户",
     "repeat_rate": r"\brepeat(?: purchase)? rate\b|\brepeat (?:buyers|purchases|customers)\b|\breturning customers\b|\bre-?purchase\b|复购|回购|重复购买",
     "aov": r"\baov\b|\baverage (?:order|basket) (?:value|size)\b|\bbasket size\b|\baverage spend per order\b|\bticket size\b|客单价|平均订单金额|笔单价",
     "orders": r"\b(?:number of )?orders\b|\border (?:count|volume)\b|\btransactions\b|\bpurchases\b|订单|单量|下单量",
@@ -255,10 +265,10 @@ METRIC_CUES: dict[str, str] = {
 }
 
 PERIOD_CUES: dict[str, str] = {
-    "day": r"\bdaily\b|\b(?:per|each|every|by(?: the)?) day\b|\bday by day\b|\bday-over-day\b|每天|每日|按天|按日|日度|逐日",
-    "week": r"\bweekly\b|\b(?:per|each|every|by(?: the)?) week\b|\bweek by week\b|\bweek-over-week\b|\bwow\b|每周|按周|周度|每星期|逐周",
-    "month": r"\bmonthly\b|\b(?:per|each|every|by(?: the)?) month\b|\bmonth by month\b|\bmonth-over-month\b|\bmom\b|每月|按月|月度|逐月|每个月|月留存",
-    "quarter": r"\bquarterly\b|\b(?:per|each|every|by(?: the)?) quarter\b|\bquarter by quarter\b|\bquarter-over-quarter\b|\bqoq\b|每季度|按季度|季度|每个季度|逐季",
+    "day": r"\bdaily\b|\b(?:per|each|every|by(?: the)?) day\b|\bday by day\b|\bday[- ]over[- ]day\b|\bday[- ]to[- ]day\b|每天|每日|按天|按日|日度|逐日",
+    "week": r"\bweekly\b|\b(?:per|each|every|by(?: the)?) week\b|\bweek by week\b|\bweek[- ]over[- ]week\b|\bweek[- ]to[- ]week\b|\bwow\b|每周|按周|周度|每星期|逐周",
+    "month": r"\bmonthly\b|\b(?:per|each|every|by(?: the)?) month\b|\bmonth by month\b|\bmonth[- ]over[- ]month\b|\bmonth[- ]to[- ]month\b|\bmom\b|每月|按月|月度|逐月|每个月|月留存",
+    "quarter": r"\bquarterly\b|\b(?:per|each|every|by(?: the)?) quarter\b|\bquarter by quarter\b|\bquarter[- ]over[- ]quarter\b|\bquarter[- ]to[- ]quarter\b|\bqoq\b|每季度|按季度|各季度|分季度|每个季度|逐季|(?<![上下本这])(?<!个)季度(?:的)?(?:趋势|变化|走势|统计|数据|留存|同期群|客户留存)",
 }
 
 MODEL_CUES: dict[str, str] = {

@@ -15,7 +15,7 @@ from assistant import planning_lexicon as lex
 from assistant.language import horizon_days, relative_period
 from tools.rfm import SEGMENTS
 
-I = re.I
+I = 0  # patterns run on lower-cased text; case-insensitive matching would only cost time
 
 
 def _compile(table: dict[str, str]) -> list[tuple[str, re.Pattern]]:
@@ -35,8 +35,8 @@ MODELS = _compile(lex.MODEL_CUES)
 GOALS = _compile(lex.GOAL_CUES)
 MESSAGE_CHANNELS = _compile(lex.MESSAGE_CHANNEL_CUES)
 TONES = _compile(lex.TONE_CUES)
-OFFERS = [re.compile(p, I) for p in lex.OFFER_PATTERNS]
-RISK_RANK = re.compile(lex.RISK_RANK.pattern, I)
+OFFERS = [re.compile(p, re.I) for p in lex.OFFER_PATTERNS]  # run on the original text
+RISK_RANK = re.compile(lex.RISK_RANK.pattern)
 
 # "by X" style mentions of a grouping dimension
 _DIM_EN = {k: v.split("|")[0] for k, v in lex.BY_CUES.items()}
@@ -97,12 +97,14 @@ MIN_ORDERS = [re.compile(p, I) for p in [
     rf"\b{_MORE}\s+(\d+)\s+(?:orders|purchases|transactions|times)\b",
     r"\b(\d+)\s*\+\s*(?:orders|purchases|transactions)\b",
     r"\b(\d+)\s+or more\s+(?:orders|purchases|transactions)\b",
-    r"(?:下单|购买|买|消费|订单)(?:次数|数)?(?:超过|多于|大于|至少|不少于|达到|满)\s*(\d+)\s*(?:次|单|笔)?",
+    r"(?:下单|购买|买|消费|订单)(?:次数|数)(?:超过|多于|大于|至少|不少于|达到|满)\s*(\d+)",
+    r"(?:下单|购买|买过?|消费|订单)?(?:超过|多于|大于|至少|不少于|达到|满)\s*(\d+)\s*(?:次|单|笔)",
     r"(\d+)\s*(?:次|单|笔)(?:及)?以上",
 ]]
 MAX_ORDERS = [re.compile(p, I) for p in [
     rf"\b{_LESS}\s+(\d+)\s+(?:orders|purchases|transactions)\b",
-    r"(?:下单|购买|订单)(?:次数|数)?(?:少于|不超过|低于|最多)\s*(\d+)\s*(?:次|单|笔)?",
+    r"(?:下单|购买|订单)(?:次数|数)(?:少于|不超过|低于|最多)\s*(\d+)",
+    r"(?:少于|不超过|低于|最多)\s*(\d+)\s*(?:次|单|笔)",
 ]]
 ONE_TIME = re.compile(r"\b(?:1|one)[- ]time (?:buyers|customers|shoppers|purchasers)\b|\bonly (?:1|one) (?:order|purchase)\b|\bsingle[- ]purchase\b|\bbought (?:only )?once\b|只买过?1次|只下过?1单|只购买过?1次|仅购买1次|1次性客户", I)
 REPEAT = re.compile(r"\brepeat (?:buyers|customers|shoppers|purchasers)\b|\breturning customers\b|复购客户|回头客|老客户", I)
@@ -137,7 +139,7 @@ LIMITS = [re.compile(p, I) for p in [
 
 # ------------------------------------------------------------------ ids
 CUSTOMER_ID = re.compile(r"(?<![A-Za-z0-9])([Cc])[-_ ]?(\d{3,})(?![A-Za-z0-9])")
-NUMERIC_ID = re.compile(r"(?:customer|client|cust|account|user|member|客户|顾客|用户|会员)\s*(?:id|number|no\.?|#|编号|号|ID)?\s*[:#]?\s*(\d{3,})(?!\s*(?:days|orders|customers|visitors|%|天|个|次))", I)
+NUMERIC_ID = re.compile(r"(?:customer|client|cust|account|user|member|客户|顾客|用户|会员)\s*(?:id|number|no\.?|#|编号|号|ID)?\s*[:#]?\s*(\d{3,})(?!\s*(?:days|orders|customers|visitors|%|天|个|次))", re.I)
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 NAME_EN = re.compile(r"(?:look ?up|find|profile (?:of|for)|(?:customer|client) (?:named|called)|pull up|search for|about|details (?:for|on|of)|info on|who is)\s+(?:customer\s+|client\s+)?([A-Z][a-z]+(?:\s+(?:[A-Z][a-z'\-]+|de|van|von|da|di|del|la)){1,3})")
 NAME_ZH = re.compile(r"(?:叫|名为|名字是|姓名为?)\s*([\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z ·.]{1,20}?)(?:的)?(?:客户|顾客|用户|$|[，,。？?])")
@@ -147,8 +149,9 @@ K_PRODUCTS = [re.compile(p, I) for p in [
     r"(\d+)\s*(?:个|款|种|件)(?:产品|商品|推荐)",
 ]]
 VARIANTS = [re.compile(p, I) for p in [
-    r"\b(\d+)\s+(?:different\s+|alternative\s+|email\s+|sms\s+|push\s+)?(?:variants?|versions?|options?|subject lines?|alternatives?|takes|drafts?|headlines?|copies|variations?|subjects?|messages?)\b",
-    r"(\d+)\s*(?:个|种|套|版|条)?(?:不同的?)?(?:版本|变体|标题|方案|文案|写法)",
+    r"\b(\d+)\s+(?:[a-z-]+\s+){0,2}?(?:variants?|versions?|options?|subject lines?|alternatives?|takes|drafts?|headlines?|copies|variations?|subjects?|messages?)\b",
+    r"(\d+)\s*(?:个|种|套|版|条|封)[\u4e00-\u9fff]{0,6}?(?:版本|变体|标题|方案|文案|写法|短信|推送|邮件|消息|通知)",
+    r"(\d+)\s*(?:版本|变体|标题|方案)",
 ]]
 
 OFFER_COST = [re.compile(p, I) for p in [

@@ -51,12 +51,21 @@ def _own_fields(func) -> dict[str, tuple[Any, Any]]:
     return fields
 
 
+def filter_fields(name: str) -> tuple[str, ...]:
+    """The audience filters a tool takes flattened: all of them, except where the tool has an argument
+    of the same name (draft_campaign's `channel` is the message channel, not the purchase channel)."""
+    if not takes_audience(name):
+        return ()
+    own = _own_fields(TOOLS[name])
+    return tuple(f for f in FILTER_FIELDS if f not in own)
+
+
 def args_model(name: str) -> type[BaseModel]:
     """The pydantic model of a tool's arguments, audience filters flattened in."""
     fields = _own_fields(TOOLS[name])
-    if takes_audience(name):
-        for fname, finfo in AudienceFilters.model_fields.items():
-            fields[fname] = (finfo.annotation, finfo)
+    for fname in filter_fields(name):
+        finfo = AudienceFilters.model_fields[fname]
+        fields[fname] = (finfo.annotation, finfo)
     return create_model(f"{name}_args", __config__=ConfigDict(extra="forbid"), __doc__=description(name), **fields)
 
 
@@ -75,8 +84,9 @@ def validate_args(name: str, args: dict[str, Any]) -> tuple[AudienceFilters | No
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise TierwiseError(f"Invalid arguments for {name} ({problems}).") from None
-    own = {k: v for k, v in args.items() if k not in FILTER_FIELDS or not takes_audience(name)}
-    audience = parse_filters({k: v for k, v in args.items() if k in FILTER_FIELDS}) if takes_audience(name) else None
+    filters = filter_fields(name)
+    own = {k: v for k, v in args.items() if k not in filters}
+    audience = parse_filters({k: v for k, v in args.items() if k in filters}) if takes_audience(name) else None
     return audience, own
 
 

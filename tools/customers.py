@@ -55,7 +55,7 @@ def find_customers(ctx: ToolContext, audience: AudienceFilters | None = None, *,
     facts = {"customers": n, "value_12m": _num(stats["value_12m"]), "revenue_at_risk": _num(stats["revenue_at_risk"]),
              "total_spend": _num(stats["total_spend"]), "avg_churn_probability": _num(stats["avg_churn_probability"]),
              "avg_days_since_last_order": _num(stats["avg_days_since_last_order"]),
-             "with_email_consent": int(stats["with_consent"] or 0), "sorted_by": sort}
+             "with_email_consent": int(stats["with_consent"]) if pd.notna(stats["with_consent"]) else 0, "sorted_by": sort}
     return ToolResult(summary=summary, facts=facts,
                       tables=[frame_to_table(f"Top {min(limit, n)} by {sort.replace('_', ' ')}", preview, total=n)],
                       audience=filters.active())

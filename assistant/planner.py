@@ -1,0 +1,454 @@
+"""The offline planner: intent routing and slot filling for English and Chinese questions,
+deterministic and fast, with answers written from tool results through templates in prompts/answers.
+
+Routing scores every intent from weighted cues (planning_lexicon), so paraphrases, word order,
+politeness and common typos land on the same tool; slots come from planning_slots. Follow-ups
+("them", "only those in France", "now in Chinese") resolve against the ConversationState.
+The planner plans what the user asked even when their role may not do it: roles are enforced by
+the registry, and compose() explains a refusal in plain words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from assistant import planning_lexicon as lex
+from assistant import planning_slots
+from assistant.answer import ToolCallRecord
+from assistant.conversation import ConversationState
+from assistant.language import EN_TENS, EN_UNITS, Speller, detect_language, numbers_to_digits
+from assistant.planning_compose import compose_answer, help_text, refusal_text
+from assistant.planning_slots import Slots, extract
+from tools.audience import FILTER_FIELDS
+
+AUDIENCE_TOOLS = frozenset({"find_customers", "segment_summary", "kpi_trend", "cohort_retention", "clv_forecast",
+                            "recommend_products", "draft_campaign", "campaign_forecast", "export_audience"})
+# Tools that act on "the last audience" when the question names none (PRODUCT.md: "audience (filters or the last audience)")
+LAST_AUDIENCE_TOOLS = frozenset({"draft_campaign", "campaign_forecast", "export_audience"})
+SUMMARY_BY = ("tier", "segment", "persona", "churn_risk", "country", "channel", "category")
+TREND_BY = ("channel", "country", "category", "tier")
+MIN_SCORE = 1.5
+DEFAULT_AS_OF = date(2025, 12, 31)
+
+
+@dataclass
+class PlannedCall:
+    name: str
+    args: dict[str, Any]
+
+
+@dataclass
+class Plan:
+    calls: list[PlannedCall]
+    language: Literal["en", "zh"]
+    intent: str
+    reply: str | None = None
+    out_of_scope: bool = False
+
+
+def _strip_regex(pattern: str) -> str:
+    return re.sub(r"\\[a-zA-Z]|\(\?[:!=<]*|[\[\](){}|?*+^$.\\]", " ", pattern)
+
+
+def _module_patterns(module) -> list[str]:
+    """Every regex source held by a module's constants (patterns, lists and tables of them)."""
+    found: list[str] = []
+
+    def walk(value, depth=0):
+        if isinstance(value, re.Pattern):
+            found.append(value.pattern)
+        elif isinstance(value, (list, tuple)) and depth < 3:
+            for item in value:
+                walk(item, depth + 1)
+        elif isinstance(value, dict) and depth < 3:
+            for item in value.values():
+                walk(item, depth + 1)
+
+    for name, value in vars(module).items():
+        if name.isupper():
+            walk(value)
+    return found
+
+
+def _lexicon_words() -> set[str]:
+    texts: list[str] = []
+    for cues in lex.INTENT_CUES.values():
+        texts += [p for p, _ in cues]
+    texts += [p for p, _ in lex.OUT_OF_SCOPE_CUES]
+    for table in (lex.TIER_CUES, lex.SEGMENT_CUES, lex.CHURN_CUES, lex.COUNTRY_ALIASES, lex.CHANNEL_ALIASES,
+                  lex.CATEGORY_ALIASES, lex.BY_CUES, lex.METRIC_CUES, lex.PERIOD_CUES, lex.MODEL_CUES, lex.GOAL_CUES,
+                  lex.MESSAGE_CHANNEL_CUES, lex.TONE_CUES):
+        texts += list(table.values())
+    texts += [lex.PRONOUN.pattern, lex.MODIFIER.pattern, lex.INJECTION.pattern, lex.DATA_CHANGE.pattern,
+              lex.RISK_RANK.pattern] + list(lex.OFFER_PATTERNS) + _module_patterns(planning_slots)
+    words: set[str] = set()
+    for text in texts:
+        words.update(re.findall(r"[a-z]{3,}", _strip_regex(text)))
+    return words
+
+
+# Everyday words that must never be "corrected" into a lexicon word
+COMMON_WORDS = """
+about above after again against all also always among another answer anyone anything around because been before
+being below between both bring brings bought brought can cannot could customer customers different does doing done
+during each either enough every everyone example few first from give given going good great have having here
+their them then there these they thing things think this those though through today together tomorrow under until
+very want wants week weeks were what when where whether which while will with within without would year years your
+please thanks thank kindly could should might shall quick quickly really actually maybe perhaps exactly only just
+people person someone something somewhere again later latest lately recent recently earlier since still ever never
+number numbers amount total totals value values money worth price prices cost costs pounds dollars euros percent
+table tables list lists chart charts share shares group groups other others same such more most less least many much
+paris london berlin madrid rome tokyo beijing shanghai china chinese english spanish french german italian dutch
+hello there right left best better worse worst biggest largest smallest highest lowest newest oldest
+""".split()
+
+NUMBER_WORDS = [w for w in list(EN_UNITS) + list(EN_TENS) + ["hundred", "thousand", "million"] if " " not in w]
+SHORTHAND = {"wil": "will", "teh": "the", "pls": "please", "plz": "please", "u": "you", "ur": "your", "thx": "thanks",
+             "w/o": "without", "w/": "with", "cust": "customers", "custs": "customers", "vs": "vs", "mth": "month",
+             "qtr": "quarter", "yr": "year", "rev": "revenue", "convs": "conversions"}
+SHORTHAND_WORD = re.compile(r"(?<![\w/])(" + "|".join(re.escape(k) for k in SHORTHAND) + r")(?![\w/])")
+CONTRACTIONS = {"havent": "haven't", "hasnt": "hasn't", "didnt": "didn't", "dont": "don't", "doesnt": "doesn't",
+                "cant": "can't", "wont": "won't", "whats": "what's", "isnt": "isn't", "arent": "aren't",
+                "wasnt": "wasn't", "werent": "weren't", "hadnt": "hadn't", "thats": "that's", "whos": "who's"}
+CONTRACTION = re.compile(r"\b(" + "|".join(CONTRACTIONS) + r")\b")
+POLITE = re.compile(r"^(?:(?:hi|hello|hey)[,!\s]+)?(?:(?:could|can|would|will) you(?: please| kindly)?|please|kindly|i'?d like (?:you )?to|i want (?:you )?to|i need (?:you )?to|help me|let'?s|would you mind)\s+", re.I)
+ZH_POLITE = re.compile(r"^(?:请(?:你|您)?(?:帮我)?|麻烦(?:你|您)?(?:帮我)?|帮我|能不能(?:帮我)?|可以(?:帮我)?|能否(?:帮我)?|我想(?:要)?|我需要)")
+
+
+def _compile_cues() -> dict[str, list[tuple[re.Pattern, float]]]:
+    # text is lower-cased before matching, so no re.I (it would only slow every search down)
+    return {intent: [(re.compile(p), w) for p, w in cues] for intent, cues in lex.INTENT_CUES.items()}
+
+
+INTENTS = _compile_cues()
+OUT_OF_SCOPE = [(re.compile(p), w) for p, w in lex.OUT_OF_SCOPE_CUES]
+ADMIN_ACTION = re.compile(
+    r"\b(?:load|upload|import|replace|ingest)\b.{0,25}\b(?:data|dataset|file|csv|orders|transactions)\b|\b(?:rebuild|retrain|re-train|refit)\b"
+    r"|\b(?:add|create|invite)\b.{0,15}\buser\b|(?:重新|帮我|请)?加载(?:新的?|一份|一个|这份)(?:数据|文件)|上传|导入数据|替换数据|重建模型|重新训练|重新构建|添加用户")
+
+
+class OfflinePlanner:
+    """Plans tool calls for a question without any network; composes the answer from the results."""
+
+    def __init__(self) -> None:
+        self.speller = Speller(_lexicon_words() | set(COMMON_WORDS) | set(NUMBER_WORDS), keep=COMMON_WORDS)
+
+    # ------------------------------------------------------------------ normalisation
+    def normalise(self, question: str) -> tuple[str, str]:
+        """(normalised text for matching, original with unified width and spacing)."""
+        original = unicodedata.normalize("NFKC", question).replace("’", "'").replace("‘", "'").strip()
+        original = re.sub(r"\s+", " ", original)
+        text = CONTRACTION.sub(lambda m: CONTRACTIONS[m.group(1)], original.lower())
+        text = SHORTHAND_WORD.sub(lambda m: SHORTHAND[m.group(1)], text)
+        text = numbers_to_digits(self.speller.fix(text))
+        text = POLITE.sub("", text)
+        text = ZH_POLITE.sub("", text)
+        return text, numbers_to_digits(original)
+
+    # ------------------------------------------------------------------ routing
+    def score(self, text: str, slots: Slots) -> dict[str, float]:
+        scores = {intent: sum(w for p, w in cues if p.search(text)) for intent, cues in INTENTS.items()}
+        audience = {k: v for k, v in slots.filters.items()}
+        if audience:
+            scores["find_customers"] += 1.0
+        if slots.sort_by or slots.limit:
+            scores["find_customers"] += 1.5 if slots.sort_by and slots.limit else 0.5
+        if slots.customer_query:
+            scores["customer_lookup"] += 3.0
+            if scores["recommend_products"] > 0:
+                scores["recommend_products"] += 2.5
+            for intent in ("find_customers", "segment_summary", "explain_model"):
+                scores[intent] -= 1.0
+        if slots.ab:
+            scores["ab_test"] += 3.0
+        if slots.period and (slots.metric or scores["kpi_trend"] > 0):
+            scores["kpi_trend"] += 2.0
+            scores["segment_summary"] -= 2.0  # a breakdown has no time axis; "per quarter" means a trend
+        if slots.since:
+            scores["kpi_trend"] += 1.0
+        if slots.horizon_days:
+            scores["clv_forecast"] += 1.0
+            scores["campaign_forecast"] += 0.5
+        if slots.by and scores["kpi_trend"] < 2.5:
+            scores["segment_summary"] += 1.0
+        if slots.offer_cost is not None and scores["campaign_forecast"] > 0:
+            scores["campaign_forecast"] += 1.0
+        if scores["cohort_retention"] >= 4:
+            scores["segment_summary"] -= 1.5
+            scores["kpi_trend"] -= 1.0
+        if scores["draft_campaign"] >= 3 and slots.message_channel:
+            scores["draft_campaign"] += 1.0
+        if scores["export_audience"] >= 3.5:
+            scores["find_customers"] -= 0.5
+        if scores["explain_model"] >= 3 and slots.model:
+            scores["explain_model"] += 1.0
+        return scores
+
+    def out_of_scope_score(self, text: str) -> float:
+        return sum(w for p, w in OUT_OF_SCOPE if p.search(text))
+
+    # ------------------------------------------------------------------ planning
+    def plan(self, question: str, state: ConversationState, vocabulary: dict[str, list[str]], *, role: str) -> Plan:
+        language = detect_language(question)
+        text, original = self.normalise(question)
+        as_of = _as_of(vocabulary)
+
+        if lex.INJECTION.search(text) or lex.DATA_CHANGE.search(text):
+            return Plan([], language, "refuse", reply=refusal_text(language, "data_change" if lex.DATA_CHANGE.search(text)
+                                                                     and not lex.INJECTION.search(text) else "injection"),
+                        out_of_scope=True)
+        slots = extract(text, original, vocabulary, as_of)
+        scores = self.score(text, slots)
+        oos = self.out_of_scope_score(text)
+        intent, best = max(scores.items(), key=lambda kv: kv[1])
+        if intent == "help" and best >= 5 and max(v for k, v in scores.items() if k != "help") < 3:
+            return Plan([], language, "help", reply=help_text(language))
+        scores.pop("help")
+        intent, best = max(scores.items(), key=lambda kv: kv[1])
+        if oos and oos >= best:
+            return Plan([], language, "out_of_scope", reply=help_text(language, out_of_scope=True), out_of_scope=True)
+        if ADMIN_ACTION.search(text) and best < 3.5:
+            return Plan([], language, "admin_action", reply=refusal_text(language, "admin_action"), out_of_scope=True)
+
+        switch = next((lang for lang, p in lex.LANGUAGE_SWITCH.items() if p.search(text)), None)
+        pronoun = bool(lex.PRONOUN.search(text))
+        modifier = bool(lex.MODIFIER.search(text))
+        new_filters = dict(slots.filters)
+        follow_up_possible = state.last_tool is not None
+
+        # "now in Chinese" / "and in English?": the last call again, in that language
+        if switch and follow_up_possible and best < 3 and not new_filters:
+            args = dict(state.last_args)
+            if state.last_tool == "draft_campaign":
+                args["language"] = switch
+            return Plan([PlannedCall(state.last_tool, args)], switch, state.last_tool)
+
+        # "only the ones in France", "what about the mid tier?", "and for next quarter?": refine the last call
+        refinement = self._refinement(state, slots, text)
+        if follow_up_possible and refinement and (best < MIN_SCORE or (modifier and best < 3)
+                                                  or (modifier and intent == state.last_tool)):
+            name, args = refinement
+            language = switch or language
+            if name == "draft_campaign":
+                args["language"] = switch or args.get("language") or language
+            return Plan([PlannedCall(name, args)], language, name)
+
+        if best < MIN_SCORE:
+            if new_filters:
+                intent = "find_customers"
+            elif pronoun and state.audience:
+                intent = "find_customers"
+            else:
+                return Plan([], language, "out_of_scope", reply=help_text(language, out_of_scope=True), out_of_scope=True)
+
+        audience = dict(new_filters)
+        if intent in AUDIENCE_TOOLS and state.audience and (
+                (pronoun and not slots.customer_id)
+                or (intent in LAST_AUDIENCE_TOOLS and not new_filters and not slots.customer_id)):
+            audience = _merge(state.audience, new_filters)
+        args = self.build_args(intent, slots, audience, text, language, switch, state)
+        if args is None:
+            return Plan([], language, intent, reply=_missing_reply(intent, language))
+        return Plan([PlannedCall(intent, args)], language, intent)
+
+    def _refinement(self, state: ConversationState, slots: Slots, text: str) -> tuple[str, dict[str, Any]] | None:
+        """The last call with the question's new values; None when the question adds nothing to it."""
+        last = state.last_tool
+        if not last:
+            return None
+        base = dict(state.last_args)
+        if last == "customer_lookup" and slots.customer_query:
+            return last, {"query": slots.customer_query}
+        if last == "recommend_products" and slots.customer_id:
+            return last, {**{k: v for k, v in base.items() if k not in FILTER_FIELDS}, "customer_id": slots.customer_id}
+        changes: dict[str, Any] = {}
+        if last in AUDIENCE_TOOLS:
+            changes.update(slots.filters)
+            if last == "draft_campaign":
+                changes.pop("channel", None)
+        own = self.build_args(last, slots, {}, text, "en", None, state, defaults=False) or {}
+        changes.update({k: v for k, v in own.items() if k not in ("language",)})
+        if not changes:
+            if last not in AUDIENCE_TOOLS and slots.filters:
+                return "find_customers", _merge(state.audience, slots.filters)
+            return None
+        if last not in AUDIENCE_TOOLS and slots.filters and not own:
+            return "find_customers", _merge(state.audience, slots.filters)
+        return last, _merge(base, changes)
+
+    # ------------------------------------------------------------------ arguments per tool
+    def build_args(self, intent: str, s: Slots, audience: dict[str, Any], text: str, language: str,
+                   switch: str | None, state: ConversationState, *, defaults: bool = True) -> dict[str, Any] | None:
+        a = dict(audience)
+        if intent == "dataset_overview":
+            return {}
+        if intent == "find_customers":
+            if s.sort_by:
+                a["sort_by"] = s.sort_by
+            if s.limit and (s.sort_by or defaults):
+                a["limit"] = s.limit
+            return a
+        if intent == "segment_summary":
+            by = _pick_by(s, SUMMARY_BY, loose=defaults)
+            if by is None and defaults:
+                by = s.multi_values or "segment"
+            if by:
+                # "compare France and Spain" groups by country rather than filtering on one of them;
+                # "by churn risk" must not also filter on the band the word "churn risk" suggested
+                if by == s.multi_values or by == "churn_risk":
+                    a.pop(by, None)
+                a["by"] = by
+            return a
+        if intent == "customer_lookup":
+            query = s.customer_query or (state.customer_id if defaults else None)
+            if not query:
+                return None if defaults else {}
+            return {"query": query}
+        if intent == "kpi_trend":
+            metric = s.metric if s.metric else ("revenue" if defaults else None)
+            if metric == "new_customers" and a.get("segment") == "new_customers":
+                a.pop("segment")
+            if metric == "customers" and not s.metric:
+                metric = "revenue"
+            if metric:
+                a["metric"] = metric
+            if s.period:
+                a["period"] = s.period
+            by = _pick_by(s, TREND_BY, loose=defaults)
+            if by:
+                a["by"] = by
+                if a.get(by) and s.multi_values == by:
+                    a.pop(by)
+            if s.since:
+                a["since"] = s.since
+            if s.until:
+                a["until"] = s.until
+            return a
+        if intent == "cohort_retention":
+            if s.period in ("month", "quarter"):
+                a["period"] = s.period
+            if re.search(r"\brevenue\b|\bsales\b|收入|营收|销售额", text):
+                a["metric"] = "revenue"
+            return a
+        if intent == "clv_forecast":
+            if s.horizon_days:
+                a["horizon_days"] = s.horizon_days
+            elif defaults and re.search(r"\bnext quarter|\bquarter\b|季度", text):
+                a["horizon_days"] = 90
+            return a
+        if intent == "recommend_products":
+            if s.customer_id or (s.customer_query and not audience):
+                a = {"customer_id": s.customer_id or s.customer_query}
+            elif defaults and state.customer_id and (
+                    re.search(r"\b(?:him|her|this customer|that customer|this person)\b|这位|该客户|这个客户", text)
+                    or (state.last_tool == "customer_lookup" and not s.filters)):
+                a = {"customer_id": state.customer_id}  # "what should we recommend to them?" after a lookup
+            if s.k:
+                a["k"] = s.k
+            return a
+        if intent == "draft_campaign":
+            a.pop("channel", None)  # a purchase-channel filter would collide with the message channel
+            goal = s.goal or (_default_goal(a) if defaults else None)
+            if goal:
+                a["goal"] = goal
+            if s.message_channel:
+                a["channel"] = s.message_channel
+            for key in ("tone", "offer", "variants"):
+                value = getattr(s, key)
+                if value is not None:
+                    a[key] = value
+            if defaults:
+                a["language"] = switch or language
+            elif switch:
+                a["language"] = switch
+            return a
+        if intent == "campaign_forecast":
+            if s.offer_cost is not None:
+                a["offer_cost"] = s.offer_cost
+            if s.save_rate is not None:
+                a["save_rate"] = s.save_rate
+            if s.horizon_days:
+                a["horizon_days"] = s.horizon_days
+            if defaults and not audience and re.search(r"\bchurn|流失", text) and "churn_risk" not in a:
+                a["churn_risk"] = "high"
+            return a
+        if intent == "ab_test":
+            if not s.ab:
+                return None if defaults else {}
+            args: dict[str, Any] = dict(s.ab)
+            if s.alpha is not None and 0 < s.alpha < 1:
+                args["alpha"] = s.alpha
+            return args
+        if intent == "export_audience":
+            return a
+        if intent == "explain_model":
+            model = s.model
+            if model is None and defaults:
+                model = "churn"
+            # "how are tiers defined" names tiers, not churn, even if both words appear
+            if model and re.search(r"\btiers?\b|分层|等级", text) and re.search(r"defin|determin|assign|decid|划分|定义|怎么分", text):
+                model = "tiers"
+            return {"model": model} if model else {}
+        return a
+
+    # ------------------------------------------------------------------ answers
+    def compose(self, plan: Plan, records: list[ToolCallRecord]) -> str:
+        if plan.reply and not records:
+            return plan.reply
+        return compose_answer(plan.language, records, plan.reply)
+
+
+def _as_of(vocabulary: dict[str, list[str]]) -> date:
+    try:
+        return date.fromisoformat((vocabulary.get("as_of") or [])[0])
+    except (IndexError, ValueError, TypeError):
+        return DEFAULT_AS_OF
+
+
+def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    # a new value replaces the old one of the same field; a new tier/segment/risk leaves the others be
+    merged.update(changes)
+    return merged
+
+
+def _pick_by(s: Slots, allowed: tuple[str, ...], *, loose: bool = True) -> str | None:
+    """The grouping asked for: "by X" first; any dimension named at all only when loose."""
+    if s.by in allowed:
+        return s.by
+    if not loose:
+        return None
+    for dim in s.dims:
+        if dim in allowed:
+            return dim
+    return None
+
+
+def _default_goal(audience: dict[str, Any]) -> str | None:
+    segment, risk = audience.get("segment"), audience.get("churn_risk")
+    if risk == "high" or segment in ("at_risk", "cannot_lose", "hibernating", "lost", "about_to_sleep") \
+            or (audience.get("min_days_since_last_order") or 0) >= 60:
+        return "winback"
+    if segment in ("new_customers",):
+        return "welcome"
+    if segment in ("champions", "loyal") or audience.get("tier") == "high":
+        return "loyalty"
+    if segment in ("potential_loyalist", "promising", "need_attention"):
+        return "retention"
+    return None
+
+
+def _missing_reply(intent: str, language: str) -> str:
+    if intent == "ab_test":
+        return ("请告诉我 A 和 B 各自的访客数和转化数，例如：“A 有 5000 个访客、250 个转化，B 有 5000 个访客、300 个转化”。"
+                if language == "zh" else
+                "Give me the visitors and conversions of A and B, e.g. “A had 5000 visitors and 250 conversions, "
+                "B had 5000 visitors and 300 conversions”.")
+    if intent == "customer_lookup":
+        return ("请告诉我要查哪位客户：客户编号（如 C000042）、邮箱或姓名。" if language == "zh" else
+                "Which customer? Give me an id like C000042, an email or a name.")
+    return help_text(language)

@@ -1,0 +1,403 @@
+"""Answers of the offline planner, written from tool results with the templates in
+prompts/answers/{en,zh}.json. Values from the dataset are only ever inserted as text; names and
+emails (result.pii) never enter the answer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import prompts
+from assistant.answer import ToolCallRecord
+from tools.audience import DESCRIBE
+from tools.results import ToolResult, count, money
+
+ANSWERS_DIR = Path(prompts.__file__).resolve().parent / "answers"
+
+
+@lru_cache(maxsize=2)
+def templates(language: str) -> dict[str, Any]:
+    return json.loads((ANSWERS_DIR / f"{'zh' if language == 'zh' else 'en'}.json").read_text(encoding="utf-8"))
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def fill(template: str, **values: Any) -> str:
+    return template.format_map(_Blank({k: ("?" if v is None else v) for k, v in values.items()}))
+
+
+def help_text(language: str, *, out_of_scope: bool = False) -> str:
+    return templates(language)["out_of_scope" if out_of_scope else "help"]
+
+
+def refusal_text(language: str, kind: str) -> str:
+    return templates(language)["refuse"][kind]
+
+
+def compose_answer(language: str, records: list[ToolCallRecord], reply: str | None = None) -> str:
+    parts = [reply] if reply else []
+    for record in records:
+        parts.append(compose_record(language, record))
+    return "\n\n".join(p for p in parts if p) or help_text(language)
+
+
+def compose_record(language: str, record: ToolCallRecord) -> str:
+    t = templates(language)
+    if record.status == "denied":
+        return _denied(language, record)
+    if record.status != "ok" or record.result is None:
+        return fill(t["error"], error=record.error or "the tool returned nothing.")
+    writer = WRITERS.get(record.name)
+    try:
+        text = writer(language, record, record.result) if writer else None
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+        text = None  # a result shaped unlike we expect still gets an answer: the tool's own summary
+    return text or record.result.summary
+
+
+def _denied(language: str, record: ToolCallRecord) -> str:
+    if language != "zh":
+        return record.error or "Sorry, your account may not do that."
+    t = templates("zh")
+    m = re.search(r"your (\w+) account", record.error or "")
+    role = m.group(1) if m else ""
+    if role not in t["roles"]:
+        return fill(t["error"], error=record.error)
+    tool = ZH_TOOL_NAMES.get(record.name, record.name)
+    return fill(t["denied"], role=t["roles"][role], tool=tool, why=t["why"].get(role, ""))
+
+
+ZH_TOOL_NAMES = {"dataset_overview": "数据概况", "find_customers": "客户筛选", "segment_summary": "分组汇总",
+                 "customer_lookup": "客户查询", "kpi_trend": "指标趋势", "cohort_retention": "同期群留存",
+                 "clv_forecast": "价值预测", "recommend_products": "商品推荐", "draft_campaign": "营销文案",
+                 "campaign_forecast": "活动回报测算", "ab_test": "A/B 测试", "export_audience": "导出名单",
+                 "explain_model": "模型说明"}
+
+
+# ------------------------------------------------------------------ formatting helpers
+def pct(value: Any, digits: int = 1) -> str:
+    try:
+        return f"{float(value):.{digits}%}"
+    except (TypeError, ValueError):
+        return "?"
+
+
+def label(language: str, group: str, value: Any) -> str:
+    if value is None:
+        return "?"
+    if language == "zh":
+        return templates("zh")["labels"].get(group, {}).get(str(value), str(value).replace("_", " "))
+    labels = templates("en")["labels"].get(group, {})
+    return labels.get(str(value), str(value).replace("_", " "))
+
+
+def who(language: str, audience: dict[str, Any] | None) -> str:
+    """The audience in words; dataset values are quoted as they are."""
+    audience = audience or {}
+    if language != "zh":
+        parts = [DESCRIBE[k].format(str(v).replace("_", " ")) for k, v in audience.items() if k in DESCRIBE]
+        return ", ".join(parts) if parts else "all customers"
+    labels = templates("zh")["labels"]
+    parts = []
+    for key, value in audience.items():
+        pattern = labels["filters"].get(key)
+        if pattern is None:
+            continue
+        if key == "tier":
+            shown = label("zh", "tier", value)
+        elif key == "segment":
+            shown = label("zh", "segment", value)
+        elif key == "churn_risk":
+            shown = label("zh", "risk", value)
+        elif key in ("country", "channel", "category"):
+            shown = label("zh", key, value)
+        elif key == "min_churn_probability":
+            shown = pct(value, 0)
+        elif key in ("min_clv", "max_clv", "min_total_spend"):
+            shown = money(value)
+        else:
+            shown = str(value)
+        parts.append(pattern.format(shown))
+    return "，".join(parts) if parts else labels["all_customers"]
+
+
+def _table_ids(result: ToolResult, limit: int = 5) -> str:
+    if not result.tables:
+        return "?"
+    table = result.tables[0]
+    if "customer_id" not in table.columns:
+        return "?"
+    i = table.columns.index("customer_id")
+    ids = [str(row[i]) for row in table.rows[:limit]]
+    return ", ".join(ids) if ids else "?"
+
+
+def day(value: Any) -> str:
+    """2025-08-08 from a date, a datetime or their ISO text."""
+    if value is None:
+        return "—"
+    text = str(value)
+    return text[:10] if re.match(r"^\d{4}-\d{2}-\d{2}", text) else text
+
+
+def _list(items: list[Any], language: str, limit: int = 5) -> str:
+    items = [str(i) for i in items[:limit]]
+    return ("、" if language == "zh" else ", ").join(items) if items else "—"
+
+
+# ------------------------------------------------------------------ per tool
+def _overview(lang: str, record: ToolCallRecord, r: ToolResult) -> str:
+    t, f = templates(lang)["tools"], r.facts
+    ready = f.get("models_ready") or []
+    missing = f.get("models_missing") or {}
+    names = (lambda m: label("zh", "model", m)) if lang == "zh" else (lambda m: m)
+    models = fill(t["dataset_overview.models_ready"], ready=_list([names(m) for m in ready], lang, 10)) if ready \
+        else t["dataset_overview.models_none"]
+    if missing:
+        models += fill(t["dataset_overview.models_missing"], missing=_list([names(m) for m in missing], lang, 10))
+    return fill(t["dataset_overview"], customers=count(f["customers"]), orders=count(f["orders"]),
+                revenue=money(f["revenue"]), first_order=day(f.get("first_order")), last_order=day(f.get("last_order")),
+                as_of=day(f.get("as_of")), models=models)
+
+
+def _find(lang: str, record: ToolCallRecord, r: ToolResult) -> str:
+    t, f = templates(lang)["tools"], r.facts
+    if not f.get("customers"):
+        return fill(t["find_customers.none"], who=who(lang, r.audience))
+    sorted_by = f.get("sorted_by")
+    return fill(t["find_customers"], n=count(f["customers"]), who=who(lang, r.audience), value=money(f.get("value_12m")),
+                at_risk=money(f.get("revenue_at_risk")), spent=money(f.get("total_spend")),
+                avg_churn=pct(f.get("avg_churn_probability"), 0), avg_days=f"{float(f.get('avg_days_since_last_order') or 0):.0f}",
+                sorted=label(lang, "sort", sorted_by) if lang == "zh" else str(sorted_by).replace("_", " "),
+                top_ids=_table_ids(r))
+
+
+def _summary(lang: str, record: ToolCallRecord, r: ToolResult) -> str:
+    t, f = templates(lang)["tools"], r.facts
+    if not f.get("rows"):
+        return fill(t["segment_summary.none"], who=who(lang, r.audience))
+    by = f["by"]
+    rows = f["rows"]
+
+    def name(value: Any) -> str:
+        if lang == "zh" and by in ("tier", "segment", "country", "channel", "category"):
+            return label("zh", "risk" if by == "churn_risk" else by, value)
+        if lang == "zh" and by == "churn_risk":
+            return label("zh", "risk", value)
+        return str(value).replace("_", " ") if by in ("segment",) else str(value)
+
+    shown = [fill(t["segment_summary.row"], name=name(row.get(by)), customers=count(row.get("customers")),
+                  share=pct(row.get("share"), 0), value=money(row.get("value_12m")), at_risk=money(row.get("revenue_at_risk")))
+             for row in rows[:5]]
+    sep = "；" if lang == "zh" else "; "
+    return fill(t["segment_summary"], groups=f.get("groups", len(rows)), by=label(lang, "by", by),
+                n=count(sum(int(row.get("customers") or 0) for row in rows)), who=who(lang, r.audience),
+                rows=sep.join(shown) + (sep + "…" if len(rows) > 5 else ""),
+                at_risk=money(sum(float(row.get("revenue_at_risk") or 0) for row in rows)))
+
+
+def _action_zh(action: str | None) -> str:
+    if not action:
+        return "?"
+    for key, text in templates("zh")["labels"]["actions"]:
+        if key in action:
+            return text
+    return action
+
+
+def _lookup(lang: str, record: ToolCallRecord, r: ToolResult) -> str:
+    t, f = templates(lang)["tools"], r.facts
+    if "candidates" in f:
+        return fill(t["customer_lookup.candidates"], n=len(f["candidates"]), ids=_list(f["candidates"], lang, 6))
+    reasons = f.get("churn_reasons") or []
+    reason_text = fill(t["customer_lookup.reasons"], reasons=_list(reasons, lang, 3)) if reasons else ""
+    zh = lang == "zh"
+    return fill(t["customer_lookup"], customer_id=f.get("customer_id"),
+                tier=label(lang, "tier", f.get("tier")) if zh else f.get("tier"),
+                segment=label(lang, "segment", f.get("segment")),
+                persona=f.get("persona"), churn_risk=label(lang, "risk", f.get("churn_risk")) if zh else f.get("churn_risk"),
+                churn_pct=pct(f.get("churn_probability"), 0), reasons=reason_text, orders=f.get("orders"),
+                spent=money(f.get("total_spend")), last_order=day(f.get("last_order_date")), days=f.get("days_since_last_order"),
+                clv=money(f.get("clv_12m")), next_order=day(f.get("next_order_date")),
+                recs=_list(f.get("recommendations") or [], lang, 3),
+                action=_action_zh(f.get("next_best_action")) if zh else f.get("next_best_action"))
+
+
+def _trend(lang: str, record: ToolCallRecord, r: ToolResult) -> str:
+    t, f = templates(lang)["tools"], r.facts
+    if not r.tables or not r.tables[0].rows:
+        return fill(t["kpi_trend.none"], who=who(lang, r.audience))
+    metric, period, by = f.get("metric", "revenue"), f.get("period", "month"), f.get("by")
+    table = r.tables[0]
+    rows = table.rows
+    periods = sorted({str(row[0]) for row in rows})
+    fmt = (lambda v: pct(v)) if metric == "repeat_rate" else (lambda v: money(v) if metric in ("revenue", "aov") else count(v))
+    last_rows = [row for row in rows if str(row[0]) == periods[-1]]
+    period_label = label(lang, "period", period) if lang == "zh" else period
+    partial = ""
+    if "partial" in r.summary:
+        as_of = re.search(r"data to (\d{4}-\d{2}-\d{2})", r.summary)
+        partial = fill(t["kpi_trend.partial"], period=period, period_unit=period_label, as_of=as_of.group(1) if as_of else "?")
+    common = dict(metric=label(lang, "metric", metric), period=period_label if lang == "zh" else period, period_unit=period_label,
+                  first=periods[0], last=periods[-1], who=who(lang, r.audience), partial=partial)
+    if by:
+        sep = "，" if lang == "zh" else ", "
+        group = (lambda g: label("zh", by, g)) if lang == "zh" else str
+        latest = sep.join(f"{group(row[1])}: {fmt(row[2])}" for row in last_rows)
+        return fill(t["kpi_trend.by"], by=label(lang, "by", by), latest=latest, **common)
+    row = last_rows[0]
+    change = row[2] if len(row) == 2 else row[-1]
+    value = row[1]
+    change_text = fill(t["kpi_trend.change"], change=f"{float(change):+.1%}", period=period, period_unit=period_label) \
+        if isinstance(change, (int, float)) else ""
+    return fill(t["kpi_trend"], latest=fmt(value), change=change_text, **common)
+
+
+def _cohort(lang: str, record: ToolCallRecord, r: ToolResult) -> str:
+    t, f = templates(lang)["tools"], r.facts
+    if not f.get("cohorts"):
+        return fill(t["cohort_retention.none"], who=who(lang, r.audience))
+    period = f.get("period", "month")
+    period_label = label(lang, "period", period) if lang == "zh" else period
+    return fill(t["cohort_retention"], cohorts=f["cohorts"], period=period_label, period_unit=period_label,
+                who=who(lang, r.audience), avg_next=pct(f.get("avg_next_period")))
+
+
+def _clv(lang: str, record: ToolCallRecord, r: ToolResult) -> str:
+    t, f = templates(lang)["tools"], r.facts
+    if not f.get("customers"):
+        return fill(t["clv_forecast.none"], who=who(lang, r.audience))
+    sep = "；" if lang == "zh" else "; "
+    tiers = sep.join(f"{label(lang, 'tier', row.get('tier')) if lang == 'zh' else row.get('tier')}: {money(row.get('expected_revenue'))}"
+                     for row in f.get("by_tier") or [])
+    return fill(t["clv_forecast"], horizon=f.get("horizon_days"), n=count(f["customers"]), who=who(lang, r.audience),
+                orders=f"{float(f.get('expected_orders') or 0):,.0f}", revenue=money(f.get("expected_revenue")),
+                by_tier=tiers or "—")
+
+
+def _recommend(lang: str, record: ToolCallRecord, r: ToolResult) -> str:
+    t, f = templates(lang)["tools"], r.facts
+    products = f.get("products") or []
+    if not products:
+        return t["recommend_products.empty"] if f else r.summary
+    if f.get("customer_id"):
+        reasons = {}
+        if r.tables and "reason" in r.tables[0].columns:
+            cols = r.tables[0].columns
+            reasons = {row[cols.index("product")]: row[cols.index("reason")] for row in r.tables[0].rows}
+        shown = [f"{p} ({reasons[p]})" if lang != "zh" and p in reasons else str(p) for p in products]
+        return fill(t["recommend_products.customer"], customer_id=f["customer_id"], products=_list(shown, lang, 10))
+    return fill(t["recommend_products.audience"], n=count(f.get("customers")), who=who(lang, r.audience),
+                products=_list(products, lang, 10))
+
+
+def _draft(lang: str, record: ToolCallRecord, r: ToolResult) -> str:
+    t = templates(lang)["tools"]
+    variants = r.variants or []
+    if not variants:
+        return r.summary
+    texts = []
+    for i, v in enumerate(variants, 1):
+        if "text" in v and "body" not in v:
+            texts.append(fill(t["draft_campaign.text"], i=i, text=v.get("text")))
+        else:
+            texts.append(fill(t["draft_campaign.email"], i=i, subject=v.get("subject"), preheader=v.get("preheader") or "—",
+                              body=v.get("body"), cta=v.get("cta")))
+    failed = [k.replace("_", " ") for k, v in (r.checks or {}).items() if v is False]
+    checks = fill(t["draft_campaign.checks"], checks=_list(failed, lang, 10)) if failed else ""
+    args = record.args
+    channel = args.get("channel") or ("sms" if any("text" in v and "body" not in v for v in variants) else "email")
+    goal = args.get("goal") or r.facts.get("goal")
+    audience = {k: v for k, v in (r.audience or args).items()
+                if k in DESCRIBE and not (k == "channel" and v in ("email", "sms", "push"))}
+    return fill(t["draft_campaign"], channel=label(lang, "channel", channel) if lang == "zh" else channel,
+                who=who(lang, audience), goal=label(lang, "goal", goal) if goal else "—",
+                language=label(lang, "language", args.get("language") or r.facts.get("language") or lang),
+                variants="\n\n".join(texts), checks=checks)
+
+
+def _roi(lang: str, record: ToolCallRecord, r: ToolResult) -> str:
+    t, f = templates(lang)["tools"], r.facts
+    if "cost" not in f:
+        return r.summary
+    a = f.get("assumptions") or {}
+    verdict = t["campaign_forecast.pays"] if (f.get("net") or 0) > 0 else t["campaign_forecast.loses"]
+    return fill(t["campaign_forecast"], offer_cost=money(a.get("offer_cost_per_customer")), n=count(f.get("customers")),
+                who=who(lang, r.audience), cost=money(f.get("cost")), save_rate=pct(a.get("save_rate"), 0),
+                horizon=a.get("horizon_days"), saved=money(f.get("expected_saved_revenue")), net=money(f.get("net")),
+                roi=pct(f.get("roi"), 0) if f.get("roi") is not None else "—", verdict=verdict)
+
+
+def _ab(lang: str, record: ToolCallRecord, r: ToolResult) -> str:
+    t, f = templates(lang)["tools"], r.facts
+    lo, hi = (f.get("ci_absolute") or [None, None])[:2]
+    need = f.get("sample_size_per_variant")
+    alpha = float(f.get("alpha") or 0.05)
+    return fill(t["ab_test"], rate_a=pct(f.get("rate_a"), 2), rate_b=pct(f.get("rate_b"), 2),
+                lift=f"{f['relative_lift']:+.1%}" if f.get("relative_lift") is not None else "n/a",
+                confidence=pct(1 - alpha, 0), lo=f"{lo:+.2%}" if lo is not None else "?", hi=f"{hi:+.2%}" if hi is not None else "?",
+                p=f"{float(f.get('p_value')):.4f}" if f.get("p_value") is not None else "?",
+                verdict=label(lang, "verdict", f.get("verdict")),
+                sample=fill(t["ab_test.sample"], need=f"{int(need):,}") if need else "")
+
+
+def _export(lang: str, record: ToolCallRecord, r: ToolResult) -> str:
+    t, f = templates(lang)["tools"], r.facts
+    if "exported" not in f:
+        return r.summary
+    return fill(t["export_audience"], exported=count(f["exported"]), who=who(lang, r.audience), file=f.get("file"),
+                excluded=count(f.get("excluded_no_consent")))
+
+
+def _explain(lang: str, record: ToolCallRecord, r: ToolResult) -> str:
+    if lang != "zh":
+        return r.summary
+    f = r.facts
+    model, card = f.get("model"), f.get("card") or {}
+    name = label("zh", "model", model)
+    if model == "churn":
+        base = card.get("baselines") or {}
+        best = max((b.get("auc") or 0 for b in base.values() if isinstance(b, dict)), default=0)
+        return (f"{name}：流失定义为未来 {card.get('horizon_days')} 天内没有下单。在留出的客户上，模型的 ROC-AUC 为 "
+                f"{float(card.get('auc') or 0):.3f}（最佳基线 {best:.3f}），Brier 分数 {float(card.get('brier') or 0):.3f}，"
+                f"前 10% 客户的提升度为 {float(card.get('top_decile_lift') or 0):.2f} 倍。")
+    if model == "clv":
+        bg, gg = card.get("bgnbd") or {}, card.get("gamma_gamma") or {}
+        return (f"{name}：用 BG/NBD 模型预测购买次数、Gamma-Gamma 模型预测客单价。参数 r={float(bg.get('r') or 0):.4f}，"
+                f"alpha={float(bg.get('alpha') or 0):.4f}，a={float(bg.get('a') or 0):.4f}，b={float(bg.get('b') or 0):.4f}；"
+                f"p={float(gg.get('p') or 0):.3f}，q={float(gg.get('q') or 0):.3f}，gamma={float(gg.get('gamma') or 0):.3f}。"
+                f"未来 12 个月预期营收：{money(card.get('total_expected_revenue_12m'))}。")
+    if model == "tiers":
+        sizes = card.get("sizes") or {}
+        total = sum(int(v or 0) for v in sizes.values()) or 1
+        text = (f"{name}：按预测的未来 12 个月价值给客户排序，分为高、中、低三层。各层人数："
+                + "，".join(f"{label('zh', 'tier', t)} {count(sizes[t])}（{pct(int(sizes[t] or 0) / total, 0)}）"
+                           for t in ("high", "mid", "low") if t in sizes) + "。")
+        clf = card.get("young_customer_classifier") or {}
+        if clf.get("accuracy") is not None:
+            text += (f"新客户的分层由其最初几周的行为预测，准确率 {pct(clf['accuracy'])}"
+                     f"（多数类基线 {pct(clf.get('majority_baseline_accuracy'))}）。")
+        return text
+    if model == "segments":
+        return (f"{name}：按最近购买时间（R）、购买频次（F）和消费金额（M）的五分位打分，再按规则把客户归入 "
+                f"{len(card.get('rules') or [])} 条规则对应的命名细分（如冠军客户、有流失风险、已流失等）。")
+    if model == "personas":
+        return (f"{name}：对标准化后的行为特征做 K-Means 聚类，按轮廓系数选出 k={card.get('k')}"
+                f"（轮廓系数 {float(card.get('silhouette') or 0):.2f}）。人群：" + _list(card.get("names") or [], "zh", 10) + "。")
+    if model == "recommendations":
+        return (f"{name}：基于商品共购的物品相似度，并以细分内热门商品兜底。按时间切分评估，命中率@{card.get('k')} 为 "
+                f"{pct(card.get('hit_rate'))}，单纯热门推荐为 {pct(card.get('popularity_hit_rate'))}。")
+    return r.summary
+
+
+WRITERS = {"dataset_overview": _overview, "find_customers": _find, "segment_summary": _summary,
+           "customer_lookup": _lookup, "kpi_trend": _trend, "cohort_retention": _cohort, "clv_forecast": _clv,
+           "recommend_products": _recommend, "draft_campaign": _draft, "campaign_forecast": _roi, "ab_test": _ab,
+           "export_audience": _export, "explain_model": _explain}
