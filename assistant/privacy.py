@@ -16,8 +16,10 @@ EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-
 # A run of digits with separators, optionally +country code / (area code); checked further in _is_phone.
 PHONE_CANDIDATE = re.compile(r"(?<![\w.+/-])(?:\+|00)?\(?\d[\d\s().\-/]{5,}\d(?![\w/])")
 CN_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-DATE_LIKE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$|^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$")
+DATE_INSIDE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}")
+DECIMAL = re.compile(r"^\d+(?:[.,]\d+)?$")
 WORD = re.compile(r"[^\W\d_]+")
+CJK_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
 PLACEHOLDER = re.compile(r"<?\b(customer|email|phone)_(\d+)\b>?")
 
 MAX_NAME_WORDS = 4  # "Emma van den Berg"
@@ -27,15 +29,22 @@ NameLookup = Callable[[list[str]], set[str]]
 
 
 def _is_phone(candidate: str) -> bool:
-    digits = sum(ch.isdigit() for ch in candidate)
-    if not MIN_PHONE_DIGITS <= digits <= MAX_PHONE_DIGITS or DATE_LIKE.match(candidate.strip()):
+    """Digits written like a phone number, not an amount, a decimal or a date."""
+    text = candidate.strip()
+    digits = sum(ch.isdigit() for ch in text)
+    if not MIN_PHONE_DIGITS <= digits <= MAX_PHONE_DIGITS or DATE_INSIDE.search(text) or DECIMAL.match(text):
         return False
-    # A bare number ("15000000") is an amount, not a phone; phones are written with a + or separators.
-    return candidate.lstrip().startswith(("+", "00", "(")) or any(not ch.isdigit() for ch in candidate.strip())
+    groups = [g for g in re.split(r"\D+", text) if g]
+    # "15000000" is an amount: phones are written with a + or in groups ("+49 30 1234 5678", "138-1234-5678")
+    if len(groups) < 2:
+        return text.startswith(("+", "00"))
+    return max(map(len, groups)) <= 8 and ("." not in text or max(map(len, groups)) <= 4)
 
 
 def name_candidates(text: str) -> dict[str, list[tuple[int, int]]]:
-    """Every run of 2..4 consecutive words (as typed, lower-cased) and where it occurs."""
+    """Strings that could be a name, lower-cased, and where they occur: runs of 2..4 words
+    ("Emma van den Berg", "O'Brien" included) and, in Chinese text written without spaces,
+    every 2..4 character stretch ("王芳" in "客户王芳的等级")."""
     words = [(m.start(), m.end()) for m in WORD.finditer(text)]
     found: dict[str, list[tuple[int, int]]] = {}
     for i in range(len(words)):
@@ -45,6 +54,10 @@ def name_candidates(text: str) -> dict[str, list[tuple[int, int]]]:
                 break
             start, end = words[i][0], words[j][1]
             found.setdefault(" ".join(text[start:end].lower().split()), []).append((start, end))
+    for m in CJK_RUN.finditer(text):
+        for start in range(m.start(), m.end()):
+            for end in range(start + 2, min(start + MAX_NAME_WORDS, m.end()) + 1):
+                found.setdefault(text[start:end], []).append((start, end))
     return found
 
 
@@ -60,10 +73,10 @@ def customer_name_lookup(snapshot) -> NameLookup | None:
     def lookup(candidates: list[str]) -> set[str]:
         if not candidates:
             return set()
-        rows = snapshot.query(
-            "SELECT DISTINCT lower(name) AS name FROM customers WHERE lower(name) IN (SELECT unnest(?::VARCHAR[]))",
-            [candidates])
-        return set(rows["name"].tolist())
+        rows = snapshot.query("""
+            SELECT DISTINCT n FROM (SELECT lower(trim(name)) AS n FROM customers)
+            WHERE n IN (SELECT unnest(?::VARCHAR[]))""", [candidates])
+        return set(rows["n"].tolist())
 
     return lookup
 
@@ -76,6 +89,7 @@ class Redactor:
         self.values: dict[str, str] = {}        # placeholder -> real value (as first seen)
         self._by_value: dict[tuple[str, str], str] = {}  # (kind, lower-cased value) -> placeholder
         self._counts = {"customer": 0, "email": 0, "phone": 0}
+        self._is_name: dict[str, bool] = {}  # candidate -> is a customer name (one lookup per candidate)
 
     @classmethod
     def for_snapshot(cls, snapshot) -> Redactor:
@@ -90,22 +104,46 @@ class Redactor:
             self.values[holder] = value
         return self._by_value[key]
 
-    def redact(self, text: str) -> str:
-        """The text with emails, phone numbers and customer names replaced by placeholders."""
+    def redact(self, text: str, *, phones: bool = True) -> str:
+        """The text with emails, phone numbers and customer names replaced by placeholders.
+
+        `phones=False` for tool output, which holds no phone numbers but many figures that a phone
+        pattern could mistake for one; values already redacted are still replaced.
+        """
         if not text:
             return text
         spans: list[tuple[int, int, str]] = []
+        # values seen before (a phone the user typed, echoed in a tool's error sentence)
+        for holder, value in self.values.items():
+            kind = holder[1:holder.index("_")]
+            spans.extend((m.start(), m.end(), kind) for m in re.finditer(re.escape(value), text, re.IGNORECASE))
         for m in EMAIL.finditer(text):
             spans.append((m.start(), m.end(), "email"))
-        for pattern in (PHONE_CANDIDATE, CN_MOBILE):
+        for pattern in (PHONE_CANDIDATE, CN_MOBILE) if phones else ():
             for m in pattern.finditer(text):
                 if pattern is CN_MOBILE or _is_phone(m.group()):
                     spans.append((m.start(), m.end(), "phone"))
         if self._names is not None:
             candidates = name_candidates(text)
-            for name in self._names(list(candidates)):
-                spans.extend((s, e, "customer") for s, e in candidates.get(name, []))
+            self._look_up(candidates)
+            for candidate, where in candidates.items():
+                if self._is_name[candidate]:
+                    spans.extend((s, e, "customer") for s, e in where)
         return self._replace(text, spans)
+
+    def prefetch(self, texts: Iterable[str]) -> None:
+        """Look up the names of many texts in one query (e.g. a conversation's history)."""
+        if self._names is not None:
+            candidates: dict[str, Any] = {}
+            for text in texts:
+                candidates.update(name_candidates(text or ""))
+            self._look_up(candidates)
+
+    def _look_up(self, candidates: Iterable[str]) -> None:
+        new = [c for c in candidates if c not in self._is_name]
+        if new:
+            found = self._names(new)
+            self._is_name.update((c, c in found) for c in new)
 
     def _replace(self, text: str, spans: Iterable[tuple[int, int, str]]) -> str:
         # Longest first, so "Emma van den Berg" wins over "van den Berg" and an email over its digits.
