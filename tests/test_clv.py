@@ -354,3 +354,18 @@ def test_bgnbd_recovers_known_parameters_from_a_million_simulated_customers(caps
     fitted = model.params()
     for name, value in truth.items():
         assert fitted[name] == pytest.approx(value, rel=0.05), name
+
+
+def test_forecasts_stay_finite_when_the_data_shows_no_dropout():
+    # Poisson buyers who never leave: the dropout Beta's a and b are not identified and would run off
+    rng = np.random.default_rng(3)
+    n = 2000
+    T = rng.uniform(10, 100, n)
+    rate = rng.gamma(2.0, 0.05, n)
+    counts = rng.poisson(rate * T)
+    first = np.zeros(n)
+    last = np.where(counts > 0, T * rng.uniform(0.8, 1.0, n), 0.0)
+    model = BetaGeoModel().fit(counts, last, T)
+    forecast = model.expected_purchases(52, counts, last, T)
+    assert np.isfinite(forecast).all() and forecast.sum() > 0
+    assert np.isfinite(model.probability_alive(counts, last, T)).all()

@@ -147,7 +147,10 @@ def _aggregate(columns: dict[str, np.ndarray], weights) -> tuple[list[np.ndarray
     return [grouped[c].to_numpy(dtype=float) for c in columns], grouped["_w"].to_numpy(dtype=float)
 
 
-def _maximize(loglik_and_grad, start: np.ndarray, n_weight: float):
+MAX_BETA_PARAM = 100.0  # a, b of BG/NBD's dropout Beta; beyond this the data can't tell them apart
+
+
+def _maximize(loglik_and_grad, start: np.ndarray, n_weight: float, bounds=None):
     """Maximize a log-likelihood over log-parameters; L-BFGS-B first, Nelder-Mead if it stalls."""
 
     def objective(theta):
@@ -156,11 +159,11 @@ def _maximize(loglik_and_grad, start: np.ndarray, n_weight: float):
             return 1e10, np.zeros_like(theta)
         return -ll / n_weight, -g / n_weight  # per-customer scale keeps tolerances meaningful
 
-    bounds = [(-20.0, 20.0)] * len(start)
+    bounds = bounds or [(-20.0, 20.0)] * len(start)
     res = minimize(objective, start, jac=True, method="L-BFGS-B", bounds=bounds,
                    options={"maxiter": 2000, "ftol": 1e-14, "gtol": 1e-9})
     if not res.success:
-        nm = minimize(lambda th: objective(th)[0], res.x, method="Nelder-Mead",
+        nm = minimize(lambda th: objective(th)[0], res.x, method="Nelder-Mead", bounds=bounds,
                       options={"maxiter": 20000, "xatol": 1e-9, "fatol": 1e-12})
         if nm.fun <= res.fun:
             res = nm
@@ -195,7 +198,11 @@ class BetaGeoModel:
         scale = float(np.dot(w, T_) / n) or 1.0  # α starts at the data's time scale, so units don't matter
         start = np.log([1.0, scale, 1.0, 1.0])
         data = _BGNBDData(x, t_x, T_, w)
-        res = _maximize(lambda th: _bgnbd_loglik_and_grad(th, data), start, n)
+        # With little dropout information a and b run off together towards infinity (only their
+        # ratio is identified), which overflows the forecasts; capping them keeps the same ratio.
+        cap = math.log(MAX_BETA_PARAM)
+        bounds = [(-20.0, 20.0), (-20.0, 20.0), (-20.0, cap), (-20.0, cap)]
+        res = _maximize(lambda th: _bgnbd_loglik_and_grad(th, data), start, n, bounds)
         self.r_, self.alpha_, self.a_, self.b_ = (float(v) for v in np.exp(res.x))
         self.log_likelihood_ = float(-res.fun * n)
         self.converged_ = bool(res.success)

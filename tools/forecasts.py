@@ -27,7 +27,8 @@ def _fitted_models(ctx: ToolContext):
     bg.r_, bg.alpha_, bg.a_, bg.b_ = p["r"], p["alpha"], p["a"], p["b"]
     gg = GammaGammaModel()
     g = card["gamma_gamma"]
-    gg.p_, gg.q_, gg.gamma_, gg.cap_ = g["p"], g["q"], g["gamma"], g.get("cap")
+    # the spend cap applied when the model was built applies to its predictions too
+    gg.p_, gg.q_, gg.gamma_, gg.cap_ = g["p"], g["q"], g["gamma"], card.get("spend_cap")
     return bg, gg
 
 

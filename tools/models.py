@@ -162,6 +162,7 @@ def build_clv(features: pd.DataFrame, as_of: date) -> tuple[dict, dict[str, np.n
         "horizon_days": CLV_HORIZON_DAYS,
         "total_expected_revenue_12m": float(np.nansum(clv_12m)),
         "total_expected_orders_90d": float(np.nansum(orders_90)),
+        "spend_cap": cap if np.isfinite(cap) else None,
         "outliers": f"mean spend per transaction capped at {OUTLIER_MEDIANS}× the median repeat buyer's "
                     f"({cap:,.2f}); {capped} customers capped",
     }
