@@ -71,6 +71,7 @@ class Snapshot:
             "categories": distinct("SELECT DISTINCT category FROM orders WHERE category IS NOT NULL ORDER BY 1"),
             "products": distinct("SELECT DISTINCT product FROM orders WHERE product IS NOT NULL ORDER BY 1"),
             "segments": [], "personas": [],
+            "as_of": [self.as_of.isoformat()],
         }
         if self.models_ready:
             vocab["segments"] = distinct("SELECT DISTINCT segment FROM customer_view WHERE segment IS NOT NULL ORDER BY 1")
