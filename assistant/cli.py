@@ -186,9 +186,10 @@ def cmd_kb(args) -> int:
 
 
 def cmd_serve(args) -> int:
+    from assistant.llm import LLMSettings
     from ui.app import serve
 
-    serve(host=args.host, port=args.port)
+    serve(host=args.host, port=args.port, workspace=Workspace(), llm=LLMSettings.from_env())
     return 0
 
 

@@ -1,0 +1,306 @@
+"""Turn an Answer into chat messages: tool steps, text, tables, charts, downloads and copy.
+
+Everything that comes from the dataset (names, products, categories, the answer text built
+from them) is data, shown as plain text: it is escaped before it reaches the Markdown/HTML
+renderer, so `<script>` or `![x](http://…)` in a product name renders inert.
+"""
+
+from __future__ import annotations
+
+import atexit
+import html
+import json
+import re
+import shutil
+import tempfile
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+
+from assistant.answer import Answer, ToolCallRecord
+from tools.permissions import PermissionDenied, authorize
+from tools.results import Table, ToolResult
+
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+!|~])")
+STATUS_ICON = {"ok": "✅", "denied": "⛔", "error": "⚠️"}
+
+
+def escape_text(text: Any) -> str:
+    """Plain text made safe for Markdown + HTML: shown as typed, never interpreted."""
+    s = "" if text is None else str(text)
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    s = _MARKDOWN_PUNCTUATION.sub(r"\\\1", s)
+    # bare URLs would be auto-linked by GFM; an entity breaks the pattern but reads the same
+    return s.replace("://", "&#58;//").replace("www.", "www&#46;")
+
+
+def code_block(text: str, language: str = "") -> str:
+    """A fenced block longer than any backtick run inside, so the content can't close it."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{language}\n{text}\n{fence}"
+
+
+def can_export(role: str) -> bool:
+    try:
+        authorize(role, "export_audience")
+        return True
+    except PermissionDenied:
+        return False
+
+
+def tool_step(record: ToolCallRecord, *, index: int, seconds: float | None = None) -> dict[str, Any]:
+    """A collapsed 🔧 message: the arguments as JSON, the status and the result's one-line summary."""
+    args = json.dumps(record.args, ensure_ascii=False, indent=2, default=str)
+    lines = [f"**Arguments**\n\n{code_block(args, 'json')}",
+             f"**Status:** {STATUS_ICON.get(record.status, '')} {escape_text(record.status)}"]
+    if record.error:
+        lines.append(escape_text(record.error))
+    elif record.result is not None:
+        lines.append(escape_text(record.result.summary))
+    metadata: dict[str, Any] = {"title": f"🔧 {record.name}", "status": "done", "id": f"step-{index}",
+                                "log": record.status}
+    if seconds is not None:
+        metadata["duration"] = round(seconds, 2)
+    return {"role": "assistant", "content": "\n\n".join(lines), "metadata": metadata}
+
+
+def pending_step(text: str = "Working on it…") -> dict[str, Any]:
+    return {"role": "assistant", "content": "", "metadata": {"title": f"⏳ {text}", "status": "pending", "id": "pending"}}
+
+
+def text_message(text: str) -> dict[str, Any]:
+    return {"role": "assistant", "content": escape_text(text)}
+
+
+def table_frame(table: Table) -> pd.DataFrame:
+    return pd.DataFrame(table.rows, columns=table.columns)
+
+
+# Sorts the table in place when a header is clicked (numbers numerically, text alphabetically).
+# gr.Dataframe can't be shown inside a Gradio 6.31 chat message (its page script fails), so tables
+# in the chat are escaped HTML with this small sorter.
+SORT_JS = """
+if (!element.dataset.twSort) {
+  element.dataset.twSort = '1';
+  element.addEventListener('click', function (event) {
+    var th = event.target.closest ? event.target.closest('th') : null;
+    if (!th || !element.contains(th)) return;
+    var table = th.closest('table'), body = table.tBodies[0];
+    var index = Array.prototype.indexOf.call(th.parentNode.children, th);
+    var ascending = th.dataset.order !== 'asc';
+    Array.prototype.forEach.call(th.parentNode.children, function (h) { delete h.dataset.order; });
+    th.dataset.order = ascending ? 'asc' : 'desc';
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = a.cells[index].dataset.v, y = b.cells[index].dataset.v;
+      var nx = parseFloat(x), ny = parseFloat(y), c;
+      if (!isNaN(nx) && !isNaN(ny)) { c = nx - ny; } else { c = String(x).localeCompare(String(y)); }
+      return ascending ? c : -c;
+    });
+    rows.forEach(function (row) { body.appendChild(row); });
+  });
+}
+"""
+
+
+def _html_text(value: Any) -> str:
+    # `$` too: Gradio's HTML component fills `${...}` templates
+    return html.escape("" if value is None else str(value), quote=True).replace("$", "&#36;")
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, bool) or value is None or not isinstance(value, (int, float)):
+        shown = "" if value is None else str(value)
+        return f'<td data-v="{_html_text(shown)}">{_html_text(shown)}</td>'
+    shown = f"{value:,}" if isinstance(value, int) else (f"{value:,.2f}" if abs(value) >= 100 else f"{value:.4g}")
+    return f'<td class="num" data-v="{value!r}">{_html_text(shown)}</td>'
+
+
+def table_html(table: Table) -> str:
+    """An escaped, sortable HTML table with its title and how many rows it shows."""
+    total = table.total_rows if table.total_rows is not None else len(table.rows)
+    caption = table.title if total == len(table.rows) else f"{table.title} (showing {len(table.rows):,} of {total:,})"
+    head = "".join(f'<th title="Sort by {_html_text(c)}">{_html_text(c)}</th>' for c in table.columns)
+    body = "".join("<tr>" + "".join(_cell(v) for v in row) + "</tr>" for row in table.rows)
+    return (f'<div class="tw-table-wrap"><table class="tw-table"><caption>{_html_text(caption)}</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
+
+
+def table_component(table: Table) -> gr.HTML:
+    return gr.HTML(table_html(table), js_on_load=SORT_JS, elem_classes=["tw-table-block"])
+
+
+def _inert_chart_text(value: Any) -> Any:
+    """Plotly reads a few HTML-like tags in labels; escape angle brackets so data stays text."""
+    if isinstance(value, str):
+        return value.replace("<", "&lt;").replace(">", "&gt;")
+    if isinstance(value, list):
+        return [_inert_chart_text(v) for v in value]
+    if isinstance(value, dict):
+        # templates are ours, not data: they keep their <br>
+        return {k: v if k in ("hovertemplate", "texttemplate") else _inert_chart_text(v) for k, v in value.items()}
+    return value
+
+
+def figure(spec: dict[str, Any]):
+    import plotly.graph_objects as go
+
+    fig = go.Figure(_inert_chart_text(spec))
+    fig.update_layout(margin={"l": 40, "r": 20, "t": 50, "b": 40}, height=380)
+    return fig
+
+
+def chart_component(spec: dict[str, Any]) -> gr.Plot:
+    return gr.Plot(value=figure(spec), label=str((spec.get("layout", {}).get("title") or {}).get("text") or "Chart"))
+
+
+def preview_chart(table: Table) -> dict[str, Any] | None:
+    """A chart for a customer preview that came without one: churn probability against expected value."""
+    frame = table_frame(table)
+    if frame.empty or not {"churn_probability", "clv_12m"} <= set(frame.columns):
+        return None
+    groups = frame["churn_risk"].fillna("unknown") if "churn_risk" in frame else pd.Series("customers", index=frame.index)
+    traces = [{"type": "scatter", "mode": "markers", "name": str(name), "marker": {"size": 9},
+               "x": part["churn_probability"].tolist(), "y": part["clv_12m"].tolist(),
+               "text": part["customer_id"].astype(str).tolist() if "customer_id" in part else None,
+               "hovertemplate": "%{text}<br>churn probability %{x:.3f}<br>value %{y:,.0f}<extra></extra>"}
+              for name, part in frame.groupby(groups, sort=False)]
+    layout = {"title": {"text": f"{table.title}: churn probability vs expected 12-month value"},
+              "xaxis": {"title": {"text": "churn probability"}},
+              "yaxis": {"title": {"text": "expected 12-month value"}}, "legend": {"title": {"text": "churn risk"}}}
+    return {"data": traces, "layout": layout}
+
+
+_downloads: Path | None = None
+
+
+def downloadable(path: str | Path) -> str:
+    """A private copy of an export for Gradio to serve from its cache.
+
+    The exports folder itself is never an allowed path of the server, so nobody can fetch an
+    export by guessing its name; Gradio serves the copy under a content-hash URL.
+    """
+    global _downloads
+    if _downloads is None:
+        _downloads = Path(tempfile.mkdtemp(prefix="tierwise-downloads-"))
+        atexit.register(shutil.rmtree, _downloads, True)
+    folder = _downloads / uuid.uuid4().hex
+    folder.mkdir()
+    return str(shutil.copy2(path, folder / Path(path).name))
+
+
+def file_message(path: str, label: str) -> dict[str, Any]:
+    return {"role": "assistant", "content": {"path": downloadable(path), "alt_text": label}}
+
+
+def write_table_csv(table: Table, exports_dir: Path, stem: str) -> Path:
+    """Write a table's rows to the exports dir as CSV and return the path."""
+    exports_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    path = exports_dir / f"{stem}-{stamp}.csv"
+    table_frame(table).to_csv(path, index=False)
+    return path
+
+
+def pii_lines(result: ToolResult) -> str | None:
+    if not result.pii:
+        return None
+    rows = []
+    for cid, fields in list(result.pii.items())[:10]:
+        parts = [escape_text(fields.get(k)) for k in ("name", "email", "phone") if fields.get(k)]
+        rows.append(f"- {escape_text(cid)}: " + " · ".join(parts))
+    return "**Customer details**\n\n" + "\n".join(rows)
+
+
+def variant_text(variant: dict[str, Any]) -> str:
+    """A copy variant as plain text, ready to paste into an email or SMS tool."""
+    if "text" in variant and len(variant) == 1:
+        return str(variant["text"])
+    labels = {"subject": "Subject", "preheader": "Preheader", "body": None, "cta": "Call to action"}
+    parts = []
+    for key in ("subject", "preheader", "body", "cta"):
+        if variant.get(key):
+            parts.append(str(variant[key]) if labels[key] is None else f"{labels[key]}: {variant[key]}")
+    parts += [f"{k}: {v}" for k, v in variant.items() if k not in labels and v]
+    return "\n\n".join(parts)
+
+
+def checks_lines(checks: dict[str, Any] | None) -> str | None:
+    if not checks:
+        return None
+    rows = []
+    for name, check in checks.items():
+        passed = check.get("passed") if isinstance(check, dict) else bool(check)
+        detail = check.get("detail", "") if isinstance(check, dict) else ""
+        rows.append(f"- {'✅' if passed else '❌'} {escape_text(name.replace('_', ' '))}"
+                    + (f": {escape_text(detail)}" if detail else ""))
+    return "**Checks**\n\n" + "\n".join(rows)
+
+
+def result_messages(record: ToolCallRecord, *, role: str, exports_dir: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """Chat messages for one tool result, and the copy-ready variant texts it carries."""
+    result = record.result
+    if result is None:
+        return [], []
+    messages: list[dict[str, Any]] = []
+    details = pii_lines(result)
+    if details:
+        messages.append({"role": "assistant", "content": details})
+    for table in result.tables:
+        if table.rows:
+            messages.append({"role": "assistant", "content": table_component(table)})
+    chart = result.chart or (preview_chart(result.tables[0]) if record.name == "find_customers" and result.tables else None)
+    if chart:
+        messages.append({"role": "assistant", "content": chart_component(chart)})
+    if can_export(role):
+        for path in result.files:
+            messages.append(file_message(path, f"Download {Path(path).name}"))
+        if record.name == "find_customers" and result.tables and result.tables[0].rows:
+            slug = re.sub(r"[^a-z0-9]+", "-", result.tables[0].title.lower()).strip("-")[:50] or "preview"
+            path = write_table_csv(result.tables[0], exports_dir, f"customers-{slug}")
+            messages.append(file_message(str(path), "Download table as CSV"))
+    # the answer text already quotes the copy; the copy-ready boxes under the chat hold it verbatim
+    variants = [variant_text(v) for v in (result.variants or [])]
+    checks = checks_lines(result.checks)
+    if checks:
+        messages.append({"role": "assistant", "content": checks})
+    return messages, variants
+
+
+def answer_extras(answer: Answer, *, role: str, exports_dir: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """Everything shown after the answer text: refusals, tables, charts, files, variants."""
+    messages: list[dict[str, Any]] = []
+    variants: list[str] = []
+    for record in answer.tool_calls:
+        # a refusal or error must be visible even when the written answer doesn't repeat it
+        if record.status != "ok" and record.error and record.error not in answer.text:
+            messages.append({"role": "assistant", "content": f"{STATUS_ICON[record.status]} {escape_text(record.error)}"})
+        extra, texts = result_messages(record, role=role, exports_dir=exports_dir)
+        messages += extra
+        variants += texts
+    return messages, variants
+
+
+def answer_summary(answer: Answer, *, role: str, files: list[str]) -> dict[str, Any]:
+    """The answer as JSON for API clients: text, tool calls (without PII), tables and file names."""
+    calls = []
+    for record in answer.tool_calls:
+        item: dict[str, Any] = {"name": record.name, "args": record.args, "status": record.status}
+        if record.error:
+            item["error"] = record.error
+        if record.result is not None:
+            item["summary"] = record.result.summary
+            item["tables"] = [t.model_dump() for t in record.result.tables]
+            item["has_chart"] = record.result.chart is not None
+            if record.result.variants:
+                item["variants"] = record.result.variants
+            if record.result.checks:
+                item["checks"] = record.result.checks
+        calls.append(item)
+    return {"answer": answer.text, "language": answer.language, "planner": answer.planner, "notice": answer.notice,
+            "role": role, "tool_calls": calls, "files": [Path(f).name for f in files]}
