@@ -243,7 +243,7 @@ def build_tiers(con, features: pd.DataFrame, scores: pd.DataFrame, as_of: date, 
 def build_recommendations(con, as_of: date, scores: pd.DataFrame, *, seed: int) -> dict[str, Any]:
     from tools.recommend import CoPurchaseRecommender, evaluate
 
-    has_products = con.execute("SELECT count(product) FROM orders WHERE order_date <= ?", [as_of]).fetchone()[0]
+    has_products = con.execute("SELECT count(product) FROM orders WHERE order_date <= ?", [as_of]).fetchall()[0][0]
     if not has_products:
         raise TierwiseError("Recommendations need a product column; this dataset has no products.")
     split = as_of - timedelta(days=NEAR_HORIZON_DAYS)
@@ -307,10 +307,13 @@ def _write_scores(con, scores: pd.DataFrame) -> None:
     for column in SCORE_TYPES:
         if column not in frame:
             frame[column] = None
-    con.register("_scores", frame[list(SCORE_TYPES)])
-    select = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in SCORE_TYPES.items())
-    con.execute(f"CREATE OR REPLACE TABLE scores AS SELECT {select} FROM _scores")
-    con.unregister("_scores")
+    cur = con.cursor()  # its own connection: a half-read result elsewhere must not block the write
+    try:
+        cur.register("_scores", frame[list(SCORE_TYPES)])
+        select = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in SCORE_TYPES.items())
+        cur.execute(f"CREATE OR REPLACE TABLE scores AS SELECT {select} FROM _scores")
+    finally:
+        cur.close()
 
 
 def _write_customer_view(con) -> None:
