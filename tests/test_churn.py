@@ -197,7 +197,6 @@ def test_cdnow_churn_ranks_real_lapses_better_than_bgnbd_expected_purchases():
     assert judged["churn_probability"]["auc"] > judged["bgnbd_expected_purchases"]["auc"], judged
 
 
-@pytest.mark.slow
 def test_demo_churn_at_20000_customers_meets_the_acceptance_bar(tmp_path):
     con, truth = _demo_store(tmp_path / "demo", customers=20_000, seed=7)
     result = fit_churn(con, DEMO_AS_OF, horizon_days=HORIZON)

@@ -289,9 +289,9 @@ _DIRTY_KINDS = ("unparseable_date", "negative_amount", "missing_customer_id")
 # Process constants (see the module docstring).
 _LAUNCH_SHARE, _LAUNCH_MEAN_DAYS = 0.35, 120.0
 _RATE_SHAPE, _RATE_SCALE = 1.3, 7.5
-_DROPOUT_A, _DROPOUT_B = 1.1, 8.0
-_CHANNEL_CHURN_SHIFT = {"web": 0.0, "app": -0.7, "store": -0.9}
-_DEAL_SEEKER_SHARE, _DEAL_SEEKER_CHURN_SHIFT = 0.2, 0.8
+_DROPOUT_A, _DROPOUT_B = 2.0, 14.0
+_CHANNEL_CHURN_SHIFT = {"web": 0.0, "app": -1.0, "store": -1.3}
+_DEAL_SEEKER_SHARE, _DEAL_SEEKER_CHURN_SHIFT = 0.2, 1.2
 _SPEND_CHURN_SLOPE = -0.7
 _REFUND_DROPOUT = 0.5
 _CANCEL_RATE = 0.013
