@@ -61,8 +61,8 @@ MIN_GAPS_FOR_HORIZON = 100   # fewer repeat gaps than this: too little to judge,
 MIN_CUSTOMERS = 200
 TRAINING_WINDOWS = 5         # label windows stacked at as_of - H, - 2H, ... when history allows
 HOLDOUT_SHARE = 0.2
-MAX_TRAINING_CUSTOMERS = 120_000  # beyond this, train on a seeded sample of customers
-CALIBRATION_FOLDS = 5
+MAX_TRAINING_CUSTOMERS = 30_000  # beyond this, train on a seeded sample of customers
+CALIBRATION_FOLDS = 3
 # Columns the calibrator blends with the trees' log-odds (see ChurnModel).
 BLEND_COLUMNS = ("bgnbd_expected_purchases",)
 # A feature goes to the trees only if at most this share of the customers scored at as_of
