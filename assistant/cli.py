@@ -170,6 +170,16 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def cmd_latency(args) -> int:
+    from assistant.core import Assistant
+    from assistant.latency import measure
+
+    result = measure(Assistant(Workspace()), rounds=args.rounds)
+    _emit(args, result, lambda r: f"{r['answers']} offline answers: p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, "
+                                  f"max {r['max_ms']} ms, {r['errors']} with tool errors")
+    return 0
+
+
 def cmd_kb(args) -> int:
     from tools.knowledge import kb_add, kb_list
 
@@ -345,6 +355,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("eval", cmd_eval, "Run a question set (JSONL) and report the share answered correctly.")
     p.add_argument("file")
+
+    p = command("latency", cmd_latency, "Time offline answers to representative questions on the loaded data.")
+    p.add_argument("--rounds", type=_positive_int, default=3)
 
     p = command("kb", cmd_kb, "Manage the knowledge base of brand guides and past campaigns.")
     p.add_argument("action", choices=["add", "list"])

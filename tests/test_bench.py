@@ -6,7 +6,8 @@ from tools.bench import END, START, record_result, run_benchmark
 def test_bench_reports_every_stage_with_memory(tmp_path):
     result = run_benchmark(customers=300, seed=1)
     stages = {s["stage"]: s for s in result["stages"]}
-    assert set(stages) == {"generate", "load", "build"}
+    assert set(stages) == {"generate", "load", "build", "answers"}
+    assert result["answer_latency"]["answers"] > 0 and result["answer_latency"]["errors"] == 0
     assert all(s["seconds"] > 0 and s["peak_rss_mb"] > 20 for s in stages.values())
     assert result["order_lines"] > 300
     assert result["ingest_seconds"] + result["features_seconds"] <= result["load_and_features_seconds"]
@@ -17,6 +18,7 @@ def test_recording_twice_for_one_size_keeps_one_row_and_the_text_around_it(tmp_p
     doc.write_text("# Benchmarks\n\nIntro stays.\n", encoding="utf-8")
     base = {"customers": 1000, "order_lines": 9000, "ingest_seconds": 1.0, "features_seconds": 0.5,
             "load_and_features_seconds": 2.0, "machine": "2 cores",
+            "answer_latency": {"p50_ms": 20.0, "p95_ms": 90.0},
             "stages": [{"stage": "generate", "seconds": 1.0, "peak_rss_mb": 100},
                        {"stage": "load", "seconds": 2.0, "peak_rss_mb": 200},
                        {"stage": "build", "seconds": 5.0, "peak_rss_mb": 300}]}

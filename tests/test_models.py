@@ -117,5 +117,15 @@ def test_html_report_has_the_charts(cli, built_home, tmp_path, monkeypatch):
     code, _, err = cli("report", "--out", out, "--quiet")
     assert code == 0, err
     html = out.read_text(encoding="utf-8")
-    for title in ("Tier sizes", "Segment sizes", "Persona map", "CLV"):
+    for title in ("Tier sizes", "Segment sizes", "Persona map", "Churn calibration", "Churn lift", "CLV"):
         assert title in html
+
+
+def test_churn_card_holds_calibration_and_lift_curves_that_are_sensible(snap):
+    card = snap.meta["model_cards"]["churn"]
+    cal = card["calibration"]
+    assert len(cal["predicted"]) == len(cal["observed"]) == 10
+    # calibrated: per decile, predicted churn within 0.15 of what happened on held-out customers
+    assert max(abs(a - b) for a, b in zip(cal["predicted"], cal["observed"])) < 0.15
+    lift = card["lift_curve"]["lift"]
+    assert lift[0] == pytest.approx(card["top_decile_lift"], rel=0.05) and lift[0] > lift[-1]

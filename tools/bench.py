@@ -23,8 +23,8 @@ from tools.progress import Progress, silent
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 START, END = "<!-- bench:load:start -->", "<!-- bench:load:end -->"
 HEADER = ("| date | customers | order lines | generate s | ingest s | features s | load + features s "
-          "| peak RSS MB (load) | full build s | peak RSS MB (build) | machine |\n"
-          "|---|---|---|---|---|---|---|---|---|---|---|")
+          "| peak RSS MB (load) | full build s | peak RSS MB (build) | answer p50 ms | answer p95 ms | machine |\n"
+          "|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
 def _run_stage(args: list[str], env: dict[str, str]) -> tuple[dict[str, Any], float, float]:
@@ -60,6 +60,9 @@ def run_benchmark(*, customers: int, seed: int = 7, record: bool = False,
         progress("building every model")
         build, secs, rss = _run_stage(["build"], env)
         stages.append({"stage": "build", "seconds": round(secs, 2), "peak_rss_mb": round(rss)})
+        progress("timing offline answers")
+        latency, secs, rss = _run_stage(["latency"], env)
+        stages.append({"stage": "answers", "seconds": round(secs, 2), "peak_rss_mb": round(rss)})
     result = {
         "customers": customers,
         "order_lines": demo["demo"]["rows"],
@@ -70,6 +73,7 @@ def run_benchmark(*, customers: int, seed: int = 7, record: bool = False,
         "build_seconds": stages[2]["seconds"],
         "models_seconds": build["timings"]["models_seconds"],
         "model_status": {k: v.get("available") for k, v in build["models"]["status"].items()},
+        "answer_latency": latency,
         "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}",
         "command": f"tierwise bench --customers {customers}",
     }
@@ -91,7 +95,8 @@ def record_result(result: dict[str, Any], path: Path = DOCS) -> Path:
            f"| {stages['generate']['seconds']:.1f} | {result['ingest_seconds']:.1f} "
            f"| {result['features_seconds']:.1f} | {result['load_and_features_seconds']:.1f} "
            f"| {stages['load']['peak_rss_mb']:,.0f} | {stages['build']['seconds']:.1f} "
-           f"| {stages['build']['peak_rss_mb']:,.0f} | {result['machine']} |")
+           f"| {stages['build']['peak_rss_mb']:,.0f} | {result['answer_latency']['p50_ms']} "
+           f"| {result['answer_latency']['p95_ms']} | {result['machine']} |")
     rows = [r for r in rows if f"| {result['customers']:,} |" not in r] + [row]
     rows.sort(key=lambda r: int(r.split("|")[2].strip().replace(",", "")))
     path.write_text(f"{head}{START}\n{HEADER}\n" + "\n".join(rows) + f"\n{END}{tail}", encoding="utf-8")

@@ -259,6 +259,7 @@ def fit_churn(con: duckdb.DuckDBPyConnection, as_of: date, *, horizon_days: int 
         "horizon_source": "from repeat-purchase gaps" if chosen else "given",
         **_metrics(y_test, p_test),
         "top_decile_lift": _top_decile_lift(y_test, p_test),
+        **_curves(y_test, p_test),
         "base_rate": float(y_test.mean()) if len(y_test) else None,
         "n_train": int(len(train)),
         "n_train_customers": int(train["customer_id"].nunique()),
@@ -604,6 +605,23 @@ def _metrics(y: np.ndarray, p: np.ndarray) -> dict:
         return {"auc": None, "pr_auc": None, "brier": None}
     return {"auc": float(roc_auc_score(y, p)), "pr_auc": float(average_precision_score(y, p)),
             "brier": float(brier_score_loss(y, p))}
+
+
+def _curves(y: np.ndarray, p: np.ndarray) -> dict:
+    """Held-out calibration (mean predicted vs observed churn per probability decile) and lift by
+    risk decile (churn rate in each tenth, riskiest first, over the overall rate)."""
+    y, p = np.asarray(y, dtype=int), np.asarray(p, dtype=float)
+    if len(y) < 10 or y.mean() == 0:
+        return {}
+    order = np.argsort(-p, kind="stable")
+    deciles = np.array_split(order, 10)
+    by_prob = np.array_split(np.argsort(p, kind="stable"), 10)
+    return {
+        "calibration": {"predicted": [round(float(p[d].mean()), 4) for d in by_prob],
+                        "observed": [round(float(y[d].mean()), 4) for d in by_prob]},
+        "lift_curve": {"decile": list(range(1, 11)),
+                       "lift": [round(float(y[d].mean() / y.mean()), 4) for d in deciles]},
+    }
 
 
 def _top_decile_lift(y: np.ndarray, p: np.ndarray) -> float | None:

@@ -12,9 +12,13 @@ from tools.errors import TierwiseError
 from tools.workspace import STORE_FILE, Workspace
 
 
+# DuckDB's default (80% of RAM) lets one query crowd out the Python side of a build; it spills past this
+MEMORY_LIMIT = "2GB"
+
+
 def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        return duckdb.connect(str(path), read_only=read_only, config={"memory_limit": MEMORY_LIMIT})
     except duckdb.IOException as exc:
         raise TierwiseError(
             f"The data store {path} is busy or unreadable ({exc}). "

@@ -47,21 +47,22 @@ def kpi_trend(ctx: ToolContext, audience: AudienceFilters | None = None, *, metr
         raise TierwiseError(f"since ({start}) is after until ({end}).")
     group = TREND_GROUP[by] if by else "'all'"
     frame = snap.query(f"""
-        WITH firsts AS (SELECT customer_id, min(order_date) AS first_day FROM orders
-                        WHERE order_date <= ? GROUP BY 1),
-        o AS (SELECT o.*, v.tier, v.country, f.first_day, date_trunc(?, o.order_date) AS period_start,
-                     coalesce(CAST({group} AS VARCHAR), '(none)') AS grp
-              FROM orders o
-              JOIN (SELECT * FROM customer_view WHERE {where}) v USING (customer_id)
-              JOIN firsts f USING (customer_id)
-              WHERE o.order_date BETWEEN ? AND ?)
-        SELECT CAST(period_start AS DATE) AS period, grp,
-               sum(amount) AS revenue,
-               count(DISTINCT coalesce(order_id, customer_id || '|' || CAST(order_date AS VARCHAR))) AS orders,
-               count(DISTINCT customer_id) AS customers,
-               count(DISTINCT CASE WHEN date_trunc(?, first_day) = period_start THEN customer_id END) AS new_customers,
-               count(DISTINCT CASE WHEN first_day < period_start THEN customer_id END) AS returning_customers
-        FROM o GROUP BY 1, 2 ORDER BY 2, 1""", [snap.as_of, period] + params + [start, end, period])
+        WITH o AS (SELECT o.amount, o.order_id, o.order_date, o.customer_id, v.first_order_date AS first_day,
+                          date_trunc(?, o.order_date) AS period_start,
+                          coalesce(CAST({group} AS VARCHAR), '(none)') AS grp
+                   FROM orders o
+                   JOIN (SELECT * FROM customer_view WHERE {where}) v USING (customer_id)
+                   WHERE o.order_date BETWEEN ? AND ?)
+        ,
+        -- one row per customer, period and group first: the distinct counts then become sums
+        per AS (SELECT period_start, grp, customer_id, any_value(first_day) AS first_day, sum(amount) AS revenue,
+                       count(DISTINCT coalesce(order_id, CAST(order_date AS VARCHAR))) AS orders
+                FROM o GROUP BY 1, 2, 3)
+        SELECT CAST(period_start AS DATE) AS period, grp, sum(revenue) AS revenue, sum(orders) AS orders,
+               count(*) AS customers,
+               count(*) FILTER (WHERE date_trunc(?, first_day) = period_start) AS new_customers,
+               count(*) FILTER (WHERE first_day < period_start) AS returning_customers
+        FROM per GROUP BY 1, 2 ORDER BY 2, 1""", [period] + params + [start, end, period])
     if frame.empty:
         return ToolResult(summary=f"No orders in that period ({describe(filters)}).", audience=filters.active())
     frame["aov"] = frame["revenue"] / frame["orders"]
@@ -109,15 +110,14 @@ def cohort_retention(ctx: ToolContext, audience: AudienceFilters | None = None, 
     filters, where, params = audience_where(ctx, audience)
     snap = ctx.snapshot
     frame = snap.query(f"""
-        WITH seen AS (SELECT o.customer_id, o.order_date, o.amount FROM orders o
-                      JOIN (SELECT customer_id FROM customer_view WHERE {where}) v USING (customer_id)
-                      WHERE o.order_date <= ?),
-        firsts AS (SELECT customer_id, date_trunc(?, min(order_date)) AS cohort FROM seen GROUP BY 1),
-        act AS (SELECT s.customer_id, f.cohort, date_trunc(?, s.order_date) AS p, sum(s.amount) AS amount
-                FROM seen s JOIN firsts f USING (customer_id) GROUP BY 1, 2, 3)
+        WITH act AS (SELECT o.customer_id, date_trunc(?, v.first_order_date) AS cohort,
+                            date_trunc(?, o.order_date) AS p, sum(o.amount) AS amount
+                     FROM orders o
+                     JOIN (SELECT customer_id, first_order_date FROM customer_view WHERE {where}) v USING (customer_id)
+                     WHERE o.order_date <= ? GROUP BY 1, 2, 3)
         SELECT CAST(cohort AS DATE) AS cohort, datediff(?, cohort, p) AS k,
                count(DISTINCT customer_id) AS customers, sum(amount) AS revenue
-        FROM act GROUP BY 1, 2 ORDER BY 1, 2""", params + [snap.as_of, period, period, period])
+        FROM act GROUP BY 1, 2 ORDER BY 1, 2""", [period, period] + params + [snap.as_of, period])
     if frame.empty:
         return ToolResult(summary=f"No customers match ({describe(filters)}).", audience=filters.active())
     matrix = frame.pivot(index="cohort", columns="k", values=metric).sort_index().tail(MAX_COHORTS)
