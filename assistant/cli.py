@@ -180,6 +180,16 @@ def cmd_latency(args) -> int:
     return 0
 
 
+def cmd_loadtest(args) -> int:
+    from ui.loadtest import run_load_test
+
+    Workspace().require_current()
+    result = run_load_test(Workspace().home, users=args.users, seconds=args.seconds)
+    _emit(args, result, lambda r: f"{r['users']} users for {r['seconds']} s: {r['answers']} answers, "
+                                  f"{r['errors']} errors, p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, max {r['max_ms']} ms")
+    return 0 if result["errors"] == 0 else 1
+
+
 def cmd_kb(args) -> int:
     from tools.knowledge import kb_add, kb_list
 
@@ -358,6 +368,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("latency", cmd_latency, "Time offline answers to representative questions on the loaded data.")
     p.add_argument("--rounds", type=_positive_int, default=3)
+
+    p = command("loadtest", cmd_loadtest, "Serve the UI on 127.0.0.1 and let simulated users ask mixed questions.")
+    p.add_argument("--users", type=_positive_int, default=20)
+    p.add_argument("--seconds", type=float, default=60.0)
 
     p = command("kb", cmd_kb, "Manage the knowledge base of brand guides and past campaigns.")
     p.add_argument("action", choices=["add", "list"])
