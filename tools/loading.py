@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -35,67 +36,68 @@ def load_dataset(
     for path in (transactions, customers):
         if path is not None and not Path(path).is_file():
             raise TierwiseError(f"File not found: {path}")
-    staged = ws.stage()
-    try:
-        con = store.connect(staged / STORE_FILE)
-        try:
+    with _staged(ws) as (con, done):
+        started = time.perf_counter()
+        report = ingest(
+            con, transactions, customers=customers, mapping=mapping,
+            customer_mapping=customer_mapping, as_of=as_of, rejects_path=rejects_path,
+            progress=progress,
+        )
+        ingest_seconds = time.perf_counter() - started
+        as_of_date = date.fromisoformat(report["as_of"])
+        features = _features(con, as_of_date, progress)
+        report["timings"] = {"ingest_seconds": round(ingest_seconds, 3),
+                             "features_seconds": features["seconds"]}
+        if build_models:
             started = time.perf_counter()
-            report = ingest(
-                con, transactions, customers=customers, mapping=mapping,
-                customer_mapping=customer_mapping, as_of=as_of, rejects_path=rejects_path,
-                progress=progress,
-            )
-            ingest_seconds = time.perf_counter() - started
-            as_of_date = date.fromisoformat(report["as_of"])
-            features = _features(con, as_of_date, progress)
-            report["timings"] = {"ingest_seconds": round(ingest_seconds, 3),
-                                 "features_seconds": features["seconds"]}
-            if build_models:
-                started = time.perf_counter()
-                report["models"] = _models(con, as_of_date, seed, progress)
-                report["timings"]["models_seconds"] = round(time.perf_counter() - started, 3)
-            store.write_meta(
-                con, load_report=report, as_of=report["as_of"], loaded_at=_now(),
-            )
-        finally:
-            con.close()
-        report["dataset"] = ws.activate(staged).name
-        progress("dataset in service", 1.0)
-        return report
-    except BaseException:
-        ws.discard(staged)
-        raise
+            report["models"] = _models(con, as_of_date, seed, progress)
+            report["timings"]["models_seconds"] = round(time.perf_counter() - started, 3)
+        store.write_meta(con, load_report=report, as_of=report["as_of"], loaded_at=_now())
+    report["dataset"] = done["dataset"]
+    progress("dataset in service", 1.0)
+    return report
 
 
 def rebuild(ws: Workspace, *, as_of: date | None = None, seed: int = 42,
             progress: Progress = silent) -> dict[str, Any]:
     """Recompute everything derived from the dataset in service, in a copy swapped in at the end."""
-    staged = ws.stage(copy_current=True)
+    with _staged(ws, copy_current=True) as (con, done):
+        meta = store.read_meta(con)
+        as_of = as_of or date.fromisoformat(meta["as_of"])
+        first = con.execute("SELECT min(order_date) FROM orders").fetchall()[0][0]
+        if first is not None and as_of < first:
+            raise TierwiseError(
+                f"The as-of date {as_of} is before the first order ({first}); "
+                "pick a date inside the data."
+            )
+        started = time.perf_counter()
+        features = _features(con, as_of, progress)
+        store.write_meta(con, as_of=as_of.isoformat())
+        models_started = time.perf_counter()
+        models = _models(con, as_of, seed, progress)
+        timings = {"features_seconds": features["seconds"],
+                   "models_seconds": round(time.perf_counter() - models_started, 3),
+                   "total_seconds": round(time.perf_counter() - started, 3)}
+    progress("build in service", 1.0)
+    return {"as_of": as_of.isoformat(), "features": features, "models": models, "timings": timings,
+            "dataset": done["dataset"]}
+
+
+@contextmanager
+def _staged(ws: Workspace, *, copy_current: bool = False):
+    """A staging dataset and its connection; put in service when the block succeeds, discarded otherwise.
+
+    Yields (connection, done); after the block, done["dataset"] names the dataset now in service.
+    """
+    staged = ws.stage(copy_current=copy_current)
+    done: dict[str, str] = {}
     try:
         con = store.connect(staged / STORE_FILE)
         try:
-            meta = store.read_meta(con)
-            as_of = as_of or date.fromisoformat(meta["as_of"])
-            first = con.execute("SELECT min(order_date) FROM orders").fetchone()[0]
-            if first is not None and as_of < first:
-                raise TierwiseError(
-                    f"The as-of date {as_of} is before the first order ({first}); "
-                    "pick a date inside the data."
-                )
-            started = time.perf_counter()
-            features = _features(con, as_of, progress)
-            store.write_meta(con, as_of=as_of.isoformat())
-            models_started = time.perf_counter()
-            models = _models(con, as_of, seed, progress)
-            timings = {"features_seconds": features["seconds"],
-                       "models_seconds": round(time.perf_counter() - models_started, 3),
-                       "total_seconds": round(time.perf_counter() - started, 3)}
+            yield con, done
         finally:
             con.close()
-        result = {"as_of": as_of.isoformat(), "features": features, "models": models, "timings": timings}
-        result["dataset"] = ws.activate(staged).name
-        progress("build in service", 1.0)
-        return result
+        done["dataset"] = ws.activate(staged).name
     except BaseException:
         ws.discard(staged)
         raise
