@@ -8,6 +8,16 @@ from assistant.cli import main
 CDNOW = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "cdnow"
 
 
+@pytest.fixture
+def con(tmp_path):
+    """A fresh file-backed DuckDB store for tests that ingest directly."""
+    import duckdb
+
+    c = duckdb.connect(str(tmp_path / "store.duckdb"))
+    yield c
+    c.close()
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path, monkeypatch):
     """Every test gets its own workspace; nothing touches ./.tierwise."""

@@ -17,12 +17,6 @@ CDNOW = Path(__file__).parents[1].parent / "shared/data/cdnow"
 TODAY = date(2025, 1, 1)
 
 
-@pytest.fixture
-def con(tmp_path):
-    c = duckdb.connect(str(tmp_path / "store.duckdb"))
-    yield c
-    c.close()
-
 
 def table_types(con, table):
     return {name: typ for name, typ, *_ in con.execute(f"DESCRIBE {table}").fetchall()}

@@ -7,7 +7,6 @@ import os
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from tools.errors import TierwiseError
@@ -16,12 +15,6 @@ from tools.ingest import ingest, parse_map_args
 DATA = Path(__file__).parent / "data"
 TODAY = date(2025, 1, 1)
 
-
-@pytest.fixture
-def con(tmp_path):
-    c = duckdb.connect(str(tmp_path / "store.duckdb"))
-    yield c
-    c.close()
 
 
 def write(tmp_path, name, text, encoding="utf-8"):

@@ -71,7 +71,6 @@ def kpi_trend(ctx: ToolContext, audience: AudienceFilters | None = None, *, metr
     out = frame[["period", "grp", metric, "change"]].rename(columns={"grp": by or "group"})
     if not by:
         out = out.drop(columns=["group"])
-    series = {g: sub[metric].round(4).tolist() for g, sub in frame.groupby("grp")}
     periods = sorted(frame["period"].unique())
     chart = charts.lines(f"{metric.replace('_', ' ')} per {period}" + (f" by {by}" if by else ""),
                          [p.isoformat() for p in periods],
@@ -89,7 +88,7 @@ def kpi_trend(ctx: ToolContext, audience: AudienceFilters | None = None, *, metr
         summary += f" The last {period} is partial (data to {snap.as_of})."
     return ToolResult(summary=summary, chart=chart, audience=filters.active(),
                       facts={"metric": metric, "period": period, "by": by, "periods": len(periods),
-                             "latest": last[[metric]].round(4)[metric].tolist(), "series_total": float(frame[metric].sum()) if metric in ("revenue", "orders", "new_customers") else None},
+                             "latest": last[metric].round(4).tolist(), "series_total": float(frame[metric].sum()) if metric in ("revenue", "orders", "new_customers") else None},
                       tables=[frame_to_table(f"{metric} per {period}", out)])
 
 
