@@ -205,6 +205,44 @@ def cmd_kb(args) -> int:
     return 0
 
 
+def cmd_users(args) -> int:
+    from ui.auth import UserStore, add_user, remove_user, users_path
+
+    path = Path(args.file).expanduser() if args.file else users_path()
+    if args.action == "list":
+        store = UserStore.from_file(path) if path.is_file() else UserStore(source=str(path))
+        result = {"file": str(path), "users": [{"username": n, "role": store.role(n)} for n in store.names()]}
+        _emit(args, result, lambda r: "\n".join(f"{u['username']:<20} {u['role']}" for u in r["users"])
+              or f"No users in {r['file']}.")
+        return 0
+    if not args.name:
+        raise TierwiseError(f"Name the user: `tierwise users {args.action} NAME`.")
+    if args.action == "remove":
+        remove_user(path, args.name)
+        _emit(args, {"removed": args.name, "file": str(path)}, lambda r: f"Removed {r['removed']} from {r['file']}.")
+        return 0
+    if not args.role:
+        raise TierwiseError("Give the user a role: --role marketer, support or admin.")
+    add_user(path, args.name, args.role, _read_password(args))
+    _emit(args, {"added": args.name, "role": args.role, "file": str(path)},
+          lambda r: f"Added {r['added']} ({r['role']}) to {r['file']}.")
+    return 0
+
+
+def _read_password(args) -> str:
+    """From stdin with --password-stdin (scripts), else asked twice without echo."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise TierwiseError("No terminal to ask for a password: pipe it in with --password-stdin.")
+    import getpass
+
+    first = getpass.getpass(f"Password for {args.name}: ")
+    if getpass.getpass("Again: ") != first:
+        raise TierwiseError("The two passwords differ; nothing was changed.")
+    return first
+
+
 def cmd_serve(args) -> int:
     from assistant.llm import LLMSettings
     from ui.app import serve
@@ -382,6 +420,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("scores", cmd_scores, "Export one row of scores per customer (CSV or Parquet by extension).")
     p.add_argument("--out", required=True)
+
+    p = command("users", cmd_users, "Add, remove or list the people who may sign in to the web app.")
+    p.add_argument("action", choices=["add", "remove", "list"])
+    p.add_argument("name", nargs="?")
+    p.add_argument("--role", choices=["marketer", "support", "admin"])
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    p.add_argument("--file", help="users file (default: $TIERWISE_USERS or $TIERWISE_HOME/users.json)")
 
     p = command("serve", cmd_serve, "Serve the chat UI.")
     p.add_argument("--host", default="127.0.0.1")

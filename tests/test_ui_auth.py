@@ -31,7 +31,7 @@ def test_a_pbkdf2_hash_written_by_another_tool_is_accepted():
 def test_add_user_writes_a_json_file_without_the_plain_password(tmp_path):
     path = tmp_path / "users.json"
     add_user(path, "alice", "marketer", "wonderland")
-    add_user(path, "bob", "support", "builder")
+    add_user(path, "bob", "support", "builder-bob")
     add_user(path, "alice", "admin", "new-password")  # replaces, doesn't duplicate
 
     text = path.read_text(encoding="utf-8")
@@ -40,19 +40,47 @@ def test_add_user_writes_a_json_file_without_the_plain_password(tmp_path):
     store = UserStore.from_file(path)
     assert store.role("alice") == "admin" and store.verify("alice", "new-password")
     assert not store.verify("alice", "wonderland")
-    assert store.verify("bob", "builder") and not store.verify("nobody", "builder")
+    assert store.verify("bob", "builder-bob") and not store.verify("nobody", "builder-bob")
 
 
 def test_a_toml_users_file_round_trips(tmp_path):
     path = tmp_path / "users.toml"
-    add_user(path, "carol", "support", "pw")
+    add_user(path, "carol", "support", "carol-pass")
     assert path.read_text(encoding="utf-8").startswith("[[users]]")
-    assert UserStore.from_file(path).verify("carol", "pw")
+    assert UserStore.from_file(path).verify("carol", "carol-pass")
 
 
 def test_an_unknown_role_is_refused_with_the_valid_roles(tmp_path):
     with pytest.raises(TierwiseError, match="Roles are: marketer, support, admin"):
         add_user(tmp_path / "users.json", "eve", "superuser", "pw")
+
+
+def test_a_short_password_is_refused_and_the_file_is_unchanged(tmp_path):
+    path = tmp_path / "users.json"
+    add_user(path, "alice", "marketer", "wonderland")
+    before = path.read_text(encoding="utf-8")
+    with pytest.raises(TierwiseError, match="at least 8 characters"):
+        add_user(path, "bob", "support", "short")
+    assert path.read_text(encoding="utf-8") == before
+
+
+def test_users_cli_adds_lists_and_removes_without_echoing_the_password(tmp_path, cli, monkeypatch):
+    import io
+
+    path = tmp_path / "users.json"
+    monkeypatch.setattr("sys.stdin", io.StringIO("correct horse\n"))
+    code, out, err = cli("users", "add", "alice", "--role", "support", "--password-stdin", "--file", path)
+    assert code == 0, err
+    assert "correct horse" not in out and "correct horse" not in path.read_text(encoding="utf-8")
+    assert UserStore.from_file(path).verify("alice", "correct horse")
+    code, out, _ = cli("users", "list", "--file", path, "--json")
+    assert json.loads(out)["users"] == [{"username": "alice", "role": "support"}]
+    code, _, err = cli("users", "add", "bob", "--file", path, "--password-stdin")
+    assert code != 0 and "--role" in err
+    code, _, err = cli("users", "remove", "nobody", "--file", path)
+    assert code != 0 and "no user 'nobody'" in err
+    code, _, err = cli("users", "remove", "alice", "--file", path)
+    assert code == 0 and UserStore.from_file(path).names() == []
 
 
 def test_inline_users_are_read_and_hashed_at_start():
@@ -65,7 +93,7 @@ def test_inline_users_are_read_and_hashed_at_start():
 
 def test_users_come_from_inline_env_then_the_users_file(tmp_path):
     path = tmp_path / "home" / "users.json"
-    add_user(path, "dora", "admin", "pw")
+    add_user(path, "dora", "admin", "dora-pass")
     assert load_users({"TIERWISE_HOME": str(tmp_path / "home")}).names() == ["dora"]
     assert load_users({"TIERWISE_USERS": str(path), "TIERWISE_USERS_INLINE": "x:support:y"}).names() == ["x"]
     assert load_users({"TIERWISE_HOME": str(tmp_path / "empty")}) is None

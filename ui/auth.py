@@ -177,16 +177,34 @@ def load_users(env: Mapping[str, str] | None = None) -> UserStore | None:
     return None
 
 
+MIN_PASSWORD_LENGTH = 8
+
+
 def add_user(path: str | Path, name: str, role: str, password: str) -> User:
     """Add or replace one user in a users file (JSON, or TOML by extension); the password is hashed."""
     path = Path(path)
     _check_user(name, role, str(path))
-    if not password:
-        raise TierwiseError(f"Give {name} a password; an empty one is not allowed.")
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise TierwiseError(f"Give {name} a password of at least {MIN_PASSWORD_LENGTH} characters.")
     rows = _read_user_rows(path) if path.is_file() else []
     user = User(name, role, hash_password(password))
     rows = [r for r in rows if not (isinstance(r, dict) and r.get("username") == name)]
     rows.append({"username": user.username, "role": user.role, "password_hash": user.password_hash})
+    _write_user_rows(path, rows)
+    return user
+
+
+def remove_user(path: str | Path, name: str) -> None:
+    """Remove one user from a users file; naming someone who is not there is an error."""
+    path = Path(path)
+    rows = _read_user_rows(path)
+    kept = [r for r in rows if not (isinstance(r, dict) and r.get("username") == name)]
+    if len(kept) == len(rows):
+        raise TierwiseError(f"There is no user '{name}' in {path}.")
+    _write_user_rows(path, kept)
+
+
+def _write_user_rows(path: Path, rows: list) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".toml":
         # JSON string escapes are valid TOML basic strings for these plain values
@@ -198,7 +216,6 @@ def add_user(path: str | Path, name: str, role: str, password: str) -> User:
     tmp.write_text(text, encoding="utf-8")
     os.chmod(tmp, 0o600)
     os.replace(tmp, path)
-    return user
 
 
 def is_loopback(host: str | None) -> bool:
