@@ -115,7 +115,12 @@ def numbers_to_digits(text: str) -> str:
         if run in ("一", "万", "千", "百") and not ZH_MEASURE.match(text[end:]):
             return run
         value = zh_to_int(run)
-        return run if value is None else str(value)
+        if value is None:
+            return run
+        # "方案二2500人" must not read as 22500: keep a converted numeral apart from digits around it
+        before = " " if start and text[start - 1].isdigit() else ""
+        after = " " if end < len(text) and text[end].isdigit() else ""
+        return f"{before}{value}{after}"
 
     text = ZH_NUMERAL_RUN.sub(zh, text)
     # 5k / 1.5k / 2m visitors; 1,000 -> 1000

@@ -105,6 +105,8 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"\ba/?b\s*test|\bab test|\bsplit test\b|\bexperiment\b|\bvariants? [ab]\b|\bversion [ab]\b|\bcontrol\b.*\b(?:treatment|variant|test)\b", 3),
         (r"\bvisitors?\b|\bconversions?\b|\bconverted\b|\bconversion rates?\b|\bsignifican(?:t|ce)\b|\bp[- ]?value\b|\bdid (?:b|a|the new|variant b) win\b|\bwinner\b", 1.5),
         (r"a/?b测试|ab测试|实验|显著|转化率?|访客|对照组|实验组|[ab]组|[ab]版本?|哪个版本(?:赢|更好)", 2),
+        (r"\b(?:beat|beats|outperform\w*|uplift|perform(?:ed|s)? better|(?:is|was) (?:the )?(?:new|variant|treatment|redesign|b)\b.{0,25}\bbetter)\b"
+         r"|方案\s*[12一二]|[新旧原老]版|改版|哪(?:一)?个(?:方案|版本|页面|组)?(?:更好|好|赢了?|胜出|效果更好)|差异", 1.5),
     ],
     "export_audience": [
         (r"\bexport(?:ed|ing)?\b|\bdownload(?:able)?\b|\bcsv\b|\bspreadsheet\b|\bexcel\b|\bsend (?:it |them )?to (?:our |the )?(?:esp|crm|mailchimp|klaviyo)\b|\bsave (?:them|it|the list|this list|the audience) (?:as|to)\b|\bfile\b", 3.5),
@@ -302,6 +304,22 @@ TONE_CUES: dict[str, str] = {
     "playful": r"\bplayful\b|\bfun\b|\bwitty\b|\bcheeky\b|\bhumou?rous\b|活泼|俏皮|幽默|有趣",
     "urgent": r"\burgent\b|\burgency\b|\bfomo\b|\blast chance\b|紧迫|紧急|限时",
     "luxurious": r"\bluxur\w+\b|\bpremium tone\b|\belegant\b|\bexclusive tone\b|高端大气|奢华|优雅",
+}
+
+# The two sides of an A/B test: the baseline (a) and the challenger (b), however they are named.
+# Text after a side's name up to the next side's name holds that side's numbers.
+_AB_THING = r"(?:version|variant|group|arm|option|cell|bucket|page|landing page|design|layout|site|flow|checkout|copy|e-?mail|subject(?: line)?|button|banner|headline|template|creative|offer|price)"
+AB_SIDE_CUES: dict[str, str] = {
+    "a": rf"\b(?:variant|version|group|arm|option|cell|bucket|page|design)\s+(?:a|1)\b|(?<![a-z0-9/])a\s*(?::|组|版本?|方案|had|has|got|saw|with|-|=|\(|，|,)"
+         rf"|\bcontrol(?:\s+(?:group|arm|version|cell|page))?\b|\b(?:original|baseline|incumbent|champion)\b(?:\s+{_AB_THING}\b)?"
+         rf"|\b(?:old|current|existing)\s+(?:[\w-]+\s+)?{_AB_THING}s?\b|\b(?:first|1st)\s+{_AB_THING}\b"
+         r"|对照组|控制组|对照|原版本?|旧版本?|老版本?|原(?:来的|有的?)?(?:页面|方案|设计|文案|版本)|(?:旧|老)的?(?:页面|方案|设计|文案)"
+         r"|(?:方案|版本|组)\s*(?:1(?!\d)|一)|第\s*(?:1|一)\s*(?:组|个?版本?|个方案)",
+    "b": rf"\b(?:variant|version|group|arm|option|cell|bucket|page|design)\s+(?:b|2)\b|(?<![a-z0-9/])b\s*(?::|组|版本?|方案|had|has|got|saw|with|-|=|\(|，|,)"
+         rf"|\b(?:treatment|challenger)(?:\s+(?:group|arm|version|cell|page))?\b|\bvariant(?!\s+(?:a|b|1|2)\b)(?:\s+(?:group|arm|page))?\b"
+         rf"|\btest\s+(?:group|arm|version|variant|cell|page)\b|\bnew\s+(?:[\w-]+\s+)?{_AB_THING}s?\b|\bredesign(?:ed)?(?:\s+{_AB_THING})?\b|\b(?:second|2nd)\s+{_AB_THING}\b"
+         r"|实验组|测试组|试验组|新版本?|改版(?:后)?(?:的)?(?:页面|版本)?|新的?(?:页面|方案|设计|文案)"
+         r"|(?:方案|版本|组)\s*(?:2(?!\d)|二)|第\s*(?:2|二)\s*(?:组|个?版本?|个方案)",
 }
 
 OFFER_PATTERNS: list[str] = [

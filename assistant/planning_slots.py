@@ -460,9 +460,7 @@ def _persona(text: str, personas: list[str]) -> str | None:
 
 
 # ------------------------------------------------------------------ A/B numbers
-AB_SPLIT = re.compile(
-    r"(?:\b(?:variant|version|group|arm|option|cell)\s+([ab])\b|(?<![a-z0-9/])([ab])\s*(?::|组|版本?|had|has|got|saw|with|-|=|\(|，|,)|\b(control|treatment|challenger|original|new version|old version|baseline)\b|(对照组|实验组))",
-    re.I)
+AB_SPLIT = re.compile("|".join(rf"(?P<{side}>{pattern})" for side, pattern in lex.AB_SIDE_CUES.items()), re.I)
 VISITOR_WORDS = r"(?:visitors?|visits?|users?|sessions?|people|views?|recipients?|participants?|impressions?|sends?|shoppers?|customers?|访客|用户|人|次访问|访问|曝光|样本)"
 CONVERSION_WORDS = r"(?:conversions?|converted|convert|signups?|sign-ups?|purchases?|orders?|sales|clicks?|buyers?|转化|成交|下单|购买|点击|付费)"
 PAIR_FRACTION = re.compile(r"(\d+)\s*(?:/|out of|of)\s*(\d+)")
@@ -493,17 +491,13 @@ def _side_numbers(part: str) -> tuple[int | None, int | None, float | None]:
 
 def ab_numbers(text: str) -> dict[str, int] | None:
     """visitors/conversions of A and B from 'A had 5000 visitors and 250 conversions, B ...' or '5% vs 6% with 5000 each'."""
-    marks = list(AB_SPLIT.finditer(text))
-    labels = []
-    for m in marks:
-        label = (m.group(1) or m.group(2) or m.group(3) or m.group(4) or "").lower()
-        side = "a" if label in ("a", "control", "original", "old version", "baseline", "对照组") else "b"
-        labels.append((m.start(), side))
+    labels = [(m.start(), m.end(), "a" if m.group("a") else "b") for m in AB_SPLIT.finditer(text)]
     sides: dict[str, str] = {}
-    for i, (start, side) in enumerate(labels):
+    for i, (_, end_of_name, side) in enumerate(labels):
         end = labels[i + 1][0] if i + 1 < len(labels) else len(text)
-        if side not in sides:
-            sides[side] = text[start:end]
+        stretch = text[end_of_name:end]  # after the name: "group 2" must not lend its 2 to the numbers
+        if side not in sides or not re.search(r"\d\d", sides[side]):  # "did the new page beat the old one? old page: ..."
+            sides[side] = stretch
     each = EACH.search(text)
     shared = next((int(g) for g in each.groups() if g), None) if each else None
     if "a" in sides and "b" in sides:

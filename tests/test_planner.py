@@ -221,6 +221,20 @@ def test_english_question_asking_for_chinese_copy(planner):
      {"visitors_a": 1200, "conversions_a": 60, "visitors_b": 1300, "conversions_b": 91}),
     ("A版本4000个访客，200个转化；B版本4000个访客，240个转化",
      {"visitors_a": 4000, "conversions_a": 200, "visitors_b": 4000, "conversions_b": 240}),
+    ("control had 2000 visitors and 100 orders, variant 2100 visitors 130 orders. is the variant better?",
+     {"visitors_a": 2000, "conversions_a": 100, "visitors_b": 2100, "conversions_b": 130}),
+    ("did the new checkout beat the old one? old checkout 5000 sessions 400 orders, new checkout 5000 sessions 460 orders",
+     {"visitors_a": 5000, "conversions_a": 400, "visitors_b": 5000, "conversions_b": 460}),
+    ("group 1 had 1000 users and 50 signups, group 2 had 1000 users and 70 signups",
+     {"visitors_a": 1000, "conversions_a": 50, "visitors_b": 1000, "conversions_b": 70}),
+    ("the original landing page converted 90 of 1800 visitors, the redesign 120 of 1900",
+     {"visitors_a": 1800, "conversions_a": 90, "visitors_b": 1900, "conversions_b": 120}),
+    ("旧页面5000个访客250单，新页面5000个访客300单，新页面更好吗",
+     {"visitors_a": 5000, "conversions_a": 250, "visitors_b": 5000, "conversions_b": 300}),
+    ("方案一2500人下单125，方案二2500人下单150，哪个好",
+     {"visitors_a": 2500, "conversions_a": 125, "visitors_b": 2500, "conversions_b": 150}),
+    ("第一组1500个用户转化60，第二组1500个用户转化84，差异显著吗",
+     {"visitors_a": 1500, "conversions_a": 60, "visitors_b": 1500, "conversions_b": 84}),
 ])
 def test_ab_numbers_are_read_in_either_language(planner, question, args):
     call = only_call(plan(planner, question))
