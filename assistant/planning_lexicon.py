@@ -188,12 +188,21 @@ SEGMENT_CUES: dict[str, str] = {
     "new_customers": r"\bnew (?:customers?|buyers?|shoppers?|clients?|signups?|sign-ups?)\b|\bnewcomers\b|\bfirst[- ]time (?:buyers|customers|shoppers)\b|新客户|新客|新顾客|新用户|首购客户",
     "promising": r"\bpromising\b|有潜力|潜力客户|有希望",
     "need_attention": r"\bneeds? attention\b|\bneeding attention\b|需要关注|需关注|需要关照",
-    "about_to_sleep": r"\babout to sleep\b|\bfalling asleep\b|\bdozing\b|\bgoing (?:to sleep|dormant|quiet)\b|即将沉睡|快要沉睡|快睡着|将要沉睡|即将休眠",
+    "about_to_sleep": r"\babout to sleep\b|\bfalling asleep\b|\bdozing\b|\bgoing (?:to sleep|dormant)\b|即将沉睡|快要沉睡|快睡着|将要沉睡|即将休眠",
     "at_risk": r"(?<!revenue )(?<!value )(?<!money )(?<!sales )(?<!much )\bat[- ]risk\b(?!\s+(?:of|from)\b)|风险细分|处于风险|(?<!流失)有风险的客户|(?<![流失高中低])风险客户(?!.*流失)",
     "cannot_lose": r"\bcan(?:'t|not| not|nt)[- ](?:afford[- ]to[- ])?lose\b|\bcannot_lose\b|\bmust[- ]keep\b|不能失去|不能丢|不可失去|不能流失的|绝不能流失",
     "hibernating": r"\bhibernat\w*|\bdormant\b|\bsleeping\b|\binactive\b(?!\s+for)|休眠|沉睡(?!.*即将)|冬眠|不活跃",
-    "lost": r"\blost\b(?! revenue)|\blapsed\b|\bchurned\b|\bgone (?:quiet|cold|away)\b|\bformer customers\b|\bex-customers\b|已流失|流失(?:了)?的?(?:客户|用户|顾客)(?!.*(?:风险|可能|快|将|即将))|丢失的?客户|流失客户|流失的人",
+    "lost": r"\blost\b(?! revenue)|\blapsed\b|\bchurned\b|\bgone away\b|\bformer customers\b|\bex-customers\b|已流失|(?<!正在)(?<!逐渐)(?<!渐渐)(?<!慢慢)(?<!开始)(?:流失(?:了)?的?(?:客户|用户|顾客)(?!.*(?:风险|可能|快|将|即将))|流失的人)|丢失的?客户",
 }
+
+# Customers drifting away but not gone: the churn model's notion of at risk (churn_risk high), in every
+# combination. Not the lost segment ("lapsed", "churned": gone) and not an RFM segment: a value tier is a forecast,
+# so "VIPs who have gone quiet" are valuable customers the churn model flags, never an empty high-tier ∩ lost.
+DRIFTING = (r"\b(?:gone|going|went|grown|growing|turned|gotten|getting) (?:quiet|silent|cold)\b(?!\s+(?:for|in|over)\s+\d)"
+            r"|\bslipping(?: away)?\b|\blapsing\b|\bdrifting(?: away| off)?\b|\bfading(?: away)?\b|\bcooling off\b"
+            r"|\bdisengag(?:ed|ing)\b|\b(?:buying|ordering|shopping|purchasing) less\b|\bless active\b"
+            r"|沉默(?:了)?(?!(?:了|已|超过|有)*\s*\d)|变(?:得)?沉默|冷淡|不怎么(?:来|买|下单|消费|光顾|购买)|(?:买|来|下单|消费)得?(?:越来越)?少了|越来越少(?:来|买|下单|消费)"
+            r"|(?:正在|逐渐|渐渐|慢慢|开始)流失|流失中|不再(?:回购|复购|购买|下单|光顾|消费|来)|不(?:会)?再(?:来|买)了")
 
 CHURN_CUES: dict[str, str] = {
     "medium": r"\bmedium[- ](?:churn[- ])?risk\b|\bmoderate[- ](?:churn[- ])?risk\b|\bmid[- ]risk\b|中等风险|中风险|风险中等",
@@ -204,8 +213,15 @@ CHURN_CUES: dict[str, str] = {
             r"|\bchurn(?:ing)? customers\b|\bwho (?:is|are) churning\b"
             r"|\b(?:about|going|likely|set) to lose\b|\b(?:might|may|could|will) lose\b|\bat risk of losing\b|\bin danger of (?:churning|leaving)\b"
             r"|\bhigh(?:est)? (?:chance|probability|likelihood) of (?:churn\w*|leaving)\b|\blikel(?:y|ihood) (?:of|to) churn\b"
-            r"|快要流失|即将流失|快流失|将要流失|可能(?:会)?流失|要流失|会流失|流失风险(?:较|很|比较|最)?高|高流失|高风险|流失可能性(?:较|很)?高|有流失风险|面临流失|流失概率(?:较|很)?高",
+            r"|快要流失|即将流失|快流失|将要流失|可能(?:会)?流失|要流失|会流失|流失的?风险(?:较|很|比较|最)?高|高流失|高风险|流失可能性(?:较|很)?高|有流失的?风险|面临流失|流失概率(?:较|很)?高"
+            "|" + DRIFTING,
 }
+
+# Segments of customers the models count as gone: nobody in them is in the high or mid value tier (a forecast),
+# so a value tier with words like "lapsed"/"已流失" means valuable customers slipping away (churn_risk high),
+# unless the segment is named as a segment.
+GONE_SEGMENTS = ("lost", "hibernating")
+NAMED_SEGMENT = re.compile(r"\bsegments?\b|\brfm\b|细分|分群|rfm")
 
 RISK_RANK = re.compile(r"\bmost likely to (?:churn|leave)\b|\btop\s+\d+\s+(?:churn|at[- ]risk|riskiest|churners)|\b\d+\s+(?:biggest|top) churn risks\b|\bhighest churn (?:probability|risk)\b|\b(?:riskiest|most at risk)\b|最可能流失|流失概率最高|最容易流失|风险最高")
 

@@ -310,6 +310,9 @@ def extract(text: str, original: str, vocabulary: dict[str, list[str]], as_of: d
         # "customers at risk of churning" speaks of churn, not of the at_risk segment
         if "at_risk" in segments and re.search(r"at[- ]risk of|at high risk|at a high risk", text):
             segments.remove("at_risk")
+    if f.get("tier") in ("high", "mid") and segments and segments[0] in lex.GONE_SEGMENTS and not lex.NAMED_SEGMENT.search(text):
+        segments.pop(0)  # "lapsed VIPs": valuable customers slipping away, not an empty high tier ∩ lost
+        f.setdefault("churn_risk", "high")
     if segments:
         f["segment"] = segments[0]
         if len(segments) > 1:

@@ -124,6 +124,10 @@ def test_word_order_does_not_matter(planner):
     ("已流失的美妆客户", {"segment": "lost", "category": "Beauty"}),
     ("即将沉睡的客户", {"segment": "about_to_sleep"}),
     ("线上购买的运动品类客户", {"channel": "web", "category": "Sports"}),
+    ("customers who are drifting away", {"churn_risk": "high"}),
+    ("customers who have gone quiet for 90 days", {"min_days_since_last_order": 90}),
+    ("沉默了的VIP客户", {"tier": "high", "churn_risk": "high"}),
+    ("哪些顾客最近不再回购了", {"churn_risk": "high"}),
 ])
 def test_filters_are_filled_with_the_tools_own_names(planner, question, expected):
     call = only_call(plan(planner, question))
@@ -142,6 +146,20 @@ def test_filters_are_filled_with_the_tools_own_names(planner, question, expected
 def test_rankings_set_sort_and_limit(planner, question, sort_by, limit):
     call = only_call(plan(planner, question))
     assert (call.name, call.args.get("sort_by"), call.args.get("limit")) == ("find_customers", sort_by, limit)
+
+
+@pytest.mark.parametrize("question", [
+    "VIPs who have gone quiet", "which high-value customers are slipping away?", "lapsing big spenders",
+    "which high-value customers lapsed", "哪些大客户最近不怎么买了", "逐渐流失的高价值客户", "已流失的高价值客户",
+])
+def test_valuable_customers_drifting_away_are_the_high_churn_band_not_an_empty_lost_segment(planner, question):
+    call = only_call(plan(planner, question))
+    assert call.name == "find_customers" and call.args == {"tier": "high", "churn_risk": "high"}
+
+
+def test_gone_customers_stay_in_the_lost_segment_unless_a_value_tier_rules_it_out(planner):
+    assert only_call(plan(planner, "lapsed customers")).args == {"segment": "lost"}
+    assert only_call(plan(planner, "high tier customers in the lost segment")).args == {"tier": "high", "segment": "lost"}
 
 
 def test_a_ranking_by_churn_is_not_a_filter_on_the_high_band(planner):
