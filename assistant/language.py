@@ -223,77 +223,183 @@ def _span_months(as_of: date, n: int) -> tuple[date, date]:
     return add_months(date(as_of.year, as_of.month, 1), -(n - 1)), as_of
 
 
+Span = tuple[date | None, date | None]
+
+# Numbers are digits by the time periods are read ("过去三个月" is "过去3个月"). English and Chinese name the same
+# periods; a calendar period ("last month", "上个月") is whole, a count ("last 3 months", "近3个月") ends at as-of.
+_EN_UNIT = r"(day|week|month|quarter|year)s?"
+_ZH_RECENT = r"(?:最近|过去|近|这|前面)(?:的|这)?"
+_ZH_UNIT = r"(天|日|周|个?星期|个?礼拜|个?月|个?季度|年)"
+_SINCE_EN = r"\bsince (?:the (?:start|beginning) of )?"
+_SINCE_ZH = r"(?:以来|开始|起|至今|到现在|到今天)"
+ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
+
+_YEAR_WORD_EN = r"(this year|last year|\d{4})"
+_YEAR_WORD_ZH = r"(?:(\d{4})年|(今年|去年|前年|本年)的?)"
+YEAR_WORDS = {"this year": 0, "今年": 0, "本年": 0, "last year": -1, "去年": -1, "前年": -2}
+_NOT_A_COUNT = r"(?<!近)(?<!过去)(?<!这)(?<!来)(?<!前面)(?<![\d个])"  # "近3月" is a count of months, "3月" is March
+
 REL_PATTERNS: list[tuple[re.Pattern, str]] = [(re.compile(p, re.I), kind) for p, kind in [
-    (r"\b(?:last|past|previous|prior)\s+quarter\b|上(?:个|一)?季度", "last_quarter"),
-    (r"\bthis\s+quarter\b|\bquarter to date\b|\bqtd\b|本季度|这个季度|这季度", "this_quarter"),
-    (r"\bthis\s+year\b|\byear to date\b|\bytd\b|今年|本年度?", "this_year"),
-    (r"\b(?:last|previous|prior)\s+year\b|去年|上一?年", "last_year"),
-    (r"\bthis\s+month\b|\bmonth to date\b|\bmtd\b|本月|这个月", "this_month"),
-    (r"\b(?:last|previous|prior)\s+month\b|上(?:个|一)?月(?!份)", "last_month"),
-    (r"\b(?:last|past|previous)\s+(\d+)\s+(day|week|month|year)s?\b|(?:最近|过去|近)(\d+)\s*(天|日|周|个?星期|个?月|年)", "last_n"),
-    (r"\b(?:last|past)\s+(day|week|month|year)\b", "last_1"),
-    (r"\bsince\s+(?:the\s+start\s+of\s+|the\s+beginning\s+of\s+)?(" + MONTH_NAMES + r")\b(?:\s+(\d{4}))?", "since_month"),
-    (r"(?:自|从)?(?:(\d{4})年)?(\d{1,2})月(?:份)?(?:以来|开始|起|至今)", "since_month_zh"),
-    (r"\bsince\s+(\d{4})\b|(?:自|从)(\d{4})年(?:以来|开始|起)", "since_year"),
-    (r"\bin\s+(\d{4})\b|(?<!\d)(\d{4})年(?!\d)", "in_year"),
+    (rf"{_SINCE_EN}last year\b|(?:自|从)?去年{_SINCE_ZH}", "since_last_year"),
+    (rf"{_SINCE_EN}last quarter\b|(?:自|从)?上(?:个|一)?季度{_SINCE_ZH}", "since_last_quarter"),
+    (rf"{_SINCE_EN}last month\b|(?:自|从)?上(?:个|一)?月{_SINCE_ZH}", "since_last_month"),
+    (rf"{_SINCE_EN}({MONTH_NAMES})\b(?:\s+{_YEAR_WORD_EN})?|(?:自|从)?{_YEAR_WORD_ZH}?{_NOT_A_COUNT}(\d{{1,2}})月(?:份)?{_SINCE_ZH}", "since_month"),
+    (rf"\bsince\s+(\d{{4}})\b|(?:自|从)(\d{{4}})年{_SINCE_ZH}", "since_year"),
     (r"\bsince\s+(\d{4}-\d{2}-\d{2})\b", "since_date"),
+    (rf"\b(?:{_YEAR_WORD_EN}'?s?\s+)?q([1-4])(?:\s+(?:of\s+)?{_YEAR_WORD_EN})?\b"
+     rf"|\b(?:{_YEAR_WORD_EN}'?s?\s+)?(first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter(?:\s+of\s+{_YEAR_WORD_EN})?\b"
+     rf"|{_YEAR_WORD_ZH}?(?:第)?{_NOT_A_COUNT}([1-4])季度", "named_quarter"),
+    (rf"\bin\s+({MONTH_NAMES})\b(?:\s+(?:of\s+)?{_YEAR_WORD_EN})?|\b({MONTH_NAMES})\s+(\d{{4}})\b|\b{_YEAR_WORD_EN}'?s?\s+({MONTH_NAMES})\b"
+     rf"|{_YEAR_WORD_ZH}?{_NOT_A_COUNT}(\d{{1,2}})月份?", "named_month"),
+    (rf"\b(?:{_YEAR_WORD_EN}'?s?\s+)?(first|second) half(?:\s+of\s+(?:the year|{_YEAR_WORD_EN}))?\b|\bh([12])(?:\s+{_YEAR_WORD_EN})?\b"
+     rf"|{_YEAR_WORD_ZH}?(上)半年|{_YEAR_WORD_ZH}(下)半年", "named_half"),  # a bare 下半年 is the future half (a horizon)
+    (r"\b(?:the )?year before last\b|前年", "year_before_last"),
+    (r"\b(?:the )?month before last\b|上上(?:个|一)?月", "month_before_last"),
+    (r"\b(?:last|past|previous|prior)\s+quarter\b|(?<!上)上(?:个|一)?季度", "last_quarter"),
+    (r"\bthis\s+quarter\b|\bquarter to date\b|\bqtd\b|本季度?|这个?季度|季度?初(?:至今|以来|到现在)", "this_quarter"),
+    (r"\bthis\s+year\b|\byear to date\b|\bytd\b|今年|本年度?|年初(?:至今|以来|到现在|到今天)", "this_year"),
+    (r"\b(?:last|previous|prior)\s+year\b|去年|上一?年", "last_year"),
+    (r"\bthis\s+month\b|\bmonth to date\b|\bmtd\b|本月|这个?月|月初(?:至今|以来|到现在)", "this_month"),
+    (r"\b(?:last|previous|prior)\s+month\b|(?<!上)上(?:个|一)?月(?!份)", "last_month"),
+    (r"\bthis\s+week\b|\bweek to date\b|\bwtd\b|本周|这周|这个?(?:星期|礼拜)", "this_week"),
+    (r"\b(?:last|previous|prior)\s+week\b|(?<!上)上(?:个|一)?(?:周|星期|礼拜)", "last_week"),
+    (rf"\b(?:last|past|previous|prior)\s+(\d+)\s+{_EN_UNIT}\b|{_ZH_RECENT}(\d+)\s*{_ZH_UNIT}|(\d+)\s*{_ZH_UNIT}(?:以来|来)", "last_n"),
+    (rf"\b(?:last|past|previous|prior)\s+half[- ]?(?:a[- ])?year\b|{_ZH_RECENT}半年|半年(?:以)?来", "last_half_year"),
+    (r"\b(?:last|past)\s+(day|week|month|year)\b", "last_1"),
+    (r"\bin\s+(\d{4})\b|(?<!\d)(\d{4})年(?!\d)", "in_year"),
 ]]
 
 
-def relative_period(text: str, as_of: date) -> tuple[date | None, date | None]:
+def _groups(m: re.Match) -> list[str]:
+    return [g for g in m.groups() if g]
+
+
+def _year_of(m: re.Match, as_of: date) -> int | None:
+    """The year a match names: 2024, or this/last year, 今年/去年/前年; None when it names none."""
+    for g in _groups(m):
+        if re.fullmatch(r"\d{4}", g):
+            return int(g)
+        if g.lower() in YEAR_WORDS:
+            return as_of.year + YEAR_WORDS[g.lower()]
+    return None
+
+
+def _named(m: re.Match) -> str:
+    """The month or quarter a match names (a word or its number), leaving the year aside."""
+    return next(g for g in _groups(m) if not re.fullmatch(r"\d{4}", g) and g.lower() not in YEAR_WORDS)
+
+
+def _month_number(name: str) -> int:
+    return int(name) if name.isdigit() else MONTHS[name.lower()]
+
+
+def _latest(year: int | None, month: int, as_of: date) -> date:
+    """The named month (or quarter's first month) of that year, or without one the latest that has begun by as-of."""
+    start = date(year or as_of.year, month, 1)
+    return start if year is not None or start <= as_of else date(start.year - 1, month, 1)
+
+
+def _last_n(m: re.Match, as_of: date) -> Span:
+    n, unit = int(_groups(m)[0]), _groups(m)[1].lower().lstrip("个")
+    if unit in ("month", "月"):
+        return _span_months(as_of, n)
+    if unit in ("quarter", "季度"):
+        return _span_months(as_of, 3 * n)
+    if unit in ("year", "年"):
+        return _span_months(as_of, 12 * n)
+    days = n * (7 if unit in ("week", "周", "星期", "礼拜") else 1)
+    return as_of - timedelta(days=days - 1), as_of
+
+
+def _last_1(m: re.Match, as_of: date) -> Span:
+    unit = m.group(1).lower()
+    if unit in ("month", "year"):
+        return _span_months(as_of, 12 if unit == "year" else 1)
+    return as_of - timedelta(days=(7 if unit == "week" else 1) - 1), as_of
+
+
+def _week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _last_quarter(as_of: date) -> Span:
+    end = quarter_start(as_of) - timedelta(days=1)
+    return quarter_start(end), end
+
+
+def _since_month(m: re.Match, as_of: date) -> Span | None:
+    month = _month_number(_named(m))
+    return (_latest(_year_of(m, as_of), month, as_of), None) if 1 <= month <= 12 else None
+
+
+def _named_quarter(m: re.Match, as_of: date) -> Span:
+    name = _named(m).lower()
+    q = ORDINALS[name] if name in ORDINALS else int(name)
+    start = _latest(_year_of(m, as_of), 3 * q - 2, as_of)
+    return start, min(month_end(add_months(start, 2)), as_of)
+
+
+def _named_month(m: re.Match, as_of: date) -> Span | None:
+    month = _month_number(_named(m))
+    if not 1 <= month <= 12:
+        return None
+    start = _latest(_year_of(m, as_of), month, as_of)
+    return start, min(month_end(start), as_of)
+
+
+def _named_half(m: re.Match, as_of: date) -> Span:
+    first = _named(m).lower() in ("first", "1", "上")
+    start = _latest(_year_of(m, as_of), 1 if first else 7, as_of)
+    return start, min(month_end(add_months(start, 5)), as_of)
+
+
+def _in_year(m: re.Match, as_of: date) -> Span | None:
+    year = _year_of(m, as_of)
+    return (date(year, 1, 1), min(date(year, 12, 31), as_of)) if year and 1990 <= year <= as_of.year else None
+
+
+def _since_date(m: re.Match, as_of: date) -> Span | None:
+    try:
+        return date.fromisoformat(m.group(1)), None
+    except ValueError:
+        return None
+
+
+PERIOD_OF: dict[str, object] = {
+    "since_last_year": lambda m, d: (date(d.year - 1, 1, 1), None),
+    "since_last_quarter": lambda m, d: (_last_quarter(d)[0], None),
+    "since_last_month": lambda m, d: (add_months(date(d.year, d.month, 1), -1), None),
+    "year_before_last": lambda m, d: (date(d.year - 2, 1, 1), date(d.year - 2, 12, 31)),
+    "month_before_last": lambda m, d: (add_months(date(d.year, d.month, 1), -2), month_end(add_months(date(d.year, d.month, 1), -2))),
+    "last_quarter": lambda m, d: _last_quarter(d),
+    "this_quarter": lambda m, d: (quarter_start(d), d),
+    "this_year": lambda m, d: (date(d.year, 1, 1), d),
+    "last_year": lambda m, d: (date(d.year - 1, 1, 1), date(d.year - 1, 12, 31)),
+    "this_month": lambda m, d: (date(d.year, d.month, 1), d),
+    "last_month": lambda m, d: (add_months(date(d.year, d.month, 1), -1), month_end(add_months(date(d.year, d.month, 1), -1))),
+    "this_week": lambda m, d: (_week_start(d), d),
+    "last_week": lambda m, d: (_week_start(d) - timedelta(days=7), _week_start(d) - timedelta(days=1)),
+    "last_n": _last_n,
+    "last_half_year": lambda m, d: _span_months(d, 6),
+    "last_1": _last_1,
+    "since_month": _since_month,
+    "since_year": lambda m, d: (date(_year_of(m, d), 1, 1), None),
+    "since_date": _since_date,
+    "named_quarter": _named_quarter,
+    "named_month": _named_month,
+    "named_half": _named_half,
+    "in_year": _in_year,
+}
+
+
+def relative_period(text: str, as_of: date) -> Span:
     """(since, until) for a relative period in the text, computed from the as-of date; (None, None) if none."""
     for pattern, kind in REL_PATTERNS:
         m = pattern.search(text)
-        if not m:
-            continue
-        if kind == "last_quarter":
-            end = quarter_start(as_of) - timedelta(days=1)
-            return quarter_start(end), end
-        if kind == "this_quarter":
-            return quarter_start(as_of), as_of
-        if kind == "this_year":
-            return date(as_of.year, 1, 1), as_of
-        if kind == "last_year":
-            return date(as_of.year - 1, 1, 1), date(as_of.year - 1, 12, 31)
-        if kind == "this_month":
-            return date(as_of.year, as_of.month, 1), as_of
-        if kind == "last_month":
-            start = add_months(date(as_of.year, as_of.month, 1), -1)
-            return start, month_end(start)
-        if kind in ("last_n", "last_1"):
-            if kind == "last_1":
-                n, unit = 1, m.group(1).lower()
-            else:
-                n = int(m.group(1) or m.group(3))
-                unit = (m.group(2) or m.group(4)).lower()
-            if unit in ("month", "个月", "月"):
-                return _span_months(as_of, n)
-            if unit in ("year", "年"):
-                return _span_months(as_of, 12 * n)
-            days = n * (7 if unit in ("week", "周", "星期", "个星期") else 1)
-            return as_of - timedelta(days=days - 1), as_of
-        if kind == "since_month":
-            month = MONTHS[m.group(1).lower()]
-            year = int(m.group(2)) if m.group(2) else (as_of.year if month <= as_of.month else as_of.year - 1)
-            return date(year, month, 1), None
-        if kind == "since_month_zh":
-            month = int(m.group(2))
-            if not 1 <= month <= 12:
-                continue
-            year = int(m.group(1)) if m.group(1) else (as_of.year if month <= as_of.month else as_of.year - 1)
-            return date(year, month, 1), None
-        if kind == "since_year":
-            return date(int(m.group(1) or m.group(2)), 1, 1), None
-        if kind == "in_year":
-            year = int(m.group(1) or m.group(2))
-            if 1990 <= year <= as_of.year:
-                return date(year, 1, 1), min(date(year, 12, 31), as_of)
-            continue
-        if kind == "since_date":
-            try:
-                return date.fromisoformat(m.group(1)), None
-            except ValueError:
-                continue
+        if m:
+            span = PERIOD_OF[kind](m, as_of)  # type: ignore[operator]
+            if span is not None:
+                return span
     return None, None
 
 
@@ -304,8 +410,8 @@ HORIZON_PATTERNS: list[tuple[re.Pattern, object]] = [(re.compile(p, re.I), v) fo
     (r"\bnext\s+(?:12\s+months|year)\b|\bcoming\s+year\b|\bnext\s+fiscal\s+year\b|\bnext\s+year'?s?\b|明年|未来(?:1|一)?年|下一年", 365),
     (r"\bnext\s+month\b|\bcoming\s+month\b|下(?:个|一)?月", 30),
     (r"\bnext\s+week\b|下(?:个|一)?(?:周|星期)", 7),
-    (r"\b(?:next\s+)?half[- ]year\b|\bnext\s+6\s+months\b|未来半年|下半年", 180),
-    (r"\b(\d+)[- ](day|week|month|year)s?\b(?! ago)|(?<!最近)(?<!过去)(?<!近)(\d+)\s*(天|周|个月)(?:内|的)?(?:营收|收入|价值|销售额|预测)", "n"),
+    (r"(?<!last )(?<!past )(?<!previous )(?<!prior )\b(?:next\s+)?half[- ]year\b|\bnext\s+6\s+months\b|未来半年|(?<!年)(?<!去)(?<!今)(?<!前)下半年", 180),
+    (r"(?<!last )(?<!past )(?<!previous )(?<!prior )\b(\d+)[- ](day|week|month|year)s?\b(?! ago)|(?<!最近)(?<!过去)(?<!近)(\d+)\s*(天|周|个月)(?:内|的)?(?:营收|收入|价值|销售额|预测)", "n"),
     (r"\bover\s+(?:their|a|the)\s+lifetime\b|\blifetime\b", None),
 ]]
 

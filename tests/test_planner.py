@@ -187,6 +187,15 @@ def test_breakdowns_name_the_dimension(planner, question, by):
     ("去年每个季度的营收变化", {"metric": "revenue", "period": "quarter", "since": "2024-01-01", "until": "2024-12-31"}),
     ("上个季度每周客单价走势", {"metric": "aov", "period": "week", "since": "2025-07-01", "until": "2025-09-30"}),
     ("按月看各渠道的新客数趋势", {"metric": "new_customers", "period": "month", "by": "channel"}),
+    ("最近一个季度每周的营收趋势", {"metric": "revenue", "period": "week", "since": "2025-10-01"}),
+    ("过去三个月各渠道的订单量变化", {"metric": "orders", "by": "channel", "since": "2025-10-01"}),
+    ("上个月每天的客单价走势", {"metric": "aov", "period": "day", "since": "2025-11-01", "until": "2025-11-30"}),
+    ("今年以来每月新客户数", {"metric": "new_customers", "period": "month", "since": "2025-01-01"}),
+    ("近半年的收入走势", {"metric": "revenue", "since": "2025-07-01"}),
+    ("最近30天每天的订单数", {"metric": "orders", "period": "day", "since": "2025-12-02"}),
+    ("今年一季度按渠道的营收趋势", {"metric": "revenue", "by": "channel", "since": "2025-01-01", "until": "2025-03-31"}),
+    ("orders in the past half year", {"metric": "orders", "since": "2025-07-01"}),
+    ("monthly revenue in Q3", {"metric": "revenue", "period": "month", "since": "2025-07-01", "until": "2025-09-30"}),
 ])
 def test_trends_fill_metric_period_and_dates_relative_to_the_as_of_date(planner, question, expected):
     call = only_call(plan(planner, question))
@@ -398,6 +407,40 @@ def test_relative_periods_are_calendar_periods_before_the_as_of_date():
     assert relative_period("since june", as_of) == (date(2025, 6, 1), None)
     assert relative_period("since june", date(2025, 3, 31)) == (date(2024, 6, 1), None)
     assert horizon_days("未来12个月") == 365 and horizon_days("next 2 weeks") == 14
+
+
+@pytest.mark.parametrize("english, chinese, span", [
+    ("last 2 quarters", "最近两个季度", ("2025-07-01", "2025-12-31")),
+    ("the past half year", "近半年", ("2025-07-01", "2025-12-31")),
+    ("last 3 months", "过去的三个月", ("2025-10-01", "2025-12-31")),
+    ("last 30 days", "最近三十天", ("2025-12-02", "2025-12-31")),
+    ("past year", "近一年", ("2025-01-01", "2025-12-31")),
+    ("last week", "上周", ("2025-12-22", "2025-12-28")),
+    ("this week", "本周", ("2025-12-29", "2025-12-31")),
+    ("last month", "上个月", ("2025-11-01", "2025-11-30")),
+    ("the month before last", "上上个月", ("2025-10-01", "2025-10-31")),
+    ("year to date", "年初至今", ("2025-01-01", "2025-12-31")),
+    ("the year before last", "前年", ("2023-01-01", "2023-12-31")),
+    ("since last year", "去年以来", ("2024-01-01", None)),
+    ("Q3 last year", "去年三季度", ("2024-07-01", "2024-09-30")),
+    ("in march", "3月份", ("2025-03-01", "2025-03-31")),
+    ("december 2024", "2024年12月", ("2024-12-01", "2024-12-31")),
+    ("first half of the year", "上半年", ("2025-01-01", "2025-06-30")),
+    ("second half of last year", "去年下半年", ("2024-07-01", "2024-12-31")),
+])
+def test_chinese_periods_match_the_english_ones(planner, english, chinese, span):
+    from datetime import date
+    as_of = date(2025, 12, 31)
+    expected = tuple(date.fromisoformat(d) if d else None for d in span)
+    assert relative_period(planner.normalise(english)[0], as_of) == expected
+    assert relative_period(planner.normalise(chinese)[0], as_of) == expected
+
+
+def test_a_count_of_months_is_not_a_named_month_and_a_past_span_is_not_a_horizon(planner):
+    from datetime import date
+    assert relative_period("近3月", date(2025, 12, 31)) == (date(2025, 10, 1), date(2025, 12, 31))
+    assert horizon_days("revenue over the last 30 days") is None and horizon_days("去年下半年") is None
+    assert horizon_days("预测下半年的收入") == 180
 
 
 def test_planning_is_fast(planner):
