@@ -33,9 +33,7 @@ customer's own numbers with their history and with typical customers (REASON_LIM
 
 from __future__ import annotations
 
-import os
 import time
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import duckdb
@@ -47,9 +45,9 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 from sklearn.model_selection import GroupKFold
-from threadpoolctl import threadpool_limits
 
 from tools.clv import BetaGeoModel, CLVError, days_to_unit
+from tools.compute import idle_cores
 from tools.errors import TierwiseError
 from tools.features import feature_table, top_values
 from tools.progress import Progress, silent
@@ -73,6 +71,7 @@ MAX_IMPORTANCE_ROWS = 1000
 IMPORTANCE_REPEATS = 2
 TOP_IMPORTANCES = 10
 REASONS_PER_CUSTOMER = 3
+SCORING_CHUNK = 100_000      # customers scored (and given reasons) at a time
 
 # Calibrated P(churn) at or above which a customer is in the band; below the last one: "low".
 RISK_BANDS: dict[str, float] = {"high": 0.7, "medium": 0.4}
@@ -212,7 +211,7 @@ def fit_churn(con: duckdb.DuckDBPyConnection, as_of: date, *, horizon_days: int 
     labelled = pd.concat([_with_bgnbd(part, bgnbd[k], horizon)
                           for k, part in labelled.groupby("window", sort=True)])
     bgnbd_now = _fit_bgnbd(now)
-    now = _with_bgnbd(now, bgnbd_now, horizon)
+    _add_bgnbd(now, bgnbd_now, horizon)  # in place: at 1M customers a copy of `now` costs ~1 GB
     train = labelled[~in_holdout]
     test = labelled[in_holdout & (labelled["window"] == 0).to_numpy()]
     candidates = [c for c in now.columns if c not in _NOT_FEATURES
@@ -222,16 +221,18 @@ def fit_churn(con: duckdb.DuckDBPyConnection, as_of: date, *, horizon_days: int 
     encode = _encoder([c for c in candidates if varied[c]], lists)
 
     progress("churn: fitting the model", 0.5)
-    x_train, x_now, x_test = encode(train), encode(now), encode(test)
-    shifted = _shifted_features(x_train, x_now)
+    x_train, x_test = encode(train), encode(test)
+    shifted = _shifted_features(x_train, now)
     model = ChurnModel(seed=seed, tree_exclude=shifted)
-    with _idle_cores():
+    with idle_cores():
         model.fit(x_train, train["churned"].to_numpy(), pd.factorize(train["customer_id"])[0])
         progress("churn: checking on held-out customers", 0.75)
         p_test = model.predict_proba(x_test)[:, 1]
         importances = _importances(model, x_test, test["churned"].to_numpy(), seed)
         progress("churn: scoring customers", 0.9)
-        probability = model.predict_proba(x_now)[:, 1]
+        # in chunks, so the encoded matrix of every customer never exists at once
+        probability = np.concatenate([model.predict_proba(encode(part))[:, 1] for part in _chunks(now)]
+                                     or [np.empty(0)])
 
     y_test = test["churned"].to_numpy()
     recency_train = _recency_model(train[train["window"] == 0])
@@ -244,7 +245,7 @@ def fit_churn(con: duckdb.DuckDBPyConnection, as_of: date, *, horizon_days: int 
         "churn_probability": probability,
         "churn_risk": _risk_band(probability, bands),
     })
-    scores["churn_reasons"] = _reasons(now, scores["churn_risk"], horizon).to_numpy()
+    scores["churn_reasons"] = _reasons(now, scores["churn_risk"], horizon)
     baseline_scores = pd.DataFrame({
         "customer_id": scores["customer_id"],
         "recency_only": _recency_churn(_recency_model(labelled[labelled["window"] == 0]), now),
@@ -485,19 +486,6 @@ def _problem_orders(cancelled: ir.Table, as_of: date) -> ir.Table:
 # ----------------------------------------------------------------------------- model
 
 
-@contextmanager
-def _idle_cores():
-    """Limit the model's OpenMP threads to the idle cores: when threads outnumber free cores they
-    spin against each other and a fit gets ten times slower, not faster."""
-    cpus = os.cpu_count() or 1
-    try:
-        busy = os.getloadavg()[0]
-    except (AttributeError, OSError):  # no load average on this platform
-        busy = 0.0
-    with threadpool_limits(limits=max(1, min(cpus, int(cpus - busy + 1))), user_api="openmp"):
-        yield
-
-
 def _encoder(features: list[str], lists: dict[str, list[str]]):
     """A function from a feature frame to the model's numeric matrix (categories as codes)."""
     known = {"top_category": lists["categories"], "top_channel": lists["channels"]}
@@ -580,7 +568,7 @@ def _shifted_features(train: pd.DataFrame, now: pd.DataFrame) -> tuple[str, ...]
         if name in _CATEGORICAL or len(now) == 0:
             continue
         lo, hi = train[name].quantile(SHIFT_RANGE[0]), train[name].quantile(SHIFT_RANGE[1])
-        values = now[name]
+        values = pd.to_numeric(now[name], errors="coerce").astype(float)  # as the encoder reads it
         outside = ((values < lo) | (values > hi)).sum() / len(values)
         if outside > MAX_SHIFTED_SHARE:
             out.append(name)
@@ -661,13 +649,26 @@ def _fit_bgnbd(frame: pd.DataFrame) -> BetaGeoModel | None:
 
 
 def _with_bgnbd(frame: pd.DataFrame, model: BetaGeoModel | None, horizon: int) -> pd.DataFrame:
+    frame = frame.copy()
+    _add_bgnbd(frame, model, horizon)
+    return frame
+
+
+def _add_bgnbd(frame: pd.DataFrame, model: BetaGeoModel | None, horizon: int) -> None:
+    """Add BG/NBD's P(alive) and expected purchases in the horizon as columns, in place."""
     inputs = _bgnbd_inputs(frame)
     if model is None:
         alive = expected = np.full(len(frame), np.nan)
     else:
         alive = model.probability_alive(*inputs)
         expected = model.expected_purchases(days_to_unit(horizon), *inputs)
-    return frame.assign(bgnbd_p_alive=alive, bgnbd_expected_purchases=expected)
+    frame["bgnbd_p_alive"] = alive
+    frame["bgnbd_expected_purchases"] = expected
+
+
+def _chunks(frame: pd.DataFrame, size: int = SCORING_CHUNK):
+    for start in range(0, len(frame), size):
+        yield frame.iloc[start:start + size]
 
 
 def _bgnbd_churn(model: BetaGeoModel | None, frame: pd.DataFrame, horizon: int) -> np.ndarray:
@@ -732,7 +733,22 @@ def _risk_band(probability: np.ndarray, bands: dict[str, float]) -> np.ndarray:
 # ----------------------------------------------------------------------------- reasons
 
 
-def _reasons(f: pd.DataFrame, risk: pd.Series | np.ndarray, horizon: int) -> pd.Series:
+def _reasons(f: pd.DataFrame, risk: pd.Series | np.ndarray, horizon: int) -> np.ndarray:
+    """`_reasons_chunk` over SCORING_CHUNK customers at a time (bounded working memory); the
+    typical customer's gap is taken from everyone first so chunks don't change the sentences."""
+    gap = f["gap_mean_days"].to_numpy(dtype=float)
+    repeat_gaps = gap[np.isfinite(gap) & (gap > 0)]
+    typical = max(7.0, float(np.median(repeat_gaps))) if len(repeat_gaps) else float(horizon)
+    risk = np.asarray(risk)
+    out = np.empty(len(f), dtype=object)  # one list per customer (an object array keeps them lists)
+    for start in range(0, len(f), SCORING_CHUNK):
+        part = f.iloc[start:start + SCORING_CHUNK]
+        for i, reasons in enumerate(_reasons_chunk(part, risk[start:start + SCORING_CHUNK], typical)):
+            out[start + i] = reasons
+    return out
+
+
+def _reasons_chunk(f: pd.DataFrame, risk: np.ndarray, typical: float) -> list[list[str]]:
     """Up to REASONS_PER_CUSTOMER sentences per customer, strongest first: what raises the churn
     risk (high and medium bands) or what keeps it low (low band).
 
@@ -749,9 +765,6 @@ def _reasons(f: pd.DataFrame, risk: pd.Series | np.ndarray, horizon: int) -> pd.
     days_on, orders_year, tenure = col("purchase_days"), col("orders_last_365"), col("tenure_days")
     last_spend, last_gap, last_gap_ratio = col("last_spend_ratio"), col("last_gap_days"), col("last_gap_ratio")
     refund_days = col("days_since_refund")
-    # the typical customer's usual gap: the median among repeat buyers, at least a week
-    repeat_gaps = gap[np.isfinite(gap) & (gap > 0)]
-    typical = max(7.0, float(np.median(repeat_gaps))) if len(repeat_gaps) else float(horizon)
     own_gap = np.where(freq >= 1, gap, typical)
 
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -816,7 +829,7 @@ def _reasons(f: pd.DataFrame, risk: pd.Series | np.ndarray, horizon: int) -> pd.
             sentences[rows, slots] = pd.Series(text(rows)).to_numpy(dtype=object)
     # kept reasons are a prefix of each row (strongest first), so the flat list splits by counts
     per_customer = np.split(sentences[keep], np.cumsum(keep.sum(axis=1))[:-1])
-    return pd.Series(list(map(list, per_customer)), dtype=object)
+    return [list(r) for r in per_customer]
 
 
 def _num(values) -> pd.Series:

@@ -27,24 +27,43 @@ CLV_HORIZON_DAYS = 365
 NEAR_HORIZON_DAYS = 90
 OUTLIER_MEDIANS = 20  # a mean basket above 20× the median repeat buyer's counts as 20× (Gamma-Gamma)
 SIMILAR_PER_PRODUCT = 50
+CLV_COLUMNS = ("frequency", "bgnbd_t_x_days", "tenure_days", "mean_repeat_day_spend")
+TIER_COLUMNS = ("spend_last_180", "tenure_days", "first_order_date")
 SCORE_COLUMNS = ("customer_id", "tier", "segment", "persona", "churn_probability", "churn_risk",
                  "p_alive", "expected_orders_90d", "clv_12m", "next_order_date")
 
 
-def _enough_data(features: pd.DataFrame, as_of: date, model: str) -> None:
-    if len(features) < MIN_CUSTOMERS:
+def _enough_data(facts: dict[str, Any], as_of: date, model: str) -> None:
+    if facts["customers"] < MIN_CUSTOMERS:
         raise TierwiseError(f"The {model} model needs at least {MIN_CUSTOMERS} customers; "
-                            f"this dataset has {len(features)}.")
-    history = (pd.Timestamp(as_of) - pd.to_datetime(features["first_order_date"]).min()).days
+                            f"this dataset has {facts['customers']}.")
+    history = (as_of - facts["first_order"]).days if facts["first_order"] else 0
     if history < MIN_HISTORY_DAYS:
         raise TierwiseError(f"The {model} model needs at least {MIN_HISTORY_DAYS} days of history; "
                             f"this dataset has {history}.")
 
 
+class FeatureReader:
+    """Reads only the feature columns a model needs, in customer order; nothing is kept between reads,
+    so at 1M customers no step holds the whole feature table in memory."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+        self.columns = [r[0] for r in con.execute("DESCRIBE features").fetchall()]
+        customers, first = con.execute("SELECT count(*), min(first_order_date) FROM features").fetchone()
+        self.facts = {"customers": int(customers),
+                      "first_order": pd.Timestamp(first).date() if first is not None else None}
+
+    def read(self, columns) -> pd.DataFrame:
+        wanted = ["customer_id", *[c for c in columns if c in self.columns and c != "customer_id"]]
+        select = ", ".join(f'"{c}"' for c in wanted)
+        return self.con.execute(f"SELECT {select} FROM features ORDER BY customer_id").df()
+
+
 def build_models(con: duckdb.DuckDBPyConnection, as_of: date, *, seed: int = 42,
                  progress: Progress = silent) -> dict[str, Any]:
-    features = con.execute("SELECT * FROM features ORDER BY customer_id").df()
-    scores = pd.DataFrame({"customer_id": features["customer_id"]})
+    reader = FeatureReader(con)
+    scores = reader.read([])
     cards: dict[str, Any] = {}
     status: dict[str, Any] = {}
     steps: list[tuple[str, Callable[[], None]]] = []
@@ -57,14 +76,16 @@ def build_models(con: duckdb.DuckDBPyConnection, as_of: date, *, seed: int = 42,
 
     @step("clv")
     def _clv():
-        cards["clv"], values = build_clv(features, as_of)
+        _enough_data(reader.facts, as_of, "CLV")
+        cards["clv"], values = build_clv(reader.read(CLV_COLUMNS), as_of)
         cards["clv"]["backtest"] = clv_backtest(con, as_of)
         for column, series in values.items():
             scores[column] = series
 
     @step("tiers")
     def _tiers():
-        cards["tiers"], tier, predicted = build_tiers(con, features, scores, as_of, seed=seed)
+        _enough_data(reader.facts, as_of, "value tiers")
+        cards["tiers"], tier, predicted = build_tiers(con, reader.read(TIER_COLUMNS), scores, as_of, seed=seed)
         scores["tier"] = tier
         scores["predicted_tier_young"] = predicted
 
@@ -72,8 +93,9 @@ def build_models(con: duckdb.DuckDBPyConnection, as_of: date, *, seed: int = 42,
     def _segments():
         from tools.rfm import SEGMENT_RULES, rfm_table
 
-        _enough_data(features, as_of, "RFM segments")
-        rfm = rfm_table(ibis.memtable(features[["customer_id", "recency_days", "orders", "total_spend"]])).execute()
+        _enough_data(reader.facts, as_of, "RFM segments")
+        table = ibis.duckdb.from_connection(con).table("features")
+        rfm = con.execute(ibis.to_sql(rfm_table(table), dialect="duckdb")).df()
         rfm = rfm.set_index("customer_id").reindex(scores["customer_id"])
         for column in ("r_score", "f_score", "m_score", "segment"):
             scores[column] = rfm[column].to_numpy()
@@ -88,10 +110,10 @@ def build_models(con: duckdb.DuckDBPyConnection, as_of: date, *, seed: int = 42,
 
     @step("personas")
     def _personas():
-        from tools.personas import fit_personas
+        from tools.personas import design_columns, fit_personas
 
-        _enough_data(features, as_of, "personas")
-        result = fit_personas(features, seed=seed)
+        _enough_data(reader.facts, as_of, "personas")
+        result = fit_personas(reader.read(design_columns(reader.columns)), seed=seed)
         scores["persona"] = result["assignments"].set_index("customer_id").reindex(scores["customer_id"])["persona"].to_numpy()
         card = result["card"]
         card["profiles"] = result["profiles"].to_dict(orient="records")
@@ -102,13 +124,15 @@ def build_models(con: duckdb.DuckDBPyConnection, as_of: date, *, seed: int = 42,
     def _churn():
         from tools.churn import fit_churn
 
-        _enough_data(features, as_of, "churn")
+        _enough_data(reader.facts, as_of, "churn")
         result = fit_churn(con, as_of, seed=seed, progress=progress)
         churn = result["scores"].set_index("customer_id").reindex(scores["customer_id"])
         scores["churn_probability"] = churn["churn_probability"].to_numpy()
         scores["churn_risk"] = churn["churn_risk"].to_numpy()
-        scores["churn_reasons"] = [list(r) if isinstance(r, (list, tuple, np.ndarray)) else []
-                                   for r in churn["churn_reasons"]]
+        reasons = churn["churn_reasons"].to_numpy()
+        for i in np.flatnonzero(pd.isna(churn["churn_probability"]).to_numpy()):
+            reasons[i] = []  # a customer the churn model did not score has no reasons
+        scores["churn_reasons"] = reasons
         cards["churn"] = result["card"]
 
     @step("recommendations")
@@ -135,7 +159,6 @@ def build_models(con: duckdb.DuckDBPyConnection, as_of: date, *, seed: int = 42,
 def build_clv(features: pd.DataFrame, as_of: date) -> tuple[dict, dict[str, np.ndarray]]:
     from tools.clv import BetaGeoModel, GammaGammaModel, customer_lifetime_value
 
-    _enough_data(features, as_of, "CLV")
     x = features["frequency"].to_numpy(float)
     t_x = features["bgnbd_t_x_days"].to_numpy(float) / 7.0
     T = features["tenure_days"].to_numpy(float) / 7.0
@@ -150,8 +173,8 @@ def build_clv(features: pd.DataFrame, as_of: date) -> tuple[dict, dict[str, np.n
     orders_90 = bg.expected_purchases(NEAR_HORIZON_DAYS / 7.0, x, t_x, T)
     clv_12m = customer_lifetime_value(bg, gg, x, t_x, T, m, horizon=CLV_HORIZON_DAYS / 7.0)
     next_in = bg.expected_next_purchase_in(x, t_x, T) * 7.0
-    as_of_ts = pd.Timestamp(as_of)
-    next_date = pd.Series([as_of_ts + pd.Timedelta(days=float(d)) if np.isfinite(d) else pd.NaT for d in next_in])
+    next_in = np.where(np.isfinite(next_in) & (next_in < 365 * 1000), next_in, np.nan)  # NaT: not expected
+    next_date = (pd.Timestamp(as_of) + pd.to_timedelta(next_in, unit="D")).floor("D")
     card = {
         "model": "clv",
         "definition": "BG/NBD purchase model and Gamma-Gamma spend model fitted by maximum likelihood; "
@@ -167,7 +190,7 @@ def build_clv(features: pd.DataFrame, as_of: date) -> tuple[dict, dict[str, np.n
                     f"({cap:,.2f}); {capped} customers capped",
     }
     return card, {"p_alive": p_alive, "expected_orders_90d": orders_90, "clv_12m": clv_12m,
-                  "next_order_date": next_date.dt.date.to_numpy()}
+                  "next_order_date": next_date.to_numpy()}
 
 
 def clv_backtest(con, as_of: date) -> dict[str, Any]:
@@ -209,13 +232,19 @@ def clv_backtest(con, as_of: date) -> dict[str, Any]:
 def build_tiers(con, features: pd.DataFrame, scores: pd.DataFrame, as_of: date, *, seed: int):
     from tools.tiers import DEFAULT_SHARES, early_features_sql, fit_tier_classifier, tier_table
 
-    _enough_data(features, as_of, "value tiers")
     if "clv_12m" in scores:
         basis, values = "clv_12m", scores["clv_12m"].fillna(0)
     else:
-        basis, values = "spend in the last 365 days (CLV model unavailable)", features["spend_last_180"].fillna(0)
+        basis, values = "spend in the last 180 days (CLV model unavailable)", features["spend_last_180"].fillna(0)
     frame = pd.DataFrame({"customer_id": scores["customer_id"], "clv_12m": values.to_numpy()})
-    tiered = tier_table(ibis.memtable(frame)).execute().set_index("customer_id").reindex(scores["customer_id"])
+    cur = con.cursor()  # on the store's connection (its memory cap), not ibis' default backend
+    try:
+        cur.register("_tier_values", frame)
+        tiered = cur.execute(ibis.to_sql(tier_table(ibis.duckdb.from_connection(cur).table("_tier_values")),
+                                         dialect="duckdb")).df()
+    finally:
+        cur.close()
+    tiered = tiered.set_index("customer_id").reindex(scores["customer_id"])
     tier = tiered["tier"].to_numpy()
     card: dict[str, Any] = {
         "model": "tiers",

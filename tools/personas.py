@@ -18,6 +18,7 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
 
+from tools.compute import idle_cores
 from tools.errors import TierwiseError
 
 K_RANGE = range(3, 9)
@@ -36,6 +37,15 @@ TRAITS: dict[str, tuple[str, str, str]] = {
 }
 CHANNEL_WORDS = {"web": ("web-first", "rarely-web"), "app": ("app-first", "rarely-app"),
                  "store": ("in-store", "rarely-in-store")}
+
+
+PROFILE_COLUMNS = ("orders", "aov", "total_spend", "recency_days", "tenure_days", "distinct_categories")
+
+
+def design_columns(available) -> list[str]:
+    """The feature columns `fit_personas` reads: traits, channel shares and profile columns."""
+    wanted = [*TRAITS, *PROFILE_COLUMNS, *[c for c in available if c.startswith("share_ch_")]]
+    return [c for c in dict.fromkeys(wanted) if c in available]
 
 
 def _design(features: pd.DataFrame) -> pd.DataFrame:
@@ -80,10 +90,12 @@ def fit_personas(features: pd.DataFrame, *, seed: int = 42, k: int | None = None
     silhouettes = {}
     candidates = [k] if k else list(K_RANGE)
     for kk in candidates:
-        model = KMeans(n_clusters=kk, n_init=4, random_state=seed).fit(scaled[sample])
+        with idle_cores():
+            model = KMeans(n_clusters=kk, n_init=4, random_state=seed).fit(scaled[sample])
         silhouettes[kk] = float(silhouette_score(scaled[sample], model.labels_))
     best_k = max(silhouettes, key=silhouettes.get)
-    km = KMeans(n_clusters=best_k, n_init=10, random_state=seed).fit(scaled)
+    with idle_cores():
+        km = KMeans(n_clusters=best_k, n_init=10, random_state=seed).fit(scaled)
     labels = km.labels_
     # Order clusters by size so persona ids are stable regardless of K-Means' internal numbering
     sizes = np.bincount(labels, minlength=best_k)
@@ -104,8 +116,7 @@ def fit_personas(features: pd.DataFrame, *, seed: int = 42, k: int | None = None
         names[cid] = name
 
     raw = features.assign(persona_id=labels)
-    profile_cols = [c for c in ("orders", "aov", "total_spend", "recency_days", "tenure_days",
-                                "distinct_categories") if c in features]
+    profile_cols = [c for c in PROFILE_COLUMNS if c in features]
     profiles = raw.groupby("persona_id")[profile_cols].median()
     profiles.insert(0, "customers", np.bincount(labels, minlength=best_k))
     profiles.insert(1, "share", profiles["customers"] / len(labels))

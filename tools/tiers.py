@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Literal
 
 import ibis
+import numpy as np
 import pandas as pd
 
+from tools.compute import idle_cores
 from tools.errors import TierwiseError
 
 Tier = Literal["high", "mid", "low"]
@@ -34,6 +36,7 @@ def tier_table(scores: ibis.Table, *, value: str = "clv_12m", high_share: float 
 EARLY_DAYS = 28          # the "first weeks" the young-customer classifier sees
 YOUNG_DAYS = 90          # customers younger than this get a predicted tier
 MIN_TENURE_FOR_TRAINING = 180
+MAX_CLASSIFIER_ROWS = 40_000  # per side of the time split: beyond it, an evenly spaced subset
 
 
 def early_features_sql(as_of_param: str = "?") -> str:
@@ -76,11 +79,12 @@ def fit_tier_classifier(early: pd.DataFrame, tiers: pd.Series, tenure_days: pd.S
             f"history and two tiers; found {len(settled)}."
         )
     cut = int(len(settled) * 0.7)
-    train, test = settled.iloc[:cut], settled.iloc[cut:]
+    train, test = _thin(settled.iloc[:cut]), _thin(settled.iloc[cut:])
     cols = [c for c in early.columns]
     model = HistGradientBoostingClassifier(random_state=seed, max_iter=200, learning_rate=0.08)
-    model.fit(train[cols].fillna(0), train["tier"])
-    predicted = model.predict(test[cols].fillna(0))
+    with idle_cores():
+        model.fit(train[cols].fillna(0), train["tier"])
+        predicted = model.predict(test[cols].fillna(0))
     majority = train["tier"].mode().iloc[0]
     young = data[data["tenure"] < YOUNG_DAYS]
     young_pred = pd.Series(model.predict(young[cols].fillna(0)) if len(young) else [], index=young.index,
@@ -96,6 +100,14 @@ def fit_tier_classifier(early: pd.DataFrame, tiers: pd.Series, tenure_days: pd.S
             "majority_class": majority,
             "confusion_matrix": {"labels": list(TIERS),
                                  "matrix": confusion_matrix(test["tier"], predicted, labels=list(TIERS)).tolist()},
-            "n_train": int(len(train)), "n_test": int(len(test)), "young_customers_scored": int(len(young)),
+            "n_train": int(len(train)), "n_test": int(len(test)), "n_settled": int(len(settled)), "young_customers_scored": int(len(young)),
         },
     }
+
+
+def _thin(frame: pd.DataFrame) -> pd.DataFrame:
+    """At most MAX_CLASSIFIER_ROWS rows, evenly spaced in first-order order (keeps the cohort mix)."""
+    if len(frame) <= MAX_CLASSIFIER_ROWS:
+        return frame
+    step = len(frame) / MAX_CLASSIFIER_ROWS
+    return frame.iloc[(np.arange(MAX_CLASSIFIER_ROWS) * step).astype(int)]
