@@ -298,6 +298,18 @@ MODEL_CUES: dict[str, str] = {
     "recommendations": r"\brecommend\w*|\brecommender\b|\bhit[- ]rate\b|推荐",
 }
 
+# A sale or a shopping festival is news to announce, whoever hears it: it outranks the goals that words like
+# "exclusive", "reward", 会员, 专属 or 感谢 suggest ("VIP专属双十一短信" announces Singles' Day, it is no loyalty note).
+# Text is normalised first: 双十一 reads 双11, 黑五 reads 黑5.
+PROMOTION = (r"\bblack friday\b|\bcyber monday\b|\bcyber week\b|\bsingles'? ?day\b|\bdouble (?:11|12)\b|\b11[./]11\b|\b12[./]12\b|\b618\b"
+             r"|\bprime day\b|\bboxing day\b|\b(?:christmas|xmas|holiday|new year'?s?|easter|valentine'?s?(?: day)?|mother'?s day|father'?s day|labou?r day"
+             r"|memorial day|back[- ]to[- ]school|end[- ]of[- ](?:season|year)|mid[- ]year|anniversary|clearance|flash|summer|winter|spring|autumn|fall)"
+             r" (?:sale|promo(?:tion)?|deals?|offers?|event|campaign|special)s?\b|\bclearance\b|\bdoorbusters?\b"
+             r"|双1[12]|双十[一二]|618|黑5|黑五|黑色星期(?:5|五)|网络星期一|年货节|春节|中秋|国庆|七夕|情人节|母亲节|父亲节|女神节|38节|圣诞|元旦|开学季"
+             r"|\b(?:big|huge|mega) sale\b|\bsale\b|\bpromo(?:tion)?s?\b"
+             r"|周年庆|店庆|清仓|秒杀|限时抢购|年中大?促|年终大?促|狂欢节|购物节|大促|促销|特卖|折扣季")
+GOALS_A_PROMOTION_OUTRANKS = ("retention", "loyalty")
+
 GOAL_CUES: dict[str, str] = {
     "winback": r"\bwin[- ]?(?:them |customers |it )?back\b|\bre-?engage\w*|\breactivat\w*|\bbring (?:them |customers )?back\b|\bcome back\b|\bwe miss you\b|\blure (?:them )?back\b|\brecover\b|召回|挽回|唤醒|赢回|拉回|回流|激活",
     "retention": r"\bretention\b|\bretain\b|\bkeep (?:them|customers)\b|\bstay\b|\bprevent churn\b|\breduce churn\b|留住|保留|挽留|防流失|留存",
@@ -305,7 +317,7 @@ GOAL_CUES: dict[str, str] = {
     "cross_sell": r"\bcross[- ]?sell\w*|\bcomplementary\b|\brelated products\b|交叉销售|搭配销售|关联销售",
     "welcome": r"\bwelcome\b|\bonboard\w*|\bfirst purchase\b|\bgreeting\b|欢迎|迎新|入会|新人礼",
     "loyalty": r"\bloyalty\b|\bthank(?:s| you)?\b|\bappreciation\b|\breward\w*|\bvip (?:perks|program|programme|treatment)\b|\bmembers? (?:perks|program|programme|care)\b|\bexclusive\b|会员|关怀|感谢|忠诚度?计划|积分|回馈|答谢|专属",
-    "announcement": r"\bannounc\w*|\blaunch\w*|\b(?:summer|winter|spring|autumn|fall|holiday|black friday|flash|big) sale\b|\bnew (?:collection|arrivals|product|range)\b|\bevent\b|\bsale\b|\bpromo(?:tion)?\b|公告|宣布|上新|新品|大促|促销|特卖|发布|活动通知|双十一|618",
+    "announcement": r"\bannounc\w*|\blaunch\w*|\bnew (?:collection|arrivals|product|range)\b|\bevent\b|公告|宣布|上新|新品|发布|活动通知|" + PROMOTION,
 }
 
 MESSAGE_CHANNEL_CUES: dict[str, str] = {

@@ -37,6 +37,7 @@ MESSAGE_CHANNELS = _compile(lex.MESSAGE_CHANNEL_CUES)
 TONES = _compile(lex.TONE_CUES)
 OFFERS = [re.compile(p, re.I) for p in lex.OFFER_PATTERNS]  # run on the original text
 RISK_RANK = re.compile(lex.RISK_RANK.pattern)
+PROMOTION = re.compile(lex.PROMOTION, I)
 
 # "by X" style mentions of a grouping dimension
 _DIM_EN = {k: v.split("|")[0] for k, v in lex.BY_CUES.items()}
@@ -407,7 +408,7 @@ def extract(text: str, original: str, vocabulary: dict[str, list[str]], as_of: d
     s.model = _one_key(MODELS, text)
 
     # -- campaign copy
-    s.goal = _one_key(GOALS, text)
+    s.goal = _goal(text)
     s.message_channel = _one_key(MESSAGE_CHANNELS, text)
     s.tone = _one_key(TONES, text)
     for pattern in OFFERS:
@@ -435,6 +436,14 @@ def extract(text: str, original: str, vocabulary: dict[str, list[str]], as_of: d
     if m and 1 <= int(m.group(1)) <= 50:
         s.k = int(m.group(1))
     return s
+
+
+def _goal(text: str) -> str | None:
+    """The campaign goal named first; a sale or shopping festival announces, over what loyalty words suggest."""
+    goal = _one_key(GOALS, text)
+    if goal in lex.GOALS_A_PROMOTION_OUTRANKS and PROMOTION.search(text):
+        return "announcement"
+    return goal
 
 
 def _canonical(value: str, valid: list[str]) -> str:

@@ -226,6 +226,23 @@ def test_the_offer_is_kept_verbatim(planner):
     assert call.args["offer"] == "$5 off" and call.args["goal"] == "cross_sell"
 
 
+@pytest.mark.parametrize("question, goal", [
+    ("Write a Black Friday email for high tier customers", "announcement"),
+    ("write an exclusive Cyber Monday email for champions", "announcement"),
+    ("Draft a Singles' Day SMS for our VIPs", "announcement"),
+    ("给会员写一条双十一短信", "announcement"),
+    ("给VIP写一封专属的黑五邮件", "announcement"),
+    ("帮我给高价值客户写一条618的推送", "announcement"),
+    ("Write a loyalty email for VIPs", "loyalty"),
+    ("给高价值客户写一封感谢邮件", "loyalty"),
+    ("draft a win-back email for lapsed customers with our Black Friday deals", "winback"),
+    ("给新客户写一条双11欢迎短信", "welcome"),
+])
+def test_a_sale_or_shopping_festival_is_announced_over_what_loyalty_words_suggest(planner, question, goal):
+    call = only_call(plan(planner, question))
+    assert call.name == "draft_campaign" and call.args["goal"] == goal
+
+
 def test_chinese_copy_requests_are_written_in_chinese(planner):
     p = plan(planner, "给即将沉睡的客户写两条唤醒短信，满100减20")
     call = only_call(p)
