@@ -177,6 +177,8 @@ class OfflinePlanner:
             scores["segment_summary"] += 1.0
         if slots.offer_cost is not None and scores["campaign_forecast"] > 0:
             scores["campaign_forecast"] += 1.0
+        if slots.save_rate is not None:
+            scores["campaign_forecast"] += 1.5  # "assuming 30% are saved" is a campaign's economics
         if scores["cohort_retention"] >= 4:
             scores["segment_summary"] -= 1.5
             scores["kpi_trend"] -= 1.0

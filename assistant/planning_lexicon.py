@@ -43,7 +43,7 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"\bbreak(?:\s|-)?(?:it\s+)?down\b|\bbreakdown\b|\bsplit\b|\bdistribution\b|\bdistributed\b|\bmix\b|\bcomposition\b", 2.5),
         (r"\bcompare\b|\bcomparison\b|\bcompared\b|\bversus\b|\bvs\.?\b|\bside by side\b|\bdiffer\b", 2),
         (r"\b(?:by|per|across|for each|each|every|between)\s+(?:value\s+|rfm\s+|churn\s+risk\s+|risk\s+)?(?:tiers?|segments?|personas?|countr(?:y|ies)|markets?|channels?|categor(?:y|ies)|risk\s+bands?|bands?|groups?|clusters?|regions?)\b", 2.5),
-        (r"\bwhich\s+(?:sales\s+|marketing\s+|acquisition\s+|product\s+|value\s+|rfm\s+|customer\s+)?(?:tiers?|segments?|personas?|countr(?:y|ies)|markets?|channels?|categor(?:y|ies)|regions?)\b", 2.5),
+        (r"\b(?:which|what)\s+(?:sales\s+|marketing\s+|acquisition\s+|product\s+|value\s+|rfm\s+|customer\s+)?(?:tiers?|segments?|personas?|countr(?:y|ies)|markets?|channels?|categor(?:y|ies)|regions?)\b(?!\s+(?:is|does)\s+(?:customer|client|c\d))", 2.5),
         (r"\b(?:the|our|all|my|each of the)\s+(?:rfm\s+|value\s+|customer\s+)?(?:segments|personas|tiers|clusters)\b(?!\s+(?:model|defined|mean))", 2),
         (r"\bsummar(?:y|ise|ize)\b|\bprofile\s+(?:of\s+)?(?:the|our|each)\b|\bstats?\b|\bstatistics\b", 1),
         (r"\brevenue at risk\b.*\bby\b|\bwhere is (?:the )?revenue at risk\b", 1.5),
@@ -96,13 +96,13 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
     "campaign_forecast": [
         (r"\broi\b|\breturn on (?:investment|spend)\b|\bpay(?:s)? (?:back|off)\b|\bworth it\b|\bprofitable\b|\bbreak[- ]?even\b", 3.5),
         (r"\bsaved revenue\b|\bhow much (?:would|could) we (?:save|recover|win back)\b|\bcampaign (?:economics|value|forecast)\b|\bis it worth\b", 3),
-        (r"\b(?:coupon|voucher|discount|offer|incentive)\b.*\b(?:cost|costs|costing|worth|\$|dollars?|euros?)\b|\b(?:\$|€|£)\s?\d+\s+(?:coupon|voucher|discount|offer)\b|\b\d+\s*(?:dollars?|euros?|pounds?|usd|eur)\s+(?:coupon|voucher|discount|off|offer)\b", 1.5),
+        (r"\b(?:coupon|voucher|discount|offer|incentive)\b.*\b(?:cost|costs|costing|worth|\$|dollars?|euros?)\b|(?<!\w)(?:\$|€|£)\s?\d+\s+(?:coupon|voucher|discount|offer)\b|\b\d+\s*(?:dollars?|euros?|pounds?|usd|eur)\s+(?:coupon|voucher|discount|off|offer)\b", 1.5),
         (r"\bif we (?:send|give|offer|mail)\b|\bsave rate\b", 1.5),
         (r"投资回报|回报率|ROI|roi|划算|值不值|值得吗|能挽回多少|挽回收入|成本.*收益|收益.*成本|回本", 3.5),
         (r"\d+\s*(?:元|块|美元|欧元)的?(?:优惠券|代金券|券)|如果(?:我们)?(?:发|给|送)", 1.5),
     ],
     "ab_test": [
-        (r"\ba/?b\s*test|\bab test|\bsplit test\b|\bexperiment\b|\bvariants? [ab]\b|\bversion [ab]\b|\bcontrol\b.*\b(?:treatment|variant|test)\b", 3),
+        (r"\ba/?b\s*test|\bab test|\bsplit test\b|\bexperiment\b|\bvariants? [ab]\b|\bversion [ab]\b|\ba/b\b|\bcontrol\b.*\b(?:treatment|variant|test)\b|\b(?:treatment|variant|challenger)\b.*\bcontrol\b", 3),
         (r"\bvisitors?\b|\bconversions?\b|\bconverted\b|\bconversion rates?\b|\bsignifican(?:t|ce)\b|\bp[- ]?value\b|\bdid (?:b|a|the new|variant b) win\b|\bwinner\b", 1.5),
         (r"a/?b测试|ab测试|实验|显著|转化率?|访客|对照组|实验组|[ab]组|[ab]版本?|哪个版本(?:赢|更好)", 2),
         (r"\b(?:beat|beats|outperform\w*|uplift|perform(?:ed|s)? better|(?:is|was) (?:the )?(?:new|variant|treatment|redesign|b)\b.{0,25}\bbetter)\b"
@@ -111,15 +111,17 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
     "export_audience": [
         (r"\bexport(?:ed|ing)?\b|\bdownload(?:able)?\b|\bcsv\b|\bspreadsheet\b|\bexcel\b|\bsend (?:it |them )?to (?:our |the )?(?:esp|crm|mailchimp|klaviyo)\b|\bsave (?:them|it|the list|this list|the audience) (?:as|to)\b|\bfile\b", 3.5),
         (r"导出|下载|csv|表格文件|存成文件|保存为", 3.5),
+        (r"\b(?:download|export|save)\b.{0,30}\b(?:list|audience|customers|segment|names)\b", 1.5),
     ],
     "explain_model": [
         (r"\bmodels?\b|\baccura(?:te|cy)\b|\bauc\b|\bprecision\b|\brecall\b|\bbrier\b|\blift\b|\bcalibrat|\bvalidat|\bbaseline\b|\bmodel card\b", 1.5),
-        (r"\bhow (?:are|is|do|does|did) (?:you|we|the)?\s*(?:\w+\s+){0,3}(?:defined|define|calculated|calculate|computed|compute|determined|work|works|built|decided|assigned|scored|measured|predicted|predict)\b", 3),
+        (r"\bhow (?:are|is|do|does|did) (?:you|we|the)?\s*(?:\w+\s+){0,3}(?:defined|define|calculated|calculate|computed|compute|determined|work|works|built|decided|assigned|scored|measured|predicted|predict|done|made|created|generated|formed|trained|derived|estimated|chosen|selected|grouped|clustered|segmented)\b", 3),
         (r"\bhow (?:good|reliable|accurate|well|trustworthy)\b|\bcan (?:we|i) trust\b|\bwhat (?:is|are|does|do) (?:a |an |the )?(?:\w+\s+){0,2}(?:mean|tiers?|segments?|personas?|churn probability)\b|\bexplain\b|\bdefinition\b|\bwhat (?:defines|makes|determines|decides)\b|\bcriteria\b|\bunder the hood\b", 2),
         (r"\bhow (?:good|reliable|accurate|well|trustworthy)\b.{0,40}\b(?:model|predictions?|forecasts?|scores?|scoring|recommendations?|tiers?|segments?)\b", 2),
         (r"模型的?(?:效果|表现|准确|精度|质量|好不好)|效果怎么样|准确率|靠不靠谱", 2),
+        (r"准不准|准确吗|准确度|准确性|靠谱吗|可靠吗|可信吗|可不可信|原理|算法|机制|工作方式|运作方式|背后的逻辑|是怎么(?:工作|运作|运行)的", 3),
         (r"\bmethodology\b|\bmethod(?:s)? behind\b|\blogic behind\b|\bunder the hood\b|\bhow (?:does|do) (?:the )?[\w\s]{0,20}(?:model|scoring|clustering|segmentation|tiering) work\b", 3),
-        (r"模型|准确|准确率|精度|可靠|怎么(?:定义|计算|算|划分|分的|来的|确定)|如何(?:定义|计算|划分|确定)|是什么意思|定义|原理|依据|口径", 2.5),
+        (r"模型|准确|准确率|精度|可靠|(?:怎么|怎样|如何)(?:定义|计算|算|划分|分的|来的|确定|做的?|得出|生成|训练|建的|构建|实现|聚的|分组|分群|打分|评分|预测的)|是什么意思|定义|原理|依据|口径", 2.5),
     ],
     "help": [
         (r"^(?:hi|hello|hey|good (?:morning|afternoon|evening)|howdy|greetings|yo)\b[\s!.,?]*(?:there|tierwise)?[\s!.,?]*$", 5),
@@ -174,7 +176,7 @@ LANGUAGE_SWITCH = {
 # ------------------------------------------------------------------ slot values
 TIER_CUES: dict[str, str] = {
     "high": r"\bhigh[- ]?(?:value|tier|spend(?:ing|ers?)?|ltv|clv|worth)\b|\b(?:top|premium|gold|best)[- ]tier\b|\bvips?\b|\bmost valuable\b|\bbig spenders\b|\bwhales\b|\bhighest[- ]value\b|\btier\s*[=:]?\s*high\b|\bhigh\s+tier\b|\bthe high ones\b"
-            r"|高价值|高端|高净值|大客户|vip|重要客户|高层级|高等级|头部客户|最有价值|价值最高|高档",
+            r"|高价值|高端|高净值|(?<!加拿)大客户|vip|重要客户|高层级|高等级|头部客户|最有价值|价值最高|高档",
     "mid": r"\b(?:mid|middle|medium|mid-range|average)[- ]?(?:value|tier)\b|\btier\s*[=:]?\s*mid\b|\bmid\b"
            r"|中等?价值|中价值|中层|中等级|中间层|中档|腰部客户",
     "low": r"\blow[- ]?(?:value|tier|spend(?:ing|ers)?)\b|\b(?:bottom|lowest)[- ]tier\b|\btier\s*[=:]?\s*low\b|\bleast valuable\b"
@@ -192,7 +194,7 @@ SEGMENT_CUES: dict[str, str] = {
     "at_risk": r"(?<!revenue )(?<!value )(?<!money )(?<!sales )(?<!much )\bat[- ]risk\b(?!\s+(?:of|from)\b)|风险细分|处于风险|(?<!流失)有风险的客户|(?<![流失高中低])风险客户(?!.*流失)",
     "cannot_lose": r"\bcan(?:'t|not| not|nt)[- ](?:afford[- ]to[- ])?lose\b|\bcannot_lose\b|\bmust[- ]keep\b|不能失去|不能丢|不可失去|不能流失的|绝不能流失",
     "hibernating": r"\bhibernat\w*|\bdormant\b|\bsleeping\b|\binactive\b(?!\s+for)|休眠|沉睡(?!.*即将)|冬眠|不活跃",
-    "lost": r"\blost\b(?! revenue)|\blapsed\b|\bchurned\b|\bgone away\b|\bformer customers\b|\bex-customers\b|已流失|(?<!正在)(?<!逐渐)(?<!渐渐)(?<!慢慢)(?<!开始)(?:流失(?:了)?的?(?:客户|用户|顾客)(?!.*(?:风险|可能|快|将|即将))|流失的人)|丢失的?客户",
+    "lost": r"\blost\b(?! revenue)|\blapsed\b|\bchurned\b|\bgone away\b|\bformer customers\b|\bex-customers\b|已流失|(?<![快将要会能在渐慢始])(?:流失(?:了)?的?(?:客户|用户|顾客)(?!.*(?:风险|可能|快|将|即将))|流失的人)|丢失的?客户",
 }
 
 # Customers drifting away but not gone: the churn model's notion of at risk (churn_risk high), in every
@@ -213,7 +215,11 @@ CHURN_CUES: dict[str, str] = {
             r"|\bchurn(?:ing)? customers\b|\bwho (?:is|are) churning\b"
             r"|\b(?:about|going|likely|set) to lose\b|\b(?:might|may|could|will) lose\b|\bat risk of losing\b|\bin danger of (?:churning|leaving)\b"
             r"|\bhigh(?:est)? (?:chance|probability|likelihood) of (?:churn\w*|leaving)\b|\blikel(?:y|ihood) (?:of|to) churn\b"
-            r"|快要流失|即将流失|快流失|将要流失|可能(?:会)?流失|要流失|会流失|流失的?风险(?:较|很|比较|最)?高|高流失|高风险|流失可能性(?:较|很)?高|有流失的?风险|面临流失|流失概率(?:较|很)?高"
+            r"|\b(?:showing |show )?(?:warning )?signs of (?:churn\w*|leaving|lapsing|slipping)\b"
+            r"|\b(?:might|may|could|will|would|likely to|going to|about to|set to|expected to|predicted to|at risk of|risk)(?: soon)? (?:stop|quit|cease|stopping|quitting) (?:buying|ordering|purchasing|shopping|coming)\b"
+            r"|\b(?:stop|quit) (?:buying|ordering|purchasing|shopping)(?: from us| with us)? soon\b|\b(?:won'?t|will not|unlikely to|never going to) (?:come back|return|buy again|order again|reorder)\b"
+            r"|\b(?:likely|about|going|set|might|may|could) (?:to )?(?:defect|walk away|jump ship)\b|\bchurn candidates\b"
+            r"|快要流失|即将流失|快流失|将要流失|可能(?:会)?流失|要流失|会流失|流失的?风险(?:较|很|比较|最)?高|高流失|高风险|流失可能性(?:较|很)?高|有流失的?风险|面临流失|流失概率(?:较|很)?高|(?:很大|较大|极大|比较大|高)的?(?:概率|可能性?|几率)(?:会)?流失|流失的?(?:概率|可能性|几率)(?:很|较|比较)?(?:大|高)|流失(?:倾向|迹象|预警)|(?:可能|快|快要|要|会|即将)(?:会)?离开"
             "|" + DRIFTING,
 }
 
@@ -223,18 +229,20 @@ CHURN_CUES: dict[str, str] = {
 GONE_SEGMENTS = ("lost", "hibernating")
 NAMED_SEGMENT = re.compile(r"\bsegments?\b|\brfm\b|细分|分群|rfm")
 
-RISK_RANK = re.compile(r"\bmost likely to (?:churn|leave)\b|\btop\s+\d+\s+(?:churn|at[- ]risk|riskiest|churners)|\b\d+\s+(?:biggest|top) churn risks\b|\bhighest churn (?:probability|risk)\b|\b(?:riskiest|most at risk)\b|最可能流失|流失概率最高|最容易流失|风险最高")
+RISK_RANK = re.compile(r"\bmost likely to (?:churn|leave)\b|\btop\s+\d+\s+(?:churn|at[- ]risk|riskiest|churners)|\b\d+\s+(?:biggest|top) churn risks\b|\bhighest churn (?:probability|risk)\b|\b(?:riskiest|most at risk)\b|\b(?:highest|biggest|greatest|largest|top) (?:churn )?(?:risk|chance|probability|likelihood|odds) of (?:churn\w*|leaving|lapsing)\b|最可能流失|流失概率最高|最容易流失|风险最高")
 
 # country: canonical (as the demo spells it) -> alias pattern; matched against the dataset's own list
+# A demonym names a country only before people ("German VIPs", "French shoppers"), not a language ("in German")
+_PEOPLE = r"(?:customers|shoppers|buyers|clients|market|ones|people|users|consumers|vips?|accounts|members|champions|spenders|audience|segment|base)\b"
 COUNTRY_ALIASES: dict[str, str] = {
-    "United States": r"\bunited states\b|\busa\b|\bu\.s\.a?\.?(?=\s|$|[,?!])|\bamerica\b|\bamerican\b(?=(?:\s+[\w-]+){0,3}?\s+(?:customers|shoppers|buyers|clients|market|ones|people|users|consumers)\b)|\bthe states\b|美国",
-    "United Kingdom": r"\bunited kingdom\b|\bu\.?k\.?\b|\bbritain\b|\bgreat britain\b|\bbritish\b(?=(?:\s+[\w-]+){0,3}?\s+(?:customers|shoppers|buyers|clients|market|ones|people|users|consumers)\b)|\bengland\b|\bgb\b|英国",
-    "Germany": r"\bgermany\b|\bgerman\b(?=(?:\s+[\w-]+){0,3}?\s+(?:customers|shoppers|buyers|clients|market|ones|people|users|consumers)\b)|\bdeutschland\b|德国",
-    "France": r"\bfrance\b|\bfrench\b(?=(?:\s+[\w-]+){0,3}?\s+(?:customers|shoppers|buyers|clients|market|ones|people|users|consumers)\b)|法国",
-    "Spain": r"\bspain\b|\bspanish\b(?=(?:\s+[\w-]+){0,3}?\s+(?:customers|shoppers|buyers|clients|market|ones|people|users|consumers)\b)|西班牙",
-    "Italy": r"\bitaly\b|\bitalian\b(?=(?:\s+[\w-]+){0,3}?\s+(?:customers|shoppers|buyers|clients|market|ones|people|users|consumers)\b)|意大利",
-    "Netherlands": r"\b(?:the )?netherlands\b|\bholland\b|\bdutch\b(?=(?:\s+[\w-]+){0,3}?\s+(?:customers|shoppers|buyers|clients|market|ones|people|users|consumers)\b)|荷兰",
-    "Canada": r"\bcanada\b|\bcanadian\b(?=(?:\s+[\w-]+){0,3}?\s+(?:customers|shoppers|buyers|clients|market|ones|people|users|consumers)\b)|加拿大",
+    "United States": r"\bunited states\b|\busa\b|\bu\.s\.a?\.?(?=\s|$|[,?!])|\bamerica\b|\bamerican\b(?=(?:\s+[\w-]+){0,3}?\s+" + _PEOPLE + r")|\bthe states\b|美国",
+    "United Kingdom": r"\bunited kingdom\b|\bu\.?k\.?\b|\bbritain\b|\bgreat britain\b|\bbritish\b(?=(?:\s+[\w-]+){0,3}?\s+" + _PEOPLE + r")|\bengland\b|\bgb\b|英国",
+    "Germany": r"\bgermany\b|\bgerman\b(?=(?:\s+[\w-]+){0,3}?\s+" + _PEOPLE + r")|\bdeutschland\b|德国",
+    "France": r"\bfrance\b|\bfrench\b(?=(?:\s+[\w-]+){0,3}?\s+" + _PEOPLE + r")|法国",
+    "Spain": r"\bspain\b|\bspanish\b(?=(?:\s+[\w-]+){0,3}?\s+" + _PEOPLE + r")|西班牙",
+    "Italy": r"\bitaly\b|\bitalian\b(?=(?:\s+[\w-]+){0,3}?\s+" + _PEOPLE + r")|意大利",
+    "Netherlands": r"\b(?:the )?netherlands\b|\bholland\b|\bdutch\b(?=(?:\s+[\w-]+){0,3}?\s+" + _PEOPLE + r")|荷兰",
+    "Canada": r"\bcanada\b|\bcanadian\b(?=(?:\s+[\w-]+){0,3}?\s+" + _PEOPLE + r")|加拿大",
     "China": r"\bchina\b|中国",
     "Japan": r"\bjapan\b|日本",
     "Australia": r"\baustralia\b|澳大利亚|澳洲",
@@ -277,7 +285,7 @@ METRIC_CUES: dict[str, str] = {
     "new_customers": r"\bnew (?:customers?|buyers?|shoppers?|clients?|signups?|sign-ups?)\b|\bacquisition\b|\bacquired\b|\bfirst[- ]time (?:buyers|customers)\b|新客户?数?|新增客户|获客|新顾客|新用户",
     "repeat_rate": r"\brepeat(?: purchase)? rate\b|\brepeat (?:buyers|purchases|customers)\b|\breturning customers\b|\bre-?purchase\b|复购|回购|重复购买",
     "aov": r"\baov\b|\baverage (?:order|basket) (?:value|size)\b|\bbasket size\b|\baverage spend per order\b|\bticket size\b|客单价|平均订单金额|笔单价",
-    "orders": r"\b(?:number of )?orders\b|\border (?:count|volume)\b|\btransactions\b|\bpurchases\b|订单|单量|下单量",
+    "orders": r"\b(?:number of )?orders\b|\border (?:counts?|volumes?|numbers?)\b|\btransactions\b|\bpurchases\b|订单|单量|下单量",
     "customers": r"\b(?:active )?customers\b|\bbuyers\b|\bshoppers\b|\bcustomer count\b|活跃客户|客户数|顾客数|购买人数|买家数",
     "revenue": r"\brevenue\b|\bsales\b|\bturnover\b|\bincome\b|\bgmv\b|\bearnings\b|\bmoney\b|营收|收入|销售额|营业额|业绩|流水|gmv",
 }
@@ -291,7 +299,7 @@ PERIOD_CUES: dict[str, str] = {
 
 MODEL_CUES: dict[str, str] = {
     "churn": r"\bchurn\b|\bchurning\b|\bchurn probability\b|流失",
-    "clv": r"\bclv\b|\bltv\b|\blifetime value\b|\bcustomer value\b|\bbg/?nbd\b|\bgamma[- ]gamma\b|\bvalue (?:model|forecast|prediction)\b|生命周期价值|客户价值模型|clv|ltv",
+    "clv": r"\bclv\b|\bltv\b|\blifetime value\b|\bcustomer value\b|\bbg/?nbd\b|\bgamma[- ]gamma\b|\bvalue (?:model|forecast|prediction)\b|生命周期价值|客户价值(?:模型|预测)|价值预测|clv|ltv",
     "tiers": r"\btiers?\b|\bvalue tiers?\b|\bhigh/mid/low\b|价值分层|分层|等级|层级",
     "segments": r"\bsegments?\b|\brfm\b|细分|分群|rfm",
     "personas": r"\bpersonas?\b|\bclusters?\b|\bclustering\b|\bk-?means\b|画像|人群|聚类",
@@ -338,12 +346,12 @@ TONE_CUES: dict[str, str] = {
 # Text after a side's name up to the next side's name holds that side's numbers.
 _AB_THING = r"(?:version|variant|group|arm|option|cell|bucket|page|landing page|design|layout|site|flow|checkout|copy|e-?mail|subject(?: line)?|button|banner|headline|template|creative|offer|price)"
 AB_SIDE_CUES: dict[str, str] = {
-    "a": rf"\b(?:variant|version|group|arm|option|cell|bucket|page|design)\s+(?:a|1)\b|(?<![a-z0-9/])a\s*(?::|组|版本?|方案|had|has|got|saw|with|-|=|\(|，|,)"
+    "a": rf"\b(?:variant|version|group|arm|option|cell|bucket|page|design)\s+(?:a|1)\b|(?<![a-z0-9/])a\s*(?::|组|版本?|方案|had|has|got|saw|with|-|=|\(|，|,)|(?<![\w/'])a(?=\s+\d)"
          rf"|\bcontrol(?:\s+(?:group|arm|version|cell|page))?\b|\b(?:original|baseline|incumbent|champion)\b(?:\s+{_AB_THING}\b)?"
          rf"|\b(?:old|current|existing)\s+(?:[\w-]+\s+)?{_AB_THING}s?\b|\b(?:first|1st)\s+{_AB_THING}\b"
          r"|对照组|控制组|对照|原版本?|旧版本?|老版本?|原(?:来的|有的?)?(?:页面|方案|设计|文案|版本)|(?:旧|老)的?(?:页面|方案|设计|文案)"
          r"|(?:方案|版本|组)\s*(?:1(?!\d)|一)|第\s*(?:1|一)\s*(?:组|个?版本?|个方案)",
-    "b": rf"\b(?:variant|version|group|arm|option|cell|bucket|page|design)\s+(?:b|2)\b|(?<![a-z0-9/])b\s*(?::|组|版本?|方案|had|has|got|saw|with|-|=|\(|，|,)"
+    "b": rf"\b(?:variant|version|group|arm|option|cell|bucket|page|design)\s+(?:b|2)\b|(?<![a-z0-9/])b\s*(?::|组|版本?|方案|had|has|got|saw|with|-|=|\(|，|,)|(?<![\w/'])b(?=\s+\d)"
          rf"|\b(?:treatment|challenger)(?:\s+(?:group|arm|version|cell|page))?\b|\bvariant(?!\s+(?:a|b|1|2)\b)(?:\s+(?:group|arm|page))?\b"
          rf"|\btest\s+(?:group|arm|version|variant|cell|page)\b|\bnew\s+(?:[\w-]+\s+)?{_AB_THING}s?\b|\bredesign(?:ed)?(?:\s+{_AB_THING})?\b|\b(?:second|2nd)\s+{_AB_THING}\b"
          r"|实验组|测试组|试验组|新版本?|改版(?:后)?(?:的)?(?:页面|版本)?|新的?(?:页面|方案|设计|文案)"
@@ -351,7 +359,7 @@ AB_SIDE_CUES: dict[str, str] = {
 }
 
 OFFER_PATTERNS: list[str] = [
-    r"(?:with|offering|offer(?:ing)? of|include|including|and|plus|giving|give them|featuring)\s+(?:a |an )?((?:\d+(?:\.\d+)?\s?%|(?:\$|€|£)\s?\d+(?:\.\d+)?|\d+(?:\.\d+)?\s?(?:dollars?|euros?|pounds?|usd|eur))\s+(?:off|discount)(?:\s+(?:on|for)\s+[\w\s-]{1,30}?)?)(?=$|[,.;!?]|\s+(?:and|to|for|in|as|with|code|that|which|using)\b)",
+    r"(?:with|offering|offer(?:ing)? of|include|including|and|plus|giving|give them|featuring)\s+(?:a |an )?((?:\d+(?:\.\d+)?\s?%|(?:\$|€|£)\s?\d+(?:\.\d+)?|\d+(?:\.\d+)?\s?(?:dollars?|euros?|pounds?|usd|eur))\s+(?:off|discount)(?:\s+on\s+[\w\s-]{1,30}?)?)(?=$|[,.;!?]|\s+(?:and|to|for|in|as|with|code|that|which|using)\b)",
     r"((?:\d+(?:\.\d+)?\s?%|(?:\$|€|£)\s?\d+(?:\.\d+)?|\d+(?:\.\d+)?\s?(?:dollars?|euros?|pounds?))\s+(?:off|discount)\b)",
     r"\b(free (?:shipping|delivery|returns|gift|sample)s?)\b",
     r"((?:a\s+)?(?:\$|€|£)\s?\d+(?:\.\d+)?\s+(?:coupon|voucher|gift card|credit))",

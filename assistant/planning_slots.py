@@ -124,10 +124,12 @@ CHURN_PROB = [re.compile(p, I) for p in [
 # ------------------------------------------------------------------ sort and limit
 SORT_CUES = [(re.compile(p, I), key) for p, key in [
     (lex.RISK_RANK.pattern + r"|\b(?:by|on) (?:their )?churn (?:probability|risk|score|likelihood)\b|\bsorted by churn\b|按流失(?:概率|风险)", "churn_probability"),
-    (r"\bbiggest spenders\b|\bspent the most\b|\bspend the most\b|\bhighest (?:total )?spend\w*\b|\b(?:by|on) (?:total |lifetime )?spend(?:ing)?\b|\btop spenders\b|消费最多|花得最多|花钱最多|按消费|消费金额最高", "total_spend"),
+    (r"\b(?:biggest|top|largest|highest) (?:\d+ )?spenders\b|\bspent the most\b|\bspend the most\b|\bhighest (?:total )?spend\w*\b|\b(?:by|on) (?:total |lifetime )?spend(?:ing)?\b|消费最多|花得最多|花钱最多|按消费|消费金额最高", "total_spend"),
     (r"\bmost (?:orders|frequent|purchases)\b|\bordered the most\b|\bbuy the most often\b|\b(?:by|on) (?:number of |order )?(?:orders|order count|frequency)\b|订单最多|下单最多|购买次数最多|按订单|按下单次数", "orders"),
     (r"\bmost recent(?:ly)?\b|\b(?:by|on) (?:last|latest|most recent) (?:order|purchase)\b|\blatest (?:buyers|customers)\b|最近下单|按最近|最近购买", "last_order_date"),
-    (r"\b(?:by|on) (?:their |predicted |expected |customer )?(?:lifetime value|clv|ltv|value|12[- ]month value|predicted value)\b|\bmost valuable\b|\bhighest[- ](?:value|clv|ltv|lifetime value)\b|\bbest customers\b|价值最高|最有价值|按价值|按clv|按ltv|按生命周期价值", "clv"),
+    (r"\b(?:by|on) (?:their |predicted |expected |customer )?(?:lifetime value|clv|ltv|value|12[- ]month value|predicted value)\b|\bmost valuable\b|\bhighest[- ](?:value|clv|ltv|lifetime value)\b|\bbest customers\b"
+     r"|\b(?:highest|greatest|biggest|largest|top|best)\s+(?:predicted\s+|expected\s+|customer\s+|12[- ]month\s+)?(?:lifetime value|clv|ltv|value)\b"
+     r"|价值最高|最有价值|(?:按|根据)(?:客户)?(?:终身|生命周期|预测|预期)?价值|按clv|按ltv|(?:终身|生命周期|预测|预期)价值(?:最高|最大|排名|排序|前\d+)|(?:clv|ltv)(?:最高|最大|排名|排序|前\d+)", "clv"),
 ]]
 LIMITS = [re.compile(p, I) for p in [
     r"\btop\s+(\d+)\b",
@@ -165,7 +167,7 @@ OFFER_COST = [re.compile(p, I) for p in [
 SAVE_RATE = [re.compile(p, I) for p in [
     r"\b(?:save|retention|success|win[- ]?back|recovery|response|redemption|take[- ]?up) rate\s+(?:of\s+|is\s+|at\s+|=\s*|around\s+|about\s+)?(\d+(?:\.\d+)?)\s*%",
     r"\b(?:save|win back|recover|retain|keep|convert)s?\s+(\d+(?:\.\d+)?)\s*%\s+of\b",
-    r"\bif\s+(\d+(?:\.\d+)?)\s*%\s+(?:of them\s+)?(?:come back|stay|are saved|respond|return|convert|redeem)",
+    r"\b(?:if|assuming|assume|suppose|say|with|and)\s+(?:that\s+)?(\d+(?:\.\d+)?)\s*%\s+(?:of (?:them|those|the customers|customers)\s+)?(?:come back|stay|are saved|get saved|are retained|respond|return|convert|redeem)",
     r"(?:挽回率|挽留率|成功率|召回率|响应率|核销率)\s*(?:为|是|按|取)?\s*(\d+(?:\.\d+)?)\s*%",
     r"(?:挽回|挽留|召回)\s*(\d+(?:\.\d+)?)\s*%",
 ]]
@@ -387,7 +389,7 @@ def extract(text: str, original: str, vocabulary: dict[str, list[str]], as_of: d
             s.limit = n
     if s.sort_by and s.limit and f.get("tier") == "high" and re.search(r"most valuable|best customers|最有价值|价值最高", text):
         f.pop("tier")  # "the 50 most valuable" is a ranking, not the high tier
-    if s.sort_by == "churn_probability" and f.get("churn_risk") == "high" and not re.search(r"high|高风险", text):
+    if s.sort_by == "churn_probability" and f.get("churn_risk") == "high" and not re.search(r"\bhigh\b|高风险", text):
         f.pop("churn_risk")  # "most likely to churn" ranks everyone by churn probability
 
     # -- dimension, metric, period, dates, horizon
@@ -485,7 +487,7 @@ def _side_numbers(part: str) -> tuple[int | None, int | None, float | None]:
     m = re.search(rf"(\d+)\s*(?:个|名|位)?\s*{VISITOR_WORDS}", part, re.I) or re.search(rf"{VISITOR_WORDS}\s*(?:数|量)?\s*(?:of|:|=|为|是)?\s*(\d+)", part, re.I)
     if m:
         visitors = int(m.group(1))
-    m = re.search(rf"(\d+)\s*(?:个|次|笔|单)?\s*{CONVERSION_WORDS}", part, re.I) or re.search(rf"{CONVERSION_WORDS}\s*(?:数|量)?\s*(?:of|:|=|为|是)?\s*(\d+)(?!\s*%)", part, re.I)
+    m = re.search(rf"(\d+)\s*(?:个|次|笔|单)?\s*{CONVERSION_WORDS}", part, re.I) or re.search(rf"{CONVERSION_WORDS}\s*(?:数|量)?\s*(?:of|:|=|为|是)?\s*(\d+)(?![\d.]*\s*%)", part, re.I)
     if m:
         conversions = int(m.group(1))
     if visitors is None or conversions is None:

@@ -81,6 +81,14 @@ def after(state: ConversationState, p: Plan) -> ConversationState:
     ("给流失风险高的客户发10元券的回报率", "campaign_forecast"),
     ("把冠军客户名单导出", "export_audience"),
     ("人群画像是怎么划分的", "explain_model"),
+    ("How is the persona clustering done?", "explain_model"),
+    ("画像聚类是怎么做的", "explain_model"),
+    ("推荐算法的原理是什么", "explain_model"),
+    ("客户价值预测准不准", "explain_model"),
+    ("What channel do our highest-value customers use most?", "segment_summary"),
+    ("Download a list of customers who haven't ordered in 6 months", "export_audience"),
+    ("A/B: A 1200 users 48 purchases, B 1180 users 71 purchases", "ab_test"),
+    ("What if we give customers at high churn risk a $10 discount, assuming 30% are saved?", "campaign_forecast"),
 ])
 def test_questions_route_to_the_tool_that_answers_them(planner, question, tool):
     assert only_call(plan(planner, question)).name == tool
@@ -128,6 +136,12 @@ def test_word_order_does_not_matter(planner):
     ("customers who have gone quiet for 90 days", {"min_days_since_last_order": 90}),
     ("沉默了的VIP客户", {"tier": "high", "churn_risk": "high"}),
     ("哪些顾客最近不再回购了", {"churn_risk": "high"}),
+    ("Which customers might stop ordering soon?", {"churn_risk": "high"}),
+    ("Any high-value accounts showing signs of leaving?", {"tier": "high", "churn_risk": "high"}),
+    ("哪些客户有很大概率流失？", {"churn_risk": "high"}),
+    ("哪些VIP有流失的风险", {"tier": "high", "churn_risk": "high"}),
+    ("German VIPs", {"tier": "high", "country": "Germany"}),
+    ("通过APP购买过玩具的加拿大客户", {"country": "Canada", "channel": "app", "category": "Toys"}),
 ])
 def test_filters_are_filled_with_the_tools_own_names(planner, question, expected):
     call = only_call(plan(planner, question))
@@ -142,6 +156,11 @@ def test_filters_are_filled_with_the_tools_own_names(planner, question, expected
     ("our 25 biggest spenders", "total_spend", 25),
     ("ten customers with the most orders", "orders", 10),
     ("流失概率最高的前三十个客户", "churn_probability", 30),
+    ("Who are the 15 customers with the biggest chance of churning?", "churn_probability", 15),
+    ("Show 30 customers with the greatest lifetime value", "clv", 30),
+    ("按客户终身价值排名前30的客户", "clv", 30),
+    ("生命周期价值前二十的客户", "clv", 20),
+    ("Who are our top 10 spenders?", "total_spend", 10),
 ])
 def test_rankings_set_sort_and_limit(planner, question, sort_by, limit):
     call = only_call(plan(planner, question))
@@ -165,6 +184,8 @@ def test_gone_customers_stay_in_the_lost_segment_unless_a_value_tier_rules_it_ou
 def test_a_ranking_by_churn_is_not_a_filter_on_the_high_band(planner):
     call = only_call(plan(planner, "the 40 customers most likely to leave"))
     assert "churn_risk" not in call.args
+    assert "churn_risk" not in only_call(plan(planner, "the 25 customers with the highest risk of leaving")).args
+    assert "segment" not in only_call(plan(planner, "如果给快流失的客户发25块的券，能挽回多少收入")).args
 
 
 @pytest.mark.parametrize("question, by", [
@@ -224,6 +245,7 @@ def test_campaign_copy_options_are_filled(planner):
 def test_the_offer_is_kept_verbatim(planner):
     call = only_call(plan(planner, "write a cross-sell email to loyal customers with $5 off"))
     assert call.args["offer"] == "$5 off" and call.args["goal"] == "cross_sell"
+    assert only_call(plan(planner, "Write an SMS with a 20% discount for champions")).args["offer"] == "20% discount"
 
 
 @pytest.mark.parametrize("question, goal", [
@@ -261,6 +283,8 @@ def test_english_question_asking_for_chinese_copy(planner):
      {"visitors_a": 5000, "conversions_a": 250, "visitors_b": 5000, "conversions_b": 300}),
     ("conversion 4% vs 5% with 2000 users each",
      {"visitors_a": 2000, "conversions_a": 80, "visitors_b": 2000, "conversions_b": 100}),
+    ("Treatment converted 5.2% vs control 4.6% with 8000 users per group - significant?",
+     {"visitors_a": 8000, "conversions_a": 368, "visitors_b": 8000, "conversions_b": 416}),
     ("group A had 1.2k sessions and 60 signups, group B had 1.3k sessions and 91 signups",
      {"visitors_a": 1200, "conversions_a": 60, "visitors_b": 1300, "conversions_b": 91}),
     ("A版本4000个访客，200个转化；B版本4000个访客，240个转化",
