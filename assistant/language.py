@@ -123,6 +123,7 @@ def numbers_to_digits(text: str) -> str:
         return f"{before}{value}{after}"
 
     text = ZH_NUMERAL_RUN.sub(zh, text)
+    text = re.sub(r"百分之\s*(\d+(?:\.\d+)?)", r"\1%", text)  # 百分之八十 -> 80%
     # 5k / 1.5k / 2m visitors; 1,000 -> 1000
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
     text = re.sub(r"\b(\d+(?:\.\d+)?)\s?k\b", lambda m: str(int(float(m.group(1)) * 1000)), text, flags=re.I)
@@ -257,7 +258,7 @@ REL_PATTERNS: list[tuple[re.Pattern, str]] = [(re.compile(p, re.I), kind) for p,
     (r"\b(?:the )?month before last\b|上上(?:个|一)?月", "month_before_last"),
     (r"\b(?:last|past|previous|prior)\s+quarter\b|(?<!上)上(?:个|一)?季度", "last_quarter"),
     (r"\bthis\s+quarter\b|\bquarter to date\b|\bqtd\b|本季度?|这个?季度|季度?初(?:至今|以来|到现在)", "this_quarter"),
-    (r"\bthis\s+year\b|\byear to date\b|\bytd\b|今年|本年度?|年初(?:至今|以来|到现在|到今天)", "this_year"),
+    (r"\bthis\s+year\b|\byear to date\b|\bytd\b|\bsince the (?:start|beginning) of (?:the|this) year\b|今年|本年度?|年初(?:至今|以来|到现在|到今天)", "this_year"),
     (r"\b(?:last|previous|prior)\s+year\b|去年|上一?年", "last_year"),
     (r"\bthis\s+month\b|\bmonth to date\b|\bmtd\b|本月|这个?月|月初(?:至今|以来|到现在)", "this_month"),
     (r"\b(?:last|previous|prior)\s+month\b|(?<!上)上(?:个|一)?月(?!份)", "last_month"),

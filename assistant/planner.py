@@ -170,6 +170,8 @@ class OfflinePlanner:
             scores["segment_summary"] -= 2.0  # a breakdown has no time axis; "per quarter" means a trend
         if slots.since:
             scores["kpi_trend"] += 1.0
+            if slots.metric and slots.metric != "customers":
+                scores["kpi_trend"] += 1.5  # "orders per category last quarter" is a metric over time, not a customer breakdown
         if slots.horizon_days:
             scores["clv_forecast"] += 1.0
             scores["campaign_forecast"] += 0.5

@@ -15,6 +15,7 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"\b(?:what|which)\s+data\b|\bdata(?:set)?\s+(?:do\s+we\s+have|is\s+loaded|loaded|overview|summary)\b", 3),
         (r"\bdataset\b|\bdata\s*set\b", 1.5),
         (r"\boverview\b|\bat a glance\b|\bbig picture\b|\bsnapshot of (?:the|our) (?:data|business)\b", 1.5),
+        (r"\b(?:headline|key|top-?line|basic|high-level) (?:numbers|figures|stats|statistics|metrics|facts)\b|哪(?:份|个|些)数据|用的(?:是)?(?:什么|哪份|哪个)数据|数据(?:是)?(?:哪份|哪个|什么时候的)", 3),
         (r"\bhow many (?:customers|clients|buyers|shoppers|orders)\b.*\b(?:and|&)\b.*\b(?:orders|customers|revenue|transactions)\b", 3),
         (r"\bhow many (?:orders|transactions)\b", 1.5),
         (r"\b(?:total|overall)\s+(?:revenue|sales|orders|customers)\b", 1),
@@ -58,11 +59,11 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
     "kpi_trend": [
         (r"\btrends?\b|\btrending\b|\bover time\b|\bdevelop(?:ed|ing|ment)?\b|\bevolv(?:ed|ing|e)\b|\bevolution\b|\bgrow(?:n|ing|th)?\b|\btrajectory\b", 2.5),
         (r"\b(?:monthly|weekly|daily|quarterly)\b|\b(?:per|each|every|by)\s+(?:month|week|day|quarter)\b|\bmonth[- ]over[- ]month\b|\bmom\b|\bqoq\b|\byoy\b|\bmonth by month\b", 1.5),
-        (r"\bhow (?:has|have|did|is|are)\b.*\b(?:chang|mov|go|do|doing|trend|perform)", 1.5),
+        (r"\bhow (?:has|have|did|is|are)\b.*\b(?:chang|mov|go|do|doing|trend|perform)|\b(?:been|is|are) (?:doing|performing)\b|\bdoing lately\b", 1.5),
         (r"\b(?:revenue|sales|orders|aov|average order value|basket size|repeat rate|repeat purchase rate|new customers?|active customers|turnover|gmv)\b", 1),
         (r"\b(?:chart|plot|graph|line)\b", 1),
         (r"\b(?:up|down)\s+or\s+(?:down|up)\b|\bgoing up\b|\bgoing down\b|\bincreas|\bdecreas|\bdeclin", 1),
-        (r"趋势|走势|变化|增长|下降|发展|每月|每周|每天|每日|每季度|按月|按周|按天|按季度|月度|各季度|季度(?:趋势|变化|走势|数据)|环比|同比|曲线|折线", 2.5),
+        (r"趋势|走势|变化|增长|下降|发展|每月|每周|每天|每日|每季度|每个(?:月|季度|星期|礼拜)|每一天|按月|按周|按天|按季度|月度|各季度|季度(?:趋势|变化|走势|数据)|环比|同比|曲线|折线", 2.5),
         (r"营收|收入|销售额|订单量|客单价|复购率|新客(?:户)?数|活跃客户", 1),
     ],
     "cohort_retention": [
@@ -86,7 +87,7 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
     ],
     "draft_campaign": [
         (r"\b(?:draft|write|compose|create|craft|prepare|generate|produce|come up with|put together|make|suggest|give)\b", 1),
-        (r"\b(?:e-?mail|newsletter|sms|text message|texts?|push(?: notification)?|notification|message|copy|subject lines?|headlines?|preheader|mailer|blast)\b", 2),
+        (r"\b(?:e-?mail|newsletter|sms|text message|texts?|push(?: notification)?|notification|message|copy|subject lines?|headlines?(?! (?:numbers|figures|stats|statistics|metrics|facts))|preheader|mailer|blast)\b", 2),
         (r"\b(?:draft|write|compose|craft)\b.*\b(?:e-?mail|newsletter|sms|text|push|notification|message|copy|subject|campaign|note|letter)\b", 2.5),
         (r"\bcampaign\b", 1),
         (r"\bwin[- ]?back\b|\bre-?engage(?:ment)?\b|\breactivat|\bwelcome\b|\bupsell\b|\bcross[- ]?sell\b|\bloyalty\b|\bannounc", 1),
@@ -94,7 +95,7 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"(?:写|起草|拟|撰写|生成).{0,20}(?:邮件|短信|推送|通知|文案|标题|信)", 2.5),
     ],
     "campaign_forecast": [
-        (r"\broi\b|\breturn on (?:investment|spend)\b|\bpay(?:s)? (?:back|off)\b|\bworth it\b|\bprofitable\b|\bbreak[- ]?even\b", 3.5),
+        (r"\broi\b|\breturn on (?:investment|spend)\b|\bpay(?:s)? (?:back|off)\b|\bpay-?back\b|\bworth it\b|\bprofitable\b|\bbreak[- ]?even\b", 3.5),
         (r"\bsaved revenue\b|\bhow much (?:would|could) we (?:save|recover|win back)\b|\bcampaign (?:economics|value|forecast)\b|\bis it worth\b", 3),
         (r"\b(?:coupon|voucher|discount|offer|incentive)\b.*\b(?:cost|costs|costing|worth|\$|dollars?|euros?)\b|(?<!\w)(?:\$|€|£)\s?\d+\s+(?:coupon|voucher|discount|offer)\b|\b\d+\s*(?:dollars?|euros?|pounds?|usd|eur)\s+(?:coupon|voucher|discount|off|offer)\b", 1.5),
         (r"\bif we (?:send|give|offer|mail)\b|\bsave rate\b", 1.5),
@@ -169,8 +170,8 @@ MODIFIER = re.compile(
     r"|^(?:那|那么|再|只看|只要|仅看|只显示|换成|改成|如果是|那如果|还有|再看看?)|只看|只要|仅限|换成|改成",
     )
 LANGUAGE_SWITCH = {
-    "zh": re.compile(r"\b(?:in|into|to) (?:simplified )?(?:chinese|mandarin)\b|\bchinese (?:version|please)\b|用中文|中文版|翻译成中文|中文的|换成中文|改成中文|写成中文|用汉语"),
-    "en": re.compile(r"\b(?:in|into|to) english\b|\benglish (?:version|please)\b|用英文|英文版|翻译成英文|英文的|换成英文|改成英文|用英语|英语版"),
+    "zh": re.compile(r"\b(?:in|into|to) (?:simplified )?(?:chinese|mandarin)\b|\bchinese (?:version|please|e-?mail|sms|text|push|copy|message)\b|(?:中文|汉语)(?:邮件|短信|推送|文案|消息|通知)|用中文|中文版|翻译成中文|中文的|换成中文|改成中文|写成中文|用汉语"),
+    "en": re.compile(r"\b(?:in|into|to) english\b|\benglish (?:version|please|e-?mail|sms|text|push|copy|message)\b|(?:英文|英语)(?:邮件|短信|推送|文案|消息|通知)|用英文|英文版|翻译成英文|英文的|换成英文|改成英文|用英语|英语版"),
 }
 
 # ------------------------------------------------------------------ slot values
@@ -219,6 +220,8 @@ CHURN_CUES: dict[str, str] = {
             r"|\b(?:might|may|could|will|would|likely to|going to|about to|set to|expected to|predicted to|at risk of|risk)(?: soon)? (?:stop|quit|cease|stopping|quitting) (?:buying|ordering|purchasing|shopping|coming)\b"
             r"|\b(?:stop|quit) (?:buying|ordering|purchasing|shopping)(?: from us| with us)? soon\b|\b(?:won'?t|will not|unlikely to|never going to) (?:come back|return|buy again|order again|reorder)\b"
             r"|\b(?:likely|about|going|set|might|may|could) (?:to )?(?:defect|walk away|jump ship)\b|\bchurn candidates\b"
+            r"|\b(?:worr(?:y|ied)|concerned|afraid|scared|nervous) (?:about|of) losing\b|\b(?:should|must) (?:we )?(?:worry|be worried) about\b"
+            r"|(?:快|快要|要|可能|会|即将)(?:会)?(?:不买|不来|不下单|不再买|不再来)"
             r"|快要流失|即将流失|快流失|将要流失|可能(?:会)?流失|要流失|会流失|流失的?风险(?:较|很|比较|最)?高|高流失|高风险|流失可能性(?:较|很)?高|有流失的?风险|面临流失|流失概率(?:较|很)?高|(?:很大|较大|极大|比较大|高)的?(?:概率|可能性?|几率)(?:会)?流失|流失的?(?:概率|可能性|几率)(?:很|较|比较)?(?:大|高)|流失(?:倾向|迹象|预警)|(?:可能|快|快要|要|会|即将)(?:会)?离开"
             "|" + DRIFTING,
 }
@@ -282,7 +285,7 @@ BY_CUES: dict[str, str] = {
 }
 
 METRIC_CUES: dict[str, str] = {
-    "new_customers": r"\bnew (?:customers?|buyers?|shoppers?|clients?|signups?|sign-ups?)\b|\bacquisition\b|\bacquired\b|\bfirst[- ]time (?:buyers|customers)\b|新客户?数?|新增客户|获客|新顾客|新用户",
+    "new_customers": r"\bnew (?:customers?|buyers?|shoppers?|clients?|signups?|sign-ups?)\b|\bacquisition\b|\bacquired\b|\bfirst[- ]time (?:buyers|customers)\b|\b(?:did we |we )?(?:gain|get|got|win|won|add|added|acquire)\w* (?:\d+ )?(?:new )?(?:customers|clients|buyers)\b|新客户?数?|新增(?:了)?(?:多少)?(?:个|位|名)?(?:客户|顾客|用户)|获客|拉新|新顾客|新用户",
     "repeat_rate": r"\brepeat(?: purchase)? rate\b|\brepeat (?:buyers|purchases|customers)\b|\breturning customers\b|\bre-?purchase\b|复购|回购|重复购买",
     "aov": r"\baov\b|\baverage (?:order|basket) (?:value|size)\b|\bbasket size\b|\baverage spend per order\b|\bticket size\b|客单价|平均订单金额|笔单价",
     "orders": r"\b(?:number of )?orders\b|\border (?:counts?|volumes?|numbers?)\b|\btransactions\b|\bpurchases\b|订单|单量|下单量",

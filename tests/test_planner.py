@@ -89,6 +89,12 @@ def after(state: ConversationState, p: Plan) -> ConversationState:
     ("Download a list of customers who haven't ordered in 6 months", "export_audience"),
     ("A/B: A 1200 users 48 purchases, B 1180 users 71 purchases", "ab_test"),
     ("What if we give customers at high churn risk a $10 discount, assuming 30% are saved?", "campaign_forecast"),
+    ("What's the payback of giving $8 to each at-risk customer?", "campaign_forecast"),
+    ("我们现在用的是哪份数据？", "dataset_overview"),
+    ("Give me the headline numbers for our data", "dataset_overview"),
+    ("What's our revenue been doing since the start of the year?", "kpi_trend"),
+    ("上季度各品类的订单量", "kpi_trend"),
+    ("去年每个月新增了多少客户", "kpi_trend"),
 ])
 def test_questions_route_to_the_tool_that_answers_them(planner, question, tool):
     assert only_call(plan(planner, question)).name == tool
@@ -140,6 +146,9 @@ def test_word_order_does_not_matter(planner):
     ("Any high-value accounts showing signs of leaving?", {"tier": "high", "churn_risk": "high"}),
     ("哪些客户有很大概率流失？", {"churn_risk": "high"}),
     ("哪些VIP有流失的风险", {"tier": "high", "churn_risk": "high"}),
+    ("Who should we worry about losing?", {"churn_risk": "high"}),
+    ("顾客里谁快不买了？", {"churn_risk": "high"}),
+    ("流失概率超过百分之八十的客户", {"min_churn_probability": 0.8}),
     ("German VIPs", {"tier": "high", "country": "Germany"}),
     ("通过APP购买过玩具的加拿大客户", {"country": "Canada", "channel": "app", "category": "Toys"}),
 ])
@@ -276,6 +285,8 @@ def test_chinese_copy_requests_are_written_in_chinese(planner):
 def test_english_question_asking_for_chinese_copy(planner):
     p = plan(planner, "write an email for champions in Chinese")
     assert p.language == "en" and only_call(p).args["language"] == "zh"
+    assert only_call(plan(planner, "Write a Chinese SMS for lost customers")).args["language"] == "zh"
+    assert only_call(plan(planner, "给冠军客户写一封英文邮件")).args["language"] == "en"
 
 
 @pytest.mark.parametrize("question, args", [
