@@ -26,6 +26,8 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"多少(?:个)?客户.*(?:多少|和).*订单|多少(?:笔|个)?订单|订单(?:总)?数|总(?:收入|营收|销售额|订单)", 2),
         (r"(?:一共|总共|共有)(?:有)?多少(?:个|位|名)?客户", 2),
         (r"日期范围|时间范围|数据截止", 2),
+        (r"\bwhat'?s in (?:the|our|this) (?:database|data(?:set)?|system)\b|\bsummary of (?:the|our) (?:data(?:base|set)?)\b|\bdatabase\b"
+         r"|(?:几|多少)年的数据|多(?:长时间|久)的数据|数据(?:有|覆盖)(?:多久|多长时间|几年)", 2.5),
     ],
     "find_customers": [
         (r"\bwho\b", 1.5),
@@ -70,6 +72,7 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"\bcohorts?\b", 4),
         (r"\bretention\b|\bretain(?:ed|ing)?\b|\bstick(?:y|iness)\b|\bcome back\b|\bcoming back\b|\breturn(?:ing)? rate\b|\bkeep buying\b", 2.5),
         (r"同期群|队列|群组分析|留存|回访率|复购留存", 4),
+        (r"\bcohorts?\b|同期群|队列分析", 2),  # "同期群留存按月看营收" is a cohort view in revenue, not a revenue trend
     ],
     "clv_forecast": [
         (r"\bforecast(?:s|ed|ing)?\b|\bproject(?:ed|ion|ions)?\b|\bpredict(?:ed|ion|ions)?\b|\bexpect(?:ed)?\b|\banticipat", 2.5),
@@ -84,6 +87,7 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"\bwhat (?:would|might|could|will) (?:[\w-]+\s+){1,2}(?:like|love|buy|want|enjoy|be interested in)\b", 2.5),
         (r"\bproducts? (?:for|to)\b|\bwhat (?:would|might) (?:they|he|she|c\d+) (?:like|buy|want)\b|\bcross[- ]?sell (?:products|items|ideas)\b", 1.5),
         (r"推荐|适合(?:他|她|他们|她们)?的?(?:产品|商品)|卖什么|买什么|什么(?:产品|商品)", 3),
+        (r"(?:还会|还可能|可能会?|会)(?:喜欢|想买|感兴趣)|喜欢什么|想买什么|感兴趣的(?:商品|产品)", 3),
     ],
     "draft_campaign": [
         (r"\b(?:draft|write|compose|create|craft|prepare|generate|produce|come up with|put together|make|suggest|give)\b", 1),
@@ -120,7 +124,7 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"\bhow (?:good|reliable|accurate|well|trustworthy)\b|\bcan (?:we|i) trust\b|\bwhat (?:is|are|does|do) (?:a |an |the )?(?:\w+\s+){0,2}(?:mean|tiers?|segments?|personas?|churn probability)\b|\bexplain\b|\bdefinition\b|\bwhat (?:defines|makes|determines|decides)\b|\bcriteria\b|\bunder the hood\b", 2),
         (r"\bhow (?:good|reliable|accurate|well|trustworthy)\b.{0,40}\b(?:model|predictions?|forecasts?|scores?|scoring|recommendations?|tiers?|segments?)\b", 2),
         (r"模型的?(?:效果|表现|准确|精度|质量|好不好)|效果怎么样|准确率|靠不靠谱", 2),
-        (r"准不准|准确吗|准确度|准确性|靠谱吗|可靠吗|可信吗|可不可信|原理|算法|机制|工作方式|运作方式|背后的逻辑|是怎么(?:工作|运作|运行)的", 3),
+        (r"(?:标准|规则|门槛|阈值|口径)是(?:什么|多少|怎样的)|怎么分的|准不准|准确吗|准确度|准确性|靠谱吗|可靠吗|可信吗|可不可信|原理|算法|机制|工作方式|运作方式|背后的逻辑|是怎么(?:工作|运作|运行)的", 3),
         (r"\bmethodology\b|\bmethod(?:s)? behind\b|\blogic behind\b|\bunder the hood\b|\bhow (?:does|do) (?:the )?[\w\s]{0,20}(?:model|scoring|clustering|segmentation|tiering) work\b", 3),
         (r"模型|准确|准确率|精度|可靠|(?:怎么|怎样|如何)(?:定义|计算|算|划分|分的|来的|确定|做的?|得出|生成|训练|建的|构建|实现|聚的|分组|分群|打分|评分|预测的)|是什么意思|定义|原理|依据|口径", 2.5),
     ],
@@ -153,7 +157,7 @@ INJECTION = re.compile(
 DATA_CHANGE = re.compile(
     r"\b(?:drop|truncate|alter)\s+(?:table|database|schema)\b|\bdelete\b|\bremove\s+(?:all\s+)?(?:the\s+)?(?:customers?|orders?|rows?|records?|data|everyone)\b"
     r"|\b(?:update|modify|edit|change|set|overwrite|wipe|erase|purge|reset)\b.{0,30}\b(?:database|table|records?|rows?|data|tier of|segment of|email of|their (?:tier|segment|email)|customer (?:record|data))\b"
-    r"|\binsert\s+into\b|\bdrop\b.{0,20}\bcustomers?\b|;\s*--|\bexec(?:ute)?\s+(?:sql|query)\b|\brun\s+(?:this\s+)?(?:sql|query)\b|\brun\b.{0,10}\b(?:drop|delete|update|insert)\b"
+    r"|\binsert\s+into\b|\bdrop\b.{0,20}\b(?:customers?|orders?|tables?|database)\b|;\s*--|\bexec(?:ute)?\s+(?:sql|query)\b|\brun\s+(?:this\s+)?(?:sql|query)\b|\brun\b.{0,10}\b(?:drop|delete|update|insert)\b"
     r"|删除|删掉|清空|修改.{0,10}(?:数据|记录|等级|客户)|更改.{0,10}(?:数据|记录|等级)|篡改|drop\s*table|执行.{0,6}(?:sql|语句)",
     )
 
@@ -187,12 +191,12 @@ TIER_CUES: dict[str, str] = {
 SEGMENT_CUES: dict[str, str] = {
     "champions": r"\bchampions?\b|\bbest customers\b|冠军|明星客户|最佳客户",
     "loyal": r"\bloyal(?:ists?)?\b(?!\s*ty)(?!\s+(?:email|programme|program|campaign|message|sms|push))|(?<!潜在)忠诚客户|(?<!潜在)忠实客户|(?<!潜在)忠诚(?!度|计划|活动|邮件)",
-    "potential_loyalist": r"\bpotential(?:ly)? loyal(?:ists?)?\b|潜在忠诚|潜在忠实",
+    "potential_loyalist": r"\bpotential(?:ly)?[- ]loyal(?:ists?)?\b|潜在忠诚|潜在忠实",
     "new_customers": r"\bnew (?:customers?|buyers?|shoppers?|clients?|signups?|sign-ups?)\b|\bnewcomers\b|\bfirst[- ]time (?:buyers|customers|shoppers)\b|新客户|新客|新顾客|新用户|首购客户",
     "promising": r"\bpromising\b|有潜力|潜力客户|有希望",
-    "need_attention": r"\bneeds? attention\b|\bneeding attention\b|需要关注|需关注|需要关照",
-    "about_to_sleep": r"\babout to sleep\b|\bfalling asleep\b|\bdozing\b|\bgoing (?:to sleep|dormant)\b|即将沉睡|快要沉睡|快睡着|将要沉睡|即将休眠",
-    "at_risk": r"(?<!revenue )(?<!value )(?<!money )(?<!sales )(?<!much )\bat[- ]risk\b(?!\s+(?:of|from)\b)|风险细分|处于风险|(?<!流失)有风险的客户|(?<![流失高中低])风险客户(?!.*流失)",
+    "need_attention": r"\bneeds?[- ]attention\b|\bneeding attention\b|需要关注|需关注|需要关照",
+    "about_to_sleep": r"\babout[- ]to[- ]sleep\b|\bfalling asleep\b|\bdozing\b|\bgoing (?:to sleep|dormant)\b|即将沉睡|快要沉睡|快睡着|将要沉睡|即将休眠",
+    "at_risk": r"(?<!revenue )(?<!value )(?<!money )(?<!sales )(?<!much )(?<!revenue is )(?<!value is )(?<!money is )(?<!sales are )(?<!much is )(?<!spend is )\bat[- ]risk\b(?!\s+(?:of|from)\b)|风险细分|处于风险|(?<!流失)有风险的客户|(?<![流失高中低])风险客户(?!.*流失)",
     "cannot_lose": r"\bcan(?:'t|not| not|nt)[- ](?:afford[- ]to[- ])?lose\b|\bcannot_lose\b|\bmust[- ]keep\b|不能失去|不能丢|不可失去|不能流失的|绝不能流失",
     "hibernating": r"\bhibernat\w*|\bdormant\b|\bsleeping\b|\binactive\b(?!\s+for)|休眠|沉睡(?!.*即将)|冬眠|不活跃",
     "lost": r"\blost\b(?! revenue)|\blapsed\b|\bchurned\b|\bgone away\b|\bformer customers\b|\bex-customers\b|已流失|(?<![快将要会能在渐慢始])(?:流失(?:了)?的?(?:客户|用户|顾客)(?!.*(?:风险|可能|快|将|即将))|流失的人)|丢失的?客户",
@@ -211,7 +215,7 @@ CHURN_CUES: dict[str, str] = {
     "medium": r"\bmedium[- ](?:churn[- ])?risk\b|\bmoderate[- ](?:churn[- ])?risk\b|\bmid[- ]risk\b|中等风险|中风险|风险中等",
     "low": r"\blow[- ](?:churn[- ])?risk\b|\bunlikely to (?:churn|leave)\b|\bsafe\b|低风险|风险(?:较|很)?低|不太可能流失",
     "high": r"\b(?:about|going|likely|set|poised|ready|expected|predicted|at risk|risk) to (?:churn|leave|lapse|stop buying|drop off|quit)\b"
-            r"|\bhigh(?:est)?[- ](?:churn[- ])?risk\b(?! of)|\bhigh churn\b|\bchurn[- ]risk\b(?!\s*(?:band|level)s?\b)|\b(?:at )?(?:high |highest |serious |real )?risk of (?:churn(?:ing)?|leaving|lapsing|losing them)\b"
+            r"|\bhigh(?:est)?[- ](?:churn[- ])?risk\b(?! of)|\bhigh churn\b|\bchurn[- ]risk\b(?!\s*(?:band|level)s?\b)|\b(?:at )?(?:high |highest |serious |real )?risk of (?:churn(?:ing)?|leaving|lapsing|losing them|walking away|defecting|quitting|dropping off|going elsewhere|switching)\b"
             r"|\bmight (?:churn|leave)\b|\bmay (?:churn|leave)\b|\bcould (?:churn|leave)\b|\bwill (?:churn|leave)\b|\bprobably (?:churn|leave)\b|\bchurners\b|\bflight risks?\b|\blikely churners\b|\bslipping away\b|\bon the verge of (?:churning|leaving)\b"
             r"|\bchurn(?:ing)? customers\b|\bwho (?:is|are) churning\b"
             r"|\b(?:about|going|likely|set) to lose\b|\b(?:might|may|could|will) lose\b|\bat risk of losing\b|\bin danger of (?:churning|leaving)\b"
@@ -232,7 +236,7 @@ CHURN_CUES: dict[str, str] = {
 GONE_SEGMENTS = ("lost", "hibernating")
 NAMED_SEGMENT = re.compile(r"\bsegments?\b|\brfm\b|细分|分群|rfm")
 
-RISK_RANK = re.compile(r"\bmost likely to (?:churn|leave)\b|\btop\s+\d+\s+(?:churn|at[- ]risk|riskiest|churners)|\b\d+\s+(?:biggest|top) churn risks\b|\bhighest churn (?:probability|risk)\b|\b(?:riskiest|most at risk)\b|\b(?:highest|biggest|greatest|largest|top) (?:churn )?(?:risk|chance|probability|likelihood|odds) of (?:churn\w*|leaving|lapsing)\b|最可能流失|流失概率最高|最容易流失|风险最高")
+RISK_RANK = re.compile(r"\bmost likely to (?:churn|leave)\b|\btop\s+\d+\s+(?:churn|at[- ]risk|riskiest|churners)|\b\d+\s+(?:biggest|top) churn risks\b|\b(?:highest|biggest|top) churn (?:probabilit(?:y|ies)|risks?|scores?|likelihood|odds)\b|\b(?:riskiest|most at risk)\b|\b(?:highest|biggest|greatest|largest|top) (?:churn )?(?:risk|chance|probability|likelihood|odds) of (?:churn\w*|leaving|lapsing)\b|最可能流失|流失概率最高|最容易流失|风险最高")
 
 # country: canonical (as the demo spells it) -> alias pattern; matched against the dataset's own list
 # A demonym names a country only before people ("German VIPs", "French shoppers"), not a language ("in German")

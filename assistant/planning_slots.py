@@ -143,7 +143,7 @@ LIMITS = [re.compile(p, I) for p in [
 # ------------------------------------------------------------------ ids
 CUSTOMER_ID = re.compile(r"(?<![A-Za-z0-9])([Cc])[-_ ]?(\d{3,})(?![A-Za-z0-9])")
 NUMERIC_ID = re.compile(r"(?:customer|client|cust|account|user|member|客户|顾客|用户|会员)\s*(?:id|number|no\.?|#|编号|号|ID)?\s*[:#]?\s*(\d{3,})(?!\s*(?:days|orders|customers|visitors|%|天|个|次))", re.I)
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")  # ASCII: \w would take in "邮箱是"
 NAME_EN = re.compile(r"(?:look ?up|find|profile (?:of|for)|(?:customer|client) (?:named|called)|pull up|search for|about|details (?:for|on|of)|info on|who is)\s+(?:customer\s+|client\s+)?([A-Z][a-z]+(?:\s+(?:[A-Z][a-z'\-]+|de|van|von|da|di|del|la)){1,3})")
 NAME_ZH = re.compile(r"(?:叫|名为|名字是|姓名为?)\s*([\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z ·.]{1,20}?)(?:的)?(?:客户|顾客|用户|$|[，,。？?])")
 
@@ -166,6 +166,8 @@ OFFER_COST = [re.compile(p, I) for p in [
 ]]
 SAVE_RATE = [re.compile(p, I) for p in [
     r"\b(?:save|retention|success|win[- ]?back|recovery|response|redemption|take[- ]?up) rate\s+(?:of\s+|is\s+|at\s+|=\s*|around\s+|about\s+)?(\d+(?:\.\d+)?)\s*%",
+    r"(\d+(?:\.\d+)?)\s*%\s+(?:save|retention|success|win[- ]?back|recovery|response|redemption|take[- ]?up) rate\b",
+    r"(\d+(?:\.\d+)?)\s*%\s*的?(?:挽回率|挽留率|成功率|召回率|响应率|核销率)",
     r"\b(?:save|win back|recover|retain|keep|convert)s?\s+(\d+(?:\.\d+)?)\s*%\s+of\b",
     r"\b(?:if|assuming|assume|suppose|say|with|and)\s+(?:that\s+)?(\d+(?:\.\d+)?)\s*%\s+(?:of (?:them|those|the customers|customers)\s+)?(?:come back|stay|are saved|get saved|are retained|respond|return|convert|redeem)",
     r"(?:挽回率|挽留率|成功率|召回率|响应率|核销率)\s*(?:为|是|按|取)?\s*(\d+(?:\.\d+)?)\s*%",

@@ -95,6 +95,11 @@ def after(state: ConversationState, p: Plan) -> ConversationState:
     ("What's our revenue been doing since the start of the year?", "kpi_trend"),
     ("上季度各品类的订单量", "kpi_trend"),
     ("去年每个月新增了多少客户", "kpi_trend"),
+    ("Give me a summary of what's in the database", "dataset_overview"),
+    ("系统里目前有几年的数据？", "dataset_overview"),
+    ("C000077可能还会喜欢什么", "recommend_products"),
+    ("价值分层的标准是什么", "explain_model"),
+    ("同期群留存按月看营收", "cohort_retention"),
 ])
 def test_questions_route_to_the_tool_that_answers_them(planner, question, tool):
     assert only_call(plan(planner, question)).name == tool
@@ -149,6 +154,8 @@ def test_word_order_does_not_matter(planner):
     ("Who should we worry about losing?", {"churn_risk": "high"}),
     ("顾客里谁快不买了？", {"churn_risk": "high"}),
     ("流失概率超过百分之八十的客户", {"min_churn_probability": 0.8}),
+    ("Which customers are at risk of walking away?", {"churn_risk": "high"}),
+    ("How big is the need-attention group?", {"segment": "need_attention"}),
     ("German VIPs", {"tier": "high", "country": "Germany"}),
     ("通过APP购买过玩具的加拿大客户", {"country": "Canada", "channel": "app", "category": "Toys"}),
 ])
@@ -170,6 +177,7 @@ def test_filters_are_filled_with_the_tools_own_names(planner, question, expected
     ("按客户终身价值排名前30的客户", "clv", 30),
     ("生命周期价值前二十的客户", "clv", 20),
     ("Who are our top 10 spenders?", "total_spend", 10),
+    ("Pull the 50 accounts with the highest churn scores", "churn_probability", 50),
 ])
 def test_rankings_set_sort_and_limit(planner, question, sort_by, limit):
     call = only_call(plan(planner, question))
@@ -341,10 +349,22 @@ def test_roi_numbers(planner):
     assert call.args == {"segment": "at_risk", "offer_cost": 8, "save_rate": 0.3, "horizon_days": 60}
 
 
+def test_revenue_at_risk_is_money_not_the_at_risk_segment(planner):
+    call = only_call(plan(planner, "What share of revenue is at risk in each tier?"))
+    assert call == PlannedCall("segment_summary", {"by": "tier"})
+
+
+def test_a_save_rate_before_its_name(planner):
+    call = only_call(plan(planner, "ROI of a 20 dollar gift card for the cannot lose segment at a 15% save rate"))
+    assert call.args["save_rate"] == 0.15 and call.args["offer_cost"] == 20
+    assert only_call(plan(planner, "给不能流失的客户发50元券，25%的挽回率下划算吗")).args["save_rate"] == 0.25
+
+
 def test_customer_ids_and_emails_are_the_lookup_query(planner):
     assert only_call(plan(planner, "what's the churn risk of c000077?")).args == {"query": "C000077"}
     assert only_call(plan(planner, "profile for Lea.Schmidt@example.de")).args == {"query": "Lea.Schmidt@example.de"}
     assert only_call(plan(planner, "客户10234的等级")).args == {"query": "10234"}
+    assert only_call(plan(planner, "查一下邮箱是lea.schmidt@example.de的客户")).args == {"query": "lea.schmidt@example.de"}
 
 
 # ------------------------------------------------------------------ follow-ups
