@@ -233,8 +233,10 @@ class OfflinePlanner:
 
         # "only the ones in France", "what about the mid tier?", "and for next quarter?": refine the last call
         refinement = self._refinement(state, slots, text)
+        # "and C000043?" after a recommendation asks for the same about another customer
+        other_customer = modifier and slots.customer_id and state.last_tool in ("recommend_products", "customer_lookup")
         if follow_up_possible and refinement and (best < MIN_SCORE or (modifier and best < 3)
-                                                  or (modifier and intent == state.last_tool)):
+                                                  or (modifier and intent == state.last_tool) or other_customer):
             name, args = refinement
             language = switch or language
             if name == "draft_campaign":

@@ -26,7 +26,7 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"多少(?:个)?客户.*(?:多少|和).*订单|多少(?:笔|个)?订单|订单(?:总)?数|总(?:收入|营收|销售额|订单)", 2),
         (r"(?:一共|总共|共有)(?:有)?多少(?:个|位|名)?客户", 2),
         (r"日期范围|时间范围|数据截止", 2),
-        (r"\bwhat'?s in (?:the|our|this) (?:database|data(?:set)?|system)\b|\bsummary of (?:the|our) (?:data(?:base|set)?)\b|\bdatabase\b"
+        (r"\bwhat'?s in (?:the|our|this) (?:database|data(?:set)?|system)\b|\bsummar(?:y|ise|ize) (?:of )?(?:the|our) (?:data(?:base|set)?)\b|\bdatabase\b"
          r"|(?:几|多少)年的数据|多(?:长时间|久)的数据|数据(?:有|覆盖)(?:多久|多长时间|几年)", 2.5),
     ],
     "find_customers": [
@@ -226,7 +226,7 @@ CHURN_CUES: dict[str, str] = {
             r"|\b(?:likely|about|going|set|might|may|could) (?:to )?(?:defect|walk away|jump ship)\b|\bchurn candidates\b"
             r"|\b(?:worr(?:y|ied)|concerned|afraid|scared|nervous) (?:about|of) losing\b|\b(?:should|must) (?:we )?(?:worry|be worried) about\b"
             r"|(?:快|快要|要|可能|会|即将)(?:会)?(?:不买|不来|不下单|不再买|不再来)"
-            r"|快要流失|即将流失|快流失|将要流失|可能(?:会)?流失|要流失|会流失|流失的?风险(?:较|很|比较|最)?高|高流失|高风险|流失可能性(?:较|很)?高|有流失的?风险|面临流失|流失概率(?:较|很)?高|(?:很大|较大|极大|比较大|高)的?(?:概率|可能性?|几率)(?:会)?流失|流失的?(?:概率|可能性|几率)(?:很|较|比较)?(?:大|高)|流失(?:倾向|迹象|预警)|(?:可能|快|快要|要|会|即将)(?:会)?离开"
+            r"|快要流失|即将流失|快流失|将要流失|可能(?:会)?流失|要流失|会流失|流失的?风险(?:较|很|比较|最)?高|高流失|高风险|流失可能性(?:较|很)?高|有流失的?风险|面临流失|流失概率(?:较|很)?高|(?:很大|较大|极大|比较大|高)的?(?:概率|可能性?|几率)(?:会)?流失|流失的?(?:概率|可能性|几率)(?:很|较|比较)?(?:大|高)|流失(?:倾向|迹象|预警)|流失风险(?:变高|变大|上升|升高|增加|提高)|(?:可能|快|快要|要|会|即将)(?:会)?离开"
             "|" + DRIFTING,
 }
 
@@ -236,7 +236,7 @@ CHURN_CUES: dict[str, str] = {
 GONE_SEGMENTS = ("lost", "hibernating")
 NAMED_SEGMENT = re.compile(r"\bsegments?\b|\brfm\b|细分|分群|rfm")
 
-RISK_RANK = re.compile(r"\bmost likely to (?:churn|leave)\b|\btop\s+\d+\s+(?:churn|at[- ]risk|riskiest|churners)|\b\d+\s+(?:biggest|top) churn risks\b|\b(?:highest|biggest|top) churn (?:probabilit(?:y|ies)|risks?|scores?|likelihood|odds)\b|\b(?:riskiest|most at risk)\b|\b(?:highest|biggest|greatest|largest|top) (?:churn )?(?:risk|chance|probability|likelihood|odds) of (?:churn\w*|leaving|lapsing)\b|最可能流失|流失概率最高|最容易流失|风险最高")
+RISK_RANK = re.compile(r"\bmost likely to (?:churn|leave)\b|\btop\s+\d+\s+(?:churn|at[- ]risk|riskiest|churners)|\b\d+\s+(?:biggest|top) churn risks\b|\b(?:highest|biggest|top) churn (?:probabilit(?:y|ies)|risks?|scores?|likelihood|odds)\b|\b(?:riskiest|most at risk)\b|\b(?:highest|biggest|greatest|largest|top) (?:churn )?(?:risk|chance|probability|likelihood|odds) of (?:churn\w*|leaving|lapsing)\b|最可能流失|流失的?(?:可能性|概率|几率|风险)(?:最大|最高)|流失概率最高|最容易流失|风险最高")
 
 # country: canonical (as the demo spells it) -> alias pattern; matched against the dataset's own list
 # A demonym names a country only before people ("German VIPs", "French shoppers"), not a language ("in German")

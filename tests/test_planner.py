@@ -100,6 +100,7 @@ def after(state: ConversationState, p: Plan) -> ConversationState:
     ("C000077可能还会喜欢什么", "recommend_products"),
     ("价值分层的标准是什么", "explain_model"),
     ("同期群留存按月看营收", "cohort_retention"),
+    ("summarise the data for me", "dataset_overview"),
 ])
 def test_questions_route_to_the_tool_that_answers_them(planner, question, tool):
     assert only_call(plan(planner, question)).name == tool
@@ -156,6 +157,7 @@ def test_word_order_does_not_matter(planner):
     ("流失概率超过百分之八十的客户", {"min_churn_probability": 0.8}),
     ("Which customers are at risk of walking away?", {"churn_risk": "high"}),
     ("How big is the need-attention group?", {"segment": "need_attention"}),
+    ("哪些客户最近流失风险变高了", {"churn_risk": "high"}),
     ("German VIPs", {"tier": "high", "country": "Germany"}),
     ("通过APP购买过玩具的加拿大客户", {"country": "Canada", "channel": "app", "category": "Toys"}),
 ])
@@ -178,6 +180,7 @@ def test_filters_are_filled_with_the_tools_own_names(planner, question, expected
     ("生命周期价值前二十的客户", "clv", 20),
     ("Who are our top 10 spenders?", "total_spend", 10),
     ("Pull the 50 accounts with the highest churn scores", "churn_probability", 50),
+    ("流失可能性最大的20个客户", "churn_probability", 20),
 ])
 def test_rankings_set_sort_and_limit(planner, question, sort_by, limit):
     call = only_call(plan(planner, question))
@@ -404,6 +407,14 @@ def test_chinese_follow_ups(planner):
     state = after(state, plan(planner, "只看西班牙的", state))
     call = only_call(plan(planner, "把他们导出", state))
     assert call == PlannedCall("export_audience", {"tier": "high", "country": "Spain"})
+
+
+def test_another_customer_after_a_recommendation_gets_a_recommendation(planner):
+    state = after(ConversationState(), plan(planner, "what should we recommend to C000042?"))
+    assert only_call(plan(planner, "and C000043?", state)) == PlannedCall("recommend_products", {"customer_id": "C000043"})
+    assert only_call(plan(planner, "那C000043呢", state)) == PlannedCall("recommend_products", {"customer_id": "C000043"})
+    state = after(ConversationState(), plan(planner, "look up C000042"))
+    assert only_call(plan(planner, "and C000043?", state)) == PlannedCall("customer_lookup", {"query": "C000043"})
 
 
 def test_export_without_an_audience_uses_the_last_one(planner):
