@@ -124,6 +124,9 @@ def numbers_to_digits(text: str) -> str:
 
     text = ZH_NUMERAL_RUN.sub(zh, text)
     text = re.sub(r"百分之\s*(\d+(?:\.\d+)?)", r"\1%", text)  # 百分之八十 -> 80%
+    # half a year is 6 months ("半年没买", "next half year"); 上半年/下半年 and "first half of the year" are named halves
+    text = re.sub(r"(?<![上下])半年", "6个月", text)
+    text = re.sub(r"(?<!first )(?<!second )\bhalf[- ]?(?:a[- ])?year\b", "6 months", text, flags=re.I)
     # 5k / 1.5k / 2m visitors; 1,000 -> 1000
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
     text = re.sub(r"\b(\d+(?:\.\d+)?)\s?k\b", lambda m: str(int(float(m.group(1)) * 1000)), text, flags=re.I)

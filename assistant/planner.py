@@ -335,6 +335,8 @@ class OfflinePlanner:
                 a["until"] = s.until
             return a
         if intent == "cohort_retention":
+            if a.get("segment") == "new_customers":
+                a.pop("segment")  # cohorts are new customers by construction: "新客留存" is every cohort, not one segment
             if s.period in ("month", "quarter"):
                 a["period"] = s.period
             if re.search(r"\brevenue\b|\bsales\b|收入|营收|销售额", text):

@@ -15,7 +15,7 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"\b(?:what|which)\s+data\b|\bdata(?:set)?\s+(?:do\s+we\s+have|is\s+loaded|loaded|overview|summary)\b", 3),
         (r"\bdataset\b|\bdata\s*set\b", 1.5),
         (r"\boverview\b|\bat a glance\b|\bbig picture\b|\bsnapshot of (?:the|our) (?:data|business)\b", 1.5),
-        (r"\b(?:headline|key|top-?line|basic|high-level) (?:numbers|figures|stats|statistics|metrics|facts)\b|哪(?:份|个|些)数据|用的(?:是)?(?:什么|哪份|哪个)数据|数据(?:是)?(?:哪份|哪个|什么时候的)", 3),
+        (r"\b(?:headline|key|top-?line|basic|high-level) (?:numbers|figures|stats|statistics|metrics|facts)\b|总结(?:一下)?(?:我们的|现有的?|目前的)?数据|数据(?:的)?总结|哪(?:份|个|些)数据|用的(?:是)?(?:什么|哪份|哪个)数据|数据(?:是)?(?:哪份|哪个|什么时候的)", 3),
         (r"\bhow many (?:customers|clients|buyers|shoppers|orders)\b.*\b(?:and|&)\b.*\b(?:orders|customers|revenue|transactions)\b", 3),
         (r"\bhow many (?:orders|transactions)\b", 1.5),
         (r"\b(?:total|overall)\s+(?:revenue|sales|orders|customers)\b", 1),
@@ -49,8 +49,8 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"\b(?:which|what)\s+(?:sales\s+|marketing\s+|acquisition\s+|product\s+|value\s+|rfm\s+|customer\s+)?(?:tiers?|segments?|personas?|countr(?:y|ies)|markets?|channels?|categor(?:y|ies)|regions?)\b(?!\s+(?:is|does)\s+(?:customer|client|c\d))", 2.5),
         (r"\b(?:the|our|all|my|each of the)\s+(?:rfm\s+|value\s+|customer\s+)?(?:segments|personas|tiers|clusters)\b(?!\s+(?:model|defined|mean))", 2),
         (r"\bsummar(?:y|ise|ize)\b|\bprofile\s+(?:of\s+)?(?:the|our|each)\b|\bstats?\b|\bstatistics\b", 1),
-        (r"\brevenue at risk\b.*\bby\b|\bwhere is (?:the )?revenue at risk\b", 1.5),
-        (r"按.{0,6}(?:统计|分|拆分|汇总|划分|看|分组|细分)|分布|对比|比较|构成|占比|拆分|细分情况|各(?:个)?(?:价值)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目|风险)|每个(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目)|不同(?:的)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目|价值)|哪个(?:渠道|国家|品类|类目|细分|人群|画像|分层|等级)", 2.5),
+        (r"\brevenue at risk\b.*\bby\b|\bwhere is (?:the )?revenue at risk\b|(?:营收|收入|金额|价值)(?:处于|面临|有)(?:流失)?风险|风险(?:收入|营收|金额)", 1.5),
+        (r"按.{0,6}(?:统计|分|拆分|汇总|划分|看|分组|细分)|分布|对比|比较|构成|占比|拆分|细分情况|各(?:个)?(?:价值)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目|风险)|每个(?:价值)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目)|不同(?:的)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目|价值)|哪个(?:渠道|国家|品类|类目|细分|人群|画像|分层|等级)", 2.5),
     ],
     "customer_lookup": [
         (r"\blook\s*(?:up|into)\b|\blookup\b|\bpull up\b|\bprofile\b|\bdetails?\s+(?:of|on|for|about)\b|\binfo(?:rmation)?\s+(?:on|about)\b", 2),
@@ -124,7 +124,9 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"\bhow (?:good|reliable|accurate|well|trustworthy)\b|\bcan (?:we|i) trust\b|\bwhat (?:is|are|does|do) (?:a |an |the )?(?:\w+\s+){0,2}(?:mean|tiers?|segments?|personas?|churn probability)\b|\bexplain\b|\bdefinition\b|\bwhat (?:defines|makes|determines|decides)\b|\bcriteria\b|\bunder the hood\b", 2),
         (r"\bhow (?:good|reliable|accurate|well|trustworthy)\b.{0,40}\b(?:model|predictions?|forecasts?|scores?|scoring|recommendations?|tiers?|segments?)\b", 2),
         (r"模型的?(?:效果|表现|准确|精度|质量|好不好)|效果怎么样|准确率|靠不靠谱", 2),
-        (r"(?:标准|规则|门槛|阈值|口径)是(?:什么|多少|怎样的)|怎么分的|准不准|准确吗|准确度|准确性|靠谱吗|可靠吗|可信吗|可不可信|原理|算法|机制|工作方式|运作方式|背后的逻辑|是怎么(?:工作|运作|运行)的", 3),
+        (r"(?:rfm|clv|ltv|bg/?nbd|价值分层|分层|人群画像|画像|细分|流失概率|流失模型|生命周期价值)(?:模型)?(?:指的)?是什么|"
+         r"\bwhat(?:'s| is| are) (?:an? |the )?(?:rfm|clv|ltv|bg/?nbd|gamma[- ]gamma|churn probability|value tiers?|personas?)\??$|"
+         r"(?:标准|规则|门槛|阈值|口径)是(?:什么|多少|怎样的)|怎么分的|准不准|准确吗|准确度|准确性|靠谱吗|可靠吗|可信吗|可不可信|原理|算法|机制|工作方式|运作方式|背后的逻辑|是怎么(?:工作|运作|运行)的", 3),
         (r"\bmethodology\b|\bmethod(?:s)? behind\b|\blogic behind\b|\bunder the hood\b|\bhow (?:does|do) (?:the )?[\w\s]{0,20}(?:model|scoring|clustering|segmentation|tiering) work\b", 3),
         (r"模型|准确|准确率|精度|可靠|(?:怎么|怎样|如何)(?:定义|计算|算|划分|分的|来的|确定|做的?|得出|生成|训练|建的|构建|实现|聚的|分组|分群|打分|评分|预测的)|是什么意思|定义|原理|依据|口径", 2.5),
     ],
@@ -196,7 +198,7 @@ SEGMENT_CUES: dict[str, str] = {
     "promising": r"\bpromising\b|有潜力|潜力客户|有希望",
     "need_attention": r"\bneeds?[- ]attention\b|\bneeding attention\b|需要关注|需关注|需要关照",
     "about_to_sleep": r"\babout[- ]to[- ]sleep\b|\bfalling asleep\b|\bdozing\b|\bgoing (?:to sleep|dormant)\b|即将沉睡|快要沉睡|快睡着|将要沉睡|即将休眠",
-    "at_risk": r"(?<!revenue )(?<!value )(?<!money )(?<!sales )(?<!much )(?<!revenue is )(?<!value is )(?<!money is )(?<!sales are )(?<!much is )(?<!spend is )\bat[- ]risk\b(?!\s+(?:of|from)\b)|风险细分|处于风险|(?<!流失)有风险的客户|(?<![流失高中低])风险客户(?!.*流失)",
+    "at_risk": r"(?<!revenue )(?<!value )(?<!money )(?<!sales )(?<!much )(?<!revenue is )(?<!value is )(?<!money is )(?<!sales are )(?<!much is )(?<!spend is )\bat[- ]risk\b(?!\s+(?:of|from)\b)|风险细分|(?<!营收)(?<!收入)(?<!金额)(?<!价值)处于风险|(?<!流失)有风险的客户|(?<![流失高中低])风险客户(?!.*流失)",
     "cannot_lose": r"\bcan(?:'t|not| not|nt)[- ](?:afford[- ]to[- ])?lose\b|\bcannot_lose\b|\bmust[- ]keep\b|不能失去|不能丢|不可失去|不能流失的|绝不能流失",
     "hibernating": r"\bhibernat\w*|\bdormant\b|\bsleeping\b|\binactive\b(?!\s+for)|休眠|沉睡(?!.*即将)|冬眠|不活跃",
     "lost": r"\blost\b(?! revenue)|\blapsed\b|\bchurned\b|\bgone away\b|\bformer customers\b|\bex-customers\b|已流失|(?<![快将要会能在渐慢始])(?:流失(?:了)?的?(?:客户|用户|顾客)(?!.*(?:风险|可能|快|将|即将))|流失的人)|丢失的?客户",
@@ -371,5 +373,5 @@ OFFER_PATTERNS: list[str] = [
     r"\b(free (?:shipping|delivery|returns|gift|sample)s?)\b",
     r"((?:a\s+)?(?:\$|€|£)\s?\d+(?:\.\d+)?\s+(?:coupon|voucher|gift card|credit))",
     r"(buy \d+ get \d+(?: free)?|bogo)",
-    r"(满\d+减\d+|\d+(?:\.\d+)?折|[一二三四五六七八九]折|\d+(?:\.\d+)?%\s*(?:的)?折扣|\d+\s*(?:元|块)(?:的)?(?:优惠券|代金券|红包|立减|优惠)|包邮|免运费|免邮|赠品|买\d+送\d+)",
+    r"(满\d+减\d+|\d+(?:\.\d+)?折|[一二三四五六七八九]折|\d+(?:\.\d+)?%\s*(?:的)?折扣|\d+\s*(?:元|块)(?:钱)?(?:的)?(?:优惠券|代金券|红包|立减|优惠|券)|包邮|免运费|免邮|赠品|买\d+送\d+)",
 ]

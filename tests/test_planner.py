@@ -101,6 +101,9 @@ def after(state: ConversationState, p: Plan) -> ConversationState:
     ("价值分层的标准是什么", "explain_model"),
     ("同期群留存按月看营收", "cohort_retention"),
     ("summarise the data for me", "dataset_overview"),
+    ("帮我总结一下数据", "dataset_overview"),
+    ("RFM是什么", "explain_model"),
+    ("what is CLV?", "explain_model"),
 ])
 def test_questions_route_to_the_tool_that_answers_them(planner, question, tool):
     assert only_call(plan(planner, question)).name == tool
@@ -158,6 +161,7 @@ def test_word_order_does_not_matter(planner):
     ("Which customers are at risk of walking away?", {"churn_risk": "high"}),
     ("How big is the need-attention group?", {"segment": "need_attention"}),
     ("哪些客户最近流失风险变高了", {"churn_risk": "high"}),
+    ("半年没买东西并且花了1000以上的客户", {"min_days_since_last_order": 180, "min_total_spend": 1000}),
     ("German VIPs", {"tier": "high", "country": "Germany"}),
     ("通过APP购买过玩具的加拿大客户", {"country": "Canada", "channel": "app", "category": "Toys"}),
 ])
@@ -266,6 +270,7 @@ def test_the_offer_is_kept_verbatim(planner):
     call = only_call(plan(planner, "write a cross-sell email to loyal customers with $5 off"))
     assert call.args["offer"] == "$5 off" and call.args["goal"] == "cross_sell"
     assert only_call(plan(planner, "Write an SMS with a 20% discount for champions")).args["offer"] == "20% discount"
+    assert only_call(plan(planner, "写一个欢迎新用户的推送，送20元券")).args["offer"] == "20元券"
 
 
 @pytest.mark.parametrize("question, goal", [
@@ -355,6 +360,11 @@ def test_roi_numbers(planner):
 def test_revenue_at_risk_is_money_not_the_at_risk_segment(planner):
     call = only_call(plan(planner, "What share of revenue is at risk in each tier?"))
     assert call == PlannedCall("segment_summary", {"by": "tier"})
+    assert only_call(plan(planner, "每个价值层有多少营收处于风险中")) == PlannedCall("segment_summary", {"by": "tier"})
+
+
+def test_new_customers_in_a_cohort_question_are_every_cohort(planner):
+    assert only_call(plan(planner, "每月新客的留存情况")) == PlannedCall("cohort_retention", {"period": "month"})
 
 
 def test_a_save_rate_before_its_name(planner):
