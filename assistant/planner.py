@@ -109,7 +109,8 @@ hello there right left best better worse worst biggest largest smallest highest 
 NUMBER_WORDS = [w for w in list(EN_UNITS) + list(EN_TENS) + ["hundred", "thousand", "million"] if " " not in w]
 SHORTHAND = {"wil": "will", "teh": "the", "pls": "please", "plz": "please", "u": "you", "ur": "your", "thx": "thanks",
              "w/o": "without", "w/": "with", "cust": "customers", "custs": "customers", "vs": "vs", "mth": "month",
-             "qtr": "quarter", "yr": "year", "rev": "revenue", "convs": "conversions"}
+             "qtr": "quarter", "yr": "year", "rev": "revenue", "convs": "conversions", "wat": "what", "wht": "what",
+             "hav": "have", "abt": "about"}
 SHORTHAND_WORD = re.compile(r"(?<![\w/])(" + "|".join(re.escape(k) for k in SHORTHAND) + r")(?![\w/])")
 CONTRACTIONS = {"havent": "haven't", "hasnt": "hasn't", "didnt": "didn't", "dont": "don't", "doesnt": "doesn't",
                 "cant": "can't", "wont": "won't", "whats": "what's", "isnt": "isn't", "arent": "aren't",

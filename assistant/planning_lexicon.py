@@ -61,7 +61,7 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
     "kpi_trend": [
         (r"\btrends?\b|\btrending\b|\bover time\b|\bdevelop(?:ed|ing|ment)?\b|\bevolv(?:ed|ing|e)\b|\bevolution\b|\bgrow(?:n|ing|th)?\b|\btrajectory\b", 2.5),
         (r"\b(?:monthly|weekly|daily|quarterly)\b|\b(?:per|each|every|by)\s+(?:month|week|day|quarter)\b|\bmonth[- ]over[- ]month\b|\bmom\b|\bqoq\b|\byoy\b|\bmonth by month\b", 1.5),
-        (r"\bhow (?:has|have|did|is|are)\b.*\b(?:chang|mov|go|do|doing|trend|perform)|\b(?:been|is|are) (?:doing|performing)\b|\bdoing lately\b", 1.5),
+        (r"\bhow (?:has|have|did|is|are)\b.*\b(?:chang|mov|go|do|doing|trend|perform)|\b(?:been|is|are) (?:doing|performing)\b|\bdoing lately\b|\bwhat (?:were|was|are|is) (?:our |the )?(?:revenue|sales|orders|aov)\b.{0,25}\blike\b", 1.5),
         (r"\b(?:revenue|sales|orders|aov|average order value|basket size|repeat rate|repeat purchase rate|new customers?|active customers|turnover|gmv)\b", 1),
         (r"\b(?:chart|plot|graph|line)\b", 1),
         (r"\b(?:up|down)\s+or\s+(?:down|up)\b|\bgoing up\b|\bgoing down\b|\bincreas|\bdecreas|\bdeclin", 1),

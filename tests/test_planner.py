@@ -104,6 +104,8 @@ def after(state: ConversationState, p: Plan) -> ConversationState:
     ("帮我总结一下数据", "dataset_overview"),
     ("RFM是什么", "explain_model"),
     ("what is CLV?", "explain_model"),
+    ("wat data do we hav", "dataset_overview"),
+    ("what were sales like in december", "kpi_trend"),
 ])
 def test_questions_route_to_the_tool_that_answers_them(planner, question, tool):
     assert only_call(plan(planner, question)).name == tool
