@@ -15,7 +15,7 @@ QUESTIONS = (
     ("marketer", "Top 50 customers by lifetime value"),
     ("marketer", "Show mid tier customers who bought Electronics"),
     ("marketer", "How much revenue should we expect over the next 90 days?"),
-    ("marketer", "What should we recommend to customer C000123?"),
+    ("marketer", "What should we recommend to customer {customer}?"),
     ("marketer", "Draft a win-back email for customers at high risk of churn"),
     ("marketer", "If we send a 15 dollar coupon to high churn risk customers, what's the ROI?"),
     ("marketer", "How has monthly revenue developed?"),
@@ -23,16 +23,22 @@ QUESTIONS = (
     ("marketer", "How accurate is the churn model?"),
     ("marketer", "哪些客户快要流失了？"),
     ("marketer", "按价值分层统计客户数量"),
-    ("support", "What tier is customer C000042?"),
-    ("support", "客户 C000042 是哪个等级？"),
+    ("support", "What tier is customer {customer}?"),
+    ("support", "客户 {customer} 是哪个等级？"),
 )
 
 
 def measure(assistant, *, rounds: int = 3) -> dict[str, Any]:
-    """Ask every question `rounds` times in fresh conversations; seconds per answer."""
+    """Ask every question `rounds` times in fresh conversations; seconds per answer.
+
+    Questions about one customer name a real one of the loaded data (ids differ between datasets),
+    a different one each round."""
     timings, failures = [], 0
-    for _ in range(rounds):
+    customers = assistant.dataset.snapshot().query(
+        "SELECT customer_id FROM customer_view ORDER BY hash(customer_id) LIMIT ?", [rounds])["customer_id"].tolist()
+    for round_ in range(rounds):
         for role, question in QUESTIONS:
+            question = question.format(customer=customers[round_ % len(customers)])
             started = time.perf_counter()
             answer = assistant.ask(question, assistant.conversation(role=role))
             timings.append(time.perf_counter() - started)

@@ -118,6 +118,25 @@ def test_new_customers_by_channel_count_each_customer_once_overall(ctx):
     assert table["new_customers"].sum() == q(ctx, "SELECT count(*) AS n FROM features")["n"][0]
 
 
+@pytest.mark.parametrize("by, audience", [("channel", {}), ("tier", {}), ("country", {"tier": "high"})])
+def test_trend_orders_and_customers_per_group_match_pandas(ctx, by, audience):
+    lines = q(ctx, "SELECT o.*, v.tier, v.country FROM orders o JOIN customer_view v USING (customer_id) "
+                   "WHERE o.order_date <= ?", [ctx.snapshot.as_of])
+    for column, value in audience.items():
+        lines = lines[lines[column] == value]
+    lines["period"] = pd.to_datetime(lines["order_date"]).dt.to_period("M").dt.start_time.dt.date
+    lines["grp"] = lines[by].fillna("(none)").astype(str)
+    expected = lines.groupby(["grp", "period"]).agg(orders=("order_id", "nunique"), customers=("customer_id", "nunique"),
+                                                    revenue=("amount", "sum"))
+    for metric in ("orders", "customers", "revenue"):
+        result = call_tool(ctx, "kpi_trend", {"metric": metric, "period": "month", "by": by, **audience})
+        got = pd.DataFrame(result.tables[0].rows, columns=result.tables[0].columns)
+        got = got.assign(period=pd.to_datetime(got["period"]).dt.date).set_index([by, "period"])[metric]
+        assert len(got) == len(expected)
+        want = expected[metric].rename_axis([by, "period"]).reindex(got.index)
+        assert got.to_numpy() == pytest.approx(want.to_numpy(), rel=1e-9)
+
+
 def test_every_cohort_starts_at_full_retention(ctx):
     result = call_tool(ctx, "cohort_retention", {"period": "month"})
     table = pd.DataFrame(result.tables[0].rows, columns=result.tables[0].columns)

@@ -17,7 +17,9 @@ from tools.results import ToolResult, frame_to_table, money
 Metric = Literal["revenue", "orders", "customers", "new_customers", "aov", "repeat_rate"]
 Period = Literal["day", "week", "month", "quarter"]
 TrendBy = Literal["channel", "country", "category", "tier"]
-TREND_GROUP = {"channel": "o.channel", "country": "v.country", "category": "o.category", "tier": "v.tier"}
+# grouping -> (order-level column, customer-level column); the other side is a constant
+TREND_GROUP = {"channel": ("channel", "NULL"), "country": ("NULL", "country"),
+               "category": ("category", "NULL"), "tier": ("NULL", "tier")}
 MAX_COHORTS = 24
 
 
@@ -45,24 +47,23 @@ def kpi_trend(ctx: ToolContext, audience: AudienceFilters | None = None, *, metr
     end = min(_parse_date("until", until) or snap.as_of, snap.as_of)
     if start > end:
         raise TierwiseError(f"since ({start}) is after until ({end}).")
-    group = TREND_GROUP[by] if by else "'all'"
+    # Orders are summed per order, then per customer and period, before the customer-level join
+    # (filters, country, tier): no DISTINCT over order lines, and the join sees far fewer rows.
+    order_group, customer_group = TREND_GROUP.get(by or "", ("'all'", "NULL"))
     frame = snap.query(f"""
-        WITH o AS (SELECT o.amount, o.order_id, o.order_date, o.customer_id, v.first_order_date AS first_day,
-                          date_trunc(?, o.order_date) AS period_start,
-                          coalesce(CAST({group} AS VARCHAR), '(none)') AS grp
-                   FROM orders o
-                   JOIN (SELECT * FROM customer_view WHERE {where}) v USING (customer_id)
-                   WHERE o.order_date BETWEEN ? AND ?)
-        ,
-        -- one row per customer, period and group first: the distinct counts then become sums
-        per AS (SELECT period_start, grp, customer_id, any_value(first_day) AS first_day, sum(amount) AS revenue,
-                       count(DISTINCT coalesce(order_id, CAST(order_date AS VARCHAR))) AS orders
-                FROM o GROUP BY 1, 2, 3)
-        SELECT CAST(period_start AS DATE) AS period, grp, sum(revenue) AS revenue, sum(orders) AS orders,
-               count(*) AS customers,
+        WITH lines AS (SELECT customer_id, date_trunc(?, order_date) AS period_start, {order_group} AS grp,
+                              coalesce(order_id, CAST(order_date AS VARCHAR)) AS order_key, sum(amount) AS amount
+                       FROM orders WHERE order_date BETWEEN ? AND ? GROUP BY 1, 2, 3, 4),
+        per AS (SELECT customer_id, period_start, grp, sum(amount) AS revenue, count(*) AS orders
+                FROM lines GROUP BY 1, 2, 3),
+        v AS (SELECT customer_id, first_order_date AS first_day, {customer_group} AS customer_grp
+              FROM customer_view WHERE {where})
+        SELECT CAST(period_start AS DATE) AS period,
+               coalesce(CAST(coalesce(customer_grp, grp) AS VARCHAR), '(none)') AS grp,
+               sum(revenue) AS revenue, sum(orders) AS orders, count(*) AS customers,
                count(*) FILTER (WHERE date_trunc(?, first_day) = period_start) AS new_customers,
                count(*) FILTER (WHERE first_day < period_start) AS returning_customers
-        FROM per GROUP BY 1, 2 ORDER BY 2, 1""", [period] + params + [start, end, period])
+        FROM per JOIN v USING (customer_id) GROUP BY 1, 2 ORDER BY 2, 1""", [period, start, end] + params + [period])
     if frame.empty:
         return ToolResult(summary=f"No orders in that period ({describe(filters)}).", audience=filters.active())
     frame["aov"] = frame["revenue"] / frame["orders"]
