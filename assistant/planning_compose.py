@@ -33,6 +33,59 @@ def fill(template: str, **values: Any) -> str:
     return template.format_map(_Blank({k: ("?" if v is None else v) for k, v in values.items()}))
 
 
+_SLOTS = {"d": r"\d[\d,]* days?", "n": r"-?\d[\d,.]*", "m": r"[-\d,.]+", "p": r".+", "s": r"[\w ]+"}
+
+
+@lru_cache(maxsize=1)
+def _phrasebook() -> list[tuple[re.Pattern, str]]:
+    """zh.json's sentence pairs as (pattern over the English sentence, Chinese template)."""
+    out = []
+    for english, chinese in templates("zh")["phrases"]["sentences"]:
+        parts = re.split(r"\{(\w+)\}", english)
+        pattern = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>{_SLOTS[part[0]]})"
+                          for i, part in enumerate(parts))
+        out.append((re.compile(pattern + r"\.?"), chinese))
+    return out
+
+
+def phrase(language: str, text: Any) -> str:
+    """A sentence a model wrote in English (a churn or recommendation reason), in the answer's language;
+    unknown sentences stay as they are."""
+    text = str(text)
+    if language != "zh":
+        return text
+    book = templates("zh")["phrases"]
+    for pattern, chinese in _phrasebook():
+        match = pattern.fullmatch(text.strip())
+        if not match:
+            continue
+        values = {}
+        for key, value in match.groupdict().items():
+            if key.startswith("d"):
+                value = book["day"].format(n=value.split()[0])
+            elif key.startswith("s"):
+                value = label("zh", "segment", value.strip().replace(" ", "_"))
+            values[key] = value
+        return chinese.format(**values)
+    return text
+
+
+def persona_name(language: str, name: Any) -> str:
+    """'Slow-cycle lapsed customers' -> '回购周期长、已沉寂的客户' (the persona model names clusters by two traits)."""
+    if language != "zh" or not name:
+        return "?" if not name else str(name)
+    book = templates("zh")["phrases"]
+    words = book["persona_words"]
+    match = re.fullmatch(r"(.+?) customers( \(\d+\))?", str(name).strip(), flags=re.IGNORECASE)
+    if not match:
+        return str(name)
+    traits, suffix = match.group(1).lower(), match.group(2) or ""
+    for first in words:
+        if traits.startswith(first + " ") and traits[len(first) + 1:] in words:
+            return book["persona"].format(a=words[first], b=words[traits[len(first) + 1:]]) + suffix.strip()
+    return str(name)
+
+
 def help_text(language: str, *, out_of_scope: bool = False) -> str:
     return templates(language)["out_of_scope" if out_of_scope else "help"]
 
@@ -191,6 +244,8 @@ def _summary(lang: str, record: ToolCallRecord, r: ToolResult) -> str:
             return label("zh", "risk" if by == "churn_risk" else by, value)
         if lang == "zh" and by == "churn_risk":
             return label("zh", "risk", value)
+        if by == "persona":
+            return persona_name(lang, value)
         return str(value).replace("_", " ") if by in ("segment",) else str(value)
 
     shown = [fill(t["segment_summary.row"], name=name(row.get(by)), customers=count(row.get("customers")),
@@ -216,13 +271,13 @@ def _lookup(lang: str, record: ToolCallRecord, r: ToolResult) -> str:
     t, f = templates(lang)["tools"], r.facts
     if "candidates" in f:
         return fill(t["customer_lookup.candidates"], n=len(f["candidates"]), ids=_list(f["candidates"], lang, 6))
-    reasons = f.get("churn_reasons") or []
+    reasons = [phrase(lang, r) for r in f.get("churn_reasons") or []]
     reason_text = fill(t["customer_lookup.reasons"], reasons=_list(reasons, lang, 3)) if reasons else ""
     zh = lang == "zh"
     return fill(t["customer_lookup"], customer_id=f.get("customer_id"),
                 tier=label(lang, "tier", f.get("tier")) if zh else f.get("tier"),
                 segment=label(lang, "segment", f.get("segment")),
-                persona=f.get("persona"), churn_risk=label(lang, "risk", f.get("churn_risk")) if zh else f.get("churn_risk"),
+                persona=persona_name(lang, f.get("persona")), churn_risk=label(lang, "risk", f.get("churn_risk")) if zh else f.get("churn_risk"),
                 churn_pct=pct(f.get("churn_probability"), 0), reasons=reason_text, orders=f.get("orders"),
                 spent=money(f.get("total_spend")), last_order=day(f.get("last_order_date")), days=f.get("days_since_last_order"),
                 clv=money(f.get("clv_12m")), next_order=day(f.get("next_order_date")),
@@ -292,7 +347,8 @@ def _recommend(lang: str, record: ToolCallRecord, r: ToolResult) -> str:
         if r.tables and "reason" in r.tables[0].columns:
             cols = r.tables[0].columns
             reasons = {row[cols.index("product")]: row[cols.index("reason")] for row in r.tables[0].rows}
-        shown = [f"{p} ({reasons[p]})" if lang != "zh" and p in reasons else str(p) for p in products]
+        shown = [(f"{p}（{phrase(lang, reasons[p])}）" if lang == "zh" else f"{p} ({reasons[p]})") if p in reasons
+                 else str(p) for p in products]
         return fill(t["recommend_products.customer"], customer_id=f["customer_id"], products=_list(shown, lang, 10))
     return fill(t["recommend_products.audience"], n=count(f.get("customers")), who=who(lang, r.audience),
                 products=_list(products, lang, 10))

@@ -1,0 +1,60 @@
+"""Chinese answers carry the models' own sentences (churn and recommendation reasons, persona names)
+in Chinese: every sentence the built demo world holds has a rendering."""
+
+import re
+
+import pytest
+
+from assistant.core import Assistant
+from assistant.planning_compose import persona_name, phrase
+from tools.customers import recommend_for_customers
+from tools.dataset import Dataset
+from tools.workspace import Workspace
+
+LATIN = re.compile(r"[A-Za-z]{2,}")
+
+
+@pytest.fixture(scope="module")
+def snapshot(built_home):
+    return Dataset(Workspace(built_home)).snapshot()
+
+
+def test_every_churn_reason_in_the_data_has_a_chinese_sentence(snapshot):
+    reasons = snapshot.query("SELECT DISTINCT unnest(churn_reasons) AS r FROM scores")["r"].tolist()
+    assert len(reasons) > 100
+    untranslated = [r for r in reasons if LATIN.search(phrase("zh", r))]
+    assert untranslated == []
+    assert all(phrase("en", r) == r for r in reasons[:20])
+
+
+def test_every_persona_name_has_a_chinese_name(snapshot):
+    names = snapshot.query("SELECT DISTINCT persona FROM scores WHERE persona IS NOT NULL")["persona"].tolist()
+    assert len(names) >= 3
+    shown = {n: persona_name("zh", n) for n in names}
+    assert all(not LATIN.search(s.replace("App", "")) for s in shown.values()), shown
+    assert len(set(shown.values())) == len(names)  # distinct clusters keep distinct names
+
+
+def test_recommendation_reasons_read_in_chinese_around_the_product_name(snapshot):
+    ids = snapshot.query("SELECT customer_id FROM customer_view ORDER BY customer_id LIMIT 300")["customer_id"].tolist()
+    recs = recommend_for_customers(snapshot, ids, 5)
+    assert len(recs) > 500
+    for product, reason in recs[["product", "reason"]].drop_duplicates("reason").itertuples(index=False):
+        zh = phrase("zh", reason)
+        products = set(snapshot.query("SELECT DISTINCT product FROM orders WHERE product IS NOT NULL")["product"])
+        rest = zh
+        for p in sorted(products, key=len, reverse=True):
+            rest = rest.replace(p, "")
+        assert not LATIN.search(rest), (reason, zh)
+
+
+def test_a_chinese_lookup_answer_has_no_english_sentences(built_home, snapshot):
+    assistant = Assistant(Workspace(built_home))
+    ids = snapshot.query("SELECT customer_id FROM scores WHERE churn_risk = 'high' ORDER BY customer_id LIMIT 3")["customer_id"]
+    products = set(snapshot.query("SELECT DISTINCT product FROM orders")["product"])
+    for cid in ids:
+        answer = assistant.ask(f"客户 {cid} 是什么等级？", assistant.conversation(role="support"))
+        text = answer.text.replace(cid, "")
+        for p in sorted(products, key=len, reverse=True):
+            text = text.replace(p, "")
+        assert "流失风险" in text and not LATIN.search(text.replace("App", "")), answer.text
