@@ -106,7 +106,7 @@ def compose_record(language: str, record: ToolCallRecord) -> str:
     if record.status == "denied":
         return _denied(language, record)
     if record.status != "ok" or record.result is None:
-        return fill(t["error"], error=record.error or "the tool returned nothing.")
+        return fill(t["error"], error=phrase(language, record.error or "the tool returned nothing."))
     writer = WRITERS.get(record.name)
     try:
         text = writer(language, record, record.result) if writer else None
@@ -122,7 +122,7 @@ def _denied(language: str, record: ToolCallRecord) -> str:
     m = re.search(r"your (\w+) account", record.error or "")
     role = m.group(1) if m else ""
     if role not in t["roles"]:
-        return fill(t["error"], error=record.error)
+        return fill(t["error"], error=phrase(language, record.error))
     tool = ZH_TOOL_NAMES.get(record.name, record.name)
     return fill(t["denied"], role=t["roles"][role], tool=tool, why=t["why"].get(role, ""))
 

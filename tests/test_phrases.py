@@ -58,3 +58,13 @@ def test_a_chinese_lookup_answer_has_no_english_sentences(built_home, snapshot):
         for p in sorted(products, key=len, reverse=True):
             text = text.replace(p, "")
         assert "流失风险" in text and not LATIN.search(text.replace("App", "")), answer.text
+
+
+def test_common_tool_errors_are_told_in_chinese(built_home, tmp_path):
+    assistant = Assistant(Workspace(built_home))
+    answer = assistant.ask("给客户 C999999 推荐什么商品？", assistant.conversation())
+    assert answer.tool_calls[0].status == "error" and "C999999" in answer.text
+    assert not LATIN.search(answer.text.replace("C999999", "")), answer.text
+    empty = Assistant(Workspace(tmp_path / "empty-home"))
+    answer = empty.ask("客户 C000042 是什么等级？", empty.conversation(role="support"))
+    assert "还没有加载数据" in answer.text
