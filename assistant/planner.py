@@ -374,6 +374,8 @@ class OfflinePlanner:
                 a["language"] = switch or language
             elif switch:
                 a["language"] = switch
+            if s.occasion:
+                a["offer"] = _occasion_offer(s.occasion, a.get("offer"), a.get("language") or language)
             return a
         if intent == "campaign_forecast":
             if s.offer_cost is not None:
@@ -461,3 +463,12 @@ def _missing_reply(intent: str, language: str) -> str:
         return ("请告诉我要查哪位客户：客户编号（如 C000042）、邮箱或姓名。" if language == "zh" else
                 "Which customer? Give me an id like C000042, an email or a name.")
     return help_text(language)
+
+
+def _occasion_offer(occasion: tuple[str, str], offer: str | None, language: str) -> str:
+    """The copy's offer with the occasion named ('25% off for Black Friday', '双十一8折'); with no offer
+    stated, the occasion's picks (no sale is invented)."""
+    en, zh = occasion
+    if language == "zh":
+        return f"{zh}{offer}" if offer else f"{zh}精选"
+    return f"{offer} for {en}" if offer else f"our {en} picks"

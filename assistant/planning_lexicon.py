@@ -327,6 +327,28 @@ PROMOTION = (r"\bblack friday\b|\bcyber monday\b|\bcyber week\b|\bsingles'? ?day
              r"|周年庆|店庆|清仓|秒杀|限时抢购|年中大?促|年终大?促|狂欢节|购物节|大促|促销|特卖|折扣季")
 GOALS_A_PROMOTION_OUTRANKS = ("retention", "loyalty")
 
+# Named shopping occasions the copy should mention: (pattern over the normalised text, English name,
+# Chinese name). The name goes in front of the offer ("Black Friday: 25% off"), or stands as the news.
+OCCASIONS: list[tuple[str, str, str]] = [
+    (r"\bblack friday\b|黑5|黑五|黑色星期(?:5|五)", "Black Friday", "黑五"),
+    (r"\bcyber monday\b|网络星期一", "Cyber Monday", "网络星期一"),
+    (r"\bsingles'? ?day\b|\bdouble 11\b|\b11[./]11\b|双11|双十一", "Singles' Day", "双十一"),
+    (r"\bdouble 12\b|\b12[./]12\b|双12|双十二", "Double 12", "双十二"),
+    (r"\b618\b|618", "618", "618"),
+    (r"\bprime day\b", "Prime Day", "会员日"),
+    (r"\bboxing day\b", "Boxing Day", "节礼日"),
+    (r"\b(?:christmas|xmas)\b|圣诞", "Christmas", "圣诞"),
+    (r"\bchinese new year\b|\blunar new year\b|\bspring festival\b|春节|年货节", "Lunar New Year", "春节"),
+    (r"\bnew year'?s?\b|元旦", "New Year", "元旦"),
+    (r"\bmid[- ]autumn\b|中秋", "Mid-Autumn Festival", "中秋"),
+    (r"\bvalentine'?s?(?: day)?\b|情人节|七夕", "Valentine's Day", "情人节"),
+    (r"\bmother'?s day\b|母亲节", "Mother's Day", "母亲节"),
+    (r"\bfather'?s day\b|父亲节", "Father's Day", "父亲节"),
+    (r"\beaster\b", "Easter", "复活节"),
+    (r"\bback[- ]to[- ]school\b|开学季", "Back to School", "开学季"),
+    (r"\banniversary\b|周年庆|店庆", "anniversary", "周年庆"),
+]
+
 GOAL_CUES: dict[str, str] = {
     "winback": r"\bwin[- ]?(?:them |customers |it )?back\b|\bre-?engage\w*|\breactivat\w*|\bbring (?:them |customers )?back\b|\bcome back\b|\bwe miss you\b|\blure (?:them )?back\b|\brecover\b|召回|挽回|唤醒|赢回|拉回|回流|激活",
     "retention": r"\bretention\b|\bretain\b|\bkeep (?:them|customers)\b|\bstay\b|\bprevent churn\b|\breduce churn\b|留住|保留|挽留|防流失|留存",

@@ -38,6 +38,7 @@ TONES = _compile(lex.TONE_CUES)
 OFFERS = [re.compile(p, re.I) for p in lex.OFFER_PATTERNS]  # run on the original text
 RISK_RANK = re.compile(lex.RISK_RANK.pattern)
 PROMOTION = re.compile(lex.PROMOTION, I)
+OCCASIONS = [(re.compile(pattern, I), en, zh) for pattern, en, zh in lex.OCCASIONS]
 
 # "by X" style mentions of a grouping dimension
 _DIM_EN = {k: v.split("|")[0] for k, v in lex.BY_CUES.items()}
@@ -199,6 +200,7 @@ class Slots:
     message_channel: str | None = None
     tone: str | None = None
     offer: str | None = None
+    occasion: tuple[str, str] | None = None  # (English, Chinese) name of a shopping occasion
     variants: int | None = None
     offer_cost: float | None = None
     save_rate: float | None = None
@@ -420,6 +422,7 @@ def extract(text: str, original: str, vocabulary: dict[str, list[str]], as_of: d
         if m:
             s.offer = m.group(1).strip()
             break
+    s.occasion = next(((en, zh) for pattern, en, zh in OCCASIONS if pattern.search(text)), None)
     m = _first(VARIANTS, text)
     if m and 1 <= int(m.group(1)) <= 10:
         s.variants = int(m.group(1))
@@ -447,6 +450,8 @@ def _goal(text: str) -> str | None:
     goal = _one_key(GOALS, text)
     if goal in lex.GOALS_A_PROMOTION_OUTRANKS and PROMOTION.search(text):
         return "announcement"
+    if goal is None and any(pattern.search(text) for pattern, _, _ in OCCASIONS):
+        return "announcement"  # "a Black Friday email" is news of the sale
     return goal
 
 

@@ -292,6 +292,18 @@ def test_a_sale_or_shopping_festival_is_announced_over_what_loyalty_words_sugges
     assert call.name == "draft_campaign" and call.args["goal"] == goal
 
 
+@pytest.mark.parametrize("question, offer", [
+    ("Draft a Black Friday email with 25% off for champions", "25% off for Black Friday"),
+    ("Write a Cyber Monday SMS for VIPs", "our Cyber Monday picks"),
+    ("写一条双十一促销短信，全场8折，发给忠诚客户", "双十一8折"),
+    ("圣诞节给高价值客户发个推送", "圣诞精选"),
+    ("给新客户写一条双11欢迎短信，送20元券", "双十一20元券"),
+])
+def test_a_named_shopping_occasion_is_named_in_the_copy_without_inventing_a_sale(planner, question, offer):
+    call = only_call(plan(planner, question))
+    assert call.name == "draft_campaign" and call.args["offer"] == offer
+
+
 def test_chinese_copy_requests_are_written_in_chinese(planner):
     p = plan(planner, "给即将沉睡的客户写两条唤醒短信，满100减20")
     call = only_call(p)
