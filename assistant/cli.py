@@ -93,8 +93,14 @@ def cmd_status(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from tools.bench import run_benchmark
+    from tools.bench import run_benchmark, run_clv_benchmark
 
+    if args.clv:
+        result = run_clv_benchmark(args.clv, as_of=args.as_of, record=args.record, progress=_progress(args))
+        _emit(args, result, lambda r: f"CLV fit on {r['file']} ({r['customers']:,} customers, as of {r['as_of']}): "
+                                      f"BG/NBD {r['bgnbd_seconds']:.3f} s, Gamma-Gamma {r['gamma_gamma_seconds']:.3f} s"
+                                      + (f"\n  recorded in {r['recorded']}" if r.get("recorded") else ""))
+        return 0
     result = run_benchmark(customers=args.customers, seed=args.seed, record=args.record,
                            progress=_progress(args))
     _emit(args, result, _format_bench)
@@ -436,6 +442,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--customers", type=_positive_int, default=100_000)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--record", action="store_true", help="add the figures to docs/benchmarks.md")
+    p.add_argument("--clv", metavar="FILE", help="instead: time the CLV fits on this transaction file")
+    p.add_argument("--as-of", type=_date, help="with --clv: the as-of date (default: the last order date)")
     return parser
 
 

@@ -510,6 +510,18 @@ def _side_numbers(part: str) -> tuple[int | None, int | None, float | None]:
     return visitors, conversions, float(rate.group(1)) / 100 if rate else None
 
 
+def _counts_in_order(text: str, labels: list[tuple[int, int, str]]) -> dict[str, int] | None:
+    """'2000 visitors in control with 100 orders, 2100 visitors in the variant with 130 orders': exactly two
+    visitor counts and two conversion counts, paired in order; the side named first owns the first pair."""
+    visitors = [int(n) for n in re.findall(rf"(\d+)\s*(?:个|名|位)?\s*{VISITOR_WORDS}", text, re.I)]
+    conversions = [int(n) for n in re.findall(rf"(\d+)\s*(?:个|次|笔|单)?\s*{CONVERSION_WORDS}", text, re.I)]
+    if len(visitors) != 2 or len(conversions) != 2 or any(c > v for c, v in zip(conversions, visitors)):
+        return None
+    first, second = (1, 0) if labels and labels[0][2] == "b" else (0, 1)
+    return {"visitors_a": visitors[first], "conversions_a": conversions[first],
+            "visitors_b": visitors[second], "conversions_b": conversions[second]}
+
+
 def ab_numbers(text: str) -> dict[str, int] | None:
     """visitors/conversions of A and B from 'A had 5000 visitors and 250 conversions, B ...' or '5% vs 6% with 5000 each'."""
     labels = [(m.start(), m.end(), "a" if m.group("a") else "b") for m in AB_SPLIT.finditer(text)]
@@ -534,6 +546,9 @@ def ab_numbers(text: str) -> dict[str, int] | None:
             va, vb = va or shared, vb or shared
         if None not in (va, ca, vb, cb) and va >= ca and vb >= cb and va > 0 and vb > 0:
             return {"visitors_a": va, "conversions_a": ca, "visitors_b": vb, "conversions_b": cb}
+    ordered = _counts_in_order(text, labels)
+    if ordered:
+        return ordered
     rates = [float(r) / 100 for r in RATE.findall(text)]
     if len(rates) >= 2 and shared:
         return {"visitors_a": shared, "conversions_a": round(shared * rates[0]),

@@ -5,7 +5,19 @@ import pytest
 
 from assistant.cli import main
 
-CDNOW = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "cdnow"
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+CDNOW = SHARED / "data" / "cdnow"
+
+
+@pytest.fixture(scope="session")
+def shared_data():
+    """../shared beside the repository (CI has it): the CDNOW logs and the question set. Missing, the
+    tests that need it fail and say so; they are never skipped."""
+    needed = [CDNOW / "CDNOW_master.txt", CDNOW / "CDNOW_sample.txt", SHARED / "evals" / "questions.jsonl"]
+    missing = [str(p) for p in needed if not p.exists()]
+    if missing:
+        pytest.fail(f"These tests need the shared data beside the repository; missing: {', '.join(missing)}")
+    return SHARED
 
 
 @pytest.fixture

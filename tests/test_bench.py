@@ -31,3 +31,20 @@ def test_recording_twice_for_one_size_keeps_one_row_and_the_text_around_it(tmp_p
     rows = [r for r in table.splitlines() if r.startswith("| 20")]
     assert len(rows) == 2
     assert "| 500 |" in rows[0] and "| 1,000 |" in rows[1] and "| 3.5 |" in rows[1]
+
+
+def test_clv_bench_fits_the_cdnow_master_and_keeps_one_row_per_file(shared_data, tmp_path, monkeypatch):
+    import tools.bench as bench
+
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text("# Benchmarks\n", encoding="utf-8")
+    monkeypatch.setattr(bench, "DOCS", doc)
+    monkeypatch.setattr(bench.record_clv_result, "__defaults__", (doc,))
+    path = shared_data / "data" / "cdnow" / "CDNOW_master.txt"
+    from datetime import date
+    for _ in range(2):
+        result = bench.run_clv_benchmark(path, as_of=date(1997, 9, 30), record=True)
+    assert result["customers"] == 23_570 and result["bgnbd"]["converged"]
+    assert result["bgnbd_seconds"] > 0 and result["gamma_gamma_seconds"] > 0
+    table = doc.read_text(encoding="utf-8").split(bench.CLV_START)[1].split(bench.CLV_END)[0]
+    assert sum("CDNOW_master.txt" in r for r in table.splitlines()) == 1

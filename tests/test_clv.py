@@ -20,8 +20,7 @@ from tools.clv import (
 CDNOW = Path(__file__).parents[1].parent / "shared/data/cdnow"
 CALIBRATION_END = "1997-09-30"
 
-requires_cdnow = pytest.mark.skipif(not (CDNOW / "CDNOW_sample.txt").exists(),
-                                    reason="the CDNOW files in shared/data/cdnow are not present")
+requires_cdnow = pytest.mark.usefixtures("shared_data")
 
 
 def _orders(raw: pd.DataFrame) -> pd.DataFrame:
@@ -310,7 +309,7 @@ def test_summary_from_orders_merges_same_day_orders_and_ignores_later_ones():
 # ------------------------------------------------------------------ scale
 
 
-@pytest.mark.skipif(not (CDNOW / "CDNOW_master.txt").exists(), reason="CDNOW master not present")
+@requires_cdnow
 def test_fitting_the_cdnow_master_is_quick(capsys):
     raw = pd.read_csv(CDNOW / "CDNOW_master.txt", sep=r"\s+", header=0,
                       names=["customer_id", "date", "cds", "dollars"],

@@ -126,7 +126,7 @@ def _failures(report):
             for t in report["turns"] if not t["ok"]]
 
 
-@pytest.mark.skipif(not QUESTIONS.exists(), reason="the shared question set is not next to the repo")
+@pytest.mark.usefixtures("shared_data")
 def test_development_questions_are_answered(assistant):
     report = run_eval(assistant, QUESTIONS, use_llm=False)
     assert report["accuracy"] >= 0.95, _failures(report)

@@ -26,7 +26,7 @@ def orders(con):
     return con.execute("SELECT customer_id, order_date, amount FROM orders").fetchall()
 
 
-needs_cdnow = pytest.mark.skipif(not CDNOW.exists(), reason="shared CDNOW data not present")
+needs_cdnow = pytest.mark.usefixtures("shared_data")
 
 
 @needs_cdnow

@@ -344,6 +344,10 @@ def test_english_question_asking_for_chinese_copy(planner):
      {"visitors_a": 2500, "conversions_a": 125, "visitors_b": 2500, "conversions_b": 150}),
     ("第一组1500个用户转化60，第二组1500个用户转化84，差异显著吗",
      {"visitors_a": 1500, "conversions_a": 60, "visitors_b": 1500, "conversions_b": 84}),
+    ("2000 visitors in control with 100 orders, 2100 visitors in the variant with 130 orders - is the variant better?",
+     {"visitors_a": 2000, "conversions_a": 100, "visitors_b": 2100, "conversions_b": 130}),
+    ("we saw 3000 sessions and 150 purchases on the variant vs 3000 sessions and 120 purchases on control",
+     {"visitors_a": 3000, "conversions_a": 120, "visitors_b": 3000, "conversions_b": 150}),
 ])
 def test_ab_numbers_are_read_in_either_language(planner, question, args):
     call = only_call(plan(planner, question))

@@ -82,14 +82,73 @@ def run_benchmark(*, customers: int, seed: int = 7, record: bool = False,
     return result
 
 
+CLV_START, CLV_END = "<!-- bench:clv:start -->", "<!-- bench:clv:end -->"
+CLV_HEADER = ("| date | file | as of | customers | BG/NBD fit s | Gamma-Gamma fit s | machine |\n"
+              "|---|---|---|---|---|---|---|")
+
+
+def run_clv_benchmark(path: str | Path, *, as_of: date | None = None, record: bool = False,
+                      progress: Progress = silent) -> dict[str, Any]:
+    """Load a transaction file (no models), then time the BG/NBD and Gamma-Gamma fits on its customers."""
+    from tools import store
+    from tools.clv import BetaGeoModel, GammaGammaModel
+    from tools.loading import load_dataset
+    from tools.workspace import Workspace
+
+    with tempfile.TemporaryDirectory(prefix="tierwise-bench-clv-") as tmp:
+        ws = Workspace(Path(tmp) / "home")
+        progress(f"loading {path}")
+        report = load_dataset(ws, path, as_of=as_of, build_models=False)
+        con = store.connect(ws.current_store(), read_only=True)
+        try:
+            f = con.execute("SELECT frequency, bgnbd_t_x_days, tenure_days, mean_repeat_day_spend "
+                            "FROM features").df()
+        finally:
+            con.close()
+    x, t_x, T = f["frequency"].to_numpy(float), f["bgnbd_t_x_days"].to_numpy(float) / 7, f["tenure_days"].to_numpy(float) / 7
+    m = f["mean_repeat_day_spend"].fillna(0).to_numpy(float)
+    progress(f"fitting BG/NBD and Gamma-Gamma on {len(f):,} customers")
+    started = time.perf_counter()
+    bg = BetaGeoModel(time_unit="weeks").fit(x, t_x, T)
+    bg_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    gg = GammaGammaModel().fit(x, m)
+    gg_seconds = time.perf_counter() - started
+    result = {
+        "file": Path(path).name, "as_of": report["as_of"], "customers": int(len(f)),
+        "bgnbd_seconds": round(bg_seconds, 3), "gamma_gamma_seconds": round(gg_seconds, 3),
+        "bgnbd": bg.params(), "gamma_gamma": gg.params(),
+        "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}",
+        "command": f"tierwise bench --clv {path}" + (f" --as-of {as_of}" if as_of else ""),
+    }
+    if record:
+        result["recorded"] = str(record_clv_result(result))
+    return result
+
+
+def record_clv_result(result: dict[str, Any], path: Path = DOCS) -> Path:
+    """Replace this file's row in the CLV table of docs/benchmarks.md (or add it)."""
+    row = (f"| {date.today().isoformat()} | {result['file']} | {result['as_of']} | {result['customers']:,} "
+           f"| {result['bgnbd_seconds']:.3f} | {result['gamma_gamma_seconds']:.3f} | {result['machine']} |")
+    return _replace_row(path, CLV_START, CLV_END, CLV_HEADER, row, f"| {result['file']} |")
+
+
+def _replace_row(path: Path, start: str, end: str, header: str, row: str, key: str, order=None) -> Path:
+    """Put `row` in the table between the start and end markers, in place of the row containing `key`."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    if start not in text:
+        text += f"\n{start}\n{header}\n{end}\n"
+    head, rest = text.split(start, 1)
+    table, tail = rest.split(end, 1)
+    rows = [r for r in table.strip().splitlines()[2:] if r.strip() and key not in r] + [row]
+    if order:
+        rows.sort(key=order)
+    path.write_text(f"{head}{start}\n{header}\n" + "\n".join(rows) + f"\n{end}{tail}", encoding="utf-8")
+    return path
+
+
 def record_result(result: dict[str, Any], path: Path = DOCS) -> Path:
     """Replace this size's row in the load table of docs/benchmarks.md (or add it)."""
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    if START not in text:
-        text += f"\n{START}\n{HEADER}\n{END}\n"
-    head, rest = text.split(START, 1)
-    table, tail = rest.split(END, 1)
-    rows = [r for r in table.strip().splitlines()[2:] if r.strip()]
     stages = {s["stage"]: s for s in result["stages"]}
     row = (f"| {date.today().isoformat()} | {result['customers']:,} | {result['order_lines']:,} "
            f"| {stages['generate']['seconds']:.1f} | {result['ingest_seconds']:.1f} "
@@ -97,7 +156,5 @@ def record_result(result: dict[str, Any], path: Path = DOCS) -> Path:
            f"| {stages['load']['peak_rss_mb']:,.0f} | {stages['build']['seconds']:.1f} "
            f"| {stages['build']['peak_rss_mb']:,.0f} | {result['answer_latency']['p50_ms']} "
            f"| {result['answer_latency']['p95_ms']} | {result['machine']} |")
-    rows = [r for r in rows if f"| {result['customers']:,} |" not in r] + [row]
-    rows.sort(key=lambda r: int(r.split("|")[2].strip().replace(",", "")))
-    path.write_text(f"{head}{START}\n{HEADER}\n" + "\n".join(rows) + f"\n{END}{tail}", encoding="utf-8")
-    return path
+    return _replace_row(path, START, END, HEADER, row, f"| {result['customers']:,} |",
+                        order=lambda r: int(r.split("|")[2].strip().replace(",", "")))
