@@ -14,7 +14,7 @@ from typing import Any
 import prompts
 from assistant.answer import ToolCallRecord
 from tools.audience import DESCRIBE
-from tools.results import ToolResult, count, money
+from tools.results import Table, ToolResult, count, money
 
 ANSWERS_DIR = Path(prompts.__file__).resolve().parent / "answers"
 
@@ -33,14 +33,14 @@ def fill(template: str, **values: Any) -> str:
     return template.format_map(_Blank({k: ("?" if v is None else v) for k, v in values.items()}))
 
 
-_SLOTS = {"d": r"\d[\d,]* days?", "n": r"-?\d[\d,.]*", "m": r"[-\d,.]+", "p": r".+", "s": r"[\w ]+"}
+_SLOTS = {"d": r"\d[\d,]* days?", "n": r"-?\d[\d,.]*", "m": r"[-\d,.]+", "p": r".+", "s": r"[\w ]+", "b": r"\w+"}
 
 
-@lru_cache(maxsize=1)
-def _phrasebook() -> list[tuple[re.Pattern, str]]:
-    """zh.json's sentence pairs as (pattern over the English sentence, Chinese template)."""
+@lru_cache(maxsize=2)
+def _phrasebook(part: str = "sentences") -> list[tuple[re.Pattern, str]]:
+    """zh.json's sentence (or table title) pairs as (pattern over the English text, Chinese template)."""
     out = []
-    for english, chinese in templates("zh")["phrases"]["sentences"]:
+    for english, chinese in templates("zh")["phrases"][part]:
         parts = re.split(r"\{(\w+)\}", english)
         pattern = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>{_SLOTS[part[0]]})"
                           for i, part in enumerate(parts))
@@ -48,14 +48,14 @@ def _phrasebook() -> list[tuple[re.Pattern, str]]:
     return out
 
 
-def phrase(language: str, text: Any) -> str:
-    """A sentence a model wrote in English (a churn or recommendation reason), in the answer's language;
-    unknown sentences stay as they are."""
+def phrase(language: str, text: Any, part: str = "sentences") -> str:
+    """A sentence a model wrote in English (a churn or recommendation reason, an error, a table title),
+    in the answer's language; unknown sentences stay as they are."""
     text = str(text)
     if language != "zh":
         return text
     book = templates("zh")["phrases"]
-    for pattern, chinese in _phrasebook():
+    for pattern, chinese in _phrasebook(part):
         match = pattern.fullmatch(text.strip())
         if not match:
             continue
@@ -65,6 +65,8 @@ def phrase(language: str, text: Any) -> str:
                 value = book["day"].format(n=value.split()[0])
             elif key.startswith("s"):
                 value = label("zh", "segment", value.strip().replace(" ", "_"))
+            elif key.startswith("b"):
+                value = label("zh", "by", value)
             values[key] = value
         return chinese.format(**values)
     return text
@@ -84,6 +86,33 @@ def persona_name(language: str, name: Any) -> str:
         if traits.startswith(first + " ") and traits[len(first) + 1:] in words:
             return book["persona"].format(a=words[first], b=words[traits[len(first) + 1:]]) + suffix.strip()
     return str(name)
+
+
+LOCALIZED_VALUES = {"tier": "tier", "segment": "segment", "churn_risk": "risk", "country": "country",
+                    "channel": "channel", "category": "category"}
+
+
+def localize_table(table: Table, language: str) -> Table:
+    """A result table as a reader of the answer's language sees it: headers, labels (tier, segment,
+    risk, persona), reasons and the title translated; ids, products and numbers as they are."""
+    if language != "zh":
+        return table
+    names = templates("zh")["phrases"]["columns"]
+
+    def cell(column: str, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        if column in LOCALIZED_VALUES:
+            return label("zh", LOCALIZED_VALUES[column], value)
+        if column == "persona":
+            return persona_name("zh", value)
+        if column == "reason":
+            return phrase("zh", value)
+        return value
+
+    rows = [[cell(c, v) for c, v in zip(table.columns, row)] for row in table.rows]
+    return table.model_copy(update={"title": phrase("zh", table.title, "titles"),
+                                    "columns": [names.get(c, c) for c in table.columns], "rows": rows})
 
 
 def help_text(language: str, *, out_of_scope: bool = False) -> str:

@@ -145,6 +145,24 @@ def test_every_cohort_starts_at_full_retention(ctx):
     assert ((later.fillna(0) >= 0) & (later.fillna(0) <= 1)).all().all()
 
 
+@pytest.mark.parametrize("audience", [{}, {"tier": "high"}])
+def test_cohort_retention_matches_pandas(ctx, audience):
+    lines = q(ctx, "SELECT o.customer_id, o.order_date, v.first_order_date, v.tier FROM orders o "
+                   "JOIN customer_view v USING (customer_id) WHERE o.order_date <= ?", [ctx.snapshot.as_of])
+    for column, value in audience.items():
+        lines = lines[lines[column] == value]
+    month = lambda d: pd.to_datetime(d).dt.year * 12 + pd.to_datetime(d).dt.month  # noqa: E731
+    lines = lines.assign(cohort=month(lines["first_order_date"]), k=month(lines["order_date"]) - month(lines["first_order_date"]))
+    counts = lines.groupby(["cohort", "k"])["customer_id"].nunique().unstack("k")
+    expected = counts.div(counts[0], axis=0).tail(24)
+    result = call_tool(ctx, "cohort_retention", {"period": "month", **audience})
+    table = pd.DataFrame(result.tables[0].rows, columns=result.tables[0].columns)
+    assert table["cohort_size"].tolist() == counts[0].tail(24).tolist()
+    for k in (1, 3, 6):
+        got = table[f"+{k}"].to_numpy(dtype=float)
+        assert got == pytest.approx(expected[k].round(4).to_numpy(dtype=float), abs=1e-9, nan_ok=True)
+
+
 def test_a_year_of_clv_forecast_agrees_with_the_stored_scores(ctx):
     result = call_tool(ctx, "clv_forecast", {"horizon_days": 365, "tier": "high"})
     stored = q(ctx, "SELECT sum(clv_12m) AS s FROM scores WHERE tier = 'high'")["s"][0]

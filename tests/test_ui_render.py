@@ -140,3 +140,19 @@ def test_model_cards_render_names_from_the_data_as_text():
     assert "### Personas" in text and "**k:** 2" in text
     assert "<script>" not in text and "![x](" not in text
     assert "Not available: models are" in card_markdown("churn", None, {"reason": "models are not built"})
+
+
+def test_a_chinese_answer_shows_its_table_in_chinese_but_downloads_the_data_as_it_is(tmp_path):
+    table = Table(title="Top 2 by churn probability", columns=["customer_id", "tier", "churn_risk", "persona", "clv_12m"],
+                  rows=[["C1", "high", "high", "Slow-cycle lapsed customers", 100.0],
+                        ["C2", "low", "medium", "Frequent big-basket customers", 50.0]], total_rows=2)
+    result = ToolResult(summary="2 customers match.", tables=[table])
+    answer = Answer(text="共 2 位客户", language="zh",
+                    tool_calls=[ToolCallRecord("find_customers", {}, "ok", result=result)])
+    messages, _ = answer_extras(answer, role="marketer", exports_dir=tmp_path)
+    shown = messages[0]["content"].value
+    for text in ("客户编号", "价值分层", "流失风险", "人群画像", "高价值层", "回购周期长、已沉寂的客户", "前 2 位客户"):
+        assert text in shown, text
+    assert "Slow-cycle" not in shown and ">high<" not in shown
+    csv = next(tmp_path.glob("customers-top-2-by-churn-probability-*.csv")).read_text(encoding="utf-8").splitlines()
+    assert csv[0] == "customer_id,tier,churn_risk,persona,clv_12m" and csv[1].startswith("C1,high,high,Slow-cycle")

@@ -109,15 +109,16 @@ def cohort_retention(ctx: ToolContext, audience: AudienceFilters | None = None, 
         raise TierwiseError(f"Unknown metric '{metric}'. Choose customers or revenue.")
     filters, where, params = audience_where(ctx, audience)
     snap = ctx.snapshot
+    # one row per customer and period first (then count(*) counts customers), joined to their cohort
     frame = snap.query(f"""
-        WITH act AS (SELECT o.customer_id, date_trunc(?, v.first_order_date) AS cohort,
-                            date_trunc(?, o.order_date) AS p, sum(o.amount) AS amount
-                     FROM orders o
-                     JOIN (SELECT customer_id, first_order_date FROM customer_view WHERE {where}) v USING (customer_id)
-                     WHERE o.order_date <= ? GROUP BY 1, 2, 3)
+        WITH per AS (SELECT customer_id, date_trunc(?, order_date) AS p, sum(amount) AS amount
+                     FROM orders WHERE order_date <= ? GROUP BY 1, 2),
+        act AS (SELECT per.customer_id, date_trunc(?, v.first_order_date) AS cohort, per.p, per.amount
+                FROM per JOIN (SELECT customer_id, first_order_date FROM customer_view WHERE {where}) v
+                USING (customer_id))
         SELECT CAST(cohort AS DATE) AS cohort, datediff(?, cohort, p) AS k,
-               count(DISTINCT customer_id) AS customers, sum(amount) AS revenue
-        FROM act GROUP BY 1, 2 ORDER BY 1, 2""", [period, period] + params + [snap.as_of, period])
+               count(*) AS customers, sum(amount) AS revenue
+        FROM act GROUP BY 1, 2 ORDER BY 1, 2""", [period, snap.as_of, period] + params + [period])
     if frame.empty:
         return ToolResult(summary=f"No customers match ({describe(filters)}).", audience=filters.active())
     matrix = frame.pivot(index="cohort", columns="k", values=metric).sort_index().tail(MAX_COHORTS)

@@ -22,6 +22,7 @@ import gradio as gr
 import pandas as pd
 
 from assistant.answer import Answer, ToolCallRecord
+from assistant.planning_compose import localize_table
 from tools.permissions import PermissionDenied, authorize
 from tools.results import Table, ToolResult
 
@@ -242,8 +243,10 @@ def checks_lines(checks: dict[str, Any] | None) -> str | None:
     return "**Checks**\n\n" + "\n".join(rows)
 
 
-def result_messages(record: ToolCallRecord, *, role: str, exports_dir: Path) -> tuple[list[dict[str, Any]], list[str]]:
-    """Chat messages for one tool result, and the copy-ready variant texts it carries."""
+def result_messages(record: ToolCallRecord, *, role: str, exports_dir: Path,
+                    language: str = "en") -> tuple[list[dict[str, Any]], list[str]]:
+    """Chat messages for one tool result, and the copy-ready variant texts it carries. Tables are shown
+    in the answer's language; downloads keep the data's own column names and values."""
     result = record.result
     if result is None:
         return [], []
@@ -253,7 +256,7 @@ def result_messages(record: ToolCallRecord, *, role: str, exports_dir: Path) -> 
         messages.append({"role": "assistant", "content": details})
     for table in result.tables:
         if table.rows:
-            messages.append({"role": "assistant", "content": table_component(table)})
+            messages.append({"role": "assistant", "content": table_component(localize_table(table, language))})
     chart = result.chart or (preview_chart(result.tables[0]) if record.name == "find_customers" and result.tables else None)
     if chart:
         messages.append({"role": "assistant", "content": chart_component(chart)})
@@ -280,7 +283,7 @@ def answer_extras(answer: Answer, *, role: str, exports_dir: Path) -> tuple[list
         # a refusal or error must be visible even when the written answer doesn't repeat it
         if record.status != "ok" and record.error and record.error not in answer.text:
             messages.append({"role": "assistant", "content": f"{STATUS_ICON[record.status]} {escape_text(record.error)}"})
-        extra, texts = result_messages(record, role=role, exports_dir=exports_dir)
+        extra, texts = result_messages(record, role=role, exports_dir=exports_dir, language=answer.language)
         messages += extra
         variants += texts
     return messages, variants
