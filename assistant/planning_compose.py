@@ -33,7 +33,8 @@ def fill(template: str, **values: Any) -> str:
     return template.format_map(_Blank({k: ("?" if v is None else v) for k, v in values.items()}))
 
 
-_SLOTS = {"d": r"\d[\d,]* days?", "n": r"-?\d[\d,.]*", "m": r"[-\d,.]+", "p": r".+", "s": r"[\w ]+", "b": r"\w+"}
+_SLOTS = {"d": r"\d[\d,]* days?", "n": r"-?\d[\d,.]*", "m": r"[-\d,.]+", "p": r".+", "s": r"[\w ]+", "b": r"\w+",
+          "k": r"[a-z ]+?", "q": r"day|week|month|quarter", "t": r".+"}
 
 
 @lru_cache(maxsize=2)
@@ -67,6 +68,12 @@ def phrase(language: str, text: Any, part: str = "sentences") -> str:
                 value = label("zh", "segment", value.strip().replace(" ", "_"))
             elif key.startswith("b"):
                 value = label("zh", "by", value)
+            elif key.startswith("k"):
+                value = label("zh", "metric", value.strip().replace(" ", "_"))
+            elif key.startswith("q"):
+                value = label("zh", "period", value)
+            elif key.startswith("t"):
+                value = phrase("zh", value, "titles")
             values[key] = value
         return chinese.format(**values)
     return text
@@ -113,6 +120,56 @@ def localize_table(table: Table, language: str) -> Table:
     rows = [[cell(c, v) for c, v in zip(table.columns, row)] for row in table.rows]
     return table.model_copy(update={"title": phrase("zh", table.title, "titles"),
                                     "columns": [names.get(c, c) for c in table.columns], "rows": rows})
+
+
+def _chart_word(text: Any, groups: tuple[str, ...]) -> Any:
+    """An axis title, legend entry or category in Chinese: chart words, then column names, then the labels
+    of the given groups (tier, risk, channel, ...); anything else (products, ids, dates) as it is."""
+    if not isinstance(text, str):
+        return text
+    book = templates("zh")["phrases"]
+    key = text.strip()
+    if key in book["chart_words"]:
+        return book["chart_words"][key]
+    if key.replace(" ", "_") in book["columns"]:
+        return book["columns"][key.replace(" ", "_")]
+    labels = templates("zh")["labels"]
+    for group in groups:
+        if key in labels.get(group, {}):
+            return labels[group][key]
+    return text
+
+
+def localize_chart(spec: dict[str, Any] | None, language: str) -> dict[str, Any] | None:
+    """A chart spec (tools/charts.py) with its title, axis titles, legend and categories in the answer's language."""
+    if language != "zh" or not spec:
+        return spec
+    import copy
+
+    spec = copy.deepcopy(spec)
+    layout = spec.get("layout", {})
+    legend = (layout.get("legend") or {}).get("title", {}).get("text")
+    # what the categories are: the legend's or the title's grouping ("... by churn_risk"), then the usual ones
+    named = re.search(r"\bby (\w+)", layout.get("title", {}).get("text") or "")
+    first = "churn_risk" if legend == "churn risk" else (named.group(1) if named else "")
+    groups = ({"churn_risk": "risk"}.get(first, first), "tier", "segment", "channel", "country", "category", "metric")
+    if layout.get("title", {}).get("text"):
+        layout["title"]["text"] = phrase("zh", layout["title"]["text"], "charts")
+    for axis in ("xaxis", "yaxis"):
+        title = layout.get(axis, {}).get("title", {})
+        if title.get("text"):
+            title["text"] = _chart_word(title["text"], ("metric",))
+    if legend:
+        layout["legend"]["title"]["text"] = _chart_word(legend, ())
+    for trace in spec.get("data", []):
+        if "name" in trace:
+            trace["name"] = _chart_word(trace["name"], groups)
+        if trace.get("type") == "bar":
+            trace["x"] = [_chart_word(x, groups) for x in trace.get("x", [])]
+        bar_title = trace.get("colorbar", {}).get("title", {})
+        if bar_title.get("text"):
+            bar_title["text"] = _chart_word(bar_title["text"], ())
+    return spec
 
 
 def help_text(language: str, *, out_of_scope: bool = False) -> str:

@@ -68,3 +68,30 @@ def test_common_tool_errors_are_told_in_chinese(built_home, tmp_path):
     empty = Assistant(Workspace(tmp_path / "empty-home"))
     answer = empty.ask("客户 C000042 是什么等级？", empty.conversation(role="support"))
     assert "还没有加载数据" in answer.text
+
+
+@pytest.mark.parametrize("tool, args", [
+    ("segment_summary", {"by": "tier"}), ("segment_summary", {"by": "churn_risk"}),
+    ("kpi_trend", {"metric": "new_customers", "period": "quarter", "by": "channel"}),
+    ("kpi_trend", {"metric": "aov", "period": "month"}),
+    ("cohort_retention", {"period": "month"}), ("cohort_retention", {"period": "quarter", "metric": "revenue"}),
+    ("clv_forecast", {"horizon_days": 90}),
+    ("campaign_forecast", {"churn_risk": "high", "offer_cost": 10}),
+    ("ab_test", {"visitors_a": 1000, "conversions_a": 50, "visitors_b": 1000, "conversions_b": 70}),
+])
+def test_every_chart_title_axis_and_legend_reads_in_chinese(snapshot, tool, args, tmp_path):
+    from assistant.planning_compose import localize_chart
+    from tools.catalog import call_tool
+    from tools.context import ToolContext
+
+    result = call_tool(ToolContext(snapshot=snapshot, exports_dir=tmp_path), tool, args)
+    assert result.chart, tool
+    spec = localize_chart(result.chart, "zh")
+    layout = spec["layout"]
+    words = [layout["title"]["text"]] + [layout.get(a, {}).get("title", {}).get("text") or "" for a in ("xaxis", "yaxis")]
+    words += [t.get("name") or "" for t in spec["data"]]
+    words += [x for t in spec["data"] if t.get("type") == "bar" for x in t.get("x", [])]
+    leftover = [w for w in words if isinstance(w, str) and LATIN.search(w.replace("RFM", "").replace("App", ""))
+                and w not in ("A", "B")]
+    assert leftover == [], leftover
+    assert localize_chart(result.chart, "en") == result.chart

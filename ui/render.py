@@ -22,7 +22,7 @@ import gradio as gr
 import pandas as pd
 
 from assistant.answer import Answer, ToolCallRecord
-from assistant.planning_compose import localize_table
+from assistant.planning_compose import localize_chart, localize_table
 from tools.permissions import PermissionDenied, authorize
 from tools.results import Table, ToolResult
 
@@ -259,7 +259,7 @@ def result_messages(record: ToolCallRecord, *, role: str, exports_dir: Path,
             messages.append({"role": "assistant", "content": table_component(localize_table(table, language))})
     chart = result.chart or (preview_chart(result.tables[0]) if record.name == "find_customers" and result.tables else None)
     if chart:
-        messages.append({"role": "assistant", "content": chart_component(chart)})
+        messages.append({"role": "assistant", "content": chart_component(localize_chart(chart, language))})
     if can_export(role):
         for path in result.files:
             messages.append(file_message(path, f"Download {Path(path).name}"))
