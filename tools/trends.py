@@ -48,12 +48,17 @@ def kpi_trend(ctx: ToolContext, audience: AudienceFilters | None = None, *, metr
     if start > end:
         raise TierwiseError(f"since ({start}) is after until ({end}).")
     # Orders are summed per order, then per customer and period, before the customer-level join
-    # (filters, country, tier): no DISTINCT over order lines, and the join sees far fewer rows.
+    # (filters, country, tier): no DISTINCT over order lines, and the join sees far fewer rows. With no
+    # order-level grouping, the build's one-row-per-order table saves the first step.
     order_group, customer_group = TREND_GROUP.get(by or "", ("'all'", "NULL"))
+    if order_group in ("'all'", "NULL") and "order_totals" in snap.tables:
+        orders = f"(SELECT customer_id, order_date, {order_group} AS grp, amount FROM order_totals)"
+    else:
+        orders = f"""(SELECT customer_id, order_date, {order_group} AS grp, sum(amount) AS amount FROM orders
+                      GROUP BY customer_id, order_date, grp, coalesce(order_id, CAST(order_date AS VARCHAR)))"""
     frame = snap.query(f"""
-        WITH lines AS (SELECT customer_id, date_trunc(?, order_date) AS period_start, {order_group} AS grp,
-                              coalesce(order_id, CAST(order_date AS VARCHAR)) AS order_key, sum(amount) AS amount
-                       FROM orders WHERE order_date BETWEEN ? AND ? GROUP BY 1, 2, 3, 4),
+        WITH lines AS (SELECT customer_id, date_trunc(?, order_date) AS period_start, grp, amount
+                       FROM {orders} o WHERE order_date BETWEEN ? AND ?),
         per AS (SELECT customer_id, period_start, grp, sum(amount) AS revenue, count(*) AS orders
                 FROM lines GROUP BY 1, 2, 3),
         v AS (SELECT customer_id, first_order_date AS first_day, {customer_group} AS customer_grp
