@@ -33,7 +33,7 @@ EN_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "s
 EN_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
 _EN_WORD = "|".join(sorted([k for k in EN_UNITS if " " not in k] + list(EN_TENS) + list(EN_SCALES), key=len, reverse=True))
 EN_NUMBER_RUN = re.compile(rf"\b(?:a couple of|a couple|couple of|a pair of|a dozen|a few|a hundred|"
-                           rf"(?:(?:{_EN_WORD})(?:[\s-]+(?:and\s+)?(?:{_EN_WORD}))*))\b(?!-time)", re.I)
+                           rf"(?:(?:{_EN_WORD})(?:[\s-]+(?:and\s+)?(?:{_EN_WORD}))*))\b(?!-time)", re.I | re.A)
 # "one" is often not a number ("no one", "this one", "the ones"): only convert it in a numeric context
 ONE_NOT_NUMBER = re.compile(r"\b(?:no|any|every|some|this|that|the|which|each|someone|anyone)\s+$", re.I)
 
@@ -124,6 +124,9 @@ def numbers_to_digits(text: str) -> str:
 
     text = ZH_NUMERAL_RUN.sub(zh, text)
     text = re.sub(r"百分之\s*(\d+(?:\.\d+)?)", r"\1%", text)  # 百分之八十 -> 80%
+    # 两成 / 3成 / 1.5成 are tenths: 20%, 30%, 15% ("挽回率按两成算"); 八折 stays a discount
+    text = re.sub(r"(?<![\d.])([1-9])成([1-9])(?![\d成])", r"\1\2%", text)  # 九成九 -> 99%
+    text = re.sub(r"(?<![\d.])([1-9](?:\.\d)?)\s*成(?![交功本员为立绩果熟])", lambda m: f"{float(m.group(1)) * 10:g}%", text)
     # half a year is 6 months ("半年没买", "next half year"); 上半年/下半年 and "first half of the year" are named halves
     text = re.sub(r"(?<![上下])半年", "6个月", text)
     text = re.sub(r"(?<!first )(?<!second )\bhalf[- ]?(?:a[- ])?year\b", "6 months", text, flags=re.I)
@@ -243,7 +246,7 @@ _YEAR_WORD_ZH = r"(?:(\d{4})年|(今年|去年|前年|本年)的?)"
 YEAR_WORDS = {"this year": 0, "今年": 0, "本年": 0, "last year": -1, "去年": -1, "前年": -2}
 _NOT_A_COUNT = r"(?<!近)(?<!过去)(?<!这)(?<!来)(?<!前面)(?<![\d个])"  # "近3月" is a count of months, "3月" is March
 
-REL_PATTERNS: list[tuple[re.Pattern, str]] = [(re.compile(p, re.I), kind) for p, kind in [
+REL_PATTERNS: list[tuple[re.Pattern, str]] = [(re.compile(p, re.I | re.A), kind) for p, kind in [
     (rf"{_SINCE_EN}last year\b|(?:自|从)?去年{_SINCE_ZH}", "since_last_year"),
     (rf"{_SINCE_EN}last quarter\b|(?:自|从)?上(?:个|一)?季度{_SINCE_ZH}", "since_last_quarter"),
     (rf"{_SINCE_EN}last month\b|(?:自|从)?上(?:个|一)?月{_SINCE_ZH}", "since_last_month"),
@@ -407,7 +410,7 @@ def relative_period(text: str, as_of: date) -> Span:
     return None, None
 
 
-HORIZON_PATTERNS: list[tuple[re.Pattern, object]] = [(re.compile(p, re.I), v) for p, v in [
+HORIZON_PATTERNS: list[tuple[re.Pattern, object]] = [(re.compile(p, re.I | re.A), v) for p, v in [
     (r"\b(?:next|coming|following|over\s+the\s+next|within)\s+(\d+)\s*(day|week|month|year)s?\b"
      r"|(?:未来|接下来的?|今后|之后的?)\s*(\d+)\s*(天|日|周|个?星期|个?月|年)", "n"),
     (r"\bnext\s+quarter\b|\bcoming\s+quarter\b|下(?:个|一)?季度|未来(?:一|1)?个?季度", 90),

@@ -122,14 +122,22 @@ ZH_POLITE = re.compile(r"^(?:请(?:你|您)?(?:帮我)?|麻烦(?:你|您)?(?:帮
 
 def _compile_cues() -> dict[str, list[tuple[re.Pattern, float]]]:
     # text is lower-cased before matching, so no re.I (it would only slow every search down)
-    return {intent: [(re.compile(p), w) for p, w in cues] for intent, cues in lex.INTENT_CUES.items()}
+    return {intent: [(re.compile(p, re.A), w) for p, w in cues] for intent, cues in lex.INTENT_CUES.items()}
 
 
 INTENTS = _compile_cues()
-OUT_OF_SCOPE = [(re.compile(p), w) for p, w in lex.OUT_OF_SCOPE_CUES]
+OUT_OF_SCOPE = [(re.compile(p, re.A), w) for p, w in lex.OUT_OF_SCOPE_CUES]
 ADMIN_ACTION = re.compile(
     r"\b(?:load|upload|import|replace|ingest)\b.{0,25}\b(?:data|dataset|file|csv|orders|transactions)\b|\b(?:rebuild|retrain|re-train|refit)\b"
     r"|\b(?:add|create|invite)\b.{0,15}\buser\b|(?:重新|帮我|请)?加载(?:新的?|一份|一个|这份)(?:数据|文件)|上传|导入数据|替换数据|重建模型|重新训练|重新构建|添加用户")
+
+
+# Filters bounding a model's score of each customer (predicted value, churn probability)
+SCORE_THRESHOLDS = frozenset({"min_clv", "max_clv", "min_churn_probability"})
+# Grouping the result just shown: "break it down by channel", "split that by country", "按渠道拆开看"
+REGROUP = re.compile(r"\b(?:break|split|group|slice|cut|divide)\s+(?:it|that|this|these|those|them|the (?:numbers|results?|chart|trend))\s+(?:down\s+|up\s+|out\s+)?(?:by|per|across)\b"
+                     r"|^(?:and\s+|now\s+|ok(?:ay)?,?\s+|then\s+)?(?:(?:broken\s+down|split|grouped)\s+)?(?:by|per)\s+\w+(?:\s+\w+)?\s*\??$"
+                     r"|^(?:再|那|那就)?(?:按|分)(?:照)?.{1,6}(?:拆开|拆分|分开|分组|细分|分一下|看一下|看看|看)?(?:一下|下)?(?:呢)?[。？?]*$", re.A)
 
 
 class OfflinePlanner:
@@ -158,15 +166,21 @@ class OfflinePlanner:
             scores["find_customers"] += 1.0
         if slots.sort_by or slots.limit:
             scores["find_customers"] += 1.5 if slots.sort_by and slots.limit else 0.5
+        if audience.keys() & SCORE_THRESHOLDS and not slots.horizon_days:
+            scores["clv_forecast"] -= 2.0  # "预计终身价值超过1000的客户" bounds a model score; it forecasts nothing
         if slots.customer_query:
             scores["customer_lookup"] += 3.0
             if scores["recommend_products"] > 0:
                 scores["recommend_products"] += 2.5
             for intent in ("find_customers", "segment_summary", "explain_model"):
                 scores[intent] -= 1.0
+            if not slots.by:
+                scores["segment_summary"] -= 1.0  # "C000042的流失情况" is that customer's churn, not a breakdown
+        elif audience:
+            scores["customer_lookup"] -= 1.5  # "看下高价值客户里流失风险高的" looks at a group, not one customer
         if slots.ab:
             scores["ab_test"] += 3.0
-        if slots.period and (slots.metric or scores["kpi_trend"] > 0):
+        if slots.period and (slots.metric or scores["kpi_trend"] > 0) and scores["cohort_retention"] < 4:
             scores["kpi_trend"] += 2.0
             scores["segment_summary"] -= 2.0  # a breakdown has no time axis; "per quarter" means a trend
         if slots.since:
@@ -187,6 +201,8 @@ class OfflinePlanner:
             scores["kpi_trend"] -= 1.0
         if scores["draft_campaign"] >= 3 and slots.message_channel:
             scores["draft_campaign"] += 1.0
+        if slots.variants or slots.tone:
+            scores["draft_campaign"] += 1.0  # "3 versions", "more casual": copy options
         if scores["export_audience"] >= 3.5:
             scores["find_customers"] -= 0.5
         if scores["explain_model"] >= 3 and slots.model:
@@ -236,8 +252,10 @@ class OfflinePlanner:
         refinement = self._refinement(state, slots, text)
         # "and C000043?" after a recommendation asks for the same about another customer
         other_customer = modifier and slots.customer_id and state.last_tool in ("recommend_products", "customer_lookup")
+        # "break it down by channel" after a trend or a breakdown groups that same result
+        regroup = bool(REGROUP.search(text)) and state.last_tool in ("kpi_trend", "segment_summary") and bool(slots.by)
         if follow_up_possible and refinement and (best < MIN_SCORE or (modifier and best < 3)
-                                                  or (modifier and intent == state.last_tool) or other_customer):
+                                                  or (modifier and intent == state.last_tool) or other_customer or regroup):
             name, args = refinement
             language = switch or language
             if name == "draft_campaign":

@@ -9,6 +9,13 @@ from __future__ import annotations
 import re
 
 # ------------------------------------------------------------------ intents
+# How churn looks across a group ("VIP的churn情况", "流失情况", "what's the churn picture for VIPs"): a breakdown by
+# risk band, not a list of the high band
+CHURN_PICTURE = (r"\bchurn(?: risk)? (?:situation|picture|breakdown|overview|profile|distribution|status|mix|split|landscape)\b"
+                 r"|\bhow(?:'s| is| does| do)\s+(?:the\s+|our\s+)?churn(?: risk)?\s+(?:look|looking|spread|distributed|break down|split)\b"
+                 r"|\bhow (?:are|is) (?:\w+\s+){0,3}?doing on churn\b"
+                 r"|(?:流失|churn)\s*(?:风险|risk)?\s*(?:的)?(?:情况|状况|分布|概况|结构|构成|怎么样|如何)")
+
 # intent -> [(pattern, weight)]. Weights add up; the best intent wins if it clears a threshold.
 INTENT_CUES: dict[str, list[tuple[str, float]]] = {
     "dataset_overview": [
@@ -26,6 +33,9 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"多少(?:个)?客户.*(?:多少|和).*订单|多少(?:笔|个)?订单|订单(?:总)?数|总(?:收入|营收|销售额|订单)", 2),
         (r"(?:一共|总共|共有)(?:有)?多少(?:个|位|名)?客户", 2),
         (r"日期范围|时间范围|数据截止", 2),
+        # how far the data runs: "数据是到哪天为止的", "数据截至几号", "what's the latest date in the data"
+        (r"(?:数据|订单)(?:是|只)?(?:到|截至|截止到?)(?:哪(?:一)?天|什么时候|几号|哪个?月)|(?:数据|订单)的?(?:最后|最新)(?:一天|日期)|最新的?数据是(?:哪天|什么时候)"
+         r"|\b(?:latest|last|most recent|end) date (?:in|of) (?:the |our )?data\b|\bhow (?:recent|up to date|current) is (?:the |our )?data\b|\bdata (?:go|run)s? (?:up )?(?:to|until)\b", 3),
         (r"\bwhat'?s in (?:the|our|this) (?:database|data(?:set)?|system)\b|\bsummar(?:y|ise|ize) (?:of )?(?:the|our) (?:data(?:base|set)?)\b|\bdatabase\b"
          r"|(?:几|多少)年的数据|多(?:长时间|久)的数据|数据(?:有|覆盖)(?:多久|多长时间|几年)", 2.5),
     ],
@@ -49,8 +59,9 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"\b(?:which|what)\s+(?:sales\s+|marketing\s+|acquisition\s+|product\s+|value\s+|rfm\s+|customer\s+)?(?:tiers?|segments?|personas?|countr(?:y|ies)|markets?|channels?|categor(?:y|ies)|regions?)\b(?!\s+(?:is|does)\s+(?:customer|client|c\d))", 2.5),
         (r"\b(?:the|our|all|my|each of the)\s+(?:rfm\s+|value\s+|customer\s+)?(?:segments|personas|tiers|clusters)\b(?!\s+(?:model|defined|mean))", 2),
         (r"\bsummar(?:y|ise|ize)\b|\bprofile\s+(?:of\s+)?(?:the|our|each)\b|\bstats?\b|\bstatistics\b", 1),
+        (CHURN_PICTURE, 3),
         (r"\brevenue at risk\b.*\bby\b|\bwhere is (?:the )?revenue at risk\b|(?:营收|收入|金额|价值)(?:处于|面临|有)(?:流失)?风险|风险(?:收入|营收|金额)", 1.5),
-        (r"按.{0,6}(?:统计|分|拆分|汇总|划分|看|分组|细分)|分布|对比|比较|构成|占比|拆分|细分情况|各(?:个)?(?:价值)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目|风险)|每个(?:价值)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目)|不同(?:的)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目|价值)|哪个(?:渠道|国家|品类|类目|细分|人群|画像|分层|等级)", 2.5),
+        (r"按.{0,6}(?:统计|分|拆分|汇总|划分|看|分组|细分)|分布|对比|比较|构成|占比|拆分|细分情况|各(?:个)?(?:价值)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目|风险|流失风险)|分别(?:有|是|占)?多少|各(?:有|自|占)多少|每个(?:价值)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目)|不同(?:的)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目|价值)|哪个(?:渠道|国家|品类|类目|细分|人群|画像|分层|等级)", 2.5),
     ],
     "customer_lookup": [
         (r"\blook\s*(?:up|into)\b|\blookup\b|\bpull up\b|\bprofile\b|\bdetails?\s+(?:of|on|for|about)\b|\binfo(?:rmation)?\s+(?:on|about)\b", 2),
@@ -73,6 +84,13 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"\bretention\b|\bretain(?:ed|ing)?\b|\bstick(?:y|iness)\b|\bcome back\b|\bcoming back\b|\breturn(?:ing)? rate\b|\bkeep buying\b", 2.5),
         (r"同期群|队列|群组分析|留存|回访率|复购留存", 4),
         (r"\bcohorts?\b|同期群|队列分析", 2),  # "同期群留存按月看营收" is a cohort view in revenue, not a revenue trend
+        # "how well do we keep customers after their first purchase", "新客后续几个月还在买的比例": a cohort matrix
+        (r"\bafter (?:their|the|a) first (?:purchase|order)\b|\bsince (?:their|the) first (?:purchase|order)\b|\bfirst[- ]purchase (?:month|quarter|cohorts?)\b"
+         r"|首(?:次|单)?购(?:买)?(?:之|以)?后|第一次(?:购买|下单)(?:之|以)?后", 2.5),
+        # the share still buying some periods later is what a cohort matrix shows
+        (r"\b(?:share|percent(?:age)?|proportion|fraction|how many) (?:of (?:them|customers|new customers) )?(?:still|keep|kept) (?:buying|ordering|purchasing|active)\b"
+         r"|\b(?:still|keep|kept) (?:buying|ordering|purchasing|active)\b.{0,40}\b(?:months?|quarters?) (?:later|after)\b"
+         r"|(?:还|仍|仍然|继续)在?(?:买|购买|下单|消费|复购)的?(?:比例|占比|比率|人数|客户)|后续.{0,8}(?:还在|继续|仍)(?:买|购买|下单)", 4),
     ],
     "clv_forecast": [
         (r"\bforecast(?:s|ed|ing)?\b|\bproject(?:ed|ion|ions)?\b|\bpredict(?:ed|ion|ions)?\b|\bexpect(?:ed)?\b|\banticipat", 2.5),
@@ -96,7 +114,7 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"\bcampaign\b", 1),
         (r"\bwin[- ]?back\b|\bre-?engage(?:ment)?\b|\breactivat|\bwelcome\b|\bupsell\b|\bcross[- ]?sell\b|\bloyalty\b|\bannounc", 1),
         (r"写|起草|拟|撰写|生成|做一?(?:个|份)|文案|邮件|短信|推送|通知|标题|营销(?:活动)?|话术", 1.5),
-        (r"(?:写|起草|拟|撰写|生成).{0,20}(?:邮件|短信|推送|通知|文案|标题|信)", 2.5),
+        (r"(?:写|起草|拟|撰写|生成).{0,20}(?:邮件|短信|推送|通知|文案|标题|信|e-?mail|sms|push|edm|newsletter)", 2.5),
     ],
     "campaign_forecast": [
         (r"\broi\b|\breturn on (?:investment|spend)\b|\bpay(?:s)? (?:back|off)\b|\bpay-?back\b|\bworth it\b|\bprofitable\b|\bbreak[- ]?even\b", 3.5),
@@ -128,7 +146,7 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
          r"\bwhat(?:'s| is| are) (?:an? |the )?(?:rfm|clv|ltv|bg/?nbd|gamma[- ]gamma|churn probability|value tiers?|personas?)\??$|"
          r"(?:标准|规则|门槛|阈值|口径)是(?:什么|多少|怎样的)|怎么分的|准不准|准确吗|准确度|准确性|靠谱吗|可靠吗|可信吗|可不可信|原理|算法|机制|工作方式|运作方式|背后的逻辑|是怎么(?:工作|运作|运行)的", 3),
         (r"\bmethodology\b|\bmethod(?:s)? behind\b|\blogic behind\b|\bunder the hood\b|\bhow (?:does|do) (?:the )?[\w\s]{0,20}(?:model|scoring|clustering|segmentation|tiering) work\b", 3),
-        (r"模型|准确|准确率|精度|可靠|(?:怎么|怎样|如何)(?:定义|计算|算|划分|分的|来的|确定|做的?|得出|生成|训练|建的|构建|实现|聚的|分组|分群|打分|评分|预测的)|是什么意思|定义|原理|依据|口径", 2.5),
+        (r"模型|准确|准确率|精度|可靠|(?:怎么|怎样|如何)(?:定义|计算|算|划分|区分|分类|归类|分出来|分出|分的|来的|确定|做的?|得出|生成|训练|建的|构建|实现|聚的|分组|分群|打分|评分|预测的)|是什么意思|定义|原理|依据|口径", 2.5),
     ],
     "help": [
         (r"^(?:hi|hello|hey|good (?:morning|afternoon|evening)|howdy|greetings|yo)\b[\s!.,?]*(?:there|tierwise)?[\s!.,?]*$", 5),
@@ -141,9 +159,9 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
 OUT_OF_SCOPE_CUES: list[tuple[str, float]] = [
     (r"\bweather\b|\bforecast for (?:tomorrow|today)\b|\btemperature\b|\brain(?:ing)?\b|\bsunny\b", 5),
     (r"\bjoke\b|\bpoem\b|\bhaiku\b|\bsong\b|\bstory\b|\briddle\b|\bfun fact\b", 4),
-    (r"\b(?:python|javascript|java|code|script|function|program|regex|html|css|bash)\b|\bsql\b|\bquery the database\b|\bselect \* from\b", 4),
+    (r"\b(?:python|javascript|java|code|script|function|program|regex|html|css|bash|scraper|crawler)\b|\bsql\b|\bquery the database\b|\bselect \* from\b", 4),
     (r"\bcapital of\b|\bpresident\b|\bstock price\b|\bbitcoin\b|\bfootball\b|\bsoccer\b|\bscore of the\b|\bnews\b|\brecipe\b|\bcook\b|\btranslate\b|\bmeaning of life\b|\btime is it\b|\bflight\b|\bhotel\b|\brestaurant\b", 4),
-    (r"天气|气温|下雨|笑话|诗|唱歌|故事|代码|编程|程序|脚本|sql|股票|股价|新闻|菜谱|做饭|翻译|几点了|航班|酒店|餐厅|首都|比特币", 5),
+    (r"天气|气温|下雨|笑话|诗|唱歌|故事|代码|编程|程序|脚本|爬虫|sql|股票|股价|新闻|菜谱|做饭|翻译|几点了|航班|酒店|餐厅|首都|比特币", 5),
 ]
 
 # Attempts to override the assistant or reach outside the tools: never followed
@@ -153,7 +171,7 @@ INJECTION = re.compile(
     r"|\b(?:system|hidden|developer)\s+prompt\b|\bjailbreak\b|\bdeveloper mode\b|\bdan mode\b|\byou are now\b|\bpretend (?:to be|you are)\b"
     r"|\bact as (?:an? )?(?:admin|administrator|root|dba|superuser)\b|\bbypass\b|\boverride\b|\bsudo\b|\bi am (?:an? |the )?admin\b"
     r"|忽略.{0,12}(?:指令|指示|规则|提示|要求|设定)|无视.{0,12}(?:指令|规则)|忘记.{0,12}(?:指令|规则|设定)|系统提示|越狱|假装你是|你现在是|绕过",
-    )
+    re.A)
 
 # Requests to change or destroy data: refused, no tool runs
 DATA_CHANGE = re.compile(
@@ -161,7 +179,7 @@ DATA_CHANGE = re.compile(
     r"|\b(?:update|modify|edit|change|set|overwrite|wipe|erase|purge|reset)\b.{0,30}\b(?:database|table|records?|rows?|data|tier of|segment of|email of|their (?:tier|segment|email)|customer (?:record|data))\b"
     r"|\binsert\s+into\b|\bdrop\b.{0,20}\b(?:customers?|orders?|tables?|database)\b|;\s*--|\bexec(?:ute)?\s+(?:sql|query)\b|\brun\s+(?:this\s+)?(?:sql|query)\b|\brun\b.{0,10}\b(?:drop|delete|update|insert)\b"
     r"|删除|删掉|清空|修改.{0,10}(?:数据|记录|等级|客户)|更改.{0,10}(?:数据|记录|等级)|篡改|drop\s*table|执行.{0,6}(?:sql|语句)",
-    )
+    re.A)
 
 # ------------------------------------------------------------------ follow-ups
 PRONOUN = re.compile(
@@ -169,15 +187,17 @@ PRONOUN = re.compile(
     r"|the (?:same )?(?:audience|segment|group|list|ones|customers above|above)|same (?:audience|customers|people|group|list)"
     r"|these (?:customers|people|folks|users)|those (?:customers|people|folks|users)|the ones)\b"
     r"|他们|她们|它们|这些|那些|这批|那批|这部分|上述|以上|刚才的|上面的|这群|该人群|这个人群|这个群体",
-    )
+    re.A)
 MODIFIER = re.compile(
     r"^(?:and\s+|ok(?:ay)?,?\s+|now\s+|so\s+|then\s+|but\s+)?(?:only|just|what about|how about|and|same for|same but|now|filter (?:to|by|for)|narrow (?:it |that )?(?:down )?to|restrict (?:it |that )?to|limit (?:it |that )?to|instead|except)\b"
+    # reworking the copy or result just made: "make it more casual", "give me 3 versions", "shorter please"
+    r"|^(?:and\s+|ok(?:ay)?,?\s+|now\s+|so\s+|then\s+|but\s+)?(?:make (?:it|them|this|that|the (?:copy|e-?mail|sms|text|push|message))|change (?:it|that|the tone|the channel)|turn (?:it|that) into|switch (?:it )?to|(?:give me|add|write|try) (?:\d+ )?(?:more |other |another |different )?(?:versions?|variants?|options?|takes?)|more [a-z]+$|(?:shorter|longer|punchier|softer)\b)"
     r"|^(?:only|just)\b|\b(?:only|just) (?:the ones|those|them|customers)\b"
     r"|^(?:那|那么|再|只看|只要|仅看|只显示|换成|改成|如果是|那如果|还有|再看看?)|只看|只要|仅限|换成|改成",
-    )
+    re.A)
 LANGUAGE_SWITCH = {
-    "zh": re.compile(r"\b(?:in|into|to) (?:simplified )?(?:chinese|mandarin)\b|\bchinese (?:version|please|e-?mail|sms|text|push|copy|message)\b|(?:中文|汉语)(?:邮件|短信|推送|文案|消息|通知)|用中文|中文版|翻译成中文|中文的|换成中文|改成中文|写成中文|用汉语"),
-    "en": re.compile(r"\b(?:in|into|to) english\b|\benglish (?:version|please|e-?mail|sms|text|push|copy|message)\b|(?:英文|英语)(?:邮件|短信|推送|文案|消息|通知)|用英文|英文版|翻译成英文|英文的|换成英文|改成英文|用英语|英语版"),
+    "zh": re.compile(r"\b(?:in|into|to) (?:simplified )?(?:chinese|mandarin)\b|\bchinese (?:version|please|e-?mail|sms|text|push|copy|message)\b|(?:中文|汉语)(?:邮件|短信|推送|文案|消息|通知)|用中文|中文版|翻译成中文|中文的|换成中文|改成中文|写成中文|用汉语", re.A),
+    "en": re.compile(r"\b(?:in|into|to) english\b|\benglish (?:version|please|e-?mail|sms|text|push|copy|message)\b|(?:英文|英语)(?:邮件|短信|推送|文案|消息|通知)|用英文|英文版|翻译成英文|英文的|换成英文|改成英文|用英语|英语版", re.A),
 }
 
 # ------------------------------------------------------------------ slot values
@@ -214,8 +234,8 @@ DRIFTING = (r"\b(?:gone|going|went|grown|growing|turned|gotten|getting) (?:quiet
             r"|(?:正在|逐渐|渐渐|慢慢|开始)流失|流失中|不再(?:回购|复购|购买|下单|光顾|消费|来)|不(?:会)?再(?:来|买)了")
 
 CHURN_CUES: dict[str, str] = {
-    "medium": r"\bmedium[- ](?:churn[- ])?risk\b|\bmoderate[- ](?:churn[- ])?risk\b|\bmid[- ]risk\b|中等风险|中风险|风险中等",
-    "low": r"\blow[- ](?:churn[- ])?risk\b|\bunlikely to (?:churn|leave)\b|\bsafe\b|低风险|风险(?:较|很)?低|不太可能流失",
+    "medium": r"\bmedium[- ](?:churn[- ])?risk\b|\bmoderate[- ](?:churn[- ])?risk\b|\bmid[- ]risk\b|中等(?:的)?(?:流失)?风险|中风险|风险中等|流失风险(?:为|是|处于)?中等",
+    "low": r"\blow[- ](?:churn[- ])?risk\b|\bunlikely to (?:churn|leave)\b|\bsafe\b|低(?:的)?(?:流失)?风险|风险(?:较|很)?低|不太可能流失",
     "high": r"\b(?:about|going|likely|set|poised|ready|expected|predicted|at risk|risk) to (?:churn|leave|lapse|stop buying|drop off|quit)\b"
             r"|\bhigh(?:est)?[- ](?:churn[- ])?risk\b(?! of)|\bhigh churn\b|\bchurn[- ]risk\b(?!\s*(?:band|level)s?\b)|\b(?:at )?(?:high |highest |serious |real )?risk of (?:churn(?:ing)?|leaving|lapsing|losing them|walking away|defecting|quitting|dropping off|going elsewhere|switching)\b"
             r"|\bmight (?:churn|leave)\b|\bmay (?:churn|leave)\b|\bcould (?:churn|leave)\b|\bwill (?:churn|leave)\b|\bprobably (?:churn|leave)\b|\bchurners\b|\bflight risks?\b|\blikely churners\b|\bslipping away\b|\bon the verge of (?:churning|leaving)\b"
@@ -228,7 +248,7 @@ CHURN_CUES: dict[str, str] = {
             r"|\b(?:likely|about|going|set|might|may|could) (?:to )?(?:defect|walk away|jump ship)\b|\bchurn candidates\b"
             r"|\b(?:worr(?:y|ied)|concerned|afraid|scared|nervous) (?:about|of) losing\b|\b(?:should|must) (?:we )?(?:worry|be worried) about\b"
             r"|(?:快|快要|要|可能|会|即将)(?:会)?(?:不买|不来|不下单|不再买|不再来)"
-            r"|快要流失|即将流失|快流失|将要流失|可能(?:会)?流失|要流失|会流失|流失的?风险(?:较|很|比较|最)?高|高流失|高风险|流失可能性(?:较|很)?高|有流失的?风险|面临流失|流失概率(?:较|很)?高|(?:很大|较大|极大|比较大|高)的?(?:概率|可能性?|几率)(?:会)?流失|流失的?(?:概率|可能性|几率)(?:很|较|比较)?(?:大|高)|流失(?:倾向|迹象|预警)|流失风险(?:变高|变大|上升|升高|增加|提高)|(?:可能|快|快要|要|会|即将)(?:会)?离开"
+            r"|快要流失|即将流失|快流失|将要流失|可能(?:会)?流失|要流失|会流失|流失的?风险(?:较|很|比较|最)?高|高流失|高风险|流失可能性(?:较|很)?高|有流失的?风险|处于(?:高)?流失(?:的)?风险|面临流失|流失概率(?:较|很)?高|(?:很大|较大|极大|比较大|高)的?(?:概率|可能性?|几率)(?:会)?流失|流失的?(?:概率|可能性|几率)(?:很|较|比较)?(?:大|高)|流失(?:倾向|迹象|预警)|流失风险(?:变高|变大|上升|升高|增加|提高)|(?:可能|快|快要|要|会|即将)(?:会)?离开"
             "|" + DRIFTING,
 }
 
@@ -236,9 +256,9 @@ CHURN_CUES: dict[str, str] = {
 # so a value tier with words like "lapsed"/"已流失" means valuable customers slipping away (churn_risk high),
 # unless the segment is named as a segment.
 GONE_SEGMENTS = ("lost", "hibernating")
-NAMED_SEGMENT = re.compile(r"\bsegments?\b|\brfm\b|细分|分群|rfm")
+NAMED_SEGMENT = re.compile(r"\bsegments?\b|\brfm\b|细分|分群|rfm", re.A)
 
-RISK_RANK = re.compile(r"\bmost likely to (?:churn|leave)\b|\btop\s+\d+\s+(?:churn|at[- ]risk|riskiest|churners)|\b\d+\s+(?:biggest|top) churn risks\b|\b(?:highest|biggest|top) churn (?:probabilit(?:y|ies)|risks?|scores?|likelihood|odds)\b|\b(?:riskiest|most at risk)\b|\b(?:highest|biggest|greatest|largest|top) (?:churn )?(?:risk|chance|probability|likelihood|odds) of (?:churn\w*|leaving|lapsing)\b|最可能流失|流失的?(?:可能性|概率|几率|风险)(?:最大|最高)|流失概率最高|最容易流失|风险最高")
+RISK_RANK = re.compile(r"\bmost likely to (?:churn|leave)\b|\btop\s+\d+\s+(?:churn|at[- ]risk|riskiest|churners)|\b\d+\s+(?:biggest|top) churn risks\b|\b(?:highest|biggest|top) churn (?:probabilit(?:y|ies)|risks?|scores?|likelihood|odds)\b|\b(?:riskiest|most at risk)\b|\b(?:highest|biggest|greatest|largest|top) (?:churn )?(?:risk|chance|probability|likelihood|odds) of (?:churn\w*|leaving|lapsing)\b|最可能流失|流失的?(?:可能性|概率|几率|风险)(?:最大|最高)|流失概率最高|最容易流失|风险最高", re.A)
 
 # country: canonical (as the demo spells it) -> alias pattern; matched against the dataset's own list
 # A demonym names a country only before people ("German VIPs", "French shoppers"), not a language ("in German")
@@ -308,7 +328,7 @@ PERIOD_CUES: dict[str, str] = {
 
 MODEL_CUES: dict[str, str] = {
     "churn": r"\bchurn\b|\bchurning\b|\bchurn probability\b|流失",
-    "clv": r"\bclv\b|\bltv\b|\blifetime value\b|\bcustomer value\b|\bbg/?nbd\b|\bgamma[- ]gamma\b|\bvalue (?:model|forecast|prediction)\b|生命周期价值|客户价值(?:模型|预测)|价值预测|clv|ltv",
+    "clv": r"\bclv\b|\bltv\b|\blifetime value\b|\bcustomer value\b|\bbg/?nbd\b|\bgamma[- ]gamma\b|\bvalue (?:model|forecast|prediction)\b|生命周期价值|终身价值|客户价值(?:模型|预测)|价值预测|clv|ltv",
     "tiers": r"\btiers?\b|\bvalue tiers?\b|\bhigh/mid/low\b|价值分层|分层|等级|层级",
     "segments": r"\bsegments?\b|\brfm\b|细分|分群|rfm",
     "personas": r"\bpersonas?\b|\bclusters?\b|\bclustering\b|\bk-?means\b|画像|人群|聚类",
@@ -366,7 +386,7 @@ MESSAGE_CHANNEL_CUES: dict[str, str] = {
 }
 
 TONE_CUES: dict[str, str] = {
-    "friendly": r"\bfriendly\b|\bwarm\b|\bcasual\b|亲切|友好|温暖|温馨",
+    "friendly": r"\bfriendly\b|\bwarm\b|\bcasual\b|\brelaxed\b|\bconversational\b|亲切|友好|温暖|温馨|轻松|随意|口语化|接地气",
     "formal": r"\bformal\b|\bprofessional\b|\bserious\b|正式|专业|庄重",
     "playful": r"\bplayful\b|\bfun\b|\bwitty\b|\bcheeky\b|\bhumou?rous\b|活泼|俏皮|幽默|有趣",
     "urgent": r"\burgent\b|\burgency\b|\bfomo\b|\blast chance\b|紧迫|紧急|限时",

@@ -15,7 +15,8 @@ from assistant import planning_lexicon as lex
 from assistant.language import horizon_days, relative_period
 from tools.rfm import SEGMENTS
 
-I = 0  # patterns run on lower-cased text; case-insensitive matching would only cost time
+I = re.ASCII  # patterns run on lower-cased text (re.I would only cost time); \b and \w are ASCII so that an
+# English word inside Chinese text is a word: "VIP的churn情况" names churn, "top10的客户" a top 10
 
 
 def _compile(table: dict[str, str]) -> list[tuple[str, re.Pattern]]:
@@ -35,8 +36,9 @@ MODELS = _compile(lex.MODEL_CUES)
 GOALS = _compile(lex.GOAL_CUES)
 MESSAGE_CHANNELS = _compile(lex.MESSAGE_CHANNEL_CUES)
 TONES = _compile(lex.TONE_CUES)
-OFFERS = [re.compile(p, re.I) for p in lex.OFFER_PATTERNS]  # run on the original text
-RISK_RANK = re.compile(lex.RISK_RANK.pattern)
+OFFERS = [re.compile(p, re.I | re.A) for p in lex.OFFER_PATTERNS]  # run on the original text
+RISK_RANK = re.compile(lex.RISK_RANK.pattern, I)
+CHURN_PICTURE = re.compile(lex.CHURN_PICTURE, I)
 PROMOTION = re.compile(lex.PROMOTION, I)
 OCCASIONS = [(re.compile(pattern, I), en, zh) for pattern, en, zh in lex.OCCASIONS]
 
@@ -113,8 +115,8 @@ REPEAT = re.compile(r"\brepeat (?:buyers|customers|shoppers|purchasers)\b|\bretu
 CLV_BOUND = [(re.compile(p, I), key) for p, key in [
     (rf"\b(?:clv|ltv|lifetime value|predicted value|12[- ]month value|customer value|expected value)\s+(?:\w+\s+){{0,2}}?{_MORE}\s*(?:\$|€|£)?\s*(\d+(?:\.\d+)?)", "min_clv"),
     (rf"\b(?:clv|ltv|lifetime value|predicted value|12[- ]month value|customer value|expected value)\s+(?:\w+\s+){{0,2}}?{_LESS}\s*(?:\$|€|£)?\s*(\d+(?:\.\d+)?)", "max_clv"),
-    (r"(?:clv|ltv|生命周期价值|客户价值|预测价值|预期价值)(?:超过|大于|高于|至少|不低于)\s*(\d+(?:\.\d+)?)", "min_clv"),
-    (r"(?:clv|ltv|生命周期价值|客户价值|预测价值|预期价值)(?:低于|小于|少于|不超过)\s*(\d+(?:\.\d+)?)", "max_clv"),
+    (r"(?:clv|ltv|生命周期价值|终身价值|客户价值|预测价值|预期价值|预计价值)\s*(?:在)?(?:超过|大于|高于|至少|不低于|达到|>)\s*(\d+(?:\.\d+)?)", "min_clv"),
+    (r"(?:clv|ltv|生命周期价值|终身价值|客户价值|预测价值|预期价值|预计价值)\s*(?:在)?(?:低于|小于|少于|不超过|不到|<)\s*(\d+(?:\.\d+)?)", "max_clv"),
 ]]
 CHURN_PROB = [re.compile(p, I) for p in [
     rf"\bchurn (?:probability|prob|likelihood|score|chance|risk)\s+(?:\w+\s+){{0,2}}?{_MORE}\s*(\d+(?:\.\d+)?)\s*(%)?",
@@ -404,6 +406,8 @@ def extract(text: str, original: str, vocabulary: dict[str, list[str]], as_of: d
             if pattern.match(word) and dim not in dims:
                 dims.append(dim)
     s.by = dims[0] if dims else None
+    if s.by is None and not s.customer_query and CHURN_PICTURE.search(text):
+        s.by = "churn_risk"  # "VIP的churn情况": how the VIPs spread over the risk bands
     s.dims = dims + [d for d in _all_keys(BY_WORDS, text) if d not in dims]
     s.metric = _one_key(METRICS, text)
     s.period = _one_key(PERIODS, text)
@@ -481,7 +485,7 @@ def _persona(text: str, personas: list[str]) -> str | None:
 
 
 # ------------------------------------------------------------------ A/B numbers
-AB_SPLIT = re.compile("|".join(rf"(?P<{side}>{pattern})" for side, pattern in lex.AB_SIDE_CUES.items()), re.I)
+AB_SPLIT = re.compile("|".join(rf"(?P<{side}>{pattern})" for side, pattern in lex.AB_SIDE_CUES.items()), re.I | re.A)
 VISITOR_WORDS = r"(?:visitors?|visits?|users?|sessions?|people|views?|recipients?|participants?|impressions?|sends?|shoppers?|customers?|访客|用户|人|次访问|访问|曝光|样本)"
 CONVERSION_WORDS = r"(?:conversions?|converted|convert|signups?|sign-ups?|purchases?|orders?|sales|clicks?|buyers?|转化|成交|下单|购买|点击|付费)"
 PAIR_FRACTION = re.compile(r"(\d+)\s*(?:/|out of|of)\s*(\d+)")

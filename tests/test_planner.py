@@ -626,3 +626,97 @@ def test_recommendations_after_a_lookup_are_for_that_customer(planner):
     state = ConversationState(last_tool="customer_lookup", last_args={"query": "C000042"}, customer_id="C000042")
     call = only_call(plan(planner, "what should we recommend to them?", state))
     assert call == PlannedCall("recommend_products", {"customer_id": "C000042"})
+
+
+# ------------------------------------------------------------------ held-out round: mixed language, churn picture, follow-ups
+@pytest.mark.parametrize("question, tool, args", [
+    ("帮我看下VIP的churn情况", "segment_summary", {"tier": "high", "by": "churn_risk"}),
+    ("给top 10的VIP写封email", "draft_campaign", {"tier": "high", "channel": "email", "language": "zh"}),
+    ("last month的营收趋势", "kpi_trend", {"metric": "revenue", "since": "2025-11-01", "until": "2025-11-30"}),
+])
+def test_english_words_inside_chinese_text_are_words(planner, question, tool, args):
+    call = only_call(plan(planner, question))
+    assert call.name == tool and {k: call.args.get(k) for k in args} == args
+
+
+@pytest.mark.parametrize("question, filters", [
+    ("how's churn looking for our VIPs?", {"tier": "high"}),
+    ("what's the churn picture in Germany", {"country": "Germany"}),
+    ("德国客户的流失情况怎么样", {"country": "Germany"}),
+    ("各个流失风险等级分别有多少客户", {}),
+])
+def test_the_churn_picture_of_a_group_is_a_breakdown_by_risk_band(planner, question, filters):
+    assert only_call(plan(planner, question)) == PlannedCall("segment_summary", {**filters, "by": "churn_risk"})
+
+
+def test_one_customers_churn_picture_is_a_lookup(planner):
+    assert only_call(plan(planner, "C000042的流失情况")) == PlannedCall("customer_lookup", {"query": "C000042"})
+
+
+@pytest.mark.parametrize("question, band", [
+    ("中等流失风险的客户有哪些", "medium"), ("低流失风险的客户", "low"), ("处于流失风险中的客户", "high"),
+])
+def test_chinese_churn_bands_with_the_word_churn_in_them(planner, question, band):
+    call = only_call(plan(planner, question))
+    assert call.name == "find_customers" and call.args.get("churn_risk") == band
+
+
+def test_a_bound_on_a_model_score_lists_customers_rather_than_forecasting(planner):
+    assert only_call(plan(planner, "预计终身价值超过1000的客户")) == PlannedCall("find_customers", {"min_clv": 1000})
+    assert only_call(plan(planner, "customers with predicted value above 500")) == PlannedCall("find_customers", {"min_clv": 500})
+    call = only_call(plan(planner, "forecast next 90 days revenue for customers with CLV over 1000"))
+    assert call == PlannedCall("clv_forecast", {"min_clv": 1000, "horizon_days": 90})
+
+
+def test_tenths_in_chinese_are_percentages():
+    assert numbers_to_digits("挽回率按两成算") == "挽回率按20%算"
+    assert numbers_to_digits("九成九的客户") == "99%的客户"
+    assert numbers_to_digits("打八折，成交200单") == "打8折，成交200单"
+
+
+def test_a_save_rate_in_tenths(planner):
+    call = only_call(plan(planner, "给流失风险高的客户每人发30元优惠券，挽回率按两成算，ROI多少"))
+    assert call == PlannedCall("campaign_forecast", {"churn_risk": "high", "offer_cost": 30, "save_rate": 0.2})
+
+
+@pytest.mark.parametrize("question, tool, args", [
+    ("客户终身价值是怎么算的", "explain_model", {"model": "clv"}),
+    ("人群画像是怎么分出来的", "explain_model", {"model": "personas"}),
+    ("how well do we retain customers month over month after their first purchase?", "cohort_retention", {"period": "month"}),
+    ("按月看新客后续几个月还在买的比例", "cohort_retention", {"period": "month"}),
+    ("数据是到哪天为止的？", "dataset_overview", {}),
+    ("what's the latest date in the data?", "dataset_overview", {}),
+    ("看下高价值客户里流失风险高的", "find_customers", {"tier": "high", "churn_risk": "high"}),
+])
+def test_vocabulary_from_the_second_held_out_round(planner, question, tool, args):
+    assert only_call(plan(planner, question)) == PlannedCall(tool, args)
+
+
+@pytest.mark.parametrize("question", ["帮我写个爬虫", "write me a web scraper"])
+def test_scrapers_are_out_of_scope(planner, question):
+    p = plan(planner, question)
+    assert not p.calls and p.out_of_scope
+
+
+def test_reworking_the_copy_keeps_the_draft(planner):
+    state = after(ConversationState(), plan(planner, "draft a winback email for lost customers"))
+    call = only_call(plan(planner, "make it more casual and give me 3 versions", state))
+    assert call.name == "draft_campaign"
+    assert {k: call.args.get(k) for k in ("segment", "goal", "channel", "tone", "variants")} == \
+        {"segment": "lost", "goal": "winback", "channel": "email", "tone": "friendly", "variants": 3}
+    state = after(state, plan(planner, "make it more casual and give me 3 versions", state))
+    assert only_call(plan(planner, "and in chinese", state)).args["language"] == "zh"
+    state = after(ConversationState(), plan(planner, "给流失风险高的客户写封邮件"))
+    call = only_call(plan(planner, "语气轻松一点，来三个版本", state))
+    assert call.name == "draft_campaign" and call.args["tone"] == "friendly" and call.args["variants"] == 3
+
+
+def test_breaking_the_last_result_down_groups_that_result(planner):
+    state = after(ConversationState(), plan(planner, "monthly revenue trend"))
+    assert only_call(plan(planner, "break it down by channel", state)) == \
+        PlannedCall("kpi_trend", {"metric": "revenue", "period": "month", "by": "channel"})
+    state = after(ConversationState(), plan(planner, "每月营收趋势"))
+    assert only_call(plan(planner, "按渠道拆开看", state)) == \
+        PlannedCall("kpi_trend", {"metric": "revenue", "period": "month", "by": "channel"})
+    state = after(ConversationState(), plan(planner, "break down customers by tier"))
+    assert only_call(plan(planner, "split that by country instead", state)) == PlannedCall("segment_summary", {"by": "country"})
