@@ -24,6 +24,26 @@ def detect_language(text: str) -> Language:
     return "zh" if cjk and cjk >= latin else "en"
 
 
+# ---------------------------------------------------------------- Traditional characters and colloquial words
+# Questions sometimes come in Traditional characters ("流失風險高的客戶") or chat shorthand ("买点啥", "咋样"). The
+# lexicon is Simplified: common Traditional characters map to their Simplified form (only characters never used in
+# Simplified text, so a Simplified question is unchanged), and colloquial words to the standard ones.
+TRADITIONAL = "風險戶價層級單訂銷數據導郵簡訊薦趨勢營會員顧預測報購買賣費優門線網頁組轉顯實驗對細畫類國蘭義過個這們給寫條發該還沒來嗎準確麼後經裡誰與雙節聖誕圖書電產運動體裝飾妝護膚遊戲貨雜計劃統總結覽況時間週歲齡進讓說請幫聯關懷謝贈禮積歡喚斷續歷紀錄額幣錢塊張歐標題內兩萬億點擊頻變長漲環較盤庫載匯擇選篩濾樣詢詳檔冊應鬆輕親專業緊愛興嚴機構釋規則邏輯別區隊現當從開無視設刪將離脫復觀務東車啟維聽讀寶貝歸屬號碼帳賬戰銀紅滿減獎勵質評論壞舊頭腦際陸灣華倫亞鐘襪褲廚燈飲糧餅麵雞魚讚極緒態約僅夠麗貴賺賠虧損潤淨複係繫問幾並為剛纔須試證認識傳閱瀏換註躍熱種籤檻閾訓練譜潛誠絲鐵贏獲場廣貼資話術語氣調隨講紹聞筆順舉擴辦處於響遞達遠邊裏盡儘頂圓鍵範圍權"
+SIMPLIFIED = "风险户价层级单订销数据导邮简讯荐趋势营会员顾预测报购买卖费优门线网页组转显实验对细画类国兰义过个这们给写条发该还没来吗准确么后经里谁与双节圣诞图书电产运动体装饰妆护肤游戏货杂计划统总结览况时间周岁龄进让说请帮联关怀谢赠礼积欢唤断续历纪录额币钱块张欧标题内两万亿点击频变长涨环较盘库载汇择选筛滤样询详档册应松轻亲专业紧爱兴严机构释规则逻辑别区队现当从开无视设删将离脱复观务东车启维听读宝贝归属号码账账战银红满减奖励质评论坏旧头脑际陆湾华伦亚钟袜裤厨灯饮粮饼面鸡鱼赞极绪态约仅够丽贵赚赔亏损润净复系系问几并为刚才须试证认识传阅浏换注跃热种签槛阈训练谱潜诚丝铁赢获场广贴资话术语气调随讲绍闻笔顺举扩办处于响递达远边里尽尽顶圆键范围权"
+TO_SIMPLIFIED = str.maketrans(TRADITIONAL, SIMPLIFIED)
+COLLOQUIAL = [(re.compile(p), r) for p, r in [
+    (r"咋样|肿么样", "怎么样"), (r"咋|肿么", "怎么"), (r"啥|神马", "什么"), (r"木有", "没有"),
+]]
+
+
+def to_standard_chinese(text: str) -> str:
+    """Simplified characters and standard words: '流失風險' -> '流失风险', '是啥' -> '是什么'."""
+    text = text.translate(TO_SIMPLIFIED)
+    for pattern, standard in COLLOQUIAL:
+        text = pattern.sub(standard, text)
+    return text
+
+
 # ---------------------------------------------------------------- numbers in words
 EN_UNITS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
             "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
@@ -70,15 +90,17 @@ ZH_IDIOMS = ("一下", "一些", "一起", "一样", "一直", "统一", "唯一
 
 
 def zh_to_int(text: str) -> int | None:
-    """一百二十 -> 120, 两千 -> 2000, 三 -> 3, 二十五 -> 25; None when it is not a number."""
+    """一百二十 -> 120, 两千 -> 2000, 三 -> 3, 二十五 -> 25; a last digit right after a unit counts in the next
+    lower unit, as people say it: 两千五 -> 2500, 三万五 -> 35000, 一百二 -> 120 (一百零五 is 105). None when no number."""
     if not text:
         return None
     if all(ch in ZH_DIGITS for ch in text) and len(text) > 1:
         return int("".join(str(ZH_DIGITS[ch]) for ch in text))
-    total, section, digit = 0, 0, None
+    total, section, digit, last_unit, zero = 0, 0, None, 0, False
     for ch in text:
         if ch in ZH_DIGITS:
             digit = ZH_DIGITS[ch]
+            zero = zero or digit == 0
         elif ch in ZH_UNITS:
             unit = ZH_UNITS[ch]
             if unit == 10000:
@@ -87,9 +109,11 @@ def zh_to_int(text: str) -> int | None:
                 section = 0
             else:
                 section += (1 if digit is None else digit) * unit
-            digit = None
+            digit, last_unit, zero = None, unit, False
         else:
             return None
+    if digit and last_unit >= 100 and not zero:
+        digit *= last_unit // 10
     return total + section + (digit or 0)
 
 
@@ -122,6 +146,9 @@ def numbers_to_digits(text: str) -> str:
         after = " " if end < len(text) and text[end].isdigit() else ""
         return f"{before}{value}{after}"
 
+    # 1万 / 1.5万 / 5千 after digits: 10000, 15000, 5000 ("A组1万人")
+    text = re.sub(r"(?<![\d.])(\d+)万([1-9])(?![\d万千百])", lambda m: str(int(m.group(1)) * 10000 + int(m.group(2)) * 1000), text)  # 3万5
+    text = re.sub(r"(?<![\d.])(\d+(?:\.\d+)?)\s*([万千])(?![万千])", lambda m: f"{float(m.group(1)) * (10000 if m.group(2) == '万' else 1000):g}", text)
     text = ZH_NUMERAL_RUN.sub(zh, text)
     text = re.sub(r"百分之\s*(\d+(?:\.\d+)?)", r"\1%", text)  # 百分之八十 -> 80%
     # 两成 / 3成 / 1.5成 are tenths: 20%, 30%, 15% ("挽回率按两成算"); 八折 stays a discount
@@ -411,8 +438,8 @@ def relative_period(text: str, as_of: date) -> Span:
 
 
 HORIZON_PATTERNS: list[tuple[re.Pattern, object]] = [(re.compile(p, re.I | re.A), v) for p, v in [
-    (r"\b(?:next|coming|following|over\s+the\s+next|within)\s+(\d+)\s*(day|week|month|year)s?\b"
-     r"|(?:未来|接下来的?|今后|之后的?)\s*(\d+)\s*(天|日|周|个?星期|个?月|年)", "n"),
+    (r"\b(?:next|coming|following|over\s+the\s+next|within)\s+(\d+)\s*(day|week|month|quarter|year)s?\b"
+     r"|(?:未来|接下来的?|今后|之后的?)\s*(\d+)\s*(天|日|周|个?星期|个?季度|个?月|年)", "n"),
     (r"\bnext\s+quarter\b|\bcoming\s+quarter\b|下(?:个|一)?季度|未来(?:一|1)?个?季度", 90),
     (r"\bnext\s+(?:12\s+months|year)\b|\bcoming\s+year\b|\bnext\s+fiscal\s+year\b|\bnext\s+year'?s?\b|明年|未来(?:1|一)?年|下一年", 365),
     (r"\bnext\s+month\b|\bcoming\s+month\b|下(?:个|一)?月", 30),
@@ -439,5 +466,7 @@ def horizon_days(text: str) -> int | None:
             return 7 * n
         if unit in ("year", "年"):
             return 365 * n
+        if unit.lstrip("个") in ("quarter", "季度"):
+            return 365 * (n // 4) if n % 4 == 0 else 90 * n  # 2 quarters: 180 days, 4 quarters: a year
         return 365 * (n // 12) if n % 12 == 0 else 30 * n
     return None

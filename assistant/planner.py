@@ -20,7 +20,7 @@ from assistant import planning_lexicon as lex
 from assistant import planning_slots
 from assistant.answer import ToolCallRecord
 from assistant.conversation import ConversationState
-from assistant.language import EN_TENS, EN_UNITS, Speller, detect_language, numbers_to_digits
+from assistant.language import EN_TENS, EN_UNITS, Speller, detect_language, numbers_to_digits, to_standard_chinese
 from assistant.planning_compose import compose_answer, help_text, refusal_text
 from assistant.planning_slots import Slots, extract
 from tools.audience import FILTER_FIELDS
@@ -132,6 +132,7 @@ ADMIN_ACTION = re.compile(
     r"|\b(?:add|create|invite)\b.{0,15}\buser\b|(?:重新|帮我|请)?加载(?:新的?|一份|一个|这份)(?:数据|文件)|上传|导入数据|替换数据|重建模型|重新训练|重新构建|添加用户")
 
 
+FIRST_PURCHASE = re.compile(lex.FIRST_PURCHASE, re.A)
 # Filters bounding a model's score of each customer (predicted value, churn probability)
 SCORE_THRESHOLDS = frozenset({"min_clv", "max_clv", "min_churn_probability"})
 # Grouping the result just shown: "break it down by channel", "split that by country", "按渠道拆开看"
@@ -149,7 +150,7 @@ class OfflinePlanner:
     # ------------------------------------------------------------------ normalisation
     def normalise(self, question: str) -> tuple[str, str]:
         """(normalised text for matching, original with unified width and spacing)."""
-        original = unicodedata.normalize("NFKC", question).replace("’", "'").replace("‘", "'").strip()
+        original = to_standard_chinese(unicodedata.normalize("NFKC", question).replace("’", "'").replace("‘", "'").strip())
         original = re.sub(r"\s+", " ", original)
         text = CONTRACTION.sub(lambda m: CONTRACTIONS[m.group(1)], original.lower())
         text = SHORTHAND_WORD.sub(lambda m: SHORTHAND[m.group(1)], text)
@@ -196,6 +197,8 @@ class OfflinePlanner:
             scores["campaign_forecast"] += 1.0
         if slots.save_rate is not None:
             scores["campaign_forecast"] += 1.5  # "assuming 30% are saved" is a campaign's economics
+        if slots.period and FIRST_PURCHASE.search(text):
+            scores["cohort_retention"] += 2.0  # "首单后每个月的回购比例": periods counted from the first purchase
         if scores["cohort_retention"] >= 4:
             scores["segment_summary"] -= 1.5
             scores["kpi_trend"] -= 1.0

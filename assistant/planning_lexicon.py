@@ -16,6 +16,12 @@ CHURN_PICTURE = (r"\bchurn(?: risk)? (?:situation|picture|breakdown|overview|pro
                  r"|\bhow (?:are|is) (?:\w+\s+){0,3}?doing on churn\b"
                  r"|(?:流失|churn)\s*(?:风险|risk)?\s*(?:的)?(?:情况|状况|分布|概况|结构|构成|怎么样|如何)")
 
+# Counting from each customer's first purchase: with a period ("首单后每个月", "each month after their first order")
+# that is a cohort matrix
+FIRST_PURCHASE_ZH = r"首(?:次|单)(?:购买?|下单)?(?:之|以)?后|首购(?:之|以)?后|第一(?:次|笔|单)(?:购买|下单|订单)?(?:之|以)?后"
+FIRST_PURCHASE = (r"\bafter (?:their|the|a|his|her) (?:very )?first (?:purchase|order|buy)\b|\bsince (?:their|the) first (?:purchase|order)\b"
+                  r"|\bfirst[- ]purchase (?:month|quarter|cohorts?)\b|" + FIRST_PURCHASE_ZH)
+
 # intent -> [(pattern, weight)]. Weights add up; the best intent wins if it clears a threshold.
 INTENT_CUES: dict[str, list[tuple[str, float]]] = {
     "dataset_overview": [
@@ -37,7 +43,8 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"(?:数据|订单)(?:是|只)?(?:到|截至|截止到?)(?:哪(?:一)?天|什么时候|几号|哪个?月)|(?:数据|订单)的?(?:最后|最新)(?:一天|日期)|最新的?数据是(?:哪天|什么时候)"
          r"|\b(?:latest|last|most recent|end) date (?:in|of) (?:the |our )?data\b|\bhow (?:recent|up to date|current) is (?:the |our )?data\b|\bdata (?:go|run)s? (?:up )?(?:to|until)\b", 3),
         (r"\bwhat'?s in (?:the|our|this) (?:database|data(?:set)?|system)\b|\bsummar(?:y|ise|ize) (?:of )?(?:the|our) (?:data(?:base|set)?)\b|\bdatabase\b"
-         r"|(?:几|多少)年的数据|多(?:长时间|久)的数据|数据(?:有|覆盖)(?:多久|多长时间|几年)", 2.5),
+         r"|(?:几|多少)年的数据|多(?:长时间|久)的数据|数据(?:有|覆盖)(?:多久|多长时间|几年)"
+         r"|数据(?:覆盖|涵盖|包含|包括|跨越)(?:了)?(?:哪(?:段|些|个)|什么|多长的?)(?:时间|时期|期间|日期|年份|月份)|哪段时间的数据|\bwhat (?:period|time span|dates?) does (?:the |our )?data cover\b", 2.5),
     ],
     "find_customers": [
         (r"\bwho\b", 1.5),
@@ -59,6 +66,9 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"\b(?:which|what)\s+(?:sales\s+|marketing\s+|acquisition\s+|product\s+|value\s+|rfm\s+|customer\s+)?(?:tiers?|segments?|personas?|countr(?:y|ies)|markets?|channels?|categor(?:y|ies)|regions?)\b(?!\s+(?:is|does)\s+(?:customer|client|c\d))", 2.5),
         (r"\b(?:the|our|all|my|each of the)\s+(?:rfm\s+|value\s+|customer\s+)?(?:segments|personas|tiers|clusters)\b(?!\s+(?:model|defined|mean))", 2),
         (r"\bsummar(?:y|ise|ize)\b|\bprofile\s+(?:of\s+)?(?:the|our|each)\b|\bstats?\b|\bstatistics\b", 1),
+        # "segment sizes", "how big is each tier": every group's size at once
+        (r"\b(?:segment|tier|persona|cluster|group|band)s? (?:sizes|counts|sizing)\b|\bsizes? of (?:the |our |each |all )?(?:\w+ )?(?:segments|tiers|personas|clusters|groups)\b|\bhow (?:big|large) is each\b"
+         r"|(?:各|每个)(?:个)?(?:细分|分群|分层|层|人群|画像)(?:的)?(?:规模|大小|人数)", 3),
         (CHURN_PICTURE, 3),
         (r"\brevenue at risk\b.*\bby\b|\bwhere is (?:the )?revenue at risk\b|(?:营收|收入|金额|价值)(?:处于|面临|有)(?:流失)?风险|风险(?:收入|营收|金额)", 1.5),
         (r"按.{0,6}(?:统计|分|拆分|汇总|划分|看|分组|细分)|分布|对比|比较|构成|占比|拆分|细分情况|各(?:个)?(?:价值)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目|风险|流失风险)|分别(?:有|是|占)?多少|各(?:有|自|占)多少|每个(?:价值)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目)|不同(?:的)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目|价值)|哪个(?:渠道|国家|品类|类目|细分|人群|画像|分层|等级)", 2.5),
@@ -86,7 +96,7 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"\bcohorts?\b|同期群|队列分析", 2),  # "同期群留存按月看营收" is a cohort view in revenue, not a revenue trend
         # "how well do we keep customers after their first purchase", "新客后续几个月还在买的比例": a cohort matrix
         (r"\bafter (?:their|the|a) first (?:purchase|order)\b|\bsince (?:their|the) first (?:purchase|order)\b|\bfirst[- ]purchase (?:month|quarter|cohorts?)\b"
-         r"|首(?:次|单)?购(?:买)?(?:之|以)?后|第一次(?:购买|下单)(?:之|以)?后", 2.5),
+         r"|" + FIRST_PURCHASE_ZH, 2.5),
         # the share still buying some periods later is what a cohort matrix shows
         (r"\b(?:share|percent(?:age)?|proportion|fraction|how many) (?:of (?:them|customers|new customers) )?(?:still|keep|kept) (?:buying|ordering|purchasing|active)\b"
          r"|\b(?:still|keep|kept) (?:buying|ordering|purchasing|active)\b.{0,40}\b(?:months?|quarters?) (?:later|after)\b"
@@ -105,6 +115,8 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"\bwhat (?:would|might|could|will) (?:[\w-]+\s+){1,2}(?:like|love|buy|want|enjoy|be interested in)\b", 2.5),
         (r"\bproducts? (?:for|to)\b|\bwhat (?:would|might) (?:they|he|she|c\d+) (?:like|buy|want)\b|\bcross[- ]?sell (?:products|items|ideas)\b", 1.5),
         (r"推荐|适合(?:他|她|他们|她们)?的?(?:产品|商品)|卖什么|买什么|什么(?:产品|商品)", 3),
+        (r"\bproduct (?:ideas|suggestions|picks|recs)\b|\bideas? (?:for|of) (?:products|items|what to (?:sell|offer|pitch))\b|\bwhat to (?:sell|offer|pitch) (?:to|him|her|them)\b"
+         r"|适合(?:他|她|他们|她们)?(?:买|推|入手)|(?:买|卖|推)(?:点|些|一些)什么|(?:可以|能)(?:给(?:他|她|他们|她们)?)?推(?:点|些)什么", 3),
         (r"(?:还会|还可能|可能会?|会)(?:喜欢|想买|感兴趣)|喜欢什么|想买什么|感兴趣的(?:商品|产品)", 3),
     ],
     "draft_campaign": [
@@ -113,8 +125,8 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"\b(?:draft|write|compose|craft)\b.*\b(?:e-?mail|newsletter|sms|text|push|notification|message|copy|subject|campaign|note|letter)\b", 2.5),
         (r"\bcampaign\b", 1),
         (r"\bwin[- ]?back\b|\bre-?engage(?:ment)?\b|\breactivat|\bwelcome\b|\bupsell\b|\bcross[- ]?sell\b|\bloyalty\b|\bannounc", 1),
-        (r"写|起草|拟|撰写|生成|做一?(?:个|份)|文案|邮件|短信|推送|通知|标题|营销(?:活动)?|话术", 1.5),
-        (r"(?:写|起草|拟|撰写|生成).{0,20}(?:邮件|短信|推送|通知|文案|标题|信|e-?mail|sms|push|edm|newsletter)", 2.5),
+        (r"写|起草|拟|撰写|生成|做一?(?:个|份)|文案|邮件|短信|简讯|推送|推播|电子报|通知|标题|营销(?:活动)?|话术", 1.5),
+        (r"(?:写|起草|拟|撰写|生成).{0,20}(?:邮件|短信|简讯|推送|推播|电子报|通知|文案|标题|信|e-?mail|sms|push|edm|newsletter)", 2.5),
     ],
     "campaign_forecast": [
         (r"\broi\b|\breturn on (?:investment|spend)\b|\bpay(?:s)? (?:back|off)\b|\bpay-?back\b|\bworth it\b|\bprofitable\b|\bbreak[- ]?even\b", 3.5),
@@ -145,6 +157,10 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"(?:rfm|clv|ltv|bg/?nbd|价值分层|分层|人群画像|画像|细分|流失概率|流失模型|生命周期价值)(?:模型)?(?:指的)?是什么|"
          r"\bwhat(?:'s| is| are) (?:an? |the )?(?:rfm|clv|ltv|bg/?nbd|gamma[- ]gamma|churn probability|value tiers?|personas?)\??$|"
          r"(?:标准|规则|门槛|阈值|口径)是(?:什么|多少|怎样的)|怎么分的|准不准|准确吗|准确度|准确性|靠谱吗|可靠吗|可信吗|可不可信|原理|算法|机制|工作方式|运作方式|背后的逻辑|是怎么(?:工作|运作|运行)的", 3),
+        (r"\bwhat (?:drives|causes|predicts|explains) (?:churn|customers? (?:to )?(?:churn|leave))\b|\b(?:main |key |top )?drivers? of churn\b|\bwhy do (?:customers|people|shoppers) (?:churn|leave)\b"
+         r"|(?:客户)?(?:为什么|为何)(?:会)?流失|流失的?(?:主要|关键)?(?:原因|因素|驱动因素)", 3),
+        (r"\bwhat goes into\b|\bwhat(?:'s| is) behind (?:the|a|our)\b|\bwhat (?:inputs|features|signals|factors|data) (?:go into|feed|drive|are used)\b|\bexplain (?:how|what|why)\b"
+         r"|\bhow (?:do |does |did )?(?:you|it|the (?:system|model|tool|assistant|app)) (?:pick|choose|select|decide|come up with|calculate|compute|score|define|assign|rank)\b", 3),
         (r"\bmethodology\b|\bmethod(?:s)? behind\b|\blogic behind\b|\bunder the hood\b|\bhow (?:does|do) (?:the )?[\w\s]{0,20}(?:model|scoring|clustering|segmentation|tiering) work\b", 3),
         (r"模型|准确|准确率|精度|可靠|(?:怎么|怎样|如何)(?:定义|计算|算|划分|区分|分类|归类|分出来|分出|分的|来的|确定|做的?|得出|生成|训练|建的|构建|实现|聚的|分组|分群|打分|评分|预测的)|是什么意思|定义|原理|依据|口径", 2.5),
     ],
@@ -160,8 +176,8 @@ OUT_OF_SCOPE_CUES: list[tuple[str, float]] = [
     (r"\bweather\b|\bforecast for (?:tomorrow|today)\b|\btemperature\b|\brain(?:ing)?\b|\bsunny\b", 5),
     (r"\bjoke\b|\bpoem\b|\bhaiku\b|\bsong\b|\bstory\b|\briddle\b|\bfun fact\b", 4),
     (r"\b(?:python|javascript|java|code|script|function|program|regex|html|css|bash|scraper|crawler)\b|\bsql\b|\bquery the database\b|\bselect \* from\b", 4),
-    (r"\bcapital of\b|\bpresident\b|\bstock price\b|\bbitcoin\b|\bfootball\b|\bsoccer\b|\bscore of the\b|\bnews\b|\brecipe\b|\bcook\b|\btranslate\b|\bmeaning of life\b|\btime is it\b|\bflight\b|\bhotel\b|\brestaurant\b", 4),
-    (r"天气|气温|下雨|笑话|诗|唱歌|故事|代码|编程|程序|脚本|爬虫|sql|股票|股价|新闻|菜谱|做饭|翻译|几点了|航班|酒店|餐厅|首都|比特币", 5),
+    (r"\bcapital of\b|\bpresident\b|\bstock price\b|\bbitcoin\b|\bfootball\b|\bsoccer\b|\bscore of the\b|\bnews\b|\brecipe\b|\bcook\b|\btranslate\b|\bmeaning of life\b|\btime is it\b|\bflight\b|\bhotel\b|\brestaurant\b|\bmovies?\b|\bfilms?\b|\btv (?:show|series)\b|\bnetflix\b|\bmusic\b|\bvacation\b|\bholiday destination\b", 4),
+    (r"天气|气温|下雨|笑话|诗|唱歌|故事|代码|编程|程序|脚本|爬虫|电影|电视剧|综艺|歌曲|音乐|旅游|景点|sql|股票|股价|新闻|菜谱|做饭|翻译|几点了|航班|酒店|餐厅|首都|比特币", 5),
 ]
 
 # Attempts to override the assistant or reach outside the tools: never followed
@@ -269,7 +285,7 @@ COUNTRY_ALIASES: dict[str, str] = {
     "Germany": r"\bgermany\b|\bgerman\b(?=(?:\s+[\w-]+){0,3}?\s+" + _PEOPLE + r")|\bdeutschland\b|德国",
     "France": r"\bfrance\b|\bfrench\b(?=(?:\s+[\w-]+){0,3}?\s+" + _PEOPLE + r")|法国",
     "Spain": r"\bspain\b|\bspanish\b(?=(?:\s+[\w-]+){0,3}?\s+" + _PEOPLE + r")|西班牙",
-    "Italy": r"\bitaly\b|\bitalian\b(?=(?:\s+[\w-]+){0,3}?\s+" + _PEOPLE + r")|意大利",
+    "Italy": r"\bitaly\b|\bitalian\b(?=(?:\s+[\w-]+){0,3}?\s+" + _PEOPLE + r")|意大利|义大利",
     "Netherlands": r"\b(?:the )?netherlands\b|\bholland\b|\bdutch\b(?=(?:\s+[\w-]+){0,3}?\s+" + _PEOPLE + r")|荷兰",
     "Canada": r"\bcanada\b|\bcanadian\b(?=(?:\s+[\w-]+){0,3}?\s+" + _PEOPLE + r")|加拿大",
     "China": r"\bchina\b|中国",
@@ -380,9 +396,9 @@ GOAL_CUES: dict[str, str] = {
 }
 
 MESSAGE_CHANNEL_CUES: dict[str, str] = {
-    "sms": r"\bsms\b|\btext messages?\b|\btexts?\b(?! (?:of|in))|\bmobile message\b|短信|短消息",
-    "push": r"\bpush(?:es)?\b|\bpush notifications?\b|\bapp notifications?\b|\bin-app (?:message|notification)\b|\bnotifications?\b|推送|通知栏|app通知|消息推送",
-    "email": r"\be-?mails?\b|\bnewsletters?\b|\bsubject lines?\b|\bpreheaders?\b|\bmailers?\b|\bedm\b|邮件|电子邮件|邮箱|标题|edm",
+    "sms": r"\bsms\b|\btext messages?\b|\btexts?\b(?! (?:of|in))|\bmobile message\b|短信|短消息|简讯",
+    "push": r"\bpush(?:es)?\b|\bpush notifications?\b|\bapp notifications?\b|\bin-app (?:message|notification)\b|\bnotifications?\b|推送|推播|通知栏|app通知|消息推送",
+    "email": r"\be-?mails?\b|\bnewsletters?\b|\bsubject lines?\b|\bpreheaders?\b|\bmailers?\b|\bedm\b|邮件|电子邮件|电子报|邮箱|标题|edm",
 }
 
 TONE_CUES: dict[str, str] = {

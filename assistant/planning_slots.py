@@ -175,6 +175,7 @@ SAVE_RATE = [re.compile(p, I) for p in [
     r"\b(?:if|assuming|assume|suppose|say|with|and)\s+(?:that\s+)?(\d+(?:\.\d+)?)\s*%\s+(?:of (?:them|those|the customers|customers)\s+)?(?:come back|stay|are saved|get saved|are retained|respond|return|convert|redeem)",
     r"(?:挽回率|挽留率|成功率|召回率|响应率|核销率)\s*(?:为|是|按|取)?\s*(\d+(?:\.\d+)?)\s*%",
     r"(?:挽回|挽留|召回)\s*(\d+(?:\.\d+)?)\s*%",
+    r"(?<![\d.])(\d+(?:\.\d+)?)\s*%\s*(?:的)?(?:客户|人|用户)?(?:能|会|可以|被)?(?:挽回|挽留|召回|回流|回来|留下)",  # 按三成挽回算
 ]]
 ALPHA = [re.compile(p, I) for p in [
     r"\balpha\s*(?:of|=|is)?\s*(0?\.\d+)\b",

@@ -9,7 +9,7 @@ import pytest
 
 from assistant.answer import ToolCallRecord
 from assistant.conversation import ConversationState
-from assistant.language import detect_language, horizon_days, numbers_to_digits, relative_period
+from assistant.language import detect_language, horizon_days, numbers_to_digits, relative_period, to_standard_chinese, zh_to_int
 from assistant.planner import OfflinePlanner, Plan, PlannedCall
 from tools.results import Table, ToolResult
 
@@ -720,3 +720,68 @@ def test_breaking_the_last_result_down_groups_that_result(planner):
         PlannedCall("kpi_trend", {"metric": "revenue", "period": "month", "by": "channel"})
     state = after(ConversationState(), plan(planner, "break down customers by tier"))
     assert only_call(plan(planner, "split that by country instead", state)) == PlannedCall("segment_summary", {"by": "country"})
+
+
+def test_traditional_characters_and_colloquial_words_read_as_standard_simplified():
+    assert to_standard_chinese("哪些客戶流失風險高") == "哪些客户流失风险高"
+    assert to_standard_chinese("规则是啥，咋样") == "规则是什么，怎么样"
+    assert to_standard_chinese("显著的流失风险") == "显著的流失风险"  # Simplified text is left as it is
+
+
+@pytest.mark.parametrize("question, call", [
+    ("哪些客戶流失風險高", PlannedCall("find_customers", {"churn_risk": "high"})),
+    ("義大利的高價值客戶", PlannedCall("find_customers", {"tier": "high", "country": "Italy"})),
+    ("RFM分群的规则是啥", PlannedCall("explain_model", {"model": "segments"})),
+    ("C000088适合买点啥", PlannedCall("recommend_products", {"customer_id": "C000088"})),
+])
+def test_traditional_and_colloquial_questions_plan_like_standard_ones(planner, question, call):
+    assert only_call(plan(planner, question)) == call
+
+
+def test_taiwan_words_for_message_channels(planner):
+    assert only_call(plan(planner, "給VIP寫一則簡訊")).args["channel"] == "sms"
+    assert only_call(plan(planner, "幫我寫一個推播給新客戶")).args["channel"] == "push"
+    assert only_call(plan(planner, "給忠誠客戶寫一封電子報")).args["channel"] == "email"
+
+
+def test_chinese_numbers_as_people_say_them():
+    assert [zh_to_int(t) for t in ("两千五", "三万五", "一百二", "一百零五", "一万零五百")] == [2500, 35000, 120, 105, 10500]
+    assert numbers_to_digits("A组1万人，1.5万次访问，5千个访客，3万5") == "A组10000人，15000次访问，5000个访客，35000"
+
+
+def test_ab_counts_in_ten_thousands(planner):
+    call = only_call(plan(planner, "A组1万人转化了500，B组1万人转化了560，差异显著不"))
+    assert call == PlannedCall("ab_test", {"visitors_a": 10000, "conversions_a": 500, "visitors_b": 10000, "conversions_b": 560})
+
+
+def test_horizons_in_quarters():
+    assert horizon_days("next 2 quarters") == 180 and horizon_days("未来2个季度") == 180 and horizon_days("next 4 quarters") == 365
+
+
+def test_a_save_rate_before_the_word_for_saving(planner):
+    call = only_call(plan(planner, "给即将沉睡的客户每人送15块券，按三成挽回算，划算吗"))
+    assert call == PlannedCall("campaign_forecast", {"segment": "about_to_sleep", "offer_cost": 15, "save_rate": 0.3})
+
+
+@pytest.mark.parametrize("question, call", [
+    ("segment sizes please", PlannedCall("segment_summary", {"by": "segment"})),
+    ("数据覆盖哪段时间", PlannedCall("dataset_overview", {})),
+    ("product ideas for C000210?", PlannedCall("recommend_products", {"customer_id": "C000210"})),
+    ("what goes into the churn score?", PlannedCall("explain_model", {"model": "churn"})),
+    ("explain how you pick product recommendations", PlannedCall("explain_model", {"model": "recommendations"})),
+    ("what drives churn?", PlannedCall("explain_model", {"model": "churn"})),
+    ("客户流失的主要原因是什么", PlannedCall("explain_model", {"model": "churn"})),
+    ("新客首单后每个月的回购比例", PlannedCall("cohort_retention", {"period": "month"})),
+])
+def test_vocabulary_from_the_third_held_out_batch(planner, question, call):
+    assert only_call(plan(planner, question)) == call
+
+
+def test_how_we_grow_sales_is_no_model_question(planner):
+    assert only_call(plan(planner, "how do we generate more sales from VIPs?")).name != "explain_model"
+
+
+@pytest.mark.parametrize("question", ["推荐一部好看的电影", "recommend a good movie for the weekend"])
+def test_films_are_out_of_scope_even_when_recommended(planner, question):
+    p = plan(planner, question)
+    assert not p.calls and p.out_of_scope
