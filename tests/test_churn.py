@@ -93,7 +93,10 @@ def test_risk_bands_follow_the_probability_thresholds(small_demo):
 
 def test_every_customer_gets_one_to_three_plain_sentences_as_reasons(small_demo):
     con, _, result = small_demo
-    reasons = result["scores"]["churn_reasons"]
+    from tools.churn import reason_lists
+
+    reasons = reason_lists(result["reasons"], result["scores"]["customer_id"])
+    result = {**result, "scores": result["scores"].assign(churn_reasons=reasons.to_numpy())}
     assert reasons.map(lambda r: isinstance(r, list) and 1 <= len(r) <= 3).all()
     assert reasons.map(lambda r: all(isinstance(s, str) and len(s) > 10 for s in r)).all()
     assert not reasons.map(lambda r: any("nan" in s for s in r)).any()

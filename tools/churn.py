@@ -166,9 +166,10 @@ def fit_churn(con: duckdb.DuckDBPyConnection, as_of: date, *, horizon_days: int 
               progress: Progress = silent) -> dict:
     """Train the churn model on a time split and score every customer at as_of.
 
-    Returns {"scores": customer_id, churn_probability, churn_risk, churn_reasons (one row per
-    customer with an order on or before as_of); "card": the model card; "model": the fitted
-    ChurnModel; "baseline_scores": customer_id and both baselines' P(churn) at as_of}.
+    Returns {"scores": customer_id, churn_probability, churn_risk (one row per customer with an
+    order on or before as_of); "reasons": customer_id, slot (0 = strongest), reason — one to
+    REASONS_PER_CUSTOMER rows per customer; "card": the model card; "model": the fitted ChurnModel;
+    "baseline_scores": customer_id and both baselines' P(churn) at as_of}.
     """
     start = time.perf_counter()
     as_of = _as_date(as_of)
@@ -245,7 +246,9 @@ def fit_churn(con: duckdb.DuckDBPyConnection, as_of: date, *, horizon_days: int 
         "churn_probability": probability,
         "churn_risk": _risk_band(probability, bands),
     })
-    scores["churn_reasons"] = _reasons(now, scores["churn_risk"], horizon)
+    reasons = _reasons(now, scores["churn_risk"], horizon)
+    reasons = pd.DataFrame({"customer_id": scores["customer_id"].to_numpy()[reasons["row"].to_numpy()],
+                            "slot": reasons["slot"].to_numpy(), "reason": reasons["reason"].to_numpy()})
     baseline_scores = pd.DataFrame({
         "customer_id": scores["customer_id"],
         "recency_only": _recency_churn(_recency_model(labelled[labelled["window"] == 0]), now),
@@ -283,7 +286,7 @@ def fit_churn(con: duckdb.DuckDBPyConnection, as_of: date, *, horizon_days: int 
         "seconds": round(time.perf_counter() - start, 2),
     }
     progress("churn: done", 1.0)
-    return {"scores": scores, "card": card, "model": model, "baseline_scores": baseline_scores}
+    return {"scores": scores, "reasons": reasons, "card": card, "model": model, "baseline_scores": baseline_scores}
 
 
 def _training_windows(con, features_as_of, orders: ir.Table, as_of: date, horizon: int,
@@ -733,22 +736,29 @@ def _risk_band(probability: np.ndarray, bands: dict[str, float]) -> np.ndarray:
 # ----------------------------------------------------------------------------- reasons
 
 
-def _reasons(f: pd.DataFrame, risk: pd.Series | np.ndarray, horizon: int) -> np.ndarray:
-    """`_reasons_chunk` over SCORING_CHUNK customers at a time (bounded working memory); the
-    typical customer's gap is taken from everyone first so chunks don't change the sentences."""
+def _reasons(f: pd.DataFrame, risk: pd.Series | np.ndarray, horizon: int) -> pd.DataFrame:
+    """Reasons in long form: `row` (position in f), `slot` (0 = strongest) and `reason`, computed
+    SCORING_CHUNK customers at a time (bounded working memory); the typical customer's gap is taken
+    from everyone first so chunks don't change the sentences."""
     gap = f["gap_mean_days"].to_numpy(dtype=float)
     repeat_gaps = gap[np.isfinite(gap) & (gap > 0)]
     typical = max(7.0, float(np.median(repeat_gaps))) if len(repeat_gaps) else float(horizon)
     risk = np.asarray(risk)
-    out = np.empty(len(f), dtype=object)  # one list per customer (an object array keeps them lists)
+    parts = []
     for start in range(0, len(f), SCORING_CHUNK):
-        part = f.iloc[start:start + SCORING_CHUNK]
-        for i, reasons in enumerate(_reasons_chunk(part, risk[start:start + SCORING_CHUNK], typical)):
-            out[start + i] = reasons
-    return out
+        part = _reasons_chunk(f.iloc[start:start + SCORING_CHUNK], risk[start:start + SCORING_CHUNK], typical)
+        part["row"] += start
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["row", "slot", "reason"])
 
 
-def _reasons_chunk(f: pd.DataFrame, risk: np.ndarray, typical: float) -> list[list[str]]:
+def reason_lists(reasons: pd.DataFrame, customer_ids: pd.Series) -> pd.Series:
+    """The long reasons as one list per customer (for small frames and tests; the build aggregates in SQL)."""
+    grouped = reasons.sort_values(["customer_id", "slot"]).groupby("customer_id")["reason"].agg(list)
+    return grouped.reindex(customer_ids).reset_index(drop=True)
+
+
+def _reasons_chunk(f: pd.DataFrame, risk: np.ndarray, typical: float) -> pd.DataFrame:
     """Up to REASONS_PER_CUSTOMER sentences per customer, strongest first: what raises the churn
     risk (high and medium bands) or what keeps it low (low band).
 
@@ -828,8 +838,8 @@ def _reasons_chunk(f: pd.DataFrame, risk: np.ndarray, typical: float) -> list[li
         if len(rows):
             sentences[rows, slots] = pd.Series(text(rows)).to_numpy(dtype=object)
     # kept reasons are a prefix of each row (strongest first), so the flat list splits by counts
-    per_customer = np.split(sentences[keep], np.cumsum(keep.sum(axis=1))[:-1])
-    return [list(r) for r in per_customer]
+    rows, slots = np.nonzero(keep)  # kept reasons are a prefix of each row, strongest first
+    return pd.DataFrame({"row": rows, "slot": slots.astype(np.int8), "reason": sentences[rows, slots]})
 
 
 def _num(values) -> pd.Series:

@@ -64,6 +64,7 @@ def build_models(con: duckdb.DuckDBPyConnection, as_of: date, *, seed: int = 42,
                  progress: Progress = silent) -> dict[str, Any]:
     reader = FeatureReader(con)
     scores = reader.read([])
+    churn_reasons: list[pd.DataFrame] = []  # long form (customer_id, slot, reason); lists are made in SQL
     cards: dict[str, Any] = {}
     status: dict[str, Any] = {}
     steps: list[tuple[str, Callable[[], None]]] = []
@@ -129,10 +130,7 @@ def build_models(con: duckdb.DuckDBPyConnection, as_of: date, *, seed: int = 42,
         churn = result["scores"].set_index("customer_id").reindex(scores["customer_id"])
         scores["churn_probability"] = churn["churn_probability"].to_numpy()
         scores["churn_risk"] = churn["churn_risk"].to_numpy()
-        reasons = churn["churn_reasons"].to_numpy()
-        for i in np.flatnonzero(pd.isna(churn["churn_probability"]).to_numpy()):
-            reasons[i] = []  # a customer the churn model did not score has no reasons
-        scores["churn_reasons"] = reasons
+        churn_reasons.append(result["reasons"])
         cards["churn"] = result["card"]
 
     @step("recommendations")
@@ -149,7 +147,7 @@ def build_models(con: duckdb.DuckDBPyConnection, as_of: date, *, seed: int = 42,
         except TierwiseError as exc:
             status[name] = {"available": False, "reason": str(exc)}
             progress(f"{name} not built: {exc}")
-    _write_scores(con, scores)
+    _write_scores(con, scores, churn_reasons[0] if churn_reasons else None)
     _write_customer_view(con)
     _write_order_totals(con)
     store.write_meta(con, model_cards=cards, model_status=status, models_built_at=_now(),
@@ -331,17 +329,36 @@ SCORE_TYPES = {
 }
 
 
-def _write_scores(con, scores: pd.DataFrame) -> None:
-    """Write `scores` with fixed column types, NULL where a model could not be built."""
+def _write_scores(con, scores: pd.DataFrame, reasons: pd.DataFrame | None = None) -> None:
+    """Write `scores` with fixed column types, NULL where a model could not be built. Churn reasons
+    come in long form and become each customer's list (strongest first) in the engine; a customer
+    the churn model scored has at least one, one it did not score has none."""
+    columns = [c for c in SCORE_TYPES if c != "churn_reasons"]
     frame = scores.copy()
-    for column in SCORE_TYPES:
+    for column in columns:
         if column not in frame:
-            frame[column] = None
+            frame[column] = None  # NULL, not NaN, where a model could not be built
+    frame = frame[columns]
     cur = con.cursor()  # its own connection: a half-read result elsewhere must not block the write
     try:
-        cur.register("_scores", frame[list(SCORE_TYPES)])
-        select = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in SCORE_TYPES.items())
-        cur.execute(f"CREATE OR REPLACE TABLE scores AS SELECT {select} FROM _scores")
+        cur.register("_scores", frame)
+        select = ", ".join(f"CAST(s.{c} AS {SCORE_TYPES[c]}) AS {c}" for c in columns)
+        if reasons is None:
+            cur.execute(f"CREATE OR REPLACE TABLE scores AS SELECT {select}, "
+                        "CAST(NULL AS VARCHAR[]) AS churn_reasons FROM _scores s")
+        else:
+            cur.register("_reasons", reasons)
+            cur.execute(f"""
+                CREATE OR REPLACE TABLE scores AS
+                SELECT {select},
+                       CASE WHEN s.churn_probability IS NULL THEN []::VARCHAR[]
+                            ELSE coalesce(r.churn_reasons, []::VARCHAR[]) END AS churn_reasons
+                FROM _scores s
+                LEFT JOIN (SELECT CAST(customer_id AS VARCHAR) AS customer_id,
+                                  list(CAST(reason AS VARCHAR) ORDER BY slot) AS churn_reasons
+                           FROM _reasons GROUP BY 1) r
+                       ON r.customer_id = CAST(s.customer_id AS VARCHAR)
+                ORDER BY s.customer_id""")
     finally:
         cur.close()
 
