@@ -121,6 +121,7 @@ def fit_personas(features: pd.DataFrame, *, seed: int = 42, k: int | None = None
     profiles.insert(0, "customers", np.bincount(labels, minlength=best_k))
     profiles.insert(1, "share", profiles["customers"] / len(labels))
     profiles.insert(0, "persona", [names[i] for i in profiles.index])
+    name_of = np.array([names[i] for i in range(best_k)], dtype=object)  # cluster id -> name, by indexing
 
     pca = PCA(n_components=2, random_state=seed).fit(scaled)
     points = rng.choice(len(scaled), size=min(MAP_POINTS, len(scaled)), replace=False)
@@ -128,10 +129,10 @@ def fit_personas(features: pd.DataFrame, *, seed: int = 42, k: int | None = None
     return {
         "assignments": pd.DataFrame({"customer_id": features["customer_id"].to_numpy(),
                                      "persona_id": labels,
-                                     "persona": [names[i] for i in labels]}),
+                                     "persona": name_of[labels]}),
         "profiles": profiles.reset_index(),
         "map": pd.DataFrame({"customer_id": features["customer_id"].to_numpy()[points],
-                             "x": xy[:, 0], "y": xy[:, 1], "persona": [names[i] for i in labels[points]]}),
+                             "x": xy[:, 0], "y": xy[:, 1], "persona": name_of[labels[points]]}),
         "centers_2d": pca.transform(centers).tolist(),
         "card": {
             "model": "personas",
