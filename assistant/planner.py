@@ -104,6 +104,7 @@ number numbers amount total totals value values money worth price prices cost co
 table tables list lists chart charts share shares group groups other others same such more most less least many much
 paris london berlin madrid rome tokyo beijing shanghai china chinese english spanish french german italian dutch
 hello there right left best better worse worst biggest largest smallest highest lowest newest oldest
+caller callers phone calling line
 """.split()
 
 NUMBER_WORDS = [w for w in list(EN_UNITS) + list(EN_TENS) + ["hundred", "thousand", "million"] if " " not in w]
@@ -141,6 +142,13 @@ REGROUP = re.compile(r"\b(?:break|split|group|slice|cut|divide)\s+(?:it|that|thi
                      r"|^(?:再|那|那就)?(?:按|分)(?:照)?.{1,6}(?:拆开|拆分|分开|分组|细分|分一下|看一下|看看|看)?(?:一下|下)?(?:呢)?[。？?]*$", re.A)
 
 
+# A bare span after a forecast ("那半年呢", "and 6 months?"): the same forecast over that horizon
+BARE_SPAN = re.compile(r"(?<![\d.])(\d+)\s*(days?|weeks?|months?|quarters?|years?|天|周|个?星期|个?月|个?季度|年)(?![a-z])", re.A)
+# Another take on the copy just drafted: "再来一版", "another version", "one more"
+REDRAFT = re.compile(r"^(?:ok(?:ay)?,?\s+|and\s+|now\s+)?(?:(?:give me |write |try )?(?:another|a different|a new|one more) (?:version|one|take|variant|draft|option)"
+                     r"|that again|again|redo (?:it|that)|try again|rewrite (?:it|that))\b|^(?:再来|再写|重写|重新写)(?:1|一)?(?:版|个|条|封|份|次)?|^换(?:1|一)(?:版|个|条|种|份)(?:写法|文案)?", re.A)
+
+
 class OfflinePlanner:
     """Plans tool calls for a question without any network; composes the answer from the results."""
 
@@ -166,7 +174,8 @@ class OfflinePlanner:
         if audience:
             scores["find_customers"] += 1.0
         if slots.sort_by or slots.limit:
-            scores["find_customers"] += 1.5 if slots.sort_by and slots.limit else 0.5
+            # a ranking of customers ("top spenders 2025", "消费最高的20人") is a list of them
+            scores["find_customers"] += 1.5 if slots.sort_by and (slots.limit or not slots.dims) else 0.5
         if audience.keys() & SCORE_THRESHOLDS and not slots.horizon_days:
             scores["clv_forecast"] -= 2.0  # "预计终身价值超过1000的客户" bounds a model score; it forecasts nothing
         if slots.customer_query:
@@ -251,6 +260,23 @@ class OfflinePlanner:
                 args["language"] = switch
             return Plan([PlannedCall(state.last_tool, args)], switch, state.last_tool)
 
+        # "再来一版", "another version, friendlier": the last draft again, with any new tone or option
+        if follow_up_possible and state.last_tool == "draft_campaign" and REDRAFT.search(text) and best < 3 and not new_filters:
+            args = dict(state.last_args)
+            for key in ("tone", "offer", "variants"):
+                if getattr(slots, key) is not None:
+                    args[key] = getattr(slots, key)
+            if slots.message_channel:
+                args["channel"] = slots.message_channel
+            if switch:
+                args["language"] = switch
+            return Plan([PlannedCall("draft_campaign", args)], switch or language, "draft_campaign")
+
+        # "那半年呢" after a forecast: the same forecast over that span
+        if follow_up_possible and state.last_tool in ("clv_forecast", "campaign_forecast") and not slots.horizon_days \
+                and best < 3 and (span := BARE_SPAN.search(text)) and (modifier or len(text) < 30):
+            slots.horizon_days = planning_slots.span_days(span.group(1), span.group(2))
+
         # "only the ones in France", "what about the mid tier?", "and for next quarter?": refine the last call
         refinement = self._refinement(state, slots, text)
         # "and C000043?" after a recommendation asks for the same about another customer
@@ -281,6 +307,10 @@ class OfflinePlanner:
         args = self.build_args(intent, slots, audience, text, language, switch, state)
         if args is None:
             return Plan([], language, intent, reply=_missing_reply(intent, language))
+        if role == "support" and intent == "recommend_products" and args.get("customer_id"):
+            # a support agent asking what to offer one customer gets that customer's card, which carries the
+            # recommendations and the next best action (the one view their role has)
+            intent, args = "customer_lookup", {"query": args["customer_id"]}
         return Plan([PlannedCall(intent, args)], language, intent)
 
     def _refinement(self, state: ConversationState, slots: Slots, text: str) -> tuple[str, dict[str, Any]] | None:
@@ -347,6 +377,8 @@ class OfflinePlanner:
             if s.period:
                 a["period"] = s.period
             by = _pick_by(s, TREND_BY, loose=defaults)
+            if by is None and defaults and s.multi_values in TREND_BY:
+                by = s.multi_values  # "monthly revenue for Electronics vs Fashion": one line per category named
             if by:
                 a["by"] = by
                 if a.get(by) and s.multi_values == by:
@@ -424,6 +456,10 @@ class OfflinePlanner:
             # "how are tiers defined" names tiers, not churn, even if both words appear
             if model and re.search(r"\btiers?\b|分层|等级", text) and re.search(r"defin|determin|assign|decid|划分|定义|怎么分", text):
                 model = "tiers"
+            # "how do you decide who's a champion?": a named RFM segment comes from the segment rules
+            elif s.filters.get("segment") and s.filters["segment"] != "new_customers" and model in (None, "churn") \
+                    and re.search(r"defin|determin|assign|decid|qualif|count as|划分|定义|怎么分|算是|判定|标准", text):
+                model = "segments"
             return {"model": model} if model else {}
         return a
 

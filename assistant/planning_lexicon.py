@@ -27,6 +27,8 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
     "dataset_overview": [
         (r"\b(?:what|which)\s+data\b|\bdata(?:set)?\s+(?:do\s+we\s+have|is\s+loaded|loaded|overview|summary)\b", 3),
         (r"\bdataset\b|\bdata\s*set\b", 1.5),
+        # terse: "data status", "dataset summary?"
+        (r"^(?:the\s+|our\s+)?data(?:set)?\s+(?:status|state|summary|overview|stats)\s*\??$", 3),
         (r"\boverview\b|\bat a glance\b|\bbig picture\b|\bsnapshot of (?:the|our) (?:data|business)\b", 1.5),
         (r"\b(?:headline|key|top-?line|basic|high-level) (?:numbers|figures|stats|statistics|metrics|facts)\b|总结(?:一下)?(?:我们的|现有的?|目前的)?数据|数据(?:的)?总结|哪(?:份|个|些)数据|用的(?:是)?(?:什么|哪份|哪个)数据|数据(?:是)?(?:哪份|哪个|什么时候的)", 3),
         (r"\bhow many (?:customers|clients|buyers|shoppers|orders)\b.*\b(?:and|&)\b.*\b(?:orders|customers|revenue|transactions)\b", 3),
@@ -71,11 +73,12 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
          r"|(?:各|每个)(?:个)?(?:细分|分群|分层|层|人群|画像)(?:的)?(?:规模|大小|人数)", 3),
         (CHURN_PICTURE, 3),
         (r"\brevenue at risk\b.*\bby\b|\bwhere is (?:the )?revenue at risk\b|(?:营收|收入|金额|价值)(?:处于|面临|有)(?:流失)?风险|风险(?:收入|营收|金额)", 1.5),
-        (r"按.{0,6}(?:统计|分|拆分|汇总|划分|看|分组|细分)|分布|对比|比较|构成|占比|拆分|细分情况|各(?:个)?(?:价值)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目|风险|流失风险)|分别(?:有|是|占)?多少|各(?:有|自|占)多少|每个(?:价值)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目)|不同(?:的)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目|价值)|哪个(?:渠道|国家|品类|类目|细分|人群|画像|分层|等级)", 2.5),
+        (r"按.{0,6}(?:统计|分|拆分|汇总|划分|看|分组|细分)|分布|对比|比较|构成|占比|拆分|细分情况|各(?:个)?(?:价值)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目|风险|流失风险)|分别(?:有|是|占)?多少|各(?:有|自|占)多少|每个(?:价值)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目)|不同(?:的)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目|价值)|哪个(?:渠道|国家|品类|类目|细分|人群|画像|分层|等级)|比起来|相比(?:之下)?|相比较|差别|差异|区别", 2.5),
     ],
     "customer_lookup": [
         (r"\blook\s*(?:up|into)\b|\blookup\b|\bpull up\b|\bprofile\b|\bdetails?\s+(?:of|on|for|about)\b|\binfo(?:rmation)?\s+(?:on|about)\b", 2),
         (r"\bwhat tier is\b|\bwhich tier is\b|\bwhat(?:'s| is) (?:the )?(?:tier|segment|churn risk|clv|status)\s+of\b", 2),
+        (r"下一步(?:该|应该|要|可以)?(?:推荐|做|怎么|干|行动|跟进)", 2),
         (r"\btell me about (?:customer|client)\b|\bwho is (?:customer|client)\b|\bnext best action\b|\blast orders?\b", 2),
         (r"查一?下|查询|查找|看一?下.{0,4}客户|客户.{0,12}(?:是|属于)(?:哪个|什么|哪一)|(?:等级|分层|价值层|档位)是|资料|详情|档案|画像卡", 2),
     ],
@@ -124,6 +127,8 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"\b(?:e-?mail|newsletter|sms|text message|texts?|push(?: notification)?|notification|message|copy|subject lines?|headlines?(?! (?:numbers|figures|stats|statistics|metrics|facts))|preheader|mailer|blast)\b", 2),
         (r"\b(?:draft|write|compose|craft)\b.*\b(?:e-?mail|newsletter|sms|text|push|notification|message|copy|subject|campaign|note|letter)\b", 2.5),
         (r"\bcampaign\b", 1),
+        # "an SMS going out to hibernating customers": a message to be sent
+        (r"\b(?:e-?mail|newsletter|sms|text|push(?: notification)?|message|blast)\s+(?:going|to go|that goes|goes|sent) out\b", 2),
         (r"\bwin[- ]?back\b|\bre-?engage(?:ment)?\b|\breactivat|\bwelcome\b|\bupsell\b|\bcross[- ]?sell\b|\bloyalty\b|\bannounc", 1),
         (r"写|起草|拟|撰写|生成|做一?(?:个|份)|文案|邮件|短信|简讯|推送|推播|电子报|通知|标题|营销(?:活动)?|话术", 1.5),
         (r"(?:写|起草|拟|撰写|生成).{0,20}(?:邮件|短信|简讯|推送|推播|电子报|通知|文案|标题|信|e-?mail|sms|push|edm|newsletter)", 2.5),
@@ -149,6 +154,8 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"\b(?:download|export|save)\b.{0,30}\b(?:list|audience|customers|segment|names)\b", 1.5),
     ],
     "explain_model": [
+        # "人群画像是怎么聚类的", "价值分层如何计算的": how a model's groups or scores come about
+        (r"(?:是|都是)?(?:怎么|如何|咋)(?:样)?(?:聚类|分群|分类|划分|计算|算|评分|打分|定义|判断|判定|选|挑)(?:出来)?的", 3),
         (r"\bmodels?\b|\baccura(?:te|cy)\b|\bauc\b|\bprecision\b|\brecall\b|\bbrier\b|\blift\b|\bcalibrat|\bvalidat|\bbaseline\b|\bmodel card\b", 1.5),
         (r"\bhow (?:are|is|do|does|did) (?:you|we|the)?\s*(?:\w+\s+){0,3}(?:defined|define|calculated|calculate|computed|compute|determined|work|works|built|decided|assigned|scored|measured|predicted|predict|done|made|created|generated|formed|trained|derived|estimated|chosen|selected|grouped|clustered|segmented)\b", 3),
         (r"\bhow (?:good|reliable|accurate|well|trustworthy)\b|\bcan (?:we|i) trust\b|\bwhat (?:is|are|does|do) (?:a |an |the )?(?:\w+\s+){0,2}(?:mean|tiers?|segments?|personas?|churn probability)\b|\bexplain\b|\bdefinition\b|\bwhat (?:defines|makes|determines|decides)\b|\bcriteria\b|\bunder the hood\b", 2),
@@ -209,7 +216,8 @@ MODIFIER = re.compile(
     # reworking the copy or result just made: "make it more casual", "give me 3 versions", "shorter please"
     r"|^(?:and\s+|ok(?:ay)?,?\s+|now\s+|so\s+|then\s+|but\s+)?(?:make (?:it|them|this|that|the (?:copy|e-?mail|sms|text|push|message))|change (?:it|that|the tone|the channel)|turn (?:it|that) into|switch (?:it )?to|(?:give me|add|write|try) (?:\d+ )?(?:more |other |another |different )?(?:versions?|variants?|options?|takes?)|more [a-z]+$|(?:shorter|longer|punchier|softer)\b)"
     r"|^(?:only|just)\b|\b(?:only|just) (?:the ones|those|them|customers)\b"
-    r"|^(?:那|那么|再|只看|只要|仅看|只显示|换成|改成|如果是|那如果|还有|再看看?)|只看|只要|仅限|换成|改成",
+    r"|^(?:that (?:again|once more)|again|one more|(?:another|a different|a new) (?:version|one|take|variant|draft)|redo (?:it|that)|try again)\b"
+    r"|^(?:那|那么|再|只看|只要|仅看|只算|只统计|只显示|换成|改成|如果是|那如果|还有|再看看?|其中|这里面|里面)|只看|只要|只算|仅限|换成|改成|再来一|换一(?:版|个|条|种)|重写一",
     re.A)
 LANGUAGE_SWITCH = {
     "zh": re.compile(r"\b(?:in|into|to) (?:simplified )?(?:chinese|mandarin)\b|\bchinese (?:version|please|e-?mail|sms|text|push|copy|message)\b|(?:中文|汉语)(?:邮件|短信|推送|文案|消息|通知)|用中文|中文版|翻译成中文|中文的|换成中文|改成中文|写成中文|用汉语", re.A),
@@ -337,9 +345,9 @@ METRIC_CUES: dict[str, str] = {
 
 PERIOD_CUES: dict[str, str] = {
     "day": r"\bdaily\b|\b(?:per|each|every|by(?: the)?) day\b|\bday by day\b|\bday[- ]over[- ]day\b|\bday[- ]to[- ]day\b|每天|每日|按天|按日|日度|逐日",
-    "week": r"\bweekly\b|\b(?:per|each|every|by(?: the)?) week\b|\bweek by week\b|\bweek[- ]over[- ]week\b|\bweek[- ]to[- ]week\b|\bwow\b|每周|按周|周度|每星期|逐周",
-    "month": r"\bmonthly\b|\b(?:per|each|every|by(?: the)?) month\b|\bmonth by month\b|\bmonth[- ]over[- ]month\b|\bmonth[- ]to[- ]month\b|\bmom\b|每月|按月|月度|逐月|每个月|月留存",
-    "quarter": r"\bquarterly\b|\b(?:per|each|every|by(?: the)?) quarter\b|\bquarter by quarter\b|\bquarter[- ]over[- ]quarter\b|\bquarter[- ]to[- ]quarter\b|\bqoq\b|每季度|按季度|各季度|分季度|每个季度|逐季|(?<![上下本这])(?<!个)季度(?:的)?(?:趋势|变化|走势|统计|数据|留存|同期群|客户留存)",
+    "week": r"\bweekly\b(?! (?:review|meeting|sync|deck|planning|business review|board))|\b(?:per|each|every|by(?: the)?) week\b|\bweek by week\b|\bweek[- ]over[- ]week\b|\bweek[- ]to[- ]week\b|\bwow\b|每周|按周|周度|每星期|逐周",
+    "month": r"\bmonthly\b(?! (?:review|meeting|sync|deck|planning|business review|board))|(?<![\d个上下本这当每前后近])月(?:度)?(?=销售|营收|收入|订单|新客|gmv|复购|活跃|客单价)|\b(?:per|each|every|by(?: the)?) month\b|\bmonth by month\b|\bmonth[- ]over[- ]month\b|\bmonth[- ]to[- ]month\b|\bmom\b|每月|按月|月度|逐月|每个月|月留存",
+    "quarter": r"\bquarterly\b(?! (?:review|meeting|sync|deck|planning|business review|board|okrs?))|\b(?:per|each|every|by(?: the)?) quarter\b|\bquarter by quarter\b|\bquarter[- ]over[- ]quarter\b|\bquarter[- ]to[- ]quarter\b|\bqoq\b|每季度|按季度|各季度|分季度|每个季度|逐季|(?<![上下本这])(?<!个)季度(?:的)?(?:趋势|变化|走势|统计|数据|留存|同期群|客户留存)",
 }
 
 MODEL_CUES: dict[str, str] = {
@@ -402,7 +410,7 @@ MESSAGE_CHANNEL_CUES: dict[str, str] = {
 }
 
 TONE_CUES: dict[str, str] = {
-    "friendly": r"\bfriendly\b|\bwarm\b|\bcasual\b|\brelaxed\b|\bconversational\b|亲切|友好|温暖|温馨|轻松|随意|口语化|接地气",
+    "friendly": r"\bfriendl(?:y|ier)\b|\bwarm(?:er)?\b|\bcasual\b|\brelaxed\b|\bconversational\b|亲切|友好|温暖|温馨|轻松|随意|口语化|接地气",
     "formal": r"\bformal\b|\bprofessional\b|\bserious\b|正式|专业|庄重",
     "playful": r"\bplayful\b|\bfun\b|\bwitty\b|\bcheeky\b|\bhumou?rous\b|活泼|俏皮|幽默|有趣",
     "urgent": r"\burgent\b|\burgency\b|\bfomo\b|\blast chance\b|紧迫|紧急|限时",

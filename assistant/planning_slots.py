@@ -120,14 +120,14 @@ CLV_BOUND = [(re.compile(p, I), key) for p, key in [
 ]]
 CHURN_PROB = [re.compile(p, I) for p in [
     rf"\bchurn (?:probability|prob|likelihood|score|chance|risk)\s+(?:\w+\s+){{0,2}}?{_MORE}\s*(\d+(?:\.\d+)?)\s*(%)?",
-    rf"\b{_MORE}\s*(\d+(?:\.\d+)?)\s*(%)\s+(?:chance|probability|likely|likelihood) (?:of|to) (?:churn|leave)",
+    rf"\b{_MORE}\s*(?:an?\s+)?(\d+(?:\.\d+)?)\s*(%)\s+(?:chance|probability|likely|likelihood) (?:of|to) (?:churn|leave)",
     r"流失(?:概率|可能性|风险)(?:超过|大于|高于|至少|不低于|在)\s*(\d+(?:\.\d+)?)\s*(%)?",
 ]]
 
 # ------------------------------------------------------------------ sort and limit
 SORT_CUES = [(re.compile(p, I), key) for p, key in [
     (lex.RISK_RANK.pattern + r"|\b(?:by|on) (?:their )?churn (?:probability|risk|score|likelihood)\b|\bsorted by churn\b|按流失(?:概率|风险)", "churn_probability"),
-    (r"\b(?:biggest|top|largest|highest) (?:\d+ )?spenders\b|\bspent the most\b|\bspend the most\b|\bhighest (?:total )?spend\w*\b|\b(?:by|on) (?:total |lifetime )?spend(?:ing)?\b|消费最多|花得最多|花钱最多|按消费|消费金额最高", "total_spend"),
+    (r"\b(?:biggest|top|largest|highest) (?:\d+ )?spenders\b|\bspent the most\b|\bspend the most\b|\bhighest (?:total )?spend\w*\b|\b(?:by|on) (?:total |lifetime )?spend(?:ing)?\b|消费最多|花得最多|花钱最多|按消费|消费(?:金额|额)?最高|买得最多", "total_spend"),
     (r"\bmost (?:orders|frequent|purchases)\b|\bordered the most\b|\bbuy the most often\b|\b(?:by|on) (?:number of |order )?(?:orders|order count|frequency)\b|订单最多|下单最多|购买次数最多|按订单|按下单次数", "orders"),
     (r"\bmost recent(?:ly)?\b|\b(?:by|on) (?:last|latest|most recent) (?:order|purchase)\b|\blatest (?:buyers|customers)\b|最近下单|按最近|最近购买", "last_order_date"),
     (r"\b(?:by|on) (?:their |predicted |expected |customer )?(?:lifetime value|clv|ltv|value|12[- ]month value|predicted value)\b|\bmost valuable\b|\bhighest[- ](?:value|clv|ltv|lifetime value)\b|\bbest customers\b"
@@ -141,6 +141,7 @@ LIMITS = [re.compile(p, I) for p in [
     r"\b(\d+)\s+(?:customers|clients|people|shoppers|accounts)\b",
     r"前\s*(\d+)\s*(?:名|个|位)?",
     r"(\d+)\s*(?:个|位|名)(?:最|客户|顾客)",
+    r"(?:最高|最多|最大|最好)的\s*(\d+)\s*(?:个|位|名)?(?:人|客户|顾客|用户)",
 ]]
 
 # ------------------------------------------------------------------ ids
@@ -148,6 +149,9 @@ CUSTOMER_ID = re.compile(r"(?<![A-Za-z0-9])([Cc])[-_ ]?(\d{3,})(?![A-Za-z0-9])")
 NUMERIC_ID = re.compile(r"(?:customer|client|cust|account|user|member|客户|顾客|用户|会员)\s*(?:id|number|no\.?|#|编号|号|ID)?\s*[:#]?\s*(\d{3,})(?!\s*(?:days|orders|customers|visitors|%|天|个|次))", re.I)
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")  # ASCII: \w would take in "邮箱是"
 NAME_EN = re.compile(r"(?:look ?up|find|profile (?:of|for)|(?:customer|client) (?:named|called)|pull up|search for|about|details (?:for|on|of)|info on|who is)\s+(?:customer\s+|client\s+)?([A-Z][a-z]+(?:\s+(?:[A-Z][a-z'\-]+|de|van|von|da|di|del|la)){1,3})")
+# "caller says she's Megan Moore", "customer Megan Moore is on the phone", "客户Callum Edwards来电": a capitalised full name
+NAME_LEAD = re.compile(r"(?:\b(?:[Cc]ustomer|[Cc]lient|[Cc]aller|[Ss]he'?s|[Hh]e'?s|[Ss]he is|[Hh]e is|[Nn]ame is|[Nn]ame's|[Tt]his is)\s+|(?:客户|顾客|用户|会员|来电人?)\s*)"
+                       r"([A-Z][a-z]+(?:\s+(?:[A-Z][a-z'\-]+|de|van|von|da|di|del|la)){0,2}\s+[A-Z][a-z'\-]+)(?![A-Za-z])")
 NAME_ZH = re.compile(r"(?:叫|名为|名字是|姓名为?)\s*([\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z ·.]{1,20}?)(?:的)?(?:客户|顾客|用户|$|[，,。？?])")
 
 K_PRODUCTS = [re.compile(p, I) for p in [
@@ -236,6 +240,17 @@ def _one_key(table: list[tuple[str, re.Pattern]], text: str) -> str | None:
     return hits[0] if hits else None
 
 
+def span_days(n: str, unit: str) -> int:
+    """Days in '6 个月', '2 quarters', '1 year'."""
+    n_, unit = int(n), unit.lower().lstrip("个").rstrip("s")
+    per = {"day": 1, "天": 1, "week": 7, "周": 7, "星期": 7, "month": 30, "月": 30, "quarter": 90, "季度": 90, "year": 365, "年": 365}[unit]
+    if per == 30 and n_ % 12 == 0:
+        return 365 * (n_ // 12)
+    if per == 90 and n_ % 4 == 0:
+        return 365 * (n_ // 4)
+    return n_ * per
+
+
 def _days(n: str, unit: str) -> int:
     unit = unit.lower()
     n_int = int(float(n))
@@ -290,7 +305,7 @@ def extract(text: str, original: str, vocabulary: dict[str, list[str]], as_of: d
         if m:
             s.customer_query = m.group(1)
         else:
-            m = NAME_EN.search(original) or NAME_ZH.search(original)
+            m = NAME_EN.search(original) or NAME_ZH.search(original) or NAME_LEAD.search(original)
             if m and not _looks_like_vocab(m.group(1), vocabulary):
                 s.customer_query = m.group(1).strip()
     if s.customer_query and (ids or NUMERIC_ID.search(original)):
