@@ -145,8 +145,8 @@ REGROUP = re.compile(r"\b(?:break|split|group|slice|cut|divide)\s+(?:it|that|thi
 # A bare span after a forecast ("那半年呢", "and 6 months?"): the same forecast over that horizon
 BARE_SPAN = re.compile(r"(?<![\d.])(\d+)\s*(days?|weeks?|months?|quarters?|years?|天|周|个?星期|个?月|个?季度|年)(?![a-z])", re.A)
 # Another take on the copy just drafted: "再来一版", "another version", "one more"
-REDRAFT = re.compile(r"^(?:ok(?:ay)?,?\s+|and\s+|now\s+)?(?:(?:give me |write |try )?(?:another|a different|a new|one more) (?:version|one|take|variant|draft|option)"
-                     r"|that again|again|redo (?:it|that)|try again|rewrite (?:it|that))\b|^(?:再来|再写|重写|重新写)(?:1|一)?(?:版|个|条|封|份|次)?|^换(?:1|一)(?:版|个|条|种|份)(?:写法|文案)?", re.A)
+REDRAFT = re.compile(r"^(?:ok(?:ay)?,?\s+|and\s+|now\s+)?(?:(?:give me |write |try )?(?:another|a different|a new|one more|1 more) (?:version|one|take|variant|draft|option)"
+                     r"|(?:one|1) more|that again|again|redo (?:it|that)|try again|rewrite (?:it|that))\b|^(?:再来|再写|重写|重新写)(?:1|一)?(?:版|个|条|封|份|次)?|^换(?:1|一)(?:版|个|条|种|份)(?:写法|文案)?", re.A)
 
 
 class OfflinePlanner:
@@ -200,6 +200,8 @@ class OfflinePlanner:
         if slots.horizon_days:
             scores["clv_forecast"] += 1.0
             scores["campaign_forecast"] += 0.5
+        if slots.multi_values and scores["segment_summary"] >= 2 and scores["kpi_trend"] < 2.5:
+            scores["segment_summary"] += 1.5  # "Toys buyers vs Books buyers", "加拿大和荷兰哪边…": a comparison of the values named
         if slots.by and scores["kpi_trend"] < 2.5:
             scores["segment_summary"] += 1.0
         if slots.offer_cost is not None and scores["campaign_forecast"] > 0:
@@ -393,6 +395,8 @@ class OfflinePlanner:
                 a.pop("segment")  # cohorts are new customers by construction: "新客留存" is every cohort, not one segment
             if s.period in ("month", "quarter"):
                 a["period"] = s.period
+            elif defaults and (unit := re.search(r"\b(month|quarter)s?\b|(季度|月)", text)):
+                a["period"] = "quarter" if (unit.group(1) or unit.group(2)) in ("quarter", "季度") else "month"  # "after their first month"
             if re.search(r"\brevenue\b|\bsales\b|收入|营收|销售额", text):
                 a["metric"] = "revenue"
             return a

@@ -73,7 +73,7 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
          r"|(?:各|每个)(?:个)?(?:细分|分群|分层|层|人群|画像)(?:的)?(?:规模|大小|人数)", 3),
         (CHURN_PICTURE, 3),
         (r"\brevenue at risk\b.*\bby\b|\bwhere is (?:the )?revenue at risk\b|(?:营收|收入|金额|价值)(?:处于|面临|有)(?:流失)?风险|风险(?:收入|营收|金额)", 1.5),
-        (r"按.{0,6}(?:统计|分|拆分|汇总|划分|看|分组|细分)|分布|对比|比较|构成|占比|拆分|细分情况|各(?:个)?(?:价值)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目|风险|流失风险)|分别(?:有|是|占)?多少|各(?:有|自|占)多少|每个(?:价值)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目)|不同(?:的)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目|价值)|哪个(?:渠道|国家|品类|类目|细分|人群|画像|分层|等级)|比起来|相比(?:之下)?|相比较|差别|差异|区别", 2.5),
+        (r"按.{0,6}(?:统计|分|拆分|汇总|划分|看|分组|细分)|分布|对比|比较|构成|占比|拆分|细分情况|各(?:个)?(?:价值)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目|风险|流失风险)|分别(?:有|是|占)?多少|各(?:有|自|占)多少|每个(?:价值)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目)|不同(?:的)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目|价值)|哪个(?:渠道|国家|品类|类目|细分|人群|画像|分层|等级)|比起来|相比(?:之下)?|相比较|差别|差异|区别|哪(?:一)?边|哪个更|谁更", 2.5),
     ],
     "customer_lookup": [
         (r"\blook\s*(?:up|into)\b|\blookup\b|\bpull up\b|\bprofile\b|\bdetails?\s+(?:of|on|for|about)\b|\binfo(?:rmation)?\s+(?:on|about)\b", 2),
@@ -150,10 +150,12 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
     ],
     "export_audience": [
         (r"\bexport(?:ed|ing)?\b|\bdownload(?:able)?\b|\bcsv\b|\bspreadsheet\b|\bexcel\b|\bsend (?:it |them )?to (?:our |the )?(?:esp|crm|mailchimp|klaviyo)\b|\bsave (?:them|it|the list|this list|the audience) (?:as|to)\b|\bfile\b", 3.5),
-        (r"导出|下载|csv|表格文件|存成文件|保存为", 3.5),
+        (r"导出|下载|csv|表格文件|存成文件|保存为|导成|存成(?:表格|excel|csv)", 3.5),
         (r"\b(?:download|export|save)\b.{0,30}\b(?:list|audience|customers|segment|names)\b", 1.5),
     ],
     "explain_model": [
+        # "what does the recommender's hit rate look like?", "推荐模型命中率多少": a model's quality
+        (r"\bhit[- ]?rates?\b|\brecommender\b|命中率|推荐(?:模型|算法|系统)", 3),
         # "人群画像是怎么聚类的", "价值分层如何计算的": how a model's groups or scores come about
         (r"(?:是|都是)?(?:怎么|如何|咋)(?:样)?(?:聚类|分群|分类|划分|计算|算|评分|打分|定义|判断|判定|选|挑)(?:出来)?的", 3),
         (r"\bmodels?\b|\baccura(?:te|cy)\b|\bauc\b|\bprecision\b|\brecall\b|\bbrier\b|\blift\b|\bcalibrat|\bvalidat|\bbaseline\b|\bmodel card\b", 1.5),

@@ -126,7 +126,7 @@ CHURN_PROB = [re.compile(p, I) for p in [
 
 # ------------------------------------------------------------------ sort and limit
 SORT_CUES = [(re.compile(p, I), key) for p, key in [
-    (lex.RISK_RANK.pattern + r"|\b(?:by|on) (?:their )?churn (?:probability|risk|score|likelihood)\b|\bsorted by churn\b|按流失(?:概率|风险)", "churn_probability"),
+    (lex.RISK_RANK.pattern + r"|\b(?:by|on) (?:their )?churn (?:probability|risk|score|likelihood)\b|\bsorted by churn\b|按流失(?:概率|风险)|流失(?:概率|风险|可能性)(?:最高的?|排名|排行)?前\s*\d+", "churn_probability"),
     (r"\b(?:biggest|top|largest|highest) (?:\d+ )?spenders\b|\bspent the most\b|\bspend the most\b|\bhighest (?:total )?spend\w*\b|\b(?:by|on) (?:total |lifetime )?spend(?:ing)?\b|消费最多|花得最多|花钱最多|按消费|消费(?:金额|额)?最高|买得最多", "total_spend"),
     (r"\bmost (?:orders|frequent|purchases)\b|\bordered the most\b|\bbuy the most often\b|\b(?:by|on) (?:number of |order )?(?:orders|order count|frequency)\b|订单最多|下单最多|购买次数最多|按订单|按下单次数", "orders"),
     (r"\bmost recent(?:ly)?\b|\b(?:by|on) (?:last|latest|most recent) (?:order|purchase)\b|\blatest (?:buyers|customers)\b|最近下单|按最近|最近购买", "last_order_date"),
@@ -150,7 +150,7 @@ NUMERIC_ID = re.compile(r"(?:customer|client|cust|account|user|member|客户|顾
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")  # ASCII: \w would take in "邮箱是"
 NAME_EN = re.compile(r"(?:look ?up|find|profile (?:of|for)|(?:customer|client) (?:named|called)|pull up|search for|about|details (?:for|on|of)|info on|who is)\s+(?:customer\s+|client\s+)?([A-Z][a-z]+(?:\s+(?:[A-Z][a-z'\-]+|de|van|von|da|di|del|la)){1,3})")
 # "caller says she's Megan Moore", "customer Megan Moore is on the phone", "客户Callum Edwards来电": a capitalised full name
-NAME_LEAD = re.compile(r"(?:\b(?:[Cc]ustomer|[Cc]lient|[Cc]aller|[Ss]he'?s|[Hh]e'?s|[Ss]he is|[Hh]e is|[Nn]ame is|[Nn]ame's|[Tt]his is)\s+|(?:客户|顾客|用户|会员|来电人?)\s*)"
+NAME_LEAD = re.compile(r"(?:\b(?:(?:[Cc]ustomer|[Cc]lient|[Cc]aller)(?: is| named| called)?|[Ss]he'?s|[Hh]e'?s|[Ss]he is|[Hh]e is|[Nn]ame is|[Nn]ame's|[Tt]his is)\s+|(?:客户|顾客|用户|会员|来电(?:人|的)?(?:是)?)\s*)"
                        r"([A-Z][a-z]+(?:\s+(?:[A-Z][a-z'\-]+|de|van|von|da|di|del|la)){0,2}\s+[A-Z][a-z'\-]+)(?![A-Za-z])")
 NAME_ZH = re.compile(r"(?:叫|名为|名字是|姓名为?)\s*([\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z ·.]{1,20}?)(?:的)?(?:客户|顾客|用户|$|[，,。？?])")
 
