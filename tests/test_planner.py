@@ -785,3 +785,78 @@ def test_how_we_grow_sales_is_no_model_question(planner):
 def test_films_are_out_of_scope_even_when_recommended(planner, question):
     p = plan(planner, question)
     assert not p.calls and p.out_of_scope
+
+
+# ------------------------------------------------------------------ held-out round 3
+@pytest.mark.parametrize("question, call", [
+    ("biggest spenders this year", PlannedCall("find_customers", {"sort_by": "total_spend"})),
+    ("消费金额最高的10个客户", PlannedCall("find_customers", {"sort_by": "total_spend", "limit": 10})),
+    ("流失风险排名前15", PlannedCall("find_customers", {"sort_by": "churn_probability", "limit": 15})),
+    ("dataset summary?", PlannedCall("dataset_overview", {})),
+    ("月订单量", PlannedCall("kpi_trend", {"metric": "orders", "period": "month"})),
+    ("everyone with over a 60% chance of churning", PlannedCall("find_customers", {"min_churn_probability": 0.6})),
+    ("价值分层是如何计算的", PlannedCall("explain_model", {"model": "tiers"})),
+    ("what counts as a loyal customer, how do you decide?", PlannedCall("explain_model", {"model": "segments"})),
+    ("is the recommender's hit rate any good?", PlannedCall("explain_model", {"model": "recommendations"})),
+    ("把冠军客户导成表格", PlannedCall("export_audience", {"segment": "champions"})),
+])
+def test_terse_and_statement_questions(planner, question, call):
+    assert only_call(plan(planner, question)) == call
+
+
+def test_a_review_meeting_is_no_period(planner):
+    call = only_call(plan(planner, "for the monthly review: which country do our VIPs come from?"))
+    assert call == PlannedCall("segment_summary", {"tier": "high", "by": "country"})
+
+
+def test_a_message_going_out_is_copy(planner):
+    call = only_call(plan(planner, "we have a push going out to lost customers tomorrow"))
+    assert call.name == "draft_campaign" and call.args["channel"] == "push" and call.args["segment"] == "lost"
+
+
+@pytest.mark.parametrize("question, call", [
+    ("weekly orders, Web vs App", PlannedCall("kpi_trend", {"metric": "orders", "period": "week", "by": "channel"})),
+    ("Home buyers vs Beauty buyers - which group spends more?", PlannedCall("segment_summary", {"by": "category"})),
+    ("法国和西班牙的客户相比怎么样", PlannedCall("segment_summary", {"by": "country"})),
+])
+def test_two_values_of_one_dimension_compared_group_by_it(planner, question, call):
+    assert only_call(plan(planner, question)) == call
+
+
+@pytest.mark.parametrize("question, name", [
+    ("Caller is Megan Moore, what tier is she?", "Megan Moore"),
+    ("customer Callum Edwards wants to know his status", "Callum Edwards"),
+    ("来电的是Riccardo Marino，他是什么等级", "Riccardo Marino"),
+])
+def test_a_capitalised_full_name_after_caller_or_customer_is_looked_up(planner, question, name):
+    assert only_call(plan(planner, question, role="support")) == PlannedCall("customer_lookup", {"query": name})
+
+
+def test_support_asking_what_to_offer_one_customer_gets_the_lookup(planner):
+    call = only_call(plan(planner, "what should I recommend to C000321?", role="support"))
+    assert call == PlannedCall("customer_lookup", {"query": "C000321"})
+    call = only_call(plan(planner, "what should I recommend to C000321?", role="marketer"))
+    assert call == PlannedCall("recommend_products", {"customer_id": "C000321"})
+
+
+def test_another_version_redrafts_the_last_copy(planner):
+    state = after(ConversationState(), plan(planner, "write an email for at risk customers"))
+    for follow_up in ("another version please", "one more", "再写一版"):
+        call = only_call(plan(planner, follow_up, state))
+        assert call.name == "draft_campaign" and call.args["segment"] == "at_risk" and call.args["channel"] == "email"
+    call = only_call(plan(planner, "a different take, warmer", state))
+    assert call.args["tone"] == "friendly"
+    call = only_call(plan(planner, "换成短信", state))
+    assert call.args["channel"] == "sms"
+
+
+def test_a_bare_span_after_a_forecast_changes_its_horizon(planner):
+    state = after(ConversationState(), plan(planner, "forecast revenue for the next 90 days"))
+    assert only_call(plan(planner, "那一年呢", state)) == PlannedCall("clv_forecast", {"horizon_days": 365})
+    assert only_call(plan(planner, "and 6 months?", state)) == PlannedCall("clv_forecast", {"horizon_days": 180})
+
+
+def test_qizhong_narrows_the_last_audience(planner):
+    state = after(ConversationState(), plan(planner, "看看沉睡客户"))
+    call = only_call(plan(planner, "其中英国的有多少", state))
+    assert call == PlannedCall("find_customers", {"segment": "hibernating", "country": "United Kingdom"})
