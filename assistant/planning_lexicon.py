@@ -112,6 +112,8 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"预测|预计|预期|将会|会带来|会贡献|未来|下(?:个|一)?季度|明年|接下来", 2.5),
     ],
     "recommend_products": [
+        # "C000888适合交叉销售什么", "他适合买啥": what suits one customer
+        (r"适合(?:交叉销售|追加销售|推荐|推|卖|买|购买)(?:给他|给她)?(?:什么|啥|哪些|哪个)", 3),
         (r"\brecommend(?:ation|ations|ed)?\b|\bsuggest(?:ion|ions)?\s+(?:products?|items?)\b|\bnext best (?:product|offer)\b", 3),
         (r"\bwhat (?:products?|items?|else) (?:should|could|would|to|might)\b|\bwhat (?:should|could) (?:we|i) (?:sell|offer|show|pitch|suggest)\b", 3),
         (r"\bwhich (?:products?|items?)\b|\bwhat (?:products?|items?)\b|\bsuggest\b", 1.5),
@@ -154,6 +156,8 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"\b(?:download|export|save)\b.{0,30}\b(?:list|audience|customers|segment|names)\b", 1.5),
     ],
     "explain_model": [
+        # "walk me through how CLV is calculated", "how churn probability is computed"
+        (r"\bhow (?:\w+\s+){1,3}(?:is|are|gets?|got) (?:defined|calculated|computed|determined|worked out|scored|built|derived|estimated|predicted|assigned)\b|\bwalk me through\b", 3),
         # "what does the recommender's hit rate look like?", "推荐模型命中率多少": a model's quality
         (r"\bhit[- ]?rates?\b|\brecommender\b|命中率|推荐(?:模型|算法|系统)", 3),
         # "人群画像是怎么聚类的", "价值分层如何计算的": how a model's groups or scores come about
@@ -185,8 +189,9 @@ OUT_OF_SCOPE_CUES: list[tuple[str, float]] = [
     (r"\bweather\b|\bforecast for (?:tomorrow|today)\b|\btemperature\b|\brain(?:ing)?\b|\bsunny\b", 5),
     (r"\bjoke\b|\bpoem\b|\bhaiku\b|\bsong\b|\bstory\b|\briddle\b|\bfun fact\b", 4),
     (r"\b(?:python|javascript|java|code|script|function|program|regex|html|css|bash|scraper|crawler)\b|\bsql\b|\bquery the database\b|\bselect \* from\b", 4),
-    (r"\bcapital of\b|\bpresident\b|\bstock price\b|\bbitcoin\b|\bfootball\b|\bsoccer\b|\bscore of the\b|\bnews\b|\brecipe\b|\bcook\b|\btranslate\b|\bmeaning of life\b|\btime is it\b|\bflight\b|\bhotel\b|\brestaurant\b|\bmovies?\b|\bfilms?\b|\btv (?:show|series)\b|\bnetflix\b|\bmusic\b|\bvacation\b|\bholiday destination\b", 4),
-    (r"天气|气温|下雨|笑话|诗|唱歌|故事|代码|编程|程序|脚本|爬虫|电影|电视剧|综艺|歌曲|音乐|旅游|景点|sql|股票|股价|新闻|菜谱|做饭|翻译|几点了|航班|酒店|餐厅|首都|比特币", 5),
+    (r"\bcapital of\b|\bpresident\b|\bstock price\b|\bbitcoin\b|\bfootball\b|\bsoccer\b|\bscore of the\b|\bnews\b|\brecipe\b|\bcook\b|\btranslate\b|\bmeaning of life\b|\btime is it\b|\bflight\b|\bhotel\b|\brestaurant\b|\bmovies?\b|\bfilms?\b|\btv (?:show|series)\b|\bnetflix\b|\bmusic\b|\bvacation\b|\bholiday destination\b"
+     r"|\bmeeting rooms?\b|\b(?:book|schedule|set up|arrange) (?:a |an |me a )?(?:meeting|call|room|table|taxi|cab|appointment)\b|\bcalendar\b", 4),
+    (r"天气|气温|下雨|笑话|诗|唱歌|故事|代码|编程|程序|脚本|爬虫|电影|电视剧|综艺|歌曲|音乐|旅游|景点|sql|股票|股价|新闻|菜谱|做饭|翻译|几点了|航班|酒店|餐厅|首都|比特币|会议室|订(?:个|一个|一下)?(?:会议|房间|餐|车|票)|日程|日历", 5),
 ]
 
 # Attempts to override the assistant or reach outside the tools: never followed
@@ -288,7 +293,7 @@ RISK_RANK = re.compile(r"\bmost likely to (?:churn|leave)\b|\btop\s+\d+\s+(?:chu
 
 # country: canonical (as the demo spells it) -> alias pattern; matched against the dataset's own list
 # A demonym names a country only before people ("German VIPs", "French shoppers"), not a language ("in German")
-_PEOPLE = r"(?:customers|shoppers|buyers|clients|market|ones|people|users|consumers|vips?|accounts|members|champions|spenders|audience|segment|base)\b"
+_PEOPLE = r"(?:customers|shoppers|buyers|clients|market|ones|people|users|consumers|vips?|accounts|members|champions|spenders|audience|segment|base|lists?)\b"
 COUNTRY_ALIASES: dict[str, str] = {
     "United States": r"\bunited states\b|\busa\b|\bu\.s\.a?\.?(?=\s|$|[,?!])|\bamerica\b|\bamerican\b(?=(?:\s+[\w-]+){0,3}?\s+" + _PEOPLE + r")|\bthe states\b|美国",
     "United Kingdom": r"\bunited kingdom\b|\bu\.?k\.?\b|\bbritain\b|\bgreat britain\b|\bbritish\b(?=(?:\s+[\w-]+){0,3}?\s+" + _PEOPLE + r")|\bengland\b|\bgb\b|英国",
@@ -320,7 +325,7 @@ CATEGORY_ALIASES: dict[str, str] = {
     "Fashion": r"\bfashion\b|\bclothing\b|\bclothes\b|\bapparel\b|\bshoes\b|\bwear\b|时尚|服装|服饰|衣服|鞋",
     "Beauty": r"\bbeauty\b|\bcosmetics?\b|\bskin ?care\b|\bmake-?up\b|\bfragrance\b|美妆|化妆品|护肤|美容",
     "Sports": r"\bsports?\b|\bsporting goods\b|\bfitness\b|\boutdoors?\b|\bgym\b|运动|体育|健身|户外",
-    "Books": r"\bbooks?\b|\breading\b|\bnovels?\b|图书|书籍|书本|读书",
+    "Books": r"\bbooks\b|\bbook\b(?!\s+(?:a|an|me|us|my|our)\b)|\breading\b|\bnovels?\b|图书|书籍|书本|读书",
     "Toys": r"\btoys?\b|\bgames?\b(?! night)|\bkids'? (?:stuff|products)\b|玩具|游戏",
     "Grocery": r"\bgrocer(?:y|ies)\b|\bfood\b|\bsnacks?\b|\bpantry\b|\bdrinks?\b|食品|杂货|生鲜|零食|食物|日用百货",
 }

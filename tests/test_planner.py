@@ -860,3 +860,21 @@ def test_qizhong_narrows_the_last_audience(planner):
     state = after(ConversationState(), plan(planner, "看看沉睡客户"))
     call = only_call(plan(planner, "其中英国的有多少", state))
     assert call == PlannedCall("find_customers", {"segment": "hibernating", "country": "United Kingdom"})
+
+
+@pytest.mark.parametrize("question, call", [
+    ("churners, most recent first", PlannedCall("find_customers", {"churn_risk": "high", "sort_by": "last_order_date"})),
+    ("export the German VIP list", PlannedCall("export_audience", {"tier": "high", "country": "Germany"})),
+    ("explain how churn probability is computed", PlannedCall("explain_model", {"model": "churn"})),
+    ("给流失高风险客户发5欧的券划算吗", PlannedCall("campaign_forecast", {"churn_risk": "high", "offer_cost": 5})),
+    ("C000321适合推荐什么", PlannedCall("recommend_products", {"customer_id": "C000321"})),
+    ("customers who bought a book", PlannedCall("find_customers", {"category": "Books"})),
+])
+def test_vocabulary_from_round_three_third_batch(planner, question, call):
+    assert only_call(plan(planner, question)) == call
+
+
+@pytest.mark.parametrize("question", ["please book a meeting room for tomorrow", "帮我订一个会议室"])
+def test_booking_rooms_is_out_of_scope_not_the_books_category(planner, question):
+    p = plan(planner, question)
+    assert not p.calls and p.out_of_scope
