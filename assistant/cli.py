@@ -457,6 +457,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrupted; the dataset in service is unchanged.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`tierwise ask … | head`): nothing to report
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush doesn't complain
+        return 0
     except Exception as exc:  # a bug, not a user mistake: say so plainly
         if os.environ.get("TIERWISE_DEBUG"):
             raise

@@ -122,3 +122,17 @@ def test_load_writes_rejected_rows_with_their_reason(cli_json, small_demo, tmp_p
     written = pd.read_csv(rejects, dtype=str)
     assert len(written) == report["rows_rejected"] > 0
     assert set(written["reason"]) == set(report["rejected_by_reason"])
+
+
+def test_a_reader_that_stops_early_gets_no_error_message(built_home):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TIERWISE_HOME": str(built_home)}
+    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "ask", "Top 500 customers by lifetime value", "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    proc.stdout.read(1)
+    proc.stdout.close()  # like `| head -c 1`
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0 and "Error" not in err and "Broken pipe" not in err, err
