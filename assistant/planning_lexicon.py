@@ -208,7 +208,7 @@ DATA_CHANGE = re.compile(
     r"\b(?:drop|truncate|alter)\s+(?:table|database|schema)\b|\bdelete\b|\bremove\s+(?:all\s+)?(?:the\s+)?(?:customers?|orders?|rows?|records?|data|everyone)\b"
     r"|\b(?:update|modify|edit|change|set|overwrite|wipe|erase|purge|reset)\b.{0,30}\b(?:database|table|records?|rows?|data|tier of|segment of|email of|their (?:tier|segment|email)|customer (?:record|data))\b"
     r"|\binsert\s+into\b|\bdrop\b.{0,20}\b(?:customers?|orders?|tables?|database)\b|;\s*--|\bexec(?:ute)?\s+(?:sql|query)\b|\brun\s+(?:this\s+)?(?:sql|query)\b|\brun\b.{0,10}\b(?:drop|delete|update|insert)\b"
-    r"|删除|删掉|清空|修改.{0,10}(?:数据|记录|等级|客户)|更改.{0,10}(?:数据|记录|等级)|篡改|drop\s*table|执行.{0,6}(?:sql|语句)",
+    r"|删除|删掉|删了|全删|删光|删干净|清空|修改.{0,10}(?:数据|记录|等级|客户)|更改.{0,10}(?:数据|记录|等级)|篡改|drop\s*table|执行.{0,6}(?:sql|语句)",
     re.A)
 
 # ------------------------------------------------------------------ follow-ups
@@ -224,7 +224,9 @@ MODIFIER = re.compile(
     r"|^(?:and\s+|ok(?:ay)?,?\s+|now\s+|so\s+|then\s+|but\s+)?(?:make (?:it|them|this|that|the (?:copy|e-?mail|sms|text|push|message))|change (?:it|that|the tone|the channel)|turn (?:it|that) into|switch (?:it )?to|(?:give me|add|write|try) (?:\d+ )?(?:more |other |another |different )?(?:versions?|variants?|options?|takes?)|more [a-z]+$|(?:shorter|longer|punchier|softer)\b)"
     r"|^(?:only|just)\b|\b(?:only|just) (?:the ones|those|them|customers)\b"
     r"|^(?:that (?:again|once more)|again|one more|(?:another|a different|a new) (?:version|one|take|variant|draft)|redo (?:it|that)|try again)\b"
-    r"|^(?:那|那么|再|只看|只要|仅看|只算|只统计|只显示|换成|改成|如果是|那如果|还有|再看看?|其中|这里面|里面)|只看|只要|只算|仅限|换成|改成|再来一|换一(?:版|个|条|种)|重写一",
+    r"|^(?:那|那么|再|只看|只要|仅看|只算|只统计|只显示|换成|改成|如果是|那如果|还有|再看看?|其中|这里面|里面)|只看|只要|只算|仅限|换成|改成|再来一|换一(?:版|个|条|种)|重写一"
+    # "挽回率按10%算呢", "意大利呢": a short phrase ending in 呢 asks "and what about …" (a full question does not)
+    r"|^(?!.*(?:哪些|哪个|哪几|多少|有谁|什么|谁|怎么|如何|吗|是否)).{1,12}呢\s*[。？?！!]*$",
     re.A)
 LANGUAGE_SWITCH = {
     "zh": re.compile(r"\b(?:in|into|to) (?:simplified )?(?:chinese|mandarin)\b|\bchinese (?:version|please|e-?mail|sms|text|push|copy|message)\b|(?:中文|汉语)(?:邮件|短信|推送|文案|消息|通知)|用中文|中文版|翻译成中文|中文的|换成中文|改成中文|写成中文|用汉语", re.A),
@@ -289,7 +291,7 @@ CHURN_CUES: dict[str, str] = {
 GONE_SEGMENTS = ("lost", "hibernating")
 NAMED_SEGMENT = re.compile(r"\bsegments?\b|\brfm\b|细分|分群|rfm", re.A)
 
-RISK_RANK = re.compile(r"\bmost likely to (?:churn|leave)\b|\btop\s+\d+\s+(?:churn|at[- ]risk|riskiest|churners)|\b\d+\s+(?:biggest|top) churn risks\b|\b(?:highest|biggest|top) churn (?:probabilit(?:y|ies)|risks?|scores?|likelihood|odds)\b|\b(?:riskiest|most at risk)\b|\b(?:highest|biggest|greatest|largest|top) (?:churn )?(?:risk|chance|probability|likelihood|odds) of (?:churn\w*|leaving|lapsing)\b|最可能流失|流失的?(?:可能性|概率|几率|风险)(?:最大|最高)|流失概率最高|最容易流失|风险最高", re.A)
+RISK_RANK = re.compile(r"\bmost likely to (?:churn|leave)\b|\btop\s+\d+\s+(?:churn|at[- ]risk|riskiest|churners)|\b\d+\s+(?:biggest|top) churn risks\b|\b(?:highest|biggest|top) churn (?:probabilit(?:y|ies)|risks?|scores?|likelihood|odds)\b|\b(?:riskiest|most at risk)\b|\b(?:highest|biggest|greatest|largest|top) (?:churn )?(?:risk|chance|probability|likelihood|odds) of (?:churn\w*|leaving|lapsing)\b|最可能流失|流失的?(?:可能性|概率|几率|风险)(?:最大|最高)|流失概率最高|最容易流失|风险最高|最危险", re.A)
 
 # country: canonical (as the demo spells it) -> alias pattern; matched against the dataset's own list
 # A demonym names a country only before people ("German VIPs", "French shoppers"), not a language ("in German")

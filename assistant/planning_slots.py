@@ -136,6 +136,7 @@ SORT_CUES = [(re.compile(p, I), key) for p, key in [
 ]]
 LIMITS = [re.compile(p, I) for p in [
     r"\btop\s+(\d+)\b",
+    r"\b(?:riskiest|biggest|largest|best|highest|most valuable|most loyal)\s+(\d+)\b(?!\s*(?:%|days|weeks|months|years))",
     r"\b(\d+)\s+(?:most|best|highest|biggest|largest|top|riskiest|least|customers? most|customers? with the)\b",
     r"\b(?:first|show(?: me)?|list|give me|get(?: me)?|pull|find|display|name)\s+(?:the\s+|me\s+)?(\d+)\b",
     r"\b(\d+)\s+(?:customers|clients|people|shoppers|accounts)\b",

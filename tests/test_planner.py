@@ -878,3 +878,24 @@ def test_vocabulary_from_round_three_third_batch(planner, question, call):
 def test_booking_rooms_is_out_of_scope_not_the_books_category(planner, question):
     p = plan(planner, question)
     assert not p.calls and p.out_of_scope
+
+
+@pytest.mark.parametrize("question, call", [
+    ("the riskiest 25 please", PlannedCall("find_customers", {"sort_by": "churn_probability", "limit": 25})),
+    ("最危险的20个客户", PlannedCall("find_customers", {"sort_by": "churn_probability", "limit": 20})),
+])
+def test_riskiest_n_ranks_by_churn(planner, question, call):
+    assert only_call(plan(planner, question)) == call
+
+
+def test_deleting_files_in_chinese_is_refused(planner):
+    p = plan(planner, "把导出的文件全删了")
+    assert not p.calls and p.out_of_scope
+
+
+def test_a_short_phrase_ending_in_ne_refines_but_a_full_question_does_not(planner):
+    state = after(ConversationState(), plan(planner, "给流失高风险客户每人发10块钱券ROI多少"))
+    call = only_call(plan(planner, "挽回率按20%算呢", state))
+    assert call == PlannedCall("campaign_forecast", {"churn_risk": "high", "offer_cost": 10, "save_rate": 0.2})
+    state = after(ConversationState(), plan(planner, "列出高价值客户"))
+    assert only_call(plan(planner, "冠军客户有多少呢", state)) == PlannedCall("find_customers", {"segment": "champions"})
