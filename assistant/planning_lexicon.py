@@ -73,7 +73,7 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
          r"|(?:各|每个)(?:个)?(?:细分|分群|分层|层|人群|画像)(?:的)?(?:规模|大小|人数)", 3),
         (CHURN_PICTURE, 3),
         (r"\brevenue at risk\b.*\bby\b|\bwhere is (?:the )?revenue at risk\b|(?:营收|收入|金额|价值)(?:处于|面临|有)(?:流失)?风险|风险(?:收入|营收|金额)", 1.5),
-        (r"按.{0,6}(?:统计|分|拆分|汇总|划分|看|分组|细分)|分布|对比|比较|构成|占比|拆分|细分情况|各(?:个)?(?:价值)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目|风险|流失风险)|分别(?:有|是|占)?多少|各(?:有|自|占)多少|每个(?:价值)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目)|不同(?:的)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目|价值)|哪个(?:渠道|国家|品类|类目|细分|人群|画像|分层|等级)|比起来|相比(?:之下)?|相比较|差别|差异|区别|哪(?:一)?边|哪个更|谁更", 2.5),
+        (r"按.{0,6}(?:统计|分|拆分|汇总|划分|看|分组|细分)|分布|对比|比较|构成|占比|拆分|细分情况|各(?:个)?(?:价值)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目|风险|流失风险)|分别(?:有|是|占)?多少|各(?:有|自|占)多少|每个(?:价值)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目)|不同(?:的)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目|价值)|哪个(?:渠道|国家|品类|类目|细分|人群|画像|分层|等级)|比起来|相比(?:之下)?|相比较|差别|差异|区别|哪(?:一)?边|哪个更|谁更|哪(?:一)?(?:类|种)(?:的)?(?:人群|画像|细分|客户|渠道|品类|国家)?", 2.5),
     ],
     "customer_lookup": [
         (r"\blook\s*(?:up|into)\b|\blookup\b|\bpull up\b|\bprofile\b|\bdetails?\s+(?:of|on|for|about)\b|\binfo(?:rmation)?\s+(?:on|about)\b", 2),
@@ -96,7 +96,9 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"\bcohorts?\b", 4),
         (r"\bretention\b|\bretain(?:ed|ing)?\b|\bstick(?:y|iness)\b|\bcome back\b|\bcoming back\b|\breturn(?:ing)? rate\b|\bkeep buying\b", 2.5),
         (r"同期群|队列|群组分析|留存|回访率|复购留存", 4),
-        (r"\bcohorts?\b|同期群|队列分析", 2),  # "同期群留存按月看营收" is a cohort view in revenue, not a revenue trend
+        (r"\bcohorts?\b|同期群|队列分析", 2),
+        # the people who ask are no cohort: "the retention team wants …", "留存团队要…"
+        (r"\bretention (?:team|department|dept|manager|managers|lead|squad|crew|folks|people|marketers?)\b|留存(?:团队|部门|组|小组|同事|负责人)", -6.5),  # "同期群留存按月看营收" is a cohort view in revenue, not a revenue trend
         # "how well do we keep customers after their first purchase", "新客后续几个月还在买的比例": a cohort matrix
         (r"\bafter (?:their|the|a) first (?:purchase|order)\b|\bsince (?:their|the) first (?:purchase|order)\b|\bfirst[- ]purchase (?:month|quarter|cohorts?)\b"
          r"|" + FIRST_PURCHASE_ZH, 2.5),
@@ -136,6 +138,7 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"(?:写|起草|拟|撰写|生成).{0,20}(?:邮件|短信|简讯|推送|推播|电子报|通知|文案|标题|信|e-?mail|sms|push|edm|newsletter)", 2.5),
     ],
     "campaign_forecast": [
+        (r"\bcampaign (?:math|maths|numbers|economics)\b|\b(?:do|run) the (?:math|maths|numbers)\b", 3),
         (r"\broi\b|\breturn on (?:investment|spend)\b|\bpay(?:s)? (?:back|off)\b|\bpay-?back\b|\bworth it\b|\bprofitable\b|\bbreak[- ]?even\b", 3.5),
         (r"\bsaved revenue\b|\bhow much (?:would|could) we (?:save|recover|win back)\b|\bcampaign (?:economics|value|forecast)\b|\bis it worth\b", 3),
         (r"\b(?:coupon|voucher|discount|offer|incentive)\b.*\b(?:cost|costs|costing|worth|\$|dollars?|euros?)\b|(?<!\w)(?:\$|€|£)\s?\d+\s+(?:coupon|voucher|discount|offer)\b|\b\d+\s*(?:dollars?|euros?|pounds?|usd|eur)\s+(?:coupon|voucher|discount|off|offer)\b", 1.5),

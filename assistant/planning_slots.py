@@ -122,6 +122,7 @@ CHURN_PROB = [re.compile(p, I) for p in [
     rf"\bchurn (?:probability|prob|likelihood|score|chance|risk)\s+(?:\w+\s+){{0,2}}?{_MORE}\s*(\d+(?:\.\d+)?)\s*(%)?",
     rf"\b{_MORE}\s*(?:an?\s+)?(\d+(?:\.\d+)?)\s*(%)\s+(?:chance|probability|likely|likelihood) (?:of|to) (?:churn|leave)",
     r"流失(?:概率|可能性|风险)(?:超过|大于|高于|至少|不低于|在)\s*(\d+(?:\.\d+)?)\s*(%)?",
+    r"流失(?:概率|可能性)(?:在)?\s*(\d+(?:\.\d+)?)\s*(%)?\s*(?:以上|及以上|往上)",
 ]]
 
 # ------------------------------------------------------------------ sort and limit
@@ -160,7 +161,7 @@ K_PRODUCTS = [re.compile(p, I) for p in [
     r"(\d+)\s*(?:个|款|种|件)(?:产品|商品|推荐)",
 ]]
 VARIANTS = [re.compile(p, I) for p in [
-    r"\b(\d+)\s+(?:[a-z-]+\s+){0,2}?(?:variants?|versions?|options?|subject lines?|alternatives?|takes|drafts?|headlines?|copies|variations?|subjects?|messages?)\b",
+    r"\b(\d+)\s+(?:[a-z-]+\s+){0,2}?(?:variants?|versions?|options?|subject lines?|alternatives?|takes|drafts?|headlines?|copies|variations?|subjects?|messages?|push notifications|notifications|pushes|e-?mails|texts)\b",
     r"(\d+)\s*(?:个|种|套|版|条|封)[\u4e00-\u9fff]{0,6}?(?:版本|变体|标题|方案|文案|写法|短信|推送|邮件|消息|通知)",
     r"(\d+)\s*(?:版本|变体|标题|方案)",
 ]]
@@ -180,6 +181,7 @@ SAVE_RATE = [re.compile(p, I) for p in [
     r"\b(?:if|assuming|assume|suppose|say|with|and)\s+(?:that\s+)?(\d+(?:\.\d+)?)\s*%\s+(?:of (?:them|those|the customers|customers)\s+)?(?:come back|stay|are saved|get saved|are retained|respond|return|convert|redeem)",
     r"(?:挽回率|挽留率|成功率|召回率|响应率|核销率)\s*(?:为|是|按|取)?\s*(\d+(?:\.\d+)?)\s*%",
     r"(?:挽回|挽留|召回)\s*(\d+(?:\.\d+)?)\s*%",
+    r"(?<![\d.])(\d+(?:\.\d+)?)\s*%\s+(?:of (?:them|those|the customers|customers)\s+)?(?:saved|retained|won back|recovered)\b",  # "30% saved"
     r"(?<![\d.])(\d+(?:\.\d+)?)\s*%\s*(?:的)?(?:客户|人|用户)?(?:能|会|可以|被)?(?:挽回|挽留|召回|回流|回来|留下)",  # 按三成挽回算
 ]]
 ALPHA = [re.compile(p, I) for p in [

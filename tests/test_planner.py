@@ -899,3 +899,19 @@ def test_a_short_phrase_ending_in_ne_refines_but_a_full_question_does_not(planne
     assert call == PlannedCall("campaign_forecast", {"churn_risk": "high", "offer_cost": 10, "save_rate": 0.2})
     state = after(ConversationState(), plan(planner, "列出高价值客户"))
     assert only_call(plan(planner, "冠军客户有多少呢", state)) == PlannedCall("find_customers", {"segment": "champions"})
+
+
+@pytest.mark.parametrize("question, call", [
+    ("the retention team asked for customers with churn probability over 80%", PlannedCall("find_customers", {"min_churn_probability": 0.8})),
+    ("留存团队要流失概率0.75以上的客户", PlannedCall("find_customers", {"min_churn_probability": 0.75})),
+    ("哪种画像的客户最值钱", PlannedCall("segment_summary", {"by": "persona"})),
+])
+def test_who_asks_is_no_cohort_and_which_kind_is_a_breakdown(planner, question, call):
+    assert only_call(plan(planner, question)) == call
+
+
+def test_campaign_math_is_a_forecast_and_n_pushes_are_variants(planner):
+    call = only_call(plan(planner, "do the math: $4 per text to the at risk segment, 30% saved"))
+    assert call == PlannedCall("campaign_forecast", {"segment": "at_risk", "offer_cost": 4, "save_rate": 0.3})
+    call = only_call(plan(planner, "write 3 push notifications for loyal customers"))
+    assert call.args["variants"] == 3 and call.args["channel"] == "push"
