@@ -111,7 +111,7 @@ NUMBER_WORDS = [w for w in list(EN_UNITS) + list(EN_TENS) + ["hundred", "thousan
 SHORTHAND = {"wil": "will", "teh": "the", "pls": "please", "plz": "please", "u": "you", "ur": "your", "thx": "thanks",
              "w/o": "without", "w/": "with", "cust": "customers", "custs": "customers", "vs": "vs", "mth": "month",
              "qtr": "quarter", "yr": "year", "rev": "revenue", "convs": "conversions", "wat": "what", "wht": "what",
-             "hav": "have", "abt": "about"}
+             "hav": "have", "abt": "about", "gonna": "going to", "wanna": "want to", "gotta": "got to"}
 SHORTHAND_WORD = re.compile(r"(?<![\w/])(" + "|".join(re.escape(k) for k in SHORTHAND) + r")(?![\w/])")
 CONTRACTIONS = {"havent": "haven't", "hasnt": "hasn't", "didnt": "didn't", "dont": "don't", "doesnt": "doesn't",
                 "cant": "can't", "wont": "won't", "whats": "what's", "isnt": "isn't", "arent": "aren't",
@@ -307,6 +307,10 @@ class OfflinePlanner:
                 or (intent in LAST_AUDIENCE_TOOLS and not new_filters and not slots.customer_id)):
             audience = _merge(state.audience, new_filters)
         args = self.build_args(intent, slots, audience, text, language, switch, state)
+        if intent == "kpi_trend" and args is not None and state.last_tool == "segment_summary" and not slots.metric \
+                and not slots.by and not slots.dims and state.last_args.get("by") in TREND_BY:
+            # "now the trend of that monthly" after a breakdown by tier: that breakdown over time
+            args = {**{k: v for k, v in state.last_args.items() if k in FILTER_FIELDS}, **args, "by": state.last_args["by"]}
         if args is None:
             return Plan([], language, intent, reply=_missing_reply(intent, language))
         if role == "support" and intent == "recommend_products" and args.get("customer_id"):

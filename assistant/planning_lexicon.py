@@ -357,9 +357,9 @@ METRIC_CUES: dict[str, str] = {
 
 PERIOD_CUES: dict[str, str] = {
     "day": r"\bdaily\b|\b(?:per|each|every|by(?: the)?) day\b|\bday by day\b|\bday[- ]over[- ]day\b|\bday[- ]to[- ]day\b|每天|每日|按天|按日|日度|逐日",
-    "week": r"\bweekly\b(?! (?:review|meeting|sync|deck|planning|business review|board))|\b(?:per|each|every|by(?: the)?) week\b|\bweek by week\b|\bweek[- ]over[- ]week\b|\bweek[- ]to[- ]week\b|\bwow\b|每周|按周|周度|每星期|逐周",
-    "month": r"\bmonthly\b(?! (?:review|meeting|sync|deck|planning|business review|board))|(?<![\d个上下本这当每前后近])月(?:度)?(?=销售|营收|收入|订单|新客|gmv|复购|活跃|客单价)|\b(?:per|each|every|by(?: the)?) month\b|\bmonth by month\b|\bmonth[- ]over[- ]month\b|\bmonth[- ]to[- ]month\b|\bmom\b|每月|按月|月度|逐月|每个月|月留存",
-    "quarter": r"\bquarterly\b(?! (?:review|meeting|sync|deck|planning|business review|board|okrs?))|\b(?:per|each|every|by(?: the)?) quarter\b|\bquarter by quarter\b|\bquarter[- ]over[- ]quarter\b|\bquarter[- ]to[- ]quarter\b|\bqoq\b|每季度|按季度|各季度|分季度|每个季度|逐季|(?<![上下本这])(?<!个)季度(?:的)?(?:趋势|变化|走势|统计|数据|留存|同期群|客户留存)",
+    "week": r"\bweekly\b(?! (?:review|meeting|sync|deck|planning|business review|board))|\b(?:per|each|every|by(?: the)?) week\b|\bweek by week\b|\bweek[- ]over[- ]week\b|\bweek[- ]to[- ]week\b|\bweek[- ]on[- ]week\b|\bwow\b|每周|按周|周度|每星期|逐周",
+    "month": r"\bmonthly\b(?! (?:review|meeting|sync|deck|planning|business review|board))|(?<![\d个上下本这当每前后近])月(?:度)?(?=销售|营收|收入|订单|新客|gmv|复购|活跃|客单价)|\b(?:per|each|every|by(?: the)?) month\b|\bmonth by month\b|\bmonth[- ]over[- ]month\b|\bmonth[- ]to[- ]month\b|\bmonth[- ]on[- ]month\b|\bmom\b|每月|按月|月度|逐月|每个月|月留存",
+    "quarter": r"\bquarterly\b(?! (?:review|meeting|sync|deck|planning|business review|board|okrs?))|\b(?:per|each|every|by(?: the)?) quarter\b|\bquarter by quarter\b|\bquarter[- ]over[- ]quarter\b|\bquarter[- ]to[- ]quarter\b|\bquarter[- ]on[- ]quarter\b|\bqoq\b|每季度|按季度|各季度|分季度|每个季度|逐季|(?<![上下本这])(?<!个)季度(?:的)?(?:趋势|变化|走势|统计|数据|留存|同期群|客户留存)",
 }
 
 MODEL_CUES: dict[str, str] = {

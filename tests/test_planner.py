@@ -915,3 +915,17 @@ def test_campaign_math_is_a_forecast_and_n_pushes_are_variants(planner):
     assert call == PlannedCall("campaign_forecast", {"segment": "at_risk", "offer_cost": 4, "save_rate": 0.3})
     call = only_call(plan(planner, "write 3 push notifications for loyal customers"))
     assert call.args["variants"] == 3 and call.args["channel"] == "push"
+
+
+def test_gonna_and_on_quarter(planner):
+    assert only_call(plan(planner, "who's gonna churn in Italy")) == \
+        PlannedCall("find_customers", {"churn_risk": "high", "country": "Italy"})
+    assert only_call(plan(planner, "AOV month on month")) == PlannedCall("kpi_trend", {"metric": "aov", "period": "month"})
+
+
+def test_a_trend_naming_no_metric_after_a_breakdown_is_that_breakdown_over_time(planner):
+    state = after(ConversationState(), plan(planner, "compare countries for VIPs"))
+    call = only_call(plan(planner, "show that as a weekly trend", state))
+    assert call == PlannedCall("kpi_trend", {"tier": "high", "metric": "revenue", "period": "week", "by": "country"})
+    call = only_call(plan(planner, "monthly orders", state))  # a metric named is a fresh trend
+    assert call == PlannedCall("kpi_trend", {"metric": "orders", "period": "month"})
