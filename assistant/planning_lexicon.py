@@ -138,7 +138,7 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"(?:写|起草|拟|撰写|生成).{0,20}(?:邮件|短信|简讯|推送|推播|电子报|通知|文案|标题|信|e-?mail|sms|push|edm|newsletter)", 2.5),
     ],
     "campaign_forecast": [
-        (r"\bcampaign (?:math|maths|numbers|economics)\b|\b(?:do|run) the (?:math|maths|numbers)\b", 3),
+        (r"\bfinancially\b|\bworth the (?:money|cost|spend)\b|\bmake (?:us )?money\b|\bmoney[- ]wise\b|\bcampaign (?:math|maths|numbers|economics)\b|\b(?:do|run) the (?:math|maths|numbers)\b", 3),
         (r"\broi\b|\breturn on (?:investment|spend)\b|\bpay(?:s)? (?:back|off)\b|\bpay-?back\b|\bworth it\b|\bprofitable\b|\bbreak[- ]?even\b", 3.5),
         (r"\bsaved revenue\b|\bhow much (?:would|could) we (?:save|recover|win back)\b|\bcampaign (?:economics|value|forecast)\b|\bis it worth\b", 3),
         (r"\b(?:coupon|voucher|discount|offer|incentive)\b.*\b(?:cost|costs|costing|worth|\$|dollars?|euros?)\b|(?<!\w)(?:\$|€|£)\s?\d+\s+(?:coupon|voucher|discount|offer)\b|\b\d+\s*(?:dollars?|euros?|pounds?|usd|eur)\s+(?:coupon|voucher|discount|off|offer)\b", 1.5),
@@ -159,6 +159,8 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"\b(?:download|export|save)\b.{0,30}\b(?:list|audience|customers|segment|names)\b", 1.5),
     ],
     "explain_model": [
+        # "why should I trust the CLV numbers?", "CLV的数字凭什么可信"
+        (r"\btrust(?:worthy)?\b|\bbelieve (?:the|these|those|your)\b|凭什么|可信|能信|信得过|靠得住", 2.5),
         # "walk me through how CLV is calculated", "how churn probability is computed"
         (r"\bhow (?:\w+\s+){1,3}(?:is|are|gets?|got) (?:defined|calculated|computed|determined|worked out|scored|built|derived|estimated|predicted|assigned)\b|\bwalk me through\b", 3),
         # "what does the recommender's hit rate look like?", "推荐模型命中率多少": a model's quality
@@ -273,6 +275,7 @@ CHURN_CUES: dict[str, str] = {
     "medium": r"\bmedium[- ](?:churn[- ])?risk\b|\bmoderate[- ](?:churn[- ])?risk\b|\bmid[- ]risk\b|中等(?:的)?(?:流失)?风险|中风险|风险中等|流失风险(?:为|是|处于)?中等",
     "low": r"\blow[- ](?:churn[- ])?risk\b|\bunlikely to (?:churn|leave)\b|\bsafe\b|低(?:的)?(?:流失)?风险|风险(?:较|很)?低|不太可能流失",
     "high": r"\b(?:about|going|likely|set|poised|ready|expected|predicted|at risk|risk) to (?:churn|leave|lapse|stop buying|drop off|quit)\b"
+            r"|\b(?:we'?re|we are|are we|we might be|we could be|we may be|might we be) (?:losing|about to lose|going to lose|at risk of losing)\b"
             r"|\bhigh(?:est)?[- ](?:churn[- ])?risk\b(?! of)|\bhigh churn\b|\bchurn[- ]risk\b(?!\s*(?:band|level)s?\b)|\b(?:at )?(?:high |highest |serious |real )?risk of (?:churn(?:ing)?|leaving|lapsing|losing them|walking away|defecting|quitting|dropping off|going elsewhere|switching)\b"
             r"|\bmight (?:churn|leave)\b|\bmay (?:churn|leave)\b|\bcould (?:churn|leave)\b|\bwill (?:churn|leave)\b|\bprobably (?:churn|leave)\b|\bchurners\b|\bflight risks?\b|\blikely churners\b|\bslipping away\b|\bon the verge of (?:churning|leaving)\b"
             r"|\bchurn(?:ing)? customers\b|\bwho (?:is|are) churning\b"

@@ -929,3 +929,14 @@ def test_a_trend_naming_no_metric_after_a_breakdown_is_that_breakdown_over_time(
     assert call == PlannedCall("kpi_trend", {"tier": "high", "metric": "revenue", "period": "week", "by": "country"})
     call = only_call(plan(planner, "monthly orders", state))  # a metric named is a fresh trend
     assert call == PlannedCall("kpi_trend", {"metric": "orders", "period": "month"})
+
+
+@pytest.mark.parametrize("question, call", [
+    ("which high tier customers are we losing?", PlannedCall("find_customers", {"tier": "high", "churn_risk": "high"})),
+    ("is a 5 dollar credit for the lost segment worth the money?", PlannedCall("campaign_forecast", {"segment": "lost", "offer_cost": 5})),
+    ("can I believe the churn scores?", PlannedCall("explain_model", {"model": "churn"})),
+    ("流失模型靠得住吗", PlannedCall("explain_model", {"model": "churn"})),
+    ("最少买过5次的客户", PlannedCall("find_customers", {"min_orders": 5})),
+])
+def test_vocabulary_from_round_three_seventh_batch(planner, question, call):
+    assert only_call(plan(planner, question)) == call
