@@ -164,7 +164,7 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         # "walk me through how CLV is calculated", "how churn probability is computed"
         (r"\bhow (?:\w+\s+){1,3}(?:is|are|gets?|got) (?:defined|calculated|computed|determined|worked out|scored|built|derived|estimated|predicted|assigned)\b|\bwalk me through\b", 3),
         # "what does the recommender's hit rate look like?", "推荐模型命中率多少": a model's quality
-        (r"\bhit[- ]?rates?\b|\brecommender\b|命中率|推荐(?:模型|算法|系统)", 3),
+        (r"\bhit[- ]?rates?\b|\brecommender\b|命中率|推荐(?:模型|算法|系统)|推荐(?:的)?(?:效果|准确率|准确度|表现|质量)", 3),
         # "人群画像是怎么聚类的", "价值分层如何计算的": how a model's groups or scores come about
         (r"(?:是|都是)?(?:怎么|如何|咋)(?:样)?(?:聚类|分群|分类|划分|计算|算|评分|打分|定义|判断|判定|选|挑)(?:出来)?的", 3),
         (r"\bmodels?\b|\baccura(?:te|cy)\b|\bauc\b|\bprecision\b|\brecall\b|\bbrier\b|\blift\b|\bcalibrat|\bvalidat|\bbaseline\b|\bmodel card\b", 1.5),
@@ -194,9 +194,9 @@ OUT_OF_SCOPE_CUES: list[tuple[str, float]] = [
     (r"\bweather\b|\bforecast for (?:tomorrow|today)\b|\btemperature\b|\brain(?:ing)?\b|\bsunny\b", 5),
     (r"\bjoke\b|\bpoem\b|\bhaiku\b|\bsong\b|\bstory\b|\briddle\b|\bfun fact\b", 4),
     (r"\b(?:python|javascript|java|code|script|function|program|regex|html|css|bash|scraper|crawler)\b|\bsql\b|\bquery the database\b|\bselect \* from\b", 4),
-    (r"\bcapital of\b|\bpresident\b|\bstock price\b|\bbitcoin\b|\bfootball\b|\bsoccer\b|\bscore of the\b|\bnews\b|\brecipe\b|\bcook\b|\btranslate\b|\bmeaning of life\b|\btime is it\b|\bflight\b|\bhotel\b|\brestaurant\b|\bmovies?\b|\bfilms?\b|\btv (?:show|series)\b|\bnetflix\b|\bmusic\b|\bvacation\b|\bholiday destination\b"
+    (r"\bcapital of\b|\bpresident\b|\bstock price\b|\bbitcoin\b|\bfootball\b|\bsoccer\b|\bscore of the\b|\bnews\b|\brecipe\b|\bcook\b|\btranslate\b|\bmeaning of life\b|\btime is it\b|\bflight\b|\bhotel\b|\brestaurant\b|\bmovies?\b|\bfilms?\b|\btv (?:show|series)\b|\bnetflix\b|\bmusic\b|\bvacation\b|\bholiday destination\b|\bworld cup\b|\bolympics\b|\bsuper bowl\b|\bwho won\b"
      r"|\bmeeting rooms?\b|\b(?:book|schedule|set up|arrange) (?:a |an |me a )?(?:meeting|call|room|table|taxi|cab|appointment)\b|\bcalendar\b", 4),
-    (r"天气|气温|下雨|笑话|诗|唱歌|故事|代码|编程|程序|脚本|爬虫|电影|电视剧|综艺|歌曲|音乐|旅游|景点|sql|股票|股价|新闻|菜谱|做饭|翻译|几点了|航班|酒店|餐厅|首都|比特币|会议室|订(?:个|一个|一下)?(?:会议|房间|餐|车|票)|日程|日历", 5),
+    (r"天气|气温|下雨|笑话|诗|唱歌|故事|代码|编程|程序|脚本|爬虫|电影|电视剧|综艺|歌曲|音乐|旅游|景点|sql|股票|股价|新闻|菜谱|做饭|翻译|几点了|航班|酒店|餐厅|首都|比特币|会议室|订(?:个|一个|一下)?(?:会议|房间|餐|车|票)|日程|日历|世界杯|奥运|谁赢了", 5),
 ]
 
 # Attempts to override the assistant or reach outside the tools: never followed
@@ -234,8 +234,8 @@ MODIFIER = re.compile(
     r"|^(?!.*(?:哪些|哪个|哪几|多少|有谁|什么|谁|怎么|如何|吗|是否)).{1,12}呢\s*[。？?！!]*$",
     re.A)
 LANGUAGE_SWITCH = {
-    "zh": re.compile(r"\b(?:in|into|to) (?:simplified )?(?:chinese|mandarin)\b|\bchinese (?:version|please|e-?mail|sms|text|push|copy|message)\b|(?:中文|汉语)(?:邮件|短信|推送|文案|消息|通知)|用中文|中文版|翻译成中文|中文的|换成中文|改成中文|写成中文|用汉语", re.A),
-    "en": re.compile(r"\b(?:in|into|to) english\b|\benglish (?:version|please|e-?mail|sms|text|push|copy|message)\b|(?:英文|英语)(?:邮件|短信|推送|文案|消息|通知)|用英文|英文版|翻译成英文|英文的|换成英文|改成英文|用英语|英语版", re.A),
+    "zh": re.compile(r"\b(?:in|into|to) (?:simplified )?(?:chinese|mandarin)\b|\bchinese (?:version|please|e-?mail|sms|text|push|copy|message)\b|\bchinese (?:[a-z-]+ ){1,2}(?:e-?mail|sms|text|push|copy|message|notification|newsletter)s?\b|(?:中文|汉语)(?:的)?[\u4e00-\u9fff]{0,4}?(?:邮件|短信|推送|文案|消息|通知)|用中文|中文版|翻译成中文|中文的|换成中文|改成中文|写成中文|用汉语", re.A),
+    "en": re.compile(r"\b(?:in|into|to) english\b|\benglish (?:version|please|e-?mail|sms|text|push|copy|message)\b|\benglish (?:[a-z-]+ ){1,2}(?:e-?mail|sms|text|push|copy|message|notification|newsletter)s?\b|(?:英文|英语)(?:的)?[\u4e00-\u9fff]{0,4}?(?:邮件|短信|推送|文案|消息|通知)|用英文|英文版|翻译成英文|英文的|换成英文|改成英文|用英语|英语版", re.A),
 }
 
 # ------------------------------------------------------------------ slot values

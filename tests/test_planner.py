@@ -940,3 +940,20 @@ def test_a_trend_naming_no_metric_after_a_breakdown_is_that_breakdown_over_time(
 ])
 def test_vocabulary_from_round_three_seventh_batch(planner, question, call):
     assert only_call(plan(planner, question)) == call
+
+
+def test_a_language_named_before_the_kind_of_message(planner):
+    call = only_call(plan(planner, "给冠军客户写一封英文感谢邮件"))
+    assert call.args["language"] == "en" and call.args["channel"] == "email"
+    call = only_call(plan(planner, "write loyal customers a Chinese thank-you email"))
+    assert call.args["language"] == "zh"
+
+
+@pytest.mark.parametrize("question", ["who won the world cup last time?", "奥运会谁赢了"])
+def test_sport_results_are_out_of_scope(planner, question):
+    p = plan(planner, question)
+    assert not p.calls and p.out_of_scope
+
+
+def test_how_good_the_recommendations_are_is_a_model_question(planner):
+    assert only_call(plan(planner, "推荐的准确率怎么样")) == PlannedCall("explain_model", {"model": "recommendations"})
