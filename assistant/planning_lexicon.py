@@ -166,7 +166,7 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         # "what does the recommender's hit rate look like?", "推荐模型命中率多少": a model's quality
         (r"\bhit[- ]?rates?\b|\brecommender\b|命中率|推荐(?:模型|算法|系统)|推荐(?:的)?(?:效果|准确率|准确度|表现|质量)", 3),
         # "人群画像是怎么聚类的", "价值分层如何计算的": how a model's groups or scores come about
-        (r"(?:是|都是)?(?:怎么|如何|咋)(?:样)?(?:聚类|分群|分类|划分|计算|算|评分|打分|定义|判断|判定|选|挑)(?:出来)?的", 3),
+        (r"(?:是|都是)?(?:怎么|如何|咋)(?:样)?(?:聚类|分群|分类|划分|计算|算|评分|打分|定义|判断|判定|选|挑|定|设定|确定|选定)(?:出来)?的", 3),
         (r"\bmodels?\b|\baccura(?:te|cy)\b|\bauc\b|\bprecision\b|\brecall\b|\bbrier\b|\blift\b|\bcalibrat|\bvalidat|\bbaseline\b|\bmodel card\b", 1.5),
         (r"\bhow (?:are|is|do|does|did) (?:you|we|the)?\s*(?:\w+\s+){0,3}(?:defined|define|calculated|calculate|computed|compute|determined|work|works|built|decided|assigned|scored|measured|predicted|predict|done|made|created|generated|formed|trained|derived|estimated|chosen|selected|grouped|clustered|segmented)\b", 3),
         (r"\bhow (?:good|reliable|accurate|well|trustworthy)\b|\bcan (?:we|i) trust\b|\bwhat (?:is|are|does|do) (?:a |an |the )?(?:\w+\s+){0,2}(?:mean|tiers?|segments?|personas?|churn probability)\b|\bexplain\b|\bdefinition\b|\bwhat (?:defines|makes|determines|decides)\b|\bcriteria\b|\bunder the hood\b", 2),
@@ -297,7 +297,7 @@ CHURN_CUES: dict[str, str] = {
 GONE_SEGMENTS = ("lost", "hibernating")
 NAMED_SEGMENT = re.compile(r"\bsegments?\b|\brfm\b|细分|分群|rfm", re.A)
 
-RISK_RANK = re.compile(r"\bmost likely to (?:churn|leave)\b|\btop\s+\d+\s+(?:churn|at[- ]risk|riskiest|churners)|\b\d+\s+(?:biggest|top) churn risks\b|\b(?:highest|biggest|top) churn (?:probabilit(?:y|ies)|risks?|scores?|likelihood|odds)\b|\b(?:riskiest|most at risk)\b|\b(?:highest|biggest|greatest|largest|top) (?:churn )?(?:risk|chance|probability|likelihood|odds) of (?:churn\w*|leaving|lapsing)\b|最可能流失|流失的?(?:可能性|概率|几率|风险)(?:最大|最高)|流失概率最高|最容易流失|风险最高|最危险", re.A)
+RISK_RANK = re.compile(r"\bmost likely to (?:churn|leave|stop (?:buying|ordering|shopping|purchasing)|lapse|drop off|quit)\b|\btop\s+\d+\s+(?:churn|at[- ]risk|riskiest|churners)|\b\d+\s+(?:biggest|top) churn risks\b|\b(?:highest|biggest|top) churn (?:probabilit(?:y|ies)|risks?|scores?|likelihood|odds)\b|\b(?:riskiest|most at risk)\b|\b(?:highest|biggest|greatest|largest|top) (?:churn )?(?:risk|chance|probability|likelihood|odds) of (?:churn\w*|leaving|lapsing)\b|最可能流失|流失的?(?:可能性|概率|几率|风险)(?:最大|最高)|流失概率最高|最容易流失|风险最高|最危险|最(?:有)?可能(?:不再|停止)(?:购买|下单|买|消费)", re.A)
 
 # country: canonical (as the demo spells it) -> alias pattern; matched against the dataset's own list
 # A demonym names a country only before people ("German VIPs", "French shoppers"), not a language ("in German")
@@ -354,7 +354,7 @@ METRIC_CUES: dict[str, str] = {
     "repeat_rate": r"\brepeat(?: purchase)? rate\b|\brepeat (?:buyers|purchases|customers)\b|\breturning customers\b|\bre-?purchase\b|复购|回购|重复购买",
     "aov": r"\baov\b|\baverage (?:order|basket) (?:value|size)\b|\bbasket size\b|\baverage spend per order\b|\bticket size\b|客单价|平均订单金额|笔单价",
     "orders": r"\b(?:number of )?orders\b|\border (?:counts?|volumes?|numbers?)\b|\btransactions\b|\bpurchases\b|订单|单量|下单量",
-    "customers": r"\b(?:active )?customers\b|\bbuyers\b|\bshoppers\b|\bcustomer count\b|活跃客户|客户数|顾客数|购买人数|买家数",
+    "customers": r"\bcustomer (?:growth|base growth)\b|\b(?:active )?customers\b|\bbuyers\b|\bshoppers\b|\bcustomer count\b|活跃客户|客户数|顾客数|购买人数|买家数",
     "revenue": r"\brevenue\b|\bsales\b|\bturnover\b|\bincome\b|\bgmv\b|\bearnings\b|\bmoney\b|营收|收入|销售额|营业额|业绩|流水|gmv",
 }
 

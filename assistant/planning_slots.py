@@ -84,6 +84,7 @@ MIN_DAYS = [re.compile(p, I) for p in [
     rf"(?:沉默|不活跃|未活跃|休眠)(?:了|已)?(?:超过)?(\d+)\s*{_ZH_UNIT}",
     rf"(?:最近|上次|最后)(?:一次)?(?:下单|购买|消费)(?:在|是|距今)?(?:超过)?(\d+)\s*{_ZH_UNIT}(?:以)?前",
 ]]
+ONE_UNIT = re.compile(r"\b(in|for|within|over|than) (?:a|an|one) (year|month|week)\b", I)
 MAX_DAYS = [re.compile(p, I) for p in [
     rf"\b(?:ordered|bought|purchased|shopped|active|order(?:ed)?|purchase[sd]?|buying|shopping)\s+(?:\w+\s+){{0,3}}?(?:in|within|during|over)\s+the\s+(?:last|past)\s+(\d+)\s*{_UNIT}",
     rf"\b(?:recent|active)\s+(?:buyers|customers|shoppers)?\s*(?:in|within|over)\s+(?:the\s+)?(?:last|past)\s+(\d+)\s*{_UNIT}",
@@ -348,7 +349,8 @@ def extract(text: str, original: str, vocabulary: dict[str, list[str]], as_of: d
             s.multi_values = "segment"
 
     # -- numeric filters
-    m = _first(MIN_DAYS, text)
+    # "haven't bought in a year": one unit reads as 1
+    m = _first(MIN_DAYS, ONE_UNIT.sub(r"\1 1 \2", text))
     negated_recent = m is not None
     if m:
         f["min_days_since_last_order"] = _days(m.group(1), m.group(2))

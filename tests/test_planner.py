@@ -957,3 +957,14 @@ def test_sport_results_are_out_of_scope(planner, question):
 
 def test_how_good_the_recommendations_are_is_a_model_question(planner):
     assert only_call(plan(planner, "推荐的准确率怎么样")) == PlannedCall("explain_model", {"model": "recommendations"})
+
+
+@pytest.mark.parametrize("question, call", [
+    ("the 25 customers most likely to stop ordering", PlannedCall("find_customers", {"sort_by": "churn_probability", "limit": 25})),
+    ("最有可能停止购买的10个客户", PlannedCall("find_customers", {"sort_by": "churn_probability", "limit": 10})),
+    ("customers who haven't ordered in a month", PlannedCall("find_customers", {"min_days_since_last_order": 30})),
+    ("customer growth by month", PlannedCall("kpi_trend", {"metric": "customers", "period": "month"})),
+    ("价值分层的门槛是怎么定的", PlannedCall("explain_model", {"model": "tiers"})),
+])
+def test_vocabulary_from_round_three_ninth_batch(planner, question, call):
+    assert only_call(plan(planner, question)) == call
