@@ -149,6 +149,17 @@ REDRAFT = re.compile(r"^(?:ok(?:ay)?,?\s+|and\s+|now\s+)?(?:(?:give me |write |t
                      r"|(?:one|1) more|that again|again|redo (?:it|that)|try again|rewrite (?:it|that))\b|^(?:再来|再写|重写|重新写)(?:1|一)?(?:版|个|条|封|份|次)?|^换(?:1|一)(?:版|个|条|种|份)(?:写法|文案)?", re.A)
 
 
+# A lookup cue, then up to three lower-case words: a name typed without capitals ("caller is megan moore").
+LOWER_NAME_LEAD = re.compile(r"\b(?:customer|client|caller|look ?up|find|profile (?:of|for)|pull up|search for|"
+                             r"details (?:for|on|of)|info on|who is|(?:she|he) is|name is|this is)(?: is| named| called)?\s+(?:customer\s+|client\s+)?"
+                             r"([a-z][a-z\-]+(?:\s+[a-z][a-z\-]+){1,2})\b")
+CAPITALISED_NAME = re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z'\-]+")
+# Words that follow a lookup cue but are no names ("the caller says she …", "find them", "customer wants …").
+NOT_NAMES = frozenset("says said say she he her his him hers they them their wants want wanted asks asked "
+                      "calling called named this that these those who whom what which about from with just "
+                      "also again please here there says".split())
+
+
 class OfflinePlanner:
     """Plans tool calls for a question without any network; composes the answer from the results."""
 
@@ -160,12 +171,37 @@ class OfflinePlanner:
         """(normalised text for matching, original with unified width and spacing)."""
         original = to_standard_chinese(unicodedata.normalize("NFKC", question).replace("’", "'").replace("‘", "'").strip())
         original = re.sub(r"\s+", " ", original)
+        original, name = self._capitalise_name(original)
         text = CONTRACTION.sub(lambda m: CONTRACTIONS[m.group(1)], original.lower())
         text = SHORTHAND_WORD.sub(lambda m: SHORTHAND[m.group(1)], text)
-        text = numbers_to_digits(self.speller.fix(text))
+        if name and name.lower() in text:  # a person's name is no misspelt word: the speller leaves it alone
+            before, after = text.split(name.lower(), 1)
+            text = self.speller.fix(before) + name.lower() + self.speller.fix(after)
+        else:
+            text = self.speller.fix(text)
+        text = numbers_to_digits(text)
         text = POLITE.sub("", text)
         text = ZH_POLITE.sub("", text)
         return text, numbers_to_digits(original)
+
+    def _capitalise_name(self, original: str) -> tuple[str, str | None]:
+        """'customer megan moore is on the phone' -> 'customer Megan Moore is on the phone': after a lookup cue,
+        two or three words none of which the planner knows are a name typed in lower case."""
+        if CAPITALISED_NAME.search(original):
+            return original, None  # the name is already written with capitals
+        position = 0
+        while m := LOWER_NAME_LEAD.search(original, position):  # overlapping: "caller says she is megan moore"
+            position = m.start() + 1
+            unknown = []
+            for word in m.group(1).split():
+                if len(word) <= 2 or word in NOT_NAMES or word in self.speller.keep or word in self.speller.words:
+                    break  # "is", "on", "the": the name ended
+                unknown.append(word)
+            if len(unknown) >= 2:
+                name = " ".join(w[:1].upper() + w[1:] for w in unknown)
+                start = m.start(1)
+                return original[:start] + name + original[start + len(" ".join(unknown)):], name
+        return original, None
 
     # ------------------------------------------------------------------ routing
     def score(self, text: str, slots: Slots) -> dict[str, float]:

@@ -968,3 +968,19 @@ def test_how_good_the_recommendations_are_is_a_model_question(planner):
 ])
 def test_vocabulary_from_round_three_ninth_batch(planner, question, call):
     assert only_call(plan(planner, question)) == call
+
+
+@pytest.mark.parametrize("question, name", [
+    ("customer megan moore is on the phone, what tier is she?", "Megan Moore"),
+    ("caller says she is callum edwards", "Callum Edwards"),
+    ("look up ethan jackson please", "Ethan Jackson"),
+])
+def test_a_name_typed_in_lower_case_after_a_lookup_cue_is_looked_up_unchanged(planner, question, name):
+    call = only_call(plan(planner, question))
+    assert call.name == "customer_lookup" and call.args == {"query": name}
+
+
+@pytest.mark.parametrize("question", ["look up customers who churned", "find customers in germany",
+                                      "customer lifetime value of champions"])
+def test_known_words_after_a_lookup_cue_are_no_name(planner, question):
+    assert all(c.name != "customer_lookup" for c in plan(planner, question).calls)
