@@ -35,9 +35,11 @@ def fill(template: str, **values: Any) -> str:
 
 _SLOTS = {"d": r"\d[\d,]* days?", "n": r"-?\d[\d,.]*", "m": r"[-\d,.]+", "p": r".+", "s": r"[\w ]+", "b": r"\w+",
           "k": r"[a-z ]+?", "q": r"day|week|month|quarter", "t": r".+"}
+# slots whose value is a key of a label group (segment 'at risk' -> label of 'at_risk')
+_SLOT_LABELS = {"s": "segment", "b": "by", "k": "metric", "q": "period"}
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=None)  # one compiled list per part of the phrasebook (sentences, titles, charts)
 def _phrasebook(part: str = "sentences") -> list[tuple[re.Pattern, str]]:
     """zh.json's sentence (or table title) pairs as (pattern over the English text, Chinese template)."""
     out = []
@@ -62,17 +64,12 @@ def phrase(language: str, text: Any, part: str = "sentences") -> str:
             continue
         values = {}
         for key, value in match.groupdict().items():
-            if key.startswith("d"):
+            kind = key[0]
+            if kind == "d":
                 value = book["day"].format(n=value.split()[0])
-            elif key.startswith("s"):
-                value = label("zh", "segment", value.strip().replace(" ", "_"))
-            elif key.startswith("b"):
-                value = label("zh", "by", value)
-            elif key.startswith("k"):
-                value = label("zh", "metric", value.strip().replace(" ", "_"))
-            elif key.startswith("q"):
-                value = label("zh", "period", value)
-            elif key.startswith("t"):
+            elif kind in _SLOT_LABELS:
+                value = label("zh", _SLOT_LABELS[kind], value.strip().replace(" ", "_"))
+            elif kind == "t":
                 value = phrase("zh", value, "titles")
             values[key] = value
         return chinese.format(**values)

@@ -232,7 +232,7 @@ def fit_churn(con: duckdb.DuckDBPyConnection, as_of: date, *, horizon_days: int 
         importances = _importances(model, x_test, test["churned"].to_numpy(), seed)
         progress("churn: scoring customers", 0.9)
         # in chunks, so the encoded matrix of every customer never exists at once
-        probability = np.concatenate([model.predict_proba(encode(part))[:, 1] for part in _chunks(now)]
+        probability = np.concatenate([model.predict_proba(encode(part))[:, 1] for _, part in _chunks(now)]
                                      or [np.empty(0)])
 
     y_test = test["churned"].to_numpy()
@@ -670,8 +670,9 @@ def _add_bgnbd(frame: pd.DataFrame, model: BetaGeoModel | None, horizon: int) ->
 
 
 def _chunks(frame: pd.DataFrame, size: int = SCORING_CHUNK):
+    """(position of the first row, rows) for SCORING_CHUNK customers at a time."""
     for start in range(0, len(frame), size):
-        yield frame.iloc[start:start + size]
+        yield start, frame.iloc[start:start + size]
 
 
 def _bgnbd_churn(model: BetaGeoModel | None, frame: pd.DataFrame, horizon: int) -> np.ndarray:
@@ -745,8 +746,8 @@ def _reasons(f: pd.DataFrame, risk: pd.Series | np.ndarray, horizon: int) -> pd.
     typical = max(7.0, float(np.median(repeat_gaps))) if len(repeat_gaps) else float(horizon)
     risk = np.asarray(risk)
     parts = []
-    for start in range(0, len(f), SCORING_CHUNK):
-        part = _reasons_chunk(f.iloc[start:start + SCORING_CHUNK], risk[start:start + SCORING_CHUNK], typical)
+    for start, rows in _chunks(f):
+        part = _reasons_chunk(rows, risk[start:start + len(rows)], typical)
         part["row"] += start
         parts.append(part)
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["row", "slot", "reason"])

@@ -380,10 +380,9 @@ def _write_customer_view(con) -> None:
 def _write_order_totals(con) -> None:
     """One row per order (customer, day, order id; lines summed): what order-level trends read, a third
     fewer rows than the order lines and no distinct count at question time."""
-    con.execute("""
+    con.execute(f"""
         CREATE OR REPLACE TABLE order_totals AS
-        SELECT customer_id, order_date, coalesce(order_id, CAST(order_date AS VARCHAR)) AS order_key,
-               sum(amount) AS amount
+        SELECT customer_id, order_date, {store.ORDER_KEY_SQL} AS order_key, sum(amount) AS amount
         FROM orders GROUP BY 1, 2, 3
     """)
 

@@ -14,6 +14,8 @@ from tools.workspace import STORE_FILE, Workspace
 
 # DuckDB's default (80% of RAM) lets one query crowd out the Python side of a build; it spills past this
 MEMORY_LIMIT = "2GB"
+# What tells one order from another within a customer: its id, or its day when the data has no order ids.
+ORDER_KEY_SQL = "coalesce(order_id, CAST(order_date AS VARCHAR))"
 
 
 def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:

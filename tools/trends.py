@@ -13,6 +13,7 @@ from tools.context import ToolContext
 from tools.customers import audience_where
 from tools.errors import TierwiseError
 from tools.results import ToolResult, frame_to_table, money
+from tools.store import ORDER_KEY_SQL
 
 Metric = Literal["revenue", "orders", "customers", "new_customers", "aov", "repeat_rate"]
 Period = Literal["day", "week", "month", "quarter"]
@@ -55,7 +56,7 @@ def kpi_trend(ctx: ToolContext, audience: AudienceFilters | None = None, *, metr
         orders = f"(SELECT customer_id, order_date, {order_group} AS grp, amount FROM order_totals)"
     else:
         orders = f"""(SELECT customer_id, order_date, {order_group} AS grp, sum(amount) AS amount FROM orders
-                      GROUP BY customer_id, order_date, grp, coalesce(order_id, CAST(order_date AS VARCHAR)))"""
+                      GROUP BY customer_id, order_date, grp, {ORDER_KEY_SQL})"""
     frame = snap.query(f"""
         WITH lines AS (SELECT customer_id, date_trunc(?, order_date) AS period_start, grp, amount
                        FROM {orders} o WHERE order_date BETWEEN ? AND ?),
