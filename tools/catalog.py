@@ -20,20 +20,23 @@ from tools.copywriting import draft_campaign
 from tools.customers import customer_lookup, export_audience, find_customers, recommend_products, segment_summary
 from tools.errors import TierwiseError
 from tools.forecasts import ab_test, campaign_forecast, clv_forecast
+from tools.metrics import query_metrics
 from tools.overview import dataset_overview, explain_model
 from tools.permissions import ALL_TOOLS, authorize, mask_email
 from tools.results import ToolResult
 from tools.trends import cohort_retention, kpi_trend
 
 TOOLS: dict[str, Callable[..., ToolResult]] = {f.__name__: f for f in (
-    dataset_overview, find_customers, segment_summary, customer_lookup, kpi_trend, cohort_retention,
+    query_metrics, dataset_overview, find_customers, segment_summary, customer_lookup, kpi_trend, cohort_retention,
     clv_forecast, recommend_products, draft_campaign, campaign_forecast, ab_test, export_audience, explain_model,
 )}
 assert tuple(TOOLS) == ALL_TOOLS
 
 
 def takes_audience(name: str) -> bool:
-    return "audience" in inspect.signature(TOOLS[name]).parameters
+    """Whether the tool takes the flattened audience filters (query_metrics has an `audience` of its own)."""
+    param = inspect.signature(TOOLS[name]).parameters.get("audience")
+    return param is not None and "AudienceFilters" in str(param.annotation)
 
 
 def description(name: str) -> str:
@@ -44,7 +47,7 @@ def _own_fields(func) -> dict[str, tuple[Any, Any]]:
     hints = typing.get_type_hints(func)
     fields = {}
     for pname, param in list(inspect.signature(func).parameters.items())[1:]:
-        if pname == "audience":
+        if pname == "audience" and "AudienceFilters" in str(param.annotation):
             continue
         default = ... if param.default is inspect.Parameter.empty else param.default
         fields[pname] = (hints[pname], default)

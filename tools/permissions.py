@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tools.errors import TierwiseError
 
-ALL_TOOLS = ("dataset_overview", "find_customers", "segment_summary", "customer_lookup", "kpi_trend",
+ALL_TOOLS = ("query_metrics", "dataset_overview", "find_customers", "segment_summary", "customer_lookup", "kpi_trend",
              "cohort_retention", "clv_forecast", "recommend_products", "draft_campaign", "campaign_forecast",
              "ab_test", "export_audience", "explain_model")
 

@@ -1,0 +1,1 @@
+"""The semantic layer: metric catalog, dimensions, filters and the Ibis compiler."""

@@ -1,0 +1,135 @@
+"""The semantic layer bound to one dataset in service: its model, its tables and the values of its fields."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from tools.semantic.catalog import Field, SemanticModel, build_model
+from tools.semantic.compiler import REFUND_WORDS, Tables
+from tools.semantic.query import MetricQuery, build_query
+
+PII_COLUMNS = ("name", "email", "phone")
+CUSTOMER_CONTRACT = ("country", "city", "gender", "age", "signup_date", "email_consent")
+MODEL_COLUMNS = ("tier", "segment", "persona", "churn_risk", "churn_probability", "clv_12m", "p_alive")
+DIM_SAMPLE_VALUES = 8
+_lock = threading.Lock()
+_bound: dict[str, "Bound"] = {}
+
+
+def _ibis_type(duck: str) -> str:
+    d = duck.upper()
+    if d.startswith(("VARCHAR", "TEXT")):
+        return "string"
+    if d == "DATE":
+        return "date"
+    if d.startswith("TIMESTAMP"):
+        return "timestamp"
+    if d == "BOOLEAN":
+        return "boolean"
+    if d in ("DOUBLE", "FLOAT", "REAL") or d.startswith("DECIMAL"):
+        return "float64"
+    if d in ("BIGINT", "HUGEINT", "UBIGINT"):
+        return "int64"
+    if d in ("INTEGER", "SMALLINT", "TINYINT", "UINTEGER", "USMALLINT", "UTINYINT"):
+        return "int32"
+    if d.endswith("[]"):
+        return "array<string>"
+    return "string"
+
+
+class Bound:
+    """One snapshot's semantic model and tables; built once, the snapshot never changes."""
+
+    def __init__(self, snap):
+        self.snap = snap
+        self.schemas = {t: self._schema(t) for t in ("orders", "cancelled_orders", "customers", "features", "customer_view")
+                        if t in snap.tables}
+        self.has_models = "customer_view" in snap.tables
+        counts = snap.query("SELECT count(order_id) AS order_id, count(product) AS product, count(category) AS category, "
+                            "count(channel) AS channel, count(quantity) AS quantity FROM orders").iloc[0]
+        cust = self.schemas.get("customers", {})
+        ccounts = {}
+        present = [c for c in ("country", "city", "gender", "age") if c in cust]
+        if present:
+            row = snap.query("SELECT " + ", ".join(f'count("{c}") AS "{c}"' for c in present) + " FROM customers").iloc[0]
+            ccounts = {c: bool(row[c]) for c in present}
+        refund = False
+        if "cancelled_orders" in self.schemas:
+            pattern = "|".join(REFUND_WORDS)
+            refund = bool(snap.scalar("SELECT count(*) FROM cancelled_orders WHERE regexp_matches(lower(status), ?)",
+                                      [pattern]))
+        attributes = [a for a in snap.meta.get("attributes", []) or [] if self._attribute_stored(a)]
+        self._values: dict[str, list[str]] = {}
+        self.model: SemanticModel = build_model(
+            order_columns={k: bool(counts[k]) for k in counts.index}, customer_columns=ccounts,
+            has_order_ids=bool(counts["order_id"]), has_models=self.has_models, attributes=attributes,
+            has_refund_status=refund)
+        self.tables = self._tables()
+        for d in self.model.dimensions.values():  # a few values per dimension for the agent and the parser
+            if d.type == "categorical" and not d.bins and d.name != "cohort" and not d.values:
+                object.__setattr__(d, "values", tuple(self.values_of(d)[:DIM_SAMPLE_VALUES]))
+
+    def _schema(self, table: str) -> dict[str, str]:
+        rows = self.snap.query("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "
+                               "ORDER BY ordinal_position", [table])
+        return dict(zip(rows["column_name"], rows["data_type"]))
+
+    def _attribute_stored(self, attr: dict[str, Any]) -> bool:
+        table = "orders" if attr.get("grain") == "order" else "customers"
+        return attr.get("name") in self.schemas.get(table, {})
+
+    def _table(self, name: str, columns: list[str] | None = None):
+        schema = self.schemas[name]
+        cols = columns or list(schema)
+        return ibis.table({c: _ibis_type(schema[c]) for c in cols}, name=name)
+
+    def _tables(self) -> Tables:
+        orders = self._table("orders")
+        cancelled = self._table("cancelled_orders") if "cancelled_orders" in self.schemas else None
+        feats = self._table("features", ["customer_id", "first_order_date", "last_order_date", "orders", "total_spend",
+                                         "recency_days"]).rename(days_since_last_order="recency_days")
+        cust_cols = [c for c in self.schemas.get("customers", {}) if c not in PII_COLUMNS and c not in feats.columns
+                     or c == "customer_id"]
+        customers = feats.left_join(self._table("customers", cust_cols), "customer_id").drop("customer_id_right")
+        if self.has_models:
+            view = self._table("customer_view", ["customer_id", *[c for c in MODEL_COLUMNS if c in self.schemas["customer_view"]]])
+            customers = customers.left_join(view, "customer_id").drop("customer_id_right")
+        return Tables(orders=orders, cancelled=cancelled, customers=customers, run=self.run)
+
+    def run(self, expr) -> pd.DataFrame:
+        return self.snap.query(ibis.to_sql(expr, dialect="duckdb"))
+
+    def values_of(self, f: Field) -> list[str]:
+        """Every value of a categorical field in the data (for validation), most frequent first."""
+        if f.name not in self._values:
+            if f.grain == "order":
+                table = "orders"
+            elif f.column in self.schemas.get("customers", {}):
+                table = "customers"
+            else:
+                table = "customer_view"
+            col = f'"{f.column.replace(chr(34), "")}"'
+            frame = self.snap.query(f"SELECT CAST({col} AS VARCHAR) AS v, count(*) AS n FROM {table} "
+                                    f"WHERE {col} IS NOT NULL GROUP BY 1 ORDER BY n DESC, v LIMIT 5000")
+            self._values[f.name] = frame["v"].tolist()
+        return self._values[f.name]
+
+    def query(self, **args) -> MetricQuery:
+        return build_query(self.model, self.values_of, as_of=self.snap.as_of, **args)
+
+
+def bind(snap) -> Bound:
+    """The semantic layer of a snapshot (cached per dataset directory)."""
+    key = str(snap.path)
+    with _lock:
+        bound = _bound.get(key)
+        if bound is None or bound.snap is not snap:
+            bound = Bound(snap)
+            if len(_bound) > 8:
+                _bound.clear()
+            _bound[key] = bound
+        return bound

@@ -1,0 +1,355 @@
+"""Compile a MetricQuery to Ibis expressions and run them: one query for completed lines, one for
+cancelled lines when a metric needs them; ratios and shares are taken from those sums.
+
+Tables are unbound Ibis tables with the store's schema, so the same expression compiles for DuckDB
+today and Spark later; values reach SQL only as Ibis literals, never as text pasted from a question.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Callable
+
+import ibis
+import pandas as pd
+
+from tools.semantic.catalog import Field, Metric
+from tools.semantic.query import NEGATIVE_OPS, Condition, MetricQuery, _shift_months
+
+GRAIN_UNIT = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
+NONE_LABEL = "(none)"
+REFUND_WORDS = ("refund", "return", "退款", "退货", "chargeback")
+# measures computed per customer first (then summed or averaged over customers)
+CUSTOMER_STAGE = {"repeat_customers", "repeat_span_days", "repeat_gaps", "sum_clv", "avg_churn", "sum_at_risk",
+                  "avg_p_alive", "avg_recency"}
+CUSTOMER_MEASURE_COLUMNS = {"sum_clv": ("clv_12m",), "avg_churn": ("churn_probability",),
+                            "sum_at_risk": ("clv_12m", "churn_probability"), "avg_p_alive": ("p_alive",),
+                            "avg_recency": ("days_since_last_order",)}
+CANCELLED_MEASURES = {"cancelled_orders", "cancelled_amount", "refunded_orders"}
+DERIVED = {"all_orders": ("orders", "cancelled_orders")}
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The store's tables as unbound Ibis tables, and how to run an expression."""
+    orders: Any
+    cancelled: Any | None
+    customers: Any  # one row per customer seen up to as-of: facts, attributes and (when built) scores
+    run: Callable[[Any], pd.DataFrame]
+
+
+def measures_of(metric: Metric) -> set[str]:
+    spec = metric.spec
+    if metric.kind in ("line", "cancelled", "customer"):
+        return {spec["measure"]}
+    if metric.kind == "attribute":
+        return {f"attr:{spec['agg']}:{spec['grain']}:{spec['column']}"}
+    if metric.kind == "share":
+        return {"sum_amount"} if spec["of"] == "revenue" else {spec["of"]}
+    out: set[str] = set()
+    for key in ("numerator", "denominator", "minus"):
+        part = spec.get(key)
+        if part is None:
+            continue
+        base = {"revenue": "sum_amount", "units": "units", "orders": "orders", "customers": "customers",
+                "new_customers": "new_customers", "cancelled_orders": "cancelled_orders"}.get(part, part)
+        out |= set(DERIVED.get(base, (base,)))
+    return out
+
+
+def _condition(col, c: Condition):
+    v = c.value
+    if c.op == "=":
+        return col == v
+    if c.op == "!=":
+        return (col != v) | col.isnull()
+    if c.op == "in":
+        return col.isin(list(v))
+    if c.op == "not_in":
+        return ~col.isin(list(v)) | col.isnull()
+    if c.op == "between":
+        return col.between(v[0], v[1])
+    return {">": col > v, ">=": col >= v, "<": col < v, "<=": col <= v}[c.op]
+
+
+def _positive(c: Condition) -> Condition:
+    return Condition(c.field, {"!=": "=", "not_in": "in"}.get(c.op, c.op), c.value)
+
+
+def _band(col, bins: tuple[float, ...]):
+    def label(x: float) -> str:
+        return f"{x:g}"
+    cases = [(col < bins[0], f"<{label(bins[0])}")]
+    for lo, hi in zip(bins, bins[1:]):
+        upper = f"{hi - 1:g}" if float(lo).is_integer() and float(hi).is_integer() else f"<{label(hi)}"
+        cases.append((col < hi, f"{label(lo)}–{upper}"))
+    return ibis.cases(*cases, else_=f"{label(bins[-1])}+")
+
+
+def band_labels(bins: tuple[float, ...]) -> list[str]:
+    """Band labels in order (for sorting bands as numbers, not text)."""
+    out = [f"<{bins[0]:g}"]
+    for lo, hi in zip(bins, bins[1:]):
+        upper = f"{hi - 1:g}" if float(lo).is_integer() and float(hi).is_integer() else f"<{hi:g}"
+        out.append(f"{lo:g}–{upper}")
+    return out + [f"{bins[-1]:g}+"]
+
+
+def _customer_columns(q: MetricQuery, needed: set[str]) -> set[str]:
+    cols = {d.column for d in q.dims if d.grain == "customer"}
+    cols |= {c.field.column for c in q.filters + q.audience if c.field.grain == "customer"}
+    if "new_customers" in needed:
+        cols.add("first_order_date")
+    for m in needed:
+        cols |= set(CUSTOMER_MEASURE_COLUMNS.get(m, ()))
+        if m.startswith("attr:") and m.split(":")[2] == "customer":
+            cols.add(m.split(":")[3])
+    return cols
+
+
+def _lines(t: Tables, source, q: MetricQuery, needed: set[str], window: tuple[date | None, date]):
+    """Lines in scope with the customer columns the query needs joined on, and the group keys."""
+    start, end = window
+    lines = source.filter(source.order_date <= min(end, q.as_of))
+    if start is not None:
+        lines = lines.filter(lines.order_date >= start)
+    for c in q.filters:
+        if c.field.grain == "order":
+            lines = lines.filter(_condition(lines[c.field.column], c))
+    for c in q.audience:
+        if c.field.grain == "order":  # ever bought (or never bought) up to the as-of date
+            bought = t.orders.filter(t.orders.order_date <= q.as_of, _condition(t.orders[c.field.column], _positive(c)))
+            inside = lines.customer_id.isin(bought.customer_id)
+            lines = lines.filter(~inside if c.op in NEGATIVE_OPS else inside)
+    ccols = sorted(_customer_columns(q, needed))
+    if ccols or any(c.field.grain == "customer" for c in q.filters + q.audience):
+        cust = t.customers.select("customer_id", *ccols)
+        for c in q.filters + q.audience:
+            if c.field.grain == "customer":
+                cust = cust.filter(_condition(cust[c.field.column], c))
+        lines = lines.join(cust, "customer_id")
+    keys = {}
+    for d in q.dims:
+        col = lines[d.column]
+        if d.name == "cohort":
+            keys[d.name] = col.truncate("M")
+        elif d.bins:
+            keys[d.name] = _band(col, d.bins)
+        elif d.type == "boolean":
+            keys[d.name] = col
+        else:
+            keys[d.name] = col.cast("string")
+    if q.grain:
+        keys["period"] = lines.order_date.truncate(GRAIN_UNIT[q.grain])
+    return lines, keys
+
+
+def _order_key(lines):
+    return ibis.coalesce(lines.order_id, lines.order_date.cast("string"))
+
+
+def _new_condition(lines, q: MetricQuery, window: tuple[date | None, date]):
+    if q.grain:
+        unit = GRAIN_UNIT[q.grain]
+        return lines.first_order_date.truncate(unit) == lines.order_date.truncate(unit)
+    start, end = window
+    cond = lines.first_order_date <= end
+    return cond & (lines.first_order_date >= start) if start is not None else cond
+
+
+def _line_aggs(lines, needed: set[str], q, window) -> dict[str, Any]:
+    aggs = {}
+    if "sum_amount" in needed:
+        aggs["sum_amount"] = lines.amount.sum()
+    if "lines" in needed:
+        aggs["lines"] = lines.count()
+    if "units" in needed:
+        aggs["units"] = lines.quantity.sum()
+    if "orders" in needed:
+        aggs["orders"] = lines.customer_id.concat("|", _order_key(lines)).nunique()
+    if "customers" in needed:
+        aggs["customers"] = lines.customer_id.nunique()
+    if "new_customers" in needed:
+        aggs["new_customers"] = lines.customer_id.nunique(where=_new_condition(lines, q, window))
+    if "first_date" in needed:
+        aggs["first_date"] = lines.order_date.min()
+    if "last_date" in needed:
+        aggs["last_date"] = lines.order_date.max()
+    for m in needed:
+        if m.startswith("attr:") and m.split(":")[2] == "order":
+            _, agg, _, col = m.split(":")
+            aggs[m] = lines[col].sum() if agg == "sum" else lines[col].mean()
+    return aggs
+
+
+def _customer_stage(lines, keys: dict[str, Any], needed: set[str], q, window):
+    """Per customer and group first, then per group: repeat behaviour and customer-level measures."""
+    ccols = [c for c in _customer_columns(q, needed) if c in lines.columns and c not in keys]
+    per = lines.group_by([*(v.name(k) for k, v in keys.items()), lines.customer_id, *(lines[c] for c in ccols)]).aggregate(
+        c_amount=lines.amount.sum(), c_lines=lines.count(),
+        c_units=lines.quantity.sum() if "units" in needed else ibis.literal(0.0),
+        c_orders=_order_key(lines).nunique(),
+        c_first=lines.order_date.min(), c_last=lines.order_date.max(),
+        c_new=(_new_condition(lines, q, window).cast("int8").max() if "new_customers" in needed else ibis.literal(0)),
+    )
+    repeat = per.c_orders >= 2
+    aggs: dict[str, Any] = {}
+    simple = {"sum_amount": per.c_amount.sum(), "lines": per.c_lines.sum(), "units": per.c_units.sum(),
+              "orders": per.c_orders.sum(), "customers": per.count(), "new_customers": per.c_new.sum(),
+              "first_date": per.c_first.min(), "last_date": per.c_last.max(),
+              "repeat_customers": repeat.cast("int64").sum(),
+              "repeat_span_days": per.c_last.delta(per.c_first, unit="day").sum(where=repeat),
+              "repeat_gaps": (per.c_orders - 1).sum(where=repeat)}
+    for m in needed:
+        if m in simple:
+            aggs[m] = simple[m]
+    if "sum_clv" in needed:
+        aggs["sum_clv"] = per.clv_12m.sum()
+    if "avg_churn" in needed:
+        aggs["avg_churn"] = per.churn_probability.mean()
+    if "sum_at_risk" in needed:
+        aggs["sum_at_risk"] = (per.churn_probability * per.clv_12m).sum()
+    if "avg_p_alive" in needed:
+        aggs["avg_p_alive"] = per.p_alive.mean()
+    if "avg_recency" in needed:
+        aggs["avg_recency"] = per.days_since_last_order.mean()
+    for m in needed:
+        if m.startswith("attr:"):
+            _, agg, grain, col = m.split(":")
+            if grain == "customer":
+                aggs[m] = per[col].sum() if agg == "sum" else per[col].mean()
+    order_attrs = [m for m in needed if m.startswith("attr:") and m.split(":")[2] == "order"]
+    return per, aggs, order_attrs
+
+
+def _aggregate(t: Tables, q: MetricQuery, needed: set[str], window) -> pd.DataFrame:
+    lines, keys = _lines(t, t.orders, q, needed, window)
+    if needed & CUSTOMER_STAGE or any(m.startswith("attr:") and m.split(":")[2] == "customer" for m in needed):
+        per, aggs, order_attrs = _customer_stage(lines, keys, needed, q, window)
+        expr = per.group_by(list(keys)).aggregate(**aggs) if keys else per.aggregate(**aggs)
+        frame = t.run(expr)
+        if order_attrs:  # line-level averages of order attributes need the lines themselves
+            extra = _line_aggs(lines, set(order_attrs), q, window)
+            e2 = lines.group_by([v.name(k) for k, v in keys.items()]).aggregate(**extra) if keys else lines.aggregate(**extra)
+            frame = _merge(frame, t.run(e2), list(keys))
+    else:
+        aggs = _line_aggs(lines, needed, q, window)
+        if not aggs:
+            aggs["lines"] = lines.count()
+        expr = lines.group_by([v.name(k) for k, v in keys.items()]).aggregate(**aggs) if keys else lines.aggregate(**aggs)
+        frame = t.run(expr)
+    if needed & CANCELLED_MEASURES and t.cancelled is not None:
+        c_lines, c_keys = _lines(t, t.cancelled, q, set(), window)
+        refund = c_lines.status.lower().re_search("|".join(REFUND_WORDS))
+        key = c_lines.customer_id.concat("|", _order_key(c_lines))
+        c_aggs = {"cancelled_orders": key.nunique(), "cancelled_amount": c_lines.amount.sum(),
+                  "refunded_orders": key.nunique(where=refund.fill_null(False))}
+        e = (c_lines.group_by([v.name(k) for k, v in c_keys.items()]).aggregate(**c_aggs) if c_keys
+             else c_lines.aggregate(**c_aggs))
+        frame = _merge(frame, t.run(e), list(keys))
+    elif needed & CANCELLED_MEASURES:
+        for m in CANCELLED_MEASURES:
+            frame[m] = 0
+    return frame
+
+
+def _merge(left: pd.DataFrame, right: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    if not keys:
+        return pd.concat([left.reset_index(drop=True), right.reset_index(drop=True)], axis=1)
+    for frame in (left, right):
+        for k in keys:
+            if frame[k].dtype == object:
+                frame[k] = frame[k].fillna(NONE_LABEL)
+    return left.merge(right, on=keys, how="outer")
+
+
+def _value(frame: pd.DataFrame, part: str) -> pd.Series:
+    base = {"revenue": "sum_amount"}.get(part, part)
+    if base in DERIVED:
+        a, b = DERIVED[base]
+        return frame[a].fillna(0) + frame[b].fillna(0)
+    return frame[base].astype(float) if base in frame else pd.Series(0.0, index=frame.index)
+
+
+def finish(frame: pd.DataFrame, q: MetricQuery) -> pd.DataFrame:
+    """Metric columns from the measures, in the query's order; group keys first."""
+    out = pd.DataFrame(index=frame.index)
+    for k in [d.name for d in q.dims] + (["period"] if q.grain else []):
+        col = frame[k]
+        out[k] = col.fillna(NONE_LABEL) if col.dtype == object else col
+    for m in q.metrics:
+        spec = m.spec
+        if m.kind in ("line", "cancelled", "customer"):
+            col = frame[spec["measure"]] if spec["measure"] in frame else pd.Series(0, index=frame.index)
+            out[m.name] = col if m.unit == "date" else pd.to_numeric(col, errors="coerce").fillna(
+                0 if m.unit == "count" or m.kind == "cancelled" else float("nan"))
+        elif m.kind == "attribute":
+            out[m.name] = frame[f"attr:{spec['agg']}:{spec['grain']}:{spec['column']}"].astype(float)
+        elif m.kind == "share":
+            part = _value(frame, spec["of"])
+            groups = [d.name for d in q.dims]
+            if q.grain and groups:
+                total = part.groupby(frame["period"]).transform("sum")
+            elif q.grain:
+                total = part.groupby(frame["period"]).transform("sum")
+            else:
+                total = part.sum()
+            out[m.name] = part / total
+        elif "minus" in spec:
+            out[m.name] = _value(frame, spec["numerator"]) - _value(frame, spec["minus"])
+        else:
+            num, den = _value(frame, spec["numerator"]), _value(frame, spec["denominator"])
+            out[m.name] = (num / den.where(den != 0)).astype(float)
+    return out
+
+
+def _needed(q: MetricQuery) -> set[str]:
+    needed: set[str] = set()
+    for m in q.metrics:
+        needed |= measures_of(m)
+    return needed
+
+
+def run_query(t: Tables, q: MetricQuery) -> pd.DataFrame:
+    """The answer table: one row per group (and period), one column per metric."""
+    needed = _needed(q)
+    frame = finish(_aggregate(t, q, needed, (q.start, q.end)), q)
+    if q.compare:
+        frame = _compare(t, q, needed, frame)
+    return frame
+
+
+def previous_window(q: MetricQuery) -> tuple[date, date]:
+    start = q.start or q.end
+    if q.compare == "previous_year":
+        return _shift_months(start, -12), _shift_months(q.end, -12)
+    length = (q.end - start).days + 1
+    return start - timedelta(days=length), start - timedelta(days=1)
+
+
+def _compare(t: Tables, q: MetricQuery, needed: set[str], frame: pd.DataFrame) -> pd.DataFrame:
+    groups = [d.name for d in q.dims]
+    names = [m.name for m in q.metrics if m.unit != "date"]
+    if q.grain and q.compare == "previous_period":
+        ordered = frame.sort_values(groups + ["period"])
+        for n in names:
+            prev = ordered.groupby(groups)[n].shift(1) if groups else ordered[n].shift(1)
+            frame.loc[ordered.index, f"{n}_previous"] = prev
+    else:
+        if q.grain:  # the same periods a year earlier
+            start, end = _shift_months(q.start or q.as_of, -12) if q.start else None, _shift_months(q.end, -12)
+        else:
+            start, end = previous_window(q)
+        prev = finish(_aggregate(t, q, needed, (start, end)), q)
+        if q.grain:
+            prev["period"] = pd.to_datetime(prev["period"]) + pd.DateOffset(years=1)
+            frame["period"] = pd.to_datetime(frame["period"])
+        keys = groups + (["period"] if q.grain else [])
+        prev = prev[keys + names].rename(columns={n: f"{n}_previous" for n in names})
+        frame = frame.merge(prev, on=keys, how="left") if keys else pd.concat(
+            [frame.reset_index(drop=True), prev.reset_index(drop=True)], axis=1)
+    for n in names:
+        base = frame[f"{n}_previous"]
+        frame[f"{n}_change"] = (frame[n] - base) / base.where(base != 0).abs()
+    return frame
