@@ -94,7 +94,8 @@ class Bound:
                                          "recency_days"]).rename(days_since_last_order="recency_days")
         cust_cols = [c for c in self.schemas.get("customers", {}) if c not in PII_COLUMNS and c not in feats.columns
                      or c == "customer_id"]
-        customers = feats.left_join(self._table("customers", cust_cols), "customer_id").drop("customer_id_right")
+        # every known customer (the file's, and everyone with an order); facts where they have completed orders
+        customers = self._table("customers", cust_cols).left_join(feats, "customer_id").drop("customer_id_right")
         if self.has_models:
             view = self._table("customer_view", ["customer_id", *[c for c in MODEL_COLUMNS if c in self.schemas["customer_view"]]])
             customers = customers.left_join(view, "customer_id").drop("customer_id_right")

@@ -123,12 +123,13 @@ def _lines(t: Tables, source, q: MetricQuery, needed: set[str], window: tuple[da
             inside = lines.customer_id.isin(bought.customer_id)
             lines = lines.filter(~inside if c.op in NEGATIVE_OPS else inside)
     ccols = sorted(_customer_columns(q, needed))
-    if ccols or any(c.field.grain == "customer" for c in q.filters + q.audience):
-        cust = t.customers.select("customer_id", *ccols)
+    if ccols:
+        # a left join: lines of customers missing from the customer table (e.g. only cancelled orders) stay,
+        # and a condition on a customer field judges them by an unknown value
+        lines = lines.left_join(t.customers.select("customer_id", *ccols), "customer_id").drop("customer_id_right")
         for c in q.filters + q.audience:
             if c.field.grain == "customer":
-                cust = cust.filter(_condition(cust[c.field.column], c))
-        lines = lines.join(cust, "customer_id")
+                lines = lines.filter(_condition(lines[c.field.column], c))
     keys = {}
     for d in q.dims:
         col = lines[d.column]
