@@ -77,6 +77,8 @@ class World:
         if metric == "returning_customers":
             return self.value("customers", g, c, start=start, end=end, period=period) - self.value(
                 "new_customers", g, c, start=start, end=end, period=period)
+        if metric == "returning_customer_rate":
+            return self.value("returning_customers", g, c, start=start, end=end, period=period) / g["customer_id"].nunique()
         if metric == "aov":
             return g["amount"].sum() / g["okey"].nunique()
         if metric == "revenue_per_customer":
@@ -196,8 +198,8 @@ def test_the_demo_catalog_holds_every_metric_the_issue_names(demo_ctx):
 
 
 @pytest.mark.parametrize("metric", [
-    "revenue", "orders", "order_lines", "units", "customers", "new_customers", "returning_customers", "aov",
-    "revenue_per_customer", "items_per_order", "purchase_frequency", "repeat_purchase_rate", "avg_days_between_orders",
+    "revenue", "orders", "order_lines", "units", "customers", "new_customers", "returning_customers",
+    "returning_customer_rate", "aov", "revenue_per_customer", "items_per_order", "purchase_frequency", "repeat_purchase_rate", "avg_days_between_orders",
     "cancelled_orders", "cancelled_revenue", "cancellation_rate", "expected_value_12m", "churn_probability",
     "revenue_at_risk", "p_alive", "avg_days_since_last_order", "first_order_date", "last_order_date"])
 def test_every_demo_metric_agrees_with_pandas(demo_ctx, demo_world, metric):
@@ -210,7 +212,7 @@ def test_every_catalog_metric_of_the_demo_is_checked(demo_ctx):
                "revenue_per_customer", "items_per_order", "purchase_frequency", "repeat_purchase_rate",
                "avg_days_between_orders", "cancelled_orders", "cancelled_revenue", "cancellation_rate",
                "expected_value_12m", "churn_probability", "revenue_at_risk", "p_alive", "avg_days_since_last_order",
-               "first_order_date", "last_order_date", "share_of_revenue", "refund_rate"}
+               "first_order_date", "last_order_date", "share_of_revenue", "refund_rate", "returning_customer_rate"}
     numeric_attributes = {m for m in _metric_names(demo_ctx) if m.startswith(("sum_", "avg_"))
                           and m != "avg_days_between_orders" and m != "avg_days_since_last_order"}
     assert set(_metric_names(demo_ctx)) - checked - numeric_attributes == set()

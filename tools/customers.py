@@ -61,28 +61,31 @@ def find_customers(ctx: ToolContext, audience: AudienceFilters | None = None, *,
                       audience=filters.active())
 
 
+# segment_summary groups customers once each: channel and category are each customer's main one
+SUMMARY_DIMENSION = {"channel": "main_channel", "category": "main_category"}
+SUMMARY_METRICS = {"customers": "customers", "value_12m": "expected_value_12m", "total_spend": "revenue", "aov": "aov",
+                   "avg_days_since_last_order": "avg_days_since_last_order",
+                   "avg_churn_probability": "churn_probability", "revenue_at_risk": "revenue_at_risk"}
+
+
 def segment_summary(ctx: ToolContext, audience: AudienceFilters | None = None, *, by: GroupBy = "segment") -> ToolResult:
     """One row per group (tier, segment, persona, churn_risk, country, channel or category): size, share, value, AOV, recency, churn."""
+    from tools.metrics import audience_conditions, run_metrics  # a preset over the semantic layer
+
     if by not in GROUP_SQL:
         raise TierwiseError(f"Unknown grouping '{by}'. Choose one of {', '.join(GROUP_SQL)}.")
-    filters, where, params = audience_where(ctx, audience)
-    col = GROUP_SQL[by]
-    frame = ctx.snapshot.query(f"""
-        SELECT coalesce(CAST({col} AS VARCHAR), '(none)') AS {by}, count(*) AS customers,
-               count(*) / sum(count(*)) OVER () AS share,
-               sum(clv_12m) AS value_12m, sum(total_spend) AS total_spend,
-               sum(total_spend) / nullif(sum(orders), 0) AS aov,
-               avg(recency_days) AS avg_days_since_last_order,
-               avg(churn_probability) AS avg_churn_probability,
-               sum(churn_probability * clv_12m) AS revenue_at_risk
-        FROM customer_view WHERE {where} GROUP BY 1 ORDER BY value_12m DESC NULLS LAST, customers DESC""", params)
+    filters, _, _ = audience_where(ctx, audience)
+    frame, q = run_metrics(ctx, metrics=list(SUMMARY_METRICS.values()), by=[SUMMARY_DIMENSION.get(by, by)],
+                           audience=audience_conditions(filters.active()), sort="expected_value_12m", limit=1000)
     if frame.empty:
         return ToolResult(summary=f"No customers match ({describe(filters)}).", audience=filters.active())
+    frame = frame.rename(columns={SUMMARY_DIMENSION.get(by, by): by, **{v: k for k, v in SUMMARY_METRICS.items()}})
+    frame.insert(2, "share", frame["customers"] / frame["customers"].sum())
     top = frame.iloc[0]
     summary = (f"{len(frame)} {by} groups over {count(frame['customers'].sum())} customers ({describe(filters)}). "
                f"'{top[by]}' holds the most expected value: {money(top['value_12m'])} "
                f"({top['share']:.0%} of customers); revenue at risk in total {money(frame['revenue_at_risk'].sum())}.")
-    chart = charts.bar(f"Expected 12-month value by {by}", frame[by].tolist(),
+    chart = charts.bar(f"Expected 12-month value by {by}", frame[by].astype(str).tolist(),
                        [round(float(v or 0), 2) for v in frame["value_12m"]], y_title="expected value")
     facts = {"groups": len(frame), "by": by,
              "rows": frame[[by, "customers", "share", "value_12m", "revenue_at_risk"]].round(4).to_dict(orient="records")}

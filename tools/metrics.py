@@ -22,6 +22,27 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 FACT_ROWS = 50
 
 
+# The flattened audience filters of the other tools, as semantic-layer conditions (field, op)
+AUDIENCE_FIELDS = {"tier": ("tier", "="), "segment": ("segment", "="), "persona": ("persona", "="),
+                   "churn_risk": ("churn_risk", "="), "min_churn_probability": ("churn_probability", ">="),
+                   "min_clv": ("clv_12m", ">="), "max_clv": ("clv_12m", "<="), "min_orders": ("orders", ">="),
+                   "max_orders": ("orders", "<="), "min_days_since_last_order": ("days_since_last_order", ">="),
+                   "max_days_since_last_order": ("days_since_last_order", "<="), "country": ("country", "="),
+                   "channel": ("channel", "="), "category": ("category", "="), "min_total_spend": ("total_spend", ">=")}
+
+
+def audience_conditions(active: dict[str, Any]) -> list[dict[str, Any]]:
+    """AudienceFilters.active() -> query_metrics audience conditions (channel/category mean 'bought')."""
+    return [{"field": AUDIENCE_FIELDS[k][0], "op": AUDIENCE_FIELDS[k][1], "value": v} for k, v in active.items()]
+
+
+def run_metrics(ctx: ToolContext, **args: Any) -> tuple[pd.DataFrame, MetricQuery]:
+    """The semantic layer's answer table for the presets (kpi_trend, segment_summary, dataset_overview)."""
+    bound = bind(ctx.snapshot)
+    q = bound.query(**args)
+    return order_rows(run_query(bound.tables, q), q), q
+
+
 def query_metrics(ctx: ToolContext, *, metrics: list[str] | None = None, by: list[str] | None = None,
                   filters: Conditions | None = None, audience: Conditions | None = None, since: str | None = None,
                   until: str | None = None, grain: Grain | None = None, compare: Compare | None = None,

@@ -16,12 +16,13 @@ MODEL_NAMES = ModelName.__args__
 
 def dataset_overview(ctx: ToolContext) -> ToolResult:
     """What data is loaded: customers, orders, revenue, date range, as-of date and which models are built."""
+    from tools.metrics import run_metrics  # a preset over the semantic layer
+
     snap = ctx.snapshot
-    row = snap.query("""
-        SELECT count(DISTINCT customer_id) AS customers,
-               count(DISTINCT coalesce(order_id, customer_id || '|' || CAST(order_date AS VARCHAR))) AS orders,
-               sum(amount) AS revenue, min(order_date) AS first_order, max(order_date) AS last_order
-        FROM orders WHERE order_date <= ?""", [snap.as_of]).iloc[0]
+    frame, _ = run_metrics(ctx, metrics=["customers", "orders", "revenue", "first_order_date", "last_order_date"])
+    row = frame.iloc[0].rename({"first_order_date": "first_order", "last_order_date": "last_order"})
+    row["first_order"] = pd.Timestamp(row["first_order"]).date() if pd.notna(row["first_order"]) else None
+    row["last_order"] = pd.Timestamp(row["last_order"]).date() if pd.notna(row["last_order"]) else None
     status = snap.meta.get("model_status", {})
     ready = [m for m, s in status.items() if s.get("available")]
     missing = {m: s.get("reason") for m, s in status.items() if not s.get("available")}

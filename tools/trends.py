@@ -13,14 +13,15 @@ from tools.context import ToolContext
 from tools.customers import audience_where
 from tools.errors import TierwiseError
 from tools.results import ToolResult, frame_to_table, money
-from tools.store import ORDER_KEY_SQL
+from tools.metrics import audience_conditions, run_metrics
 
 Metric = Literal["revenue", "orders", "customers", "new_customers", "aov", "repeat_rate"]
 Period = Literal["day", "week", "month", "quarter"]
 TrendBy = Literal["channel", "country", "category", "tier"]
-# grouping -> (order-level column, customer-level column); the other side is a constant
-TREND_GROUP = {"channel": ("channel", "NULL"), "country": ("NULL", "country"),
-               "category": ("category", "NULL"), "tier": ("NULL", "tier")}
+TREND_BY = TrendBy.__args__
+# the preset's metric names -> the catalog's
+TREND_METRIC = {"revenue": "revenue", "orders": "orders", "customers": "customers", "new_customers": "new_customers",
+                "aov": "aov", "repeat_rate": "returning_customer_rate"}
 MAX_COHORTS = 24
 
 
@@ -40,62 +41,46 @@ def kpi_trend(ctx: ToolContext, audience: AudienceFilters | None = None, *, metr
     for name, value, valid in (("metric", metric, Metric.__args__), ("period", period, Period.__args__)):
         if value not in valid:
             raise TierwiseError(f"Unknown {name} '{value}'. Choose one of {', '.join(valid)}.")
-    if by is not None and by not in TREND_GROUP:
-        raise TierwiseError(f"Unknown grouping '{by}'. Choose one of {', '.join(TREND_GROUP)}.")
-    filters, where, params = audience_where(ctx, audience)
+    if by is not None and by not in TREND_BY:
+        raise TierwiseError(f"Unknown grouping '{by}'. Choose one of {', '.join(TREND_BY)}.")
+    filters, _, _ = audience_where(ctx, audience)
     snap = ctx.snapshot
-    start = _parse_date("since", since) or date(1, 1, 1)
+    start = _parse_date("since", since)
     end = min(_parse_date("until", until) or snap.as_of, snap.as_of)
-    if start > end:
+    if start and start > end:
         raise TierwiseError(f"since ({start}) is after until ({end}).")
-    # Orders are summed per order, then per customer and period, before the customer-level join
-    # (filters, country, tier): no DISTINCT over order lines, and the join sees far fewer rows. With no
-    # order-level grouping, the build's one-row-per-order table saves the first step.
-    order_group, customer_group = TREND_GROUP.get(by or "", ("'all'", "NULL"))
-    if order_group in ("'all'", "NULL") and "order_totals" in snap.tables:
-        orders = f"(SELECT customer_id, order_date, {order_group} AS grp, amount FROM order_totals)"
-    else:
-        orders = f"""(SELECT customer_id, order_date, {order_group} AS grp, sum(amount) AS amount FROM orders
-                      GROUP BY customer_id, order_date, grp, {ORDER_KEY_SQL})"""
-    frame = snap.query(f"""
-        WITH lines AS (SELECT customer_id, date_trunc(?, order_date) AS period_start, grp, amount
-                       FROM {orders} o WHERE order_date BETWEEN ? AND ?),
-        per AS (SELECT customer_id, period_start, grp, sum(amount) AS revenue, count(*) AS orders
-                FROM lines GROUP BY 1, 2, 3),
-        v AS (SELECT customer_id, first_order_date AS first_day, {customer_group} AS customer_grp
-              FROM customer_view WHERE {where})
-        SELECT CAST(period_start AS DATE) AS period,
-               coalesce(CAST(coalesce(customer_grp, grp) AS VARCHAR), '(none)') AS grp,
-               sum(revenue) AS revenue, sum(orders) AS orders, count(*) AS customers,
-               count(*) FILTER (WHERE date_trunc(?, first_day) = period_start) AS new_customers,
-               count(*) FILTER (WHERE first_day < period_start) AS returning_customers
-        FROM per JOIN v USING (customer_id) GROUP BY 1, 2 ORDER BY 2, 1""", [period, start, end] + params + [period])
+    # a preset over the semantic layer: the numbers come from the catalog's definitions
+    name = TREND_METRIC[metric]
+    frame, q = run_metrics(ctx, metrics=[name], by=[by] if by else None, grain=period, since=start, until=end,
+                           audience=audience_conditions(filters.active()), compare="previous_period")
     if frame.empty:
         return ToolResult(summary=f"No orders in that period ({describe(filters)}).", audience=filters.active())
-    frame["aov"] = frame["revenue"] / frame["orders"]
-    frame["repeat_rate"] = frame["returning_customers"] / frame["customers"]
-    frame["change"] = frame.groupby("grp")[metric].pct_change()
-    out = frame[["period", "grp", metric, "change"]].rename(columns={"grp": by or "group"})
-    if not by:
-        out = out.drop(columns=["group"])
+    frame = frame.rename(columns={name: metric, f"{name}_change": "change"})
+    frame["period"] = pd.to_datetime(frame["period"]).dt.date
+    out = frame[["period"] + ([by] if by else []) + [metric, "change"]]
+    if by:
+        out = out.sort_values([by, "period"]).reset_index(drop=True)
     periods = sorted(frame["period"].unique())
+    groups = frame.groupby(by) if by else [("all", frame)]
     chart = charts.lines(f"{metric.replace('_', ' ')} per {period}" + (f" by {by}" if by else ""),
                          [p.isoformat() for p in periods],
-                         {g: sub.set_index("period").reindex(periods)[metric].round(4).tolist() for g, sub in frame.groupby("grp")},
+                         {str(g): sub.set_index("period").reindex(periods)[metric].round(4).tolist() for g, sub in groups},
                          y_title=metric)
     last = frame[frame["period"] == frame["period"].max()]
     fmt = (lambda v: f"{v:.1%}") if metric == "repeat_rate" else money
-    latest = ", ".join(f"{g}: {fmt(v)}" for g, v in zip(last["grp"], last[metric])) if by else fmt(last[metric].iloc[0])
+    latest = ", ".join(f"{g}: {fmt(v)}" for g, v in zip(last[by], last[metric])) if by else fmt(last[metric].iloc[0])
     change = last["change"].iloc[0] if not by else None
     summary = (f"{metric.replace('_', ' ').capitalize()} per {period} from {periods[0]} to {periods[-1]} "
                f"({describe(filters)}). Latest {period} ({periods[-1]}): {latest}"
                + (f", {change:+.1%} vs the {period} before." if change is not None and pd.notna(change) else "."))
-    partial = _partial_last_period(periods[-1], period, snap.as_of)
-    if partial:
+    if _partial_last_period(periods[-1], period, snap.as_of):
         summary += f" The last {period} is partial (data to {snap.as_of})."
+    summary += f" ({q.metrics[0].label_en} = {q.metrics[0].definition_en}.)"
     return ToolResult(summary=summary, chart=chart, audience=filters.active(),
                       facts={"metric": metric, "period": period, "by": by, "periods": len(periods),
-                             "latest": last[metric].round(4).tolist(), "series_total": float(frame[metric].sum()) if metric in ("revenue", "orders", "new_customers") else None},
+                             "latest": last[metric].round(4).tolist(),
+                             "definition": q.metrics[0].definition_en,
+                             "series_total": float(frame[metric].sum()) if metric in ("revenue", "orders", "new_customers") else None},
                       tables=[frame_to_table(f"{metric} per {period}", out)])
 
 

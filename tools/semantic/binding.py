@@ -90,8 +90,10 @@ class Bound:
     def _tables(self) -> Tables:
         orders = self._table("orders")
         cancelled = self._table("cancelled_orders") if "cancelled_orders" in self.schemas else None
-        feats = self._table("features", ["customer_id", "first_order_date", "last_order_date", "orders", "total_spend",
-                                         "recency_days"]).rename(days_since_last_order="recency_days")
+        wanted = ["customer_id", "first_order_date", "last_order_date", "orders", "total_spend", "recency_days",
+                  "top_category", "top_channel"]
+        feats = self._table("features", [c for c in wanted if c in self.schemas["features"]]).rename(
+            days_since_last_order="recency_days")
         cust_cols = [c for c in self.schemas.get("customers", {}) if c not in PII_COLUMNS and c not in feats.columns
                      or c == "customer_id"]
         # every known customer (the file's, and everyone with an order); facts where they have completed orders

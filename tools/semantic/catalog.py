@@ -169,7 +169,9 @@ def build_model(*, order_columns: dict[str, bool], customer_columns: dict[str, b
             continue
         if entry.get("band_of") and not customer_columns.get(entry["band_of"]):
             continue
-        column = entry.get("band_of") or ("first_order_date" if name == "cohort" else name)
+        if entry.get("needs_order_column") and not order_columns.get(entry["needs_order_column"]):
+            continue
+        column = entry.get("column") or entry.get("band_of") or ("first_order_date" if name == "cohort" else name)
         ftype = "categorical"
         f = Field(name=name, label_en=entry["label_en"], label_zh=entry["label_zh"], grain=entry["grain"], type=ftype,
                   column=column, bins=AGE_BANDS if entry.get("band_of") else (), values=tuple(values.get(name, ())))

@@ -52,8 +52,10 @@ def measures_of(metric: Metric) -> set[str]:
         part = spec.get(key)
         if part is None:
             continue
-        base = {"revenue": "sum_amount", "units": "units", "orders": "orders", "customers": "customers",
-                "new_customers": "new_customers", "cancelled_orders": "cancelled_orders"}.get(part, part)
+        base = {"revenue": "sum_amount"}.get(part, part)
+        if base == "returning_customers":
+            out |= {"customers", "new_customers"}
+            continue
         out |= set(DERIVED.get(base, (base,)))
     return out
 
@@ -267,6 +269,8 @@ def _merge(left: pd.DataFrame, right: pd.DataFrame, keys: list[str]) -> pd.DataF
 
 def _value(frame: pd.DataFrame, part: str) -> pd.Series:
     base = {"revenue": "sum_amount"}.get(part, part)
+    if base == "returning_customers":
+        return _value(frame, "customers") - _value(frame, "new_customers")
     if base in DERIVED:
         a, b = DERIVED[base]
         return frame[a].fillna(0) + frame[b].fillna(0)
