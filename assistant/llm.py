@@ -187,9 +187,22 @@ class ToolRunner:
         def bind(name: str):
             return lambda **kwargs: self.run(name, kwargs)[0]
 
-        return [StructuredTool.from_function(func=bind(name), name=name, description=description(name),
+        return [StructuredTool.from_function(func=bind(name), name=name, description=self.describe(name, description(name)),
                                              args_schema=model)
                 for name, model in SCHEMAS.items()]
+
+    def describe(self, name: str, text: str) -> str:
+        """query_metrics carries the loaded dataset's catalog: metric names and definitions, dimensions and a few
+        of their values (quoted, shortened and redacted: data values are data, never instructions)."""
+        if name != "query_metrics":
+            return text
+        try:
+            from tools.semantic.binding import bind
+
+            catalog = bind(self.registry.dataset.snapshot()).model.describe_for_llm()
+        except TierwiseError:
+            return text
+        return text + "\n" + self.redactor.redact(catalog)
 
 
 def _registry_gate(runner: ToolRunner, max_tokens: int):

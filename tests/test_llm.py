@@ -242,3 +242,22 @@ def test_hostile_tool_arguments_get_a_validation_error_and_nothing_runs(built_ho
     assert record.status == "error" and says in record.error and record.result is None
     assert tool_messages(fake.requests[1])[0]["content"].startswith("ERROR")
     assert snapshot.scalar("SELECT count(*) FROM customers") == before
+
+
+def test_the_agent_answers_the_long_tail_through_query_metrics_with_the_catalog_in_its_schema(make_assistant, fake, built_home):
+    fake.queue(tool_call("query_metrics", {"metrics": ["aov"], "by": ["channel"], "filters": {"category": "Books"}}),
+               text("Average order value of Books lines by channel is in the table."))
+    answer = make_assistant().ask("What's the AOV of book orders per channel?")
+    record = answer.tool_calls[0]
+    assert (record.name, record.status) == ("query_metrics", "ok")
+    spec = next(t for t in fake.requests[0]["tools"] if t["function"]["name"] == "query_metrics")["function"]
+    assert "aov: revenue ÷ orders" in spec["description"] and '"Books"' in spec["description"]
+    assert "an order is one order id" in spec["description"]
+    # the number the model saw is the one pandas computes from the store
+    from tools.dataset import Dataset
+    lines = Dataset(Workspace(built_home)).snapshot().query(
+        "SELECT channel, sum(amount) / count(DISTINCT order_id) AS aov FROM orders WHERE category = 'Books' "
+        "AND order_date <= (SELECT max(order_date) FROM orders) GROUP BY 1")
+    sent = json.loads(tool_messages(fake.requests[1])[0]["content"])
+    rows = {r["channel"]: r["aov"] for r in sent["facts"]["rows"]}
+    assert rows == pytest.approx(dict(zip(lines["channel"], lines["aov"])), rel=1e-6)

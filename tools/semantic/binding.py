@@ -15,7 +15,7 @@ from tools.semantic.query import MetricQuery, build_query
 PII_COLUMNS = ("name", "email", "phone")
 CUSTOMER_CONTRACT = ("country", "city", "gender", "age", "signup_date", "email_consent")
 MODEL_COLUMNS = ("tier", "segment", "persona", "churn_risk", "churn_probability", "clv_12m", "p_alive")
-DIM_SAMPLE_VALUES = 8
+DIM_SAMPLE_VALUES = 12
 _lock = threading.Lock()
 _bound: dict[str, "Bound"] = {}
 

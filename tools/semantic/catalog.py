@@ -23,6 +23,7 @@ MODEL_FACTS = {"clv_12m": "number", "churn_probability": "number", "p_alive": "n
 CONTRACT_ORDER_DIMS = ("product", "category", "channel")
 CONTRACT_CUSTOMER_DIMS = ("country", "city", "gender")
 AGE_BANDS = (18, 25, 35, 45, 55, 65)
+MAX_SHOWN_CHARS = 40  # a data value shown to the agent is at most this long
 
 
 @lru_cache(maxsize=1)
@@ -93,13 +94,14 @@ class SemanticModel:
         od = raw_catalog()["order_definition"]
         return od[("with_order_id_" if self.has_order_ids else "without_order_id_") + language]
 
-    def describe_for_llm(self, max_values: int = 6) -> str:
+    def describe_for_llm(self, max_values: int = 12) -> str:
         """The catalog as the agent sees it: names, labels, definitions, dimensions and a few values."""
         lines = ["Metrics (name: definition):"]
         lines += [f"- {m.name}: {m.definition_en}" for m in self.metrics.values()]
         lines.append("Dimensions for `by` (also time grains day/week/month/quarter/year):")
         for d in self.dimensions.values():
-            vals = f" e.g. {', '.join(d.values[:max_values])}" if d.values else ""
+            shown = [json.dumps(v[:MAX_SHOWN_CHARS], ensure_ascii=False) for v in d.values[:max_values]]
+            vals = f" e.g. {', '.join(shown)}" if shown else ""
             lines.append(f"- {d.name} ({d.grain} level, {d.type}){vals}")
         extra = [f for f in self.fields.values() if f.name not in self.dimensions]
         if extra:
