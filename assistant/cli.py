@@ -101,6 +101,14 @@ def cmd_bench(args) -> int:
                                       f"BG/NBD {r['bgnbd_seconds']:.3f} s, Gamma-Gamma {r['gamma_gamma_seconds']:.3f} s"
                                       + (f"\n  recorded in {r['recorded']}" if r.get("recorded") else ""))
         return 0
+    if args.metrics:
+        from tools.bench import run_metrics_benchmark
+
+        result = run_metrics_benchmark(customers=args.customers, seed=args.seed, record=args.record,
+                                       progress=_progress(args))
+        _emit(args, result, lambda r: f"query_metrics at {r['customers']:,} customers / {r['order_lines']:,} lines:\n"
+                                      + _format_latency(r) + (f"\n  recorded in {r['recorded']}" if r.get("recorded") else ""))
+        return 0
     result = run_benchmark(customers=args.customers, seed=args.seed, record=args.record,
                            progress=_progress(args))
     _emit(args, result, _format_bench)
@@ -180,10 +188,22 @@ def cmd_latency(args) -> int:
     from assistant.core import Assistant
     from assistant.latency import measure
 
-    result = measure(Assistant(Workspace()), rounds=args.rounds)
-    _emit(args, result, lambda r: f"{r['answers']} offline answers: p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, "
-                                  f"max {r['max_ms']} ms, {r['errors']} with tool errors")
+    from tools.bench import measure_query_metrics
+
+    assistant = Assistant(Workspace())
+    result = {} if args.metrics_only else measure(assistant, rounds=args.rounds)
+    result["query_metrics"] = measure_query_metrics(assistant.dataset)
+    _emit(args, result, _format_latency)
     return 0
+
+
+def _format_latency(r: dict[str, Any]) -> str:
+    lines = []
+    if "answers" in r:
+        lines.append(f"{r['answers']} offline answers: p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, "
+                     f"max {r['max_ms']} ms, {r['errors']} with tool errors")
+    lines += [f"query_metrics {name}: p50 {t['p50_ms']} ms, p95 {t['p95_ms']} ms" for name, t in r["query_metrics"].items()]
+    return "\n".join(lines)
 
 
 def cmd_loadtest(args) -> int:
@@ -412,6 +432,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("latency", cmd_latency, "Time offline answers to representative questions on the loaded data.")
     p.add_argument("--rounds", type=_positive_int, default=3)
+    p.add_argument("--metrics-only", action="store_true", help="time only query_metrics (no models needed)")
 
     p = command("loadtest", cmd_loadtest, "Serve the UI on 127.0.0.1 and let simulated users ask mixed questions.")
     p.add_argument("--users", type=_positive_int, default=20)
@@ -444,6 +465,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--record", action="store_true", help="add the figures to docs/benchmarks.md")
     p.add_argument("--clv", metavar="FILE", help="instead: time the CLV fits on this transaction file")
     p.add_argument("--as-of", type=_date, help="with --clv: the as-of date (default: the last order date)")
+    p.add_argument("--metrics", action="store_true", help="instead: load (no models) and time query_metrics warm")
     return parser
 
 

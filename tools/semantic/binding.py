@@ -111,10 +111,9 @@ class Bound:
         if f.name not in self._values:
             if f.grain == "order":
                 table = "orders"
-            elif f.column in self.schemas.get("customers", {}):
-                table = "customers"
             else:
-                table = "customer_view"
+                table = next(t for t in ("customers", "features", "customer_view")
+                             if f.column in self.schemas.get(t, {}))
             col = f'"{f.column.replace(chr(34), "")}"'
             frame = self.snap.query(f"SELECT CAST({col} AS VARCHAR) AS v, count(*) AS n FROM {table} "
                                     f"WHERE {col} IS NOT NULL GROUP BY 1 ORDER BY n DESC, v LIMIT 5000")
