@@ -298,12 +298,14 @@ def format_load_report(r: dict[str, Any]) -> str:
            if r.get("orders_after_as_of") else ""),
         "  mapping         " + ", ".join(f"{f} <- {c}" for f, c in (r.get("mapping") or {}).items()),
     ]
-    if r.get("unmapped_columns"):
-        lines.append("  not used        " + ", ".join(map(str, r["unmapped_columns"])))
     sub = r.get("customers_file")
     if sub:
         lines.append(f"  customers file  {sub.get('file')}: {sub.get('rows_kept', 0):,} kept, "
                      f"{sub.get('rows_rejected', 0):,} rejected")
+    lines += _format_attributes(r.get("attributes") or [])
+    empty = list(r.get("unmapped_columns") or []) + list((sub or {}).get("unmapped_columns") or [])
+    if empty:
+        lines.append("  not used        " + ", ".join(map(str, empty)) + "  (no values)")
     lines += [f"  note: {w}" for w in r.get("warnings") or []]
     if r.get("models"):
         lines.append("  models")
@@ -311,6 +313,29 @@ def format_load_report(r: dict[str, Any]) -> str:
     if r.get("rejects_file"):
         lines.append(f"  rejected rows written to {r['rejects_file']}")
     return "\n".join(lines)
+
+
+def _format_attributes(attrs: list[dict[str, Any]]) -> list[str]:
+    """One line per kept column: stored name, type, grain, a few values, what was merged."""
+    if not attrs:
+        return []
+    lines = ["  attributes      (the file's other columns, kept)"]
+    for a in attrs:
+        values = list(a.get("values") or [])
+        shown = ", ".join(values[:4]) + (", …" if len(values) > 4 or a.get("distinct", 0) > 4 else "")
+        source = f" <- {a['label']}" if a.get("label") != a.get("name") else ""
+        if a.get("source_file") == "customers":
+            source += " (customers file)"
+        line = (f"    {a.get('name')}{source}: {a.get('type')}, per {a.get('grain')}, "
+                f"{a.get('distinct', 0):,} distinct: {shown}")
+        merged = a.get("merged") or []
+        if merged:
+            line += "; merged " + "; ".join(
+                f"{', '.join(map(str, m['from']))} into {m['into']}" for m in merged[:3])
+            if len(merged) > 3:
+                line += f" and {len(merged) - 3} more"
+        lines.append(line)
+    return lines
 
 
 def format_answer(answer, role: str = "marketer") -> str:

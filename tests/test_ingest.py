@@ -59,7 +59,11 @@ def test_cdnow_sample_loads_headerless_with_a_positional_mapping(con):
     assert report["customers"] == 2_357
     assert report["mapping"] == {"customer_id": "column 1", "order_date": "column 3",
                                  "quantity": "column 4", "amount": "column 5"}
-    assert report["unmapped_columns"] == ["column 2"]
+    # The unmapped column (the customer's id in the full file, with leading zeros) is kept as a
+    # per-customer code, not thrown away.
+    assert report["unmapped_columns"] == []
+    assert [(a["name"], a["type"], a["grain"]) for a in report["attributes"]] == [
+        ("column_2", "categorical", "customer")]
     assert report["preview"][0] == {"1": "00004", "2": "0001", "3": "19970101", "4": "2",
                                     "5": "29.33"}
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
 import duckdb
 
-from tools.contract import CANCELLED_STATUSES, CUSTOMERS_SCHEMA, ORDERS_SCHEMA
+from tools.contract import CANCELLED_KEYWORDS, COMPLETED_STATUSES, CUSTOMERS_SCHEMA, ORDERS_SCHEMA
 from tools.reading import RawTable
 
 MAX_AMOUNT = 1_000_000.0     # one order above this is "absurd amount"
@@ -58,13 +59,13 @@ def _text(col: str) -> str:
     return f"CASE WHEN length({t}) <= 4 AND lower({t}) IN ({tokens}) THEN NULL ELSE {t} END"
 
 
-def _date(text: str) -> str:
-    """SQL: DATE from clean text using the $dates formats, then ISO casts, then Excel serials.
+def _date(text: str, param: str = "dates") -> str:
+    """SQL: DATE from clean text using the formats in parameter `param`, then ISO casts, then Excel serials.
 
     coalesce evaluates each fallback only for the rows still NULL, so the common case costs
     one strptime per row."""
     return f"""coalesce(
-        CAST(try_strptime({text}, $dates) AS DATE),
+        CAST(try_strptime({text}, ${param}) AS DATE),
         try_cast({text} AS DATE),
         CAST(try_cast({text} AS TIMESTAMP) AS DATE),
         CASE WHEN regexp_full_match({text}, '\\d{{5}}(\\.\\d+)?')
@@ -165,16 +166,35 @@ def date_formats(con: duckdb.DuckDBPyConnection, table: str, col: str, day_first
     return [fmts[i] for i in order]
 
 
+def cancelled_sql(status: str) -> str:
+    """SQL: whether a lower-cased status says the order did not count (a cancelled keyword in it).
+
+    The common completed statuses are looked up first, so most rows skip the keyword search."""
+    return (f"coalesce(CASE WHEN list_contains($completed, {status}) THEN false "
+            f"ELSE regexp_matches({status}, $cancel_pattern) END, false)")
+
+
+def cancelled_params() -> dict:
+    return {"completed": [s.lower() for s in COMPLETED_STATUSES],
+            "cancel_pattern": "|".join(re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", k.lower())
+                                      for k in CANCELLED_KEYWORDS)}
+
+
 def clean_transactions(con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: dict[str, int],
-                       *, today: date, max_amount: float = MAX_AMOUNT) -> dict:
-    """Build orders, cancelled_orders and rejects from the raw table, in layered set-based SQL."""
+                       *, today: date, max_amount: float = MAX_AMOUNT,
+                       keep: list[str] | tuple[str, ...] = ()) -> dict:
+    """Build `_typed_orders` and the rejects from the raw table, in layered set-based SQL.
+
+    The raw columns in `keep` (the attributes) ride along as clean text `_x0`, `_x1`, …;
+    `write_order_tables` then makes orders and cancelled_orders."""
     col = {fld: raw.columns[i] for fld, i in mapping.items()}
     numeric = [col[f] for f in ("amount", "quantity") if f in col]
     study = study_columns(con, raw.table, col["order_date"], numeric)
     fmts = date_formats(con, raw.table, col["order_date"], study["day_first"])
 
     # Layer 1: clean text once per field; layer 2: parse; layer 3: judge each row.
-    texts = ", ".join(f"{_text(col[f])} AS {f}_t" for f in ORDERS_SCHEMA if f in col)
+    texts = ", ".join([f"{_text(col[f])} AS {f}_t" for f in ORDERS_SCHEMA if f in col]
+                      + [f"{_text(c)} AS _x{j}" for j, c in enumerate(keep)])
     parsed = []
     for fld, typ in ORDERS_SCHEMA.items():
         t = f"{fld}_t"
@@ -188,6 +208,7 @@ def clean_transactions(con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: d
             parsed.append(f"{_number(t, study['decimal_comma'][col[fld]])} AS {fld}")
         else:
             parsed.append(f"{t} AS {fld}")
+    parsed += [f"_x{j}" for j in range(len(keep))]
     qty_t = "quantity_t" if "quantity" in col else "NULL"
     status = "lower(status)" if "status" in col else "NULL"
     raw_cols = ", ".join(raw.columns)
@@ -210,25 +231,32 @@ def clean_transactions(con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: d
         FROM (
           SELECT * EXCLUDE (_date),
             CASE WHEN year(_date) >= {MIN_YEAR} THEN _date END AS order_date,
-            coalesce(list_contains($cancelled, {status}), false) AS _cancelled
+            {cancelled_sql(status) if "status" in col else "false"} AS _cancelled
           FROM (
             SELECT {', '.join(parsed)}, amount_t AS _amount_t, {qty_t} AS _qty_t,
                    hash({raw_cols}) AS _hash, {raw_cols}
             FROM (SELECT {texts}, {raw_cols} FROM {raw.table}))))
         """, _params(dates=fmts, today=today, max_amount=max_amount,
-                     cancelled=[s.lower() for s in CANCELLED_STATUSES]))
-
-    cols = ", ".join(ORDERS_SCHEMA)
-    con.execute(f"CREATE TABLE orders AS SELECT {cols} FROM _typed_orders "
-                f"WHERE _reason IS NULL AND NOT _cancelled")
-    con.execute(f"CREATE TABLE cancelled_orders AS SELECT {cols} FROM _typed_orders "
-                f"WHERE _reason IS NULL AND _cancelled")
+                     **(cancelled_params() if "status" in col else {})))
     _add_rejects(con, raw, "_typed_orders")
     bad_qty = 0
     if "quantity" in col:
         bad_qty = con.execute("SELECT count(*) FROM _typed_orders WHERE _reason IS NULL "
                               "AND _qty_t IS NOT NULL AND quantity IS NULL").fetchall()[0][0]
     return {"study": study, "date_formats": fmts, "bad_quantity": bad_qty}
+
+
+def write_order_tables(con: duckdb.DuckDBPyConnection, *, extra: str = "", joins: str = "",
+                       params: dict | None = None, keep_order_by: bool = False) -> None:
+    """orders and cancelled_orders from `_typed_orders t`: the contract columns, then `extra`.
+
+    `extra` (", expr AS name, …") and `joins` come from the attributes; a join does not keep the
+    file's row order, so `keep_order_by` sorts by the row's place in the file."""
+    cols = ", ".join(f"t.{c}" for c in ORDERS_SCHEMA)
+    order = " ORDER BY t.rowid" if keep_order_by else ""
+    for table, cancelled in (("orders", "NOT t._cancelled"), ("cancelled_orders", "t._cancelled")):
+        con.execute(f"CREATE TABLE {table} AS SELECT {cols}{extra} FROM _typed_orders t {joins} "
+                    f"WHERE t._reason IS NULL AND {cancelled}{order}", params or None)
 
 
 def create_rejects(con: duckdb.DuckDBPyConnection) -> None:
@@ -292,8 +320,11 @@ def duplicate_rows(con: duckdb.DuckDBPyConnection, typed: str) -> int:
                .fetchall()[0][0])
 
 
-def clean_customers(con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: dict[str, int]) -> dict:
-    """Build `_typed_customers` and append its rejects; dedup is left to the caller."""
+def clean_customers(con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: dict[str, int],
+                    keep: list[str] | tuple[str, ...] = ()) -> dict:
+    """Build `_typed_customers` and append its rejects; dedup is left to the caller.
+
+    The raw columns in `keep` (the attributes) ride along as clean text `_x0`, `_x1`, …"""
     col = {fld: raw.columns[i] for fld, i in mapping.items()}
     fmts = list(_DATE_FORMATS_FIXED)
     day_first = False
@@ -320,8 +351,8 @@ def clean_customers(con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: dict
             exprs[fld] = f"lower({t})"
         else:
             exprs[fld] = t
-    texts = ", ".join(f"{_text(col[f])} AS _{f}_text" for f in ("signup_date", "age", "email_consent")
-                      if f in col)
+    texts = ", ".join([f"{_text(col[f])} AS _{f}_text" for f in ("signup_date", "age", "email_consent")
+                       if f in col] + [f"{_text(c)} AS _x{j}" for j, c in enumerate(keep)])
     select = ",\n".join(f"{e} AS {f}" for f, e in exprs.items())
     raw_cols = ", ".join(raw.columns)
     con.execute(f"""
@@ -329,7 +360,9 @@ def clean_customers(con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: dict
         SELECT {select}{', ' + texts if texts else ''},
                CASE WHEN {exprs['customer_id']} IS NULL THEN 'missing customer id' END AS _reason,
                hash({raw_cols}) AS _hash, {raw_cols}
-        FROM {raw.table}""", _params(dates=fmts, true=list(TRUE_TOKENS), false=list(FALSE_TOKENS)))
+        FROM {raw.table}""", _params(**({"dates": fmts} if "signup_date" in col else {}),
+                                     **({"true": list(TRUE_TOKENS), "false": list(FALSE_TOKENS)}
+                                        if "email_consent" in col else {})))
     _add_rejects(con, raw, "_typed_customers")
     unreadable = {}
     for fld in ("signup_date", "age", "email_consent"):

@@ -12,9 +12,18 @@ CUSTOMER_OPTIONAL = (
 )
 CUSTOMER_FIELDS = CUSTOMER_REQUIRED + CUSTOMER_OPTIONAL
 
-# Status values that mean the order did not count: excluded from value, counted in the report.
-CANCELLED_STATUSES = ("cancelled", "canceled", "refunded", "returned", "void", "voided",
-                      "已取消", "取消", "已退款", "退款", "退货")
+# A status containing one of these (case-insensitive) means the order did not count: it is excluded
+# from value and counted in the report. 交易关闭 (closed, unpaid) and 退款成功 (refunded) are
+# cancelled; 交易成功, completed, shipped, delivered are not.
+CANCELLED_KEYWORDS = ("cancel", "refund", "return", "void", "closed", "fail", "declined",
+                      "chargeback", "charge back", "reversed", "reversal", "rejected",
+                      "storn", "annul", "rembours", "retour", "erstatt", "reembols", "devuel",
+                      "取消", "关闭", "退款", "退货", "退单", "失败", "作废", "撤销", "拒收", "拒付")
+# Common statuses of a completed sale: a shortcut that spares the keyword search on most rows.
+# None of them contains a cancelled keyword (a test checks it).
+COMPLETED_STATUSES = ("completed", "complete", "shipped", "delivered", "paid", "success",
+                      "successful", "fulfilled", "processing", "open", "pending", "new",
+                      "交易成功", "已完成", "完成", "已发货", "已签收", "已付款", "成功", "待发货")
 
 # Stored column types (DuckDB) of the clean tables every later layer reads.
 ORDERS_SCHEMA = {

@@ -8,9 +8,10 @@ from typing import Literal
 
 import duckdb
 
+from tools import attributes as attr
 from tools.cleaning import (
     MAX_AMOUNT, clean_customers, clean_transactions, duplicate_rows,
-    reason_counts,
+    reason_counts, write_order_tables,
 )
 from tools.contract import CUSTOMERS_SCHEMA, ORDERS_SCHEMA
 from tools.errors import TierwiseError
@@ -64,11 +65,21 @@ def _ingest(con, path: Path, *, raws: list[RawTable], customers, mapping, custom
     fields, warnings = build_mapping(con, raw.table, raw.names, raw.header,
                                      _lower_keys(mapping), "transactions", path.name)
     progress("cleaning transactions", 0.35)
-    cleaned = clean_transactions(con, raw, fields, today=today)
+    attrs = attr.plan(raw.names, set(fields.values()), "transactions")
+    cleaned = clean_transactions(con, raw, fields, today=today,
+                                 keep=[raw.columns[a.position] for a in attrs])
     warnings = raw.warnings + warnings
+    progress("typing the other columns", 0.65)
+    attrs, empty = attr.detect(con, "_typed_orders", attrs, grain=True)
+    attr.find_merges(con, "_typed_orders", attrs)
+    names = attr.Names()
+    order_attrs = [a for a in attrs if a.grain == "order"]
+    names.claim_all(order_attrs)
+    extra, joins, params, joined = attr.select_sql(order_attrs)
+    write_order_tables(con, extra=extra, joins=joins, params=params, keep_order_by=joined)
     progress("checking the result", 0.75)
 
-    report = _file_report(con, raw, fields)
+    report = _file_report(con, raw, fields, empty)
     rejected = report["rows_rejected"]
     n = raw.rows_read
     reasons = ", ".join(f"{r}: {k:,}" for r, k in report["rejected_by_reason"].items())
@@ -104,13 +115,29 @@ def _ingest(con, path: Path, *, raws: list[RawTable], customers, mapping, custom
                         f"features and models ignore them.")
 
     progress("building customers", 0.85)
-    cust_report = None
+    cust_report, cust_attrs, given = None, [], set()
     if customers is not None:
-        cust_report = _load_customers(con, customers, _lower_keys(customer_mapping), warnings, raws)
+        cust_report, cust_attrs, given = _load_customers(
+            con, customers, _lower_keys(customer_mapping), warnings, raws, names)
     else:
         con.execute(f"CREATE TABLE customers AS SELECT {_customer_columns('customer_id')} "
                     f"FROM (SELECT DISTINCT customer_id FROM orders) ORDER BY customer_id")
+    per_customer = [a for a in attrs if a.grain == "customer"]
+    attr.decide_fills(per_customer, given, names)
+    names.claim_all([a for a in per_customer if not a.fills])
+    attr.add_customer_attributes(con, per_customer)
     n_customers = con.execute("SELECT count(*) FROM customers").fetchall()[0][0]
+    all_cancelled, their_lines = con.execute(
+        """SELECT count(DISTINCT customer_id), count(*) FROM cancelled_orders
+           WHERE customer_id IN (SELECT customer_id FROM cancelled_orders
+                                 ANTI JOIN orders USING (customer_id))""").fetchall()[0]
+    if all_cancelled:
+        warnings.append(f"{all_cancelled:,} customer{'s' if all_cancelled != 1 else ''} had every "
+                        f"order cancelled ({their_lines:,} line{'s' if their_lines != 1 else ''}); "
+                        f"with no completed sale they are left out of the customers, features "
+                        f"and models.")
+    described = [attr.describe(con, a) for a in sorted(
+        attrs, key=lambda a: a.position)] + [attr.describe(con, a) for a in cust_attrs]
 
     if rejects_path is not None:
         Path(rejects_path).parent.mkdir(parents=True, exist_ok=True)
@@ -125,6 +152,8 @@ def _ingest(con, path: Path, *, raws: list[RawTable], customers, mapping, custom
         "orders_after_as_of": int(after),
         "today": today.isoformat(),
         "customers": int(n_customers),
+        "customers_all_cancelled": int(all_cancelled),
+        "attributes": described,
         "customers_in_orders": int(con.execute(
             "SELECT count(DISTINCT customer_id) FROM orders").fetchall()[0][0]),
         "rejects_path": str(rejects_path) if rejects_path is not None else None,
@@ -139,7 +168,7 @@ def _lower_keys(mapping: dict[str, str] | None) -> dict[str, str] | None:
     return {str(k).strip().lower(): str(v) for k, v in mapping.items()} if mapping else None
 
 
-def _file_report(con, raw: RawTable, fields: dict[str, int]) -> dict:
+def _file_report(con, raw: RawTable, fields: dict[str, int], empty: list) -> dict:
     """What was read and what became of it; the shared part of both files' reports."""
     reasons = reason_counts(con, raw.path)
     report = {
@@ -159,7 +188,8 @@ def _file_report(con, raw: RawTable, fields: dict[str, int]) -> dict:
         "duplicate_rows": duplicate_rows(
             con, "_typed_orders" if raw.table == "raw_transactions" else "_typed_customers"),
         "mapping": {f: raw.names[i] for f, i in sorted(fields.items(), key=lambda kv: kv[1])},
-        "unmapped_columns": [n for i, n in enumerate(raw.names) if i not in fields.values()],
+        # Every other column is kept as an attribute; only the empty ones are not used.
+        "unmapped_columns": [a.label for a in empty],
         "preview": _preview(con, raw),
     }
     if raw.table != "raw_transactions":
@@ -200,30 +230,36 @@ def _customer_columns(id_expr: str) -> str:
 
 
 def _load_customers(con, path: Path, mapping: dict[str, str] | None, warnings: list[str],
-                    raws: list[RawTable]) -> dict:
+                    raws: list[RawTable], names: attr.Names) -> tuple[dict, list, set[str]]:
+    """Build customers from the customers file; returns (its report, its attributes, fields it gives)."""
     raw = read_raw(con, path, "raw_customers")
     raws.append(raw)
     fields, map_warnings = build_mapping(con, raw.table, raw.names, raw.header, mapping,
                                          "customers", path.name)
-    info = clean_customers(con, raw, fields)
+    attrs = attr.plan(raw.names, set(fields.values()), "customers")
+    info = clean_customers(con, raw, fields, keep=[raw.columns[a.position] for a in attrs])
     warnings += raw.warnings + map_warnings
-    cols = ", ".join(CUSTOMERS_SCHEMA)
+    attrs, empty = attr.detect(con, "_typed_customers", attrs, grain=False)
+    attr.find_merges(con, "_typed_customers", attrs)
+    names.claim_all(attrs)
+    extra, joins, params, _ = attr.select_sql(attrs, alias=lambda a: f"_v{a.slot}")
+    cols = ", ".join(list(CUSTOMERS_SCHEMA) + [f"_v{a.slot} AS {attr.quote(a.name)}" for a in attrs])
     con.execute(f"""CREATE TABLE customers AS SELECT {cols} FROM (
         SELECT *, row_number() OVER (PARTITION BY customer_id ORDER BY _pos) AS _k
-        FROM (SELECT rowid AS _pos, * FROM _typed_customers) WHERE _reason IS NULL)
-        WHERE _k = 1 ORDER BY _pos""")
+        FROM (SELECT t.rowid AS _pos, t.*{extra} FROM _typed_customers t{joins}) WHERE _reason IS NULL)
+        WHERE _k = 1 ORDER BY _pos""", params or None)
     valid = con.execute("SELECT count(*) FROM _typed_customers WHERE _reason IS NULL").fetchall()[0][0]
     in_file = con.execute("SELECT count(*) FROM customers").fetchall()[0][0]
     dup = valid - in_file
     added = con.execute(
-        f"""INSERT INTO customers SELECT {_customer_columns('customer_id')} FROM (
+        f"""INSERT INTO customers BY NAME SELECT {_customer_columns('customer_id')} FROM (
             SELECT DISTINCT customer_id FROM orders
             WHERE customer_id NOT IN (SELECT customer_id FROM customers)) ORDER BY customer_id"""
     ).fetchall()[0][0]
     no_orders = con.execute(
         "SELECT count(*) FROM customers WHERE customer_id NOT IN "
         "(SELECT DISTINCT customer_id FROM orders)").fetchall()[0][0]
-    report = _file_report(con, raw, fields)
+    report = _file_report(con, raw, fields, empty)
     report.update({
         "rows_kept": int(in_file),
         "duplicate_ids": int(dup),
@@ -243,7 +279,7 @@ def _load_customers(con, path: Path, mapping: dict[str, str] | None, warnings: l
                         f"({', '.join(f'{r}: {k:,}' for r, k in report['rejected_by_reason'].items())}).")
     for fld, k in report["unreadable_values"].items():
         warnings.append(f"{k:,} values of {fld} in '{name}' could not be read and were left empty.")
-    return report
+    return report, attrs, set(fields)
 
 
 WORK_RELATIONS = ("raw_transactions", "raw_customers", "raw_transactions_rej",
@@ -253,6 +289,7 @@ WORK_RELATIONS = ("raw_transactions", "raw_customers", "raw_transactions_rej",
 
 def _drop_work(con) -> None:
     """Drop the temp views and tables of a load; only the output tables remain."""
+    attr.drop_work(con)
     views = {r[0] for r in con.execute(
         "SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()}
     for name in WORK_RELATIONS:

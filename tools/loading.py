@@ -52,7 +52,8 @@ def load_dataset(
             started = time.perf_counter()
             report["models"] = _models(con, as_of_date, seed, progress)
             report["timings"]["models_seconds"] = round(time.perf_counter() - started, 3)
-        store.write_meta(con, load_report=report, as_of=report["as_of"], loaded_at=_now())
+        store.write_meta(con, load_report=report, as_of=report["as_of"], loaded_at=_now(),
+                         attributes=report.get("attributes", []))
     report["dataset"] = done["dataset"]
     progress("dataset in service", 1.0)
     return report

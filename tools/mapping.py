@@ -20,7 +20,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "customer number", "client_id", "client", "clientid", "user_id", "userid", "user",
         "member_id", "memberid", "member", "buyer_id", "buyer", "shopper_id", "account_id",
         "kunde", "kundennummer", "kunden_id", "id_client", "client_id", "客户id", "客户编号", "客户", "会员id", "会员编号", "会员", "用户id", "用户编号", "用户",
-        "顾客id", "顾客编号", "买家id", "客户号", "会员号",
+        "顾客id", "顾客编号", "买家id", "客户号", "会员号", "买家会员名", "买家昵称", "买家账号",
     ),
     "order_date": (
         "order_date", "order date", "purchase date", "purchase_date", "date", "invoicedate",
@@ -50,11 +50,12 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "item_name", "sku", "stockcode", "stock code", "product_id", "productid", "item_id",
         "description", "goods", "title",
         "商品", "商品名称", "商品名", "产品", "产品名称", "商品编号", "商品id", "货品", "品名", "sku编码",
+        "宝贝标题", "宝贝名称", "商品标题",
     ),
     "category": (
         "category", "product category", "product_category", "category_name", "categoryname",
         "department", "dept", "product type", "product_type", "segment",
-        "品类", "类别", "类目", "商品类别", "商品分类", "分类", "产品类别",
+        "品类", "类别", "类目", "商品类别", "商品分类", "分类", "产品类别", "商品类目", "宝贝类目",
     ),
     "quantity": (
         "quantity", "qty", "units", "number_of_cds", "number of items", "num_items",

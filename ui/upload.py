@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 import duckdb
 
+from tools import attributes
 from tools.contract import FileKind
 from tools.errors import TierwiseError
 from tools.ingest import parse_map_args
@@ -54,12 +55,16 @@ def preview_mapping(path: str | Path, kind: FileKind = "transactions",
                                          {k.lower(): v for k, v in (mapping or {}).items()} or None,
                                          kind, path.name)
         rows = con.execute(f"SELECT {', '.join(raw.columns)} FROM {raw.table} LIMIT {PREVIEW_ROWS}").fetchall()
+        kept, empty = attributes.preview(con, raw, fields, kind)
         return {
             "file": path.name, "format": raw.format, "encoding": raw.encoding,
             "delimiter": {"\t": "tab"}.get(raw.delimiter, raw.delimiter), "header": raw.header,
             "columns": list(raw.names),
             "mapping": {f: raw.names[i] for f, i in sorted(fields.items(), key=lambda kv: kv[1])},
-            "unmapped_columns": [n for i, n in enumerate(raw.names) if i not in fields.values()],
+            # Every other column is kept as an attribute (judged here from the first rows);
+            # only columns with no value at all are not used.
+            "attributes": kept,
+            "unmapped_columns": empty,
             "warnings": raw.warnings + warnings,
             "preview": [list(r) for r in rows],
         }
@@ -90,8 +95,11 @@ def describe_preview(preview: dict[str, Any]) -> str:
              + (", header" if preview.get("header") else ", no header"),
              "Columns: " + ", ".join(f"{i}: {n}" for i, n in enumerate(preview["columns"], start=1)),
              "Detected mapping: " + ", ".join(f"{f} <- {c}" for f, c in preview["mapping"].items())]
+    for a in preview.get("attributes") or []:
+        lines.append(f"Kept: {a['label']} as {a['name']} ({a['type']}, per {a['grain']}"
+                     + (f": {', '.join(map(str, a['values']))}" if a.get("values") else "") + ")")
     if preview.get("unmapped_columns"):
-        lines.append("Not used: " + ", ".join(map(str, preview["unmapped_columns"])))
+        lines.append("Not used (no values): " + ", ".join(map(str, preview["unmapped_columns"])))
     lines += [f"Note: {w}" for w in preview.get("warnings") or []]
     return "\n".join(lines)
 

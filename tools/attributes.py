@@ -1,0 +1,497 @@
+"""Keep every column the contract does not map, as a typed attribute at customer or order grain.
+
+An attribute's type (categorical, numeric, boolean, date) comes from a bounded, evenly spaced
+sample of its values; its grain from one grouped query over all the attributes of a file
+(constant per customer → customer, otherwise order). The values are stored by the same SQL that
+builds the clean tables: order attributes as extra columns of `orders` and `cancelled_orders`,
+customer attributes as extra columns of `customers`. Categorical spellings that differ only by
+case, spacing or punctuation are merged into the most frequent one, and the report says so.
+
+Everything is set-based in DuckDB; the Python loops run over columns, never over rows.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+import duckdb
+
+from tools.cleaning import (
+    FALSE_TOKENS, MIN_YEAR, TRUE_TOKENS, _customer_id, _date, _number, _params, _text,
+    date_formats, study_columns,
+)
+from tools.contract import CUSTOMERS_SCHEMA, ORDERS_SCHEMA
+from tools.mapping import SYNONYMS, normalise
+from tools.reading import RawTable
+
+AttributeType = Literal["categorical", "numeric", "boolean", "date"]
+STORED_TYPES = {"categorical": "VARCHAR", "numeric": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE"}
+
+TYPE_SAMPLE_ROWS = 50_000        # rows whose values decide an attribute's type
+TYPE_SHARE = 0.95                # share of values that must read as numbers (or dates)
+GRAIN_MIN_CUSTOMERS = 20         # customers with 2+ values needed to call a column per-customer
+GRAIN_CONSTANT_SHARE = 0.98      # share of those whose values are all one
+GRAIN_SAMPLE_ROWS = 2_000_000    # beyond this many rows, the grain check reads a hashed subset of customers
+PREVIEW_SAMPLE_ROWS = 20_000     # rows the upload preview looks at
+MAX_VALUES = 8                   # most frequent values listed per attribute
+MAX_MERGES_REPORTED = 50         # merged groups listed per attribute
+MAP_MERGES = 200                 # up to this many merged spellings are looked up in a map; more, by a join
+AGE_BANDS = (18, 25, 35, 45, 55, 65)
+BIN_QUANTILES = (1 / 6, 2 / 6, 3 / 6, 4 / 6, 5 / 6)
+
+# Column names a person reads as a code or label even when every value is digits.
+CODE_WORDS = frozenset({
+    "zip", "zipcode", "postal", "postcode", "postalcode", "plz", "code", "sku", "id", "ids", "uuid",
+    "guid", "phone", "tel", "telephone", "mobile", "fax", "ean", "upc", "isbn", "gtin", "barcode",
+    "no", "nr", "iban",
+})
+CODE_FRAGMENTS = ("邮编", "邮政编码", "编号", "编码", "代码", "电话", "手机", "号码", "条码", "单号",
+                  "卡号", "账号", "工号", "证号", "识别码")
+AGE_WORDS = frozenset({"age"})
+AGE_FRAGMENTS = ("年龄", "岁数")
+
+# Names an attribute may not take: the contract's fields and the names the semantic layer and the
+# customer view already give a meaning (dimensions, time grains, customer measures).
+RESERVED_NAMES = frozenset(ORDERS_SCHEMA) | frozenset(CUSTOMERS_SCHEMA) | frozenset({
+    "tier", "segment", "persona", "churn_risk", "cohort", "day", "week", "month", "quarter", "year",
+    "orders", "order_lines", "revenue", "units", "customers", "total_spend", "aov", "recency_days",
+    "tenure_days", "first_order_date", "last_order_date", "days_since_last_order", "clv_12m",
+    "churn_probability", "p_alive", "top_channel", "top_category",
+})
+
+# Customer fields of the contract a transactions-file column may fill (when it is constant per
+# customer, of the right type, and the customers file does not give the field): its type here.
+FILLABLE_FIELDS = {"country": "categorical", "city": "categorical", "gender": "categorical",
+                   "age": "numeric", "signup_date": "date", "email_consent": "boolean"}
+
+_MERGE_KEY = "lower(regexp_replace({x}, '[^\\p{{L}}\\p{{N}}]+', '', 'g'))"
+
+
+@dataclass
+class Attribute:
+    position: int                      # 0-based column of its file
+    label: str                         # the column's header (or "column N")
+    source_file: str                   # transactions | customers
+    slot: int                          # its working column `_x{slot}` in the typed table
+    type: str = "categorical"
+    grain: str = "order"
+    name: str = ""
+    fills: str | None = None           # the contract field this column fills, if any
+    decimal_comma: bool = False
+    date_formats: list[str] = field(default_factory=list)
+    merge_pairs: list[tuple[str, str]] = field(default_factory=list)  # (spelling, merged into)
+    merge_join: bool = False           # too many spellings for a map: join the merge table
+    merged: list[dict] = field(default_factory=list)
+
+    @property
+    def work(self) -> str:
+        return f"_x{self.slot}"
+
+    @property
+    def key(self) -> str:
+        return f"{self.source_file[0]}{self.slot}"
+
+    @property
+    def merge_table(self) -> str:
+        return f"_attr_merge_{self.key}"
+
+    @property
+    def table(self) -> str:
+        return "orders" if self.grain == "order" else "customers"
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def snake_name(label: str) -> str:
+    """Lower case, runs of anything but letters and digits as one `_`; non-ASCII letters are kept."""
+    return re.sub(r"[\W_]+", "_", str(label).strip().lower()).strip("_")
+
+
+def _words(label: str) -> list[str]:
+    """The header's words: camelCase and script changes (会员ID) split, lower-cased."""
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", str(label))
+    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", s)
+    s = re.sub(r"(?<=[^\x00-\x7f])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])(?=[^\x00-\x7f])", " ", s)
+    return [w for w in re.split(r"[\W_]+", s.lower()) if w]
+
+
+def is_code_name(label: str) -> bool:
+    """True when the header names a code (zip, SKU, id, phone, 邮编, 编号 …)."""
+    return (bool(CODE_WORDS.intersection(_words(label)))
+            or any(f in str(label) for f in CODE_FRAGMENTS) or str(label).strip().endswith("号"))
+
+
+def is_age_name(label: str) -> bool:
+    return bool(AGE_WORDS.intersection(_words(label))) or any(f in str(label) for f in AGE_FRAGMENTS)
+
+
+def plan(names: list[str], mapped: set[int] | list[int], source_file: str) -> list[Attribute]:
+    """One attribute per column not mapped to a contract field, in file order."""
+    free = [i for i in range(len(names)) if i not in set(mapped)]
+    return [Attribute(position=i, label=str(names[i]), source_file=source_file, slot=j)
+            for j, i in enumerate(free)]
+
+
+class Names:
+    """Hands out stored column names, unique within a load and clear of the reserved ones."""
+
+    def __init__(self) -> None:
+        self.taken: set[str] = set(RESERVED_NAMES)
+        self.filled: set[str] = set()
+
+    def claim(self, a: Attribute) -> None:
+        base = snake_name(a.label) or f"column_{a.position + 1}"
+        if base in RESERVED_NAMES:
+            base += "_attr"
+        name, k = base, 2
+        while name in self.taken:
+            name, k = f"{base}_{k}", k + 1
+        self.taken.add(name)
+        a.name = name
+
+    def claim_all(self, attrs: list[Attribute]) -> None:
+        for a in attrs:
+            self.claim(a)
+
+
+# --- detection ---------------------------------------------------------------------------
+
+def detect(con: duckdb.DuckDBPyConnection, table: str, attrs: list[Attribute], *, grain: bool,
+           where: str = "_reason IS NULL") -> tuple[list[Attribute], list[Attribute]]:
+    """Type every attribute and, for a transactions file, find its grain; returns (kept, empty).
+
+    `table` holds `customer_id` and the attributes' clean text `_x{slot}`; `where` picks its
+    valid rows. A column with no value at all is not kept."""
+    if not attrs:
+        return [], []
+    total = con.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchall()[0][0]
+    step = max(1, total // TYPE_SAMPLE_ROWS)
+    works = ", ".join(a.work for a in attrs)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _attr_sample AS SELECT {works} FROM {table} "
+                f"WHERE {where} AND rowid % {step} = 0 LIMIT {TYPE_SAMPLE_ROWS}")
+    counts = _classify(con, "_attr_sample", attrs)
+    empty = []
+    for a, n in zip(attrs, counts):
+        if n:
+            continue
+        # Nothing in the spread-out sample: read the first values the column has, if any.
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _attr_sample AS SELECT {a.work} FROM {table} "
+                    f"WHERE {where} AND {a.work} IS NOT NULL LIMIT {TYPE_SAMPLE_ROWS}")
+        if not _classify(con, "_attr_sample", [a])[0]:
+            empty.append(a)
+    kept = [a for a in attrs if a not in empty]
+    for a in kept:
+        a.grain = "customer" if a.source_file == "customers" else "order"
+    if grain and kept:
+        _find_grain(con, table, kept, where, total)
+    return kept, empty
+
+
+def _classify(con, sample: str, attrs: list[Attribute]) -> list[int]:
+    """Set each attribute's type from the values in `sample`; return the non-missing count of each."""
+    study = study_columns(con, sample, None, [a.work for a in attrs])
+    for a in attrs:
+        a.decimal_comma = study["decimal_comma"][a.work]
+    parts = []
+    for i, a in enumerate(attrs):
+        x = a.work
+        parts.append(f"""count({x}) AS n{i},
+            count(*) FILTER (WHERE list_contains($bools, lower({x}))) AS nbool{i},
+            count(DISTINCT lower({x})) FILTER (WHERE list_contains($bools, lower({x}))) AS dbool{i},
+            count({_number(x, a.decimal_comma)}) AS nnum{i},
+            count(*) FILTER (WHERE regexp_matches({x}, '\\d')) AS ndigit{i},
+            count(*) FILTER (WHERE regexp_full_match({x}, '0\\d+')) AS lead0_{i},
+            count(*) FILTER (WHERE regexp_full_match({x}, '\\d+')) AS ndig{i},
+            min(length({x})) FILTER (WHERE regexp_full_match({x}, '\\d+')) AS minlen{i},
+            max(length({x})) FILTER (WHERE regexp_full_match({x}, '\\d+')) AS maxlen{i}""")
+    cur = con.execute(f"SELECT {', '.join(parts)} FROM {sample}",
+                      {"bools": [t.lower() for t in TRUE_TOKENS + FALSE_TOKENS]})
+    row = dict(zip([d[0] for d in cur.description], cur.fetchall()[0]))
+    counts = []
+    for i, a in enumerate(attrs):
+        n = row[f"n{i}"]
+        counts.append(n)
+        a.type = "categorical"
+        if not n:
+            continue
+        if row[f"nbool{i}"] == n and row[f"dbool{i}"] <= 2:
+            a.type = "boolean"
+        elif row[f"nnum{i}"] >= TYPE_SHARE * n:
+            digits = row[f"ndig{i}"] >= TYPE_SHARE * n
+            fixed = digits and row[f"minlen{i}"] == row[f"maxlen{i}"] and row[f"minlen{i}"] >= 5
+            code = (is_code_name(a.label) or row[f"lead0_{i}"] >= max(1, 0.01 * n) or fixed
+                    or (digits and row[f"maxlen{i}"] >= 12))
+            if not code:
+                a.type = "numeric"
+            elif (digits and row[f"minlen{i}"] in (8, 14) and row[f"maxlen{i}"] in (8, 14)
+                  and _is_date(con, sample, a, compact=True)):
+                a.type = "date"          # 20240105: a compact date, not a code
+        # Every date format has a digit: text without one is spared the format search.
+        elif row[f"ndigit{i}"] >= TYPE_SHARE * n and _is_date(con, sample, a):
+            a.type = "date"
+    return counts
+
+
+DATE_PROBE_ROWS = 1_000   # values tried first: most text columns fail here, cheaply
+
+
+def _is_date(con, sample: str, a: Attribute, compact: bool = False) -> bool:
+    """Whether TYPE_SHARE of the values of `a` in `sample` read as dates; sets a.date_formats."""
+    day_first = study_columns(con, sample, a.work, [])["day_first"]
+    a.date_formats = date_formats(con, sample, a.work, day_first)
+    if compact:
+        expr = f"CAST(try_strptime({a.work}, ['%Y%m%d', '%Y%m%d%H%M%S']) AS DATE)"
+        params = None
+    else:
+        expr = _date(a.work, "fmts")
+        params = {"fmts": a.date_formats}
+    for limit in (f"LIMIT {DATE_PROBE_ROWS}", ""):
+        n, dates = con.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE year({expr}) >= {MIN_YEAR}) "
+            f"FROM (SELECT {a.work} FROM {sample} WHERE {a.work} IS NOT NULL {limit})",
+            params).fetchall()[0]
+        if dates < TYPE_SHARE * n:
+            return False
+    return True
+
+
+def _find_grain(con, table: str, attrs: list[Attribute], where: str, total: int) -> None:
+    """Customer grain when, among the customers with 2+ values, nearly all have one value.
+
+    One grouped query for every attribute; a big table is read for a hashed subset of its
+    customers (whole customers, so their lines stay together)."""
+    subset = ""
+    if total > GRAIN_SAMPLE_ROWS:
+        subset = f" AND hash(customer_id) % {math.ceil(total / GRAIN_SAMPLE_ROWS)} = 0"
+    keys = ", ".join(f"lower({a.work}) AS k{i}" for i, a in enumerate(attrs))
+    per = ", ".join(f"count(k{i}) AS n{i}, min(k{i}) AS lo{i}, max(k{i}) AS hi{i}"
+                    for i in range(len(attrs)))
+    outer = ", ".join(f"count(*) FILTER (WHERE n{i} >= 2) AS e{i}, "
+                      f"count(*) FILTER (WHERE n{i} >= 2 AND lo{i} = hi{i}) AS c{i}"
+                      for i in range(len(attrs)))
+    cur = con.execute(f"""SELECT {outer} FROM (
+        SELECT customer_id, {per} FROM (SELECT customer_id, {keys} FROM {table} WHERE {where}{subset})
+        GROUP BY customer_id)""")
+    row = dict(zip([d[0] for d in cur.description], cur.fetchall()[0]))
+    for i, a in enumerate(attrs):
+        several, constant = row[f"e{i}"], row[f"c{i}"]
+        a.grain = ("customer" if several >= GRAIN_MIN_CUSTOMERS
+                   and constant >= GRAIN_CONSTANT_SHARE * several else "order")
+
+
+def find_merges(con, table: str, attrs: list[Attribute], where: str = "_reason IS NULL") -> None:
+    """For each categorical attribute: spellings differing only by case, spacing or punctuation
+    merge into the most frequent one (ties: the first in sort order)."""
+    for a in attrs:
+        if a.type != "categorical":
+            continue
+        key = _MERGE_KEY.format(x="v")
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE {a.merge_table} AS
+            WITH counted AS (SELECT {a.work} AS v, count(*) AS n FROM {table}
+                             WHERE {where} AND {a.work} IS NOT NULL GROUP BY 1),
+            keyed AS (SELECT v, n, {key} AS k FROM counted),
+            ranked AS (SELECT v, n, first_value(v) OVER (PARTITION BY k ORDER BY n DESC, v) AS target
+                       FROM keyed WHERE k <> '')
+            SELECT v, target, n FROM ranked WHERE v <> target""")
+        n_merged = con.execute(f"SELECT count(*) FROM {a.merge_table}").fetchall()[0][0]
+        if not n_merged:
+            continue
+        groups = con.execute(f"""SELECT target, list(v ORDER BY n DESC, v) FROM {a.merge_table}
+            GROUP BY target ORDER BY sum(n) DESC, target LIMIT {MAX_MERGES_REPORTED}""").fetchall()
+        a.merged = [{"into": t, "from": list(f)} for t, f in groups]
+        if n_merged <= MAP_MERGES:
+            a.merge_pairs = con.execute(f"SELECT v, target FROM {a.merge_table} ORDER BY v").fetchall()
+        else:
+            a.merge_join = True
+
+
+def decide_fills(attrs: list[Attribute], given: set[str], names: Names) -> None:
+    """A transactions-file column constant per customer whose header names a customer field of the
+    contract (age, gender, city …) fills that field when the customers file does not give it."""
+    for a in attrs:
+        norm = normalise(a.label)
+        for fld, typ in FILLABLE_FIELDS.items():
+            if (a.grain == "customer" and a.type == typ and fld not in given
+                    and fld not in names.filled
+                    and norm in {normalise(s) for s in SYNONYMS.get(fld, ())}):
+                a.fills = a.name = fld
+                names.filled.add(fld)
+                break
+
+
+# --- storing -----------------------------------------------------------------------------
+
+def value_sql(a: Attribute, ref: str = "t") -> tuple[str, str, dict]:
+    """(SQL of the typed value from `ref`.`_x{slot}`, a join it needs or "", its parameters)."""
+    x = f"{ref}.{a.work}"
+    join, params = "", {}
+    if a.type == "categorical":
+        expr = x
+        if a.merge_join:
+            alias = f"m_{a.key}"
+            join = f" LEFT JOIN {a.merge_table} {alias} ON {alias}.v = {x}"
+            expr = f"coalesce({alias}.target, {x})"
+        elif a.merge_pairs:
+            params = {f"mk_{a.key}": [p[0] for p in a.merge_pairs],
+                      f"mv_{a.key}": [p[1] for p in a.merge_pairs]}
+            expr = f"coalesce(map_extract_value(MAP($mk_{a.key}, $mv_{a.key}), {x}), {x})"
+    elif a.type == "numeric":
+        expr = _number(x, a.decimal_comma)
+    elif a.type == "boolean":
+        params = {"attr_true": [t.lower() for t in TRUE_TOKENS],
+                  "attr_false": [t.lower() for t in FALSE_TOKENS]}
+        expr = (f"CASE WHEN list_contains($attr_true, lower({x})) THEN true "
+                f"WHEN list_contains($attr_false, lower({x})) THEN false END")
+    else:
+        d = _date(x, f"dates_{a.key}")
+        params = {f"dates_{a.key}": a.date_formats}
+        expr = f"CASE WHEN year({d}) >= {MIN_YEAR} THEN {d} END"
+    return f"CAST({expr} AS {STORED_TYPES[a.type]})", join, params
+
+
+def select_sql(attrs: list[Attribute], ref: str = "t", alias=None) -> tuple[str, str, dict, bool]:
+    """(", value AS name, …", joins, parameters, whether a join is used) for a SELECT from `ref`.
+
+    `alias(a)` names each output column (default: the attribute's quoted name)."""
+    extra, joins, params = "", "", {}
+    for a in attrs:
+        expr, join, p = value_sql(a, ref)
+        extra += f", {expr} AS {alias(a) if alias else quote(a.name)}"
+        joins += join
+        params.update(p)
+    return extra, joins, params, bool(joins)
+
+
+def add_customer_attributes(con, attrs: list[Attribute]) -> None:
+    """Transactions-file customer attributes onto `customers`: each customer's most frequent value
+    (ties: the first in sort order), from every valid line, cancelled ones included."""
+    if not attrs:
+        return
+    for a in attrs:
+        expr, join, params = value_sql(a, "t")
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _attr_cust_{a.key} AS
+            SELECT customer_id, first(v ORDER BY n DESC, v) AS v FROM (
+                SELECT customer_id, v, count(*) AS n FROM (
+                    SELECT t.customer_id, {expr} AS v FROM _typed_orders t{join}
+                    WHERE t._reason IS NULL)
+                WHERE v IS NOT NULL GROUP BY customer_id, v)
+            GROUP BY customer_id""", params or None)
+    columns = [r[0] for r in con.execute("DESCRIBE customers").fetchall()]
+    fills = {a.fills: a for a in attrs if a.fills}
+    select = []
+    for c in columns:
+        a = fills.get(c)
+        if a is None:
+            select.append(f"c.{quote(c)}")
+        elif c == "age":
+            select.append(f"coalesce(c.age, CAST(CASE WHEN a_{a.key}.v BETWEEN 0 AND 120 "
+                          f"THEN round(a_{a.key}.v) END AS INTEGER)) AS age")
+        else:
+            select.append(f"coalesce(c.{quote(c)}, CAST(a_{a.key}.v AS {CUSTOMERS_SCHEMA[c]})) "
+                          f"AS {quote(c)}")
+    select += [f"a_{a.key}.v AS {quote(a.name)}" for a in attrs if not a.fills]
+    joins = "".join(f" LEFT JOIN _attr_cust_{a.key} a_{a.key} ON a_{a.key}.customer_id = c.customer_id"
+                    for a in attrs)
+    con.execute(f"""CREATE OR REPLACE TABLE _attr_customers AS SELECT {', '.join(select)}
+        FROM (SELECT rowid AS _r, * FROM customers) c{joins} ORDER BY c._r""")
+    con.execute("DROP TABLE customers")
+    con.execute("ALTER TABLE _attr_customers RENAME TO customers")
+
+
+# --- describing --------------------------------------------------------------------------
+
+def describe(con, a: Attribute) -> dict:
+    """The attribute's entry in the load report and the store's meta, from its stored column."""
+    col, table = quote(a.name), a.table
+    missing, distinct = con.execute(
+        f"SELECT count(*) - count({col}), count(DISTINCT {col}) FROM {table}").fetchall()[0]
+    top = con.execute(f"SELECT {col} FROM {table} WHERE {col} IS NOT NULL GROUP BY 1 "
+                      f"ORDER BY count(*) DESC, 1 LIMIT {MAX_VALUES}").fetchall()
+    entry = {
+        "name": a.name,
+        "label": a.label,
+        "source_column": a.label,
+        "source_file": a.source_file,
+        "type": a.type,
+        "grain": a.grain,
+        "distinct": int(distinct),
+        "values": [_show(v) for (v,) in top],
+        "missing": int(missing),
+        "merged": a.merged,
+    }
+    if a.type == "numeric":
+        entry["bins"] = _bins(con, a)
+    return entry
+
+
+def _show(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    return str(v)
+
+
+def _bins(con, a: Attribute) -> list[float]:
+    """Band edges: fixed age bands for an age, else ~5 rounded quantiles inside the value range."""
+    if is_age_name(a.label) or a.fills == "age":
+        return list(AGE_BANDS)
+    col, table = quote(a.name), a.table
+    lo, hi, whole, qs = con.execute(
+        f"SELECT min({col}), max({col}), bool_and({col} = round({col})), "
+        f"quantile_cont({col}, {list(BIN_QUANTILES)}) FROM {table}").fetchall()[0]
+    if lo is None:
+        return []
+    edges = sorted({_round_edge(q, whole) for q in qs})
+    return [int(e) if float(e).is_integer() else e for e in edges if lo < e <= hi]
+
+
+def _round_edge(x: float, whole: bool) -> float:
+    """Two significant figures (whole numbers stay whole)."""
+    if x == 0:
+        return 0
+    digits = 1 - int(math.floor(math.log10(abs(x))))
+    r = round(x, digits)
+    return float(round(r)) if whole else r
+
+
+# --- the upload preview --------------------------------------------------------------------
+
+def preview(con, raw: RawTable, fields: dict[str, int], kind: str) -> tuple[list[dict], list[str]]:
+    """What the load would keep, judged from the file's first rows: ([{name, label, type, grain,
+    values}], names of empty columns). Nothing is stored."""
+    attrs = plan(raw.names, set(fields.values()), kind)
+    if not attrs or "customer_id" not in fields:
+        return [], []
+    cid = _customer_id(_text(raw.columns[fields["customer_id"]]))
+    texts = ", ".join(f"{_text(raw.columns[a.position])} AS {a.work}" for a in attrs)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _attr_preview AS
+        SELECT {cid} AS customer_id, {texts} FROM (SELECT * FROM {raw.table} LIMIT {PREVIEW_SAMPLE_ROWS})""",
+                _params())
+    kept, empty = detect(con, "_attr_preview", attrs, grain=kind == "transactions",
+                         where="customer_id IS NOT NULL")
+    names = Names()
+    names.claim_all(kept)
+    out = []
+    for a in kept:
+        top = con.execute(f"SELECT {a.work} FROM _attr_preview WHERE {a.work} IS NOT NULL "
+                          f"GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 3").fetchall()
+        out.append({"name": a.name, "label": a.label, "type": a.type, "grain": a.grain,
+                    "values": [v for (v,) in top]})
+    drop_work(con)
+    return out, [a.label for a in empty]
+
+
+def drop_work(con) -> None:
+    """Drop the attribute work tables (temporary, and the staging copy of customers)."""
+    for name, temporary in con.execute(
+            "SELECT table_name, temporary FROM duckdb_tables() WHERE table_name LIKE '\\_attr\\_%' ESCAPE '\\'"
+    ).fetchall():
+        con.execute(f"DROP TABLE IF EXISTS {'temp.' if temporary else ''}{quote(name)}")
