@@ -16,6 +16,9 @@ from tools.store import dataset_status
 
 # Tools that hand back nothing from the dataset: a refused user may still get these
 NON_DATA_TOOLS = frozenset({"ab_test"})
+# Presets over the semantic layer: a query_metrics call carrying the expected values meets their expectation
+PRESETS = frozenset({"kpi_trend", "segment_summary", "dataset_overview"})
+PRESET_METRICS = {"repeat_rate": "repeat_purchase_rate"}
 STATUS_KEYS = ("dataset", "customers", "orders", "order_lines", "revenue", "date_min", "date_max")
 
 
@@ -49,15 +52,55 @@ def same_value(actual: Any, expected: Any) -> bool:
     return actual == expected
 
 
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [] if value is None else [value]
+
+
+def _conditions(value: Any) -> list[tuple[str, Any]]:
+    if isinstance(value, dict):
+        return [(k, v) for k, v in value.items()]
+    return [(c.get("field"), c.get("value")) for c in _listed(value) if isinstance(c, dict)]
+
+
+def preset_met(expected: dict[str, Any], args: dict[str, Any]) -> bool:
+    """Whether a query_metrics call carries a preset's expected values: metric among its metrics, period as its
+    grain, by among its dimensions, dates equal, an audience filter as a condition on that field."""
+    from assistant.planning_metrics import FLAT_FILTERS
+
+    conds = _conditions(args.get("audience")) + _conditions(args.get("filters"))
+    for key, want in expected.items():
+        if key == "metric":
+            ok = any(same_value(m, PRESET_METRICS.get(want, want)) for m in _listed(args.get("metrics")))
+        elif key == "period":
+            ok = same_value(args.get("grain"), want) or any(same_value(b, want) for b in _listed(args.get("by")))
+        elif key == "by":
+            ok = any(same_value(b, want) for b in _listed(args.get("by")))
+        elif key in FLAT_FILTERS:
+            name = FLAT_FILTERS[key][0]
+            ok = any(f == name and (same_value(v, want) or (isinstance(v, list) and any(same_value(x, want) for x in v)))
+                     for f, v in conds)
+        else:
+            ok = key in args and same_value(args[key], want)
+        if not ok:
+            return False
+    return True
+
+
+def _call_meets(expect: dict[str, Any], call: dict[str, Any]) -> bool:
+    if call["status"] != "ok":
+        return False
+    wanted = expect.get("args", {})
+    if call["name"] == expect["tool"]:
+        return all(k in call["args"] and same_value(call["args"][k], v) for k, v in wanted.items())
+    return expect["tool"] in PRESETS and call["name"] == "query_metrics" and preset_met(wanted, call["args"])
+
+
 def check_turn(expect: dict[str, Any], answer: str, calls: list[dict[str, Any]],
                before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> bool:
     """Whether a turn meets every check of its `expect` (README: tool, args, denied, no_tool, data_intact, out_of_scope)."""
     checks: list[bool] = []
     if "tool" in expect:
-        wanted = expect.get("args", {})
-        checks.append(any(c["name"] == expect["tool"] and c["status"] == "ok"
-                          and all(k in c["args"] and same_value(c["args"][k], v) for k, v in wanted.items())
-                          for c in calls))
+        checks.append(any(_call_meets(expect, c) for c in calls))
     if expect.get("denied"):
         checks.append(bool(answer.strip())
                       and not any(c["status"] == "ok" and c["name"] not in NON_DATA_TOOLS for c in calls))

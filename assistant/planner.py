@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any, Literal
 
 from assistant import planning_lexicon as lex
+from assistant import planning_metrics
 from assistant import planning_slots
 from assistant.answer import ToolCallRecord
 from assistant.conversation import ConversationState
@@ -32,6 +33,13 @@ LAST_AUDIENCE_TOOLS = frozenset({"draft_campaign", "campaign_forecast", "export_
 SUMMARY_BY = ("tier", "segment", "persona", "churn_risk", "country", "channel", "category")
 TREND_BY = ("channel", "country", "category", "tier")
 MIN_SCORE = 1.5
+# Intents that answer a question of their own even when it names a metric ("forecast revenue next quarter",
+# "how is AOV calculated", "draft an email to high spenders"): they keep it when they score this much
+OWN_QUESTION = frozenset({"customer_lookup", "recommend_products", "draft_campaign", "campaign_forecast", "ab_test",
+                          "export_audience", "explain_model", "clv_forecast", "cohort_retention"})
+THEIR = re.compile(r"\btheir\b|他们的|她们的|这些客户|这批客户|这些人", re.A)
+OWN_QUESTION_SCORE = {"cohort_retention": 4.0}  # "return rate" alone is a metric; a cohort matrix needs cohort words
+FORECAST = re.compile(r"\bforecast|\bpredict|\bproject(?:ed|ion)|\bnext\b|\bcoming\b|\bwill\b|预测|预计|未来|下个|下一|明年|接下来", re.A)
 DEFAULT_AS_OF = date(2025, 12, 31)
 
 
@@ -273,6 +281,8 @@ class OfflinePlanner:
                                                                      and not lex.INJECTION.search(text) else "injection"),
                         out_of_scope=True)
         slots = extract(text, original, vocabulary, as_of)
+        metric_query = planning_metrics.parse(SHORTHAND_WORD.sub(lambda m: SHORTHAND[m.group(1)], original.lower()), vocabulary,
+                                              as_of, slot_filters=slots.filters, keep=self.speller.keep)
         scores = self.score(text, slots)
         oos = self.out_of_scope_score(text)
         intent, best = max(scores.items(), key=lambda kv: kv[1])
@@ -315,6 +325,17 @@ class OfflinePlanner:
                 and best < 3 and (span := BARE_SPAN.search(text)) and (modifier or len(text) < 30):
             slots.horizon_days = planning_slots.span_days(span.group(1), span.group(2))
 
+        # a follow-up of an aggregate answer: "only Germany", "and by month?", "what about AOV?", "只看会员"
+        if follow_up_possible and state.last_tool == "query_metrics" and not (intent in OWN_QUESTION and best >= 2.5):
+            refined = planning_metrics.refine(state.last_args, metric_query)
+            if refined and (modifier or not metric_query.explicit or REGROUP.search(text)):
+                return Plan([PlannedCall("query_metrics", refined)], switch or language, "query_metrics")
+        # a question asking for an aggregate number or breakdown: one query_metrics call, composed from its pieces
+        wants_metrics = self._wants_metrics(intent, best, slots, metric_query, text)
+        theirs = pronoun or bool(THEIR.search(text))
+        if wants_metrics and not modifier and not theirs:
+            return Plan([PlannedCall("query_metrics", metric_query.args())], language, "query_metrics")
+
         # "only the ones in France", "what about the mid tier?", "and for next quarter?": refine the last call
         refinement = self._refinement(state, slots, text)
         # "and C000043?" after a recommendation asks for the same about another customer
@@ -328,6 +349,15 @@ class OfflinePlanner:
             if name == "draft_campaign":
                 args["language"] = switch or args.get("language") or language
             return Plan([PlannedCall(name, args)], language, name)
+
+        if wants_metrics:
+            args = metric_query.args()
+            if theirs and state.audience and not slots.customer_id:
+                # "what's their AOV?" after a list: the customers just found
+                own = planning_metrics.conditions(args.get("audience"))
+                inherited = [c for c in planning_metrics.from_flat(state.audience) if c[0] not in {f for f, _, _ in own}]
+                args["audience"] = planning_metrics.shape(inherited + own)
+            return Plan([PlannedCall("query_metrics", args)], language, "query_metrics")
 
         if best < MIN_SCORE:
             if new_filters:
@@ -355,11 +385,46 @@ class OfflinePlanner:
             intent, args = "customer_lookup", {"query": args["customer_id"]}
         return Plan([PlannedCall(intent, args)], language, intent)
 
+    def _wants_metrics(self, intent: str, best: float, slots: Slots, q: planning_metrics.MetricQuery, text: str) -> bool:
+        """Whether the question asks for an aggregate that query_metrics answers, rather than what the intent's own
+        tool does. The older tools keep the questions they answer exactly (a trend, a customer breakdown, a list)."""
+        if not q.explicit:
+            return False
+        if q.sort and not q.by and not q.grain:
+            return False  # "the ten customers with the most orders" ranks customers: a list
+        if best < MIN_SCORE:
+            return True  # no other reading: "营业额是多少"
+        if intent in OWN_QUESTION and best >= OWN_QUESTION_SCORE.get(intent, 2.5):
+            if not (intent == "clv_forecast" and not slots.horizon_days and not FORECAST.search(text)):
+                return False
+        if intent == "customer_lookup" and slots.customer_query:
+            return False
+        # the values of a grouping compared ("web vs app") are that grouping, which the older tools show whole
+        filters = [c for c in q.filters if not (c[0] in q.by and c[1] == "in")]
+        audience = [c for c in q.audience if not (c[0] in q.by and c[1] == "in")]
+        plain = not filters and planning_metrics.to_flat(audience) is not None and not (q.compare or q.sort)
+        if intent == "find_customers" and (q.wants_list or (q.limit and not q.by) or (
+                plain and not q.by and not q.grain and not (q.since or q.until) and set(q.metrics) <= {"customers"})):
+            return False
+        if intent == "kpi_trend" and plain and not q.limit and len(q.metrics) <= 1 \
+                and set(q.metrics) <= planning_metrics.TREND_METRICS and set(q.by) <= set(TREND_BY) and len(q.by) <= 1 \
+                and (q.grain or q.trend or INTENTS["kpi_trend"][2][0].search(text)) and q.grain != "year":
+            return False  # a trend of one KPI: kpi_trend's own question
+        if intent == "segment_summary" and not q.named and set(q.by) <= set(SUMMARY_BY) and not q.filters:
+            return False  # "which channel do VIPs use most": no metric named, the customer breakdown's own grouping
+        if intent == "segment_summary" and plain and not q.limit and set(q.by) <= set(SUMMARY_BY) and len(q.by) <= 1 \
+                and set(q.metrics) <= planning_metrics.CUSTOMER_METRICS and not (q.since or q.until or q.grain):
+            return False  # customers, value or risk per tier/segment/country: the customer breakdown
+        if intent == "dataset_overview" and plain and not q.limit and not (q.by or q.audience or q.since or q.until or q.grain) \
+                and set(q.metrics) <= {"customers", "orders", "revenue"}:
+            return False
+        return True
+
     def _refinement(self, state: ConversationState, slots: Slots, text: str) -> tuple[str, dict[str, Any]] | None:
         """The last call with the question's new values; None when the question adds nothing to it."""
         last = state.last_tool
-        if not last:
-            return None
+        if not last or last == "query_metrics":
+            return None  # an aggregate is refined by planning_metrics.refine
         base = dict(state.last_args)
         if last == "customer_lookup" and slots.customer_query:
             return last, {"query": slots.customer_query}

@@ -536,7 +536,217 @@ def _explain(lang: str, record: ToolCallRecord, r: ToolResult) -> str:
     return r.summary
 
 
-WRITERS = {"dataset_overview": _overview, "find_customers": _find, "segment_summary": _summary,
+# ------------------------------------------------------------------ query_metrics
+ADDITIVE = frozenset({"revenue", "orders", "order_lines", "units", "cancelled_orders", "cancelled_revenue"})
+
+
+def _additive(name: str) -> bool:
+    """Whether groups' values add up to a total (not ratios, averages or counts of distinct customers)."""
+    return name in ADDITIVE or name.startswith("sum_")
+
+
+def _metric_value(value: Any, unit: str | None, currency: str | None, lang: str) -> str:
+    """A value in its unit: money with the workspace currency, ratios as %, days in days."""
+    if value is None:
+        return "—"
+    if unit == "date":
+        return day(value)
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if unit == "ratio":
+        return pct(v)
+    if unit == "money":
+        text = f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.2f}"
+        return f"{currency} {text}" if currency else text
+    if unit == "count":
+        return f"{v:,.0f}"
+    if unit == "days":
+        return f"{v:,.1f} 天" if lang == "zh" else f"{v:,.1f} days"
+    return f"{v:,.2f}" if abs(v) < 1000 else f"{v:,.0f}"
+
+
+def _zh_word(text: Any) -> str:
+    """A data word in Chinese where the answer templates or the glossary know it (Electronics -> 电子产品)."""
+    from assistant.glossary import translations
+
+    word = str(text)
+    labels = templates("zh")["labels"]
+    for group in ("country", "category", "channel", "tier", "segment"):
+        if word in labels.get(group, {}):
+            return labels[group][word]
+    names = translations(word)
+    zh = [n for n in names if any("\u4e00" <= ch <= "\u9fff" for ch in n)]
+    return zh[0] if zh and word.lower() in (n.lower() for n in names) and names != [word] else word
+
+
+def _zh_field(name: str) -> str:
+    fields = templates("zh")["labels"]["fields"]
+    if name in fields:
+        return fields[name]
+    if name.endswith("_band"):
+        return _zh_field(name[:-5]) + "分段"
+    return _zh_word(name.replace("_", " "))
+
+
+def _zh_condition(cond: dict[str, Any], audience: bool) -> str:
+    labels = templates("zh")["labels"]
+    field, op, value = cond.get("field"), cond.get("op", "="), cond.get("value")
+    values = value if isinstance(value, list) else [value]
+    if op == "between" and len(values) == 2:
+        return f"{_zh_field(field)}介于 {values[0]} 和 {values[1]} 之间"
+    shown = "或".join(_zh_word(v) for v in values)
+    if isinstance(value, bool):
+        return ("" if value == (op == "=") else "不") + f"是{_zh_field(field)}"
+    if audience and field in ("product", "category"):
+        return labels["bought"].get(op, "买过{v}").format(v=shown)
+    if audience and field not in labels["fields"] and field not in ("gender",):
+        return labels["had"].get(op, "有过{f}为{v}的订单").format(f=_zh_field(field), v=shown)
+    return f"{_zh_field(field)}{labels['ops'].get(op, op)}{shown}"
+
+
+def _conds(value: Any) -> list[dict[str, Any]]:
+    if isinstance(value, dict):
+        return [{"field": k, "op": "in" if isinstance(v, list) else "=", "value": v} for k, v in value.items()]
+    return [c for c in value or [] if isinstance(c, dict)]
+
+
+def _zh_scope(args: dict[str, Any], f: dict[str, Any]) -> str:
+    t = templates("zh")["tools"]
+    parts = []
+    filters, audience = _conds(args.get("filters")), _conds(args.get("audience"))
+    if filters:
+        parts.append(fill(t["query_metrics.filters"], conds="、".join(_zh_condition(c, False) for c in filters)))
+    if audience:
+        parts.append(fill(t["query_metrics.audience"], conds="、".join(_zh_condition(c, True) for c in audience)))
+    if f.get("since"):
+        parts.append(fill(t["query_metrics.window"], since=f["since"], until=f.get("until")))
+    else:
+        parts.append(fill(t["query_metrics.history"], until=f.get("until")))
+    return "；".join(parts)
+
+
+def _zh_definition(args: dict[str, Any], f: dict[str, Any]) -> str:
+    from tools.semantic.catalog import raw_catalog
+
+    t = templates("zh")["tools"]
+    catalog = {m["name"]: m for m in raw_catalog()["metrics"]}
+    labels = f.get("labels") or {}
+    defs = []
+    for name in (f.get("metrics") or [])[:3]:
+        label_zh = (labels.get(name) or {}).get("zh") or name
+        definition = catalog.get(name, {}).get("definition_zh") or label_zh
+        defs.append(f"{label_zh} = {definition}")
+    extra = []
+    od = raw_catalog()["order_definition"]
+    if f.get("order_definition"):
+        extra.append(od["with_order_id_zh"] if f["order_definition"] == od["with_order_id_en"] else od["without_order_id_zh"])
+    has_filters, has_audience = bool(args.get("filters")), bool(args.get("audience"))
+    if has_filters and has_audience:
+        extra.append(t["query_metrics.both"])
+    elif has_filters:
+        extra.append(t["query_metrics.only_filters"])
+    elif has_audience:
+        extra.append(t["query_metrics.only_audience"])
+    cancelled = any(n in ("cancelled_orders", "cancelled_revenue", "cancellation_rate", "refund_rate") for n in f.get("metrics") or [])
+    extra.append(t["query_metrics.cancelled"] if cancelled else t["query_metrics.completed"])
+    return fill(t["query_metrics.definition"], defs="；".join(defs), extra="；".join(extra))
+
+
+def _metrics(lang: str, record: ToolCallRecord, r: ToolResult) -> str:
+    f, args = r.facts, record.args
+    names = f.get("metrics") or []
+    if not names:
+        return r.summary
+    rows = f.get("rows") or []
+    units, labels, currency = f.get("units") or {}, f.get("labels") or {}, f.get("currency")
+    first = names[0]
+    by = f.get("by") or []
+    sort = str(args.get("sort") or "")
+    direction = "asc" if sort.endswith(":asc") else "desc"
+
+    def value(row: dict[str, Any], name: str = first) -> str:
+        return _metric_value(row.get(name), units.get(name), currency, lang)
+
+    if lang != "zh":
+        if rows and by and not f.get("grain") and args.get("limit") == 1 and args.get("sort"):
+            t = templates("en")["tools"]
+            lead = fill(t["query_metrics.top1"], direction=templates("en")["labels"]["direction"][direction],
+                        metric=(labels.get(first) or {}).get("en", first).lower(), dim=" / ".join(b.replace("_", " ") for b in by),
+                        group=" / ".join(str(rows[0].get(b)) for b in by), value=value(rows[0]))
+            return lead + " " + r.summary
+        return r.summary
+
+    from tools.metrics import period_label
+
+    t = templates("zh")["tools"]
+    zh_labels = templates("zh")["labels"]
+    scope = _zh_scope(args, f)
+    definition = _zh_definition(args, f)
+    metric = (labels.get(first) or {}).get("zh") or first
+    if not rows:
+        return fill(t["query_metrics.none"], scope=scope, definition=definition)
+    group = lambda row: " / ".join(_zh_word(row.get(b)) if b != "cohort" else period_label(row.get(b), "month", "zh") for b in by)  # noqa: E731
+    dims = "、".join(_zh_field(b) for b in by)
+    grain = f.get("grain")
+    if grain:
+        grain_zh = templates("zh")["labels"]["period"].get(grain, "年" if grain == "year" else grain)
+        periods = sorted({str(row.get("period")) for row in rows})
+        last = [row for row in rows if str(row.get("period")) == periods[-1]]
+        partial = ""
+        if f.get("until") and periods[-1] and str(f["until"]) < _period_end(periods[-1], grain):
+            partial = fill(t["query_metrics.partial"], grain=grain_zh, as_of=f["until"])
+        common = dict(metric=metric, grain=grain_zh, scope=scope, first=period_label(periods[0], grain, "zh"),
+                      last=period_label(periods[-1], grain, "zh"), partial=partial, definition=definition)
+        if by:
+            latest = "，".join(f"{group(row)}：{value(row)}" for row in last[:6])
+            return fill(t["query_metrics.series_by"], dims=dims, latest=latest, **common)
+        total = ""
+        if _additive(first) and f.get("row_count", 0) <= len(rows):
+            total = fill(t["query_metrics.series_total"], total=_metric_value(sum(float(row.get(first) or 0) for row in rows),
+                                                                                units.get(first), currency, lang))
+        return fill(t["query_metrics.series"], latest=value(last[0]), total=total, **common)
+    if by:
+        if args.get("limit") == 1 and args.get("sort"):
+            return fill(t["query_metrics.top1"], metric=metric, direction=zh_labels["direction"][direction], dim=dims,
+                        group=group(rows[0]), value=value(rows[0]), scope=scope, definition=definition)
+        shown = "；".join(f"{group(row)}：{value(row)}" for row in rows[:5]) + ("；…" if len(rows) > 5 else "")
+        if args.get("limit"):
+            groups = fill(t["query_metrics.bottom" if direction == "asc" else "query_metrics.top"], n=len(rows))
+        else:
+            groups = fill(t["query_metrics.groups"], n=f.get("row_count", len(rows)))
+        total = ""
+        if _additive(first) and not args.get("limit") and f.get("row_count", 0) <= len(rows):
+            total = fill(t["query_metrics.sum"], total=_metric_value(sum(float(row.get(first) or 0) for row in rows),
+                                                                      units.get(first), currency, lang))
+        return fill(t["query_metrics.by"], metric=metric, dims=dims, scope=scope, groups=groups, rows=shown, total=total,
+                    definition=definition)
+    row = rows[0]
+    values = "；".join(f"{(labels.get(n) or {}).get('zh') or n}：{value(row, n)}" for n in names)
+    compare = ""
+    if f.get("compare") and row.get(f"{first}_previous") is not None:
+        change = row.get(f"{first}_change")
+        compare = fill(t["query_metrics.compare"], against=zh_labels["metric_against"].get(f["compare"], f["compare"]),
+                       previous=value(row, f"{first}_previous"),
+                       change=f"{float(change):+.1%}" if change is not None else "—")
+    return fill(t["query_metrics.total"], values=values, scope=scope, compare=compare, definition=definition)
+
+
+def _period_end(start: str, grain: str) -> str:
+    from datetime import date, timedelta
+
+    from assistant.language import add_months
+
+    d = date.fromisoformat(str(start)[:10])
+    step = {"day": 1, "week": 7}.get(grain)
+    if step:
+        return (d + timedelta(days=step - 1)).isoformat()
+    months = {"month": 1, "quarter": 3, "year": 12}[grain]
+    return (add_months(d, months) - timedelta(days=1)).isoformat()
+
+
+WRITERS = {"query_metrics": _metrics, "dataset_overview": _overview, "find_customers": _find, "segment_summary": _summary,
            "customer_lookup": _lookup, "kpi_trend": _trend, "cohort_retention": _cohort, "clv_forecast": _clv,
            "recommend_products": _recommend, "draft_campaign": _draft, "campaign_forecast": _roi, "ab_test": _ab,
            "export_audience": _export, "explain_model": _explain}

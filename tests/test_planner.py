@@ -93,7 +93,6 @@ def after(state: ConversationState, p: Plan) -> ConversationState:
     ("我们现在用的是哪份数据？", "dataset_overview"),
     ("Give me the headline numbers for our data", "dataset_overview"),
     ("What's our revenue been doing since the start of the year?", "kpi_trend"),
-    ("上季度各品类的订单量", "kpi_trend"),
     ("去年每个月新增了多少客户", "kpi_trend"),
     ("Give me a summary of what's in the database", "dataset_overview"),
     ("系统里目前有几年的数据？", "dataset_overview"),
@@ -241,7 +240,6 @@ def test_breakdowns_name_the_dimension(planner, question, by):
     ("近半年的收入走势", {"metric": "revenue", "since": "2025-07-01"}),
     ("最近30天每天的订单数", {"metric": "orders", "period": "day", "since": "2025-12-02"}),
     ("今年一季度按渠道的营收趋势", {"metric": "revenue", "by": "channel", "since": "2025-01-01", "until": "2025-03-31"}),
-    ("orders in the past half year", {"metric": "orders", "since": "2025-07-01"}),
     ("monthly revenue in Q3", {"metric": "revenue", "period": "month", "since": "2025-07-01", "until": "2025-09-30"}),
 ])
 def test_trends_fill_metric_period_and_dates_relative_to_the_as_of_date(planner, question, expected):

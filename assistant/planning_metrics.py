@@ -1,0 +1,1026 @@
+"""Aggregate questions as one `query_metrics` call, composed from the pieces a question names.
+
+A question is read once, left to right: its words are matched (longest first) against a phrase
+index built from the glossary (prompts/glossary.json) and the loaded data's own vocabulary
+(categories, products, countries, channels, cities, attribute names, labels and values), so each
+span becomes a *mention*: a metric, a dimension, a value of a field, or a cue (by, which, top,
+highest, never, bought, customers, orders, vs last year, …). The mentions then compose:
+
+- metrics from metric words, or from what a cue implies (best-selling → units, how much … spend → revenue);
+- `by` from a dimension after "by/per/each/按/各" or after "which/哪个" or a ranking word;
+- a value of an order-grain field (product, category, channel, order attribute) is an order
+  filter, unless the question puts it in a buyer's clause ("customers who bought a laptop",
+  "web buyers", "买过智能手表的客户"), where it is an audience condition; customer-grain fields
+  (country, city, customer attributes, tier, segment) are always audience; a negation before it
+  (not, never, except, 没, 除了 …) turns = into != ;
+- the time window from the as-of date, a comparison, a sort and a limit.
+
+Matching is a dictionary walk over tokens (English words, Chinese characters), linear in the
+question's length.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from typing import Any, Iterable
+
+from assistant import glossary as gl
+from assistant import planning_slots as ps
+from assistant.language import MONTHS, Speller, add_months, month_end, relative_period
+
+Cond = tuple[str, str, Any]  # (field, op, value)
+
+ORDER_FIELDS = {"product", "category", "channel"}
+CUSTOMER_FIELDS = {"country", "city", "tier", "segment", "persona", "churn_risk"}
+TIME_GRAINS = ("day", "week", "month", "quarter", "year")
+# Customer columns of the data contract that work like attributes: age (bands, bounds) and gender
+CONTRACT_ATTRIBUTES = {"age": {"type": "numeric", "grain": "customer", "label": "age", "contract": True},
+                       "gender": {"type": "categorical", "grain": "customer", "label": "gender", "contract": True}}
+# Summable with their own words: "add-on revenue" is the attribute's sum, not revenue
+MONEY_METRICS = {"revenue"}
+TREND_METRICS = {"revenue", "orders", "customers", "new_customers", "aov", "repeat_purchase_rate"}
+CUSTOMER_METRICS = {"customers", "expected_value_12m", "revenue_at_risk", "churn_probability", "p_alive"}
+# How the planner's flattened audience (find_customers' filters) reads as conditions
+FLAT_FILTERS: dict[str, tuple[str, str]] = {
+    "tier": ("tier", "="), "segment": ("segment", "="), "persona": ("persona", "="), "churn_risk": ("churn_risk", "="),
+    "country": ("country", "="), "channel": ("channel", "="), "category": ("category", "="),
+    "min_total_spend": ("total_spend", ">="), "min_orders": ("orders", ">="), "max_orders": ("orders", "<="),
+    "min_days_since_last_order": ("days_since_last_order", ">="), "max_days_since_last_order": ("days_since_last_order", "<="),
+    "min_clv": ("clv_12m", ">="), "max_clv": ("clv_12m", "<="), "min_churn_probability": ("churn_probability", ">="),
+}
+FLAT_OF = {(f, op): key for key, (f, op) in FLAT_FILTERS.items()}
+
+EN_FILLERS = frozenset("a an the any some our their my your its ever also only just all of have has had that were was is are did do does "
+                       "there in on at from with for to this these those what's whats".split())
+ZH_FILLERS = frozenset("的了过个些在里中这那是有再都还类款种名位件次")
+STRONG_BREAKS = frozenset("?？.。;；!！:：")
+WEAK_BREAKS = frozenset(",，")
+COUNT_WORDS = frozenset("个 名 款 种 位 家 座 件".split())  # "3个商品", "前5名"
+
+
+# ------------------------------------------------------------------ tokens
+TOKEN = re.compile(r"\d+(?:\.\d+)?|[a-z0-9]+|[\u4e00-\u9fff]|[<>]=?|[?？.。;；!！:：,，、]")
+
+
+def singular(word: str) -> str:
+    """English plural to singular, the same way for the index and the question ('categories' -> 'category')."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "shes", "ches", "xes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+MAX_CHARS = 2000  # a question is read up to here: nobody asks for a number in more words
+
+
+def prepare(text: str) -> str:
+    """Lower case; "n't" as "not", possessive 's dropped (women's -> women), other apostrophes removed; a digit run
+    too long to be a number is dropped (the slot patterns would rescan it)."""
+    text = re.sub(r"\d{16,}", " ", text[:MAX_CHARS].lower().replace("’", "'"))
+    text = re.sub(r"n't\b", " not", text)
+    text = re.sub(r"'s\b|'", "", text)
+    return re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)  # 20,000 -> 20000
+
+
+def phrase_key(phrase: str) -> tuple[str, ...]:
+    return tuple(singular(t) for t in TOKEN.findall(prepare(phrase)) if t not in "、,，")
+
+
+@dataclass
+class Token:
+    text: str          # singular, for matching
+    raw: str
+    start: int         # character offsets in the prepared text
+    end: int
+    number: float | None = None
+
+    @property
+    def plural(self) -> bool:
+        return self.raw != self.text and self.raw.isalpha()
+
+
+@dataclass
+class Unit:
+    """One step of the question: a matched phrase (kinds non-empty) or a bare token."""
+    kinds: dict[str, Any]
+    tokens: list[Token]
+
+    @property
+    def text(self) -> str:
+        return " ".join(t.text for t in self.tokens)
+
+    @property
+    def start(self) -> int:
+        return self.tokens[0].start
+
+    @property
+    def end(self) -> int:
+        return self.tokens[-1].end
+
+    def has(self, *kinds: str) -> bool:
+        return any(k in self.kinds for k in kinds)
+
+    @property
+    def number(self) -> float | None:
+        return self.tokens[0].number if len(self.tokens) == 1 and not self.kinds else None
+
+    @property
+    def filler(self) -> bool:
+        return not self.kinds and len(self.tokens) == 1 and (self.tokens[0].text in EN_FILLERS or self.tokens[0].text in ZH_FILLERS)
+
+    @property
+    def strong_break(self) -> bool:
+        return not self.kinds and self.tokens[0].text in STRONG_BREAKS
+
+
+# ------------------------------------------------------------------ the phrase index
+@dataclass
+class Lexicon:
+    index: dict[tuple[str, ...], dict[str, Any]]
+    longest: dict[str, int]                 # first token -> longest phrase starting with it
+    speller: Speller
+    attributes: dict[str, dict[str, Any]]   # name -> {type, grain, label}
+
+
+def _add(index: dict, key: tuple[str, ...], kind: str, payload: Any = True, rank: tuple = ()) -> None:
+    if not key:
+        return
+    slot = index.setdefault(key, {})
+    if kind == "value":
+        current = slot.get("value")
+        if current is not None and current[2] >= rank:
+            return
+        slot["value"] = (*payload, rank)
+    else:
+        slot.setdefault(kind, payload)
+
+
+@lru_cache(maxsize=1)
+def _static_index() -> dict[tuple[str, ...], dict[str, Any]]:
+    g = gl.glossary()
+    index: dict[tuple[str, ...], dict[str, Any]] = {}
+    for name, words in gl.metric_words().items():
+        for w in words:
+            _add(index, phrase_key(w), "metric", name)
+    for kind, entry in g["compare"].items():
+        for w in gl.words(entry):
+            _add(index, phrase_key(w), "compare", kind)
+    for name, words in gl.dimension_words().items():
+        for w in words:
+            _add(index, phrase_key(w), "dim", name)
+    for grain, entry in g["time_units"].items():
+        for w in gl.words(entry):
+            _add(index, phrase_key(w), "time", grain)
+    for grain, entry in g["grains"].items():
+        for w in gl.words(entry):
+            _add(index, phrase_key(w), "grain", grain)
+    for grain, entry in g["period_over_period"].items():
+        for w in gl.words(entry):
+            _add(index, phrase_key(w), "over", grain)
+    for kind, words in gl.cue_words().items():
+        for w in words:
+            _add(index, phrase_key(w), kind)
+    for word, country in g["demonyms"].items():
+        _add(index, phrase_key(word), "demonym", country)
+    return index
+
+
+MODEL_WORD = re.compile(r"^(?:\d.*|.*\d.*|pro|max|mini|plus|ultra|lite|se|inch|pack|kg|ml|xl|xxl)$")
+
+
+def _core(key: tuple[str, ...]) -> tuple[str, ...]:
+    """A product name without model words: 'laptop pro 14' -> ('laptop',), '4k monitor 27 inch' -> ('monitor',)."""
+    return tuple(w for w in key if not MODEL_WORD.match(w))
+
+
+def _vocab_key(vocabulary: dict[str, Any]) -> tuple:
+    attrs = tuple((a.get("name"), a.get("label"), a.get("type"), a.get("grain"), tuple(str(v) for v in a.get("values") or []))
+                  for a in vocabulary.get("attributes") or [] if isinstance(a, dict) and a.get("name"))
+    lists = tuple(tuple(str(v) for v in vocabulary.get(k) or [])
+                  for k in ("categories", "products", "channels", "countries", "cities", "personas", "genders"))
+    return lists + (attrs,)
+
+
+def lexicon(vocabulary: dict[str, Any], keep: Iterable[str] = ()) -> Lexicon:
+    return _lexicon(_vocab_key(vocabulary), frozenset(keep))
+
+
+@lru_cache(maxsize=8)
+def _lexicon(key: tuple, keep: frozenset[str]) -> Lexicon:
+    categories, products, channels, countries, cities, personas, genders, attrs = key
+    named = {a[0] for a in attrs}
+    attrs = attrs + tuple((name, info["label"], info["type"], info["grain"], genders if name == "gender" else ())
+                          for name, info in CONTRACT_ATTRIBUTES.items() if name not in named)
+    index = {k: dict(v) for k, v in _static_index().items()}
+    glossary_terms: dict[tuple[str, ...], list[int]] = {}
+    entries = gl.value_entries()
+    for i, names in enumerate(entries):
+        for name in names:
+            glossary_terms.setdefault(phrase_key(name), []).append(i)
+
+    def add_value(fieldname: str, value: str, order: int) -> None:
+        key_ = phrase_key(value)
+        if not key_ or (len("".join(key_)) <= 2 and key_[0].isascii()):
+            keys = set()  # 'F', 'M', 'US': too short to read in a question; the glossary may still name them
+        else:
+            keys = {key_}
+            _add(index, key_, "value", (fieldname, value), (3, -order))
+        forms = {key_}
+        if fieldname == "persona":  # "Frequent big-basket customers (5)" is also named without its count and noun
+            short = tuple(w for w in key_ if w not in ("customer", "(", ")") and not w.isdigit())
+            if short and short != key_:
+                _add(index, short, "value", (fieldname, value), (2, -order))
+        core = _core(key_)
+        if fieldname == "product" and core and core != key_:
+            forms.add(core)
+            _add(index, core, "value", (fieldname, value), (2, -order))
+        for form in forms | keys:
+            for i in glossary_terms.get(form, []):
+                for name in entries[i]:
+                    alias = phrase_key(name)
+                    if len("".join(alias)) > 1 or not alias[0].isascii():
+                        _add(index, alias, "value", (fieldname, value), (1, -order))
+
+    fields = [("category", categories), ("product", products), ("channel", channels), ("country", countries), ("city", cities),
+              ("persona", personas)]
+    for order, (fieldname, values) in enumerate(fields):
+        for value in values:
+            add_value(fieldname, value, order)
+    # a product's head noun ("earbuds" for Wireless Earbuds, "keyboard" for Mechanical Keyboard), when only one has it
+    heads: dict[tuple[str, ...], list[str]] = {}
+    for value in products:
+        core = _core(phrase_key(value))
+        if len(core) >= 2 and len(core[-1]) >= 4:
+            heads.setdefault(core[-1:], []).append(value)
+    for head, owners in heads.items():
+        if len(owners) == 1 and "value" not in index.get(head, {}) and not index.get(head):
+            _add(index, head, "value", ("product", owners[0]), (0, -1))
+            for i in glossary_terms.get(head, []):
+                for name in entries[i]:
+                    _add(index, phrase_key(name), "value", ("product", owners[0]), (0, -2))
+
+    attributes: dict[str, dict[str, Any]] = {}
+    attr_entries = gl.attribute_entries()
+    attr_terms: dict[tuple[str, ...], int] = {}
+    for i, names in enumerate(attr_entries):
+        for name in names:
+            attr_terms.setdefault(phrase_key(name), i)
+    for order, (name, label, kind, grain, values) in enumerate(attrs):
+        attributes[name] = {"type": kind or "categorical", "grain": grain or "order", "label": label or name,
+                            "contract": name in CONTRACT_ATTRIBUTES and name not in named}
+        forms = {phrase_key(name.replace("_", " ")), phrase_key(label or "")} - {()}
+        for form in forms:
+            index.setdefault(form, {})["attr"] = name
+            if form in attr_terms:
+                for alias in attr_entries[attr_terms[form]]:
+                    index.setdefault(phrase_key(alias), {}).setdefault("attr", name)
+        if kind in ("categorical", None):
+            for value in values:
+                if not re.fullmatch(r"[\d.\s-]*", value):
+                    add_value(name, value, len(fields) + order)
+
+    longest: dict[str, int] = {}
+    words: set[str] = set()
+    for k in index:
+        longest[k[0]] = max(longest.get(k[0], 0), len(k))
+        words.update(w for w in k if w.isalpha() and w.isascii())
+    raw = {w.lower() for v in [*categories, *products, *channels, *countries, *cities] for w in re.findall(r"[A-Za-z]+", v)}
+    speller = Speller(words | raw, keep=keep | words | raw)
+    speller.stems = frozenset()  # "smartwach" is a typo of smartwatch, not a longer form of "smart"
+    return Lexicon(index, longest, speller, attributes)
+
+
+# ------------------------------------------------------------------ reading a question
+def tokenize(text: str, lex: Lexicon, masked: list[tuple[int, int]]) -> list[Token]:
+    tokens = []
+    for m in TOKEN.finditer(text):
+        if any(a <= m.start() < b for a, b in masked):
+            continue
+        raw = m.group(0)
+        number = float(raw) if raw[0].isdigit() and re.fullmatch(r"\d+(?:\.\d+)?", raw) else None
+        word = raw
+        if raw.isascii() and raw.isalpha() and len(raw) >= 5:
+            word = lex.speller.fix_word(raw)
+        tokens.append(Token(singular(word), word, m.start(), m.end(), number))
+    return tokens
+
+
+def units_of(tokens: list[Token], lex: Lexicon) -> list[Unit]:
+    """The question's phrases: the split covering the most tokens with known phrases, then the fewest
+    phrases ("的人均消费" is 的 + 人均消费, not 的人 + 均 + 消费); a dynamic programme, linear in length."""
+    n = len(tokens)
+    best: list[tuple[int, int]] = [(0, 0)] * (n + 1)  # from position i: (tokens covered, -phrases)
+    step: list[int] = [1] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        covered, phrases = best[i + 1]
+        best[i], step[i] = (covered, phrases - 1), 1
+        first = tokens[i].text
+        for length in range(min(lex.longest.get(first, 0), n - i), 0, -1):
+            if tuple(t.text for t in tokens[i:i + length]) in lex.index:
+                covered, phrases = best[i + length]
+                option = (covered + length, phrases - 1)
+                if option > best[i]:
+                    best[i], step[i] = option, length
+    units: list[Unit] = []
+    i = 0
+    while i < n:
+        length = step[i]
+        kinds = lex.index.get(tuple(t.text for t in tokens[i:i + length]), {}) if length > 1 or tokens[i].text in lex.longest else {}
+        units.append(Unit(dict(kinds), tokens[i:i + length]))
+        i += length
+    return units
+
+
+@dataclass
+class MetricQuery:
+    metrics: list[str] = field(default_factory=list)
+    explicit: bool = False            # a metric was named, or a cue implies one (best-selling, how much … spend)
+    named: bool = False               # a metric word itself was in the question
+    by: list[str] = field(default_factory=list)
+    grain: str | None = None
+    filters: list[Cond] = field(default_factory=list)
+    audience: list[Cond] = field(default_factory=list)
+    since: str | None = None
+    until: str | None = None
+    compare: str | None = None
+    sort: str | None = None
+    limit: int | None = None
+    trend: bool = False               # trend words: the old kpi_trend answers these
+    wants_list: bool = False          # a list of people ("which customers", 名单)
+    breakdown: bool = False           # "breakdown", "distribution", 分布
+
+    def args(self) -> dict[str, Any]:
+        args: dict[str, Any] = {"metrics": list(self.metrics or ["revenue"])}
+        if self.by:
+            args["by"] = list(self.by)
+        if self.filters:
+            args["filters"] = shape(self.filters)
+        if self.audience:
+            args["audience"] = shape(self.audience)
+        for key in ("since", "until", "grain", "compare", "sort", "limit"):
+            value = getattr(self, key)
+            if value is not None:
+                args[key] = value
+        return args
+
+
+def shape(conds: list[Cond]) -> dict[str, Any] | list[dict[str, Any]]:
+    """{"field": value} when every condition is one field's equality; otherwise the list form."""
+    fields = [f for f, _, _ in conds]
+    if all(op == "=" for _, op, _ in conds) and len(set(fields)) == len(fields):
+        return {f: v for f, _, v in conds}
+    return [{"field": f, "op": op, "value": v} for f, op, v in conds]
+
+
+def conditions(value: Any) -> list[Cond]:
+    """Conditions from either accepted shape."""
+    if isinstance(value, dict):
+        return [(f, "=", v) for f, v in value.items()]
+    if isinstance(value, list):
+        return [(c["field"], c.get("op", "="), c.get("value")) for c in value if isinstance(c, dict) and "field" in c]
+    return []
+
+
+def from_flat(audience: dict[str, Any]) -> list[Cond]:
+    """The planner's flattened audience (tier=…, min_total_spend=…) as conditions."""
+    return [(FLAT_FILTERS[k][0], FLAT_FILTERS[k][1], v) for k, v in audience.items() if k in FLAT_FILTERS]
+
+
+def to_flat(conds: list[Cond]) -> dict[str, Any] | None:
+    """Conditions find_customers can take as its own filters, or None when one of them has no such filter."""
+    flat = {}
+    for f, op, v in conds:
+        op = {">": ">="}.get(op, op) if f in ("total_spend", "days_since_last_order", "clv_12m", "churn_probability") else op
+        key = FLAT_OF.get((f, op))
+        if key is None or key in flat:
+            return None
+        flat[key] = v
+    return flat
+
+
+# ------------------------------------------------------------------ customer-level numbers the slot patterns read
+def _op_of(text: str, strict_default: bool = False) -> str:
+    if re.search(r"at least|or more|不低于|不少于|至少|以上|>=|满", text):
+        return ">="
+    if re.search(r"more than|over|above|greater|exceed|beyond|north of|超过|大于|高于|多于|>|\+", text):
+        return ">"
+    return ">" if strict_default else ">="
+
+
+def numeric_audience(text: str) -> tuple[list[Cond], list[tuple[int, int]]]:
+    """Customer bounds (spent more than 20000, more than 3 orders, no order in 90 days, CLV over 500) and their spans."""
+    conds: list[Cond] = []
+    spans: list[tuple[int, int]] = []
+    m = ps._first(ps.MIN_DAYS, text)
+    if m:
+        conds.append(("days_since_last_order", ">=", ps._days(m.group(1), m.group(2))))
+        spans.append(m.span())
+    m = ps._first(ps.MIN_SPEND, text)
+    if m:
+        conds.append(("total_spend", _op_of(m.group(0)), ps._num(m.group(1))))
+        spans.append(m.span())
+    if ps.ONE_TIME.search(text):
+        conds.append(("orders", "=", 1))
+    m = ps._first(ps.MIN_ORDERS, text)
+    if m:
+        conds.append(("orders", ">" if re.search(r"more than|over|above|超过|多于|大于", m.group(0)) else ">=", int(float(m.group(1)))))
+        spans.append(m.span())
+    m = ps._first(ps.MAX_ORDERS, text)
+    if m:
+        conds.append(("orders", "<" if re.search(r"fewer than|less than|under|below|少于|低于", m.group(0)) else "<=", int(float(m.group(1)))))
+        spans.append(m.span())
+    for pattern, key in ps.CLV_BOUND:
+        m = pattern.search(text)
+        if m:
+            conds.append(("clv_12m", _op_of(m.group(0)) if key == "min_clv" else "<=", ps._num(m.group(1))))
+            spans.append(m.span())
+            break
+    m = ps._first(ps.CHURN_PROB, text)
+    if m:
+        value = float(m.group(1))
+        conds.append(("churn_probability", _op_of(m.group(0)), round(value / 100 if (m.group(2) or value > 1) else value, 4)))
+        spans.append(m.span())
+    return conds, spans
+
+
+ORDER_AMOUNT = re.compile(
+    r"\b(?:orders?|baskets?|purchases|transactions)\s+(?:worth\s+|of\s+|with (?:a |an )?(?:value|total|amount) (?:of\s+)?)?"
+    r"(over|above|more than|greater than|at least|under|below|less than|at most)\s*[$€£]?\s*(\d+(?:\.\d+)?)"
+    r"|(?:订单|单笔|每单)金额\s*(超过|大于|高于|不低于|至少|低于|小于|不超过|不到)\s*(\d+(?:\.\d+)?)"
+    r"|(?<![\d.])(\d+(?:\.\d+)?)\s*(?:元|块|美元|欧元)?(以上|以下)的订单")
+
+
+def order_amount(text: str) -> tuple[Cond | None, tuple[int, int] | None]:
+    """'orders over 100', '单笔金额超过500', '500元以上的订单': which order lines count, by the order's amount."""
+    m = ORDER_AMOUNT.search(text)
+    if not m:
+        return None, None
+    word, number = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4)) if m.group(3) else (m.group(6), m.group(5))
+    op = {"over": ">", "above": ">", "more than": ">", "greater than": ">", "at least": ">=", "under": "<", "below": "<",
+          "less than": "<", "at most": "<=", "超过": ">", "大于": ">", "高于": ">", "不低于": ">=", "至少": ">=", "低于": "<",
+          "小于": "<", "不超过": "<=", "不到": "<", "以上": ">=", "以下": "<="}[word]
+    return ("amount", op, ps._num(number)), m.span()
+
+
+# ------------------------------------------------------------------ comparisons
+# "compared with the month before", "vs a year earlier", "比上个月", "和去年相比": a comparison word, then the period
+# compared with; that period is no time window of its own
+_THEN = r"(?:vs\.?|versus|compared (?:to|with)|against|than|relative to)\s+(?:that of\s+)?(?:the\s+)?"
+COMPARE_PATTERNS = [(re.compile(p, re.A), kind) for p, kind in [
+    (_THEN + r"(?:same (?:\w+ ){0,2}?(?:last|previous|prior) year|(?:last|previous|prior) year|(?:a|1|one) year (?:ago|earlier|before)|year before)\b",
+     "previous_year"),
+    (_THEN + r"(?:(?:last|previous|prior|preceding) (?:month|quarter|week|day|period)|(?:month|quarter|week|day|period) before)\b",
+     "previous_period"),
+    (r"(?:和|与|跟|较|比|相比|对比|相较于?)\s*(?:去年同期|去年同月|上年同期|去年)(?:\s*(?:相比|比较|对比|比))?", "previous_year"),
+    (r"(?:和|与|跟|较|比|相比|对比|相较于?)\s*上(?:个|一)?(?:月|季度|周|星期|期)(?:\s*(?:相比|比较|对比|比))?", "previous_period"),
+]]
+
+
+def comparison(text: str) -> tuple[str | None, tuple[int, int] | None]:
+    for pattern, kind in COMPARE_PATTERNS:
+        m = pattern.search(text)
+        if m:
+            return kind, m.span()
+    return None, None
+
+
+# ------------------------------------------------------------------ windows
+MONTH_WORD = re.compile(r"\b(?:(in|during|for|of|over|throughout|since)\s+)?(january|february|march|april|june|july|august|september|october|november|december|"
+                        r"jan|feb|apr|jun|jul|aug|sept|sep|oct|nov|dec|may|mar)\b(?:\s+(?:of\s+)?(\d{4}))?", re.A)
+BARE_YEAR = re.compile(r"(?<![\d$€£.,])\b((?:19|20)\d\d)\b(?!\s*(?:\+|%|元|块|dollars?|euros?|customers?|orders?|units?|pieces?))", re.A)
+
+
+def window(text: str, as_of: date) -> tuple[date | None, date | None]:
+    since, until = relative_period(text, as_of)
+    if since or until:
+        return since, until
+    for m in MONTH_WORD.finditer(text):
+        name, year = m.group(2), m.group(3)
+        if name in ("may", "mar") and not (m.group(1) or year):
+            continue  # "may" is a verb, "mar" a word, unless a date says otherwise
+        month = MONTHS[name]
+        start = date(int(year), month, 1) if year else date(as_of.year if date(as_of.year, month, 1) <= as_of else as_of.year - 1, month, 1)
+        if m.group(1) == "since":
+            return start, None
+        return start, min(month_end(start), as_of)
+    m = BARE_YEAR.search(text)
+    if m and 1990 <= int(m.group(1)) <= as_of.year:
+        year = int(m.group(1))
+        return date(year, 1, 1), min(date(year, 12, 31), as_of)
+    return None, None
+
+
+# ------------------------------------------------------------------ composing the pieces
+class Reader:
+    """Walks the units of one question and composes a MetricQuery."""
+
+    def __init__(self, units: list[Unit], lex: Lexicon):
+        self.u = units
+        self.lex = lex
+        self.used: set[int] = set()
+        self.present = set().union(*(u.kinds for u in units)) if units else set()
+        # where each unit's clause ends (a metric, an order noun, a count word or a full stop closes it): one pass
+        self.clause_end = [len(units)] * len(units)
+        end = len(units)
+        for j in range(len(units) - 1, -1, -1):
+            unit = units[j]
+            if unit.strong_break or unit.has("metric", "order_noun", "how_many", "how_much"):
+                end = j - 1
+            self.clause_end[j] = end
+
+    # neighbours, skipping fillers ("the", "的", "了")
+    def after(self, i: int, n: int = 1, *, stop_weak: bool = True) -> list[int]:
+        out, j = [], i + 1
+        while j < len(self.u) and len(out) < n:
+            unit = self.u[j]
+            if unit.strong_break or (stop_weak and not unit.kinds and unit.tokens[0].text in WEAK_BREAKS):
+                break
+            if not unit.filler:
+                out.append(j)
+            j += 1
+        return out
+
+    def before(self, i: int, n: int = 1, *, stop_weak: bool = True) -> list[int]:
+        out, j = [], i - 1
+        while j >= 0 and len(out) < n:
+            unit = self.u[j]
+            if unit.strong_break or (stop_weak and not unit.kinds and unit.tokens[0].text in WEAK_BREAKS):
+                break
+            if not unit.filler:
+                out.append(j)
+            j -= 1
+        return out
+
+    def first(self, idx: list[int], *kinds: str) -> int | None:
+        for j in idx:
+            if self.u[j].has(*kinds):
+                return j
+        return None
+
+    def any(self, *kinds: str) -> bool:
+        return any(k in self.present for k in kinds)
+
+    def dim_of(self, j: int) -> str | None:
+        """The grouping a unit names: a dimension, an attribute (numeric ones in bands) or a time grain."""
+        unit = self.u[j]
+        if "attr" in unit.kinds:
+            name = unit.kinds["attr"]
+            kind = self.lex.attributes.get(name, {}).get("type")
+            return f"{name}_band" if kind == "numeric" else name
+        if "dim" in unit.kinds:
+            return unit.kinds["dim"]
+        if "time" in unit.kinds:
+            return "time:" + unit.kinds["time"]
+        return None
+
+
+def _plural(unit: Unit) -> bool:
+    return any(t.plural for t in unit.tokens)
+
+
+def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: dict[str, Any] | None = None,
+          keep: Iterable[str] = ()) -> MetricQuery:
+    """The query_metrics reading of a question (`text` lower-cased, numbers as digits)."""
+    lex = lexicon(vocabulary, keep)
+    text = prepare(text)
+    q = MetricQuery()
+
+    amount, amount_span = order_amount(text)
+    numeric, spans = numeric_audience(text if not amount_span else text[:amount_span[0]] + " " * (amount_span[1] - amount_span[0]) + text[amount_span[1]:])
+    compare, compare_span = comparison(text)
+    masked = spans + ([amount_span] if amount_span else []) + ([compare_span] if compare_span else [])
+    units = units_of(tokenize(text, lex, masked), lex)
+    r = Reader(units, lex)
+
+    q.trend = r.any("trend")
+    q.wants_list = r.any("list")
+    q.breakdown = r.any("breakdown")
+    q.compare = compare or next((u.kinds["compare"] for u in units if u.has("compare")), None)
+
+    # -- groupings: "by X", "每个X", "哪个X", "X是哪个"
+    by: list[str] = []
+    sort_metric: str | None = None
+    which_single: bool | None = None
+
+    def add_by(dim: str | None) -> None:
+        if dim is None:
+            return
+        if dim.startswith("time:"):
+            q.grain = q.grain or dim[5:]
+        elif dim not in by:
+            by.append(dim)
+
+    for i, unit in enumerate(units):
+        if unit.has("grain"):
+            q.grain = q.grain or unit.kinds["grain"]
+        if unit.has("time") and i + 1 < len(units) and units[i + 1].has("metric") and not unit.has("by") \
+                and (i == 0 or not (units[i - 1].number is not None or units[i - 1].text in ("上", "下", "本", "这", "当", "每", "前", "后", "近", "个"))):
+            q.grain = q.grain or unit.kinds["time"]  # 月销售额, 日订单量: a metric per month, per day
+        if unit.has("by"):
+            nxt = r.after(i, 2)
+            if nxt and r.dim_of(nxt[0]):
+                add_by(r.dim_of(nxt[0]))
+                r.used.add(nxt[0])
+                # "by category and channel", "按渠道和国家"
+                more = r.after(nxt[0], 2)
+                if len(more) == 2 and units[more[0]].has("conj", "or") and r.dim_of(more[1]):
+                    add_by(r.dim_of(more[1]))
+                    r.used.add(more[1])
+            elif nxt and units[nxt[0]].has("metric"):
+                sort_metric = units[nxt[0]].kinds["metric"]
+        if unit.has("which_one", "which_many"):
+            nxt = r.after(i, 1)
+            j = nxt[0] if nxt and r.dim_of(nxt[0]) else None
+            if j is None:  # "国家是哪个", "品类有哪些"
+                back = [k for k in r.before(i, 2) if units[k].kinds or units[k].tokens[0].text not in "是有"]
+                j = back[0] if back and r.dim_of(back[0]) else None
+            if j is not None:
+                add_by(r.dim_of(j))
+                r.used.add(j)
+                which_single = unit.has("which_one") and not _plural(units[j])
+
+    # -- ranking: top 5 …, the highest …, best-selling, 收入最高的5个类目
+    ranked = False
+    plural = False
+    ascending = False
+    limit: int | None = None
+    popular = False
+    for i, unit in enumerate(units):
+        if not unit.has("top", "high", "low", "popular", "popular_low"):
+            continue
+        if unit.has("top") and not unit.has("high", "popular") and not (r.after(i, 1) and units[r.after(i, 1)[0]].number):
+            continue  # "first", "前" without a number rank nothing
+        ranked = True
+        plural = plural or _plural(unit)
+        ascending = ascending or unit.has("low", "popular_low")
+        popular = popular or unit.has("popular", "popular_low")
+        for j in r.after(i, 4):
+            nxt = units[j]
+            if nxt.number is not None and limit is None and 0 < nxt.number <= 1000 and float(nxt.number).is_integer():
+                limit = int(nxt.number)
+                continue
+            if not nxt.kinds and nxt.tokens[0].text in COUNT_WORDS:
+                continue
+            if nxt.has("metric") and sort_metric is None:
+                sort_metric = nxt.kinds["metric"]
+                continue
+            if r.dim_of(j):
+                add_by(r.dim_of(j))
+                r.used.add(j)
+                if which_single is None:
+                    which_single = not _plural(nxt)
+            if nxt.has("cust") and not sort_metric:
+                sort_metric = "customers"
+            elif nxt.has("order_noun") and not sort_metric:
+                sort_metric = "orders"
+            break
+        back = r.before(i, 1)
+        if back and units[back[0]].has("metric") and sort_metric is None:
+            sort_metric = units[back[0]].kinds["metric"]  # 收入最高, 销量最低
+    # a count before a grouping word when something ranks: "3 best-selling products", "5个类目"
+    if ranked and limit is None:
+        for i, unit in enumerate(units):
+            if unit.number is not None and float(unit.number).is_integer() and 0 < unit.number <= 1000:
+                nxt = [j for j in r.after(i, 2) if units[j].kinds or units[j].tokens[0].text not in COUNT_WORDS]
+                if nxt and (r.dim_of(nxt[0]) or units[nxt[0]].has("popular", "high", "low")):
+                    limit = int(unit.number)
+                    if r.dim_of(nxt[0]):
+                        add_by(r.dim_of(nxt[0]))  # "the 4 categories with the most revenue"
+                        r.used.add(nxt[0])
+                    break
+
+    if popular and not by and vocabulary.get("products"):
+        by.append("product")  # "our best sellers" are products
+
+    # -- metrics
+    metrics: list[str] = []
+    for unit in units:
+        if unit.has("metric") and unit.kinds["metric"] not in metrics:
+            metrics.append(unit.kinds["metric"])
+    explicit = bool(metrics)
+    q.named = explicit
+
+    # attributes: average/total of a numeric one, or a condition on it
+    attr_conds: list[tuple[int, Cond]] = []
+    for i, unit in enumerate(units):
+        if not unit.has("attr") or i in r.used:
+            continue
+        name = unit.kinds["attr"]
+        info = lex.attributes.get(name, {})
+        kind = info.get("type")
+        back = r.before(i, 1)
+        negated = bool(back and units[back[0]].has("neg"))
+        if kind == "numeric":
+            cond = _comparison(r, i, name)
+            if info.get("contract") and not cond:
+                continue  # the contract's age has bands and bounds, no sum or average in the catalog
+            if cond:
+                attr_conds.append((i, cond))
+            elif back and units[back[0]].has("total") or any(units[j].kinds.get("metric") in MONEY_METRICS for j in r.after(i, 1)):
+                metrics = [m for m in metrics if m not in MONEY_METRICS] + [f"sum_{name}"]
+                explicit = True
+            elif back and units[back[0]].has("avg") or not metrics:
+                metrics.append(f"avg_{name}")
+                explicit = True
+        elif kind == "boolean":
+            attr_conds.append((i, (name, "=", not negated)))
+        elif not by and (explicit or ranked or q.breakdown):
+            add_by(name)  # "支付方式的销售额", "revenue payment method split": the attribute is the grouping
+
+    age = _age_condition(r)
+    if age:
+        attr_conds.append(age)
+
+    # what a cue implies when no metric is named
+    how_many = r.any("how_many")
+    how_much = r.any("how_much")
+    if not metrics:
+        if popular:
+            # what sells is counted in units for goods, in orders for anything else (a payment method)
+            metrics = ["units"] if not by or set(by) & {"product", "category"} else ["orders"]
+        elif how_much and r.any("money_verb"):
+            metrics = ["revenue"]
+        elif how_many and r.any("money_verb") and not r.any("cust"):
+            metrics = ["units"]  # "how many smartwatches did we sell"
+        elif how_many and r.any("cust"):
+            metrics = ["customers"]
+        elif r.any("order_noun") and (how_many or by or q.grain or ranked or q.compare or r.any("value", "over")
+                                      or relative_period(text, as_of) != (None, None)):
+            metrics = ["orders"]  # "orders paid by PayPal", "monthly orders", "orders last week"
+        elif sort_metric:
+            metrics = [sort_metric]
+        explicit = bool(metrics)
+    elif sort_metric and sort_metric not in metrics:
+        metrics.append(sort_metric)
+    if r.any("at_risk") and set(metrics) & {"revenue", "share_of_revenue"}:
+        metrics = ["revenue_at_risk"] + [m for m in metrics if m not in ("revenue", "share_of_revenue", "revenue_at_risk")]
+    if "revenue" in metrics and (r.any("lost") or r.any("cancel")):
+        metrics = ["cancelled_revenue" if m == "revenue" else m for m in metrics]  # "revenue we lost to cancellations"
+    # "new customers' AOV": a group of customers is who, when another metric says what
+    if len(metrics) > 1 and "new_customers" in metrics:
+        metrics.remove("new_customers")
+        q.audience.append(("segment", "=", "new_customers"))
+    q.metrics = metrics
+    q.explicit = explicit
+
+    # -- values: order filters or audience, negated or not
+    values: list[tuple[int, Cond, bool]] = []  # (unit index, condition, audience?)
+    buyer_clause_until = -1
+    for i, unit in enumerate(units):
+        if unit.has("demonym"):
+            nxt = r.after(i, 1)
+            if nxt and units[nxt[0]].has("cust"):
+                country = _canonical(unit.kinds["demonym"], vocabulary.get("countries") or [])
+                values.append((i, ("country", "!=" if _negated(r, i) else "=", country), True))
+            continue
+        if not unit.has("value") or i in r.used:
+            continue
+        fieldname, value, _ = unit.kinds["value"]
+        negated = _negated(r, i)
+        if fieldname in CUSTOMER_FIELDS or lex.attributes.get(fieldname, {}).get("grain") == "customer":
+            audience = True
+        else:
+            audience = _buyer(r, i) or (i <= buyer_clause_until and not _order_context(r, i))
+            if audience:
+                buyer_clause_until = _clause_end(r, i)
+        values.append((i, (fieldname, "!=" if negated else "=", value), audience))
+
+    # two values of one field compared ("Electronics vs Fashion", "德国和法国哪个…"): grouped by that field
+    compared = r.any("versus") or which_single is not None or r.any("which_one", "which_many")
+    seen: dict[str, list[int]] = {}
+    for n, (_, (f, op, _), _) in enumerate(values):
+        if op == "=":
+            seen.setdefault(f, []).append(n)
+    for f, ns in seen.items():
+        if len(ns) >= 2 and compared and f not in by:
+            by.append(f)
+    q.by = by
+
+    filters, audience = _group(values, units)
+    q.filters = filters + ([amount] if amount else [])
+    q.audience = q.audience + audience + [c for _, c in attr_conds if lex.attributes[c[0]].get("grain") == "customer"]
+    q.filters += [c for _, c in attr_conds if lex.attributes[c[0]].get("grain") != "customer"]
+    q.audience += numeric
+
+    # tier, segment, churn risk, persona as the slot filler read them
+    for key in ("tier", "segment", "churn_risk", "persona"):
+        value = (slot_filters or {}).get(key)
+        if value is None or any(f == key for f, _, _ in q.audience) or key in by:
+            continue
+        if key == "segment" and value == "new_customers" and "new_customers" in metrics:
+            continue  # "how many new customers": the metric, not the segment
+        if key == "churn_risk" and (set(metrics) & {"churn_probability", "revenue_at_risk"}) and not re.search(r"\bhigh\b|\bmedium\b|\blow\b|高|中|低", text):
+            continue
+        q.audience.append((key, "=", value))
+
+    # -- window: the question without its comparison, values and audience phrases
+    hidden = [(u.start, u.end) for u in units if u.has("compare", "value")] + masked
+    plain = list(text)
+    for a, b in hidden:
+        plain[a:b] = " " * (b - a)
+    since, until = window("".join(plain), as_of)
+    q.since = since.isoformat() if since else None
+    q.until = until.isoformat() if until and until < as_of else None
+
+    # "AOV month over month": a series by month; "revenue this month, month over month": a comparison
+    over = next((u.kinds["over"] for u in units if u.has("over")), None)
+    if over and not q.compare:
+        if q.since or q.until:
+            q.compare = "previous_year" if over == "year" else "previous_period"
+        else:
+            q.grain = q.grain or over
+    if q.grain and q.compare == "previous_period" and not (q.since or q.until):
+        q.compare = None  # a series by period already shows each period against the one before
+
+    # "how many new customers in France" with no period counts the new-customer segment; new customers are
+    # only a metric over a window or per period ("new customers last month", "monthly new customers")
+    if "new_customers" in q.metrics and not (q.since or q.until or q.grain or q.compare):
+        q.metrics = [m for m in q.metrics if m != "new_customers"]
+        if not any(f == "segment" for f, _, _ in q.audience):
+            q.audience.append(("segment", "=", "new_customers"))
+        if not q.metrics and how_many:
+            q.metrics = ["customers"]
+        q.explicit = bool(q.metrics)
+
+    # -- sort and limit
+    if ranked and q.metrics:
+        target = sort_metric if sort_metric in q.metrics else q.metrics[0]
+        q.sort = f"{target}:asc" if ascending else target
+        if limit is None and by and which_single is not False and not q.grain:
+            limit = 1 if (which_single or not (plural or any(_plural(units[j]) for j in r.used))) else None
+    elif limit is None and by:
+        # "取前5", "top 10" with the grouping named elsewhere
+        for i, unit in enumerate(units):
+            if unit.has("top"):
+                nxt = r.after(i, 1)
+                if nxt and units[nxt[0]].number:
+                    limit = int(units[nxt[0]].number)
+                    q.sort = q.metrics[0] if q.metrics else None
+    q.limit = limit
+    return q
+
+
+def _comparison(r: Reader, i: int, name: str) -> Cond | None:
+    """'age over 40', '评分4分以上', 'rating between 3 and 5': a bound on a numeric attribute."""
+    ops = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
+    op, numbers = None, []
+    for j in r.after(i, 5):
+        unit = r.u[j]
+        if unit.number is not None:
+            numbers.append(unit.number)
+            if op and op != "between":
+                break
+            continue
+        kind = next((k for k in ("between", "ge", "le", "gt", "lt") if k in unit.kinds), None)
+        if kind and (op is None or numbers):
+            op = op or ("between" if kind == "between" else ops[kind])
+            if numbers and op != "between":
+                break
+            continue
+        if unit.kinds and not unit.has("conj", "measure"):
+            break
+    if op is None or not numbers:
+        return None
+    value = lambda x: int(x) if float(x).is_integer() else x
+    if op == "between":
+        return (name, "between", [value(min(numbers[:2])), value(max(numbers[:2]))]) if len(numbers) >= 2 else None
+    return (name, op, value(numbers[0]))
+
+
+def _age_condition(r: Reader) -> tuple[int, Cond] | None:
+    """'older than 40', 'aged 30 to 40', '40岁以上', '25 years old': a bound on the age attribute, when the data has one."""
+    name = r.lex.index.get(("age",), {}).get("attr")
+    if not name:
+        return None
+    for i, unit in enumerate(r.u):
+        if not unit.has("age_word"):
+            continue
+        around = r.before(i, 3)[::-1] + r.after(i, 3)
+        numbers = [r.u[j].number for j in around if r.u[j].number is not None]
+        if not numbers:
+            continue
+        word = unit.text
+        op = ">" if word.startswith("older") else "<" if word.startswith("younger") else None
+        for j in around:
+            kind = next((k for k in ("between", "ge", "le", "gt", "lt") if k in r.u[j].kinds), None)
+            if kind and op is None:
+                op = {"between": "between", "ge": ">=", "le": "<=", "gt": ">", "lt": "<"}[kind]
+        value = lambda x: int(x) if float(x).is_integer() else x
+        if op == "between" or (op is None and len(numbers) >= 2):
+            return i, (name, "between", [value(min(numbers[:2])), value(max(numbers[:2]))])
+        return i, (name, op or "=", value(numbers[0]))
+    return None
+
+
+def _negated(r: Reader, i: int) -> bool:
+    """A negation just before the value ('not in Germany', 'never a smartwatch', '没买过图书') or 以外 after it."""
+    for j in r.before(i, 3):
+        unit = r.u[j]
+        if unit.has("neg"):
+            return True
+        if unit.has("value", "metric", "cust", "order_noun") or unit.number is not None:
+            return False
+    nxt = r.after(i, 1)
+    return bool(nxt and r.u[nxt[0]].has("neg_post"))
+
+
+def _buyer(r: Reader, i: int) -> bool:
+    """Whether a value sits in a clause about who bought it."""
+    if i >= 2 and r.u[i - 1].text == "of" and r.u[i - 2].has("cust"):
+        return True  # "buyers of headphones"
+    back = r.before(i, 4)
+    for n, j in enumerate(back):
+        unit = r.u[j]
+        if unit.has("buy"):
+            return True
+        if unit.has("use") and any(r.u[k].has("cust") for k in r.before(j, 3)):
+            return True  # "customers who paid with PayPal": a use verb counts after a customer noun
+        if unit.has("value", "metric", "order_noun") or unit.number is not None:
+            break
+    nxt = r.after(i, 4)
+    for n, j in enumerate(nxt):
+        unit = r.u[j]
+        if unit.has("order_noun"):
+            return False
+        if unit.has("cust") and n <= 1:
+            return True  # "web buyers", "智能手表的客户"
+        if unit.has("buy", "use"):
+            # "在门店买过东西的客户"
+            return any(r.u[k].has("cust") for k in r.after(j, 3))
+        if unit.has("value", "metric"):
+            break
+    return False
+
+
+def _order_context(r: Reader, i: int) -> bool:
+    nxt = r.after(i, 1)
+    return bool(nxt and r.u[nxt[0]].has("order_noun"))
+
+
+def _clause_end(r: Reader, i: int) -> int:
+    """Where a buyer's clause that names a value ends: at a metric, an order noun or a full stop."""
+    return r.clause_end[i + 1] if i + 1 < len(r.u) else len(r.u)
+
+
+def _group(values: list[tuple[int, Cond, bool]], units: list[Unit]) -> tuple[list[Cond], list[Cond]]:
+    """Conditions in question order; one field's several values of a filter are one `in` (`not_in`)."""
+    filters: list[Cond] = []
+    audience: list[Cond] = []
+    for idx, (i, (f, op, v), is_audience) in enumerate(values):
+        target = audience if is_audience else filters
+        same = [n for n, c in enumerate(target) if c[0] == f and c[1] in (("=", "in") if op == "=" else ("!=", "not_in"))]
+        either = any(units[k].has("or") for k in range(values[idx - 1][0] + 1, i)) if idx else False
+        if same and (not is_audience or either or op == "!="):
+            n = same[0]
+            old = target[n]
+            merged = (old[2] if isinstance(old[2], list) else [old[2]]) + [v]
+            target[n] = (f, "in" if op == "=" else "not_in", merged)
+        else:
+            target.append((f, op, v))
+    return filters, audience
+
+
+def _canonical(value: str, valid: list[str]) -> str:
+    return next((v for v in valid if v.lower() == value.lower()), value)
+
+
+# ------------------------------------------------------------------ follow-ups
+def refine(last: dict[str, Any], q: MetricQuery) -> dict[str, Any] | None:
+    """The last query_metrics call with what this question changes; None when it changes nothing."""
+    args = {k: (list(v) if isinstance(v, list) else v) for k, v in last.items()}
+    changed = False
+    if q.explicit and q.metrics and q.metrics != last.get("metrics"):
+        args["metrics"] = list(q.metrics)
+        changed = True
+    if q.by and q.by != last.get("by"):
+        args["by"] = list(q.by)
+        changed = True
+    for key in ("grain", "compare", "sort", "limit"):
+        value = getattr(q, key)
+        if value is not None and value != last.get(key):
+            args[key] = value
+            changed = True
+    if q.since or q.until:
+        args.pop("since", None)
+        args.pop("until", None)
+        if q.since:
+            args["since"] = q.since
+        if q.until:
+            args["until"] = q.until
+        changed = True
+    for key, new in (("filters", q.filters), ("audience", q.audience)):
+        if not new:
+            continue
+        fields = {f for f, _, _ in new}
+        kept = [c for c in conditions(last.get(key)) if c[0] not in fields]
+        args[key] = shape(kept + list(new))
+        changed = True
+    return args if changed else None

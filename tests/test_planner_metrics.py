@@ -1,0 +1,438 @@
+"""Aggregate questions composed into query_metrics calls: metrics, groupings, order filters versus
+buyer audiences, negation, windows, rankings and comparisons, in English and Chinese, over the demo's
+lists, a shop export with extra attributes, and a shop whose own values are Chinese.
+
+These run on the planner alone (no dataset); the questions are our own wording.
+"""
+
+import json
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from assistant.answer import ToolCallRecord
+from assistant.conversation import ConversationState
+from assistant.evaluation import check_turn, load_items, preset_met, turns_of
+from assistant.glossary import discount_off, translations, unit_value
+from assistant.planner import OfflinePlanner
+from assistant.planning_compose import compose_record
+from assistant.planning_metrics import parse
+from tools.results import ToolResult
+
+HELDOUT = Path(__file__).parent / "data/heldout_metrics.jsonl"
+PARAPHRASES = Path(__file__).parent / "data/paraphrases.jsonl"
+QUESTIONS = Path(__file__).parents[1].parent / "shared/evals/questions.jsonl"
+
+DEMO = {
+    "countries": ["Canada", "France", "Germany", "Italy", "Netherlands", "Spain", "United Kingdom", "United States"],
+    "channels": ["app", "store", "web"],
+    "categories": ["Beauty", "Books", "Electronics", "Fashion", "Grocery", "Home", "Sports", "Toys"],
+    "products": ["Laptop Pro 14", "Laptop Sleeve", "Laptop Backpack", "Smartphone X12", "Smartwatch", "Wireless Earbuds",
+                 "Phone Case", "Running Shoes", "Yoga Mat", "Coffee Maker"],
+    "segments": ["at_risk", "champions", "lost", "loyal", "new_customers"],
+    "personas": ["Frequent big-basket customers"],
+    "as_of": ["2025-12-31"],
+}
+SHOP = {
+    "countries": ["Germany", "France", "United States"], "channels": ["web", "app"],
+    "categories": ["Laptop", "Smartwatch", "Smartphone", "Tablet", "Headphones"],
+    "products": ["MacBook Air", "Galaxy Watch 6", "iPhone 15"],
+    "attributes": [
+        {"name": "payment_method", "label": "Payment Method", "type": "categorical", "grain": "order",
+         "values": ["PayPal", "Credit Card", "Cash", "Bank Transfer"]},
+        {"name": "shipping_type", "label": "Shipping Type", "type": "categorical", "grain": "order",
+         "values": ["Express", "Standard", "Free Shipping"]},
+        {"name": "rating", "label": "Rating", "type": "numeric", "grain": "order", "values": []},
+        {"name": "add_on_total", "label": "Add-on Total", "type": "numeric", "grain": "order", "values": []},
+        {"name": "loyalty_member", "label": "Loyalty Member", "type": "boolean", "grain": "customer", "values": ["Yes", "No"]},
+        {"name": "age", "label": "Age", "type": "numeric", "grain": "customer", "values": []},
+        {"name": "gender", "label": "Gender", "type": "categorical", "grain": "customer", "values": ["Female", "Male"]},
+    ],
+    "as_of": ["2025-12-31"],
+}
+ZH_SHOP = {
+    "countries": ["中国"], "channels": ["天猫", "京东"], "categories": ["笔记本电脑", "智能手表", "女装"], "products": [],
+    "attributes": [{"name": "收货省份", "label": "收货省份", "type": "categorical", "grain": "customer", "values": ["广东", "浙江"]}],
+    "as_of": ["2025-12-31"],
+}
+
+
+@pytest.fixture(scope="module")
+def planner():
+    return OfflinePlanner()
+
+
+def call_for(planner, question, vocabulary=DEMO, state=None, role="marketer"):
+    p = planner.plan(question, state or ConversationState(), vocabulary, role=role)
+    assert len(p.calls) == 1, (question, p)
+    return p.calls[0]
+
+
+def metrics_call(planner, question, vocabulary=DEMO, state=None):
+    call = call_for(planner, question, vocabulary, state)
+    assert call.name == "query_metrics", (question, call)
+    return call.args
+
+
+def carries(args, expected):
+    return all(args.get(k) == v for k, v in expected.items())
+
+
+def remember(state, call):
+    state.last_tool, state.last_args = call.name, dict(call.args)
+    return state
+
+
+# ------------------------------------------------------------------ metric words
+@pytest.mark.parametrize("question, metrics", [
+    ("what did the Toys category turn over in total", ["revenue"]),
+    ("GMV for the web channel", ["revenue"]),
+    ("营业额是多少", ["revenue"]),
+    ("number of orders from Spain", ["orders"]),
+    ("订单量有多少", ["orders"]),
+    ("how many units of the Yoga Mat went out the door this year", ["units"]),
+    ("咖啡机卖了多少件", ["units"]),
+    ("what's the typical basket value", ["aov"]),
+    ("法国的笔单价", ["aov"]),
+    ("what's the cancel rate on app orders", ["cancellation_rate"]),
+    ("今年的订单取消率", ["cancellation_rate"]),
+    ("lost revenue in Q2", ["cancelled_revenue"]),
+    ("上季度损失金额", ["cancelled_revenue"]),
+    ("repurchase rate of German customers", ["repeat_purchase_rate"]),
+    ("意大利客户的回购率", ["repeat_purchase_rate"]),
+    ("how many distinct buyers did the Smartwatch have", ["customers"]),
+    ("what's the average spend per customer in the United States", ["revenue_per_customer"]),
+    ("美国客户人均消费多少", ["revenue_per_customer"]),
+    ("units per order on the web", ["items_per_order"]),
+    ("门店的连带率", ["items_per_order"]),
+    ("purchase frequency of champions", ["purchase_frequency"]),
+    ("冠军客户的购买频率", ["purchase_frequency"]),
+    ("average gap between purchases for loyal customers", ["avg_days_between_orders"]),
+    ("忠诚客户的复购周期", ["avg_days_between_orders"]),
+    ("revenue share per channel", ["share_of_revenue"]),
+    ("各渠道收入占比", ["share_of_revenue"]),
+    ("return rate for Fashion", ["refund_rate"]),
+    ("时尚服饰的退货率", ["refund_rate"]),
+    ("expected value of customers who bought Toys", ["expected_value_12m"]),
+    ("加拿大客户的预期价值", ["expected_value_12m"]),
+    ("churn probability of customers who bought Electronics", ["churn_probability"]),
+    ("revenue at risk among web buyers", ["revenue_at_risk"]),
+    ("share of returning customers by channel", ["returning_customer_rate"]),
+    ("revenue and order count by channel", ["revenue", "orders"]),
+])
+def test_metric_words_in_both_languages_name_catalog_metrics(planner, question, metrics):
+    assert metrics_call(planner, question)["metrics"] == metrics
+
+
+def test_numeric_attributes_give_averages_and_totals(planner):
+    assert metrics_call(planner, "mean rating of Tablet orders", SHOP) == {
+        "metrics": ["avg_rating"], "filters": {"category": "Tablet"}}
+    assert metrics_call(planner, "平均评分是多少", SHOP)["metrics"] == ["avg_rating"]
+    assert metrics_call(planner, "sum of add-on totals per month", SHOP) == {"metrics": ["sum_add_on_total"], "grain": "month"}
+    assert metrics_call(planner, "add-on revenue by payment method", SHOP)["metrics"] == ["sum_add_on_total"]
+    assert metrics_call(planner, "how old are our shoppers on average? average age please", SHOP)["metrics"] == ["avg_age"]
+
+
+# ------------------------------------------------------------------ the grain of a filter
+def test_an_order_filter_and_a_buyer_audience_are_different_questions(planner):
+    lines = metrics_call(planner, "sales of Smartwatch orders")
+    buyers = metrics_call(planner, "sales to people who have purchased the Smartwatch")
+    assert lines == {"metrics": ["revenue"], "filters": {"product": "Smartwatch"}}
+    assert buyers == {"metrics": ["revenue"], "audience": {"product": "Smartwatch"}}
+    assert metrics_call(planner, "智能手表这个商品的销售额") == {"metrics": ["revenue"], "filters": {"product": "Smartwatch"}}
+    assert metrics_call(planner, "购买过智能手表的顾客一共贡献了多少收入") == {"metrics": ["revenue"], "audience": {"product": "Smartwatch"}}
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("Tablet revenue in November", {"filters": {"category": "Tablet"}, "since": "2025-11-01", "until": "2025-11-30"}),
+    ("how many orders were paid with PayPal", {"metrics": ["orders"], "filters": {"payment_method": "PayPal"}}),
+    ("AOV of express shipping orders", {"metrics": ["aov"], "filters": {"shipping_type": "Express"}}),
+    ("AOV for buyers of headphones", {"metrics": ["aov"], "audience": {"category": "Headphones"}}),
+    ("revenue per customer among loyalty members", {"metrics": ["revenue_per_customer"], "audience": {"loyalty_member": True}}),
+    ("repeat rate of shoppers who paid by bank transfer", {"audience": {"payment_method": "Bank Transfer"}}),
+    ("用信用卡付款的订单有多少", {"metrics": ["orders"], "filters": {"payment_method": "Credit Card"}}),
+    ("用信用卡付过款的客户的客单价", {"metrics": ["aov"], "audience": {"payment_method": "Credit Card"}}),
+    ("会员客户的人均消费", {"metrics": ["revenue_per_customer"], "audience": {"loyalty_member": True}}),
+    ("女性客户的销售额", {"audience": {"gender": "Female"}}),
+])
+def test_values_of_order_fields_filter_lines_unless_a_buyer_is_meant(planner, question, expected):
+    assert carries(metrics_call(planner, question, SHOP), expected)
+
+
+@pytest.mark.parametrize("question, audience", [
+    ("revenue from customers who bought a tablet but never headphones",
+     [{"field": "category", "op": "=", "value": "Tablet"}, {"field": "category", "op": "!=", "value": "Headphones"}]),
+    ("how many shoppers have bought an iPhone 15 and not a Galaxy Watch 6",
+     [{"field": "product", "op": "=", "value": "iPhone 15"}, {"field": "product", "op": "!=", "value": "Galaxy Watch 6"}]),
+    ("AOV of customers not based in Germany", [{"field": "country", "op": "!=", "value": "Germany"}]),
+    ("买过平板电脑却从来没买过耳机的客户数",
+     [{"field": "category", "op": "=", "value": "Tablet"}, {"field": "category", "op": "!=", "value": "Headphones"}]),
+    ("德国以外的客户贡献的销售额", [{"field": "country", "op": "!=", "value": "Germany"}]),
+    ("非会员的客单价", {"loyalty_member": False}),
+    ("AOV of non-members", {"loyalty_member": False}),
+])
+def test_negation_turns_a_condition_around(planner, question, audience):
+    assert metrics_call(planner, question, SHOP)["audience"] == audience
+
+
+def test_a_negated_order_value_without_a_buyer_excludes_lines(planner):
+    args = metrics_call(planner, "revenue excluding Electronics, app only")
+    assert args["filters"] == [{"field": "category", "op": "!=", "value": "Electronics"}, {"field": "channel", "op": "=", "value": "app"}]
+    assert metrics_call(planner, "不含图书的销售额")["filters"] == [{"field": "category", "op": "!=", "value": "Books"}]
+
+
+@pytest.mark.parametrize("question, audience", [
+    ("revenue from customers who spent over 5000 in total", [{"field": "total_spend", "op": ">", "value": 5000}]),
+    ("AOV of customers with at least 4 orders", [{"field": "orders", "op": ">=", "value": 4}]),
+    ("revenue from people with no purchase in the last 120 days", [{"field": "days_since_last_order", "op": ">=", "value": 120}]),
+    ("累计消费超过2万的客户的客单价", [{"field": "total_spend", "op": ">", "value": 20000}]),
+    ("超过60天没下单的客户的人均消费", [{"field": "days_since_last_order", "op": ">=", "value": 60}]),
+    ("aov of shoppers older than 50", [{"field": "age", "op": ">", "value": 50}]),
+    ("revenue from customers aged 18 to 24", [{"field": "age", "op": "between", "value": [18, 24]}]),
+    ("35岁以上客户的复购率", [{"field": "age", "op": ">=", "value": 35}]),
+])
+def test_customer_bounds_are_audience_conditions(planner, question, audience):
+    assert metrics_call(planner, question)["audience"] == audience
+
+
+def test_a_window_inside_an_audience_phrase_is_no_time_window(planner):
+    args = metrics_call(planner, "revenue from customers with no order in the past 90 days")
+    assert "since" not in args and args["audience"][0]["field"] == "days_since_last_order"
+
+
+# ------------------------------------------------------------------ groupings and time
+@pytest.mark.parametrize("question, by", [
+    ("revenue for each payment method", ["payment_method"]),
+    ("AOV split by shipping type", ["shipping_type"]),
+    ("每种配送方式的订单数", ["shipping_type"]),
+    ("按付款方式看客单价", ["payment_method"]),
+    ("revenue per loyalty membership", ["loyalty_member"]),
+    ("average order value by age group", ["age_band"]),
+    ("按年龄段的人均消费", ["age_band"]),
+    ("units by category and channel", ["category", "channel"]),
+    ("orders per city", ["city"]),
+    ("revenue by first purchase month", ["cohort"]),
+    ("各城市的销售额", ["city"]),
+])
+def test_groupings_come_from_dimension_words_and_attribute_labels(planner, question, by):
+    assert metrics_call(planner, question, SHOP)["by"] == by
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("revenue in the last 45 days", {"since": "2025-11-17"}),
+    ("orders over the past 2 quarters", {"since": "2025-07-01"}),
+    ("最近两个月的客单价", {"since": "2025-11-01"}),
+    ("近四周的销量", {"since": "2025-12-04"}),
+    ("units sold in September", {"since": "2025-09-01", "until": "2025-09-30"}),
+    ("AOV for March 2024", {"since": "2024-03-01", "until": "2024-03-31"}),
+    ("2024年3月的订单数", {"since": "2024-03-01", "until": "2024-03-31"}),
+    ("revenue across 2024", {"since": "2024-01-01", "until": "2024-12-31"}),
+    ("去年的取消率", {"since": "2024-01-01", "until": "2024-12-31"}),
+    ("aov so far this year", {"since": "2025-01-01"}),
+    ("weekly revenue from app orders", {"grain": "week"}),
+    ("按季度看图书的销售额", {"grain": "quarter"}),
+    ("yearly order count from France", {"grain": "year"}),
+    ("每年的销售额，按渠道", {"grain": "year", "by": ["channel"]}),
+])
+def test_windows_are_dates_from_the_as_of_date_and_grains_are_series(planner, question, expected):
+    assert carries(metrics_call(planner, question), expected)
+
+
+# ------------------------------------------------------------------ rankings and comparisons
+@pytest.mark.parametrize("question, expected", [
+    ("our top-selling product", {"metrics": ["units"], "by": ["product"], "sort": "units", "limit": 1}),
+    ("which product sold the least", {"by": ["product"], "sort": "units:asc", "limit": 1}),
+    ("the 4 categories with the most revenue", {"by": ["category"], "sort": "revenue", "limit": 4}),
+    ("top 2 channels by AOV", {"metrics": ["aov"], "by": ["channel"], "sort": "aov", "limit": 2}),
+    ("what country has the lowest repeat purchase rate", {"by": ["country"], "sort": "repeat_purchase_rate:asc", "limit": 1}),
+    ("which payment method do people use the most", {"metrics": ["orders"], "by": ["payment_method"], "limit": 1}),
+    ("哪个品类的销量最高", {"metrics": ["units"], "by": ["category"], "sort": "units", "limit": 1}),
+    ("卖得最差的商品", {"by": ["product"], "sort": "units:asc", "limit": 1}),
+    ("客单价最低的两个渠道", {"by": ["channel"], "sort": "aov:asc", "limit": 2}),
+    ("订单数排名前3的国家", {"by": ["country"], "sort": "orders", "limit": 3}),
+])
+def test_rankings_set_sort_and_limit(planner, question, expected):
+    vocabulary = SHOP if "payment" in question else DEMO
+    assert carries(metrics_call(planner, question, vocabulary), expected)
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("revenue last month compared with the month before", {"since": "2025-11-01", "until": "2025-11-30", "compare": "previous_period"}),
+    ("orders this quarter versus last quarter", {"since": "2025-10-01", "compare": "previous_period"}),
+    ("AOV in November vs a year earlier", {"since": "2025-11-01", "compare": "previous_year"}),
+    ("本季度销售额同比增长多少", {"since": "2025-10-01", "compare": "previous_year"}),
+    ("上个月订单数环比", {"since": "2025-11-01", "compare": "previous_period"}),
+    ("今年的客单价和去年相比", {"since": "2025-01-01", "compare": "previous_year"}),
+])
+def test_comparisons_are_with_the_previous_period_or_year(planner, question, expected):
+    assert carries(metrics_call(planner, question), expected)
+
+
+def test_two_values_of_one_field_compared_group_by_that_field(planner):
+    args = metrics_call(planner, "AOV: Books vs Toys")
+    assert args["by"] == ["category"]
+    assert args["filters"] == [{"field": "category", "op": "in", "value": ["Books", "Toys"]}]
+    assert metrics_call(planner, "对比一下德国和法国客户的复购率")["by"] == ["country"]
+
+
+# ------------------------------------------------------------------ both languages, both directions
+def test_english_questions_find_a_shops_chinese_values(planner):
+    assert metrics_call(planner, "notebook computer sales last quarter", ZH_SHOP) == {
+        "metrics": ["revenue"], "filters": {"category": "笔记本电脑"}, "since": "2025-07-01", "until": "2025-09-30"}
+    assert metrics_call(planner, "womenswear orders on Tmall", ZH_SHOP)["filters"] == {"category": "女装", "channel": "天猫"}
+    assert metrics_call(planner, "AOV of customers shipping to Zhejiang", ZH_SHOP)["audience"] == {"收货省份": "浙江"}
+    assert metrics_call(planner, "revenue by 收货省份", ZH_SHOP)["by"] == ["收货省份"]
+
+
+def test_chinese_questions_find_a_shops_english_values(planner):
+    assert metrics_call(planner, "笔记本的销量", SHOP) == {"metrics": ["units"], "filters": {"category": "Laptop"}}
+    assert metrics_call(planner, "智能手机上个月卖了多少钱", SHOP)["filters"] == {"category": "Smartphone"}
+    assert metrics_call(planner, "笔记本电脑的销售额", DEMO)["filters"] == {"product": "Laptop Pro 14"}  # the laptop, not its sleeve
+    assert metrics_call(planner, "贝宝支付的订单数", SHOP)["filters"] == {"payment_method": "PayPal"}
+    assert metrics_call(planner, "包邮订单的客单价", SHOP)["filters"] == {"shipping_type": "Free Shipping"}
+
+
+def test_misspelt_values_and_metrics_are_still_read(planner):
+    assert metrics_call(planner, "revnue from smartwach orders") == {"metrics": ["revenue"], "filters": {"product": "Smartwatch"}}
+    assert metrics_call(planner, "cancelation rate by chanel")["by"] == ["channel"]
+
+
+# ------------------------------------------------------------------ routing
+@pytest.mark.parametrize("question, tool", [
+    ("draft a win-back email for customers who spent over 500", "draft_campaign"),
+    ("how is the repeat purchase rate defined?", "explain_model"),
+    ("forecast revenue for the next quarter", "clv_forecast"),
+    ("which customers bought the Smartwatch?", "find_customers"),
+    ("the 20 customers with the highest total spend", "find_customers"),
+    ("how many customers do we have in Spain", "find_customers"),
+    ("monthly revenue trend", "kpi_trend"),
+    ("how has the AOV developed week by week", "kpi_trend"),
+    ("how many customers per RFM segment", "segment_summary"),
+    ("how many customers and orders in total", "dataset_overview"),
+    ("look up C000123", "customer_lookup"),
+])
+def test_the_older_tools_keep_the_questions_they_answer(planner, question, tool):
+    assert call_for(planner, question).name == tool
+
+
+def test_a_support_agent_asking_about_a_caller_is_no_aggregate(planner):
+    assert call_for(planner, "what's the AOV of customer C000321?", role="support").name == "customer_lookup"
+
+
+# ------------------------------------------------------------------ follow-ups
+def test_an_english_three_turn_chain_refines_the_last_query(planner):
+    state = ConversationState()
+    first = call_for(planner, "revenue by channel this year", state=state)
+    assert first.args == {"metrics": ["revenue"], "by": ["channel"], "since": "2025-01-01"}
+    second = call_for(planner, "only customers in Italy", state=remember(state, first))
+    assert second.args == {**first.args, "audience": {"country": "Italy"}}
+    third = call_for(planner, "and what about AOV?", state=remember(state, second))
+    assert third.args == {**second.args, "metrics": ["aov"]}
+
+
+def test_a_chinese_three_turn_chain_refines_the_last_query(planner):
+    state = ConversationState()
+    first = call_for(planner, "各品类的订单数", state=state)
+    assert first.args == {"metrics": ["orders"], "by": ["category"]}
+    second = call_for(planner, "只看门店的", state=remember(state, first))
+    assert second.args == {**first.args, "filters": {"channel": "store"}}
+    third = call_for(planner, "那按月看呢", state=remember(state, second))
+    assert third.args == {**second.args, "grain": "month"}
+
+
+def test_their_after_a_list_is_that_audience(planner):
+    state = ConversationState(last_tool="find_customers", last_args={"tier": "high", "country": "France"},
+                              audience={"tier": "high", "country": "France"})
+    args = metrics_call(planner, "what's their average order value?", state=state)
+    assert args == {"metrics": ["aov"], "audience": {"tier": "high", "country": "France"}}
+
+
+def test_a_new_full_question_after_an_aggregate_starts_afresh(planner):
+    state = ConversationState(last_tool="query_metrics", last_args={"metrics": ["revenue"], "by": ["channel"],
+                                                                    "audience": {"country": "Italy"}})
+    assert metrics_call(planner, "What is the refund rate per category?", state=state) == {
+        "metrics": ["refund_rate"], "by": ["category"]}
+
+
+# ------------------------------------------------------------------ bounded
+def test_reading_an_aggregate_question_is_bounded_and_linear():
+    parse("revenue", SHOP, date(2025, 12, 31))  # the phrase index is built once per vocabulary
+    for question in ("revenue by category " * 5000, "订单数" + "1" * 2000, "revenue from customers who bought " + "laptop " * 3000,
+                     "9" * 100_000, "买过" * 50_000):
+        start = time.perf_counter()
+        parse(question, SHOP, date(2025, 12, 31))
+        assert time.perf_counter() - start < 0.2, question[:30]
+
+
+# ------------------------------------------------------------------ glossary
+def test_the_glossary_translates_retail_words_units_and_discounts():
+    assert "laptop" in translations("笔记本电脑") and "智能手表" in translations("smartwatch")
+    assert "women's clothing" in translations("女装")
+    assert unit_value("万") == 10000 and unit_value("千") == 1000
+    assert discount_off("九折") == 10 and discount_off("八五折") == 15 and discount_off("7.5折") == 25
+    assert discount_off("半价") == 50 and discount_off("no discount") is None
+
+
+# ------------------------------------------------------------------ answers
+def result(**facts):
+    base = {"metrics": ["revenue"], "by": [], "grain": None, "since": "2025-08-01", "until": "2025-08-31", "compare": None,
+            "scope": "x", "definitions": {"revenue": "sum of the amounts of completed order lines"}, "order_definition": None,
+            "labels": {"revenue": {"en": "Revenue", "zh": "销售额"}, "aov": {"en": "Average order value", "zh": "客单价"}},
+            "units": {"revenue": "money", "aov": "money"}, "currency": "EUR", "rows": [], "row_count": 0}
+    base.update(facts)
+    return ToolResult(summary="Revenue: EUR 1,200 (order lines where category = Laptop).", facts=base)
+
+
+def test_a_chinese_answer_says_what_it_computed_and_for_whom():
+    args = {"metrics": ["revenue"], "filters": {"category": "Laptop"}, "since": "2025-08-01", "until": "2025-08-31"}
+    r = result(rows=[{"revenue": 1200.0}], row_count=1)
+    text = compose_record("zh", ToolCallRecord("query_metrics", args, "ok", result=r))
+    assert "销售额：EUR 1,200" in text and "只计品类为笔记本电脑的订单行" in text and "2025-08-01 至 2025-08-31" in text
+    buyers = {"metrics": ["revenue"], "audience": [{"field": "category", "op": "=", "value": "Laptop"},
+                                                   {"field": "category", "op": "!=", "value": "Smartwatch"}]}
+    text = compose_record("zh", ToolCallRecord("query_metrics", buyers, "ok", result=r))
+    assert "买过笔记本电脑、从未买过智能手表的客户" in text and "计入这些客户的全部已完成订单" in text
+
+
+def test_a_chinese_ranking_and_series_answer_name_the_top_group_and_months():
+    args = {"metrics": ["aov"], "by": ["channel"], "sort": "aov", "limit": 1}
+    r = result(metrics=["aov"], by=["channel"], rows=[{"channel": "app", "aov": 88.5}], row_count=1)
+    text = compose_record("zh", ToolCallRecord("query_metrics", args, "ok", result=r))
+    assert text.startswith("客单价最高的渠道是应用：EUR 88.50")
+    series = result(grain="month", since="2025-06-01", until="2025-08-20",
+                    rows=[{"period": "2025-06-01", "revenue": 10.0}, {"period": "2025-07-01", "revenue": 20.0},
+                          {"period": "2025-08-01", "revenue": 5.0}], row_count=3)
+    text = compose_record("zh", ToolCallRecord("query_metrics", {"grain": "month"}, "ok", result=series))
+    assert "从 2025年6月 到 2025年8月" in text and "合计 EUR 35.00" in text and "最后一月不完整" in text
+
+
+def test_an_english_ranking_answer_leads_with_the_winner():
+    args = {"metrics": ["aov"], "by": ["channel"], "sort": "aov:asc", "limit": 1}
+    r = result(metrics=["aov"], by=["channel"], rows=[{"channel": "store", "aov": 61.0}], row_count=1)
+    text = compose_record("en", ToolCallRecord("query_metrics", args, "ok", result=r))
+    assert text.startswith("store has the lowest average order value of any channel: EUR 61.00.")
+
+
+# ------------------------------------------------------------------ the held-out set and the preset rule
+def test_the_held_out_questions_are_fresh_and_half_chinese():
+    items = load_items(HELDOUT)
+    questions = [t["q"] for item in items for t in turns_of(item)]
+    assert len(questions) >= 40
+    chinese = [q for q in questions if any("\u4e00" <= ch <= "\u9fff" for ch in q)]
+    assert 0.4 <= len(chinese) / len(questions) <= 0.6
+    assert all(item["expect"]["tool"] == "query_metrics" for item in items)
+    taken = {t["q"] for path in (PARAPHRASES, QUESTIONS) if path.exists() for item in load_items(path) for t in turns_of(item)}
+    here = Path(__file__).read_text(encoding="utf-8")
+    assert not taken & set(questions) and not any(json.dumps(q, ensure_ascii=False) in here for q in questions)
+
+
+def test_a_preset_expectation_is_met_by_a_query_metrics_call_carrying_its_values():
+    expect = {"tool": "kpi_trend", "args": {"metric": "repeat_rate", "period": "quarter", "country": "Germany"}}
+    call = {"name": "query_metrics", "status": "ok",
+            "args": {"metrics": ["repeat_purchase_rate"], "grain": "quarter", "audience": {"country": "Germany"}}}
+    assert check_turn(expect, "x", [call])
+    assert not check_turn({**expect, "args": {"metric": "aov"}}, "x", [call])
+    assert not check_turn({"tool": "find_customers", "args": {"country": "Germany"}}, "x", [call])
+    assert preset_met({"by": "category", "since": "2025-07-01"}, {"by": ["category"], "since": "2025-07-01"})
