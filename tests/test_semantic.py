@@ -38,7 +38,8 @@ class World:
         self.view = snap.query("SELECT * FROM customer_view") if "customer_view" in snap.tables else None
         for frame in (self.lines, self.cancelled):
             frame["order_date"] = pd.to_datetime(frame["order_date"])
-            frame["okey"] = frame["customer_id"] + "|" + frame["order_id"].fillna(frame["order_date"].dt.date.astype(str))
+            day = frame["order_date"].dt.date.astype(str)  # an order: an order id (or the day) of a customer on one day
+            frame["okey"] = frame["customer_id"] + "|" + frame["order_id"].fillna(day) + "|" + day
         self.lines = self.lines[self.lines["order_date"] <= self.as_of]
         self.cancelled = self.cancelled[self.cancelled["order_date"] <= self.as_of]
         seen = self.lines.groupby("customer_id")["order_date"]

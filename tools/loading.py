@@ -13,6 +13,7 @@ from tools.errors import TierwiseError
 from tools.features import build_features
 from tools.ingest import ingest
 from tools.progress import Progress, silent
+from tools.semantic.headers import write_order_headers, write_order_rollups
 from tools.workspace import STORE_FILE, Workspace
 
 
@@ -45,7 +46,7 @@ def load_dataset(
         )
         ingest_seconds = time.perf_counter() - started
         as_of_date = date.fromisoformat(report["as_of"])
-        features = _features(con, as_of_date, progress)
+        features = _features(con, as_of_date, progress, attributes=report.get("attributes") or [])
         report["timings"] = {"ingest_seconds": round(ingest_seconds, 3),
                              "features_seconds": features["seconds"]}
         if build_models:
@@ -104,10 +105,15 @@ def _staged(ws: Workspace, *, copy_current: bool = False):
         raise
 
 
-def _features(con, as_of: date, progress: Progress) -> dict[str, Any]:
+def _features(con, as_of: date, progress: Progress, *, attributes: list | None = None) -> dict[str, Any]:
     progress("computing customer features")
     summary = build_features(con, as_of, progress=progress)
-    store.write_meta(con, features_built_at=_now(), features=summary)
+    progress("writing order headers")
+    attrs = attributes if attributes is not None else store.read_meta(con).get("attributes") or []
+    headers = write_order_headers(con, attrs)
+    rollups = write_order_rollups(con, attrs, headers)
+    store.write_meta(con, features_built_at=_now(), features=summary, order_header_columns=headers,
+                     order_rollups=rollups)
     return summary
 
 

@@ -179,7 +179,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             elif isinstance(v, date):
                 row[k] = v.isoformat()
             elif isinstance(v, float):
-                row[k] = None if pd.isna(v) else round(v, 6)
+                row[k] = None if pd.isna(v) else float(f"{v:.10g}")
             elif hasattr(v, "item"):
                 row[k] = v.item()
             else:

@@ -149,7 +149,6 @@ def build_models(con: duckdb.DuckDBPyConnection, as_of: date, *, seed: int = 42,
             progress(f"{name} not built: {exc}")
     _write_scores(con, scores, churn_reasons[0] if churn_reasons else None)
     _write_customer_view(con)
-    _write_order_totals(con)
     store.write_meta(con, model_cards=cards, model_status=status, models_built_at=_now(),
                      models_as_of=as_of.isoformat())
     return {"status": status, "customers": len(scores)}
@@ -374,16 +373,6 @@ def _write_customer_view(con) -> None:
         FROM features f
         LEFT JOIN scores s USING (customer_id)
         LEFT JOIN customers c USING (customer_id)
-    """)
-
-
-def _write_order_totals(con) -> None:
-    """One row per order (customer, day, order id; lines summed): what order-level trends read, a third
-    fewer rows than the order lines and no distinct count at question time."""
-    con.execute(f"""
-        CREATE OR REPLACE TABLE order_totals AS
-        SELECT customer_id, order_date, {store.ORDER_KEY_SQL} AS order_key, sum(amount) AS amount
-        FROM orders GROUP BY 1, 2, 3
     """)
 
 

@@ -46,8 +46,9 @@ class Bound:
 
     def __init__(self, snap):
         self.snap = snap
-        self.schemas = {t: self._schema(t) for t in ("orders", "cancelled_orders", "customers", "features", "customer_view")
-                        if t in snap.tables}
+        rollups = snap.meta.get("order_rollups") or {}
+        self.schemas = {t: self._schema(t) for t in ("orders", "cancelled_orders", "customers", "features", "customer_view",
+                                                     "order_headers", *rollups.values()) if t in snap.tables}
         self.has_models = "customer_view" in snap.tables
         counts = snap.query("SELECT count(order_id) AS order_id, count(product) AS product, count(category) AS category, "
                             "count(channel) AS channel, count(quantity) AS quantity FROM orders").iloc[0]
@@ -101,7 +102,12 @@ class Bound:
         if self.has_models:
             view = self._table("customer_view", ["customer_id", *[c for c in MODEL_COLUMNS if c in self.schemas["customer_view"]]])
             customers = customers.left_join(view, "customer_id").drop("customer_id_right")
-        return Tables(orders=orders, cancelled=cancelled, customers=customers, run=self.run)
+        headers = self._table("order_headers") if "order_headers" in self.schemas else None
+        carried = frozenset(self.snap.meta.get("order_header_columns") or []) & set(self.schemas.get("order_headers", {}))
+        rollups = {col: self._table(table) for col, table in (self.snap.meta.get("order_rollups") or {}).items()
+                   if table in self.schemas}
+        return Tables(orders=orders, cancelled=cancelled, customers=customers, run=self.run, headers=headers,
+                      header_columns=carried, rollups=rollups)
 
     def run(self, expr) -> pd.DataFrame:
         return self.snap.query(ibis.to_sql(expr, dialect="duckdb"))

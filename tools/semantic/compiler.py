@@ -37,6 +37,9 @@ class Tables:
     cancelled: Any | None
     customers: Any  # one row per customer seen up to as-of: facts, attributes and (when built) scores
     run: Callable[[Any], pd.DataFrame]
+    headers: Any | None = None  # one row per order (customer, order key, day), see headers.py
+    header_columns: frozenset[str] = frozenset()  # order-level columns the headers carry
+    rollups: dict[str, Any] | None = None  # line-level column -> table with a row per order and value
 
 
 def measures_of(metric: Metric) -> set[str]:
@@ -149,7 +152,32 @@ def _lines(t: Tables, source, q: MetricQuery, needed: set[str], window: tuple[da
 
 
 def _order_key(lines):
-    return ibis.coalesce(lines.order_id, lines.order_date.cast("string"))
+    """One order: an order id (or, without one, the day) of a customer on one day."""
+    return ibis.coalesce(lines.order_id, lines.order_date.cast("string")).concat("|", lines.order_date.cast("string"))
+
+
+# measures the order headers can answer (order attribute sums stay on the lines: an order-level value repeated
+# on each line would be counted once per line there, as the line-level definition says)
+HEADER_MEASURES = {"sum_amount", "lines", "units", "orders", "customers", "new_customers", "first_date", "last_date"}
+
+
+def _order_source(t: Tables, q: MetricQuery, needed: set[str]):
+    """The smallest table that answers exactly: order headers, a per-order rollup of one line-level column, or the
+    lines. Counting rows of a rollup counts each order once per value, so its column must be a dimension or be
+    filtered to one value."""
+    if t.headers is None or not needed <= HEADER_MEASURES | CUSTOMER_STAGE | CANCELLED_MEASURES | {
+            m for m in needed if m.startswith("attr:") and m.split(":")[2] == "customer"}:
+        return None
+    fields = {d.column for d in q.dims if d.grain == "order"} | {c.field.column for c in q.filters if c.field.grain == "order"}
+    line_level = fields - t.header_columns
+    if not line_level:
+        return t.headers
+    if len(line_level) == 1 and t.rollups:
+        (column,) = line_level
+        single = all(c.op == "=" for c in q.filters if c.field.column == column)
+        if column in t.rollups and (column in {d.column for d in q.dims} or single):
+            return t.rollups[column]
+    return None
 
 
 def _new_condition(lines, q: MetricQuery, window: tuple[date | None, date]):
@@ -161,16 +189,16 @@ def _new_condition(lines, q: MetricQuery, window: tuple[date | None, date]):
     return cond & (lines.first_order_date >= start) if start is not None else cond
 
 
-def _line_aggs(lines, needed: set[str], q, window) -> dict[str, Any]:
+def _line_aggs(lines, needed: set[str], q, window, headers: bool = False) -> dict[str, Any]:
     aggs = {}
     if "sum_amount" in needed:
         aggs["sum_amount"] = lines.amount.sum()
     if "lines" in needed:
-        aggs["lines"] = lines.count()
+        aggs["lines"] = lines.lines.sum() if headers else lines.count()
     if "units" in needed:
-        aggs["units"] = lines.quantity.sum()
+        aggs["units"] = lines.units.sum() if headers else lines.quantity.sum()
     if "orders" in needed:
-        aggs["orders"] = lines.customer_id.concat("|", _order_key(lines)).nunique()
+        aggs["orders"] = lines.count() if headers else lines.customer_id.concat("|", _order_key(lines)).nunique()
     if "customers" in needed:
         aggs["customers"] = lines.customer_id.nunique()
     if "new_customers" in needed:
@@ -186,13 +214,13 @@ def _line_aggs(lines, needed: set[str], q, window) -> dict[str, Any]:
     return aggs
 
 
-def _customer_stage(lines, keys: dict[str, Any], needed: set[str], q, window):
+def _customer_stage(lines, keys: dict[str, Any], needed: set[str], q, window, headers: bool = False):
     """Per customer and group first, then per group: repeat behaviour and customer-level measures."""
     ccols = [c for c in _customer_columns(q, needed) if c in lines.columns and c not in keys]
+    units = (lines.units if headers else lines.quantity).sum() if "units" in needed else ibis.literal(0.0)
     per = lines.group_by([*(v.name(k) for k, v in keys.items()), lines.customer_id, *(lines[c] for c in ccols)]).aggregate(
-        c_amount=lines.amount.sum(), c_lines=lines.count(),
-        c_units=lines.quantity.sum() if "units" in needed else ibis.literal(0.0),
-        c_orders=_order_key(lines).nunique(),
+        c_amount=lines.amount.sum(), c_lines=lines.lines.sum() if headers else lines.count(), c_units=units,
+        c_orders=lines.count() if headers else _order_key(lines).nunique(),
         c_first=lines.order_date.min(), c_last=lines.order_date.max(),
         c_new=(_new_condition(lines, q, window).cast("int8").max() if "new_customers" in needed else ibis.literal(0)),
     )
@@ -227,9 +255,11 @@ def _customer_stage(lines, keys: dict[str, Any], needed: set[str], q, window):
 
 
 def _aggregate(t: Tables, q: MetricQuery, needed: set[str], window) -> pd.DataFrame:
-    lines, keys = _lines(t, t.orders, q, needed, window)
+    source = _order_source(t, q, needed)
+    headers = source is not None
+    lines, keys = _lines(t, source if headers else t.orders, q, needed, window)
     if needed & CUSTOMER_STAGE or any(m.startswith("attr:") and m.split(":")[2] == "customer" for m in needed):
-        per, aggs, order_attrs = _customer_stage(lines, keys, needed, q, window)
+        per, aggs, order_attrs = _customer_stage(lines, keys, needed, q, window, headers)
         expr = per.group_by(list(keys)).aggregate(**aggs) if keys else per.aggregate(**aggs)
         frame = t.run(expr)
         if order_attrs:  # line-level averages of order attributes need the lines themselves
@@ -237,7 +267,7 @@ def _aggregate(t: Tables, q: MetricQuery, needed: set[str], window) -> pd.DataFr
             e2 = lines.group_by([v.name(k) for k, v in keys.items()]).aggregate(**extra) if keys else lines.aggregate(**extra)
             frame = _merge(frame, t.run(e2), list(keys))
     else:
-        aggs = _line_aggs(lines, needed, q, window)
+        aggs = _line_aggs(lines, needed, q, window, headers)
         if not aggs:
             aggs["lines"] = lines.count()
         expr = lines.group_by([v.name(k) for k, v in keys.items()]).aggregate(**aggs) if keys else lines.aggregate(**aggs)
