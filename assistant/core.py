@@ -38,9 +38,10 @@ class Assistant:
 
     def vocabulary(self) -> dict[str, list[str]]:
         try:
-            return self.dataset.snapshot().vocabulary
+            snap = self.dataset.snapshot()
         except TierwiseError:
             return {}
+        return {**semantic_vocabulary(snap), **snap.vocabulary}
 
     def ask(self, question: str, conversation: Conversation | None = None, *, role: str | None = None,
             use_llm: bool | None = None, on_event: EventHandler | None = None) -> Answer:
@@ -86,6 +87,30 @@ class Assistant:
         if on_event:
             on_event("token", text)
         return Answer(text=text, language=plan.language, tool_calls=records, planner="offline")
+
+
+_SEMANTIC_VOCABULARY: dict[str, dict] = {}
+
+
+def semantic_vocabulary(snap) -> dict:
+    """What the planner reads beyond the snapshot's lists: the loaded attributes (name, label, type, grain, values)
+    and the values of the customer dimensions (cities, genders), once per dataset."""
+    key = str(snap.path)
+    if key not in _SEMANTIC_VOCABULARY:
+        extra: dict = {"attributes": list(snap.meta.get("attributes") or [])}
+        try:
+            from tools.semantic.binding import bind
+
+            bound = bind(snap)
+            for name, plural in (("city", "cities"), ("gender", "genders")):
+                if name in bound.model.dimensions:
+                    extra[plural] = bound.values_of(bound.model.dimensions[name])[:2000]
+        except Exception:  # the planner works without them; the tools report what went wrong
+            pass
+        if len(_SEMANTIC_VOCABULARY) > 8:
+            _SEMANTIC_VOCABULARY.clear()
+        _SEMANTIC_VOCABULARY[key] = extra
+    return _SEMANTIC_VOCABULARY[key]
 
 
 def remember_result(conversation: Conversation, record: ToolCallRecord) -> None:

@@ -358,6 +358,8 @@ class OfflinePlanner:
                 inherited = [c for c in planning_metrics.from_flat(state.audience) if c[0] not in {f for f, _, _ in own}]
                 args["audience"] = planning_metrics.shape(inherited + own)
             return Plan([PlannedCall("query_metrics", args)], language, "query_metrics")
+        if intent == "kpi_trend" and not slots.since and metric_query.since:
+            slots.since, slots.until = metric_query.since, metric_query.until  # "revenue by month for 2024"
 
         if best < MIN_SCORE:
             if new_filters:
@@ -410,7 +412,7 @@ class OfflinePlanner:
                 and set(q.metrics) <= planning_metrics.TREND_METRICS and set(q.by) <= set(TREND_BY) and len(q.by) <= 1 \
                 and (q.grain or q.trend or INTENTS["kpi_trend"][2][0].search(text)) and q.grain != "year":
             return False  # a trend of one KPI: kpi_trend's own question
-        if intent == "segment_summary" and not q.named and set(q.by) <= set(SUMMARY_BY) and not q.filters:
+        if intent == "segment_summary" and q.implied == "popular" and set(q.by) <= set(SUMMARY_BY) and not q.filters:
             return False  # "which channel do VIPs use most": no metric named, the customer breakdown's own grouping
         if intent == "segment_summary" and plain and not q.limit and set(q.by) <= set(SUMMARY_BY) and len(q.by) <= 1 \
                 and set(q.metrics) <= planning_metrics.CUSTOMER_METRICS and not (q.since or q.until or q.grain):

@@ -344,6 +344,7 @@ class MetricQuery:
     metrics: list[str] = field(default_factory=list)
     explicit: bool = False            # a metric was named, or a cue implies one (best-selling, how much … spend)
     named: bool = False               # a metric word itself was in the question
+    implied: str | None = None        # what implied the metric when none was named ("popular")
     by: list[str] = field(default_factory=list)
     grain: str | None = None
     filters: list[Cond] = field(default_factory=list)
@@ -498,10 +499,42 @@ MONTH_WORD = re.compile(r"\b(?:(in|during|for|of|over|throughout|since)\s+)?(jan
 BARE_YEAR = re.compile(r"(?<![\d$€£.,])\b((?:19|20)\d\d)\b(?!\s*(?:\+|%|元|块|dollars?|euros?|customers?|orders?|units?|pieces?))", re.A)
 
 
+SEASON = re.compile(r"\b(?:(last|this|the|in|during|over)\s+)?(summer|winter|spring|autumn|fall)\b(?:\s+(?:of\s+)?(\d{4}))?"
+                    r"|(?:(\d{4})年|(去年|今年))?的?(夏天|夏季|冬天|冬季|春天|春季|秋天|秋季)", re.A)
+SEASON_MONTH = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12, "春": 3, "夏": 6, "秋": 9, "冬": 12}
+
+
+def _shift_year(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _season(m: re.Match, as_of: date) -> tuple[date, date] | None:
+    word = m.group(2) or m.group(6)
+    if word == "fall" and not m.group(1):
+        return None  # "sales fall" is a verb
+    month = SEASON_MONTH[word if word in SEASON_MONTH else word[0]]
+    year = m.group(3) or m.group(4)
+    if year:
+        start = date(int(year) - (1 if month == 12 else 0), month, 1)  # winter 2025 began in December 2024
+    else:
+        start = date(as_of.year, month, 1)
+        while start > as_of:
+            start = _shift_year(start, -1)
+        if m.group(1) == "last" or m.group(5) == "去年":
+            start = _shift_year(start, -1)
+    return start, min(month_end(add_months(start, 2)), as_of)
+
+
 def window(text: str, as_of: date) -> tuple[date | None, date | None]:
     since, until = relative_period(text, as_of)
     if since or until:
         return since, until
+    m = SEASON.search(text)
+    if m and (span := _season(m, as_of)):
+        return span
     for m in MONTH_WORD.finditer(text):
         name, year = m.group(2), m.group(3)
         if name in ("may", "mar") and not (m.group(1) or year):
@@ -742,11 +775,17 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
     # what a cue implies when no metric is named
     how_many = r.any("how_many")
     how_much = r.any("how_much")
+    cancelled = r.any("cancel", "refund", "lost")
+    if cancelled and r.any("share_word") and set(metrics) <= {"purchase_frequency", "share_of_revenue", "orders"}:
+        # "what percentage of orders get cancelled", "how often are orders returned", "退款比例"
+        metrics = ["refund_rate" if r.any("refund") and not r.any("cancel") else "cancellation_rate"]
+        explicit = True
     if not metrics:
         if popular:
             # what sells is counted in units for goods, in orders for anything else (a payment method)
             metrics = ["units"] if not by or set(by) & {"product", "category"} else ["orders"]
-        elif how_much and r.any("money_verb"):
+            q.implied = "popular"
+        elif (how_much or ranked) and r.any("money_verb"):
             metrics = ["revenue"]
         elif how_many and r.any("money_verb") and not r.any("cust"):
             metrics = ["units"]  # "how many smartwatches did we sell"
@@ -760,10 +799,24 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
         explicit = bool(metrics)
     elif sort_metric and sort_metric not in metrics:
         metrics.append(sort_metric)
-    if r.any("at_risk") and set(metrics) & {"revenue", "share_of_revenue"}:
+    # a unit of measure after "per order" / "per customer" makes a ratio: "how much per order" is AOV,
+    # "items per order", "orders per customer", "人均消费"; "how many times do they buy" is a purchase frequency
+    per_order, per_customer = r.any("per_order"), r.any("per_customer")
+    money = {"revenue"} & set(metrics) or (not metrics and (how_much or r.any("money_verb")))
+    if per_order and (r.any("items") or "units" in metrics):
+        metrics, explicit = ["items_per_order"] + [m for m in metrics if m not in ("units", "orders")], True
+    elif per_order and money:
+        metrics, explicit = ["aov"] + [m for m in metrics if m != "revenue"], True
+    elif per_customer and money:
+        metrics, explicit = ["revenue_per_customer"] + [m for m in metrics if m != "revenue"], True
+    elif (per_customer or r.any("times")) and r.any("buy", "order_noun") and set(metrics) <= {"orders", "customers"}:
+        metrics, explicit = ["purchase_frequency"], True
+    elif not metrics and r.any("avg") and r.any("money_verb") and r.any("cust"):
+        metrics, explicit = ["revenue_per_customer"], True  # "what do customers spend on average"
+    if _at_risk_of_revenue(r):
         metrics = ["revenue_at_risk"] + [m for m in metrics if m not in ("revenue", "share_of_revenue", "revenue_at_risk")]
-    if "revenue" in metrics and (r.any("lost") or r.any("cancel")):
-        metrics = ["cancelled_revenue" if m == "revenue" else m for m in metrics]  # "revenue we lost to cancellations"
+    if cancelled:  # "revenue we lost to cancellations", "how many orders were returned"
+        metrics = [{"revenue": "cancelled_revenue", "orders": "cancelled_orders"}.get(m, m) for m in metrics]
     # "new customers' AOV": a group of customers is who, when another metric says what
     if len(metrics) > 1 and "new_customers" in metrics:
         metrics.remove("new_customers")
@@ -823,12 +876,46 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
 
     # -- window: the question without its comparison, values and audience phrases
     hidden = [(u.start, u.end) for u in units if u.has("compare", "value")] + masked
-    plain = list(text)
+    chars = list(text)
     for a, b in hidden:
-        plain[a:b] = " " * (b - a)
-    since, until = window("".join(plain), as_of)
+        chars[a:b] = " " * (b - a)
+    plain = "".join(chars)
+    # "customers acquired in 2024", "2024年首购的客户": that period dates the customers' first order
+    acquired = next((u for u in units if u.has("acquired")), None)
+    if acquired is not None:
+        stop = re.search(r"[,，;；?？。!！]|\bby\b|\bper\b|按|各", plain[acquired.end:])
+        spans = [(acquired.end, acquired.end + (stop.start() if stop else 40)), (max(0, acquired.start - 12), acquired.start)]
+        for a, b in spans:
+            first_since, first_until = window(plain[a:b], as_of)
+            if first_since:
+                q.audience.append(("first_order_date", "between", [first_since.isoformat(), (first_until or as_of).isoformat()]))
+                plain = plain[:a] + " " * (b - a) + plain[b:]
+                break
+    since, until = window(plain, as_of)
+    # "Q4 2024 vs Q4 2023", "11月和10月对比": two periods named around a comparison word
+    splits = [u for u in units if u.has("versus", "conj")][:3] if r.any("versus") else []
+    for versus in splits:
+        if q.compare is not None:
+            break
+        left, right = window(plain[:versus.start], as_of), window(plain[versus.end:], as_of)
+        if left[0] and right[0] and left != right:
+            earlier, later = sorted([left, right], key=lambda w: w[0])
+            later_end = later[1] or as_of
+            if _shift_year(earlier[0], 1) == later[0]:
+                q.compare = "previous_year"
+            elif earlier[1] and (later[0] - earlier[1]).days == 1:
+                q.compare = "previous_period"
+            if q.compare:
+                since, until = later[0], later_end
     q.since = since.isoformat() if since else None
     q.until = until.isoformat() if until and until < as_of else None
+    # "what share of revenue comes from the app": the app's share among all channels, not the app's share of itself
+    if "share_of_revenue" in q.metrics and not by:
+        positive = [(target, c) for target in (q.filters, q.audience) for c in target if c[1] == "="]
+        if len(positive) == 1 and positive[0][1][0] in ORDER_FIELDS | CUSTOMER_FIELDS:
+            target, cond = positive[0]
+            target.remove(cond)
+            by.append(cond[0])
 
     # "AOV month over month": a series by month; "revenue this month, month over month": a comparison
     over = next((u.kinds["over"] for u in units if u.has("over")), None)
@@ -866,6 +953,16 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
                     q.sort = q.metrics[0] if q.metrics else None
     q.limit = limit
     return q
+
+
+def _at_risk_of_revenue(r: Reader) -> bool:
+    """'revenue at risk', 'share of revenue is at risk', '营收处于风险中': at risk said of money, not of customers."""
+    for i, unit in enumerate(r.u):
+        if unit.has("at_risk"):
+            back = r.before(i, 2)
+            if any(r.u[j].kinds.get("metric") in ("revenue", "share_of_revenue") for j in back):
+                return True
+    return False
 
 
 def _comparison(r: Reader, i: int, name: str) -> Cond | None:
@@ -932,16 +1029,24 @@ def _negated(r: Reader, i: int) -> bool:
     return bool(nxt and r.u[nxt[0]].has("neg_post"))
 
 
+CUSTOMER_COUNTS = ("customers", "new_customers", "returning_customers")
+
+
+def _is_customer(unit: Unit) -> bool:
+    """A customer noun, or a count of customers ("客户有多少"), names who the clause is about."""
+    return unit.has("cust") or unit.kinds.get("metric") in CUSTOMER_COUNTS
+
+
 def _buyer(r: Reader, i: int) -> bool:
     """Whether a value sits in a clause about who bought it."""
-    if i >= 2 and r.u[i - 1].text == "of" and r.u[i - 2].has("cust"):
+    if i >= 2 and r.u[i - 1].text == "of" and _is_customer(r.u[i - 2]):
         return True  # "buyers of headphones"
     back = r.before(i, 4)
     for n, j in enumerate(back):
         unit = r.u[j]
         if unit.has("buy"):
             return True
-        if unit.has("use") and any(r.u[k].has("cust") for k in r.before(j, 3)):
+        if unit.has("use") and any(_is_customer(r.u[k]) for k in r.before(j, 3)):
             return True  # "customers who paid with PayPal": a use verb counts after a customer noun
         if unit.has("value", "metric", "order_noun") or unit.number is not None:
             break
@@ -950,11 +1055,11 @@ def _buyer(r: Reader, i: int) -> bool:
         unit = r.u[j]
         if unit.has("order_noun"):
             return False
-        if unit.has("cust") and n <= 1:
+        if _is_customer(unit) and n <= 1:
             return True  # "web buyers", "智能手表的客户"
         if unit.has("buy", "use"):
             # "在门店买过东西的客户"
-            return any(r.u[k].has("cust") for k in r.after(j, 3))
+            return any(_is_customer(r.u[k]) for k in r.after(j, 4))
         if unit.has("value", "metric"):
             break
     return False
