@@ -590,7 +590,7 @@ def _zh_field(name: str) -> str:
     return _zh_word(name.replace("_", " "))
 
 
-def _zh_condition(cond: dict[str, Any], audience: bool) -> str:
+def _zh_condition(cond: dict[str, Any], audience: bool, scope: str = "") -> str:
     labels = templates("zh")["labels"]
     field, op, value = cond.get("field"), cond.get("op", "="), cond.get("value")
     values = value if isinstance(value, list) else [value]
@@ -601,7 +601,8 @@ def _zh_condition(cond: dict[str, Any], audience: bool) -> str:
         return ("" if value == (op == "=") else "不") + f"是{_zh_field(field)}"
     if audience and field in ("product", "category"):
         return labels["bought"].get(op, "买过{v}").format(v=shown)
-    if audience and field not in labels["fields"] and field not in ("gender",):
+    # an order attribute in an audience means "ever had such an order" (the tool's English scope says "bought")
+    if audience and field not in labels["fields"] and f"bought {str(field).replace('_', ' ').lower()}" in scope.lower():
         return labels["had"].get(op, "有过{f}为{v}的订单").format(f=_zh_field(field), v=shown)
     return f"{_zh_field(field)}{labels['ops'].get(op, op)}{shown}"
 
@@ -619,7 +620,8 @@ def _zh_scope(args: dict[str, Any], f: dict[str, Any]) -> str:
     if filters:
         parts.append(fill(t["query_metrics.filters"], conds="、".join(_zh_condition(c, False) for c in filters)))
     if audience:
-        parts.append(fill(t["query_metrics.audience"], conds="、".join(_zh_condition(c, True) for c in audience)))
+        parts.append(fill(t["query_metrics.audience"],
+                          conds="、".join(_zh_condition(c, True, str(f.get("scope") or "")) for c in audience)))
     if f.get("since"):
         parts.append(fill(t["query_metrics.window"], since=f["since"], until=f.get("until")))
     else:

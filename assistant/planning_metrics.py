@@ -529,12 +529,12 @@ def _season(m: re.Match, as_of: date) -> tuple[date, date] | None:
 
 
 def window(text: str, as_of: date) -> tuple[date | None, date | None]:
+    m = SEASON.search(text)  # first: "去年夏天" is a summer, not all of last year
+    if m and (span := _season(m, as_of)):
+        return span
     since, until = relative_period(text, as_of)
     if since or until:
         return since, until
-    m = SEASON.search(text)
-    if m and (span := _season(m, as_of)):
-        return span
     for m in MONTH_WORD.finditer(text):
         name, year = m.group(2), m.group(3)
         if name in ("may", "mar") and not (m.group(1) or year):
@@ -813,6 +813,8 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
         metrics, explicit = ["purchase_frequency"], True
     elif not metrics and r.any("avg") and r.any("money_verb") and r.any("cust"):
         metrics, explicit = ["revenue_per_customer"], True  # "what do customers spend on average"
+    if metrics == ["revenue"] and r.any("portion"):
+        metrics = ["share_of_revenue"]  # "how much of our revenue does Fashion make up", "女装占销售额多少"
     if _at_risk_of_revenue(r):
         metrics = ["revenue_at_risk"] + [m for m in metrics if m not in ("revenue", "share_of_revenue", "revenue_at_risk")]
     if cancelled:  # "revenue we lost to cancellations", "how many orders were returned"
@@ -838,7 +840,7 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
             continue
         fieldname, value, _ = unit.kinds["value"]
         negated = _negated(r, i)
-        if fieldname in CUSTOMER_FIELDS or lex.attributes.get(fieldname, {}).get("grain") == "customer":
+        if _customer_field(fieldname, lex):
             audience = True
         else:
             audience = _buyer(r, i) or (i <= buyer_clause_until and not _order_context(r, i))
@@ -857,7 +859,7 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
             by.append(f)
     q.by = by
 
-    filters, audience = _group(values, units)
+    filters, audience = _group(values, units, lambda f: _customer_field(f, lex))
     q.filters = filters + ([amount] if amount else [])
     q.audience = q.audience + audience + [c for _, c in attr_conds if lex.attributes[c[0]].get("grain") == "customer"]
     q.filters += [c for _, c in attr_conds if lex.attributes[c[0]].get("grain") != "customer"]
@@ -1075,15 +1077,21 @@ def _clause_end(r: Reader, i: int) -> int:
     return r.clause_end[i + 1] if i + 1 < len(r.u) else len(r.u)
 
 
-def _group(values: list[tuple[int, Cond, bool]], units: list[Unit]) -> tuple[list[Cond], list[Cond]]:
-    """Conditions in question order; one field's several values of a filter are one `in` (`not_in`)."""
+def _customer_field(name: str, lex: Lexicon) -> bool:
+    """A field with one value per customer (country, tier, a customer attribute)."""
+    return name in CUSTOMER_FIELDS or lex.attributes.get(name, {}).get("grain") == "customer"
+
+
+def _group(values: list[tuple[int, Cond, bool]], units: list[Unit], single: Any) -> tuple[list[Cond], list[Cond]]:
+    """Conditions in question order; one field's several values are one `in` (`not_in`), except a buyer's
+    "bought a laptop and a smartwatch", where both must hold (a customer has one country, but many purchases)."""
     filters: list[Cond] = []
     audience: list[Cond] = []
     for idx, (i, (f, op, v), is_audience) in enumerate(values):
         target = audience if is_audience else filters
         same = [n for n, c in enumerate(target) if c[0] == f and c[1] in (("=", "in") if op == "=" else ("!=", "not_in"))]
         either = any(units[k].has("or") for k in range(values[idx - 1][0] + 1, i)) if idx else False
-        if same and (not is_audience or either or op == "!="):
+        if same and (not is_audience or either or op == "!=" or single(f)):
             n = same[0]
             old = target[n]
             merged = (old[2] if isinstance(old[2], list) else [old[2]]) + [v]

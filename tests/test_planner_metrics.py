@@ -436,3 +436,111 @@ def test_a_preset_expectation_is_met_by_a_query_metrics_call_carrying_its_values
     assert not check_turn({**expect, "args": {"metric": "aov"}}, "x", [call])
     assert not check_turn({"tool": "find_customers", "args": {"country": "Germany"}}, "x", [call])
     assert preset_met({"by": "category", "since": "2025-07-01"}, {"by": ["category"], "since": "2025-07-01"})
+
+
+# ------------------------------------------------------------------ more pieces
+@pytest.mark.parametrize("question, expected", [
+    ("what fraction of orders end up cancelled", {"metrics": ["cancellation_rate"]}),
+    ("退款比例最高的渠道", {"metrics": ["refund_rate"], "by": ["channel"], "limit": 1}),
+    ("how many orders got cancelled in October", {"metrics": ["cancelled_orders"], "since": "2025-10-01"}),
+    ("how much does a shopper spend per order in store", {"metrics": ["aov"], "filters": {"channel": "store"}}),
+    ("每人平均消费多少钱", {"metrics": ["revenue_per_customer"]}),
+    ("how many times a year does a customer buy from us on average", {"metrics": ["purchase_frequency"]}),
+    ("平均一单买几件", {"metrics": ["items_per_order"]}),
+    ("repeat purchase rate of customers who joined in 2024",
+     {"audience": [{"field": "first_order_date", "op": "between", "value": ["2024-01-01", "2024-12-31"]}]}),
+    ("2025年新加入的客户的人均消费",
+     {"audience": [{"field": "first_order_date", "op": "between", "value": ["2025-01-01", "2025-12-31"]}]}),
+    ("units sold in Q2 2025 vs Q2 2024", {"since": "2025-04-01", "until": "2025-06-30", "compare": "previous_year"}),
+    ("10月和9月的订单数对比", {"since": "2025-10-01", "until": "2025-10-31", "compare": "previous_period"}),
+    ("Toys revenue last winter", {"filters": {"category": "Toys"}, "since": "2024-12-01", "until": "2025-02-28"}),
+    ("Toys revenue this winter so far", {"filters": {"category": "Toys"}, "since": "2025-12-01"}),
+    ("去年夏天的销售额", {"since": "2024-06-01", "until": "2024-08-31"}),
+    ("how much of our revenue does Fashion make up", {"metrics": ["share_of_revenue"], "by": ["category"]}),
+])
+def test_ratios_cohorts_seasons_and_shares_compose_from_their_words(planner, question, expected):
+    assert carries(metrics_call(planner, question), expected)
+
+
+def test_two_values_of_a_customer_field_are_either_one(planner):
+    args = metrics_call(planner, "revenue from Germany and France")
+    assert args["audience"] == [{"field": "country", "op": "in", "value": ["Germany", "France"]}]
+    both = metrics_call(planner, "customers who bought the Smartwatch and the Yoga Mat: how many?")
+    assert both["audience"] == [{"field": "product", "op": "=", "value": "Smartwatch"}, {"field": "product", "op": "=", "value": "Yoga Mat"}]
+
+
+# ------------------------------------------------------------------ a Chinese marketplace export, end to end
+TMALL = Path(__file__).parents[1].parent / "shared" / "data" / "shops" / "tmall_style_orders.csv"
+
+
+@pytest.fixture(scope="module")
+def tmall(tmp_path_factory):
+    """The practice shop loaded (no models needed for these numbers), and its rows as pandas reads them."""
+    import pandas as pd
+
+    from assistant.core import Assistant
+    from tools.loading import load_dataset
+    from tools.workspace import Workspace
+
+    if not TMALL.exists():
+        pytest.fail(f"The practice shop is missing: {TMALL}")
+    ws = Workspace(tmp_path_factory.mktemp("tmall") / "home")
+    load_dataset(ws, TMALL, build_models=False)
+    frame = pd.read_csv(TMALL, encoding="utf-8-sig")
+    frame["day"] = pd.to_datetime(frame["订单创建时间"]).dt.normalize()
+    return Assistant(ws), frame[frame["订单状态"] == "交易成功"]
+
+
+def ask_tmall(tmall, question):
+    assistant, _ = tmall
+    answer = assistant.ask(question, assistant.conversation("marketer"), use_llm=False)
+    call = answer.tool_calls[0]
+    assert (call.name, call.status) == ("query_metrics", "ok"), (question, call.args, call.error)
+    return call.args, call.result.facts["rows"], answer.text
+
+
+def test_an_english_question_about_a_chinese_category_gets_the_pandas_number(tmall):
+    _, done = tmall
+    args, rows, text = ask_tmall(tmall, "women's clothing revenue in 2024")
+    want = done[(done["商品类目"] == "女装") & (done["day"].dt.year == 2024)]["买家实付金额"].sum()
+    assert args["filters"] == {"category": "女装"} and rows[0]["revenue"] == pytest.approx(want)
+    assert f"{want:,.0f}" in text
+    _, rows_zh, text_zh = ask_tmall(tmall, "2024年女装卖了多少钱")
+    assert rows_zh[0]["revenue"] == pytest.approx(want) and f"{want:,.0f}" in text_zh and "只计品类为女装的订单行" in text_zh
+
+
+def test_a_products_own_orders_and_its_buyers_are_two_numbers(tmall):
+    _, done = tmall
+    _, lines, _ = ask_tmall(tmall, "down jacket revenue")
+    _, buyers, text = ask_tmall(tmall, "how much did customers who bought a down jacket spend in total")
+    own = done[done["宝贝标题"] == "羽绒服"]["买家实付金额"].sum()
+    who = done[done["买家会员名"].isin(done[done["宝贝标题"] == "羽绒服"]["买家会员名"])]["买家实付金额"].sum()
+    assert lines[0]["revenue"] == pytest.approx(own) and buyers[0]["revenue"] == pytest.approx(who) and who > own
+    assert "every completed order of the customers in the audience counts" in text
+
+
+def test_a_breakdown_by_a_chinese_attribute_asked_in_english_matches_pandas(tmall):
+    _, done = tmall
+    args, rows, _ = ask_tmall(tmall, "revenue by payment method")
+    want = done.groupby("支付方式")["买家实付金额"].sum()
+    assert args["by"] == ["支付方式"]
+    assert {r["支付方式"]: round(r["revenue"], 2) for r in rows} == {k: round(v, 2) for k, v in want.items()}
+
+
+def test_set_logic_over_products_counts_the_right_customers(tmall):
+    _, done = tmall
+    args, rows, text = ask_tmall(tmall, "买过口红但从没买过粉底液的客户有多少")
+    lipstick = set(done[done["宝贝标题"] == "口红"]["买家会员名"])
+    foundation = set(done[done["宝贝标题"] == "粉底液"]["买家会员名"])
+    assert rows[0]["customers"] == len(lipstick - foundation)
+    assert "买过口红、从未买过粉底液的客户" in text
+
+
+def test_a_customer_attribute_audience_and_a_ranking_match_pandas(tmall):
+    _, done = tmall
+    _, rows, _ = ask_tmall(tmall, "金卡会员的人均消费")
+    gold = done[done["会员等级"] == "金卡会员"]
+    assert rows[0]["revenue_per_customer"] == pytest.approx(gold["买家实付金额"].sum() / gold["买家会员名"].nunique())
+    args, rows, _ = ask_tmall(tmall, "best-selling product among customers in Zhejiang")
+    units = done[done["收货省份"] == "浙江"].groupby("宝贝标题")["购买数量"].sum()
+    assert args["limit"] == 1 and rows[0]["product"] == units.idxmax() and rows[0]["units"] == units.max()
