@@ -284,7 +284,11 @@ class OfflinePlanner:
         metric_query = planning_metrics.parse(SHORTHAND_WORD.sub(lambda m: SHORTHAND[m.group(1)], original.lower()), vocabulary,
                                               as_of, slot_filters=slots.filters, keep=self.speller.keep)
         scores = self.score(text, slots)
-        oos = self.out_of_scope_score(text)
+        # a word of the data's own ("zip code", a product called "Python Projects") is no out-of-scope topic
+        oos_text = text
+        for word in metric_query.data_words:
+            oos_text = oos_text.replace(word, " ")
+        oos = self.out_of_scope_score(oos_text)
         intent, best = max(scores.items(), key=lambda kv: kv[1])
         if intent == "help" and best >= 5 and max(v for k, v in scores.items() if k != "help") < 3:
             return Plan([], language, "help", reply=help_text(language))

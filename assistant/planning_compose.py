@@ -567,15 +567,22 @@ def _metric_value(value: Any, unit: str | None, currency: str | None, lang: str)
     return f"{v:,.2f}" if abs(v) < 1000 else f"{v:,.0f}"
 
 
-def _zh_word(text: Any) -> str:
-    """A data word in Chinese where the answer templates or the glossary know it (Electronics -> 电子产品)."""
-    from assistant.glossary import translations
-
+def _zh_value(text: Any) -> str:
+    """A data value as the answer shows it: the templates' Chinese label where there is one (Germany -> 德国),
+    otherwise exactly as the data spells it."""
     word = str(text)
     labels = templates("zh")["labels"]
     for group in ("country", "category", "channel", "tier", "segment"):
         if word in labels.get(group, {}):
             return labels[group][word]
+    return word
+
+
+def _zh_word(text: Any) -> str:
+    """A column or metric word in Chinese where the glossary knows it (Payment Method -> 支付方式)."""
+    from assistant.glossary import translations
+
+    word = str(text)
     names = translations(word)
     zh = [n for n in names if any("\u4e00" <= ch <= "\u9fff" for ch in n)]
     return zh[0] if zh and word.lower() in (n.lower() for n in names) and names != [word] else word
@@ -596,7 +603,7 @@ def _zh_condition(cond: dict[str, Any], audience: bool, scope: str = "") -> str:
     values = value if isinstance(value, list) else [value]
     if op == "between" and len(values) == 2:
         return f"{_zh_field(field)}介于 {values[0]} 和 {values[1]} 之间"
-    shown = "或".join(_zh_word(v) for v in values)
+    shown = "或".join(_zh_value(v) for v in values)
     if isinstance(value, bool):
         return ("" if value == (op == "=") else "不") + f"是{_zh_field(field)}"
     if audience and field in ("product", "category"):
@@ -629,16 +636,28 @@ def _zh_scope(args: dict[str, Any], f: dict[str, Any]) -> str:
     return "；".join(parts)
 
 
+def _zh_label(name: str, f: dict[str, Any]) -> str:
+    """A metric's Chinese label; an attribute's average or total with the attribute named in Chinese where the
+    glossary knows it ('Average Rating' -> 平均评分)."""
+    labels = (f.get("labels") or {}).get(name) or {}
+    if name.startswith(("avg_", "sum_")):
+        english = str(labels.get("en") or name)
+        attribute = re.sub(r"^(?:Average|Total)\s+", "", english)
+        word = _zh_word(attribute)
+        return f"平均{word}" if name.startswith("avg_") else f"{word}合计"
+    return labels.get("zh") or name
+
+
 def _zh_definition(args: dict[str, Any], f: dict[str, Any]) -> str:
     from tools.semantic.catalog import raw_catalog
 
     t = templates("zh")["tools"]
     catalog = {m["name"]: m for m in raw_catalog()["metrics"]}
-    labels = f.get("labels") or {}
     defs = []
     for name in (f.get("metrics") or [])[:3]:
-        label_zh = (labels.get(name) or {}).get("zh") or name
-        definition = catalog.get(name, {}).get("definition_zh") or label_zh
+        label_zh = _zh_label(name, f)
+        definition = catalog.get(name, {}).get("definition_zh") or (
+            ("所有值的平均" if name.startswith("avg_") else "所有值之和") if name.startswith(("avg_", "sum_")) else label_zh)
         defs.append(f"{label_zh} = {definition}")
     extra = []
     od = raw_catalog()["order_definition"]
@@ -686,10 +705,10 @@ def _metrics(lang: str, record: ToolCallRecord, r: ToolResult) -> str:
     zh_labels = templates("zh")["labels"]
     scope = _zh_scope(args, f)
     definition = _zh_definition(args, f)
-    metric = (labels.get(first) or {}).get("zh") or first
+    metric = _zh_label(first, f)
     if not rows:
         return fill(t["query_metrics.none"], scope=scope, definition=definition)
-    group = lambda row: " / ".join(_zh_word(row.get(b)) if b != "cohort" else period_label(row.get(b), "month", "zh") for b in by)  # noqa: E731
+    group = lambda row: " / ".join(_zh_value(row.get(b)) if b != "cohort" else period_label(row.get(b), "month", "zh") for b in by)  # noqa: E731
     dims = "、".join(_zh_field(b) for b in by)
     grain = f.get("grain")
     if grain:
@@ -725,7 +744,7 @@ def _metrics(lang: str, record: ToolCallRecord, r: ToolResult) -> str:
         return fill(t["query_metrics.by"], metric=metric, dims=dims, scope=scope, groups=groups, rows=shown, total=total,
                     definition=definition)
     row = rows[0]
-    values = "；".join(f"{(labels.get(n) or {}).get('zh') or n}：{value(row, n)}" for n in names)
+    values = "；".join(f"{_zh_label(n, f)}：{value(row, n)}" for n in names)
     compare = ""
     if f.get("compare") and row.get(f"{first}_previous") is not None:
         change = row.get(f"{first}_change")

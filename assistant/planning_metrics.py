@@ -357,6 +357,7 @@ class MetricQuery:
     trend: bool = False               # trend words: the old kpi_trend answers these
     wants_list: bool = False          # a list of people ("which customers", 名单)
     breakdown: bool = False           # "breakdown", "distribution", 分布
+    data_words: list[str] = field(default_factory=list)  # the data's own names the question used ("zip code")
 
     def args(self) -> dict[str, Any]:
         args: dict[str, Any] = {"metrics": list(self.metrics or ["revenue"])}
@@ -633,6 +634,7 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
     units = units_of(tokenize(text, lex, masked), lex)
     r = Reader(units, lex)
 
+    q.data_words = [text[u.start:u.end] for u in units if u.has("value", "attr", "dim")]
     q.trend = r.any("trend")
     q.wants_list = r.any("list")
     q.breakdown = r.any("breakdown")
@@ -791,7 +793,7 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
             metrics = ["units"]  # "how many smartwatches did we sell"
         elif how_many and r.any("cust"):
             metrics = ["customers"]
-        elif r.any("order_noun") and (how_many or by or q.grain or ranked or q.compare or r.any("value", "over")
+        elif r.any("order_noun") and (how_many or by or q.grain or ranked or q.compare or r.any("value", "over") or attr_conds
                                       or relative_period(text, as_of) != (None, None)):
             metrics = ["orders"]  # "orders paid by PayPal", "monthly orders", "orders last week"
         elif sort_metric:
@@ -1000,6 +1002,14 @@ def _age_condition(r: Reader) -> tuple[int, Cond] | None:
     if not name:
         return None
     for i, unit in enumerate(r.u):
+        # "customers under 30", "shoppers over 60": a bound right after a customer noun is an age
+        if unit.has("gt", "lt", "ge", "le") and not unit.has("age_word"):
+            back, nxt = r.before(i, 1), r.after(i, 2)
+            if back and _is_customer(r.u[back[0]]) and nxt and r.u[nxt[0]].number is not None and r.u[nxt[0]].number <= 120 \
+                    and (len(nxt) < 2 or not r.u[nxt[1]].kinds or r.u[nxt[1]].has("age_word", "measure")):
+                op = next(o for k, o in (("ge", ">="), ("le", "<="), ("gt", ">"), ("lt", "<")) if k in unit.kinds)
+                value = r.u[nxt[0]].number
+                return i, (name, op, int(value) if float(value).is_integer() else value)
         if not unit.has("age_word"):
             continue
         around = r.before(i, 3)[::-1] + r.after(i, 3)

@@ -389,11 +389,11 @@ def test_a_chinese_answer_says_what_it_computed_and_for_whom():
     args = {"metrics": ["revenue"], "filters": {"category": "Laptop"}, "since": "2025-08-01", "until": "2025-08-31"}
     r = result(rows=[{"revenue": 1200.0}], row_count=1)
     text = compose_record("zh", ToolCallRecord("query_metrics", args, "ok", result=r))
-    assert "销售额：EUR 1,200" in text and "只计品类为笔记本电脑的订单行" in text and "2025-08-01 至 2025-08-31" in text
+    assert "销售额：EUR 1,200" in text and "只计品类为Laptop的订单行" in text and "2025-08-01 至 2025-08-31" in text
     buyers = {"metrics": ["revenue"], "audience": [{"field": "category", "op": "=", "value": "Laptop"},
                                                    {"field": "category", "op": "!=", "value": "Smartwatch"}]}
     text = compose_record("zh", ToolCallRecord("query_metrics", buyers, "ok", result=r))
-    assert "买过笔记本电脑、从未买过智能手表的客户" in text and "计入这些客户的全部已完成订单" in text
+    assert "买过Laptop、从未买过Smartwatch的客户" in text and "计入这些客户的全部已完成订单" in text
 
 
 def test_a_chinese_ranking_and_series_answer_name_the_top_group_and_months():
@@ -544,3 +544,12 @@ def test_a_customer_attribute_audience_and_a_ranking_match_pandas(tmall):
     args, rows, _ = ask_tmall(tmall, "best-selling product among customers in Zhejiang")
     units = done[done["收货省份"] == "浙江"].groupby("宝贝标题")["购买数量"].sum()
     assert args["limit"] == 1 and rows[0]["product"] == units.idxmax() and rows[0]["units"] == units.max()
+
+
+def test_attribute_bounds_ages_and_the_datas_own_words(planner):
+    assert metrics_call(planner, "orders rated 3 or higher", SHOP)["filters"] == [{"field": "rating", "op": ">=", "value": 3}]
+    assert metrics_call(planner, "how many shoppers are under 25?", SHOP)["audience"] == [{"field": "age", "op": "<", "value": 25}]
+    assert metrics_call(planner, "AOV of shoppers who are not loyalty members", SHOP)["audience"] == {"loyalty_member": False}
+    zipped = {**SHOP, "attributes": SHOP["attributes"] + [
+        {"name": "zip", "label": "Zip", "type": "categorical", "grain": "customer", "values": ["10001", "94105"]}]}
+    assert metrics_call(planner, "orders per zip code", zipped)["by"] == ["zip"]  # a column called zip code is no coding question
