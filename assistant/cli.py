@@ -92,6 +92,15 @@ def cmd_status(args) -> int:
     return 0
 
 
+def cmd_settings(args) -> int:
+    from tools.settings import read_settings, write_settings
+
+    home = Workspace().home
+    result = write_settings(home, currency=args.currency) if args.currency is not None else read_settings(home)
+    _emit(args, result, lambda r: "\n".join(f"{k}: {v if v is not None else '(not set)'}" for k, v in r.items()))
+    return 0
+
+
 def cmd_bench(args) -> int:
     from tools.bench import run_benchmark, run_clv_benchmark
 
@@ -446,6 +455,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=42, help="random seed of the models (default 42)")
 
     command("status", cmd_status, "Show the loaded dataset's counts and date range.")
+
+    p = command("settings", cmd_settings, "Show or change workspace settings (currency of money in answers).")
+    p.add_argument("--currency", help="a 3-letter code (USD, EUR, CNY) or a sign ($, €, ¥); '' clears it")
 
     p = command("ask", cmd_ask, "Ask the assistant a question.")
     p.add_argument("question")

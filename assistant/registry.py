@@ -32,7 +32,10 @@ class ToolRegistry:
         self.dataset, self.role, self.user, self.copywriter = dataset, role, user, copywriter
 
     def context(self) -> ToolContext:
+        from tools.settings import read_settings
+
         return ToolContext(snapshot=self.dataset.snapshot(), exports_dir=self.dataset.exports_dir,
+                           currency=read_settings(self.dataset.workspace.home).get("currency"),
                            role=self.role, user=self.user, copywriter=self.copywriter)
 
     def call(self, name: str, args: dict[str, Any]) -> ToolCallRecord:

@@ -7,6 +7,7 @@ compiler; both must agree to 1e-6.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import numpy as np
@@ -336,6 +337,7 @@ def write_shop(path, seed: int = 3) -> pd.DataFrame:
         n = int(rng.integers(1, 9))
         days = np.sort(rng.integers(0, 700, n))
         for d in days:
+            ship = ["Standard", "Express", "Same-Day", "Store Pickup"][int(rng.integers(0, 4))]
             for _ in range(int(rng.integers(1, 3))):
                 prod = list(products)[int(rng.integers(0, len(products)))]
                 cat, price = products[prod]
@@ -347,7 +349,7 @@ def write_shop(path, seed: int = 3) -> pd.DataFrame:
                              "Total Price": round(price * qty * float(rng.uniform(0.8, 1.1)), 2),
                              "Payment Method": pays[int(rng.integers(0, len(pays)))],
                              "Loyalty Member": "Yes" if member else "No", "Customer Age": age,
-                             "Rating": int(rng.integers(1, 6)), "Order Status": status,
+                             "Rating": int(rng.integers(1, 6)), "Order Status": status, "Shipping Type": ship,
                              "Add-on Total": round(float(rng.choice([0, 0, 15, 30])), 2)})
     frame = pd.DataFrame(rows)
     frame.to_csv(path, index=False)
@@ -432,3 +434,21 @@ def test_age_bands_of_the_shop_count_every_customer_once(shop):
     rows = _rows(call_tool(ctx, "query_metrics", {"metrics": ["customers"], "by": [f"{age}_band"]}))
     done = raw[raw["Order Status"] == "Completed"]
     assert rows["customers"].sum() == done["Customer Ref"].nunique()
+
+
+def test_money_carries_the_workspace_currency_once_set(built_home, tmp_path, cli):
+    import shutil
+
+    from assistant.registry import ToolRegistry
+    from tools.settings import write_settings
+
+    home = tmp_path / "copy"
+    shutil.copytree(built_home, home)
+    registry = ToolRegistry(Dataset(Workspace(home)), role="marketer")
+    plain = registry.call("query_metrics", {"metrics": ["aov"]}).result.summary
+    assert "EUR" not in plain
+    write_settings(home, currency="eur")
+    summary = registry.call("query_metrics", {"metrics": ["aov"]}).result.summary
+    assert re.search(r"Average order value: EUR \d", summary), summary
+    with pytest.raises(TierwiseError, match="not a 3-letter code"):
+        write_settings(home, currency="euros!")

@@ -20,3 +20,4 @@ class ToolContext:
     user: str = "local"
     # Writes campaign copy from a fact sheet and a brief when an LLM is configured; None = templates.
     copywriter: Callable[[dict[str, Any], dict[str, Any]], list[dict[str, Any]]] | None = None
+    currency: str | None = None  # the workspace's currency for money in answers; None shows plain numbers
