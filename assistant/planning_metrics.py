@@ -988,8 +988,13 @@ def _comparison(r: Reader, i: int, name: str) -> Cond | None:
             continue
         if unit.kinds and not unit.has("conj", "measure"):
             break
-    if op is None or not numbers:
+    if not numbers:
         return None
+    if op is None:
+        following = r.u[i + 1] if i + 1 < len(r.u) else None
+        if not (following and following.number is not None and following.number < 1900):
+            return None  # "average rating in 2024" names a year, not a rating
+        op = "="  # "orders rated 5", "评分5分的订单"
     value = lambda x: int(x) if float(x).is_integer() else x
     if op == "between":
         return (name, "between", [value(min(numbers[:2])), value(max(numbers[:2]))]) if len(numbers) >= 2 else None
