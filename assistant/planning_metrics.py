@@ -274,9 +274,12 @@ def _lexicon(key: tuple, keep: frozenset[str]) -> Lexicon:
         for name in names:
             attr_terms.setdefault(phrase_key(name), i)
     for order, (name, label, kind, grain, values) in enumerate(attrs):
-        attributes[name] = {"type": kind or "categorical", "grain": grain or "order", "label": label or name,
-                            "contract": name in CONTRACT_ATTRIBUTES and name not in named}
+        contract = name in CONTRACT_ATTRIBUTES and name not in named
         forms = {phrase_key(name.replace("_", " ")), phrase_key(label or "")} - {()}
+        if contract and any("attr" in index.get(form, {}) for form in forms):
+            continue  # the data's own column says it already ("Customer Age")
+        attributes[name] = {"type": kind or "categorical", "grain": grain or "order", "label": label or name,
+                            "contract": contract}
         for form in forms:
             index.setdefault(form, {})["attr"] = name
             if form in attr_terms:
@@ -610,6 +613,10 @@ class Reader:
             kind = self.lex.attributes.get(name, {}).get("type")
             return f"{name}_band" if kind == "numeric" else name
         if "dim" in unit.kinds:
+            if unit.kinds["dim"] == "age_band":  # "by age group": the bands of the data's own age column
+                name = self.lex.index.get(("age",), {}).get("attr")
+                if name and self.lex.attributes.get(name, {}).get("type") == "numeric":
+                    return f"{name}_band"
             return unit.kinds["dim"]
         if "time" in unit.kinds:
             return "time:" + unit.kinds["time"]
@@ -773,15 +780,25 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
     age = _age_condition(r)
     if age:
         attr_conds.append(age)
+    elif not metrics and (age_name := _age_average(r)):
+        metrics, explicit = [f"avg_{age_name}"], True  # "how old are our customers on average"
 
     # what a cue implies when no metric is named
     how_many = r.any("how_many")
     how_much = r.any("how_much")
     cancelled = r.any("cancel", "refund", "lost")
-    if cancelled and r.any("share_word") and set(metrics) <= {"purchase_frequency", "share_of_revenue", "orders"}:
-        # "what percentage of orders get cancelled", "how often are orders returned", "退款比例"
-        metrics = ["refund_rate" if r.any("refund") and not r.any("cancel") else "cancellation_rate"]
-        explicit = True
+    rateable = {"purchase_frequency", "share_of_revenue", "orders", "cancelled_orders"}
+    if cancelled and r.any("share_word") and (set(metrics) & rateable or not metrics or r.any("order_noun")):
+        # "what percentage of orders get cancelled", "how often are orders returned", "退款比例", "cancelled, as a rate"
+        rate = "refund_rate" if r.any("refund") and not r.any("cancel") else "cancellation_rate"
+        kept = [m for m in metrics if m not in rateable]
+        metrics, explicit = [rate] + kept, True
+    if r.any("again") and set(metrics) <= {"customers", "share_of_revenue", "purchase_frequency", "returning_customers"}:
+        # "what share of customers come back and buy again" is the repeat-purchase rate; "how many came back" a count
+        if r.any("share_word") or "share_of_revenue" in metrics:
+            metrics, explicit = ["repeat_purchase_rate"], True
+        elif metrics == ["customers"] or (how_many and r.any("cust")):
+            metrics, explicit = ["returning_customers"], True
     if not metrics:
         if popular:
             # what sells is counted in units for goods, in orders for anything else (a payment method)
@@ -874,6 +891,8 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
             continue
         if key == "segment" and value == "new_customers" and "new_customers" in metrics:
             continue  # "how many new customers": the metric, not the segment
+        if key == "segment" and value == "lost" and "cancelled_revenue" in metrics:
+            continue  # "how much revenue was lost" speaks of money, not of the lost segment
         if key == "churn_risk" and (set(metrics) & {"churn_probability", "revenue_at_risk"}) and not re.search(r"\bhigh\b|\bmedium\b|\blow\b|高|中|低", text):
             continue
         q.audience.append((key, "=", value))
@@ -999,6 +1018,16 @@ def _comparison(r: Reader, i: int, name: str) -> Cond | None:
     if op == "between":
         return (name, "between", [value(min(numbers[:2])), value(max(numbers[:2]))]) if len(numbers) >= 2 else None
     return (name, op, value(numbers[0]))
+
+
+def _age_average(r: Reader) -> str | None:
+    """The age attribute asked about with no bound ('how old are they on average', '客户多大'), if the data has one
+    with an average (the contract's age has bands only)."""
+    name = r.lex.index.get(("age",), {}).get("attr")
+    if not name or r.lex.attributes.get(name, {}).get("contract"):
+        return None
+    asks = any(u.has("age_word") and u.text in ("how old", "多 大", "几 岁") for u in r.u)
+    return name if asks else None
 
 
 def _age_condition(r: Reader) -> tuple[int, Cond] | None:

@@ -553,3 +553,25 @@ def test_attribute_bounds_ages_and_the_datas_own_words(planner):
     zipped = {**SHOP, "attributes": SHOP["attributes"] + [
         {"name": "zip", "label": "Zip", "type": "categorical", "grain": "customer", "values": ["10001", "94105"]}]}
     assert metrics_call(planner, "orders per zip code", zipped)["by"] == ["zip"]  # a column called zip code is no coding question
+
+
+AGED = {**SHOP, "attributes": [a for a in SHOP["attributes"] if a["name"] != "age"] + [
+    {"name": "customer_age", "label": "Customer Age", "type": "numeric", "grain": "customer", "values": []}]}
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("what fraction of customers ordered again?", {"metrics": ["repeat_purchase_rate"]}),
+    ("how many customers came back for a second purchase", {"metrics": ["returning_customers"]}),
+    ("orders: how many were cancelled, as a percentage, and how much revenue was lost", {"metrics": ["cancellation_rate", "cancelled_revenue"]}),
+    ("which delivery method is chosen most often", {"metrics": ["orders"], "by": ["shipping_type"], "limit": 1}),
+    ("顾客最常用哪种付款方式", {"metrics": ["orders"], "by": ["payment_method"], "limit": 1}),
+])
+def test_again_most_often_and_a_rate_of_cancellations(planner, question, expected):
+    assert carries(metrics_call(planner, question, SHOP), expected)
+
+
+def test_a_shops_own_age_column_is_averaged_banded_and_bounded(planner):
+    assert metrics_call(planner, "how old is the typical shopper", AGED)["metrics"] == ["avg_customer_age"]
+    assert metrics_call(planner, "revenue per age group", AGED)["by"] == ["customer_age_band"]
+    assert metrics_call(planner, "AOV of shoppers younger than 30", AGED)["audience"] == [{"field": "customer_age", "op": "<", "value": 30}]
+    assert metrics_call(planner, "revenue per age group", DEMO)["by"] == ["age_band"]  # the contract's age column
