@@ -7,6 +7,7 @@ offline planner's answer.
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Callable
 
@@ -18,6 +19,29 @@ from tools.errors import TierwiseError
 from tools.workspace import Workspace
 
 EventHandler = Callable[[str, object], None]  # ("token", text) | ("tool", ToolCallRecord) | ("notice", text)
+MAX_QUESTION_CHARS = 2000  # a question is a question: longer text is refused before any parsing
+MAX_NUMBER_DIGITS = 18     # no count, amount or id in a question is longer; a longer digit run is refused
+_LONG_NUMBER = re.compile(r"\d{%d}" % (MAX_NUMBER_DIGITS + 1))
+
+
+def _mostly_chinese(text: str) -> bool:
+    """More Chinese characters than Latin letters in the first 200 characters (digits count for neither)."""
+    sample = text[:200]
+    han = sum("\u4e00" <= ch <= "\u9fff" for ch in sample)
+    return han > 0 and han >= sum(ch.isascii() and ch.isalpha() for ch in sample)
+
+
+def too_long(question: str) -> str | None:
+    """A clear refusal for a question too long to be one (or holding a number no one means), else None."""
+    zh = _mostly_chinese(question)
+    if len(question) > MAX_QUESTION_CHARS:
+        return (f"问题太长了（{len(question):,} 个字符）；请把问题控制在 {MAX_QUESTION_CHARS:,} 个字符以内。" if zh else
+                f"That question is {len(question):,} characters long; please ask in at most {MAX_QUESTION_CHARS:,}.")
+    if _LONG_NUMBER.search(question):
+        run = max(len(m) for m in re.findall(r"\d+", question))
+        return (f"问题中有一个 {run:,} 位的数字；我能理解最多 {MAX_NUMBER_DIGITS} 位的数字。" if zh else
+                f"The question holds a number {run:,} digits long; numbers of up to {MAX_NUMBER_DIGITS} digits are understood.")
+    return None
 
 
 class Assistant:
@@ -49,6 +73,9 @@ class Assistant:
         question = (question or "").strip()
         if not question:
             return Answer(text="Ask me about your customers, e.g. “Who is about to churn?”")
+        refusal = too_long(question)
+        if refusal:
+            return Answer(text=refusal, language="zh" if _mostly_chinese(question) else "en")
         want_llm = self.llm is not None if use_llm is None else use_llm
         if want_llm and self.llm is not None:
             from assistant.llm import LLMFailure, run_llm
