@@ -165,13 +165,47 @@ def _llm_settings(args):
 def cmd_ask(args) -> int:
     from assistant.core import Assistant
 
+    from assistant.sessions import load_session, save_session
+
     assistant = Assistant(Workspace(), llm=_llm_settings(args))
-    conversation = assistant.conversation(role=args.role)
+    home = assistant.dataset.workspace.home
+    conversation = (load_session(home, args.session, args.role) if args.session
+                    else assistant.conversation(role=args.role))
     answer = assistant.ask(args.question, conversation, use_llm=bool(args.llm))
+    if args.session:
+        save_session(home, args.session, conversation)
     if args.json:
         print(json.dumps(answer.to_json(), indent=2, default=str, ensure_ascii=False))
     else:
         print(format_answer(answer, role=args.role))
+    return 0
+
+
+def cmd_chat(args) -> int:
+    """An interactive conversation: follow-ups refer to earlier answers; `exit` or Ctrl-D ends it."""
+    from assistant.core import Assistant
+    from assistant.sessions import load_session, save_session
+
+    assistant = Assistant(Workspace(), llm=_llm_settings(args))
+    home = assistant.dataset.workspace.home
+    conversation = (load_session(home, args.session, args.role) if args.session
+                    else assistant.conversation(role=args.role))
+    print(f"Tierwise chat as {args.role}. Ask a question; follow-ups refer to the last answer. "
+          "`exit` ends the session.", flush=True)
+    while True:
+        try:
+            question = input("> ").strip()
+        except EOFError:
+            print()
+            break
+        if question.lower() in ("exit", "quit", "bye", "退出"):
+            break
+        if not question:
+            continue
+        answer = assistant.ask(question, conversation, use_llm=bool(args.llm))
+        print(format_answer(answer, role=args.role), flush=True)
+        if args.session:
+            save_session(home, args.session, conversation)
     return 0
 
 
@@ -463,6 +497,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("--role", default="marketer", choices=["marketer", "support", "admin"])
     p.add_argument("--llm", action="store_true", help="use the OpenAI-compatible endpoint from the environment")
+    p.add_argument("--session", metavar="NAME", help="continue (or start) a saved conversation for follow-ups")
+
+    p = command("chat", cmd_chat, "An interactive conversation with history (follow-ups work).")
+    p.add_argument("--role", default="marketer", choices=["marketer", "support", "admin"])
+    p.add_argument("--llm", action="store_true", help="use the OpenAI-compatible endpoint from the environment")
+    p.add_argument("--session", metavar="NAME", help="keep the conversation under this name between runs")
 
     p = command("eval", cmd_eval, "Run a question set (JSONL) and report the share answered correctly.")
     p.add_argument("file")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 Language = Literal["en", "zh"]
@@ -30,3 +30,14 @@ class Conversation:
         self.history.append({"role": "user", "content": question})
         self.history.append({"role": "assistant", "content": answer})
         del self.history[:-20]  # the last ten exchanges are plenty of context
+
+    def to_dict(self) -> dict[str, Any]:
+        """What a saved session keeps: role, user, follow-up state and history (ids and filters, no PII)."""
+        return {"role": self.role, "user": self.user, "id": self.id, "state": asdict(self.state), "history": self.history}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Conversation:
+        state = ConversationState(**{k: v for k, v in (data.get("state") or {}).items()
+                                     if k in ConversationState.__dataclass_fields__})
+        return cls(role=data.get("role", "marketer"), user=data.get("user", "local"), id=data.get("id") or uuid.uuid4().hex,
+                   state=state, history=list(data.get("history") or []))

@@ -13,6 +13,7 @@ from typing import Callable
 
 from assistant.answer import Answer, ToolCallRecord
 from assistant.conversation import Conversation
+from assistant.policy import support_call, support_follow_up
 from assistant.registry import ToolRegistry
 from tools.dataset import Dataset
 from tools.errors import TierwiseError
@@ -100,10 +101,18 @@ class Assistant:
 
     def _offline(self, question: str, conversation: Conversation, on_event: EventHandler | None) -> Answer:
         plan = self.planner.plan(question, conversation.state, self.vocabulary(), role=conversation.role)
+        lookup = support_follow_up(conversation.role, question, conversation.state.customer_id) \
+            if not plan.calls and plan.intent == "out_of_scope" else None
+        if lookup:
+            from assistant.planner import PlannedCall
+
+            plan.calls, plan.intent, plan.reply, plan.out_of_scope = [PlannedCall("customer_lookup", lookup)], \
+                "customer_lookup", None, False
         registry = self.registry(conversation)
         records: list[ToolCallRecord] = []
         for call in plan.calls:
-            record = registry.call(call.name, call.args)
+            name, args = support_call(conversation.role, question, conversation.state.customer_id, call.name, call.args)
+            record = registry.call(name, args)
             records.append(record)
             remember_result(conversation, record)
             if on_event:

@@ -134,7 +134,7 @@ def run_eval(assistant, path: str | Path, *, use_llm: bool | None = None) -> dic
             try:
                 answer = assistant.ask(turn["q"], conversation, use_llm=use_llm)
                 text = answer.text or ""
-                calls = [{"name": c.name, "args": dict(c.args), "status": c.status} for c in answer.tool_calls]
+                calls = [c.to_json() for c in answer.tool_calls]  # with each call's result, as `ask --json`
             except Exception as exc:  # one broken turn must not end the run
                 text, calls = f"The assistant failed: {type(exc).__name__}: {exc}", []
                 ok = False

@@ -82,7 +82,7 @@ def test_items_run_in_fresh_conversations_and_turns_share_one(tmp_path):
     (_, first, role), (_, second, _), (_, third, _) = fake.seen
     assert role == "support" and first != second and second == third
     assert set(report["turns"][0]) == {"id", "turn", "ok", "answer", "tool_calls"}
-    assert report["turns"][0]["tool_calls"] == [{"name": "dataset_overview", "args": {}, "status": "ok"}]
+    assert report["turns"][0]["tool_calls"] == [{"name": "dataset_overview", "args": {}, "status": "ok", "result": None}]
 
 
 def test_our_paraphrases_are_our_own_and_cover_every_kind_of_question():
