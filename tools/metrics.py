@@ -144,7 +144,10 @@ def describe_scope(q: MetricQuery, has_order_ids: bool) -> str:
     if q.filters:
         parts.append("order lines where " + " and ".join(c.describe(False) for c in q.filters))
     if q.audience:
-        parts.append("customers who " + ", ".join(c.describe(True) for c in q.audience))
+        bought = [c.describe(True) for c in q.audience if c.field.grain == "order"]
+        facts = [c.describe(False) for c in q.audience if c.field.grain != "order"]
+        parts.append("customers" + (" who " + ", ".join(bought) if bought else "")
+                     + (" and" if bought and facts else "") + (" with " + ", ".join(facts) if facts else ""))
     if q.start:
         parts.append(f"{q.start.isoformat()} to {q.end.isoformat()}")
     else:
