@@ -341,6 +341,8 @@ def format_load_report(r: dict[str, Any]) -> str:
            if r.get("orders_after_as_of") else ""),
         "  mapping         " + ", ".join(f"{f} <- {c}" for f, c in (r.get("mapping") or {}).items()),
     ]
+    for fld, groups in (r.get("merged") or {}).items():
+        lines.append(f"  merged {fld:<9}{_merged_text(groups)}")
     sub = r.get("customers_file")
     if sub:
         lines.append(f"  customers file  {sub.get('file')}: {sub.get('rows_kept', 0):,} kept, "
@@ -373,12 +375,15 @@ def _format_attributes(attrs: list[dict[str, Any]]) -> list[str]:
                 f"{a.get('distinct', 0):,} distinct: {shown}")
         merged = a.get("merged") or []
         if merged:
-            line += "; merged " + "; ".join(
-                f"{', '.join(map(str, m['from']))} into {m['into']}" for m in merged[:3])
-            if len(merged) > 3:
-                line += f" and {len(merged) - 3} more"
+            line += "; merged " + _merged_text(merged)
         lines.append(line)
     return lines
+
+
+def _merged_text(merged: list[dict[str, Any]]) -> str:
+    """'Paypal, paypal into PayPal; … and 2 more': spellings merged into the most frequent one."""
+    text = "; ".join(f"{', '.join(map(str, m['from']))} into {m['into']}" for m in merged[:3])
+    return text + (f" and {len(merged) - 3} more" if len(merged) > 3 else "")
 
 
 def format_answer(answer, role: str = "marketer") -> str:

@@ -24,7 +24,7 @@ from tools.cleaning import (
     date_formats, study_columns,
 )
 from tools.contract import CUSTOMERS_SCHEMA, ORDERS_SCHEMA
-from tools.mapping import SYNONYMS, normalise
+from tools.mapping import SYNONYMS, header_words, normalise
 from tools.reading import RawTable
 
 AttributeType = Literal["categorical", "numeric", "boolean", "date"]
@@ -62,6 +62,9 @@ RESERVED_NAMES = frozenset(ORDERS_SCHEMA) | frozenset(CUSTOMERS_SCHEMA) | frozen
     "churn_probability", "p_alive", "top_channel", "top_category",
 })
 
+# The contract's categorical columns whose spellings are merged like a categorical attribute's.
+MERGED_FIELDS = ("product", "category", "channel", "status", "country", "city", "gender")
+
 # Customer fields of the contract a transactions-file column may fill (when it is constant per
 # customer, of the right type, and the customers file does not give the field): its type here.
 FILLABLE_FIELDS = {"country": "categorical", "city": "categorical", "gender": "categorical",
@@ -81,6 +84,7 @@ class Attribute:
     name: str = ""
     fills: str | None = None           # the contract field this column fills, if any
     decimal_comma: bool = False
+    decimal_votes: tuple[int, int] = (0, 0)   # values with a decimal comma, with a decimal point
     date_formats: list[str] = field(default_factory=list)
     merge_pairs: list[tuple[str, str]] = field(default_factory=list)  # (spelling, merged into)
     merge_join: bool = False           # too many spellings for a map: join the merge table
@@ -112,12 +116,7 @@ def snake_name(label: str) -> str:
     return re.sub(r"[\W_]+", "_", str(label).strip().lower()).strip("_")
 
 
-def _words(label: str) -> list[str]:
-    """The header's words: camelCase and script changes (会员ID) split, lower-cased."""
-    s = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", str(label))
-    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", s)
-    s = re.sub(r"(?<=[^\x00-\x7f])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])(?=[^\x00-\x7f])", " ", s)
-    return [w for w in re.split(r"[\W_]+", s.lower()) if w]
+_words = header_words
 
 
 def is_code_name(label: str) -> bool:
@@ -197,6 +196,7 @@ def _classify(con, sample: str, attrs: list[Attribute]) -> list[int]:
     study = study_columns(con, sample, None, [a.work for a in attrs])
     for a in attrs:
         a.decimal_comma = study["decimal_comma"][a.work]
+        a.decimal_votes = study["decimal_votes"][a.work]
     parts = []
     for i, a in enumerate(attrs):
         x = a.work
@@ -287,27 +287,112 @@ def _find_grain(con, table: str, attrs: list[Attribute], where: str, total: int)
 def find_merges(con, table: str, attrs: list[Attribute], where: str = "_reason IS NULL") -> None:
     """For each categorical attribute: spellings differing only by case, spacing or punctuation
     merge into the most frequent one (ties: the first in sort order)."""
-    for a in attrs:
-        if a.type != "categorical":
-            continue
-        key = _MERGE_KEY.format(x="v")
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE {a.merge_table} AS
-            WITH counted AS (SELECT {a.work} AS v, count(*) AS n FROM {table}
-                             WHERE {where} AND {a.work} IS NOT NULL GROUP BY 1),
-            keyed AS (SELECT v, n, {key} AS k FROM counted),
-            ranked AS (SELECT v, n, first_value(v) OVER (PARTITION BY k ORDER BY n DESC, v) AS target
-                       FROM keyed WHERE k <> '')
-            SELECT v, target, n FROM ranked WHERE v <> target""")
-        n_merged = con.execute(f"SELECT count(*) FROM {a.merge_table}").fetchall()[0][0]
-        if not n_merged:
-            continue
-        groups = con.execute(f"""SELECT target, list(v ORDER BY n DESC, v) FROM {a.merge_table}
-            GROUP BY target ORDER BY sum(n) DESC, target LIMIT {MAX_MERGES_REPORTED}""").fetchall()
-        a.merged = [{"into": t, "from": list(f)} for t, f in groups]
-        if n_merged <= MAP_MERGES:
-            a.merge_pairs = con.execute(f"SELECT v, target FROM {a.merge_table} ORDER BY v").fetchall()
-        else:
-            a.merge_join = True
+    cats = [a for a in attrs if a.type == "categorical"]
+    counts = count_values(con, table, [a.work for a in cats], where)
+    for i, a in enumerate(cats):
+        a.merged, a.merge_pairs, a.merge_join = spelling_merges(con, counts, i, a.merge_table)
+
+
+COUNT_BATCH = 30   # columns counted per scan (GROUPING() is a bit mask over them)
+
+
+def count_values(con, table: str, columns: list[str], where: str = "_reason IS NULL") -> str:
+    """Temp table `_attr_values` (col, v, n): each value of each text column of `table` and how
+    many rows of `where` carry it; `col` is the column's place in `columns`. One scan per
+    COUNT_BATCH columns."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _attr_values (col INTEGER, v VARCHAR, n BIGINT)")
+    for start in range(0, len(columns), COUNT_BATCH):
+        batch = columns[start:start + COUNT_BATCH]
+        k = len(batch)
+        # GROUPING(...) has a bit per column, the first column's the highest; 0 = grouped by it.
+        which = f"grouping({', '.join(batch)})"
+        cases = " ".join(f"WHEN {(1 << k) - 1 - (1 << (k - 1 - i))} THEN {start + i}" for i in range(k))
+        value = f"coalesce({', '.join(batch)})" if k > 1 else batch[0]
+        con.execute(f"""INSERT INTO _attr_values
+            SELECT * FROM (SELECT CASE {which} {cases} END AS col, CAST({value} AS VARCHAR) AS v,
+                                  count(*) AS n
+                           FROM {table} WHERE {where} GROUP BY GROUPING SETS ({", ".join(f"({c})" for c in batch)}))
+            WHERE v IS NOT NULL""")
+    return "_attr_values"
+
+
+def spelling_merges(con, counts: str, col: int, merge_table: str
+                    ) -> tuple[list[dict], list[tuple[str, str]], bool]:
+    """The spellings of column `col` of `counts` (see count_values) that differ only by case,
+    spacing or punctuation, each merged into its group's most frequent spelling (ties: the first in
+    sort order).
+
+    Writes `merge_table` (v, target, n) and returns (the groups for the report: [{into, from}],
+    the (spelling, target) pairs when few enough for a map, whether the table must be joined)."""
+    key = _MERGE_KEY.format(x="v")
+    # A value of punctuation only (key '') stays alone: it is its own partition.
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {merge_table} AS
+        WITH keyed AS (SELECT v, n, {key} AS k FROM {counts} WHERE col = {int(col)}),
+        ranked AS (SELECT v, n, first_value(v) OVER (
+                       PARTITION BY CASE WHEN k = '' THEN v ELSE k END ORDER BY n DESC, v) AS target
+                   FROM keyed)
+        SELECT v, target, n FROM ranked WHERE v <> target""")
+    n_merged = con.execute(f"SELECT count(*) FROM {merge_table}").fetchall()[0][0]
+    if not n_merged:
+        return [], [], False
+    groups = con.execute(f"""SELECT target, list(v ORDER BY n DESC, v) FROM {merge_table}
+        GROUP BY target ORDER BY sum(n) DESC, target LIMIT {MAX_MERGES_REPORTED}""").fetchall()
+    merged = [{"into": t, "from": list(f)} for t, f in groups]
+    if n_merged <= MAP_MERGES:
+        return merged, con.execute(f"SELECT v, target FROM {merge_table} ORDER BY v").fetchall(), False
+    return merged, [], True
+
+
+def merged_sql(x: str, key: str, pairs: list[tuple[str, str]], join: bool, merge_table: str
+               ) -> tuple[str, str, dict]:
+    """(SQL of text `x` with its merged spellings replaced, a join it needs or "", its parameters)."""
+    if join:
+        alias = f"m_{key}"
+        return (f"coalesce({alias}.target, {x})",
+                f" LEFT JOIN {merge_table} {alias} ON {alias}.v = {x}", {})
+    if pairs:
+        return (f"coalesce(map_extract_value(MAP($mk_{key}, $mv_{key}), {x}), {x})", "",
+                {f"mk_{key}": [p[0] for p in pairs], f"mv_{key}": [p[1] for p in pairs]})
+    return x, "", {}
+
+
+@dataclass
+class FieldMerges:
+    """Merged spellings of the contract's own categorical columns (channel, category, country …)
+    in a typed table, applied when the clean table is written."""
+    source_file: str
+    merged: dict[str, list[dict]] = field(default_factory=dict)       # field -> [{into, from}]
+    _sql: dict[str, tuple[list, bool]] = field(default_factory=dict)  # field -> (pairs, join)
+
+    def key(self, fld: str) -> str:
+        return f"f{self.source_file[0]}_{fld}"
+
+    def select(self, fields: list[str], ref: str = "t") -> tuple[dict[str, str], str, dict]:
+        """({field: SQL of its merged value from `ref`}, joins, parameters) for the fields that merge."""
+        exprs, joins, params = {}, "", {}
+        for fld in fields:
+            if fld not in self._sql:
+                continue
+            pairs, join = self._sql[fld]
+            key = self.key(fld)
+            expr, j, p = merged_sql(f"{ref}.{fld}", key, pairs, join, f"_attr_merge_{key}")
+            exprs[fld] = expr
+            joins += j
+            params.update(p)
+        return exprs, joins, params
+
+
+def merge_fields(con, table: str, fields: list[str], source_file: str,
+                 where: str = "_reason IS NULL") -> FieldMerges:
+    """Find the merged spellings of each of `fields` (text columns of `table` named as the field)."""
+    out = FieldMerges(source_file)
+    counts = count_values(con, table, list(fields), where)
+    for i, fld in enumerate(fields):
+        merged, pairs, join = spelling_merges(con, counts, i, f"_attr_merge_{out.key(fld)}")
+        if merged:
+            out.merged[fld] = merged
+            out._sql[fld] = (pairs, join)
+    return out
 
 
 def decide_fills(attrs: list[Attribute], given: set[str], names: Names) -> None:
@@ -331,15 +416,7 @@ def value_sql(a: Attribute, ref: str = "t") -> tuple[str, str, dict]:
     x = f"{ref}.{a.work}"
     join, params = "", {}
     if a.type == "categorical":
-        expr = x
-        if a.merge_join:
-            alias = f"m_{a.key}"
-            join = f" LEFT JOIN {a.merge_table} {alias} ON {alias}.v = {x}"
-            expr = f"coalesce({alias}.target, {x})"
-        elif a.merge_pairs:
-            params = {f"mk_{a.key}": [p[0] for p in a.merge_pairs],
-                      f"mv_{a.key}": [p[1] for p in a.merge_pairs]}
-            expr = f"coalesce(map_extract_value(MAP($mk_{a.key}, $mv_{a.key}), {x}), {x})"
+        expr, join, params = merged_sql(x, a.key, a.merge_pairs, a.merge_join, a.merge_table)
     elif a.type == "numeric":
         expr = _number(x, a.decimal_comma)
     elif a.type == "boolean":

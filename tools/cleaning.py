@@ -73,22 +73,45 @@ def _date(text: str, param: str = "dates") -> str:
              THEN DATE '1899-12-30' + CAST(floor(try_cast({text} AS DOUBLE)) AS INTEGER) END)"""
 
 
+CURRENCY_CODES = ("usd", "eur", "gbp", "cny", "rmb", "jpy", "aud", "cad", "chf", "hkd", "sek", "nok",
+                  "dkk", "pln", "czk", "huf", "inr", "brl", "mxn", "krw", "sgd", "nzd", "zar", "twd",
+                  "thb", "rub")
+CURRENCY_SIGNS = "$€£¥￥₩₹₽₺₴₫₱฿"
+
+
 def _number_core(text: str) -> str:
-    """SQL: money text without currency signs, codes and spaces (still text)."""
-    core = (f"regexp_replace({text}, '(?i)(usd|eur|gbp|cny|rmb|jpy|aud|cad|chf|hkd|'"
-            f" || '人民币|元|円)|[$€£¥￥₩₹\\s\\x27\\x{{00a0}}\\x{{3000}}]', '', 'g')")
+    """SQL: number text without currency signs, codes, spaces and apostrophes (still text).
+
+    '1.234,50 €', '€ 84,80', '84,80 EUR' and "CHF 1'234.50" become '1.234,50', '84,80', '84,80'
+    and '1234.50': what is left is digits, separators, a sign or parentheses."""
+    codes = "|".join(CURRENCY_CODES + ("人民币", "元", "円"))
+    core = (f"regexp_replace({text}, '(?i)({codes})|[{CURRENCY_SIGNS}\\s\\x27\\x{{00a0}}\\x{{3000}}]', '', 'g')")
     return f"replace({core}, '−', '-')"
 
 
+# On a number core: the last separator followed by one or two digits is a decimal separator
+# ('84,80', '1.234,5', '(3,50)', '3,50-'); a comma before three digits is a thousands separator.
+DECIMAL_COMMA_SHAPE = ",\\d{1,2}\\)?-?$"
+DECIMAL_POINT_SHAPE = "\\.\\d{1,2}\\)?-?$"
+THOUSANDS_COMMA_SHAPE = "\\d,\\d{3}(\\.|\\)?-?$)"
+
+
 def _number_from_core(core: str, decimal_comma: bool) -> str:
-    """SQL: DOUBLE from a money core (thousands, decimal comma, (negatives)); NULL if not a number."""
+    """SQL: DOUBLE from a number core (thousands, decimal comma, (negatives)); NULL if not a number.
+
+    The file's decision (`decimal_comma`) reads every value whose shape does not say otherwise;
+    a value that ends in the other separator and one or two digits ('84.80' or '1,234.50' in a
+    decimal-comma column, '1.234,50' in a decimal-point one) can only be read one way and is read
+    that way; the load report warns when a column mixes the two."""
     shaped = (f"regexp_full_match({core}, "
               f"'[-+]?\\(?[-+]?\\d[\\d.,]*\\)?-?|[-+]?\\(?[-+]?[.,]\\d+\\)?')")
-    digits = f"regexp_replace({core}, '[^0-9.,]', '', 'g')"
+    raw_digits = f"regexp_replace({core}, '[^0-9.,]', '', 'g')"
+    comma_read = f"replace(replace({raw_digits}, '.', ''), ',', '.')"
+    point_read = f"replace({raw_digits}, ',', '')"
     if decimal_comma:
-        digits = f"replace(replace({digits}, '.', ''), ',', '.')"
+        digits = f"(CASE WHEN regexp_matches({core}, '{DECIMAL_POINT_SHAPE}') THEN {point_read} ELSE {comma_read} END)"
     else:
-        digits = f"replace({digits}, ',', '')"
+        digits = f"(CASE WHEN regexp_matches({core}, '{DECIMAL_COMMA_SHAPE}') THEN {comma_read} ELSE {point_read} END)"
     negative = f"(regexp_matches({core}, '^[-(]|[-)]$') AND NOT regexp_matches({core}, '^\\+'))"
     value = f"try_cast({digits} AS DOUBLE)"
     return f"(CASE WHEN {shaped} THEN CASE WHEN {negative} THEN -{value} ELSE {value} END END)"
@@ -100,6 +123,21 @@ def _number(text: str, decimal_comma: bool) -> str:
     if decimal_comma:
         return slow
     return f"coalesce(try_cast({text} AS DOUBLE), {slow})"
+
+
+def decimal_warning(label: str, votes: tuple[int, int], decimal_comma: bool) -> str | None:
+    """A sentence for the load report when a number column's decimal separator was mixed in the
+    rows studied (some values with a decimal comma, some with a decimal point); None otherwise."""
+    comma, point = votes
+    if not comma or not point:
+        return None
+    chosen, other = ("a decimal comma", "a decimal point") if decimal_comma else ("a decimal point", "a decimal comma")
+    minority = point if decimal_comma else comma
+    close = " (a close call)" if minority * 3 >= max(comma, point) else ""
+    return (f"Column '{label}' mixes decimal commas ({comma:,} values) and decimal points "
+            f"({point:,}) in the rows studied; it was read with {chosen}{close}. Values that can "
+            f"only be read one way (such as {'84.80' if decimal_comma else '1.234,50'}) were read "
+            f"with {other}; check the column's totals.")
 
 
 def _customer_id(text: str) -> str:
@@ -130,17 +168,20 @@ def study_columns(con: duckdb.DuckDBPyConnection, table: str, date_col: str | No
                   f"count(*) FILTER (WHERE {lead} <= 12 AND {second} <= 12 AND {lead} <> {second}) AS unsure",
                   f"count(*) FILTER (WHERE regexp_matches(d, '^\\d{{1,2}}\\.\\d{{1,2}}\\.')) AS dotted"]
     for i, col in enumerate(number_cols):
-        cols.append(f"{_text(col)} AS x{i}")
-        parts += [f"count(*) FILTER (WHERE regexp_matches(x{i}, ',\\d{{1,2}}\\)?$')) AS comma{i}",
-                  f"count(*) FILTER (WHERE regexp_matches(x{i}, '\\.\\d{{1,2}}\\)?$')"
-                  f" OR regexp_matches(x{i}, '\\d,\\d{{3}}(\\.|$)')) AS dot{i}"]
+        # Judged on the number's core: a currency sign or code ('84,80 €', 'EUR 84,80') must not
+        # hide the separator.
+        cols.append(f"{_number_core(_text(col))} AS x{i}")
+        parts += [f"count(*) FILTER (WHERE regexp_matches(x{i}, '{DECIMAL_COMMA_SHAPE}')) AS comma{i}",
+                  f"count(*) FILTER (WHERE regexp_matches(x{i}, '{DECIMAL_POINT_SHAPE}')"
+                  f" OR regexp_matches(x{i}, '{THOUSANDS_COMMA_SHAPE}')) AS dot{i}"]
     # The first rows, not a random sample: stopping early spares a scan of a huge file.
     sample = f"(SELECT * FROM {table} LIMIT {STUDY_SAMPLE_ROWS})"
     cur = con.execute(f"SELECT {', '.join(parts)} FROM (SELECT {', '.join(cols)} FROM {sample})",
                       _params())
     row = cur.fetchall()[0]
     stats = dict(zip([d[0] for d in cur.description], row))
-    out = {"day_first": False, "date_order_unsure": 0, "date_order_mixed": 0, "decimal_comma": {}}
+    out = {"day_first": False, "date_order_unsure": 0, "date_order_mixed": 0, "decimal_comma": {},
+           "decimal_votes": {}}
     if date_col:
         # With no day above 12 to settle it, dotted dates (05.03.2024) are European: day first.
         out["day_first"] = (stats["day_first"] > stats["month_first"] or (
@@ -150,6 +191,7 @@ def study_columns(con: duckdb.DuckDBPyConnection, table: str, date_col: str | No
             out["date_order_unsure"] = stats["unsure"]
     for i, col in enumerate(number_cols):
         out["decimal_comma"][col] = stats[f"comma{i}"] > stats[f"dot{i}"]
+        out["decimal_votes"][col] = (int(stats[f"comma{i}"]), int(stats[f"dot{i}"]))
     return out
 
 
@@ -247,12 +289,14 @@ def clean_transactions(con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: d
 
 
 def write_order_tables(con: duckdb.DuckDBPyConnection, *, extra: str = "", joins: str = "",
-                       params: dict | None = None, keep_order_by: bool = False) -> None:
+                       params: dict | None = None, keep_order_by: bool = False,
+                       fields: dict[str, str] | None = None) -> None:
     """orders and cancelled_orders from `_typed_orders t`: the contract columns, then `extra`.
 
-    `extra` (", expr AS name, …") and `joins` come from the attributes; a join does not keep the
+    `extra` (", expr AS name, …") and `joins` come from the attributes; `fields` gives the SQL of
+    a contract column that is not stored as typed (merged spellings); a join does not keep the
     file's row order, so `keep_order_by` sorts by the row's place in the file."""
-    cols = ", ".join(f"t.{c}" for c in ORDERS_SCHEMA)
+    cols = ", ".join(f"{(fields or {}).get(c, f't.{c}')} AS {c}" for c in ORDERS_SCHEMA)
     order = " ORDER BY t.rowid" if keep_order_by else ""
     for table, cancelled in (("orders", "NOT t._cancelled"), ("cancelled_orders", "t._cancelled")):
         con.execute(f"CREATE TABLE {table} AS SELECT {cols}{extra} FROM _typed_orders t {joins} "
@@ -327,10 +371,13 @@ def clean_customers(con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: dict
     The raw columns in `keep` (the attributes) ride along as clean text `_x0`, `_x1`, …"""
     col = {fld: raw.columns[i] for fld, i in mapping.items()}
     fmts = list(_DATE_FORMATS_FIXED)
-    day_first = False
+    study = {"decimal_comma": {}, "decimal_votes": {}}
+    if "signup_date" in col or "age" in col:
+        # The same decisions as the transactions file: day/month order and decimal comma.
+        study = study_columns(con, raw.table, col.get("signup_date"),
+                              [col["age"]] if "age" in col else [])
     if "signup_date" in col:
-        day_first = study_columns(con, raw.table, col["signup_date"], [])["day_first"]
-        fmts = date_formats(con, raw.table, col["signup_date"], day_first)
+        fmts = date_formats(con, raw.table, col["signup_date"], study["day_first"])
     exprs = {}
     for fld, typ in CUSTOMERS_SCHEMA.items():
         if fld not in col:
@@ -342,8 +389,9 @@ def clean_customers(con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: dict
         elif fld == "signup_date":
             exprs[fld] = f"(CASE WHEN year({_date(t)}) >= {MIN_YEAR} THEN {_date(t)} END)"
         elif fld == "age":
-            exprs[fld] = (f"(CASE WHEN try_cast(try_cast({t} AS DOUBLE) AS INTEGER) BETWEEN 0 AND 120 "
-                          f"THEN try_cast(try_cast({t} AS DOUBLE) AS INTEGER) END)")
+            number = _number(t, study["decimal_comma"][col[fld]])
+            exprs[fld] = (f"(CASE WHEN try_cast({number} AS INTEGER) BETWEEN 0 AND 120 "
+                          f"THEN try_cast({number} AS INTEGER) END)")
         elif fld == "email_consent":
             exprs[fld] = (f"(CASE WHEN list_contains($true, lower({t})) THEN true "
                           f"WHEN list_contains($false, lower({t})) THEN false END)")
@@ -370,4 +418,4 @@ def clean_customers(con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: dict
             unreadable[fld] = con.execute(
                 f"SELECT count(*) FROM _typed_customers WHERE _reason IS NULL "
                 f"AND _{fld}_text IS NOT NULL AND {fld} IS NULL").fetchall()[0][0]
-    return {"unreadable": unreadable}
+    return {"unreadable": unreadable, "study": study}

@@ -10,7 +10,7 @@ import duckdb
 
 from tools import attributes as attr
 from tools.cleaning import (
-    MAX_AMOUNT, clean_customers, clean_transactions, duplicate_rows,
+    MAX_AMOUNT, clean_customers, clean_transactions, decimal_warning, duplicate_rows,
     reason_counts, write_order_tables,
 )
 from tools.contract import CUSTOMERS_SCHEMA, ORDERS_SCHEMA
@@ -72,11 +72,15 @@ def _ingest(con, path: Path, *, raws: list[RawTable], customers, mapping, custom
     progress("typing the other columns", 0.65)
     attrs, empty = attr.detect(con, "_typed_orders", attrs, grain=True)
     attr.find_merges(con, "_typed_orders", attrs)
+    merges = attr.merge_fields(con, "_typed_orders",
+                               [f for f in attr.MERGED_FIELDS if f in fields], "transactions")
     names = attr.Names()
     order_attrs = [a for a in attrs if a.grain == "order"]
     names.claim_all(order_attrs)
     extra, joins, params, joined = attr.select_sql(order_attrs)
-    write_order_tables(con, extra=extra, joins=joins, params=params, keep_order_by=joined)
+    merged_cols, merge_joins, merge_params = merges.select(list(ORDERS_SCHEMA))
+    write_order_tables(con, extra=extra, joins=joins + merge_joins, params={**params, **merge_params},
+                       keep_order_by=joined or bool(merge_joins), fields=merged_cols)
     progress("checking the result", 0.75)
 
     report = _file_report(con, raw, fields, empty)
@@ -103,6 +107,7 @@ def _ingest(con, path: Path, *, raws: list[RawTable], customers, mapping, custom
     elif rejected:
         warnings.append(f"{rejected:,} of {n:,} rows were rejected ({reasons}).")
     warnings += _parse_warnings(cleaned, report)
+    warnings += _decimal_warnings(cleaned["study"], raw, fields, ("amount", "quantity"), attrs)
 
     lo, hi = con.execute("SELECT min(order_date), max(order_date) FROM orders").fetchall()[0]
     as_of_used = as_of or hi
@@ -159,8 +164,10 @@ def _ingest(con, path: Path, *, raws: list[RawTable], customers, mapping, custom
         "rejects_path": str(rejects_path) if rejects_path is not None else None,
         "warnings": warnings,
     })
+    report["merged"] = dict(merges.merged)
     if cust_report is not None:
         report["customers_file"] = cust_report
+        report["merged"].update(cust_report["merged"])
     return report
 
 
@@ -223,6 +230,23 @@ def _parse_warnings(cleaned: dict, report: dict) -> list[str]:
     return out
 
 
+def _decimal_warnings(study: dict, raw: RawTable, fields: dict[str, int], numbers: tuple[str, ...],
+                      attrs: list) -> list[str]:
+    """A warning for each number column (the contract's and the numeric attributes) whose decimal
+    separator was mixed in the rows studied."""
+    out = []
+    for fld in numbers:
+        if fld in fields:
+            c = raw.columns[fields[fld]]
+            if c in study["decimal_votes"]:
+                out.append(decimal_warning(raw.names[fields[fld]], study["decimal_votes"][c],
+                                           study["decimal_comma"][c]))
+    for a in attrs:
+        if a.type == "numeric":
+            out.append(decimal_warning(a.label, a.decimal_votes, a.decimal_comma))
+    return [w for w in out if w]
+
+
 def _customer_columns(id_expr: str) -> str:
     return ", ".join([f"{id_expr} AS customer_id"] + [
         f"CAST(NULL AS {typ}) AS {fld}" for fld, typ in CUSTOMERS_SCHEMA.items()
@@ -241,13 +265,20 @@ def _load_customers(con, path: Path, mapping: dict[str, str] | None, warnings: l
     warnings += raw.warnings + map_warnings
     attrs, empty = attr.detect(con, "_typed_customers", attrs, grain=False)
     attr.find_merges(con, "_typed_customers", attrs)
+    merges = attr.merge_fields(con, "_typed_customers",
+                               [f for f in attr.MERGED_FIELDS if f in fields], "customers")
+    warnings += _decimal_warnings(info["study"], raw, fields, ("age",), attrs)
     names.claim_all(attrs)
     extra, joins, params, _ = attr.select_sql(attrs, alias=lambda a: f"_v{a.slot}")
-    cols = ", ".join(list(CUSTOMERS_SCHEMA) + [f"_v{a.slot} AS {attr.quote(a.name)}" for a in attrs])
+    merged_cols, merge_joins, merge_params = merges.select(list(CUSTOMERS_SCHEMA))
+    extra += "".join(f", {e} AS _f_{f}" for f, e in merged_cols.items())
+    cols = ", ".join([f"_f_{f} AS {f}" if f in merged_cols else f for f in CUSTOMERS_SCHEMA]
+                     + [f"_v{a.slot} AS {attr.quote(a.name)}" for a in attrs])
     con.execute(f"""CREATE TABLE customers AS SELECT {cols} FROM (
         SELECT *, row_number() OVER (PARTITION BY customer_id ORDER BY _pos) AS _k
-        FROM (SELECT t.rowid AS _pos, t.*{extra} FROM _typed_customers t{joins}) WHERE _reason IS NULL)
-        WHERE _k = 1 ORDER BY _pos""", params or None)
+        FROM (SELECT t.rowid AS _pos, t.*{extra} FROM _typed_customers t{joins}{merge_joins})
+        WHERE _reason IS NULL)
+        WHERE _k = 1 ORDER BY _pos""", {**params, **merge_params} or None)
     valid = con.execute("SELECT count(*) FROM _typed_customers WHERE _reason IS NULL").fetchall()[0][0]
     in_file = con.execute("SELECT count(*) FROM customers").fetchall()[0][0]
     dup = valid - in_file
@@ -266,6 +297,7 @@ def _load_customers(con, path: Path, mapping: dict[str, str] | None, warnings: l
         "added_from_orders": int(added),
         "without_orders": int(no_orders),
         "unreadable_values": {k: int(v) for k, v in info["unreadable"].items() if v},
+        "merged": dict(merges.merged),
     })
     name = path.name
     if dup:

@@ -42,19 +42,23 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "order_id": (
         "order_id", "order id", "orderid", "order no", "order number", "order_number",
         "invoice", "invoiceno", "invoice_no", "invoice number", "invoice_id", "transaction_id",
-        "transactionid", "txn_id", "receipt", "receipt_id",
+        "transactionid", "txn_id", "receipt", "receipt_id", "bestellnummer", "bestellnr",
+        "auftragsnummer", "auftragsnr", "numero_commande",
         "订单号", "订单编号", "订单id", "交易号", "交易编号", "流水号", "单号",
     ),
     "product": (
         "product", "product name", "product_name", "productname", "item", "item name",
         "item_name", "sku", "stockcode", "stock code", "product_id", "productid", "item_id",
-        "description", "goods", "title",
+        "description", "goods", "title", "sku name", "item title", "product title", "article",
+        "article name", "artikel", "artikelname", "artikelbezeichnung", "produkt", "produktname",
+        "produktbezeichnung",
         "商品", "商品名称", "商品名", "产品", "产品名称", "商品编号", "商品id", "货品", "品名", "sku编码",
         "宝贝标题", "宝贝名称", "商品标题",
     ),
     "category": (
         "category", "product category", "product_category", "category_name", "categoryname",
-        "department", "dept", "product type", "product_type", "segment",
+        "department", "dept", "product type", "product_type", "segment", "kategorie",
+        "warengruppe", "produktkategorie", "catégorie", "categoria",
         "品类", "类别", "类目", "商品类别", "商品分类", "分类", "产品类别", "商品类目", "宝贝类目",
     ),
     "quantity": (
@@ -63,9 +67,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "menge", "anzahl", "quantité", "quantite", "cantidad", "数量", "购买数量", "件数", "商品数量", "销量",
     ),
     "channel": (
-        "channel", "sales channel", "sales_channel", "source", "platform", "store_type",
-        "order_channel", "medium",
-        "渠道", "销售渠道", "来源", "平台", "下单渠道",
+        "channel", "sales channel", "sales_channel", "platform", "store_type",
+        "order_channel", "order source", "order_source", "sales source", "kanal",
+        "vertriebskanal", "verkaufskanal", "canal",
+        "渠道", "销售渠道", "平台", "下单渠道", "订单来源", "下单来源", "销售平台",
     ),
     "status": (
         "status", "order status", "order_status", "state", "order_state", "payment_status",
@@ -80,7 +85,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "signup_date": ("signup_date", "signup date", "sign up date", "registration date",
                     "registered_at", "created_at", "join_date", "joined", "first_seen",
                     "注册日期", "注册时间", "入会时间", "开户日期"),
-    "gender": ("gender", "sex", "性别"),
+    "gender": ("gender", "sex", "geschlecht", "性别"),
     "age": ("age", "年龄"),
     "email_consent": ("email_consent", "email consent", "consent", "opt_in", "optin",
                       "marketing_consent", "subscribed", "newsletter", "accepts_marketing",
@@ -89,9 +94,100 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 
 _ALL_NAMES = {re.sub(r"[\s_\-./()#]", "", n.lower()) for names in SYNONYMS.values() for n in names}
 
+# A header with one of these words names how a customer was won (a referral, an ad campaign, a
+# signup source), not the channel an order was placed through: never the contract's channel by
+# name. "Order Source" / 订单来源 are an order's own source, so "source" alone does not veto a
+# header that also says order or sales.
+ACQUISITION_WORDS = frozenset({
+    "source", "sources", "referral", "referrals", "referrer", "referer", "referred", "ref", "utm",
+    "campaign", "campaigns", "acquisition", "acquired", "acquire", "medium", "affiliate",
+    "marketing", "traffic", "signup", "registration", "registered", "lead", "leads", "first",
+    "initial", "origin", "attribution",
+})
+ACQUISITION_FRAGMENTS = ("推荐", "引荐", "获客", "拉新", "来源", "注册", "推广", "营销", "广告", "活动",
+                         "引流", "首单", "首次")
+ORDER_WORDS = frozenset({"order", "orders", "sales", "sale", "purchase", "checkout", "transaction"})
+ORDER_FRAGMENTS = ("订单", "下单", "销售", "成交", "交易")
+SOURCE_ONLY = frozenset({"source", "sources", "origin"})
+
+# Product headers: an object noun (product, item, article, SKU …) followed by a name noun names the
+# product (SKU Name, Item Title, Produktname, 商品名称); followed by a code noun it is the product's
+# code (SKU Code, Item No, Artikelnummer, 商品编号), used only when no name column exists.
+PRODUCT_OBJECTS = ("product", "products", "produkt", "produkte", "produit", "producto", "prodotto",
+                   "item", "article", "artikel", "articulo", "artículo", "articolo", "sku", "goods",
+                   "merchandise", "商品", "产品", "货品", "宝贝", "物品", "品")
+PRODUCT_NAME_NOUNS = ("name", "names", "title", "titel", "description", "desc", "descr", "label",
+                      "bezeichnung", "beschreibung", "nom", "nombre", "nome", "libelle", "libellé",
+                      "designation", "désignation", "名称", "名", "标题", "描述", "名字")
+PRODUCT_CODE_NOUNS = ("code", "id", "no", "nr", "number", "num", "nummer", "ref", "reference",
+                      "sku", "key", "编号", "编码", "代码", "号", "码", "id号")
+# Codes on their own: a product code column even without an object noun before it.
+PRODUCT_CODES_ALONE = ("sku", "skus", "stockcode", "stock code", "sku编码", "货号", "商品编码")
+PRODUCT_NAME, PRODUCT_BARE, PRODUCT_CODE = 0, 1, 2
+
+
+def header_words(label: str) -> list[str]:
+    """The header's words: camelCase and script changes (会员ID) split, lower-cased."""
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", str(label))
+    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", s)
+    s = re.sub(r"(?<=[^\x00-\x7f])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])(?=[^\x00-\x7f])", " ", s)
+    return [w for w in re.split(r"[\W_]+", s.lower()) if w]
+
+
+def is_acquisition_name(label: str) -> bool:
+    """True when the header names how a customer was acquired (Referral Source, UTM Medium,
+    Signup Channel, 推荐来源 …) rather than the channel of an order."""
+    words = set(header_words(label))
+    text = str(label)
+    ordered = bool(words & ORDER_WORDS) or any(f in text for f in ORDER_FRAGMENTS)
+    hits = words & ACQUISITION_WORDS
+    if hits and not (ordered and hits <= SOURCE_ONLY):
+        return True
+    frags = [f for f in ACQUISITION_FRAGMENTS if f in text]
+    return bool(frags) and not (ordered and frags == ["来源"])
+
+
+def _is_object(word: str) -> bool:
+    """An object noun, alone or closing a compound (Lineitem, Orderitem, Warenartikel)."""
+    return word in PRODUCT_OBJECTS or any(
+        word.endswith(o) for o in ("item", "product", "produkt", "article", "artikel"))
+
+
+def _object_then(words: list[str], nouns: tuple[str, ...]) -> bool:
+    """Whether an object noun is followed by one of `nouns`, as two words or one compound."""
+    for i, w in enumerate(words):
+        if _is_object(w) and i + 1 < len(words) and words[i + 1] in nouns:
+            return True
+        if any(w == o + n for o in PRODUCT_OBJECTS for n in nouns):
+            return True
+    return False
+
+
+def product_rank(label: str) -> int | None:
+    """How surely a header names the product: PRODUCT_NAME (SKU Name, Item Title, Artikel-
+    bezeichnung, 商品名称), PRODUCT_BARE (Product, Article, Artikel, 商品, Description),
+    PRODUCT_CODE (SKU, SKU Code, Item No, StockCode, 商品编号); None when it is not a product."""
+    words = header_words(label)
+    norm = normalise(label)
+    if not words:
+        return None
+    if _object_then(words, PRODUCT_NAME_NOUNS):
+        return PRODUCT_NAME
+    if norm in {normalise(c) for c in PRODUCT_CODES_ALONE} or _object_then(words, PRODUCT_CODE_NOUNS):
+        return PRODUCT_CODE
+    if len(words) == 1 and words[0] in PRODUCT_OBJECTS:
+        return PRODUCT_BARE
+    if norm in _PRODUCT_SYNONYMS:
+        # The other names the contract knows for a product (description, goods, title, 品名 …).
+        return PRODUCT_CODE if any(c in norm for c in ("id", "code", "编号", "编码")) else PRODUCT_BARE
+    return None
+
 
 def normalise(name: str) -> str:
     return re.sub(r"[\s_\-./()#:：（）]", "", str(name).strip().lower())
+
+
+_PRODUCT_SYNONYMS = frozenset(normalise(n) for n in SYNONYMS["product"])
 
 
 def is_known_name(text: str) -> bool:
@@ -160,25 +256,41 @@ def resolve_column(spec: str, names: list[str], header: bool) -> int:
     )
 
 
+def _vetoed(fld: str, label: str) -> bool:
+    """Headers a field never takes by name, whatever synonym they contain."""
+    return fld == "channel" and is_acquisition_name(label)
+
+
 def map_by_name(names: list[str], fields: tuple[str, ...], taken: set[int]) -> dict[str, int]:
-    """Fields recognised from column names: exact synonyms first, then names containing one."""
+    """Fields recognised from column names: exact synonyms first, then the product by how surely
+    its header names one (a name before a bare 'Product' before a code), then names containing a
+    synonym."""
     out: dict[str, int] = {}
     norm = [normalise(n) for n in names]
     for fld in fields:
+        if fld == "product":
+            continue
         syns = [normalise(s) for s in SYNONYMS.get(fld, ())]
         for i, n in enumerate(norm):
-            if i not in taken and n in syns:
+            if i not in taken and n in syns and not _vetoed(fld, names[i]):
                 out[fld] = i
                 taken.add(i)
                 break
+    if "product" in fields:
+        ranked = [(r, i) for i in range(len(names)) if i not in taken
+                  and (r := product_rank(names[i])) is not None]
+        if ranked:
+            out["product"] = min(ranked)[1]
+            taken.add(out["product"])
     for fld in fields:
-        if fld in out:
+        if fld in out or fld == "product":
             continue
         # Longer synonyms are more specific; short ones like "id" or "day" could match anything.
         syns = sorted((normalise(s) for s in SYNONYMS.get(fld, ()) if len(normalise(s)) >= 4),
                       key=len, reverse=True)
         for s in syns:
-            hit = next((i for i, n in enumerate(norm) if i not in taken and s in n), None)
+            hit = next((i for i, n in enumerate(norm) if i not in taken and s in n
+                        and not _vetoed(fld, names[i])), None)
             if hit is not None:
                 out[fld] = hit
                 taken.add(hit)
@@ -189,16 +301,20 @@ def map_by_name(names: list[str], fields: tuple[str, ...], taken: set[int]) -> d
 def column_profiles(con: duckdb.DuckDBPyConnection, table: str, ncols: int,
                     sample: int = 2000) -> list[dict]:
     """Per column, on the first rows: shares that look like dates, numbers, decimals, ids."""
-    from tools.cleaning import DATE_FORMATS_ANY
+    from tools.cleaning import DATE_FORMATS_ANY, _number_core
 
+    # Numbers are judged on their core (no currency sign or code, no spaces): '1.234,50 €',
+    # 'EUR 84,80' and "CHF 1'234.50" are numbers with decimals; '2024.03.05' is not.
+    whole = "[-+(]?(\\d+|\\d{1,3}([.,]\\d{3})+)"
     parts = []
     for i in range(1, ncols + 1):
         c = f"nullif(trim(c{i}), '')"
+        core = _number_core(c)
         parts.append(f"""
           count({c}) AS n{i},
           count(try_strptime({c}, $fmts)) AS date{i},
-          count(*) FILTER (WHERE regexp_full_match({c}, '[-+(]?[$€£¥]?\\s*\\d[\\d,]*(\\.\\d+)?\\)?')) AS num{i},
-          count(*) FILTER (WHERE regexp_full_match({c}, '[-+]?[$€£¥]?\\d[\\d,]*[.,]\\d{{1,2}}')) AS dec{i},
+          count(*) FILTER (WHERE regexp_full_match({core}, '{whole}([.,]\\d+)?\\)?-?')) AS num{i},
+          count(*) FILTER (WHERE regexp_full_match({core}, '{whole}[.,]\\d{{1,2}}\\)?-?')) AS dec{i},
           count(*) FILTER (WHERE regexp_full_match({c}, '0\\d+')) AS lead0_{i},
           count(*) FILTER (WHERE regexp_full_match({c}, '\\d{{1,4}}')) AS small{i},
           count(DISTINCT {c}) AS distinct{i},
@@ -277,7 +393,57 @@ def build_mapping(con: duckdb.DuckDBPyConnection, table: str, names: list[str], 
     missing = [f for f in required if f not in mapping]
     if missing:
         raise TierwiseError(_missing_message(file_name, missing, names, header, kind))
+    if kind == "transactions" and "channel" in mapping and "channel" not in (user or {}):
+        _drop_customer_channel(con, table, names, header, mapping, taken, warnings)
     return mapping, warnings
+
+
+CHANNEL_CHECK_ROWS = 200_000   # first rows read to tell an order's channel from a customer's source
+
+
+def _drop_customer_channel(con, table: str, names: list[str], header: bool, mapping: dict[str, int],
+                           taken: set[int], warnings: list[str]) -> None:
+    """An order's channel varies between a customer's orders now and then; a column that is the
+    same on every order of nearly every customer with several orders is how the customer was won
+    (a referral or signup source): it stays an attribute at customer grain, and another header
+    naming the channel, if any, is tried."""
+    rejected: set[int] = set()
+    while "channel" in mapping:
+        idx = mapping["channel"]
+        several, constant = _constancy(con, table, mapping, idx)
+        from tools.attributes import GRAIN_CONSTANT_SHARE, GRAIN_MIN_CUSTOMERS
+
+        if several < GRAIN_MIN_CUSTOMERS or constant < GRAIN_CONSTANT_SHARE * several:
+            return
+        warnings.append(
+            f"Column '{names[idx]}' looked like the sales channel, but it is the same on every order "
+            f"of {constant:,} of the {several:,} customers with several orders: it describes the "
+            f"customer (how they were won), not the order, so it was kept as a customer attribute. "
+            f"If it is the order's channel, pass --map channel=\"{names[idx]}\".")
+        del mapping["channel"]
+        taken.discard(idx)
+        rejected.add(idx)
+        if header:
+            again = map_by_name(names, ("channel",), taken | rejected)
+            if "channel" in again:
+                mapping["channel"] = again["channel"]
+                taken.add(again["channel"])
+
+
+def _constancy(con, table: str, mapping: dict[str, int], idx: int) -> tuple[int, int]:
+    """(customers with two or more orders that carry a value in column `idx`, those of them whose
+    value never changes, case aside), on the file's first rows."""
+    def text(i: int) -> str:
+        return f"nullif(trim(c{i + 1}), '')"
+
+    key = text(mapping.get("order_id", mapping["order_date"]))
+    return tuple(int(v) for v in con.execute(f"""
+        SELECT count(*) FILTER (WHERE k_lo <> k_hi),
+               count(*) FILTER (WHERE k_lo <> k_hi AND v_lo = v_hi)
+        FROM (SELECT min(k) AS k_lo, max(k) AS k_hi, min(v) AS v_lo, max(v) AS v_hi
+              FROM (SELECT {text(mapping['customer_id'])} AS c, {key} AS k, lower({text(idx)}) AS v
+                    FROM (SELECT * FROM {table} LIMIT {CHANNEL_CHECK_ROWS}))
+              WHERE c IS NOT NULL AND k IS NOT NULL AND v IS NOT NULL GROUP BY c)""").fetchall()[0])
 
 
 def _missing_message(file_name: str, missing: list[str], names: list[str], header: bool,
