@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
+from assistant import glossary
 from assistant import planning_lexicon as lex
 from assistant import planning_metrics
 from assistant import planning_slots
 from assistant.answer import ToolCallRecord
 from assistant.conversation import ConversationState
 from assistant.language import EN_TENS, EN_UNITS, Speller, detect_language, numbers_to_digits, to_standard_chinese
-from assistant.planning_compose import compose_answer, help_text, refusal_text
+from assistant.planning_compose import compose_answer, fill, help_text, refusal_text, templates, zh_word
 from assistant.planning_slots import Slots, extract
 from tools.audience import FILTER_FIELDS
 
@@ -56,6 +57,7 @@ class Plan:
     intent: str
     reply: str | None = None
     out_of_scope: bool = False
+    focus: list[tuple[str, str, Any]] | None = None  # the group a breakdown was asked for ("Kids' share of revenue")
 
 
 def _strip_regex(pattern: str) -> str:
@@ -126,6 +128,19 @@ CONTRACTIONS = {"havent": "haven't", "hasnt": "hasn't", "didnt": "didn't", "dont
                 "wasnt": "wasn't", "werent": "weren't", "hadnt": "hadn't", "thats": "that's", "whos": "who's"}
 CONTRACTION = re.compile(r"\b(" + "|".join(CONTRACTIONS) + r")\b")
 POLITE = re.compile(r"^(?:(?:hi|hello|hey)[,!\s]+)?(?:(?:could|can|would|will) you(?: please| kindly)?|please|kindly|i'?d like (?:you )?to|i want (?:you )?to|i need (?:you )?to|help me|let'?s|would you mind)\s+", re.I)
+# Other names of a customer read as "customer" by the routing cues ("top clients", "顾客有多少"). The buyer words stay:
+# "Laptop buyers" says who bought what, which the cues read on their own.
+_SYNONYMS = [w for group in glossary.glossary().get("synonyms", []) for w in glossary.words(group)]
+EN_CUSTOMER = re.compile(r"\b(" + "|".join(w for w in _SYNONYMS if w.isascii() and w not in ("customer", "buyer", "shopper")) + r")(s)?\b")
+ZH_CUSTOMER = re.compile("|".join(w for w in _SYNONYMS if not w.isascii() and w not in ("客户", "买家")))
+
+
+def customer_words(text: str) -> str:
+    """'clients', 'patrons', '顾客', '客人' as the customer words the cues know."""
+    text = EN_CUSTOMER.sub(lambda m: "customers" if m.group(2) or m.group(1) == "clientele" else "customer", text)
+    return ZH_CUSTOMER.sub("客户", text)
+
+
 ZH_POLITE = re.compile(r"^(?:请(?:你|您)?(?:帮我)?|麻烦(?:你|您)?(?:帮我)?|帮我|能不能(?:帮我)?|可以(?:帮我)?|能否(?:帮我)?|我想(?:要)?|我需要)")
 
 
@@ -187,7 +202,7 @@ class OfflinePlanner:
             text = self.speller.fix(before) + name.lower() + self.speller.fix(after)
         else:
             text = self.speller.fix(text)
-        text = numbers_to_digits(text)
+        text = customer_words(numbers_to_digits(text))
         text = POLITE.sub("", text)
         text = ZH_POLITE.sub("", text)
         return text, numbers_to_digits(original)
@@ -335,10 +350,17 @@ class OfflinePlanner:
             if refined and (modifier or not metric_query.explicit or REGROUP.search(text)):
                 return Plan([PlannedCall("query_metrics", refined)], switch or language, "query_metrics")
         # a question asking for an aggregate number or breakdown: one query_metrics call, composed from its pieces
+        if (intent == "find_customers" or best < MIN_SCORE) and _lossy(metric_query) and not slots.sort_by and not metric_query.explicit:
+            # "clients who bought A but never B", "shoppers in Bavaria": conditions a customer list cannot hold
+            # (a product, a negation, a column of the shop's own) are counted rather than dropped
+            metric_query.metrics, metric_query.explicit = ["customers"], True
         wants_metrics = self._wants_metrics(intent, best, slots, metric_query, text)
         theirs = pronoun or bool(THEIR.search(text))
+        if metric_query.missing and metric_query.explicit and (wants_metrics or not (intent in OWN_QUESTION and best >= 2.5)):
+            return Plan([], language, "query_metrics", reply=missing_text(language, metric_query.missing, vocabulary))
         if wants_metrics and not modifier and not theirs:
-            return Plan([PlannedCall("query_metrics", metric_query.args())], language, "query_metrics")
+            return Plan([PlannedCall("query_metrics", metric_query.args())], language, "query_metrics",
+                        focus=metric_query.focus or None)
 
         # "only the ones in France", "what about the mid tier?", "and for next quarter?": refine the last call
         refinement = self._refinement(state, slots, text)
@@ -361,7 +383,7 @@ class OfflinePlanner:
                 own = planning_metrics.conditions(args.get("audience"))
                 inherited = [c for c in planning_metrics.from_flat(state.audience) if c[0] not in {f for f, _, _ in own}]
                 args["audience"] = planning_metrics.shape(inherited + own)
-            return Plan([PlannedCall("query_metrics", args)], language, "query_metrics")
+            return Plan([PlannedCall("query_metrics", args)], language, "query_metrics", focus=metric_query.focus or None)
         if intent == "kpi_trend" and not slots.since and metric_query.since:
             slots.since, slots.until = metric_query.since, metric_query.until  # "revenue by month for 2024"
 
@@ -370,6 +392,8 @@ class OfflinePlanner:
                 intent = "find_customers"
             elif pronoun and state.audience:
                 intent = "find_customers"
+            elif metric_query.fallback:  # a column of the shop's own is never out of scope
+                return Plan([PlannedCall("query_metrics", metric_query.fallback)], language, "query_metrics")
             else:
                 return Plan([], language, "out_of_scope", reply=help_text(language, out_of_scope=True), out_of_scope=True)
 
@@ -409,15 +433,16 @@ class OfflinePlanner:
         filters = [c for c in q.filters if not (c[0] in q.by and c[1] == "in")]
         audience = [c for c in q.audience if not (c[0] in q.by and c[1] == "in")]
         plain = not filters and planning_metrics.to_flat(audience) is not None and not (q.compare or q.sort)
-        if intent == "find_customers" and (q.wants_list or (q.limit and not q.by) or (
+        if intent == "find_customers" and not _lossy(q) and (q.wants_list or (q.limit and not q.by) or (
                 plain and not q.by and not q.grain and not (q.since or q.until) and set(q.metrics) <= {"customers"})):
             return False
         if intent == "kpi_trend" and plain and not q.limit and len(q.metrics) <= 1 \
                 and set(q.metrics) <= planning_metrics.TREND_METRICS and set(q.by) <= set(TREND_BY) and len(q.by) <= 1 \
                 and (q.grain or q.trend or INTENTS["kpi_trend"][2][0].search(text)) and q.grain != "year":
             return False  # a trend of one KPI: kpi_trend's own question
-        if intent == "segment_summary" and q.implied == "popular" and set(q.by) <= set(SUMMARY_BY) and not q.filters:
-            return False  # "which channel do VIPs use most": no metric named, the customer breakdown's own grouping
+        if intent == "segment_summary" and q.implied == "popular" and set(q.by) <= set(SUMMARY_BY) and not q.filters \
+                and q.audience:
+            return False  # "which channel do VIPs use most": no metric named, the customer breakdown of that group
         if intent == "segment_summary" and plain and not q.limit and set(q.by) <= set(SUMMARY_BY) and len(q.by) <= 1 \
                 and set(q.metrics) <= planning_metrics.CUSTOMER_METRICS and not (q.since or q.until or q.grain):
             return False  # customers, value or risk per tier/segment/country: the customer breakdown
@@ -582,7 +607,28 @@ class OfflinePlanner:
     def compose(self, plan: Plan, records: list[ToolCallRecord]) -> str:
         if plan.reply and not records:
             return plan.reply
-        return compose_answer(plan.language, records, plan.reply)
+        return compose_answer(plan.language, records, plan.reply, focus=plan.focus)
+
+
+LIST_FIELDS = frozenset(f for f, _ in planning_metrics.FLAT_FILTERS.values())
+
+
+def _lossy(q: planning_metrics.MetricQuery) -> bool:
+    """Whether the question's audience holds a condition the customer list's filters cannot (a negation, a product,
+    an attribute of the shop's own)."""
+    return any(op in ("!=", "not_in") or f not in LIST_FIELDS for f, op, _ in q.audience)
+
+
+def missing_text(language: str, dimension: str, vocabulary: dict[str, Any]) -> str:
+    """A plain reply when the data lacks the dimension asked for, naming what it can be cut by instead."""
+    names = [str(a.get("label") or a.get("name")) for a in vocabulary.get("attributes") or []
+             if isinstance(a, dict) and a.get("type") == "categorical"][:4]
+    columns = (["category"] if vocabulary.get("categories") else []) + names
+    if language == "zh":
+        columns = [zh_word(c) if c != "category" else "品类" for c in columns]
+    t = templates(language)["missing_dimension"]
+    return fill(t.get(dimension, t["other"]), dimension=dimension, columns=("、" if language == "zh" else ", ").join(columns)
+                or ("无" if language == "zh" else "none"))
 
 
 def _as_of(vocabulary: dict[str, list[str]]) -> date:

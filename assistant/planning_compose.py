@@ -177,14 +177,15 @@ def refusal_text(language: str, kind: str) -> str:
     return templates(language)["refuse"][kind]
 
 
-def compose_answer(language: str, records: list[ToolCallRecord], reply: str | None = None) -> str:
+def compose_answer(language: str, records: list[ToolCallRecord], reply: str | None = None, *,
+                   focus: list[tuple[str, str, Any]] | None = None) -> str:
     parts = [reply] if reply else []
     for record in records:
-        parts.append(compose_record(language, record))
+        parts.append(compose_record(language, record, focus=focus))
     return "\n\n".join(p for p in parts if p) or help_text(language)
 
 
-def compose_record(language: str, record: ToolCallRecord) -> str:
+def compose_record(language: str, record: ToolCallRecord, *, focus: list[tuple[str, str, Any]] | None = None) -> str:
     t = templates(language)
     if record.status == "denied":
         return _denied(language, record)
@@ -195,7 +196,29 @@ def compose_record(language: str, record: ToolCallRecord) -> str:
         text = writer(language, record, record.result) if writer else None
     except (KeyError, TypeError, ValueError, IndexError, AttributeError):
         text = None  # a result shaped unlike we expect still gets an answer: the tool's own summary
-    return text or record.result.summary
+    text = text or record.result.summary
+    lead = _focus_lead(language, record, focus) if focus and record.name == "query_metrics" else None
+    return f"{lead} {text}" if lead else text
+
+
+def _focus_lead(lang: str, record: ToolCallRecord, focus: list[tuple[str, str, Any]]) -> str | None:
+    """The asked group's value first when a breakdown was asked for one group ('Kids: 18.2% of revenue')."""
+    f = record.result.facts if record.result else {}
+    rows, by, names = f.get("rows") or [], f.get("by") or [], f.get("metrics") or []
+    field, _, wanted = focus[0]
+    if not names or field not in by or f.get("grain"):
+        return None
+    row = next((row for row in rows if str(row.get(field)).lower() == str(wanted).lower()), None)
+    if row is None:
+        return None
+    first = names[0]
+    label = ((f.get("labels") or {}).get(first) or {}).get(lang) or first
+    value = _metric_value(row.get(first), (f.get("units") or {}).get(first), f.get("currency"), lang)
+    group = _zh_value(row.get(field)) if lang == "zh" else str(row.get(field))
+    dim = _zh_field(field) if lang == "zh" else field.replace("_", " ")
+    tools = templates(lang)["tools"]
+    template = tools.get(f"query_metrics.focus.{first}", tools["query_metrics.focus"])
+    return fill(template, metric=label, group=group, dim=dim, value=value)
 
 
 def _denied(language: str, record: ToolCallRecord) -> str:
@@ -578,7 +601,7 @@ def _zh_value(text: Any) -> str:
     return word
 
 
-def _zh_word(text: Any) -> str:
+def zh_word(text: Any) -> str:
     """A column or metric word in Chinese where the glossary knows it (Payment Method -> 支付方式)."""
     from assistant.glossary import translations
 
@@ -594,7 +617,7 @@ def _zh_field(name: str) -> str:
         return fields[name]
     if name.endswith("_band"):
         return _zh_field(name[:-5]) + "分段"
-    return _zh_word(name.replace("_", " "))
+    return zh_word(name.replace("_", " "))
 
 
 def _zh_condition(cond: dict[str, Any], audience: bool, scope: str = "") -> str:
@@ -643,7 +666,7 @@ def _zh_label(name: str, f: dict[str, Any]) -> str:
     if name.startswith(("avg_", "sum_")):
         english = str(labels.get("en") or name)
         attribute = re.sub(r"^(?:Average|Total)\s+", "", english)
-        word = _zh_word(attribute)
+        word = zh_word(attribute)
         return f"平均{word}" if name.startswith("avg_") else f"{word}合计"
     return labels.get("zh") or name
 

@@ -190,7 +190,29 @@ def _static_index() -> dict[tuple[str, ...], dict[str, Any]]:
             _add(index, phrase_key(w), kind)
     for word, country in g["demonyms"].items():
         _add(index, phrase_key(word), "demonym", country)
+    # "revenue per client", "新顾客": every phrase naming a customer also reads with the customer's other names
+    for key, kinds in list(index.items()):
+        for variant in synonym_variants(key):
+            for kind, payload in kinds.items():
+                _add(index, variant, kind, payload)
     return index
+
+
+@lru_cache(maxsize=1)
+def _synonym_groups() -> tuple[tuple[tuple[str, ...], ...], ...]:
+    return tuple(tuple(phrase_key(w) for w in gl.words(group)) for group in gl.glossary().get("synonyms", []))
+
+
+def synonym_variants(key: tuple[str, ...]) -> set[tuple[str, ...]]:
+    """The phrase with one of its words swapped for a synonym ('revenue per customer' -> 'revenue per client', …)."""
+    out: set[tuple[str, ...]] = set()
+    for group in _synonym_groups():
+        for member in group:
+            n = len(member)
+            for i in range(len(key) - n + 1):
+                if key[i:i + n] == member:
+                    out.update(key[:i] + other + key[i + n:] for other in group if other != member)
+    return out
 
 
 MODEL_WORD = re.compile(r"^(?:\d.*|.*\d.*|pro|max|mini|plus|ultra|lite|se|inch|pack|kg|ml|xl|xxl)$")
@@ -269,10 +291,10 @@ def _lexicon(key: tuple, keep: frozenset[str]) -> Lexicon:
 
     attributes: dict[str, dict[str, Any]] = {}
     attr_entries = gl.attribute_entries()
-    attr_terms: dict[tuple[str, ...], int] = {}
+    attr_terms: dict[tuple[str, ...], list[int]] = {}
     for i, names in enumerate(attr_entries):
         for name in names:
-            attr_terms.setdefault(phrase_key(name), i)
+            attr_terms.setdefault(phrase_key(name), []).append(i)
     for order, (name, label, kind, grain, values) in enumerate(attrs):
         contract = name in CONTRACT_ATTRIBUTES and name not in named
         forms = {phrase_key(name.replace("_", " ")), phrase_key(label or "")} - {()}
@@ -282,8 +304,10 @@ def _lexicon(key: tuple, keep: frozenset[str]) -> Lexicon:
                             "contract": contract}
         for form in forms:
             index.setdefault(form, {})["attr"] = name
-            if form in attr_terms:
-                for alias in attr_entries[attr_terms[form]]:
+            for variant in synonym_variants(form):
+                index.setdefault(variant, {}).setdefault("attr", name)
+            for i in _attribute_concepts(form, attr_terms):
+                for alias in attr_entries[i]:
                     index.setdefault(phrase_key(alias), {}).setdefault("attr", name)
         if kind in ("categorical", None):
             for value in values:
@@ -299,6 +323,19 @@ def _lexicon(key: tuple, keep: frozenset[str]) -> Lexicon:
     speller = Speller(words | raw, keep=keep | words | raw)
     speller.stems = frozenset()  # "smartwach" is a typo of smartwatch, not a longer form of "smart"
     return Lexicon(index, longest, speller, attributes)
+
+
+def _attribute_concepts(form: tuple[str, ...], terms: dict[tuple[str, ...], list[int]]) -> list[int]:
+    """The glossary's attribute concepts a column label names: the label itself, the label with a customer synonym
+    ('Client Age' is 'customer age'), or its head word ('Store Region' is a region, '客户年龄' an age)."""
+    for candidate in [form, *sorted(synonym_variants(form))]:
+        if candidate in terms:
+            return terms[candidate]
+    minimum = 1 if form[-1].isascii() else 2  # a Chinese head word is two characters or more
+    for start in range(1, len(form) - minimum + 1):
+        if form[start:] in terms:
+            return terms[form[start:]]
+    return []
 
 
 # ------------------------------------------------------------------ reading a question
@@ -361,6 +398,9 @@ class MetricQuery:
     wants_list: bool = False          # a list of people ("which customers", 名单)
     breakdown: bool = False           # "breakdown", "distribution", 分布
     data_words: list[str] = field(default_factory=list)  # the data's own names the question used ("zip code")
+    focus: list[Cond] = field(default_factory=list)       # the group asked about within a breakdown ("Kids' share")
+    missing: str | None = None        # a dimension the question needs and the data lacks ("product")
+    fallback: dict[str, Any] | None = None  # what a question naming only a column asks: its average or its breakdown
 
     def args(self) -> dict[str, Any]:
         args: dict[str, Any] = {"metrics": list(self.metrics or ["revenue"])}
@@ -623,6 +663,14 @@ class Reader:
         return None
 
 
+QUESTION_VERBS = frozenset("is are was were do does did has have".split())
+
+
+def _verb_between(units: list[Unit], i: int, j: int) -> bool:
+    """'what is the age …': a verb after the question word makes it no determiner of a grouping ('what region')."""
+    return any(not u.kinds and u.tokens[0].text in QUESTION_VERBS for u in units[i + 1:j])
+
+
 def _plural(unit: Unit) -> bool:
     return any(t.plural for t in unit.tokens)
 
@@ -655,6 +703,11 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
     def add_by(dim: str | None) -> None:
         if dim is None:
             return
+        if dim == "product":
+            dim = product_field(vocabulary, lex)
+            if dim is None:
+                q.missing = "product"
+                return
         if dim.startswith("time:"):
             q.grain = q.grain or dim[5:]
         elif dim not in by:
@@ -668,6 +721,8 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
             q.grain = q.grain or unit.kinds["time"]  # 月销售额, 日订单量: a metric per month, per day
         if unit.has("by"):
             nxt = r.after(i, 2)
+            if len(nxt) == 2 and _is_customer(units[nxt[0]]) and r.dim_of(nxt[1]):
+                nxt = nxt[1:]  # "by client age group", "per customer segment": the customer's grouping
             if nxt and r.dim_of(nxt[0]):
                 add_by(r.dim_of(nxt[0]))
                 r.used.add(nxt[0])
@@ -680,7 +735,7 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
                 sort_metric = units[nxt[0]].kinds["metric"]
         if unit.has("which_one", "which_many"):
             nxt = r.after(i, 1)
-            j = nxt[0] if nxt and r.dim_of(nxt[0]) else None
+            j = nxt[0] if nxt and r.dim_of(nxt[0]) and not _verb_between(units, i, nxt[0]) else None
             if j is None:  # "国家是哪个", "品类有哪些"
                 back = [k for k in r.before(i, 2) if units[k].kinds or units[k].tokens[0].text not in "是有"]
                 j = back[0] if back and r.dim_of(back[0]) else None
@@ -695,15 +750,17 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
     ascending = False
     limit: int | None = None
     popular = False
+    often = False  # "most popular", "most often", 最常: how many orders chose it
     for i, unit in enumerate(units):
-        if not unit.has("top", "high", "low", "popular", "popular_low"):
+        if not unit.has("top", "high", "low", "popular", "popular_low", "often"):
             continue
         if unit.has("top") and not unit.has("high", "popular") and not (r.after(i, 1) and units[r.after(i, 1)[0]].number):
             continue  # "first", "前" without a number rank nothing
         ranked = True
         plural = plural or _plural(unit)
         ascending = ascending or unit.has("low", "popular_low")
-        popular = popular or unit.has("popular", "popular_low")
+        popular = popular or unit.has("popular", "popular_low", "often")
+        often = often or unit.has("often")
         for j in r.after(i, 4):
             nxt = units[j]
             if nxt.number is not None and limit is None and 0 < nxt.number <= 1000 and float(nxt.number).is_integer():
@@ -739,9 +796,6 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
                         r.used.add(nxt[0])
                     break
 
-    if popular and not by and vocabulary.get("products"):
-        by.append("product")  # "our best sellers" are products
-
     # -- metrics
     metrics: list[str] = []
     for unit in units:
@@ -774,14 +828,23 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
                 explicit = True
         elif kind == "boolean":
             attr_conds.append((i, (name, "=", not negated)))
-        elif not by and (explicit or ranked or q.breakdown):
-            add_by(name)  # "支付方式的销售额", "revenue payment method split": the attribute is the grouping
+        elif not by and (explicit or ranked or q.breakdown) and (ranked or q.breakdown or not any(
+                u.has("value") and u.kinds["value"][0] == name for u in units)):
+            # "支付方式的销售额", "revenue payment method split": the attribute is the grouping; with one of its values
+            # named ("会员等级为Gold的客户") it only says whose value that is
+            add_by(name)
 
     age = _age_condition(r)
     if age:
         attr_conds.append(age)
     elif not metrics and (age_name := _age_average(r)):
         metrics, explicit = [f"avg_{age_name}"], True  # "how old are our customers on average"
+    if popular and not by:
+        goods = product_field(vocabulary, lex)
+        if goods is None:
+            q.missing = "product"
+        elif vocabulary.get("products") or goods != "product":
+            by.append(goods)  # "our best sellers" are products (after the columns named: "the most used payment type")
 
     # what a cue implies when no metric is named
     how_many = r.any("how_many")
@@ -801,8 +864,10 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
             metrics, explicit = ["returning_customers"], True
     if not metrics:
         if popular:
-            # what sells is counted in units for goods, in orders for anything else (a payment method)
-            metrics = ["units"] if not by or set(by) & {"product", "category"} else ["orders"]
+            # what sells is counted in units for goods, in orders for anything else (a payment method); what is
+            # popular or chosen most often, in the orders that chose it
+            goods = {"product", "category", product_field(vocabulary, lex)}
+            metrics = ["units"] if not often and (not by or set(by) & goods) else ["orders"]
             q.implied = "popular"
         elif (how_much or ranked) and r.any("money_verb"):
             metrics = ["revenue"]
@@ -828,10 +893,17 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
         metrics, explicit = ["aov"] + [m for m in metrics if m != "revenue"], True
     elif per_customer and money:
         metrics, explicit = ["revenue_per_customer"] + [m for m in metrics if m != "revenue"], True
-    elif (per_customer or r.any("times")) and r.any("buy", "order_noun") and set(metrics) <= {"orders", "customers"}:
-        metrics, explicit = ["purchase_frequency"], True
-    elif not metrics and r.any("avg") and r.any("money_verb") and r.any("cust"):
-        metrics, explicit = ["revenue_per_customer"], True  # "what do customers spend on average"
+    elif (per_customer or r.any("times")) and (r.any("buy", "order_noun") or "orders" in metrics) \
+            and set(metrics) <= {"orders", "customers"}:
+        metrics, explicit = ["purchase_frequency"], True  # "how many orders does a client place", "每位客户下了几单"
+    elif (not metrics or (metrics == ["customers"] and not q.named)) and r.any("avg") and r.any("money_verb") and r.any("cust"):
+        metrics, explicit = ["revenue_per_customer"], True  # "what do customers spend on average", "客人的平均消费是多少"
+    if set(metrics) <= {"orders", "customers", "purchase_frequency"} and _asks_interval(r):
+        metrics, explicit = ["avg_days_between_orders"], True  # "how many days pass between two orders"
+    if _money_of_orders(r):
+        # "the value of cancelled orders", "取消的订单金额", "订单金额": money, not a count of orders
+        swapped = [{"orders": "revenue", "cancelled_orders": "cancelled_revenue"}.get(m, m) for m in metrics]
+        metrics, explicit = (swapped if metrics else ["revenue"]), True
     if metrics == ["revenue"] and r.any("portion"):
         metrics = ["share_of_revenue"]  # "how much of our revenue does Fashion make up", "女装占销售额多少"
     if _at_risk_of_revenue(r):
@@ -844,6 +916,7 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
         q.audience.append(("segment", "=", "new_customers"))
     q.metrics = metrics
     q.explicit = explicit
+    named = None if metrics else next((u.kinds["attr"] for i, u in enumerate(units) if u.has("attr") and i not in r.used), None)
 
     # -- values: order filters or audience, negated or not
     values: list[tuple[int, Cond, bool]] = []  # (unit index, condition, audience?)
@@ -933,12 +1006,15 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
     q.since = since.isoformat() if since else None
     q.until = until.isoformat() if until and until < as_of else None
     # "what share of revenue comes from the app": the app's share among all channels, not the app's share of itself
+    # (any field's value: a category, a region, a payment type, a member tier); the answer leads with that group
     if "share_of_revenue" in q.metrics and not by:
-        positive = [(target, c) for target in (q.filters, q.audience) for c in target if c[1] == "="]
-        if len(positive) == 1 and positive[0][1][0] in ORDER_FIELDS | CUSTOMER_FIELDS:
+        positive = [(target, c) for target in (q.filters, q.audience) for c in target
+                    if c[1] == "=" and isinstance(c[2], (str, bool))]
+        if len(positive) == 1:
             target, cond = positive[0]
             target.remove(cond)
             by.append(cond[0])
+            q.focus = [cond]
 
     # "AOV month over month": a series by month; "revenue this month, month over month": a comparison
     over = next((u.kinds["over"] for u in units if u.has("over")), None)
@@ -975,7 +1051,71 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
                     limit = int(units[nxt[0]].number)
                     q.sort = q.metrics[0] if q.metrics else None
     q.limit = limit
+    info = lex.attributes.get(named) if named else None
+    if info and not info.get("contract"):
+        # a question naming a column and nothing to compute ("what about client age", "会员等级呢"): its average when
+        # it is a number, else how the customers (or orders) split over its values
+        if info["type"] == "numeric":
+            q.fallback = {**q.args(), "metrics": [f"avg_{named}"]}
+        else:
+            q.fallback = {**q.args(), "metrics": ["customers" if info["grain"] == "customer" else "orders"],
+                          "by": list(dict.fromkeys([*q.by, named]))}
     return q
+
+
+def product_field(vocabulary: dict[str, Any], lex: Lexicon) -> str | None:
+    """The field that holds products: the product dimension when the data has products; otherwise an order attribute
+    whose label names products ('SKU Name', 'Item', 'Article', '商品名称'); None when the data has neither."""
+    if vocabulary.get("products") or "products" not in vocabulary:
+        return "product"
+    words = [phrase_key(w) for w in gl.dimension_words()["product"]]
+    for name, info in lex.attributes.items():
+        if info.get("type") != "categorical" or info.get("grain") == "customer" or info.get("contract"):
+            continue
+        label = phrase_key(str(info.get("label") or name))
+        if any(label[i:i + len(w)] == w for w in words for i in range(len(label) - len(w) + 1)):
+            return name
+    return None
+
+
+def _asks_interval(r: Reader) -> bool:
+    """A duration between orders: 'how many days pass between two orders', 'how long until a client orders again',
+    '平均隔几天下一单'. A span after a number ('in the last 30 days') is a window, no duration."""
+    duration = False
+    for i, unit in enumerate(r.u):
+        if not unit.has("duration"):
+            continue
+        back = r.before(i, 1)
+        if unit.has("time") and back and (r.u[back[0]].number is not None or r.u[back[0]].text in WINDOW_WORDS):
+            continue
+        duration = True
+    orders = r.any("order_noun", "buy", "again", "per_order") or any(
+        u.kinds.get("metric") in ("orders", "purchase_frequency") for u in r.u)
+    return duration and r.any("interval", "again") and orders
+
+
+WINDOW_WORDS = frozenset("last past previous next first 近 过去 最近 前 后".split())
+ORDER_COUNTS = ("orders", "cancelled_orders")
+
+
+def _money_of_orders(r: Reader) -> bool:
+    """Money said of orders: a money word right after them ('cancelled orders' value', '取消的订单金额', 'orders were
+    worth'), 'value of / worth of' before them, or 'how much' asked of them."""
+    how_much = any(u.has("how_much") and u.tokens[0].text == "how" for u in r.u) and not r.any("how_many")
+    for i, unit in enumerate(r.u):
+        if not (unit.kinds.get("metric") in ORDER_COUNTS or unit.has("order_noun")):
+            continue
+        if how_much:
+            return True
+        after = r.after(i, 1)
+        if after and r.u[after[0]].has("money_noun"):
+            return True
+        j = i - 1
+        while j >= 0 and r.u[j].filler and r.u[j].text != "of":
+            j -= 1
+        if j >= 1 and r.u[j].text == "of" and r.u[j - 1].has("money_noun") and r.u[j - 1].text != "amount":
+            return True  # "the value of cancelled orders" (but "the amount of orders" counts them)
+    return False
 
 
 def _at_risk_of_revenue(r: Reader) -> bool:
@@ -1104,8 +1244,8 @@ def _buyer(r: Reader, i: int) -> bool:
         if _is_customer(unit) and n <= 1:
             return True  # "web buyers", "智能手表的客户"
         if unit.has("buy", "use"):
-            # "在门店买过东西的客户"
-            return any(_is_customer(r.u[k]) for k in r.after(j, 4))
+            # "在门店买过东西的客户"; "顾客里在线上买过…的": the customer named before the value
+            return any(_is_customer(r.u[k]) for k in r.after(j, 4)) or (n == 0 and any(_is_customer(r.u[k]) for k in back))
         if unit.has("value", "metric"):
             break
     return False

@@ -18,7 +18,7 @@ from assistant.evaluation import check_turn, load_items, preset_met, turns_of
 from assistant.glossary import discount_off, translations, unit_value
 from assistant.planner import OfflinePlanner
 from assistant.planning_compose import compose_record
-from assistant.planning_metrics import parse
+from assistant.planning_metrics import conditions, parse
 from tools.results import ToolResult
 
 HELDOUT = Path(__file__).parent / "data/heldout_metrics.jsonl"
@@ -304,7 +304,7 @@ def test_misspelt_values_and_metrics_are_still_read(planner):
     ("draft a win-back email for customers who spent over 500", "draft_campaign"),
     ("how is the repeat purchase rate defined?", "explain_model"),
     ("forecast revenue for the next quarter", "clv_forecast"),
-    ("which customers bought the Smartwatch?", "find_customers"),
+    ("which customers bought Electronics?", "find_customers"),
     ("the 20 customers with the highest total spend", "find_customers"),
     ("how many customers do we have in Spain", "find_customers"),
     ("monthly revenue trend", "kpi_trend"),
@@ -575,3 +575,165 @@ def test_a_shops_own_age_column_is_averaged_banded_and_bounded(planner):
     assert metrics_call(planner, "revenue per age group", AGED)["by"] == ["customer_age_band"]
     assert metrics_call(planner, "AOV of shoppers younger than 30", AGED)["audience"] == [{"field": "customer_age", "op": "<", "value": 30}]
     assert metrics_call(planner, "revenue per age group", DEMO)["by"] == ["age_band"]  # the contract's age column
+
+
+# ------------------------------------------------------------------ a retailer whose columns are its own words
+# Customers are "clients", the product sits in an order column ("Item Name"), the rest are attributes of the shop's own.
+RETAILER = {
+    "countries": [], "channels": ["Newsletter", "Search Ads"], "products": [],
+    "categories": ["Outdoor", "Footwear", "Kids", "Homeware"],
+    "attributes": [
+        {"name": "item_name", "label": "Item Name", "type": "categorical", "grain": "order",
+         "values": ["Trail Jacket", "Wool Socks", "Rain Boots", "Camping Mug"]},
+        {"name": "payment_type", "label": "Payment Type", "type": "categorical", "grain": "order",
+         "values": ["Card", "Klarna", "Invoice"]},
+        {"name": "delivery_method", "label": "Delivery Method", "type": "categorical", "grain": "order",
+         "values": ["Home Delivery", "Parcel Locker", "Express"]},
+        {"name": "store_region", "label": "Store Region", "type": "categorical", "grain": "customer",
+         "values": ["North", "South", "Coast"]},
+        {"name": "member_tier", "label": "Member Tier", "type": "categorical", "grain": "customer",
+         "values": ["Bronze", "Silver", "Gold"]},
+        {"name": "client_age", "label": "Client Age", "type": "numeric", "grain": "customer", "values": ["31", "45"]},
+        {"name": "review_stars", "label": "Review Stars", "type": "numeric", "grain": "order", "values": ["4", "5"]},
+        {"name": "gift_wrap", "label": "Gift Wrap", "type": "boolean", "grain": "order", "values": ["false", "true"]},
+    ],
+    "as_of": ["2024-06-30"],
+}
+NO_ITEMS = {**RETAILER, "attributes": [a for a in RETAILER["attributes"] if a["name"] != "item_name"]}
+OTHER_LABELS = {**SHOP, "attributes": [
+    {"name": "customer_age", "label": "Customer Age", "type": "numeric", "grain": "customer", "values": []},
+    {"name": "shipping_type", "label": "Shipping Type", "type": "categorical", "grain": "order", "values": ["Express", "Standard"]},
+    {"name": "sales_region", "label": "Sales Region", "type": "categorical", "grain": "customer", "values": ["North", "South"]},
+    {"name": "客户年龄", "label": "客户年龄", "type": "numeric", "grain": "customer", "values": []},
+]}
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("what does a client spend on average over their lifetime with us", {"metrics": ["revenue_per_customer"]}),
+    ("revenue per client in each store region", {"metrics": ["revenue_per_customer"], "by": ["store_region"]}),
+    ("客人的平均消费是多少", {"metrics": ["revenue_per_customer"]}),
+    ("how many clients live in the South region", {"metrics": ["customers"], "audience": {"store_region": "South"}}),
+    ("顾客里有多少是Gold会员", {"metrics": ["customers"], "audience": {"member_tier": "Gold"}}),
+    ("new clients in 2023 by member tier", {"metrics": ["new_customers"], "by": ["member_tier"], "since": "2023-01-01"}),
+])
+def test_clients_and_other_names_of_a_customer_read_as_customers(planner, question, expected):
+    assert carries(metrics_call(planner, question, RETAILER), expected)
+
+
+def test_client_words_reach_the_customer_tools_too(planner):
+    assert carries(call_for(planner, "VIP clients who might churn").args, {"tier": "high", "churn_risk": "high"})
+    assert call_for(planner, "export the clients in Germany").args == {"country": "Germany"}
+    assert call_for(planner, "哪些顾客快要流失了").args == {"churn_risk": "high"}
+    assert carries(call_for(planner, "number of new clients per quarter").args, {"metric": "new_customers", "period": "quarter"})
+
+
+@pytest.mark.parametrize("question, metrics", [
+    ("on average how many days go by between two orders of a client", ["avg_days_between_orders"]),
+    ("how long does it usually take a shopper to order again", ["avg_days_between_orders"]),
+    ("两次下单之间平均相隔几天", ["avg_days_between_orders"]),
+    ("顾客平均隔多久会再下一单", ["avg_days_between_orders"]),
+    ("每个顾客平均下了几单", ["purchase_frequency"]),
+    ("on average, how many orders does each client place", ["purchase_frequency"]),
+    ("被取消订单的总金额是多少", ["cancelled_revenue"]),
+    ("取消的订单金额有多少", ["cancelled_revenue"]),
+    ("what were the cancelled orders worth last year", ["cancelled_revenue"]),
+    ("the total value of cancelled orders in Homeware", ["cancelled_revenue"]),
+    ("how many orders were cancelled in the last 30 days", ["cancelled_orders"]),
+    ("how many clients ordered again within the last 60 days", ["returning_customers"]),
+])
+def test_intervals_frequencies_and_money_of_orders_are_their_metrics(planner, question, metrics):
+    assert metrics_call(planner, question, RETAILER)["metrics"] == metrics
+
+
+@pytest.mark.parametrize("question, by", [
+    ("what share of revenue comes from Footwear", "category"),
+    ("Homeware占销售额的比例是多少", "category"),
+    ("how much of our revenue is paid with Klarna", "payment_type"),
+    ("Klarna支付占总销售额多少", "payment_type"),
+    ("what percentage of sales do Gold members bring in", "member_tier"),
+    ("North地区占营收的比例", "store_region"),
+])
+def test_a_share_of_one_value_is_taken_among_its_fields_values(planner, question, by):
+    p = planner.plan(question, ConversationState(), RETAILER, role="marketer")
+    args = p.calls[0].args
+    assert args["metrics"] == ["share_of_revenue"] and args["by"] == [by]
+    assert not args.get("filters") and not args.get("audience")  # the value is no filter: its share of itself is 100%
+    assert p.focus and p.focus[0][0] == by
+
+
+def test_the_answer_to_a_share_of_one_value_leads_with_that_value(planner):
+    facts = {"metrics": ["share_of_revenue"], "by": ["payment_type"], "grain": None, "since": None, "until": "2024-06-30",
+             "labels": {"share_of_revenue": {"en": "Share of revenue", "zh": "销售额占比"}}, "units": {"share_of_revenue": "ratio"},
+             "rows": [{"payment_type": "Card", "share_of_revenue": 0.61}, {"payment_type": "Klarna", "share_of_revenue": 0.27},
+                      {"payment_type": "Invoice", "share_of_revenue": 0.12}], "row_count": 3, "scope": "all"}
+    record = ToolCallRecord("query_metrics", {"metrics": ["share_of_revenue"], "by": ["payment_type"]}, "ok",
+                            result=ToolResult(summary="Share of revenue by payment type: Card 61%, …", facts=facts))
+    focus = [("payment_type", "=", "klarna")]
+    assert compose_record("en", record, focus=focus).startswith("Klarna (payment type) accounts for 27.0% of revenue.")
+    assert compose_record("zh", record, focus=focus).startswith("Klarna占销售额的27.0%。")
+
+
+@pytest.mark.parametrize("question, vocabulary, audience", [
+    ("which customers bought the Smartwatch?", DEMO, [("product", "=", "Smartwatch")]),  # no list holds a product
+    ("clients who bought the Smartwatch but never the Yoga Mat", DEMO,
+     [("product", "=", "Smartwatch"), ("product", "!=", "Yoga Mat")]),
+    ("list the clients that bought Books but never Toys", DEMO, [("category", "=", "Books"), ("category", "!=", "Toys")]),
+    ("which shoppers bought Beauty, but not Fashion?", DEMO, [("category", "=", "Beauty"), ("category", "!=", "Fashion")]),
+    ("买了智能手表却没有买瑜伽垫的顾客数", DEMO, [("product", "=", "Smartwatch"), ("product", "!=", "Yoga Mat")]),
+    ("顾客里在线上买过但从没在门店买过的有多少", DEMO, [("channel", "=", "web"), ("channel", "!=", "store")]),
+    ("clients who paid with Klarna but never by Invoice", RETAILER,
+     [("payment_type", "=", "Klarna"), ("payment_type", "!=", "Invoice")]),
+    ("用过Klarna但从没用过Invoice的客户有多少", RETAILER, [("payment_type", "=", "Klarna"), ("payment_type", "!=", "Invoice")]),
+    ("clients in the North who never bought Kids", RETAILER, [("store_region", "=", "North"), ("category", "!=", "Kids")]),
+    ("买过Trail Jacket但没买过Wool Socks的客户", RETAILER, [("item_name", "=", "Trail Jacket"), ("item_name", "!=", "Wool Socks")]),
+])
+def test_a_negated_clause_of_a_compound_audience_is_kept(planner, question, vocabulary, audience):
+    args = metrics_call(planner, question, vocabulary)
+    assert set(conditions(args["audience"])) == set(audience), args
+
+
+@pytest.mark.parametrize("question, vocabulary, expected", [
+    ("how old are our clients on average", RETAILER, {"metrics": ["avg_client_age"]}),
+    ("what is the age of a typical client", RETAILER, {"metrics": ["avg_client_age"]}),
+    ("客户的平均年龄是多少", RETAILER, {"metrics": ["avg_client_age"]}),
+    ("revenue split by client age group", RETAILER, {"by": ["client_age_band"]}),
+    ("revenue by region", RETAILER, {"by": ["store_region"]}),
+    ("各地区的订单数", RETAILER, {"metrics": ["orders"], "by": ["store_region"]}),
+    ("AOV by delivery", RETAILER, {"metrics": ["aov"], "by": ["delivery_method"]}),
+    ("按配送方式看销售额", RETAILER, {"by": ["delivery_method"]}),
+    ("orders per shipping method", RETAILER, {"by": ["delivery_method"]}),
+    ("不同会员等级的人均消费", RETAILER, {"metrics": ["revenue_per_customer"], "by": ["member_tier"]}),
+    ("revenue by membership level", RETAILER, {"by": ["member_tier"]}),
+    ("how old are clients on average", OTHER_LABELS, {"metrics": ["avg_customer_age"]}),
+    ("各区域的销售额", OTHER_LABELS, {"by": ["sales_region"]}),
+    ("revenue by delivery method", OTHER_LABELS, {"by": ["shipping_type"]}),
+])
+def test_attribute_labels_are_found_through_their_words_and_the_glossary(planner, question, vocabulary, expected):
+    assert carries(metrics_call(planner, question, vocabulary), expected)
+
+
+def test_a_question_naming_only_a_known_column_is_answered_not_refused(planner):
+    assert metrics_call(planner, "and the client age?", RETAILER)["metrics"] == ["avg_client_age"]
+    assert carries(metrics_call(planner, "会员等级呢", RETAILER), {"metrics": ["customers"], "by": ["member_tier"]})
+    assert carries(metrics_call(planner, "what about delivery methods", RETAILER), {"metrics": ["orders"], "by": ["delivery_method"]})
+
+
+def test_products_come_from_a_product_like_column_or_the_reply_says_there_is_none(planner):
+    assert carries(metrics_call(planner, "which item sells best", RETAILER), {"metrics": ["units"], "by": ["item_name"], "limit": 1})
+    assert carries(metrics_call(planner, "revenue by product", RETAILER), {"by": ["item_name"]})
+    assert metrics_call(planner, "最畅销的商品是哪个", RETAILER)["by"] == ["item_name"]
+    for question, language in (("top 3 products by revenue", "en"), ("最畅销的商品是哪个", "zh"), ("what are our best sellers", "en")):
+        p = planner.plan(question, ConversationState(), NO_ITEMS, role="marketer")
+        assert not p.calls and not p.out_of_scope, (question, p)
+        assert ("no product column" in p.reply) if language == "en" else ("没有商品" in p.reply and "品类" in p.reply)
+
+
+@pytest.mark.parametrize("question, by", [
+    ("which payment type do clients pick most often", "payment_type"),
+    ("客户最常选的支付方式是什么", "payment_type"),
+    ("哪种配送方式最受欢迎", "delivery_method"),
+    ("most popular department", "category"),
+    ("which item is ordered most often", "item_name"),
+])
+def test_most_often_and_most_popular_rank_by_orders(planner, question, by):
+    assert carries(metrics_call(planner, question, RETAILER), {"metrics": ["orders"], "by": [by], "sort": "orders", "limit": 1})
