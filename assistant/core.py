@@ -11,9 +11,10 @@ import re
 import threading
 from typing import Callable
 
-from assistant.answer import Answer, ToolCallRecord
+from assistant.answer import Answer
 from assistant.conversation import Conversation
-from assistant.policy import support_call, support_follow_up
+from assistant.executor import Executor
+from assistant.policy import support_follow_up
 from assistant.registry import ToolRegistry
 from tools.dataset import Dataset
 from tools.errors import TierwiseError
@@ -108,15 +109,10 @@ class Assistant:
 
             plan.calls, plan.intent, plan.reply, plan.out_of_scope = [PlannedCall("customer_lookup", lookup)], \
                 "customer_lookup", None, False
-        registry = self.registry(conversation)
-        records: list[ToolCallRecord] = []
+        executor = Executor(self.registry(conversation), conversation, question, on_event)
         for call in plan.calls:
-            name, args = support_call(conversation.role, question, conversation.state.customer_id, call.name, call.args)
-            record = registry.call(name, args)
-            records.append(record)
-            remember_result(conversation, record)
-            if on_event:
-                on_event("tool", record)
+            executor.run(call.name, call.args)
+        records = executor.records
         text = self.planner.compose(plan, records)
         conversation.state.language = plan.language
         conversation.remember(question, text)
@@ -147,15 +143,3 @@ def semantic_vocabulary(snap) -> dict:
             _SEMANTIC_VOCABULARY.clear()
         _SEMANTIC_VOCABULARY[key] = extra
     return _SEMANTIC_VOCABULARY[key]
-
-
-def remember_result(conversation: Conversation, record: ToolCallRecord) -> None:
-    """Update what follow-ups refer to from a successful call."""
-    state = conversation.state
-    if record.status != "ok" or record.result is None:
-        return
-    state.last_tool, state.last_args = record.name, dict(record.args)
-    if record.result.audience is not None:
-        state.audience = dict(record.result.audience)
-    if record.result.customer_id:
-        state.customer_id = record.result.customer_id

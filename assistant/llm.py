@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,22 +148,17 @@ class ToolRunner:
     """Runs the model's tool calls through the registry and says what the model may see of them."""
 
     def __init__(self, registry, conversation: Conversation, redactor: Redactor,
-                 on_event: Callable[[str, object], None] | None):
-        self.registry, self.conversation, self.redactor, self.on_event = registry, conversation, redactor, on_event
-        self.records: list[ToolCallRecord] = []
-        self._lock = threading.Lock()
+                 on_event: Callable[[str, object], None] | None, question: str = ""):
+        from assistant.executor import Executor
+
+        self.registry, self.redactor = registry, redactor
+        self.executor = Executor(registry, conversation, question, on_event)
+        self.records: list[ToolCallRecord] = self.executor.records
 
     def run(self, name: str, args: dict[str, Any]) -> tuple[str, str]:
         """(content for the model, status); never raises."""
-        from assistant.core import remember_result
-
         # The model only knows placeholders; the tool gets the real value, here on the server.
-        with self._lock:  # parallel tool calls run in threads; keep records and state consistent
-            record = self.registry.call(name, self.redactor.restore_args(args))
-            self.records.append(record)
-            remember_result(self.conversation, record)
-        if self.on_event:
-            self.on_event("tool", record)
+        record = self.executor.run(name, self.redactor.restore_args(args))
         return self.content(record), ("success" if record.status == "ok" else "error")
 
     def content(self, record: ToolCallRecord) -> str:
@@ -272,7 +266,7 @@ def run_llm(assistant, question: str, conversation: Conversation, *,
     redactor = Redactor.for_snapshot(snapshot)
     language = detect_language(question)
     registry = assistant.registry(conversation, copywriter=make_copywriter(settings, redactor=redactor))
-    runner = ToolRunner(registry, conversation, redactor, on_event)
+    runner = ToolRunner(registry, conversation, redactor, on_event, question)
     stream = StreamRestorer(redactor, lambda text: on_event("token", text)) if on_event else None
 
     final: dict[str, Any] | None = None

@@ -261,3 +261,21 @@ def test_the_agent_answers_the_long_tail_through_query_metrics_with_the_catalog_
     sent = json.loads(tool_messages(fake.requests[1])[0]["content"])
     rows = {r["channel"]: r["aov"] for r in sent["facts"]["rows"]}
     assert rows == pytest.approx(dict(zip(lines["channel"], lines["aov"])), rel=1e-6)
+
+
+# -- one executor for both planners -------------------------------------------------------
+
+def test_the_llm_path_runs_calls_through_the_same_executor_and_role_policy(make_assistant, fake):
+    """A support agent with a customer in view asks 'is she likely to leave?'; the model proposes a group query.
+    The executor (shared with the offline planner) turns it into that customer's lookup, as offline."""
+    assistant = make_assistant()
+    conversation = assistant.conversation("support")
+    fake.queue(tool_call("customer_lookup", {"query": "C000042"}), text("Found the customer."))
+    first = assistant.ask("what tier is customer C000042?", conversation)
+    assert [(c.name, c.status) for c in first.tool_calls] == [("customer_lookup", "ok")]
+    assert conversation.state.customer_id == "C000042"
+    fake.queue(tool_call("find_customers", {"churn_risk": "high"}), text("She is at some risk."))
+    second = assistant.ask("is she likely to leave?", conversation)
+    assert [(c.name, c.status, c.args) for c in second.tool_calls] == [("customer_lookup", "ok", {"query": "C000042"})]
+    offline = assistant.ask("is she likely to leave?", conversation, use_llm=False)
+    assert [(c.name, c.args) for c in offline.tool_calls] == [("customer_lookup", {"query": "C000042"})]

@@ -39,7 +39,7 @@ def only_call(p: Plan) -> PlannedCall:
 
 
 def after(state: ConversationState, p: Plan) -> ConversationState:
-    """What core.remember_result does after a successful call."""
+    """What executor.remember_result does after a successful call."""
     call = only_call(p)
     state.last_tool, state.last_args = call.name, dict(call.args)
     audience = {k: v for k, v in call.args.items()

@@ -47,7 +47,7 @@ def write_order_rollups(con, attributes: list[dict[str, Any]] | None, constant: 
     candidates += [a["name"] for a in attributes or [] if a.get("grain") == "order" and a.get("name") in present
                    and a.get("type") in ("categorical", "boolean") and a["name"] not in constant]
     for old in [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
-                                          "WHERE table_name LIKE 'order\_rollup\_%' ESCAPE '\\'").fetchall()]:
+                                          r"WHERE table_name LIKE 'order\_rollup\_%' ESCAPE '\'").fetchall()]:
         con.execute(f"DROP TABLE {_quote(old)}")
     carried = "".join(f", any_value({_quote(c)}) AS {_quote(c)}" for c in constant)
     out = {}
