@@ -34,12 +34,15 @@ class Answer:
     tool_calls: list[ToolCallRecord] = field(default_factory=list)
     planner: Literal["offline", "llm"] = "offline"
     notice: str | None = None  # e.g. "The LLM timed out; this is the offline planner's answer."
+    choices: list[str] = field(default_factory=list)  # a clarifying question's readings, to pick by number or click
 
     def to_json(self) -> dict[str, Any]:
         data = {"answer": self.text, "language": self.language, "planner": self.planner,
                 "tool_calls": [c.to_json() for c in self.tool_calls]}
         if self.notice:
             data["notice"] = self.notice
+        if self.choices:
+            data["choices"] = list(self.choices)
         return data
 
     @property

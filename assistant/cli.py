@@ -96,9 +96,20 @@ def cmd_settings(args) -> int:
     from tools.settings import read_settings, write_settings
 
     home = Workspace().home
-    result = write_settings(home, currency=args.currency) if args.currency is not None else read_settings(home)
+    changes = {key: getattr(args, key) for key in SETTING_OPTIONS if getattr(args, key) is not None}
+    result = write_settings(home, **changes) if changes else read_settings(home)
     _emit(args, result, lambda r: "\n".join(f"{k}: {v if v is not None else '(not set)'}" for k, v in r.items()))
     return 0
+
+
+SETTING_OPTIONS = {
+    "currency": "a 3-letter code (USD, EUR, CNY) or a sign ($, €, ¥); '' clears it",
+    "margin": "gross margin campaign ROI is computed on: 0.4 or 40%% (default 40%%); '' restores the default",
+    "send_cost_email": "cost of sending one email, in your currency (default 0.002)",
+    "send_cost_sms": "cost of sending one SMS (default 0.05)",
+    "send_cost_push": "cost of sending one push notification (default 0)",
+    "shipping_cost": "what one shipment costs you; free-shipping offers are costed at it",
+}
 
 
 def cmd_bench(args) -> int:
@@ -391,6 +402,8 @@ def format_answer(answer, role: str = "marketer") -> str:
     if answer.notice:
         lines.append(f"({answer.notice})")
     lines.append(answer.text)
+    if getattr(answer, "choices", None) and not all(f"{n}. {c}" in answer.text for n, c in enumerate(answer.choices, 1)):
+        lines += [f"  {n}. {c}" for n, c in enumerate(answer.choices, 1)]
     for call in answer.tool_calls:
         lines.append(f"  · {call.name} {json.dumps(call.args, ensure_ascii=False)} → {call.status}")
         result = call.result
@@ -411,9 +424,12 @@ def format_answer(answer, role: str = "marketer") -> str:
 
 def _format_models(models: dict[str, Any] | None) -> list[str]:
     lines = []
+    verdicts = (models or {}).get("verdicts") or {}
     for name, st in ((models or {}).get("status") or {}).items():
         lines.append(f"  {name:<16} " + (f"built in {st['seconds']:.1f}s" if st.get("available")
                                           else f"not built: {st.get('reason')}"))
+        if name in verdicts:
+            lines.append(f"  {'':<16} {verdicts[name]['sentence']}")
     return lines
 
 
@@ -495,8 +511,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("status", cmd_status, "Show the loaded dataset's counts and date range.")
 
-    p = command("settings", cmd_settings, "Show or change workspace settings (currency of money in answers).")
-    p.add_argument("--currency", help="a 3-letter code (USD, EUR, CNY) or a sign ($, €, ¥); '' clears it")
+    p = command("settings", cmd_settings, "Show or change workspace settings (currency, margin, send and shipping costs).")
+    for key, help_text in SETTING_OPTIONS.items():
+        p.add_argument(f"--{key.replace('_', '-')}", dest=key, help=help_text)
 
     p = command("ask", cmd_ask, "Ask the assistant a question.")
     p.add_argument("question")

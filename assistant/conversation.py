@@ -16,6 +16,7 @@ class ConversationState:
     last_tool: str | None = None
     last_args: dict[str, Any] = field(default_factory=dict)
     language: Language = "en"
+    pending_choices: list[dict[str, Any]] = field(default_factory=list)  # readings offered by a clarifying question
 
 
 @dataclass

@@ -11,6 +11,7 @@ import re
 import threading
 from typing import Callable
 
+from assistant import clarify
 from assistant.answer import Answer
 from assistant.conversation import Conversation
 from assistant.executor import Executor
@@ -79,6 +80,8 @@ class Assistant:
         if refusal:
             return Answer(text=refusal, language="zh" if _mostly_chinese(question) else "en")
         want_llm = self.llm is not None if use_llm is None else use_llm
+        if clarify.pick(question, conversation.state.pending_choices):
+            want_llm = False  # the pick answers the offline planner's own clarifying question
         if want_llm and self.llm is not None:
             from assistant.llm import LLMFailure, run_llm
 
@@ -101,7 +104,14 @@ class Assistant:
         return self._offline(question, conversation, on_event)
 
     def _offline(self, question: str, conversation: Conversation, on_event: EventHandler | None) -> Answer:
-        plan = self.planner.plan(question, conversation.state, self.vocabulary(), role=conversation.role)
+        state = conversation.state
+        picked = clarify.pick(question, state.pending_choices)
+        state.pending_choices = []
+        if picked:  # "2" after a clarifying question: the question asked then, read as chosen
+            plan = self.planner.plan(picked["question"], state, self.vocabulary(), role=conversation.role,
+                                     force_intent=picked["intent"])
+        else:
+            plan = self.planner.plan(question, state, self.vocabulary(), role=conversation.role)
         lookup = support_follow_up(conversation.role, question, conversation.state.customer_id) \
             if not plan.calls and plan.intent == "out_of_scope" else None
         if lookup:
@@ -118,7 +128,9 @@ class Assistant:
         conversation.remember(question, text)
         if on_event:
             on_event("token", text)
-        return Answer(text=text, language=plan.language, tool_calls=records, planner="offline")
+        state.pending_choices = list(getattr(plan, "choices", None) or [])
+        return Answer(text=text, language=plan.language, tool_calls=records, planner="offline",
+                      choices=[c["label"] for c in state.pending_choices])
 
 
 _SEMANTIC_VOCABULARY: dict[str, dict] = {}

@@ -213,7 +213,7 @@ def answer_stream(ctx: AppContext, question: str, session: ChatSession) -> Itera
     if answer.notice and not notices:
         notices.append({"role": "assistant", "content": f"ℹ️ {render.escape_text(answer.notice)}"})
     extras, variants = render.answer_extras(answer, role=session.role, exports_dir=ctx.exports_dir)
-    session.messages = base + steps + notices + [render.text_message(answer.text)] + extras
+    session.messages = base + steps + notices + [render.text_message(answer.text, answer.choices)] + extras
     session.last_answer = answer
     session.last_files = [m["content"]["path"] for m in extras
                           if isinstance(m.get("content"), dict) and "path" in m["content"]]
@@ -448,6 +448,12 @@ def build_app(workspace: Workspace | str | Path | None = None,
             _variant_updates, session, variant_outputs, api_visibility="private")
         examples.click(pick_example, examples, question, api_visibility="private").then(
             chat, [question, session], chat_outputs, api_visibility="private").then(
+            _variant_updates, session, variant_outputs, api_visibility="private")
+        def choose(state: ChatSession | None, request: gr.Request, evt: gr.SelectData):
+            """A clarifying question's button: its number is the next question, as if typed."""
+            yield from chat(str(evt.value), state, request)
+
+        chatbot.option_select(choose, session, chat_outputs, api_visibility="private").then(
             _variant_updates, session, variant_outputs, api_visibility="private")
         new_btn.click(new_chat, session, [chatbot, question, session, *variant_outputs], api_name="new_chat")
         chatbot.clear(new_chat, session, [chatbot, question, session, *variant_outputs], api_visibility="private")

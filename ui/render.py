@@ -74,8 +74,12 @@ def pending_step(text: str = "Working on it…") -> dict[str, Any]:
     return {"role": "assistant", "content": "", "metadata": {"title": f"⏳ {text}", "status": "pending", "id": "pending"}}
 
 
-def text_message(text: str) -> dict[str, Any]:
-    return {"role": "assistant", "content": escape_text(text)}
+def text_message(text: str, choices: list[str] | None = None) -> dict[str, Any]:
+    """An answer's text; a clarifying question's readings become buttons under it (their number is sent back)."""
+    message: dict[str, Any] = {"role": "assistant", "content": escape_text(text)}
+    if choices:
+        message["options"] = [{"value": str(n), "label": f"{n}. {c}"} for n, c in enumerate(choices, 1)]
+    return message
 
 
 def table_frame(table: Table) -> pd.DataFrame:
@@ -306,4 +310,4 @@ def answer_summary(answer: Answer, *, role: str, files: list[str]) -> dict[str, 
                 item["checks"] = record.result.checks
         calls.append(item)
     return {"answer": answer.text, "language": answer.language, "planner": answer.planner, "notice": answer.notice,
-            "role": role, "tool_calls": calls, "files": [Path(f).name for f in files]}
+            "role": role, "tool_calls": calls, "files": [Path(f).name for f in files], "choices": list(answer.choices)}
