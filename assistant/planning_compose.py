@@ -487,14 +487,42 @@ def _draft(lang: str, record: ToolCallRecord, r: ToolResult) -> str:
 
 def _roi(lang: str, record: ToolCallRecord, r: ToolResult) -> str:
     t, f = templates(lang)["tools"], r.facts
-    if "cost" not in f:
+    if "cost" not in f or "band" not in f:
         return r.summary
-    a = f.get("assumptions") or {}
-    verdict = t["campaign_forecast.pays"] if (f.get("net") or 0) > 0 else t["campaign_forecast.loses"]
-    return fill(t["campaign_forecast"], offer_cost=money(a.get("offer_cost_per_customer")), n=count(f.get("customers")),
-                who=who(lang, r.audience), cost=money(f.get("cost")), save_rate=pct(a.get("save_rate"), 0),
-                horizon=a.get("horizon_days"), saved=money(f.get("expected_saved_revenue")), net=money(f.get("net")),
-                roi=pct(f.get("roi"), 0) if f.get("roi") is not None else "—", verdict=verdict)
+    a, offer, band, hold = f.get("assumptions") or {}, f.get("offer") or {}, f["band"], f.get("holdout") or {}
+    currency = f.get("currency")
+
+    def cash(value: Any) -> str:
+        return f"{currency} {money(value)}" if currency else money(value)
+
+    def rate(value: Any) -> str:
+        return "—" if value is None else pct(value, 0)
+
+    kind = offer.get("kind") or "none"
+    shown = fill(t[f"campaign_forecast.offer.{kind}"], percent=f"{float(offer.get('percent') or 0):g}%",
+                 aov=cash(f.get("average_order_value")), per=cash(offer.get("cost_per_redeemer")))
+    parts = (fill(t["campaign_forecast.cost_parts"], offer_cost=cash(f.get("offer_cost")), redeemers=count(round(f.get("redeemers") or 0)),
+                  send_cost=cash(f.get("send_cost"))) if kind != "none"
+             else fill(t["campaign_forecast.cost_send"], send_cost=cash(f.get("send_cost"))))
+    even = f.get("break_even_save_rate")
+    break_even = (fill(t["campaign_forecast.break_even"], rate=pct(max(even, 0.001), 1)) if even is not None
+                  else t["campaign_forecast.never"])
+    holdout = ""
+    if hold.get("per_group"):
+        holdout = fill(t["campaign_forecast.holdout" if hold.get("measurable") else "campaign_forecast.holdout_small"],
+                       need=count(hold["per_group"]), n=count(f.get("customers")), horizon=a.get("horizon_days"),
+                       baseline=pct(hold.get("baseline_order_rate"), 1), treated=pct(hold.get("treated_order_rate"), 1))
+    channel = a.get("message_channel") or "email"
+    text = fill(t["campaign_forecast"], offer=shown, n=count(f.get("customers")), who=who(lang, r.audience),
+                channel=label(lang, "channel", channel) if lang == "zh" else {"sms": "SMS"}.get(channel, channel),
+                save_rate=pct(a.get("save_rate"), 0), horizon=a.get("horizon_days"), saved=cash(f.get("expected_saved_revenue")),
+                saved_margin=cash(f.get("expected_saved_margin")), margin=pct(a.get("margin"), 0),
+                margin_note=t["campaign_forecast.margin_default"] if f.get("margin_is_default") else "",
+                cost=cash(f.get("cost")), cost_parts=parts, net=cash(f.get("net")), roi=rate(f.get("roi")),
+                verdict=t["campaign_forecast.pays"] if (f.get("net") or 0) > 0 else t["campaign_forecast.loses"],
+                low_rate=pct(band["low"]["save_rate"], 0), high_rate=pct(band["high"]["save_rate"], 0),
+                low_roi=rate(band["low"]["roi"]), high_roi=rate(band["high"]["roi"]), break_even=break_even, holdout=holdout)
+    return text.replace(" ,", ",").replace(" \n", "\n")
 
 
 def _ab(lang: str, record: ToolCallRecord, r: ToolResult) -> str:

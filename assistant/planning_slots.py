@@ -13,6 +13,7 @@ from typing import Any
 
 from assistant import planning_lexicon as lex
 from assistant.language import horizon_days, relative_period
+from assistant.glossary import discount_off
 from tools.rfm import SEGMENTS
 
 I = re.ASCII  # patterns run on lower-cased text (re.I would only cost time); \b and \w are ASCII so that an
@@ -170,12 +171,22 @@ VARIANTS = [re.compile(p, I) for p in [
 
 OFFER_COST = [re.compile(p, I) for p in [
     r"(?:\$|€|£)\s?(\d+(?:\.\d+)?)",
+    r"(?:立减|直降|减|返)\s*(\d+(?:\.\d+)?)\s*(?:元|块|美元|欧元)?",  # 减10元, 满200减20: what each redeemer gets
     r"(\d+(?:\.\d+)?)\s*(?:dollars?|euros?|pounds?|usd|eur|gbp|bucks)\b",
     r"\b(?:costs?|costing|worth|value of|cost of)\s+(?:us\s+)?(?:about\s+)?(\d+(?:\.\d+)?)\b",
     r"(\d+(?:\.\d+)?)\s*(?:元|块|美元|美金|刀|欧元|欧|英镑|镑)",
     r"(?:成本|费用)(?:为|是)?\s*(\d+(?:\.\d+)?)",
 ]]
 SAVE_RATE = [re.compile(p, I) for p in [
+# A percentage off: "10% off", "a discount of 15%", "10%的折扣"; Chinese tenths (九折, 打8折, 85折) are read
+# through the glossary's discount_off
+OFFER_PERCENT = [re.compile(p, I) for p in [
+    r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:%|percent|per cent)\s*(?:off|discount|coupon|voucher|promo(?:tion)?|markdown|reduction|rebate|price cut)\b",
+    r"\b(?:discount|markdown|reduction|rebate|price cut|coupon|voucher)\s+of\s+(\d+(?:\.\d+)?)\s*(?:%|percent)",
+    r"(?<![\d.])(\d+(?:\.\d+)?)\s*%\s*(?:的)?(?:折扣|优惠|折|降价|减免)",
+    r"(?:打|降价|优惠|折扣|立减)\s*(\d+(?:\.\d+)?)\s*%",
+]]
+FREE_SHIPPING = re.compile(r"\bfree (?:shipping|delivery)\b|\bships? free\b|包邮|免运费|免邮|免费配送", I)
     r"\b(?:save|retention|success|win[- ]?back|recovery|response|redemption|take[- ]?up) rate\s+(?:of\s+|is\s+|at\s+|=\s*|around\s+|about\s+)?(\d+(?:\.\d+)?)\s*%",
     r"(\d+(?:\.\d+)?)\s*%\s+(?:save|retention|success|win[- ]?back|recovery|response|redemption|take[- ]?up) rate\b",
     r"(\d+(?:\.\d+)?)\s*%\s*的?(?:挽回率|挽留率|成功率|召回率|响应率|核销率)",
@@ -214,7 +225,9 @@ class Slots:
     offer: str | None = None
     occasion: tuple[str, str] | None = None  # (English, Chinese) name of a shopping occasion
     variants: int | None = None
-    offer_cost: float | None = None
+    offer_cost: float | None = None       # an amount off per redeemer ("$5 off", 减5元, 10元红包)
+    offer_percent: float | None = None    # a percentage off ("10% off", 九折 = 10, 打8折 = 20)
+    free_shipping: bool = False
     save_rate: float | None = None
     alpha: float | None = None
     ab: dict[str, int] | None = None
@@ -453,10 +466,18 @@ def extract(text: str, original: str, vocabulary: dict[str, list[str]], as_of: d
     if m and 1 <= int(m.group(1)) <= 10:
         s.variants = int(m.group(1))
 
-    # -- money and experiments
-    m = _first(OFFER_COST, text)
-    if m:
-        s.offer_cost = _num(m.group(1))
+    # -- money and experiments: one offer, a percentage off before an amount off before free shipping
+    m = _first(OFFER_PERCENT, text)
+    off = _num(m.group(1)) if m else discount_off(original)
+    if off is not None and 0 < off < 100:
+        off = _num(str(off))
+        s.offer_percent = off
+    else:
+        m = _first(OFFER_COST, text)
+        if m:
+            s.offer_cost = _num(m.group(1))
+        elif FREE_SHIPPING.search(text):
+            s.free_shipping = True
     m = _first(SAVE_RATE, text)
     if m:
         s.save_rate = round(float(m.group(1)) / 100, 4)

@@ -34,8 +34,9 @@ class ToolRegistry:
     def context(self) -> ToolContext:
         from tools.settings import read_settings
 
+        home = self.dataset.workspace.home
         return ToolContext(snapshot=self.dataset.snapshot(), exports_dir=self.dataset.exports_dir,
-                           currency=read_settings(self.dataset.workspace.home).get("currency"),
+                           currency=read_settings(home).get("currency"), home=home,
                            role=self.role, user=self.user, copywriter=self.copywriter)
 
     def call(self, name: str, args: dict[str, Any]) -> ToolCallRecord:

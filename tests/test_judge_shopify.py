@@ -14,7 +14,8 @@ asked offline in a fresh marketer conversation.
 The expected answers are computed independently with pandas from the raw file
 (tests/data/judge_shopify/expected.py, which states its reading of each question). An answer is right
 when a tool result carries the expected number and the answer text (or, for a breakdown, its table)
-shows it — the judging rules of tests/test_heldout_shop.py, whose helpers are reused.
+shows it — the judging rules of tests/test_heldout_shop.py, whose helpers are reused (one change: a
+single-number question is also read from the other metrics of the headline row, see `judge`).
 
 Three passes, each in a fresh TIERWISE_HOME workspace:
 1. automatic: the product's normal automatic load (no mapping) — the measurement that counts;
@@ -28,11 +29,11 @@ Three passes, each in a fresh TIERWISE_HOME workspace:
 mapping, the per-question table and the accuracy (English, Chinese, total) and writes
 test-artifacts/judge_shopify.json.
 
-First measurement, 2026-12-03, on commit d6e2d6b (the working tree was mid-edit by others and could not
-answer): automatic 0/40 = 0% (load refused: customer_id was mapped to "Discount Code"); owner_mapping
-en 2/20, zh 1/20, total 3/40 = 7.5%; diagnostic_precleaned en 15/20, zh 14/20, total 29/40 = 72.5%.
-Each floor is its first measurement rounded down to the nearest 5% (0%, 5%, 70%), a guard against
-regressions; TARGET = 0.9. Questions and expected answers are never tuned to pass.
+First measurement, 2026-12-03, on commit c71719e (also on d6e2d6b, and on the working tree of the day:
+same verdicts): automatic 0/40 = 0% (load refused: customer_id was mapped to "Discount Code");
+owner_mapping en 2/20, zh 1/20, total 3/40 = 7.5%; diagnostic_precleaned en 15/20, zh 15/20, total
+30/40 = 75%. Each floor is its first measurement rounded down to the nearest 5% (0%, 5%, 75%), a guard
+against regressions; TARGET = 0.9. Questions and expected answers are never tuned to pass.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.test_heldout_shop import _short
+from tests.test_heldout_shop import _close, _short
 from tests.test_heldout_shop import judge as _judge
 
 HERE = Path(__file__).resolve().parent
@@ -53,7 +54,7 @@ DATA = HERE / "data" / "judge_shopify"
 ARTIFACT = HERE.parent / "test-artifacts" / "judge_shopify.json"
 FLOOR = 0.0              # automatic load: first measurement 0/40 (the load is refused)
 FLOOR_MAPPED = 0.05      # load with OWNER_MAPPING: first measurement 3/40 = 7.5%
-FLOOR_PRECLEANED = 0.70  # diagnostic, pre-cleaned copy: first measurement 29/40 = 72.5%
+FLOOR_PRECLEANED = 0.75  # diagnostic, pre-cleaned copy: first measurement 30/40 = 75%
 TARGET = 0.9
 
 
@@ -67,7 +68,22 @@ def judge(answer, expect: dict[str, Any], want: Any, lang: str) -> dict[str, Any
     if expect["kind"] == "top_group" and isinstance(want, list):
         verdicts = [_judge(answer, expect, w, lang) for w in want]
         return next((v for v in verdicts if v["right"]), verdicts[0])
-    return _judge(answer, expect, want, lang)
+    verdict = _judge(answer, expect, want, lang)
+    if expect["kind"] == "number" and not verdict["number_ok"]:
+        # one change to the held-out judge: a single-number question answered by a query of several metrics
+        # ("cancelled orders and cancelled revenue") is read from every metric of the headline row, not
+        # only the first
+        for record in answer.tool_calls:
+            facts = (record.result.facts or {}) if record.result is not None else {}
+            rows, metrics = facts.get("rows") or [], facts.get("metrics") or []
+            if record.name != "query_metrics" or not rows or facts.get("by") or facts.get("grain"):
+                continue
+            hit = next((m for m in metrics[1:] if _close(rows[0].get(m), want)), None)
+            if hit:
+                verdict.update(number_ok=True, got=rows[0].get(hit), where=f"{hit} (not the first metric)",
+                               right=verdict["text_ok"])
+                break
+    return verdict
 
 
 # The mapping a shop owner passes after the automatic load is refused (its error says "pass --map

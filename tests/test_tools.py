@@ -177,8 +177,12 @@ def test_recommendations_leave_out_what_the_customer_already_bought(ctx):
 
 def test_campaign_forecast_shows_its_assumptions(ctx):
     result = call_tool(ctx, "campaign_forecast", {"churn_risk": "high", "offer_cost": 15})
-    assert result.facts["assumptions"]["offer_cost_per_customer"] == 15
-    assert result.facts["cost"] == pytest.approx(15 * result.facts["customers"])
+    a = result.facts["assumptions"]
+    assert a["cost_per_redeemer"] == 15 and a["margin"] == 0.4 and a["message_channel"] == "email"
+    assert {"save_rate", "save_rate_low", "save_rate_high", "horizon_days", "redeemers"} <= set(a)
+    p = q(ctx, "SELECT churn_probability FROM customer_view WHERE churn_risk = 'high'")["churn_probability"].fillna(0)
+    redeemers = 0.2 * p.sum() + (1 - p).sum()
+    assert result.facts["cost"] == pytest.approx(15 * redeemers + 0.002 * len(p))
 
 
 def test_explain_model_reports_the_churn_card_with_baselines(ctx):

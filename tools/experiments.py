@@ -76,33 +76,90 @@ def ab_test(visitors_a: int, conversions_a: int, visitors_b: int, conversions_b:
     }
 
 
-def campaign_roi(churn_probability, expected_value, *, offer_cost: float, save_rate: float = 0.2,
-                 horizon_days: int = 90) -> dict[str, Any]:
-    """Expected saved revenue = Σ P(churn) × expected value × save rate; cost = offer cost per customer."""
+def _outcome(save_rate: float, *, at_risk_value: float, at_risk_customers: float, buying_anyway: float,
+             cost_per_redeemer: float, send_cost: float, margin: float) -> dict[str, Any]:
+    """The campaign at one save rate: who redeems, what it costs, what margin it saves."""
+    redeemers = save_rate * at_risk_customers + buying_anyway
+    offer_cost = redeemers * cost_per_redeemer
+    cost = offer_cost + send_cost
+    saved_revenue = save_rate * at_risk_value
+    saved_margin = margin * saved_revenue
+    return {"save_rate": save_rate, "redeemers": redeemers, "expected_saved_revenue": saved_revenue,
+            "expected_saved_margin": saved_margin, "offer_cost": offer_cost, "send_cost": send_cost, "cost": cost,
+            "net": saved_margin - cost, "roi": (saved_margin - cost) / cost if cost > 0 else None}
+
+
+def campaign_roi(churn_probability, expected_value, *, cost_per_redeemer: float, margin: float,
+                 save_rate: float = 0.2, save_rate_low: float | None = None, save_rate_high: float | None = None,
+                 send_cost_per_message: float = 0.0, horizon_days: int = 90, alpha: float = 0.05,
+                 power: float = 0.8) -> dict[str, Any]:
+    """The economics of an offer sent to every customer of an audience, on gross margin.
+
+    Saved revenue = Σ P(churn) × expected value × save rate (customers who would have left and stay);
+    saved margin = margin × saved revenue. The offer is paid by every redeemer: the saved customers
+    (save rate × Σ P(churn)) and those who would have ordered anyway (Σ (1 − P(churn))), who use it on
+    an order they would have placed at full price. Every message sent costs `send_cost_per_message`.
+    ROI = (saved margin − cost) / cost, at the save rate and at the ends of its range; the break-even
+    save rate makes the net zero; the holdout is the group size a two-proportion test needs to tell the
+    treated customers' order rate (1 − P(churn) + save rate × P(churn)) from the holdout's.
+    """
     p = np.asarray(churn_probability, dtype=float)
     v = np.asarray(expected_value, dtype=float)
     if p.shape != v.shape:
         raise TierwiseError("Each customer needs both a churn probability and an expected value.")
-    if offer_cost < 0:
-        raise TierwiseError(f"offer_cost must be 0 or more; got {offer_cost}.")
-    if not 0 <= save_rate <= 1:
-        raise TierwiseError(f"save_rate is a share between 0 and 1 (e.g. 0.2 for 20%); got {save_rate}.")
+    for name, value in (("cost_per_redeemer", cost_per_redeemer), ("send_cost_per_message", send_cost_per_message)):
+        if value < 0:
+            raise TierwiseError(f"{name} must be 0 or more; got {value}.")
+    if not 0 < margin <= 1:
+        raise TierwiseError(f"margin is a share above 0 and at most 1 (e.g. 0.4 for 40%); got {margin}.")
+    low = save_rate / 2 if save_rate_low is None else save_rate_low
+    high = min(1.0, save_rate * 1.5) if save_rate_high is None else save_rate_high
+    for name, value in (("save_rate", save_rate), ("save_rate_low", low), ("save_rate_high", high)):
+        if not 0 <= value <= 1:
+            raise TierwiseError(f"{name} is a share between 0 and 1 (e.g. 0.2 for 20%); got {value}.")
+    if not low <= save_rate <= high:
+        raise TierwiseError(f"The save-rate range must hold the expected rate: {low:.0%} ≤ {save_rate:.0%} ≤ {high:.0%} "
+                            "does not hold.")
     n = int(p.size)
-    saved = float(np.nansum(p * v) * save_rate)
-    cost = float(n * offer_cost)
+    at_risk_value = float(np.nansum(p * v))
+    at_risk_customers = float(np.nansum(p))
+    buying_anyway = n - at_risk_customers
+    sends = n * send_cost_per_message
+    economics = dict(at_risk_value=at_risk_value, at_risk_customers=at_risk_customers, buying_anyway=buying_anyway,
+                     cost_per_redeemer=cost_per_redeemer, send_cost=sends, margin=margin)
+    expected = _outcome(save_rate, **economics)
+    band = {"low": _outcome(low, **economics), "expected": expected, "high": _outcome(high, **economics)}
+
+    # net(s) = margin·s·Σpv − c·(s·Σp + Σ(1−p)) − sends = 0
+    slope = margin * at_risk_value - cost_per_redeemer * at_risk_customers
+    fixed = cost_per_redeemer * buying_anyway + sends
+    break_even = fixed / slope if slope > 0 else None
+    if break_even is not None and break_even > 1:
+        break_even = None  # no save rate pays back
+
+    baseline = buying_anyway / n if n else 0.0
+    treated = baseline + save_rate * (at_risk_customers / n if n else 0.0)
+    per_group = required_sample_size(baseline, min(treated, 1.0), alpha=alpha, power=power) if n else None
     return {
         "customers": n,
-        "revenue_at_risk": float(np.nansum(p * v)),
-        "expected_saved_revenue": saved,
-        "cost": cost,
-        "net": saved - cost,
-        "roi": (saved - cost) / cost if cost > 0 else None,
+        "revenue_at_risk": at_risk_value,
+        **{k: expected[k] for k in ("redeemers", "expected_saved_revenue", "expected_saved_margin", "offer_cost",
+                                     "send_cost", "cost", "net", "roi")},
+        "band": band,
+        "break_even_save_rate": break_even,
+        "holdout": {"per_group": per_group, "baseline_order_rate": baseline, "treated_order_rate": treated,
+                    "measurable": per_group is not None and 2 * per_group <= n, "alpha": alpha, "power": power},
         "assumptions": {
-            "offer_cost_per_customer": offer_cost,
+            "cost_per_redeemer": cost_per_redeemer,
+            "margin": margin,
             "save_rate": save_rate,
+            "save_rate_low": low,
+            "save_rate_high": high,
+            "send_cost_per_message": send_cost_per_message,
             "horizon_days": horizon_days,
             "value_basis": f"expected revenue per customer over the next {horizon_days} days (CLV model)",
             "churn_basis": "calibrated churn probability from the churn model",
+            "redeemers": "the saved customers and those who would have ordered anyway; each redeems once",
             "every_customer_receives_the_offer": True,
         },
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 import numpy as np
 import pandas as pd
 
@@ -13,6 +15,7 @@ from tools.errors import TierwiseError
 from tools.experiments import ab_test as run_ab_test
 from tools.experiments import campaign_roi
 from tools.results import ToolResult, count, frame_to_table, money
+from tools.settings import is_default, share
 
 
 def _fitted_models(ctx: ToolContext):
@@ -79,28 +82,115 @@ def clv_forecast(ctx: ToolContext, audience: AudienceFilters | None = None, *, h
                       tables=[frame_to_table("By tier", by_tier), frame_to_table("By segment", by_segment)])
 
 
-def campaign_forecast(ctx: ToolContext, audience: AudienceFilters | None = None, *, offer_cost: float = 10.0,
-                      save_rate: float = 0.2, horizon_days: int = 90) -> ToolResult:
-    """Campaign ROI for an audience: expected saved revenue = Σ P(churn) × expected value × save rate, minus the offer cost."""
+Offer = Literal["percent", "amount", "free_shipping", "none"]
+MessageChannel = Literal["email", "sms", "push"]
+
+
+def _offer(ctx: ToolContext, *, offer_percent: float | None, offer_cost: float | None, free_shipping: bool,
+           shipping_cost: float | None, order_value: float | None) -> tuple[Offer, float, str]:
+    """(kind, cost per redeemer, how it was costed) of the one offer given."""
+    given = [name for name, value in (("offer_percent", offer_percent), ("offer_cost", offer_cost),
+                                      ("free_shipping", free_shipping or None)) if value is not None]
+    if len(given) > 1:
+        raise TierwiseError(f"Give one offer, not {' and '.join(given)}: a percentage off (offer_percent), "
+                            "an amount off (offer_cost) or free shipping.")
+    if offer_percent is not None:
+        if not 0 < offer_percent < 100:
+            raise TierwiseError(f"offer_percent is the percentage off, above 0 and below 100 (10 for 10% off); "
+                                f"got {offer_percent}.")
+        if not order_value:
+            raise TierwiseError("A percentage offer is costed on the audience's average order value, and this "
+                                "audience has no completed orders to take it from.")
+        return "percent", offer_percent / 100 * order_value, f"{offer_percent:g}% of the audience's average order value {money(order_value)}"
+    if offer_cost is not None:
+        if offer_cost < 0:
+            raise TierwiseError(f"offer_cost must be 0 or more; got {offer_cost}.")
+        return "amount", float(offer_cost), f"{money(offer_cost)} off per redeemer"
+    if free_shipping:
+        cost = shipping_cost if shipping_cost is not None else ctx.settings.get("shipping_cost")
+        if cost is None:
+            raise TierwiseError("Free shipping is costed at what one shipment costs you, which is not set: run "
+                                "`tierwise settings --shipping-cost 4.90` (or set it in the Settings tab).")
+        if cost < 0:
+            raise TierwiseError(f"shipping_cost must be 0 or more; got {cost}.")
+        return "free_shipping", float(cost), f"free shipping at {money(cost)} per order"
+    return "none", 0.0, "no offer, the message only"
+
+
+def campaign_forecast(ctx: ToolContext, audience: AudienceFilters | None = None, *,
+                      offer_percent: float | None = None, offer_cost: float | None = None,
+                      free_shipping: bool = False, shipping_cost: float | None = None,
+                      save_rate: float = 0.2, save_rate_low: float | None = None, save_rate_high: float | None = None,
+                      margin: float | None = None, message_channel: MessageChannel = "email",
+                      horizon_days: int = 90) -> ToolResult:
+    """Campaign economics of an offer to an audience (offer_percent=10 is 10% off, offer_cost an amount off per redeemer, or free_shipping): ROI on gross margin with a low/expected/high band, the break-even save rate and the holdout size to measure it.
+
+    The offer is a percentage off (offer_percent=10 for "10% off" or 九折, costed on the audience's
+    average order value), an amount off per redeemer (offer_cost=5 for "$5 off" or 减5元), free
+    shipping (free_shipping=true, at the shipping cost setting) or none. margin defaults to the
+    workspace setting; message_channel prices each message sent (settings send_cost_email/sms/push).
+    """
+    if not 1 <= horizon_days <= 3650:
+        raise TierwiseError(f"horizon_days must be between 1 and 3650; got {horizon_days}.")
+    if message_channel not in ("email", "sms", "push"):
+        raise TierwiseError(f"Unknown message_channel '{message_channel}'. Choose one of email, sms, push.")
     filters, where, params = audience_where(ctx, audience)
     frame = expected_value(ctx, where, params, horizon_days)
     if frame.empty:
         return ToolResult(summary=f"No customers match ({describe(filters)}).", audience=filters.active())
     if frame["churn_probability"].isna().all():
         raise TierwiseError("The churn model is not available, so saved revenue cannot be estimated.")
+    aov = ctx.snapshot.scalar(f"SELECT sum(total_spend) / nullif(sum(orders), 0) FROM customer_view WHERE {where}", params)
+    aov = None if aov is None or pd.isna(aov) else float(aov)
+    kind, per_redeemer, costed = _offer(ctx, offer_percent=offer_percent, offer_cost=offer_cost,
+                                        free_shipping=free_shipping, shipping_cost=shipping_cost, order_value=aov)
+    source = ("given" if margin is not None else "the default (set yours with `tierwise settings --margin`)"
+              if is_default(ctx.workspace_home, "margin") else "workspace setting")
+    margin = share(ctx.settings.get("margin") if margin is None else margin)
+    send = float(ctx.settings.get(f"send_cost_{message_channel}") or 0.0)
     roi = campaign_roi(frame["churn_probability"].fillna(0).to_numpy(), frame["expected_revenue"].to_numpy(),
-                       offer_cost=offer_cost, save_rate=save_rate, horizon_days=horizon_days)
-    verdict = "pays back" if roi["net"] > 0 else "does not pay back"
-    summary = (f"Sending an offer costing {money(offer_cost)} to {count(roi['customers'])} customers "
-               f"({describe(filters)}) costs {money(roi['cost'])}. With a save rate of {save_rate:.0%}, expected saved "
-               f"revenue over {horizon_days} days is {money(roi['expected_saved_revenue'])}: net {money(roi['net'])}, "
-               f"ROI {roi['roi']:.0%} — it {verdict}." if roi["roi"] is not None else
-               f"Expected saved revenue {money(roi['expected_saved_revenue'])} at no cost.")
-    rows = pd.DataFrame([{"item": k, "value": v} for k, v in roi["assumptions"].items()])
+                       cost_per_redeemer=per_redeemer, margin=margin, save_rate=save_rate,
+                       save_rate_low=save_rate_low, save_rate_high=save_rate_high,
+                       send_cost_per_message=send, horizon_days=horizon_days)
+    roi["offer"] = {"kind": kind, "percent": offer_percent if kind == "percent" else None,
+                    "cost_per_redeemer": per_redeemer, "costed_as": costed}
+    roi["average_order_value"] = aov
+    roi["margin_is_default"] = source.startswith("the default")
+    roi["assumptions"].update({
+        "offer": costed, "average_order_value": aov, "message_channel": message_channel,
+        "margin_source": source,
+    })
+    roi["currency"] = ctx.currency
+    summary = _forecast_summary(roi, describe(filters))
+    band = roi["band"]
+    rows = pd.DataFrame([{"case": case, "save rate": round(b["save_rate"], 4), "redeemers": round(b["redeemers"], 1),
+                          "saved margin": round(b["expected_saved_margin"], 2), "cost": round(b["cost"], 2),
+                          "net": round(b["net"], 2), "ROI": None if b["roi"] is None else round(b["roi"], 4)}
+                         for case, b in band.items()])
+    assumptions = pd.DataFrame([{"item": k, "value": v} for k, v in roi["assumptions"].items()])
     return ToolResult(summary=summary, audience=filters.active(), facts=roi,
-                      tables=[frame_to_table("Assumptions", rows)],
-                      chart=charts.bar("Campaign economics", ["cost", "expected saved revenue", "net"],
-                                       [round(roi["cost"], 2), round(roi["expected_saved_revenue"], 2), round(roi["net"], 2)]))
+                      tables=[frame_to_table("Campaign economics", rows), frame_to_table("Assumptions", assumptions)],
+                      chart=charts.bar("Campaign economics", [f"{b['save_rate']:.0%}" for b in band.values()],
+                                       [round(b["net"], 2) for b in band.values()], y_title="net"))
+
+
+def _forecast_summary(roi: dict[str, Any], who: str) -> str:
+    a, band, hold = roi["assumptions"], roi["band"], roi["holdout"]
+    pct = lambda x: "—" if x is None else f"{x:.0%}"  # noqa: E731
+    verdict = "it pays back" if roi["net"] > 0 else "it does not pay back"
+    even = (f"It breaks even at a save rate of {max(roi['break_even_save_rate'], 0.001):.1%}." if roi["break_even_save_rate"] is not None
+            else "No save rate makes it pay back.")
+    need = hold["per_group"]
+    holdout = ("" if need is None else
+               f" To measure it, hold out {count(need)} customers (and treat at least as many)"
+               + ("." if hold["measurable"] else f"; this audience of {count(roi['customers'])} is too small for that."))
+    redeemers = f" ({roi['redeemers']:,.0f} redeemers)" if roi["offer"]["kind"] != "none" else ""
+    return (f"Offer: {a['offer']}, to {count(roi['customers'])} customers ({who}) by {a['message_channel']}. "
+            f"At a save rate of {a['save_rate']:.0%} over {a['horizon_days']} days it saves {money(roi['expected_saved_revenue'])} "
+            f"of revenue, {money(roi['expected_saved_margin'])} of margin at {a['margin']:.0%}, for a cost of {money(roi['cost'])}"
+            f"{redeemers}: net {money(roi['net'])}, ROI {pct(roi['roi'])}; {verdict}. "
+            f"ROI from {pct(band['low']['roi'])} to {pct(band['high']['roi'])} for save rates of "
+            f"{band['low']['save_rate']:.0%}–{band['high']['save_rate']:.0%}. {even}{holdout}")
 
 
 def ab_test(ctx: ToolContext, *, visitors_a: int, conversions_a: int, visitors_b: int, conversions_b: int,
