@@ -326,13 +326,18 @@ def _add_rejects(con: duckdb.DuckDBPyConnection, raw: RawTable, typed: str) -> N
         ORDER BY t.rowid""",
         {"source": raw.path, **keys},
     )
-    con.execute("""INSERT INTO rejects SELECT $source, line, 'malformed line',
+    con.execute("""INSERT INTO rejects SELECT $source, line,
+                   CASE WHEN too_long THEN 'line too long' ELSE 'malformed line' END,
                    CAST(json_object('line', csv_line) AS VARCHAR) FROM _malformed""",
                 {"source": raw.path})
-    n_malformed = con.execute("SELECT count(*) FROM _malformed").fetchall()[0][0]
+    n_malformed, n_long = con.execute("SELECT count(*), count(*) FILTER (WHERE too_long) FROM _malformed").fetchall()[0]
     raw.rows_read = con.execute(f"SELECT count(*) FROM {typed}").fetchall()[0][0] + n_malformed
-    if n_malformed:
-        raw.warnings.append(f"{n_malformed:,} lines of '{Path(raw.path).name}' could not be split "
+    name = Path(raw.path).name
+    if n_long:
+        raw.warnings.append(f"{n_long:,} lines of '{name}' are longer than {raw.max_line_bytes or 0:,} bytes, far "
+                            "longer than a row of orders or customers, and were rejected (see 'line too long').")
+    if n_malformed - n_long:
+        raw.warnings.append(f"{n_malformed - n_long:,} lines of '{name}' could not be split "
                             f"into {len(raw.names)} columns and were rejected as malformed.")
 
 
@@ -343,13 +348,14 @@ def _malformed_lines(con: duckdb.DuckDBPyConnection, raw: RawTable) -> None:
             [raw.rejects_table]).fetchall()[0][0]:
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _malformed AS
-            SELECT line - ? AS line, any_value(csv_line) AS csv_line FROM {raw.rejects_table}
+            SELECT line - ? AS line, any_value(csv_line) AS csv_line,
+                   bool_or(error_type = 'LINE SIZE OVER MAXIMUM') AS too_long FROM {raw.rejects_table}
             WHERE scan_id = (SELECT max(scan_id) FROM {raw.rejects_table})
             GROUP BY line ORDER BY line""",
             [1 if raw.header else 0],
         )
     else:
-        con.execute("CREATE OR REPLACE TEMP TABLE _malformed (line BIGINT, csv_line VARCHAR)")
+        con.execute("CREATE OR REPLACE TEMP TABLE _malformed (line BIGINT, csv_line VARCHAR, too_long BOOLEAN)")
 
 
 def reason_counts(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, int]:

@@ -24,12 +24,33 @@ from tools.errors import TierwiseError
 
 SAMPLE_BYTES = 256 * 1024
 SNIFF_LINES = 200
+EXCEL_BATCH_ROWS = 50_000
+HEADER_SAMPLE_ROWS = 50
 DELIMITERS = (",", ";", "\t", "|")
 WHITESPACE = "whitespace"
 # Values that look like data rather than column names: numbers, dates, money.
 _DATA_LIKE = re.compile(
     r"^\s*[-+(]?\s*[$€£¥₩]?\s*\d[\d\s.,:/\-年月日T]*\)?\s*[A-Za-z]{0,3}\s*$|^\s*$"
 )
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """How big a file may be in each direction before it is refused with a sentence.
+
+    Reading is bounded in the file's own terms (columns, cells, field and line length,
+    unpacked size), so a small hostile file can't claim a large share of the machine.
+    """
+    max_columns: int = 1_000
+    max_field_chars: int = 131_072            # Python's csv default; one cell of a table is far shorter
+    max_line_bytes: int = 2 * 1024 * 1024     # longer CSV lines are rejected rows, named in the report
+    max_excel_cells: int = 20_000_000         # rows × columns of the first sheet
+    max_excel_unzipped_bytes: int = 1024 ** 3
+    max_excel_ratio: float = 100.0            # unpacked ÷ stored, per large part; real workbooks are ~5-20
+    max_excel_parts: int = 10_000
+
+
+LIMITS = ReadLimits()
 
 
 @dataclass
@@ -43,6 +64,7 @@ class RawTable:
     names: list[str]                 # display name per column: header text or "column N"
     rows_read: int | None = None     # known after the cleaning pass has read every row
     rejects_table: str | None = None # where DuckDB's CSV reader notes lines it could not split
+    max_line_bytes: int | None = None  # lines longer than this are rejected rows
     warnings: list[str] = field(default_factory=list)
     temp_dirs: list[str] = field(default_factory=list)
 
@@ -57,7 +79,8 @@ class RawTable:
         return [f"c{i}" for i in range(1, len(self.names) + 1)]
 
 
-def read_raw(con: duckdb.DuckDBPyConnection, path: str | Path, table: str) -> RawTable:
+def read_raw(con: duckdb.DuckDBPyConnection, path: str | Path, table: str, *,
+             limits: ReadLimits = LIMITS) -> RawTable:
     """Detect the file's format and load it as text into `table`; raise TierwiseError if unreadable."""
     path = Path(path)
     if not path.exists():
@@ -71,11 +94,11 @@ def read_raw(con: duckdb.DuckDBPyConnection, path: str | Path, table: str) -> Ra
     kind = _sniff_kind(path, head)
     try:
         if kind == "parquet":
-            raw = _read_parquet(con, path, table)
+            raw = _read_parquet(con, path, table, limits)
         elif kind == "excel":
-            raw = _read_excel(con, path, table)
+            raw = _read_excel(con, path, table, limits)
         else:
-            raw = _read_text(con, path, table, head)
+            raw = _read_text(con, path, table, head, limits)
         empty = not con.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchall()
     except duckdb.Error as exc:
         raise TierwiseError(
@@ -235,21 +258,42 @@ def _header_names(first: list[str], n: int) -> list[str]:
 
 # --- text files ---------------------------------------------------------------------------
 
-def _read_text(con: duckdb.DuckDBPyConnection, path: Path, table: str, head: bytes) -> RawTable:
+def _read_text(con: duckdb.DuckDBPyConnection, path: Path, table: str, head: bytes,
+               limits: ReadLimits = LIMITS) -> RawTable:
     name = path.name
     encoding = detect_encoding(head, name)
     sample = codecs.getincrementaldecoder(encoding)("replace").decode(head, final=False)
     sample = sample.lstrip("\ufeff")
     _check_text(sample, name)
     lines = sample.splitlines()
-    if len(head) == SAMPLE_BYTES and len(lines) > 1:
-        lines = lines[:-1]  # the last sampled line may be cut short
-    lines = [ln for ln in lines if ln.strip()][:SNIFF_LINES]
-    delim, ncols = sniff_delimiter(lines)
-    if delim == WHITESPACE:
-        rows = [ln.split() for ln in lines]
-    else:
-        rows = list(csv.reader(lines, delimiter=delim, quotechar='"'))
+    if len(head) == SAMPLE_BYTES and lines:
+        # the last sampled line may be cut short; already longer than a value may be, it is refused
+        if len(lines[-1]) > limits.max_field_chars:
+            start = len(sample) - len(lines[-1])
+            raise _field_too_long(name, len(lines), _line_chars(path, encoding, start), limits)
+        lines = lines[:-1]
+    numbered = [(i, ln) for i, ln in enumerate(lines, start=1) if ln.strip()][:SNIFF_LINES]
+    lines = [ln for _, ln in numbered]
+    try:
+        delim, ncols = sniff_delimiter(lines)
+        if delim == WHITESPACE:
+            rows = [ln.split() for ln in lines]
+        else:
+            rows = list(csv.reader(lines, delimiter=delim, quotechar='"'))
+    except csv.Error:
+        # Python's csv refuses a field over its limit; say which line holds it
+        rows = None
+    longest = next(((n, ln) for n, ln in numbered
+                    if len(ln) > limits.max_field_chars
+                    and (rows is None or max(map(len, _split(ln, delim)), default=0) > limits.max_field_chars)), None)
+    if longest is not None:
+        raise _field_too_long(name, longest[0], len(longest[1]), limits)
+    if rows is None:
+        raise TierwiseError(f"Could not split the first lines of '{name}' into columns; check it is a CSV file.")
+    if ncols > limits.max_columns:
+        shown = "whitespace" if delim == WHITESPACE else repr(delim)
+        raise TierwiseError(f"'{name}' splits into {ncols:,} columns at {shown}; Tierwise reads files of up to "
+                            f"{limits.max_columns:,} columns. Check the delimiter, or keep only the columns you need.")
     header = looks_like_header(rows[0], rows[1:]) if rows else False
     names = _header_names(rows[0], ncols) if header else [f"column {i}" for i in range(1, ncols + 1)]
 
@@ -269,8 +313,37 @@ def _read_text(con: duckdb.DuckDBPyConnection, path: Path, table: str, head: byt
         _transcode(path, source, "utf-8", errors="replace")
         raw.warnings.append(f"Some bytes in '{name}' are not valid UTF-8; they were replaced "
                             f"with '\ufffd'.")
-    _text_view(con, source, raw, delim, ncols)
+    _text_view(con, source, raw, delim, ncols, limits.max_line_bytes)
     return raw
+
+
+def _split(line: str, delim: str) -> list[str]:
+    """One sample line's fields, without Python's csv field limit (the sample is bounded)."""
+    if delim == WHITESPACE:
+        return line.split()
+    # csv.reader may refuse this line; a plain split can only cut a quoted value shorter, never longer
+    return line.split(delim)
+
+
+def _line_chars(path: Path, encoding: str, start: int, cap: int = 64 * 1024 * 1024) -> int | None:
+    """Characters from `start` (a character offset) to the next line break; None past `cap` of them."""
+    with open(path, encoding=encoding, errors="replace", newline="") as fh:
+        fh.read(start)  # the codec drops a byte-order mark, as the sample did
+        seen = 0
+        while seen < cap and (chunk := fh.read(1024 * 1024)):
+            cut = min((i for i in (chunk.find("\n"), chunk.find("\r")) if i >= 0), default=-1)
+            if cut >= 0:
+                return seen + cut
+            seen += len(chunk)
+    return seen if seen < cap else None
+
+
+def _field_too_long(name: str, line: int, chars: int | None, limits: ReadLimits) -> TierwiseError:
+    size = f"{chars:,} characters long" if chars is not None else "longer than 64 MB"
+    return TierwiseError(
+        f"Line {line} of '{name}' is {size}, with a single value of more than {limits.max_field_chars:,} "
+        f"characters; Tierwise reads values up to that length. A table of orders or customers has short values "
+        "in every column: check this is the right file and that its quotes are balanced.")
 
 
 def _is_utf8(path: Path) -> bool:
@@ -301,7 +374,7 @@ def _transcode(src: Path, dst: Path, encoding: str, errors: str = "strict") -> b
         return False
 
 
-def _text_view(con, source: Path, raw: RawTable, delim: str, ncols: int) -> None:
+def _text_view(con, source: Path, raw: RawTable, delim: str, ncols: int, max_line_bytes: int) -> None:
     """Create the view `raw.table` over the text file; the file is parsed on each scan."""
     table = raw.table
     # Paths are bound as parameters for checks, but a view's SQL must hold a literal.
@@ -318,25 +391,29 @@ def _text_view(con, source: Path, raw: RawTable, delim: str, ncols: int) -> None
               SELECT regexp_split_to_array(trim(line, E' \\t\\r'), '[ \\t]+') AS parts
               FROM read_csv({src}, delim='\x1f', quote='', escape='', header={str(raw.header).lower()},
                             columns={{'line': 'VARCHAR'}}, auto_detect=false,
-                            null_padding=true, strict_mode=false)
+                            null_padding=true, strict_mode=false, max_line_size={int(max_line_bytes)})
               WHERE trim(line, E' \\t\\r') <> '')"""
         )
         return
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(1, ncols + 1)) + "}"
     dl = "'" + delim.replace("'", "''") + "'"
     raw.rejects_table = f"{table}_rej"
+    raw.max_line_bytes = int(max_line_bytes)
     con.execute(
         f"""CREATE OR REPLACE TEMP VIEW {table} AS SELECT * FROM read_csv({src}, delim={dl},
             quote='"', escape='"', header={str(raw.header).lower()}, columns={columns},
-            auto_detect=false, null_padding=true, store_rejects=true,
+            auto_detect=false, null_padding=true, store_rejects=true, max_line_size={int(max_line_bytes)},
             rejects_table='{table}_rej', rejects_scan='{table}_rejscan')"""
     )
 
 
 # --- binary formats -------------------------------------------------------------------------
 
-def _read_parquet(con, path: Path, table: str) -> RawTable:
+def _read_parquet(con, path: Path, table: str, limits: ReadLimits = LIMITS) -> RawTable:
     desc = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
+    if len(desc) > limits.max_columns:
+        raise TierwiseError(f"'{path.name}' has {len(desc):,} columns; Tierwise reads files of up to "
+                            f"{limits.max_columns:,} columns. Keep only the columns you need and load it again.")
     names = _header_names([d[0] for d in desc], len(desc))
     cols = ", ".join(f'CAST("{d[0]}" AS VARCHAR) AS c{i}'
                      for i, d in enumerate((d for d in desc), start=1)
@@ -348,45 +425,57 @@ def _read_parquet(con, path: Path, table: str) -> RawTable:
     return RawTable(table, str(path), "parquet", None, None, True, names)
 
 
-def _excel_text(value) -> str | None:
-    if value is None:
-        return None
-    if hasattr(value, "isoformat"):
-        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _read_excel(con, path: Path, table: str) -> RawTable:
-    import openpyxl
+def _read_excel(con, path: Path, table: str, limits: ReadLimits = LIMITS) -> RawTable:
+    """Stream the first sheet into `table` in batches; the limits are checked before and while reading."""
     import pyarrow as pa
 
+    from tools import excel
+
+    excel.check_archive(path, max_unzipped_bytes=limits.max_excel_unzipped_bytes,
+                        max_ratio=limits.max_excel_ratio, max_parts=limits.max_excel_parts)
+    stage = f"{table}_sheet"
+    head: list[list[str | None]] = []
+    width = rows = 0
+    batch: list[list[str | None]] = []
+
+    def flush() -> None:
+        nonlocal width
+        if not batch:
+            return
+        wide = max(len(r) for r in batch)
+        if not width:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} (_r BIGINT)")
+        for i in range(width + 1, wide + 1):
+            con.execute(f"ALTER TABLE {stage} ADD COLUMN c{i} VARCHAR")
+        width = max(width, wide)
+        start = rows - len(batch)
+        arrow = pa.table({"_r": pa.array(range(start, rows), type=pa.int64()),
+                          **{f"c{i + 1}": pa.array([r[i] if i < len(r) else None for r in batch], type=pa.string())
+                             for i in range(wide)}})
+        con.register("_tierwise_excel", arrow)
+        try:
+            con.execute(f"INSERT INTO {stage} BY NAME SELECT * FROM _tierwise_excel")
+        finally:
+            con.unregister("_tierwise_excel")
+        batch.clear()
+
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for damaged files
-        raise TierwiseError(f"Could not open '{path.name}' as an Excel workbook: {exc}") from exc
-    try:
-        ws = wb.worksheets[0]
-        rows = [[_excel_text(v) for v in r] for r in ws.iter_rows(values_only=True)]
+        for row in excel.sheet_rows(path, max_columns=limits.max_columns, max_cells=limits.max_excel_cells):
+            if len(head) < HEADER_SAMPLE_ROWS:
+                head.append(row)
+            batch.append(row)
+            rows += 1
+            if len(batch) >= EXCEL_BATCH_ROWS:
+                flush()
+        flush()
+        if not rows:
+            raise TierwiseError(f"The first sheet of '{path.name}' is empty: there is nothing to load.")
+        padded = [[v or "" for v in (r + [None] * width)[:width]] for r in head]
+        header = looks_like_header(padded[0], padded[1:])
+        names = _header_names(padded[0], width) if header else [f"column {i}" for i in range(1, width + 1)]
+        columns = ", ".join(f"c{i}" for i in range(1, width + 1))
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {columns} FROM {stage} "
+                    f"WHERE _r >= {1 if header else 0} ORDER BY _r")
     finally:
-        wb.close()
-    rows = [r for r in rows if any(v not in (None, "") for v in r)]
-    if not rows:
-        raise TierwiseError(f"The first sheet of '{path.name}' is empty: there is nothing to load.")
-    ncols = max(len(r) for r in rows)
-    while ncols > 1 and all(len(r) < ncols or r[ncols - 1] in (None, "") for r in rows):
-        ncols -= 1
-    rows = [(r + [None] * ncols)[:ncols] for r in rows]
-    header = looks_like_header([v or "" for v in rows[0]], [[v or "" for v in r] for r in rows[1:50]])
-    names = _header_names([v or "" for v in rows[0]], ncols) if header else [
-        f"column {i}" for i in range(1, ncols + 1)]
-    data = rows[1:] if header else rows
-    arrow = pa.table({f"c{i + 1}": pa.array([r[i] for r in data], type=pa.string())
-                      for i in range(ncols)})
-    con.register("_tierwise_excel", arrow)
-    try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM _tierwise_excel")
-    finally:
-        con.unregister("_tierwise_excel")
+        con.execute(f"DROP TABLE IF EXISTS {stage}")
     return RawTable(table, str(path), "excel", None, None, header, names)
