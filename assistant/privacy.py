@@ -1,10 +1,14 @@
 """Keep customer PII away from an external LLM: redact it into placeholders, restore it server-side.
 
-Emails and phone numbers are found by pattern; customer names by looking up the word runs of a
-text in the dataset's customers table (bound parameters, never pasted SQL). Each distinct value
-gets a stable placeholder such as `<customer_1>` for the whole conversation turn, so the model can
-still refer to "that customer" and ask `customer_lookup` about it; the real value is put back
-only when the tool runs here, and in the answer shown to the user who typed it.
+Emails and phone numbers are found by pattern (and a dataset's own phone numbers by their digits);
+customer names by looking up the word runs of a text in the dataset's names, however they are
+written (tools.pii: any order, with or without accents, joined or split). Each distinct value gets
+a stable placeholder such as `<customer_1>` for the whole conversation turn, so the model can still
+refer to "that customer" and ask `customer_lookup` about it; the real value is put back only when
+the tool runs here, and in the answer shown to the user who typed it.
+
+Every pattern here is linear in the text: quantifiers are bounded and emails are read outwards
+from each "@", so no input makes redaction slow (a hostile `a@` + `b.` x 50,000 is one pass).
 """
 
 from __future__ import annotations
@@ -12,88 +16,94 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Iterable
 
-EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+from tools.pii import fold, name_candidates, phone_key, pii_index
+
+# An email is read outwards from its "@": a local part of at most 64 characters to the left, a domain of
+# at most 8 labels and a top-level domain of letters to the right (any script: jürgen@müller.de, 用户@例子.中国).
+LOCAL_CHARS = frozenset("._%+-")
+MAX_LOCAL = 64
+DOMAIN = re.compile(r"(?:[\w\-]{1,63}\.){1,8}[^\W\d_]{2,63}(?![\w\-])")
 # A run of digits with separators, optionally +country code / (area code); checked further in _is_phone.
-PHONE_CANDIDATE = re.compile(r"(?<![\w.+/-])(?:\+|00)?\(?\d[\d\s().\-/]{5,}\d(?![\w/])")
+PHONE_CANDIDATE = re.compile(r"(?<![\w.+/-])(?:\+|00)?\(?\d[\d \t().\-/]{5,24}\d(?![\w/])")
 CN_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 DATE_INSIDE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}")
-DECIMAL = re.compile(r"^\d+(?:[.,]\d+)?$")
-WORD = re.compile(r"[^\W\d_]+")
-CJK_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
-PLACEHOLDER = re.compile(r"<?\b(customer|email|phone)_(\d+)\b>?")
+DECIMAL = re.compile(r"\d{1,20}(?:[.,]\d{1,20})?")
+# 1 234 567, 1.234.567: an amount with thousands separators, not a phone number
+THOUSANDS = re.compile(r"\d{1,3}(?:([ .'\u00a0\u202f])\d{3})(?:\1\d{3}){0,5}")
+GROUPS = re.compile(r"\d+")
+# A number right after one of these words is a phone number whatever its shape ("call 5551234")
+# ("call me at 5551234", "电话：5551234"); up to two short words may come between.
+PHONE_WORD = re.compile(r"(?:phone|tel|mobile|cell|call|ring|whatsapp|fax|sms|text|电话|手机|号码|致电|联系)"
+                        r"(?:\W{1,3}\w{1,3}){0,2}\W{0,4}$", re.IGNORECASE)
+PHONE_WORD_WINDOW = 24
+PLACEHOLDER = re.compile(r"<?\b(customer|email|phone)_(\d{1,6})\b>?")
 
-MAX_NAME_WORDS = 4  # "Emma van den Berg"
-MIN_PHONE_DIGITS, MAX_PHONE_DIGITS = 8, 15  # E.164 allows at most 15 digits
+MIN_PHONE_DIGITS, MAX_PHONE_DIGITS = 7, 15  # "555-1234" .. E.164's 15 digits
 
 NameLookup = Callable[[list[str]], set[str]]
+PhoneLookup = Callable[[Iterable[str]], set[str]]
 
 
-def _is_phone(candidate: str) -> bool:
-    """Digits written like a phone number, not an amount, a decimal or a date."""
+def find_emails(text: str) -> list[tuple[int, int]]:
+    """Where the emails of a text are: one bounded look each side of every "@" (linear in the text)."""
+    spans: list[tuple[int, int]] = []
+    at = text.find("@")
+    while at != -1:
+        start, limit = at, max(at - MAX_LOCAL, spans[-1][1] if spans else 0)
+        while start > limit and (text[start - 1].isalnum() or text[start - 1] in LOCAL_CHARS):
+            start -= 1
+        if start < at - 1 and text[at - 1].isascii() and not text[start:at].isascii():
+            # "请发到jane@x.com": the address starts after the Chinese words, though a local part may be any script
+            while not text[start].isascii():
+                start += 1
+        domain = DOMAIN.match(text, at + 1) if start < at else None
+        if domain:
+            spans.append((start, domain.end()))
+        at = text.find("@", domain.end() if domain else at + 1)
+    return spans
+
+
+def _is_phone(candidate: str, before: str = "") -> bool:
+    """Digits written like a phone number, not an amount, a decimal or a date. `before` is the text just
+    before the candidate: after "phone", "call" or 电话 any 7..15 digits are a phone number."""
     text = candidate.strip()
     digits = sum(ch.isdigit() for ch in text)
-    if not MIN_PHONE_DIGITS <= digits <= MAX_PHONE_DIGITS or DATE_INSIDE.search(text) or DECIMAL.match(text):
+    if not MIN_PHONE_DIGITS <= digits <= MAX_PHONE_DIGITS or DATE_INSIDE.search(text):
         return False
-    groups = [g for g in re.split(r"\D+", text) if g]
-    # "15000000" is an amount: phones are written with a + or in groups ("+49 30 1234 5678", "138-1234-5678")
-    if len(groups) < 2:
-        return text.startswith(("+", "00"))
-    return max(map(len, groups)) <= 8 and ("." not in text or max(map(len, groups)) <= 4)
-
-
-def name_candidates(text: str) -> dict[str, list[tuple[int, int]]]:
-    """Strings that could be a name, lower-cased, and where they occur: runs of 2..4 words
-    ("Emma van den Berg", "O'Brien" included) and, in Chinese text written without spaces,
-    every 2..4 character stretch ("王芳" in "客户王芳的等级")."""
-    words = [(m.start(), m.end()) for m in WORD.finditer(text)]
-    found: dict[str, list[tuple[int, int]]] = {}
-    for i in range(len(words)):
-        for j in range(i + 1, min(i + MAX_NAME_WORDS, len(words))):
-            gap = text[words[j - 1][1]:words[j][0]]
-            if len(gap) > 2 or "\n" in gap:  # names are written with a space, hyphen or apostrophe between words
-                break
-            start, end = words[i][0], words[j][1]
-            found.setdefault(" ".join(text[start:end].lower().split()), []).append((start, end))
-    for m in CJK_RUN.finditer(text):
-        for start in range(m.start(), m.end()):
-            for end in range(start + 2, min(start + MAX_NAME_WORDS, m.end()) + 1):
-                found.setdefault(text[start:end], []).append((start, end))
-    return found
-
-
-def customer_name_lookup(snapshot) -> NameLookup | None:
-    """A lookup of which candidate strings are customer names in this dataset (case-insensitive)."""
-    try:
-        columns = set(snapshot.query("SELECT * FROM customers LIMIT 0").columns)
-    except Exception:  # no customers table: nothing to look up
-        return None
-    if "name" not in columns:
-        return None
-
-    def lookup(candidates: list[str]) -> set[str]:
-        if not candidates:
-            return set()
-        rows = snapshot.query("""
-            SELECT DISTINCT n FROM (SELECT lower(trim(name)) AS n FROM customers)
-            WHERE n IN (SELECT unnest(?::VARCHAR[]))""", [candidates])
-        return set(rows["n"].tolist())
-
-    return lookup
+    if PHONE_WORD.search(before[-PHONE_WORD_WINDOW:]):
+        return True
+    if text.startswith(("+", "00")):  # international: +49 30 1234 5678, 004930123456
+        return digits >= 8
+    if DECIMAL.fullmatch(text) and not text.isdigit():
+        return False
+    groups = GROUPS.findall(text)
+    if len(groups) == 1:
+        # one plain run: a national number with its trunk 0 (07700900123, 015112345678) or a Chinese mobile
+        return (text.startswith("0") and 9 <= digits <= 12) or bool(CN_MOBILE.fullmatch(text))
+    if THOUSANDS.fullmatch(text):
+        return False
+    longest = max(map(len, groups))
+    # "138-1234-5678", "555-1234", "(030) 1234567", "07700 900123"; dots only between short groups (555.123.4567)
+    return longest <= 8 and ("." not in text or longest <= 4)
 
 
 class Redactor:
     """Replaces PII with placeholders and back. One per conversation turn; placeholders are stable."""
 
-    def __init__(self, names: NameLookup | None = None):
-        self._names = names
+    def __init__(self, names: NameLookup | None = None, phones: PhoneLookup | None = None):
+        self._names, self._phones = names, phones
         self.values: dict[str, str] = {}        # placeholder -> real value (as first seen)
         self._by_value: dict[tuple[str, str], str] = {}  # (kind, lower-cased value) -> placeholder
         self._counts = {"customer": 0, "email": 0, "phone": 0}
         self._is_name: dict[str, bool] = {}  # candidate -> is a customer name (one lookup per candidate)
+        self._known: re.Pattern | None = None  # the values redacted so far, as one alternation
 
     @classmethod
     def for_snapshot(cls, snapshot) -> Redactor:
-        return cls(customer_name_lookup(snapshot) if snapshot is not None else None)
+        if snapshot is None:
+            return cls()
+        index = pii_index(snapshot)
+        return cls(index.names if index.has_names else None, index.phones if index.has_phones else None)
 
     def _placeholder(self, kind: str, value: str) -> str:
         key = (kind, " ".join(value.lower().split()))
@@ -102,27 +112,23 @@ class Redactor:
             holder = f"<{kind}_{self._counts[kind]}>"
             self._by_value[key] = holder
             self.values[holder] = value
+            self._known = None
         return self._by_value[key]
 
-    def redact(self, text: str, *, phones: bool = True) -> str:
-        """The text with emails, phone numbers and customer names replaced by placeholders.
-
-        `phones=False` for tool output, which holds no phone numbers but many figures that a phone
-        pattern could mistake for one; values already redacted are still replaced.
-        """
+    def redact(self, text: str) -> str:
+        """The text with emails, phone numbers and customer names replaced by placeholders."""
         if not text:
             return text
+        text = fold(text)
         spans: list[tuple[int, int, str]] = []
         # values seen before (a phone the user typed, echoed in a tool's error sentence)
-        for holder, value in self.values.items():
-            kind = holder[1:holder.index("_")]
-            spans.extend((m.start(), m.end(), kind) for m in re.finditer(re.escape(value), text, re.IGNORECASE))
-        for m in EMAIL.finditer(text):
-            spans.append((m.start(), m.end(), "email"))
-        for pattern in (PHONE_CANDIDATE, CN_MOBILE) if phones else ():
-            for m in pattern.finditer(text):
-                if pattern is CN_MOBILE or _is_phone(m.group()):
-                    spans.append((m.start(), m.end(), "phone"))
+        if self.values:
+            if self._known is None:
+                alternatives = sorted({re.escape(v) for v in self.values.values()}, key=len, reverse=True)
+                self._known = re.compile("|".join(alternatives), re.IGNORECASE)
+            spans.extend((m.start(), m.end(), self._kind_of(m.group())) for m in self._known.finditer(text))
+        spans.extend((start, end, "email") for start, end in find_emails(text))
+        spans.extend(self._phone_spans(text))
         if self._names is not None:
             candidates = name_candidates(text)
             self._look_up(candidates)
@@ -131,12 +137,31 @@ class Redactor:
                     spans.extend((s, e, "customer") for s, e in where)
         return self._replace(text, spans)
 
+    def _kind_of(self, value: str) -> str:
+        for (kind, known), _ in self._by_value.items():
+            if known == " ".join(value.lower().split()):
+                return kind
+        return "customer"
+
+    def _phone_spans(self, text: str) -> list[tuple[int, int, str]]:
+        spans, unsure = [], []
+        for m in PHONE_CANDIDATE.finditer(text):
+            if _is_phone(m.group(), text[max(0, m.start() - PHONE_WORD_WINDOW):m.start()]):
+                spans.append((m.start(), m.end(), "phone"))
+            elif self._phones is not None and (key := phone_key(m.group())):
+                unsure.append((m.start(), m.end(), key))
+        spans.extend((m.start(), m.end(), "phone") for m in CN_MOBILE.finditer(text))
+        if unsure:  # a number of any shape that is one of the dataset's own phone numbers
+            known = self._phones(key for _, _, key in unsure)
+            spans.extend((s, e, "phone") for s, e, key in unsure if key in known)
+        return spans
+
     def prefetch(self, texts: Iterable[str]) -> None:
         """Look up the names of many texts in one query (e.g. a conversation's history)."""
         if self._names is not None:
             candidates: dict[str, Any] = {}
             for text in texts:
-                candidates.update(name_candidates(text or ""))
+                candidates.update(name_candidates(fold(text or "")))
             self._look_up(candidates)
 
     def _look_up(self, candidates: Iterable[str]) -> None:
@@ -146,11 +171,14 @@ class Redactor:
             self._is_name.update((c, c in found) for c in new)
 
     def _replace(self, text: str, spans: Iterable[tuple[int, int, str]]) -> str:
-        # Longest first, so "Emma van den Berg" wins over "van den Berg" and an email over its digits.
+        # Longest first, so "Emma van den Berg" wins over "van den Berg" and an email over its digits;
+        # an interval map keeps this linear in the number of spans.
+        taken: list[bool] = [False] * (len(text) + 1)
         chosen: list[tuple[int, int, str]] = []
         for start, end, kind in sorted(spans, key=lambda s: (-(s[1] - s[0]), s[0])):
-            if all(end <= s or start >= e for s, e, _ in chosen):
+            if not taken[start] and not taken[end - 1] and not any(taken[start:end]):
                 chosen.append((start, end, kind))
+                taken[start:end] = [True] * (end - start)
         out, pos = [], 0
         for start, end, kind in sorted(chosen):
             out.append(text[pos:start])

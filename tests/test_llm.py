@@ -159,7 +159,9 @@ FAILURES = {
     "timeout": ([delay(3.0)], {"timeout_s": 0.5}, "did not answer within 0.5 seconds"),
     "rate limited": ([error(429, "slow down")], {}, "HTTP 429"),
     "server error": ([error(503, "overloaded")], {}, "server error (HTTP 503)"),
-    "malformed tool call": ([tool_call("find_customers", raw_arguments='{"churn_risk": high}')], {}, "malformed tool call"),
+    "malformed tool call twice": ([tool_call("find_customers", raw_arguments='{"churn_risk": high}'),
+                                   tool_call("find_customers", raw_arguments='{"churn_risk": "hi')], {},
+                                  "malformed tool call twice"),
     "unknown tool": ([tool_call("drop_database", {"really": True})], {}, "tool that does not exist ('drop_database')"),
     "empty response": ([text("")], {}, "empty answer"),
     "tool call cut at the token cap": ([Reply(tool_calls=[{"name": "find_customers", "arguments": '{"churn_risk": "hi'}],
@@ -279,3 +281,44 @@ def test_the_llm_path_runs_calls_through_the_same_executor_and_role_policy(make_
     assert [(c.name, c.status, c.args) for c in second.tool_calls] == [("customer_lookup", "ok", {"query": "C000042"})]
     offline = assistant.ask("is she likely to leave?", conversation, use_llm=False)
     assert [(c.name, c.args) for c in offline.tool_calls] == [("customer_lookup", {"query": "C000042"})]
+
+
+# -- tool calls are read strictly, and the tool receives the validated values ----------------
+
+@pytest.mark.parametrize("raw", ["{", '{"country": "Germany", "tier"', '{"tier": "high",}', '["tier", "high"]', '{"min_clv": NaN}'])
+def test_truncated_tool_call_json_is_never_repaired_and_run(built_home, make_assistant, fake, raw):
+    """Finding 8: streamed '{' ran as export_audience {} and exported everyone; a cut-off object lost its filter.
+    Now nothing runs, the model is told its arguments were not valid JSON, and its corrected call runs."""
+    exports = Workspace(built_home).home / "exports"
+    before = set(exports.glob("*")) if exports.exists() else set()
+    fake.queue(tool_call("export_audience", raw_arguments=raw),
+               tool_call("find_customers", {"country": "Germany", "tier": "high"}),
+               text("There are some high-tier customers in Germany."))
+    answer = make_assistant().ask("How many high tier customers in Germany?")
+
+    assert answer.planner == "llm" and answer.notice is None
+    assert [(c.name, c.args, c.status) for c in answer.tool_calls] == [
+        ("find_customers", {"country": "Germany", "tier": "high"}, "ok")]
+    told = tool_messages(fake.requests[1])
+    assert len(told) == 1 and told[0]["content"].startswith("ERROR") and "not valid JSON" in told[0]["content"]
+    assert (set(exports.glob("*")) if exports.exists() else set()) == before
+
+
+def test_a_second_malformed_tool_call_ends_in_the_offline_answer(make_assistant, fake):
+    fake.queue(tool_call("export_audience", raw_arguments="{"), tool_call("export_audience", raw_arguments='{"tier": '))
+    assistant = make_assistant()
+    answer = assistant.ask("How many customers are in the high tier?")
+    assert answer.planner == "offline" and "malformed tool call twice" in answer.notice
+    assert "export_audience" not in [c.name for c in answer.tool_calls]
+    assert len(fake.requests) == 2
+
+
+def test_tool_arguments_are_validated_and_coerced_before_the_tool_runs(make_assistant, fake):
+    """Finding 12: limit "20" reached the tool as a string (TypeError) and limit true ran as LIMIT 1."""
+    fake.queue(tool_call("find_customers", {"churn_risk": "high", "limit": "20"}),
+               tool_call("find_customers", {"churn_risk": "high", "limit": True}),
+               text("Done."))
+    answer = make_assistant().ask("Who is about to churn?")
+    coerced, refused = answer.tool_calls
+    assert coerced.status == "ok" and len(coerced.result.tables[0].rows) == 20
+    assert refused.status == "error" and "limit: a number is needed, not true" in refused.error

@@ -80,9 +80,8 @@ def test_chinese_names_written_without_spaces_are_found():
 def test_a_value_redacted_once_is_redacted_wherever_it_comes_back():
     redactor = Redactor()
     redactor.redact("call +44 20 7946 0958")
-    # a tool's error sentence echoing the restored value; phone patterns are off for tool output
-    assert redactor.redact("No customer found for '+44 20 7946 0958'.", phones=False) == \
-        "No customer found for '<phone_1>'."
+    # a tool's error sentence echoing the restored value gets the same placeholder
+    assert redactor.redact("No customer found for '+44 20 7946 0958'.") == "No customer found for '<phone_1>'."
 
 
 def test_a_placeholder_split_across_streamed_chunks_is_restored_whole():

@@ -226,3 +226,49 @@ def test_tool_specs_flatten_the_audience_filters():
     props = specs["draft_campaign"]["parameters"]["properties"]
     assert {"goal", "channel", "segment", "tier", "country", "churn_risk"} <= set(props)
     assert specs["customer_lookup"]["parameters"]["required"] == ["query"]
+
+
+# -- hardening: arguments and name search ------------------------------------------------
+
+@pytest.mark.parametrize("query", ["%", "_", "%%", "%a%", "__", "\\"])
+def test_name_search_escapes_percent_and_underscore(ctx, query):
+    """Finding 10: query='%' listed six customers per call; wildcards are now literal characters."""
+    with pytest.raises(TierwiseError, match="No customer found"):
+        call_tool(ctx, "customer_lookup", {"query": query})
+
+
+def test_name_search_still_finds_a_whole_name_and_a_part_of_one(ctx):
+    row = q(ctx, """SELECT any_value(customer_id) AS customer_id, name FROM customers WHERE name IS NOT NULL
+                    GROUP BY name HAVING count(*) = 1 ORDER BY name LIMIT 1""").iloc[0]
+    assert call_tool(ctx, "customer_lookup", {"query": row["name"].upper()}).customer_id == row["customer_id"]
+    part = row["name"][1:-1]
+    found = call_tool(ctx, "customer_lookup", {"query": part})
+    expected = q(ctx, "SELECT customer_id FROM customers WHERE name ILIKE ? ORDER BY customer_id LIMIT 6", [f"%{part}%"])
+    assert (found.facts.get("candidates") or [found.customer_id]) == expected["customer_id"].tolist()
+
+
+def test_validated_arguments_are_what_the_tool_receives(ctx):
+    """Finding 12: limit "20" reached find_customers as a string, limit true ran as LIMIT 1."""
+    result = call_tool(ctx, "find_customers", {"churn_risk": "high", "limit": "20"})
+    assert len(result.tables[0].rows) == 20
+    assert call_tool(ctx, "find_customers", {"min_orders": "3"}).facts["customers"] == \
+        q(ctx, "SELECT count(*) AS n FROM customer_view WHERE orders >= 3")["n"][0]
+    for bad in (True, False):
+        with pytest.raises(TierwiseError, match="limit: a number is needed"):
+            call_tool(ctx, "find_customers", {"limit": bad})
+    with pytest.raises(TierwiseError, match="fractional"):
+        call_tool(ctx, "find_customers", {"limit": 2.5})
+
+
+@pytest.mark.parametrize("args", [{"country": "x" * 400_000}, {"query": "é" * 50_000},
+                                  {"segment": "at_risk", "tier": ["high"] * 1_000}])
+def test_an_overlong_argument_is_refused_before_any_work(ctx, args):
+    """Finding 7: a 400k-character argument held one answer for two minutes."""
+    import time
+
+    tool = "customer_lookup" if "query" in args else "find_customers"
+    started = time.perf_counter()
+    with pytest.raises(TierwiseError, match=r"at most [\d,]+ (are accepted|items)") as refused:
+        call_tool(ctx, tool, args)
+    assert time.perf_counter() - started < 0.5
+    assert len(str(refused.value)) < 300

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from tools.data_values import plain_values
 from tools.errors import TierwiseError
 from tools.rfm import SEGMENTS
 
@@ -82,10 +83,11 @@ def _match(field: str, value: str, valid: list[str]) -> str:
     by_norm = {norm(v): v for v in valid}
     if norm(value) in by_norm:
         return by_norm[norm(value)]
-    close = difflib.get_close_matches(value, valid, n=3, cutoff=0.6)
+    close = plain_values(difflib.get_close_matches(value, valid, n=3, cutoff=0.6))
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    shown = ", ".join(valid[:40]) + (" …" if len(valid) > 40 else "")
-    raise TierwiseError(f"Unknown {field} '{value}'.{hint} Valid values: {shown}.")
+    listed = plain_values(valid, 40)  # a value that reads as an instruction or markup is data, not a choice to offer
+    shown = ", ".join(listed) + (" …" if len(valid) > len(listed) else "")
+    raise TierwiseError(f"Unknown {field} '{value[:80]}'.{hint} Valid values: {shown}.")
 
 
 def parse_filters(raw: dict[str, Any]) -> AudienceFilters:

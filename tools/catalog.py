@@ -75,21 +75,58 @@ def args_model(name: str) -> type[BaseModel]:
 SCHEMAS = {name: args_model(name) for name in TOOLS}
 
 
+# Bounds on what a caller (a person or a model) may pass, checked before anything else looks at it:
+# a filter value, an offer or a tone fits in a few hundred characters, a list of metrics in a few dozen.
+MAX_ARGUMENT_CHARS = 1_000
+MAX_ARGUMENT_ITEMS = 100
+MAX_ARGUMENT_DEPTH = 6
+
+
+def _is_number(annotation: Any) -> bool:
+    """Whether a field takes a number (int or float, optional or not) and nothing else."""
+    kinds = set(typing.get_args(annotation)) - {type(None)} if typing.get_args(annotation) else {annotation}
+    return bool(kinds) and kinds <= {int, float}
+
+
+def _check_size(name: str, value: Any, depth: int = 0) -> None:
+    if depth > MAX_ARGUMENT_DEPTH:
+        raise TierwiseError(f"The {name} argument is nested more than {MAX_ARGUMENT_DEPTH} levels deep.")
+    if isinstance(value, str) and len(value) > MAX_ARGUMENT_CHARS:
+        raise TierwiseError(f"The {name} argument is {len(value):,} characters long; "
+                            f"at most {MAX_ARGUMENT_CHARS:,} are accepted.")
+    if isinstance(value, (list, tuple, dict)):
+        if len(value) > MAX_ARGUMENT_ITEMS:
+            raise TierwiseError(f"The {name} argument has {len(value):,} items; at most {MAX_ARGUMENT_ITEMS} are accepted.")
+        for item in (value.items() if isinstance(value, dict) else value):
+            for part in (item if isinstance(value, dict) else (item,)):
+                _check_size(name, part, depth + 1)
+
+
 def validate_args(name: str, args: dict[str, Any]) -> tuple[AudienceFilters | None, dict[str, Any]]:
+    """The arguments as the tool receives them: checked for size, validated and coerced by the tool's schema
+    ("20" becomes 20), split into audience filters and the tool's own arguments."""
     if name not in TOOLS:
         raise TierwiseError(f"Unknown tool '{name}'. Tools: {', '.join(TOOLS)}.")
-    valid = list(SCHEMAS[name].model_fields)
+    model = SCHEMAS[name]
+    valid = list(model.model_fields)
     unknown = sorted(set(args) - set(valid))
     if unknown:
-        raise TierwiseError(f"{name} has no argument {', '.join(unknown)}. Valid arguments: {', '.join(valid)}.")
+        shown = ", ".join(str(u)[:40] for u in unknown[:5])
+        raise TierwiseError(f"{name} has no argument {shown}. Valid arguments: {', '.join(valid)}.")
+    for key, value in args.items():
+        _check_size(key, value)
+        # pydantic reads true as 1 in a number field: LIMIT true would run as LIMIT 1
+        if isinstance(value, bool) and _is_number(model.model_fields[key].annotation):
+            raise TierwiseError(f"Invalid arguments for {name} ({key}: a number is needed, not {str(value).lower()}).")
     try:
-        SCHEMAS[name](**args)
+        validated = model(**args)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise TierwiseError(f"Invalid arguments for {name} ({problems}).") from None
+    values = validated.model_dump(include=set(args))
     filters = filter_fields(name)
-    own = {k: v for k, v in args.items() if k not in filters}
-    audience = parse_filters({k: v for k, v in args.items() if k in filters}) if takes_audience(name) else None
+    own = {k: v for k, v in values.items() if k not in filters}
+    audience = parse_filters({k: v for k, v in values.items() if k in filters}) if takes_audience(name) else None
     return audience, own
 
 

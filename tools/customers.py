@@ -98,6 +98,12 @@ def _num(value):
 
 
 ID_LIKE = re.compile(r"^[A-Za-z]{0,4}\d{1,12}$")
+MIN_PARTIAL_NAME = 3  # characters of a name searched as a part; a whole name of any length matches exactly
+
+
+def like_literal(text: str) -> str:
+    """Text for a LIKE pattern that matches itself only (backslash is the escape character)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def customer_lookup(ctx: ToolContext, *, query: str) -> ToolResult:
@@ -109,11 +115,15 @@ def customer_lookup(ctx: ToolContext, *, query: str) -> ToolResult:
         raise TierwiseError("Tell me which customer: an id like C000042, an email or a name.")
     matches = snap.query("""
         SELECT customer_id, name, email FROM customers
-        WHERE lower(customer_id) = lower(?) OR lower(email) = lower(?)
-        LIMIT 5""", [text, text])
+        WHERE lower(customer_id) = lower(?) OR lower(email) = lower(?) OR lower(trim(name)) = lower(?)
+        ORDER BY customer_id LIMIT 6""", [text, text, text])
     if matches.empty and not ID_LIKE.match(text):
-        matches = snap.query("SELECT customer_id, name, email FROM customers WHERE name ILIKE ? ORDER BY customer_id LIMIT 6",
-                             [f"%{text}%"])
+        if len(text) < MIN_PARTIAL_NAME:
+            raise TierwiseError(f"No customer found for '{text}'. A part of a name needs at least {MIN_PARTIAL_NAME} "
+                                "characters; or give the customer id (e.g. C000042) or the full email.")
+        # the query is a literal part of a name: % and _ in it match themselves, never "any name"
+        matches = snap.query("SELECT customer_id, name, email FROM customers WHERE name ILIKE ? ESCAPE '\\' "
+                             "ORDER BY customer_id LIMIT 6", [f"%{like_literal(text)}%"])
     if matches.empty:
         raise TierwiseError(f"No customer found for '{text}'. Try the customer id (e.g. C000042) or the full email.")
     if len(matches) > 1:
