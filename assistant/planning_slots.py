@@ -12,8 +12,8 @@ from datetime import date
 from typing import Any
 
 from assistant import planning_lexicon as lex
-from assistant.language import horizon_days, relative_period
 from assistant.glossary import discount_off
+from assistant.language import horizon_days, relative_period
 from tools.rfm import SEGMENTS
 
 I = re.ASCII  # patterns run on lower-cased text (re.I would only cost time); \b and \w are ASCII so that an
@@ -170,14 +170,13 @@ VARIANTS = [re.compile(p, I) for p in [
 ]]
 
 OFFER_COST = [re.compile(p, I) for p in [
-    r"(?:\$|€|£)\s?(\d+(?:\.\d+)?)",
     r"(?:立减|直降|减|返)\s*(\d+(?:\.\d+)?)\s*(?:元|块|美元|欧元)?",  # 减10元, 满200减20: what each redeemer gets
+    r"(?:\$|€|£)\s?(\d+(?:\.\d+)?)",
     r"(\d+(?:\.\d+)?)\s*(?:dollars?|euros?|pounds?|usd|eur|gbp|bucks)\b",
     r"\b(?:costs?|costing|worth|value of|cost of)\s+(?:us\s+)?(?:about\s+)?(\d+(?:\.\d+)?)\b",
     r"(\d+(?:\.\d+)?)\s*(?:元|块|美元|美金|刀|欧元|欧|英镑|镑)",
     r"(?:成本|费用)(?:为|是)?\s*(\d+(?:\.\d+)?)",
 ]]
-SAVE_RATE = [re.compile(p, I) for p in [
 # A percentage off: "10% off", "a discount of 15%", "10%的折扣"; Chinese tenths (九折, 打8折, 85折) are read
 # through the glossary's discount_off
 OFFER_PERCENT = [re.compile(p, I) for p in [
@@ -187,6 +186,7 @@ OFFER_PERCENT = [re.compile(p, I) for p in [
     r"(?:打|降价|优惠|折扣|立减)\s*(\d+(?:\.\d+)?)\s*%",
 ]]
 FREE_SHIPPING = re.compile(r"\bfree (?:shipping|delivery)\b|\bships? free\b|包邮|免运费|免邮|免费配送", I)
+SAVE_RATE = [re.compile(p, I) for p in [
     r"\b(?:save|retention|success|win[- ]?back|recovery|response|redemption|take[- ]?up) rate\s+(?:of\s+|is\s+|at\s+|=\s*|around\s+|about\s+)?(\d+(?:\.\d+)?)\s*%",
     r"(\d+(?:\.\d+)?)\s*%\s+(?:save|retention|success|win[- ]?back|recovery|response|redemption|take[- ]?up) rate\b",
     r"(\d+(?:\.\d+)?)\s*%\s*的?(?:挽回率|挽留率|成功率|召回率|响应率|核销率)",
