@@ -474,6 +474,8 @@ def _draft(lang: str, record: ToolCallRecord, r: ToolResult) -> str:
                               body=v.get("body"), cta=v.get("cta")))
     failed = [k.replace("_", " ") for k, v in (r.checks or {}).items() if v is False]
     checks = fill(t["draft_campaign.checks"], checks=_list(failed, lang, 10)) if failed else ""
+    if not r.facts.get("brand"):
+        checks += t["draft_campaign.no_brand"]
     args = record.args
     channel = args.get("channel") or ("sms" if any("text" in v and "body" not in v for v in variants) else "email")
     goal = args.get("goal") or r.facts.get("goal")
@@ -799,7 +801,10 @@ def _metrics(lang: str, record: ToolCallRecord, r: ToolResult) -> str:
     compare = ""
     if f.get("compare") and row.get(f"{first}_previous") is not None:
         change = row.get(f"{first}_change")
-        compare = fill(t["query_metrics.compare"], against=zh_labels["metric_against"].get(f["compare"], f["compare"]),
+        against = zh_labels["metric_against"].get(f["compare"], f["compare"])
+        if f.get("previous_since") and f.get("previous_until"):
+            against += "（" + fill(t["query_metrics.window"], since=f["previous_since"], until=f["previous_until"]) + "）"
+        compare = fill(t["query_metrics.compare"], against=against,
                        previous=value(row, f"{first}_previous"),
                        change=f"{float(change):+.1%}" if change is not None else "—")
     return fill(t["query_metrics.total"], values=values, scope=scope, compare=compare, definition=definition)

@@ -452,3 +452,58 @@ def test_money_carries_the_workspace_currency_once_set(built_home, tmp_path, cli
     assert re.search(r"Average order value: EUR \d", summary), summary
     with pytest.raises(TierwiseError, match="not a 3-letter code"):
         write_settings(home, currency="euros!")
+
+
+# ---------------------------------------------------------------- comparisons with the period before
+
+def _revenue_between(raw: pd.DataFrame, start: str, end: str) -> float:
+    done = raw[raw["Order Status"] == "Completed"]
+    day = pd.to_datetime(done["Purchase Date"])
+    return float(done[(day >= start) & (day <= end)]["Total Price"].sum())
+
+
+@pytest.mark.parametrize("since, until, before", [
+    ("2024-04-01", "2024-04-30", ("2024-03-01", "2024-03-31")),   # a month: the calendar month before
+    ("2024-03-01", "2024-03-31", ("2024-02-01", "2024-02-29")),   # a leap February, to its last day
+    ("2024-04-01", "2024-06-30", ("2024-01-01", "2024-03-31")),   # a quarter: the quarter before
+    ("2023-07-01", "2023-12-31", ("2023-01-01", "2023-06-30")),   # a half year of whole months: the half before
+    ("2024-02-01", "2024-04-30", ("2023-11-01", "2024-01-31")),   # three whole months: the three before
+    ("2024-04-10", "2024-04-29", ("2024-03-21", "2024-04-09")),   # no calendar window: the same number of days before
+])
+def test_the_previous_period_of_a_calendar_window_is_the_calendar_one_before(shop, since, until, before):
+    ctx, raw = shop
+    result = call_tool(ctx, "query_metrics", {"metrics": ["revenue"], "since": since, "until": until,
+                                              "compare": "previous_period"})
+    row = _rows(result).iloc[0]
+    assert row["revenue"] == pytest.approx(_revenue_between(raw, since, until))
+    assert row["revenue_previous"] == pytest.approx(_revenue_between(raw, *before))
+    assert (result.facts["previous_since"], result.facts["previous_until"]) == before
+    assert f"({before[0]} to {before[1]})" in result.summary
+
+
+def test_a_rolling_window_and_the_month_to_date_step_back_as_they_should(shop):
+    from tools.semantic.compiler import previous_window
+    from tools.semantic.query import MetricQuery
+
+    def window(start, end):
+        q = MetricQuery(metrics=[], by=[], grain=None, filters=[], audience=[], start=date.fromisoformat(start),
+                        end=date.fromisoformat(end), as_of=date.fromisoformat(end), compare="previous_period")
+        return tuple(d.isoformat() for d in previous_window(q))
+
+    assert window("2024-06-01", "2024-06-18") == ("2024-05-01", "2024-05-18")    # this month so far: the same days before
+    assert window("2024-04-01", "2024-05-20") == ("2024-01-01", "2024-02-20")    # this quarter so far
+    assert window("2024-01-01", "2024-08-20") == ("2023-01-01", "2023-08-20")    # this year so far
+    assert window("2024-05-22", "2024-06-20") == ("2024-04-22", "2024-05-21")    # the last 30 days: the 30 before
+    assert window("2023-01-01", "2023-12-31") == ("2022-01-01", "2022-12-31")    # a year: the year before
+    ctx, raw = shop
+    as_of = ctx.snapshot.as_of
+    year = call_tool(ctx, "query_metrics", {"metrics": ["revenue"], "since": "2024", "compare": "previous_period"})
+    assert (year.facts["previous_since"], year.facts["previous_until"]) == (
+        "2023-01-01", as_of.replace(year=as_of.year - 1).isoformat())  # the year to the as-of date: the same days before
+    assert _rows(year).iloc[0]["revenue_previous"] == pytest.approx(
+        _revenue_between(raw, "2023-01-01", as_of.replace(year=as_of.year - 1).isoformat()))
+    row = _rows(call_tool(ctx, "query_metrics", {"metrics": ["revenue"], "since": "last_30_days",
+                                                 "compare": "previous_period"})).iloc[0]
+    start = as_of - pd.Timedelta(days=29)
+    assert row["revenue_previous"] == pytest.approx(_revenue_between(
+        raw, (start - pd.Timedelta(days=30)).isoformat(), (start - pd.Timedelta(days=1)).isoformat()))

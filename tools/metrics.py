@@ -12,7 +12,7 @@ from tools.context import ToolContext
 from tools.results import ToolResult, frame_to_table
 from tools.semantic.binding import bind
 from tools.semantic.catalog import Metric
-from tools.semantic.compiler import band_labels, run_query
+from tools.semantic.compiler import band_labels, previous_window, run_query
 from tools.semantic.query import MetricQuery
 
 Grain = Literal["day", "week", "month", "quarter", "year"]
@@ -66,6 +66,9 @@ def query_metrics(ctx: ToolContext, *, metrics: list[str] | None = None, by: lis
         "units": {m.name: m.unit for m in q.metrics}, "currency": currency or None,
         "rows": _records(frame.head(FACT_ROWS)), "row_count": int(len(frame)),
     }
+    if q.compare and not q.grain:
+        before = previous_window(q)
+        facts["previous_since"], facts["previous_until"] = before[0].isoformat(), before[1].isoformat()
     if frame.empty:
         return ToolResult(summary=f"No completed orders match ({scope}). {headline}", facts=facts)
     summary = _summary(frame, q, currency, scope) + " " + headline
@@ -202,7 +205,9 @@ def _summary(frame: pd.DataFrame, q: MetricQuery, currency: str, scope: str) -> 
             prev = row.get(f"{m.name}_previous")
             change = row.get(f"{m.name}_change")
             if prev is not None and pd.notna(prev):
-                text += (f" {q.compare.replace('_', ' ').capitalize()}: {fmt(m, prev)}"
+                before = previous_window(q)
+                text += (f" {q.compare.replace('_', ' ').capitalize()} ({before[0].isoformat()} to {before[1].isoformat()}):"
+                         f" {fmt(m, prev)}"
                          + (f" ({change:+.1%})." if pd.notna(change) else "."))
         return text
     if q.grain:

@@ -355,10 +355,44 @@ def run_query(t: Tables, q: MetricQuery) -> pd.DataFrame:
     return frame
 
 
+def _calendar_months(start: date, end: date) -> int | None:
+    """How many calendar months a window of whole calendar periods steps back by, or None for a rolling window.
+
+    A window starting on the first of a month is a calendar one: a month (or the month to date) steps back one
+    month, a quarter (or the quarter to date) three, a year (or the year to date) twelve, and any other run of
+    whole months (February to April) by its own length. Any other start is rolling: it steps back by its days."""
+    if start.day != 1:
+        return None
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    whole = end == _month_end(end)
+    if months == 1:
+        return 1
+    if whole:
+        return months
+    if start.month % 3 == 1 and months <= 3:
+        return 3  # the quarter to date
+    if start.month == 1 and months <= 12:
+        return 12  # the year to date
+    return None
+
+
+def _month_end(d: date) -> date:
+    return _shift_months(d.replace(day=1), 1) - timedelta(days=1)
+
+
 def previous_window(q: MetricQuery) -> tuple[date, date]:
+    """The window a comparison is made with. The previous year is the same dates a year earlier. The previous period
+    of a calendar window is the previous calendar one (April -> March, Q2 -> Q1, 2024 -> 2023; the month to date ->
+    the same days of the month before); of a rolling window ("the last 30 days") the same number of days before."""
     start = q.start or q.end
     if q.compare == "previous_year":
         return _shift_months(start, -12), _shift_months(q.end, -12)
+    months = None if q.rolling else _calendar_months(start, max(q.end, q.requested_end or q.end))
+    if months:
+        end = _shift_months(q.end, -months)
+        if q.end == _month_end(q.end):
+            end = _month_end(end)  # April 30 -> March 31, not March 30
+        return _shift_months(start, -months), end
     length = (q.end - start).days + 1
     return start - timedelta(days=length), start - timedelta(days=1)
 

@@ -64,6 +64,8 @@ class MetricQuery:
     ascending: bool = False
     limit: int | None = None
     notes: list[str] = field(default_factory=list)
+    requested_end: date | None = None  # the end asked for, before the as-of date cut it ("2024" with data to November)
+    rolling: bool = False  # a window counted back from the as-of date ("last_30_days"): compared with as many days before
 
     @property
     def dims(self) -> list[Field]:
@@ -267,6 +269,7 @@ def build_query(model: SemanticModel, values_of: Callable[[Field], list[str]], *
     end = resolve_window(until, as_of, "until") if until not in (None, "") else None
     end_date = (end[1] or end[0]) if end else (implied_end or as_of)
     notes = []
+    requested_end = end_date
     if end_date > as_of:
         notes.append(f"data is used up to the as-of date {as_of.isoformat()}")
         end_date = as_of
@@ -292,4 +295,6 @@ def build_query(model: SemanticModel, values_of: Callable[[Field], list[str]], *
                        filters=resolve_conditions(filters, model, values_of, what="filters"),
                        audience=resolve_conditions(audience, model, values_of, what="audience"),
                        start=start, end=end_date, as_of=as_of, compare=compare, sort=sort_name,
-                       ascending=ascending, limit=limit, notes=notes)
+                       ascending=ascending, limit=limit, notes=notes, requested_end=requested_end,
+                       rolling=bool(since not in (None, "") and RELATIVE.match(str(since).strip().lower().replace(" ", "_")
+                                                                              .replace("-", "_"))))
