@@ -81,14 +81,35 @@ def test_probabilities_lie_between_zero_and_one_for_every_customer_with_an_order
     assert scores["churn_probability"].between(0, 1).all()
 
 
-def test_risk_bands_follow_the_probability_thresholds(small_demo):
+def test_risk_bands_follow_the_probability_thresholds_for_customers_still_buying(small_demo):
     scores = small_demo[2]["scores"]
-    order = {"low": 0, "medium": 1, "high": 2}
-    ranked = scores.sort_values("churn_probability")
-    assert ranked["churn_risk"].map(order).is_monotonic_increasing
-    assert (scores.loc[scores.churn_risk == "high", "churn_probability"] >= RISK_BANDS["high"]).all()
-    assert (scores.loc[scores.churn_risk == "low", "churn_probability"] < RISK_BANDS["medium"]).all()
-    assert set(scores["churn_risk"]) <= {"high", "medium", "low"}
+    active = scores[scores.churn_risk != "lapsed"]
+    # at or above the high threshold is always "high"; "high" below it only for the overdue
+    assert (active.loc[active.churn_probability >= RISK_BANDS["high"], "churn_risk"] == "high").all()
+    assert (active.loc[active.churn_risk == "low", "churn_probability"] < RISK_BANDS["medium"]).all()
+    medium = active[active.churn_risk == "medium"]
+    assert medium["churn_probability"].between(RISK_BANDS["medium"], RISK_BANDS["high"], inclusive="left").all()
+    assert set(scores["churn_risk"]) == {"high", "medium", "low", "lapsed"}
+
+
+def test_lapsed_customers_really_did_not_come_back(small_demo):
+    _, truth, result = small_demo
+    scores = result["scores"]
+    churned = _churned_in_truth(scores["customer_id"], pd.read_csv(truth), DEMO_AS_OF)
+    lapsed = (scores["churn_risk"] == "lapsed").to_numpy()
+    assert lapsed.sum() > 0
+    assert churned[lapsed].mean() >= 0.9
+    assert churned[lapsed].mean() > churned[~lapsed].mean() + 0.3
+
+
+def test_the_card_gives_a_verdict_against_recency_and_the_difference_to_bgnbd_with_intervals(small_demo):
+    card = small_demo[2]["card"]
+    verdict, versus = card["verdict"], card["vs_bgnbd"]
+    assert verdict["verdict"] in ("good", "weak", "baseline")
+    assert verdict["ci_low"] <= verdict["difference"] <= verdict["ci_high"]
+    assert "last order" in verdict["baseline_name"] and 0.5 < verdict["model"] <= 1
+    assert versus["ci_low"] <= versus["difference"] <= versus["ci_high"]
+    assert versus["significant"] == (versus["ci_low"] > 0 or versus["ci_high"] < 0)
 
 
 def test_every_customer_gets_one_to_three_plain_sentences_as_reasons(small_demo):

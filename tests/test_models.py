@@ -129,3 +129,71 @@ def test_churn_card_holds_calibration_and_lift_curves_that_are_sensible(snap):
     assert max(abs(a - b) for a, b in zip(cal["predicted"], cal["observed"])) < 0.15
     lift = card["lift_curve"]["lift"]
     assert lift[0] == pytest.approx(card["top_decile_lift"], rel=0.05) and lift[0] > lift[-1]
+
+
+# ----------------------------------------------------------------------------- verdicts
+
+
+def test_the_report_gives_each_predictive_model_a_verdict_with_its_figures(cli, built_home, monkeypatch):
+    monkeypatch.setenv("TIERWISE_HOME", str(built_home))
+    code, out, err = cli("report", "--json", "--quiet")
+    assert code == 0, err
+    report = json.loads(out)
+    for model in ("churn", "clv", "recommendations", "tiers"):
+        verdict = report[model]["verdict"]
+        assert verdict["verdict"] in ("good", "weak", "baseline"), model
+        assert report["verdicts"][model]["verdict"] == verdict["verdict"]
+        assert verdict["ci_low"] <= verdict["difference"] <= verdict["ci_high"], model
+        assert str(round(verdict["model"], 2))[:3] in verdict["sentence"], model
+
+
+def test_a_good_churn_verdict_holds_on_what_customers_really_did(snap, demo_truth):
+    from sklearn.metrics import roc_auc_score
+
+    assert snap.meta["model_cards"]["churn"]["verdict"]["verdict"] == "good"
+    view = snap.query("SELECT customer_id, churn_probability, recency_days FROM customer_view")
+    horizon = snap.meta["model_cards"]["churn"]["horizon_days"]
+    future = pd.read_csv(demo_truth / "future_orders.csv", dtype={"customer_id": str}, parse_dates=["order_date"])
+    came_back = future.loc[future["order_date"] <= pd.Timestamp(snap.as_of) + pd.Timedelta(days=horizon), "customer_id"]
+    churned = ~view["customer_id"].isin(set(came_back))
+    assert roc_auc_score(churned, view["churn_probability"]) > roc_auc_score(churned, view["recency_days"]) + 0.02
+
+
+def test_a_good_clv_verdict_holds_on_what_customers_really_spent(snap, future_revenue):
+    card = snap.meta["model_cards"]["clv"]
+    assert card["verdict"]["verdict"] == "good" and card["in_service"] == "BG/NBD + Gamma-Gamma"
+    f = snap.query("SELECT customer_id, frequency, tenure_days, purchase_days, total_spend FROM features")
+    # the historical average written out: past repeat rate (over at least 30 days) × average spend per purchase day
+    naive = f["frequency"] / f["tenure_days"].clip(lower=30) * 365 * f["total_spend"] / f["purchase_days"]
+    truth = future_revenue.set_index("customer_id")
+    naive = naive.set_axis(f["customer_id"]).reindex(truth.index)
+    model_error = (truth["clv_12m"] - truth["realised"]).abs().mean()
+    assert model_error < 0.9 * (naive - truth["realised"]).abs().mean()
+
+
+def test_the_clv_card_reads_calibration_by_decile_gini_and_flatness(snap, future_revenue):
+    card = snap.meta["model_cards"]["clv"]
+    backtest = card["backtest"]
+    deciles = backtest["calibration_by_decile"]
+    assert len(deciles["predicted"]) == len(deciles["actual"]) == 10
+    assert deciles["actual"][-1] > 3 * deciles["actual"][0]  # the top tenth by prediction really spent more
+    assert 0.3 < backtest["gini"] <= 1 and backtest["gini"] > backtest["naive_gini"]
+    assert card["flat"] is False and card["top_20pct_value_share"] > 0.5
+    # the same ordering holds on the real next year: the top fifth by clv_12m spent most of it
+    top = future_revenue.nlargest(len(future_revenue) // 5, "clv_12m")["realised"].sum()
+    assert top / future_revenue["realised"].sum() > 0.5
+
+
+def test_tiers_and_segments_never_contradict_without_an_explanation(snap):
+    tiers = snap.meta["model_cards"]["tiers"]
+    assert tiers["consistency"]["unexplained"] == 0
+    assert tiers["cutoffs_separated"]
+    rows = snap.query("SELECT segment, tier, churn_risk, m_score FROM scores WHERE tier = 'low' "
+                      "AND segment IN ('champions', 'loyal', 'cannot_lose')")
+    assert ((rows["churn_risk"].isin(["lapsed", "high"])) | (rows["m_score"] <= 3)).all()
+
+
+def test_clv_fits_converge_and_say_how_many_steps_they_took(snap):
+    card = snap.meta["model_cards"]["clv"]
+    assert card["converged"] and "convergence" not in card
+    assert 0 < card["bgnbd"]["iterations"] <= 500 and 0 < card["gamma_gamma"]["iterations"] <= 500

@@ -30,9 +30,32 @@ def test_find_customers_counts_match_a_direct_query(ctx):
     result = call_tool(ctx, "find_customers", {"churn_risk": "high"})
     expected = q(ctx, "SELECT count(*) AS n FROM scores WHERE churn_risk = 'high'")["n"][0]
     assert result.facts["customers"] == expected > 0
-    probs = [row[result.tables[0].columns.index("churn_probability")] for row in result.tables[0].rows]
-    assert probs == sorted(probs, reverse=True)
     assert result.audience == {"churn_risk": "high"}
+
+
+def test_about_to_churn_is_ranked_by_value_at_risk_with_a_reason_each(ctx):
+    table = call_tool(ctx, "find_customers", {"churn_risk": "high"}).tables[0]
+    column = lambda name: [row[table.columns.index(name)] for row in table.rows]  # noqa: E731
+    assert column("value_at_risk") == sorted(column("value_at_risk"), reverse=True)
+    assert set(column("churn_risk")) == {"high"}
+    assert all(isinstance(why, str) and len(why) > 10 for why in column("why"))
+
+
+def test_already_lost_customers_are_their_own_answer_ranked_by_what_they_spent(ctx):
+    result = call_tool(ctx, "find_customers", {"churn_risk": "lapsed"})
+    expected = q(ctx, "SELECT count(*) AS n FROM scores WHERE churn_risk = 'lapsed'")["n"][0]
+    assert result.facts["customers"] == expected > 0
+    table = result.tables[0]
+    spend = [row[table.columns.index("total_spend")] for row in table.rows]
+    assert spend == sorted(spend, reverse=True)
+    assert all(why.startswith("Already lapsed") for why in (row[table.columns.index("why")] for row in table.rows))
+    assert "already lapsed" in result.summary
+
+
+def test_most_likely_to_churn_still_ranks_by_probability_when_asked(ctx):
+    table = call_tool(ctx, "find_customers", {"sort_by": "churn_probability", "limit": 20}).tables[0]
+    probs = [row[table.columns.index("churn_probability")] for row in table.rows]
+    assert probs == sorted(probs, reverse=True)
 
 
 def test_category_and_tier_filters_combine(ctx):

@@ -16,10 +16,12 @@ from tools.errors import TierwiseError
 from tools.rfm import SEGMENTS
 
 TierName = Literal["high", "mid", "low"]
-RiskBand = Literal["high", "medium", "low"]
-SortKey = Literal["churn_probability", "clv", "total_spend", "last_order_date", "orders"]
+RiskBand = Literal["high", "medium", "low", "lapsed"]
+SortKey = Literal["churn_probability", "clv", "total_spend", "last_order_date", "orders", "value_at_risk",
+                  "days_since_last_order"]
 SORT_SQL = {"churn_probability": "churn_probability DESC NULLS LAST", "clv": "clv_12m DESC NULLS LAST",
-            "total_spend": "total_spend DESC", "last_order_date": "last_order_date DESC", "orders": "orders DESC"}
+            "total_spend": "total_spend DESC", "last_order_date": "last_order_date DESC", "orders": "orders DESC",
+            "value_at_risk": "value_at_risk DESC NULLS LAST", "days_since_last_order": "recency_days DESC"}
 
 
 class AudienceFilters(BaseModel):
@@ -29,7 +31,10 @@ class AudienceFilters(BaseModel):
     tier: TierName | None = Field(None, description="value tier: high, mid or low")
     segment: str | None = Field(None, description="RFM segment, e.g. champions, at_risk, lost")
     persona: str | None = Field(None, description="persona name as listed by segment_summary(by='persona')")
-    churn_risk: RiskBand | None = Field(None, description="churn risk band: high, medium or low")
+    churn_risk: RiskBand | None = Field(
+        None, description="churn risk band: high = about to churn (still a customer, likely to leave or overdue "
+                          "against their own rhythm), medium, low, or lapsed = already lost (gone by their own "
+                          "buying rhythm; 'who have we already lost?')")
     min_churn_probability: float | None = Field(None, ge=0, le=1)
     min_clv: float | None = Field(None, ge=0, description="minimum predicted 12-month value")
     max_clv: float | None = Field(None, ge=0)
@@ -131,5 +136,6 @@ def compile_where(filters: AudienceFilters, as_of) -> tuple[str, list[Any]]:
 
 
 def describe(filters: AudienceFilters) -> str:
-    parts = [DESCRIBE[f].format(str(v).replace("_", " ")) for f, v in filters.active().items()]
+    parts = ["already lapsed" if (f, v) == ("churn_risk", "lapsed") else DESCRIBE[f].format(str(v).replace("_", " "))
+             for f, v in filters.active().items()]
     return ", ".join(parts) if parts else "all customers"

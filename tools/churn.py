@@ -24,10 +24,19 @@ Honest metrics
     ROC-AUC, PR-AUC, Brier score, top-decile lift and permutation importances are measured on
     their most recent window, next to two baselines fitted on the training customers only:
     a logistic regression on log recency, and BG/NBD's P(no purchase in H) = exp(-expected
-    purchases in H). The model that scores is the one the card describes. `baseline_scores`
-    gives both baselines at as_of too (BG/NBD refitted there), to judge all three on the future.
+    purchases in H). `baseline_scores` gives both baselines at as_of too (BG/NBD refitted
+    there), to judge all three on the future.
 
-Risk bands come from the calibrated probability (RISK_BANDS, overridable); reasons compare each
+Verdict (tools.verdicts)
+    The AUC difference to the recency baseline on every window of the held-out customers, with a
+    paired bootstrap 95% interval (a customer's windows drawn together), decides good / weak /
+    baseline; the difference to BG/NBD is reported beside it with its own
+    interval and whether it is significant. At "baseline" the customers are scored by the
+    recency baseline (a calibrated probability too) and the card says so (`scored_by`).
+
+Risk bands come from the calibrated probability (RISK_BANDS, overridable) and each customer's own
+rhythm (tools.retention): `lapsed` customers are already gone and in no other band; `high` is
+"about to churn" (still a customer, and likely to leave or overdue). Reasons compare each
 customer's own numbers with their history and with typical customers (REASON_LIMITS).
 """
 
@@ -51,6 +60,8 @@ from tools.compute import idle_cores
 from tools.errors import TierwiseError
 from tools.features import feature_table, top_values
 from tools.progress import Progress, silent
+from tools.retention import LAPSED_GAPS, LAPSED_P_ALIVE, OVERDUE_GAPS, RISK_LEVELS, churn_status
+from tools.verdicts import MARGINS, auc_difference, judge
 
 DEFAULT_HORIZON_DAYS = 90
 HORIZON_CHOICES = (30, 60, 90, 120, 180)
@@ -91,6 +102,12 @@ REASON_LIMITS: dict[str, float] = {
 REFUND_STATUSES = ("refunded", "refund", "returned", "return", "已退款", "退款", "退货")
 RECENT_DAYS = 3             # the last three purchase days against the ones before
 DISCOUNT_TOLERANCE = 0.97    # a line paid below 97% of the product's median unit price
+
+STATUS_DEFINITION = (
+    f"lapsed = already gone: no order for more than {LAPSED_GAPS:g}× their own expected gap between orders "
+    f"(and at least the horizon), or a repeat buyer whom BG/NBD gives under {LAPSED_P_ALIVE:.0%} chance of still "
+    f"being a customer; high = about to churn: still a customer and either P(churn) ≥ the high band or overdue "
+    f"({OVERDUE_GAPS:g}× their expected gap without an order); medium and low = still a customer, by P(churn)")
 
 _GBM_PARAMS = dict(learning_rate=0.05, max_iter=300, min_samples_leaf=100,
                    l2_regularization=1.0, early_stopping=True, n_iter_no_change=20)
@@ -229,6 +246,9 @@ def fit_churn(con: duckdb.DuckDBPyConnection, as_of: date, *, horizon_days: int 
         model.fit(x_train, train["churned"].to_numpy(), pd.factorize(train["customer_id"])[0])
         progress("churn: checking on held-out customers", 0.75)
         p_test = model.predict_proba(x_test)[:, 1]
+        # the verdict reads every window of the held-out customers: more outcomes, a narrower interval
+        held = labelled[in_holdout]
+        p_held = model.predict_proba(encode(held))[:, 1]
         importances = _importances(model, x_test, test["churned"].to_numpy(), seed)
         progress("churn: scoring customers", 0.9)
         # in chunks, so the encoded matrix of every customer never exists at once
@@ -237,21 +257,38 @@ def fit_churn(con: duckdb.DuckDBPyConnection, as_of: date, *, horizon_days: int 
 
     y_test = test["churned"].to_numpy()
     recency_train = _recency_model(train[train["window"] == 0])
+    recency_test = _recency_churn(recency_train, test)
+    bgnbd_test = _bgnbd_churn(bgnbd[0], test, horizon)
     baselines = {
-        "recency_only": _metrics(y_test, _recency_churn(recency_train, test)),
-        "bgnbd_expected_purchases": _metrics(y_test, _bgnbd_churn(bgnbd[0], test, horizon)),
+        "recency_only": _metrics(y_test, recency_test),
+        "bgnbd_expected_purchases": _metrics(y_test, bgnbd_test),
     }
+    bgnbd_held = pd.concat([pd.Series(_bgnbd_churn(bgnbd[k], part, horizon), index=part.index)
+                            for k, part in held.groupby("window", sort=True)]).reindex(held.index).to_numpy()
+    y_held, who = held["churned"].to_numpy(), held["customer_id"].to_numpy()
+    vs_recency = auc_difference(y_held, p_held, _recency_churn(recency_train, held), groups=who, seed=seed)
+    vs_bgnbd = auc_difference(y_held, p_held, bgnbd_held, groups=who, seed=seed)
+    verdict = judge(model="churn model", metric="ROC-AUC", model_value=vs_recency["auc"],
+                    baseline_value=vs_recency["baseline_auc"], baseline_name="days since the last order alone",
+                    difference=vs_recency["difference"], ci=vs_recency["ci"], margin=MARGINS["roc_auc"],
+                    n=vs_recency["n"], fallback="days since the last order")
+    recency_now = _recency_churn(_recency_model(labelled[labelled["window"] == 0]), now)
+    if verdict["verdict"] == "baseline" and np.isfinite(recency_now).all():
+        probability = recency_now  # the baseline is what answers use, and it is a calibrated probability too
+    status = churn_status(now, probability, horizon, bands)
+    now["expected_gap_days"], now["overdue_ratio"] = status["expected_gap_days"], status["overdue_ratio"]
     scores = pd.DataFrame({
         "customer_id": now["customer_id"].astype(str),
         "churn_probability": probability,
-        "churn_risk": _risk_band(probability, bands),
+        "churn_risk": status["churn_risk"].to_numpy(),
+        "expected_gap_days": status["expected_gap_days"].to_numpy(),
     })
     reasons = _reasons(now, scores["churn_risk"], horizon)
     reasons = pd.DataFrame({"customer_id": scores["customer_id"].to_numpy()[reasons["row"].to_numpy()],
                             "slot": reasons["slot"].to_numpy(), "reason": reasons["reason"].to_numpy()})
     baseline_scores = pd.DataFrame({
         "customer_id": scores["customer_id"],
-        "recency_only": _recency_churn(_recency_model(labelled[labelled["window"] == 0]), now),
+        "recency_only": recency_now,
         "bgnbd_expected_purchases": _bgnbd_churn(bgnbd_now, now, horizon),
     })
     cuts = sorted(as_of - timedelta(days=horizon * (int(k) + 1)) for k in labelled["window"].unique())
@@ -271,6 +308,9 @@ def fit_churn(con: duckdb.DuckDBPyConnection, as_of: date, *, horizon_days: int 
         "training_cuts": [c.isoformat() for c in cuts],
         "validation": _validation_text(as_of, horizon, len(cuts)),
         "baselines": baselines,
+        "verdict": verdict,
+        "scored_by": "recency baseline" if verdict["verdict"] == "baseline" else "churn model",
+        "vs_bgnbd": _versus(vs_bgnbd, "BG/NBD's expected purchases"),
         "feature_importances": importances,
         "features": list(x_train.columns),
         "features_out_of_training_range": list(shifted),  # kept from the trees
@@ -279,7 +319,8 @@ def fit_churn(con: duckdb.DuckDBPyConnection, as_of: date, *, horizon_days: int 
         "model_type": f"{CALIBRATION_FOLDS} HistGradientBoostingClassifiers on customer-grouped "
                       "folds, logistic calibration on their held-out scores blended with BG/NBD",
         "risk_bands": dict(bands),
-        "risk_band_counts": {b: int((scores["churn_risk"] == b).sum()) for b in (*bands, "low")},
+        "risk_band_counts": {b: int((scores["churn_risk"] == b).sum()) for b in RISK_LEVELS},
+        "status_definition": STATUS_DEFINITION,
         "customers_scored": int(len(scores)),
         "mean_churn_probability": float(probability.mean()) if len(probability) else None,
         "seed": seed,
@@ -287,6 +328,23 @@ def fit_churn(con: duckdb.DuckDBPyConnection, as_of: date, *, horizon_days: int 
     }
     progress("churn: done", 1.0)
     return {"scores": scores, "reasons": reasons, "card": card, "model": model, "baseline_scores": baseline_scores}
+
+
+def _versus(compared: dict, name: str) -> dict:
+    """The AUC difference to another score with its bootstrap interval, and whether it is significant."""
+    difference, ci = compared["difference"], compared["ci"]
+    if difference is None or ci is None:
+        return {"baseline": name, "difference": None, "ci_low": None, "ci_high": None, "significant": False,
+                "sentence": f"Could not be compared with {name} on the held-out customers."}
+    significant = bool(ci[0] > 0 or ci[1] < 0)
+    side = "better" if difference > 0 else "worse"
+    sentence = (f"ROC-AUC {compared['auc']:.3f} against {compared['baseline_auc']:.3f} for {name} "
+                f"({difference:+.3f}, 95% CI {ci[0]:+.3f} to {ci[1]:+.3f}): ")
+    sentence += (f"significantly {side}." if significant else
+                 f"the difference is not significant; on this shop the model is no surer than {name}.")
+    return {"baseline": name, "auc": compared["auc"], "baseline_auc": compared["baseline_auc"],
+            "difference": difference, "ci_low": ci[0], "ci_high": ci[1], "significant": significant,
+            "n": compared["n"], "sentence": sentence}
 
 
 def _training_windows(con, features_as_of, orders: ir.Table, as_of: date, horizon: int,
@@ -823,6 +881,13 @@ def _reasons_chunk(f: pd.DataFrame, risk: np.ndarray, typical: float) -> pd.Data
         ]
         is_low = np.asarray(risk) == "low"
         candidates = [(mask & ~is_low, strength, text) for mask, strength, text in risky]
+        if "overdue_ratio" in f:
+            ratio, expected = col("overdue_ratio"), col("expected_gap_days")
+            candidates.insert(0, (np.asarray(risk) == "lapsed", np.full(n, 1e12),  # above every other reason
+                                  lambda i: np.where(days_on[i] > 1, "Already lapsed: no order for " + _days(recency[i])
+                                                     + ", " + _times(ratio[i]) + "× their expected gap of " + _days(expected[i]),
+                                                     "Already lapsed: one purchase day, " + _days(recency[i])
+                                                     + " ago, and nothing since")))
         candidates += [(mask & is_low, strength, text) for mask, strength, text in safe]
         # last resort, below every real reason, so nobody is left without one
         candidates.append((np.ones(n, dtype=bool), np.full(n, -1.0),

@@ -148,26 +148,73 @@ def _aggregate(columns: dict[str, np.ndarray], weights) -> tuple[list[np.ndarray
 
 
 MAX_BETA_PARAM = 100.0  # a, b of BG/NBD's dropout Beta; beyond this the data can't tell them apart
+# Every parameter lives in a box (log space): at the edges the data can't tell values apart (no
+# spread in purchase rates sends r and α to infinity together), and predictions stay finite there.
+MIN_PARAM, MAX_SHAPE, MAX_SCALE = 1e-4, 1e4, 1e8
+MAX_ITERATIONS = 500       # L-BFGS-B steps; a fit that needs more is reported, not ground on
+GRADIENT_TOLERANCE = 1e-5  # per-customer log-likelihood gradient at which a stopped fit counts as converged
 
 
-def _maximize(loglik_and_grad, start: np.ndarray, n_weight: float, bounds=None):
-    """Maximize a log-likelihood over log-parameters; L-BFGS-B first, Nelder-Mead if it stalls."""
+def _maximize(loglik_and_grad, start: np.ndarray, n_weight: float, bounds):
+    """Maximize a log-likelihood over log-parameters with L-BFGS-B and the analytic gradient, in at
+    most MAX_ITERATIONS steps. Returns scipy's result with `converged`: scipy's own success, or a
+    line search that stopped where the projected gradient is already flat (float noise at the optimum)."""
 
     def objective(theta):
         ll, g = loglik_and_grad(theta)
-        if not np.isfinite(ll):
+        if not np.isfinite(ll) or not np.isfinite(g).all():
             return 1e10, np.zeros_like(theta)
         return -ll / n_weight, -g / n_weight  # per-customer scale keeps tolerances meaningful
 
-    bounds = bounds or [(-20.0, 20.0)] * len(start)
+    start = np.clip(start, [lo for lo, _ in bounds], [hi for _, hi in bounds])
     res = minimize(objective, start, jac=True, method="L-BFGS-B", bounds=bounds,
-                   options={"maxiter": 2000, "ftol": 1e-14, "gtol": 1e-9})
-    if not res.success:
-        nm = minimize(lambda th: objective(th)[0], res.x, method="Nelder-Mead", bounds=bounds,
-                      options={"maxiter": 20000, "xatol": 1e-9, "fatol": 1e-12})
-        if nm.fun <= res.fun:
-            res = nm
+                   options={"maxiter": MAX_ITERATIONS, "ftol": 1e-13, "gtol": 1e-8})
+    _, g = objective(res.x)
+    lo, hi = np.array(bounds).T
+    # at a bound, only a gradient pointing back inside counts
+    projected = np.where((res.x <= lo + 1e-9) & (g > 0), 0.0, np.where((res.x >= hi - 1e-9) & (g < 0), 0.0, g))
+    res.converged = bool(res.success or np.abs(projected).max() < GRADIENT_TOLERANCE)
     return res
+
+
+def _bgnbd_start(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Method-of-moments start (log r, log α, log a, log b): purchase rates x/T across customers,
+    less their Poisson noise, give the Gamma's mean r/α and variance r/α²; dropout starts at
+    a mean of 1/4 per purchase (a=1, b=3)."""
+    span = np.maximum(T, 1e-9)
+    rate = x / span
+    mean = float(np.average(rate, weights=w))
+    noise = float(np.average(rate / span, weights=w))  # E[Var(x/T | λ)] = E[λ/T]
+    spread = float(np.average((rate - mean) ** 2, weights=w)) - noise
+    mean = max(mean, 1e-6)
+    r = mean * mean / spread if spread > 0 else 10.0
+    r = float(np.clip(r, 0.05, 10.0))
+    return np.log([r, r / mean, 1.0, 3.0])
+
+
+def _gg_start(x: np.ndarray, m: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Method-of-moments start (log p, log q, log γ). With ν ~ Gamma(q, γ) and z ~ Gamma(p, ν):
+    E[m̄] = pγ/(q−1) and Var(m̄ | x) = A/x + B with A = pγ²/((q−1)(q−2)), B = p²γ²/((q−1)²(q−2)),
+    so a weighted fit of the spread of mean spends against 1/x gives q = 2 + E[m̄]²/B and p = (q−1)B/A."""
+    mean = float(np.average(m, weights=w))
+    fallback = np.log([4.0, 3.0, mean * 2.0 / 4.0])
+    groups = pd.DataFrame({"x": x, "m": m, "w": w})
+    groups["wm"], groups["wm2"] = groups["w"] * groups["m"], groups["w"] * groups["m"] ** 2
+    by_x = groups.groupby("x")[["w", "wm", "wm2"]].sum()
+    by_x = by_x[by_x["w"] >= 2]
+    if len(by_x) < 2:
+        return fallback
+    variance = (by_x["wm2"] / by_x["w"] - (by_x["wm"] / by_x["w"]) ** 2).to_numpy()
+    design = np.column_stack([1.0 / by_x.index.to_numpy(dtype=float), np.ones(len(by_x))])
+    weight = np.sqrt(by_x["w"].to_numpy())
+    (A, B), *_ = np.linalg.lstsq(design * weight[:, None], variance * weight, rcond=None)
+    if not (A > 0 and B > 0):
+        return fallback
+    q = 2.0 + mean * mean / B
+    p = (q - 1.0) * B / A
+    gamma = mean * (q - 1.0) / p
+    start = np.array([p, q, gamma])
+    return np.log(start) if np.isfinite(start).all() and (start > 0).all() else fallback
 
 
 class BetaGeoModel:
@@ -195,17 +242,17 @@ class BetaGeoModel:
             raise CLVError("The BG/NBD model needs some customers with a repeat purchase "
                            "(frequency > 0); none were found.")
         n = float(w.sum())
-        scale = float(np.dot(w, T_) / n) or 1.0  # α starts at the data's time scale, so units don't matter
-        start = np.log([1.0, scale, 1.0, 1.0])
+        start = _bgnbd_start(x, t_x, T_, w)
         data = _BGNBDData(x, t_x, T_, w)
         # With little dropout information a and b run off together towards infinity (only their
         # ratio is identified), which overflows the forecasts; capping them keeps the same ratio.
-        cap = math.log(MAX_BETA_PARAM)
-        bounds = [(-20.0, 20.0), (-20.0, 20.0), (-20.0, cap), (-20.0, cap)]
+        low, cap = math.log(MIN_PARAM), math.log(MAX_BETA_PARAM)
+        bounds = [(low, math.log(MAX_SHAPE)), (low, math.log(MAX_SCALE)), (low, cap), (low, cap)]
         res = _maximize(lambda th: _bgnbd_loglik_and_grad(th, data), start, n, bounds)
         self.r_, self.alpha_, self.a_, self.b_ = (float(v) for v in np.exp(res.x))
         self.log_likelihood_ = float(-res.fun * n)
-        self.converged_ = bool(res.success)
+        self.converged_ = res.converged
+        self.iterations_, self.fit_message_ = int(res.nit), str(res.message)
         self.n_customers_ = n
         self.n_unique_rows_ = int(x.size)
         return self
@@ -219,7 +266,7 @@ class BetaGeoModel:
         self._require_fit("its parameters")
         return {"r": self.r_, "alpha": self.alpha_, "a": self.a_, "b": self.b_,
                 "log_likelihood": self.log_likelihood_, "time_unit": self.time_unit,
-                "converged": self.converged_, "n_customers": self.n_customers_}
+                "converged": self.converged_, "iterations": self.iterations_, "n_customers": self.n_customers_}
 
     # -- predictions
     def _log_odds_dead(self, x, t_x, T):
@@ -236,7 +283,7 @@ class BetaGeoModel:
         x, t_x, T_ = _rfm_arrays(frequency, recency, T)
         return np.clip(expit(-self._log_odds_dead(x, t_x, T_)), 0.0, 1.0)
 
-    def _conditional_expectation(self, t, x, t_x, T):
+    def _conditional_expectation(self, t, x, t_x, T, *, given_alive: bool = False):
         r, alpha, a, b = self.r_, self.alpha_, self.a_, self.b_
         if abs(a - 1.0) < 1e-7:  # the closed form is 0/0 at a = 1; its limit is continuous
             a = 1.0 + 1e-7
@@ -246,7 +293,7 @@ class BetaGeoModel:
         # turns it into (1−z)^(a−1) · 2F1(a+b−1−r, a−1; a+b+x−1; z), whose parameters no longer
         # grow with x, so heavy buyers don't overflow or lose precision.
         tail = np.power(1.0 - z, a - 1.0) * hyp2f1(a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z)
-        alive = expit(-self._log_odds_dead(x, t_x, T))
+        alive = 1.0 if given_alive else expit(-self._log_odds_dead(x, t_x, T))
         out = (a + b + x - 1.0) / (a - 1.0) * (1.0 - tail) * alive
         return np.where(t > 0, np.maximum(out, 0.0), 0.0)
 
@@ -257,6 +304,15 @@ class BetaGeoModel:
         if (np.asarray(t) < 0).any():
             raise CLVError("The horizon t must be 0 or more.")
         return self._conditional_expectation(t, x, t_x, T_)
+
+    def expected_purchases_if_alive(self, t, frequency, recency=None, T=None) -> np.ndarray:
+        """Expected repeat purchases in (T, T+t] for a customer who is still active at T: what they
+        are worth if retained (expected_purchases = this × P(alive))."""
+        self._require_fit("expected purchases")
+        x, t_x, T_ = _rfm_arrays(frequency, recency, T)
+        if (np.asarray(t) < 0).any():
+            raise CLVError("The horizon t must be 0 or more.")
+        return self._conditional_expectation(t, x, t_x, T_, given_alive=True)
 
     def expected_purchases_new(self, t) -> np.ndarray:
         """Expected repeat purchases in the first t time units of a brand-new customer (E[X(t)])."""
@@ -374,14 +430,15 @@ class GammaGammaModel:
             m = np.minimum(m, self.cap_)
         (x, m), w = _aggregate({"x": x, "m": m}, None)
         n = float(w.sum())
-        mean_m = float(np.dot(w, m) / n)
-        # Moment-based start: q≈3, p·γ/(q−1) ≈ mean spend with p≈ a few.
-        start = np.log([4.0, 3.0, mean_m * 2.0 / 4.0])
+        start = _gg_start(x, m, w)
         data = _GGData(x, m, w)
-        res = _maximize(lambda th: _gg_loglik_and_grad(th, data), start, n)
+        low = math.log(MIN_PARAM)
+        bounds = [(low, math.log(MAX_SHAPE)), (low, math.log(MAX_SHAPE)), (low, math.log(MAX_SCALE * max(1.0, float(m.max()))))]
+        res = _maximize(lambda th: _gg_loglik_and_grad(th, data), start, n, bounds)
         self.p_, self.q_, self.gamma_ = (float(v) for v in np.exp(res.x))
         self.log_likelihood_ = float(-res.fun * n)
-        self.converged_ = bool(res.success)
+        self.converged_ = res.converged
+        self.iterations_, self.fit_message_ = int(res.nit), str(res.message)
         self.n_customers_ = n
         # The model assumes spend per transaction is independent of how often people buy.
         self.frequency_spend_correlation_ = _weighted_correlation(x, m, w)
@@ -392,7 +449,7 @@ class GammaGammaModel:
         self._require_fit("its parameters")
         return {"p": self.p_, "q": self.q_, "gamma": self.gamma_,
                 "log_likelihood": self.log_likelihood_, "converged": self.converged_,
-                "n_customers": self.n_customers_, "cap": self.cap_,
+                "iterations": self.iterations_, "n_customers": self.n_customers_, "cap": self.cap_,
                 "frequency_spend_correlation": self.frequency_spend_correlation_}
 
     def expected_spend(self, frequency, monetary_value=None) -> np.ndarray:

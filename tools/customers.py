@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from tools import charts
+from tools import charts, verdicts
 from tools.audience import SORT_SQL, AudienceFilters, SortKey, compile_where, describe, resolve_filters
 from tools.context import ToolContext
 from tools.errors import TierwiseError
@@ -19,6 +19,9 @@ GROUP_SQL = {"tier": "tier", "segment": "segment", "persona": "persona", "churn_
              "country": "country", "channel": "top_channel", "category": "top_category"}
 PREVIEW_COLUMNS = ("customer_id", "tier", "segment", "persona", "churn_probability", "churn_risk",
                    "clv_12m", "total_spend", "orders", "last_order_date", "country")
+# a list about churn shows what is at stake and why, in place of persona and country
+CHURN_PREVIEW_COLUMNS = ("customer_id", "tier", "segment", "churn_probability", "churn_risk", "value_at_risk",
+                         "retained_value_12m", "total_spend", "orders", "last_order_date", "churn_reasons[1] AS why")
 MAX_LIMIT = 1000
 
 
@@ -37,28 +40,65 @@ def find_customers(ctx: ToolContext, audience: AudienceFilters | None = None, *,
         raise TierwiseError(f"limit must be between 1 and {MAX_LIMIT}; got {limit}.")
     filters, where, params = audience_where(ctx, audience)
     snap = ctx.snapshot
+    has_view = _has_column(snap, "customer_view", "value_at_risk")  # a dataset built before value at risk existed
     stats = snap.query(f"""
         SELECT count(*) AS customers, sum(clv_12m) AS value_12m,
                sum(churn_probability * clv_12m) AS revenue_at_risk, sum(total_spend) AS total_spend,
+               {'sum(value_at_risk)' if has_view else 'NULL'} AS value_at_risk,
                avg(churn_probability) AS avg_churn_probability, avg(recency_days) AS avg_days_since_last_order,
                sum(CASE WHEN email_consent THEN 1 ELSE 0 END) AS with_consent
         FROM customer_view WHERE {where}""", params).iloc[0]
-    sort = sort_by or ("churn_probability" if filters.churn_risk or filters.min_churn_probability else "clv")
+    about_churn = bool(filters.churn_risk or filters.min_churn_probability or sort_by == "churn_probability")
+    at_baseline = about_churn and verdicts.at_baseline(snap.meta, "churn")
+    sort = sort_by or default_sort(filters, churn_at_baseline=at_baseline)
+    if sort == "value_at_risk" and not has_view:
+        sort = "churn_probability"
+    columns = CHURN_PREVIEW_COLUMNS if about_churn and has_view else PREVIEW_COLUMNS
     preview = snap.query(
-        f"SELECT {', '.join(PREVIEW_COLUMNS)} FROM customer_view WHERE {where} "
+        f"SELECT {', '.join(columns)} FROM customer_view WHERE {where} "
         f"ORDER BY {SORT_SQL[sort]}, customer_id LIMIT ?", params + [limit])
     n = int(stats["customers"])
     who = describe(filters)
+    notice = verdicts.notice(snap.meta, "churn") if at_baseline else None
     summary = (f"{count(n)} customers match ({who}). Expected 12-month value {money(stats['value_12m'])}, "
                f"of which {money(stats['revenue_at_risk'])} is at risk of churn; they spent "
                f"{money(stats['total_spend'])} so far.") if n else f"No customers match ({who})."
+    if n and filters.churn_risk == "high" and pd.notna(stats["value_at_risk"]):
+        summary += (f" If nothing is done, about {money(stats['value_at_risk'])} of what they would spend over "
+                    f"the next 12 months is expected to be lost.")
+    if notice:
+        summary = f"{notice} {summary}"
     facts = {"customers": n, "value_12m": _num(stats["value_12m"]), "revenue_at_risk": _num(stats["revenue_at_risk"]),
+             "value_at_risk": _num(stats["value_at_risk"]),
              "total_spend": _num(stats["total_spend"]), "avg_churn_probability": _num(stats["avg_churn_probability"]),
              "avg_days_since_last_order": _num(stats["avg_days_since_last_order"]),
              "with_email_consent": int(stats["with_consent"]) if pd.notna(stats["with_consent"]) else 0, "sorted_by": sort}
+    if notice:
+        facts["notice"] = notice
     return ToolResult(summary=summary, facts=facts,
-                      tables=[frame_to_table(f"Top {min(limit, n)} by {sort.replace('_', ' ')}", preview, total=n)],
+                      tables=[frame_to_table(f"Top {min(limit, n)} by {SORT_TITLES.get(sort, sort.replace('_', ' '))}",
+                                             preview, total=n)],
                       audience=filters.active())
+
+
+def _has_column(snap, table: str, column: str) -> bool:
+    return bool(snap.scalar("SELECT count(*) FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
+                            [table, column]))
+
+
+SORT_TITLES = {"value_at_risk": "value at risk (value if retained × churn probability)",
+               "days_since_last_order": "days since the last order"}
+
+
+def default_sort(filters: AudienceFilters, *, churn_at_baseline: bool = False) -> SortKey:
+    """How a list is ranked when the question doesn't say: about to churn by expected value at risk
+    (by days since the last order when the churn model is no better than that), lapsed customers by
+    what they used to spend, everyone else by expected value."""
+    if filters.churn_risk == "lapsed":
+        return "total_spend"
+    if filters.churn_risk or filters.min_churn_probability:
+        return "days_since_last_order" if churn_at_baseline else "value_at_risk"
+    return "clv"
 
 
 # segment_summary groups customers once each: channel and category are each customer's main one
@@ -187,6 +227,17 @@ def recommend_for_customers(snap, customer_ids: list[str], k: int) -> pd.DataFra
     """Top-k new products per customer from item_similarity, falling back to segment popularity."""
     if "item_similarity" not in snap.tables:
         return pd.DataFrame(columns=["customer_id", "product", "score", "reason"])
+    if verdicts.at_baseline(snap.meta, "recommendations"):
+        return snap.query("""
+            WITH ids AS (SELECT unnest(?::VARCHAR[]) AS customer_id),
+            bought AS (SELECT DISTINCT o.customer_id, o.product FROM orders o JOIN ids USING (customer_id)
+                       WHERE o.product IS NOT NULL AND o.order_date <= ?),
+            fresh AS (SELECT i.customer_id, p.product, p.buyers AS score, 'popular with all customers' AS reason
+                      FROM ids i CROSS JOIN product_popularity p WHERE p.segment = '__all__'
+                      AND NOT EXISTS (SELECT 1 FROM bought b WHERE b.customer_id = i.customer_id AND b.product = p.product))
+            SELECT customer_id, product, score, reason FROM fresh
+            QUALIFY row_number() OVER (PARTITION BY customer_id ORDER BY score DESC, product) <= ?
+            ORDER BY customer_id, score DESC, product""", [customer_ids, snap.as_of, k])
     return snap.query("""
         WITH ids AS (SELECT unnest(?::VARCHAR[]) AS customer_id),
         bought AS (SELECT DISTINCT o.customer_id, o.product FROM orders o JOIN ids USING (customer_id)
@@ -225,6 +276,8 @@ def recommend_products(ctx: ToolContext, audience: AudienceFilters | None = None
         recs = recommend_for_customers(snap, [cid], k)
         summary = (f"For {cid}: " + "; ".join(f"{r.product} ({r.reason})" for r in recs.itertuples())) if not recs.empty \
             else f"No new products to recommend to {cid}."
+        notice = verdicts.notice(snap.meta, "recommendations")
+        summary = f"{notice} {summary}" if notice else summary
         return ToolResult(summary=summary, customer_id=cid,
                           facts={"customer_id": cid, "products": recs["product"].tolist()},
                           tables=[frame_to_table(f"Recommended for {cid}", recs[["product", "reason", "score"]])])
@@ -238,6 +291,8 @@ def recommend_products(ctx: ToolContext, audience: AudienceFilters | None = None
            .sort_values(["customers", "score"], ascending=False).head(k).reset_index())
     summary = (f"For {count(len(ids))} customers ({describe(filters)}), the most recommended products are: "
                + ", ".join(f"{r.product} ({r.customers} customers)" for r in top.itertuples()) + ".")
+    notice = verdicts.notice(snap.meta, "recommendations")
+    summary = f"{notice} {summary}" if notice else summary
     return ToolResult(summary=summary, audience=filters.active(),
                       facts={"customers": len(ids), "products": top["product"].tolist()},
                       tables=[frame_to_table("Recommended for the audience", top)])

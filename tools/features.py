@@ -36,7 +36,7 @@ Columns (in this order)
     orders_last_30, orders_last_90, orders_last_180, orders_last_365   transactions
     orders_prev_180      transactions in (as_of - 360, as_of - 180]
     trend_orders         orders_last_180 - orders_prev_180
-    spend_last_90, spend_last_180
+    spend_last_90, spend_last_180, spend_last_365
     spend_prev_90        spend in (as_of - 180, as_of - 90]
     spend_trend          spend_last_90 - spend_prev_90
     share_cat_<name>     share of total_spend per category: the 12 categories with the most
@@ -73,7 +73,7 @@ from tools.progress import Progress, silent
 
 TOP_VALUES = 12  # categories/channels that get their own share column; the rest go to `other`
 ORDER_WINDOWS = (30, 90, 180, 365)
-SPEND_WINDOWS = (90, 180)
+SPEND_WINDOWS = (90, 180, 365)
 TREND_DAYS = 180  # trend_orders compares the last 180 days with the 180 before
 SPEND_TREND_DAYS = 90
 CUSTOMER_ATTRIBUTES = ("country", "email_consent", "signup_date")

@@ -7,7 +7,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from tools import charts
+from tools import charts, verdicts
 from tools.audience import AudienceFilters, describe
 from tools.context import ToolContext
 from tools.customers import audience_where
@@ -42,10 +42,15 @@ def expected_value(ctx: ToolContext, where: str, params: list, horizon_days: int
     bg, gg = _fitted_models(ctx)
     frame = ctx.snapshot.query(f"""
         SELECT v.customer_id, v.tier, v.segment, v.churn_probability, f.frequency, f.bgnbd_t_x_days, f.tenure_days,
-               coalesce(f.mean_repeat_day_spend, 0) AS m
+               coalesce(f.mean_repeat_day_spend, 0) AS m, f.purchase_days, f.total_spend
         FROM (SELECT * FROM customer_view WHERE {where}) v JOIN features f USING (customer_id)""", params)
     if frame.empty:
         return frame.assign(expected_orders=[], expected_revenue=[])
+    if verdicts.at_baseline(ctx.snapshot.meta, "clv"):
+        from tools.value import historical_average
+
+        frame["expected_orders"], frame["expected_revenue"] = historical_average(frame, horizon_days)
+        return frame
     x = frame["frequency"].to_numpy(float)
     t_x = frame["bgnbd_t_x_days"].to_numpy(float) / 7
     T = frame["tenure_days"].to_numpy(float) / 7
@@ -70,13 +75,16 @@ def clv_forecast(ctx: ToolContext, audience: AudienceFilters | None = None, *, h
                                                 expected_revenue=("expected_revenue", "sum"))
                   .sort_values("expected_revenue", ascending=False).reset_index())
     total_rev, total_orders = float(frame["expected_revenue"].sum()), float(frame["expected_orders"].sum())
+    notice = verdicts.notice(ctx.snapshot.meta, "clv")
+    method = "historical averages" if notice else "BG/NBD + Gamma-Gamma"
     summary = (f"Over the next {horizon_days} days, {count(len(frame))} customers ({describe(filters)}) are expected "
-               f"to place {total_orders:,.0f} repeat orders worth {money(total_rev)} (BG/NBD + Gamma-Gamma; "
+               f"to place {total_orders:,.0f} repeat orders worth {money(total_rev)} ({method}; "
                f"new customers not included).")
+    summary = f"{notice} {summary}" if notice else summary
     chart = charts.bar(f"Expected revenue, next {horizon_days} days, by tier", by_tier["tier"].tolist(),
                        by_tier["expected_revenue"].round(2).tolist(), y_title="expected revenue")
     return ToolResult(summary=summary, chart=chart, audience=filters.active(),
-                      facts={"horizon_days": horizon_days, "customers": len(frame),
+                      facts={**({"notice": notice} if notice else {}), "horizon_days": horizon_days, "customers": len(frame),
                              "expected_revenue": round(total_rev, 2), "expected_orders": round(total_orders, 1),
                              "by_tier": by_tier.round(2).to_dict(orient="records")},
                       tables=[frame_to_table("By tier", by_tier), frame_to_table("By segment", by_segment)])

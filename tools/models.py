@@ -20,15 +20,14 @@ import pandas as pd
 from tools import store
 from tools.errors import TierwiseError
 from tools.progress import Progress, silent
+from tools.retention import value_at_risk
+from tools.verdicts import summary as verdict_summary
 
 MIN_CUSTOMERS = 200
 MIN_HISTORY_DAYS = 90
-CLV_HORIZON_DAYS = 365
 NEAR_HORIZON_DAYS = 90
-OUTLIER_MEDIANS = 20  # a mean basket above 20× the median repeat buyer's counts as 20× (Gamma-Gamma)
 SIMILAR_PER_PRODUCT = 50
-CLV_COLUMNS = ("frequency", "bgnbd_t_x_days", "tenure_days", "mean_repeat_day_spend")
-TIER_COLUMNS = ("spend_last_180", "tenure_days", "first_order_date")
+TIER_COLUMNS = ("total_spend", "tenure_days", "first_order_date")
 SCORE_COLUMNS = ("customer_id", "tier", "segment", "persona", "churn_probability", "churn_risk",
                  "p_alive", "expected_orders_90d", "clv_12m", "next_order_date")
 
@@ -77,16 +76,19 @@ def build_models(con: duckdb.DuckDBPyConnection, as_of: date, *, seed: int = 42,
 
     @step("clv")
     def _clv():
+        from tools.value import COLUMNS, build_clv, clv_backtest
+
         _enough_data(reader.facts, as_of, "CLV")
-        cards["clv"], values = build_clv(reader.read(CLV_COLUMNS), as_of)
-        cards["clv"]["backtest"] = clv_backtest(con, as_of)
+        backtest = clv_backtest(con, as_of, seed=seed)
+        cards["clv"], values = build_clv(reader.read(COLUMNS), as_of, backtest)
         for column, series in values.items():
             scores[column] = series
 
     @step("tiers")
     def _tiers():
         _enough_data(reader.facts, as_of, "value tiers")
-        cards["tiers"], tier, predicted = build_tiers(con, reader.read(TIER_COLUMNS), scores, as_of, seed=seed)
+        cards["tiers"], tier, predicted = build_tiers(con, reader.read(TIER_COLUMNS), scores, as_of, seed=seed,
+                                                      clv_card=cards.get("clv"))
         scores["tier"] = tier
         scores["predicted_tier_young"] = predicted
 
@@ -130,6 +132,14 @@ def build_models(con: duckdb.DuckDBPyConnection, as_of: date, *, seed: int = 42,
         churn = result["scores"].set_index("customer_id").reindex(scores["customer_id"])
         scores["churn_probability"] = churn["churn_probability"].to_numpy()
         scores["churn_risk"] = churn["churn_risk"].to_numpy()
+        scores["expected_gap_days"] = churn["expected_gap_days"].to_numpy()
+        if "retained_value_12m" not in scores:  # no CLV model: a retained customer keeps their historical average
+            from tools.value import CLV_HORIZON_DAYS, historical_average
+
+            scores["retained_value_12m"] = historical_average(
+                reader.read(("frequency", "tenure_days", "purchase_days", "total_spend")), CLV_HORIZON_DAYS)[1]
+        scores["value_at_risk"] = value_at_risk(scores["retained_value_12m"].to_numpy(dtype=float),
+                                                scores["churn_probability"].to_numpy(dtype=float))
         churn_reasons.append(result["reasons"])
         cards["churn"] = result["card"]
 
@@ -147,94 +157,37 @@ def build_models(con: duckdb.DuckDBPyConnection, as_of: date, *, seed: int = 42,
         except TierwiseError as exc:
             status[name] = {"available": False, "reason": str(exc)}
             progress(f"{name} not built: {exc}")
+    if "tiers" in cards and "segment" in scores:
+        cards["tiers"]["consistency"] = tier_segment_consistency(scores)
     _write_scores(con, scores, churn_reasons[0] if churn_reasons else None)
     _write_customer_view(con)
-    store.write_meta(con, model_cards=cards, model_status=status, models_built_at=_now(),
-                     models_as_of=as_of.isoformat())
-    return {"status": status, "customers": len(scores)}
+    verdicts = verdict_summary(cards)
+    store.write_meta(con, model_cards=cards, model_status=status, model_verdicts=verdicts,
+                     models_built_at=_now(), models_as_of=as_of.isoformat())
+    return {"status": status, "verdicts": verdicts, "customers": len(scores)}
 
 
-def build_clv(features: pd.DataFrame, as_of: date) -> tuple[dict, dict[str, np.ndarray]]:
-    from tools.clv import BetaGeoModel, GammaGammaModel, customer_lifetime_value
-
-    x = features["frequency"].to_numpy(float)
-    t_x = features["bgnbd_t_x_days"].to_numpy(float) / 7.0
-    T = features["tenure_days"].to_numpy(float) / 7.0
-    m = features["mean_repeat_day_spend"].fillna(0).to_numpy(float)
-    repeat_spend = m[(x > 0) & (m > 0)]
-    cap = float(np.median(repeat_spend)) * OUTLIER_MEDIANS if repeat_spend.size else np.inf
-    capped = int((m > cap).sum())
-    m = np.minimum(m, cap)
-    bg = BetaGeoModel(time_unit="weeks").fit(x, t_x, T)
-    gg = GammaGammaModel().fit(x, m)
-    p_alive = bg.probability_alive(x, t_x, T)
-    orders_90 = bg.expected_purchases(NEAR_HORIZON_DAYS / 7.0, x, t_x, T)
-    clv_12m = customer_lifetime_value(bg, gg, x, t_x, T, m, horizon=CLV_HORIZON_DAYS / 7.0)
-    next_in = bg.expected_next_purchase_in(x, t_x, T) * 7.0
-    next_in = np.where(np.isfinite(next_in) & (next_in < 365 * 1000), next_in, np.nan)  # NaT: not expected
-    next_date = (pd.Timestamp(as_of) + pd.to_timedelta(next_in, unit="D")).floor("D")
-    card = {
-        "model": "clv",
-        "definition": "BG/NBD purchase model and Gamma-Gamma spend model fitted by maximum likelihood; "
-                      "a purchase is a customer-day (same-day orders summed), time unit weeks",
-        "bgnbd": bg.params(),
-        "gamma_gamma": gg.params(),
-        "time_unit": "weeks",
-        "horizon_days": CLV_HORIZON_DAYS,
-        "total_expected_revenue_12m": float(np.nansum(clv_12m)),
-        "total_expected_orders_90d": float(np.nansum(orders_90)),
-        "spend_cap": cap if np.isfinite(cap) else None,
-        "outliers": f"mean spend per transaction capped at {OUTLIER_MEDIANS}× the median repeat buyer's "
-                    f"({cap:,.2f}); {capped} customers capped",
-    }
-    return card, {"p_alive": p_alive, "expected_orders_90d": orders_90, "clv_12m": clv_12m,
-                  "next_order_date": next_date.to_numpy()}
+def tier_basis(clv_card: dict | None) -> str | None:
+    """Why tiers can't use predicted value (None when they can): tiers follow the CLV model only when
+    it is at least weakly better than its baseline and separates customers."""
+    if not clv_card:
+        return "the CLV model is unavailable"
+    verdict = (clv_card.get("verdict") or {}).get("verdict")
+    if verdict == "baseline":
+        return "the CLV model is no better than each customer's historical average"
+    if clv_card.get("flat"):
+        return "the CLV model's predictions are flat"
+    return None
 
 
-def clv_backtest(con, as_of: date) -> dict[str, Any]:
-    """Refit at an earlier cut and compare predicted with actual purchase days after it, against the
-    naive baseline "each customer keeps their past purchase rate"."""
-    from tools.clv import BetaGeoModel
-    from tools.features import feature_table
-
-    first = con.execute("SELECT min(order_date) FROM orders").fetchone()[0]
-    history = (as_of - first).days
-    horizon = min(180, history // 3)
-    if horizon < 30:
-        return {"available": False, "reason": f"needs at least 90 days of history; has {history}"}
-    cut = as_of - timedelta(days=horizon)
-    backend = ibis.duckdb.from_connection(con)
-    past = con.execute(ibis.to_sql(feature_table(backend.table("orders"), cut).select(
-        "customer_id", "frequency", "bgnbd_t_x_days", "tenure_days", "purchase_days"), dialect="duckdb")).df()
-    if len(past) < MIN_CUSTOMERS:
-        return {"available": False, "reason": f"only {len(past)} customers before {cut}"}
-    actual = con.execute("""SELECT customer_id, count(DISTINCT order_date) AS actual FROM orders
-                            WHERE order_date > ? AND order_date <= ? GROUP BY 1""", [cut, as_of]).df()
-    past = past.merge(actual, on="customer_id", how="left").fillna({"actual": 0})
-    x, t_x, T = (past["frequency"].to_numpy(float), past["bgnbd_t_x_days"].to_numpy(float) / 7,
-                 past["tenure_days"].to_numpy(float) / 7)
-    bg = BetaGeoModel().fit(x, t_x, T)
-    predicted = bg.expected_purchases(horizon / 7, x, t_x, T)
-    naive = past["frequency"].to_numpy(float) / np.maximum(past["tenure_days"].to_numpy(float), 1) * horizon
-    truth = past["actual"].to_numpy(float)
-    return {
-        "cut": cut.isoformat(), "horizon_days": horizon, "customers": int(len(past)),
-        "actual_purchase_days": float(truth.sum()), "predicted_purchase_days": float(predicted.sum()),
-        "naive_predicted_purchase_days": float(naive.sum()),
-        "mae": float(np.abs(predicted - truth).mean()), "naive_mae": float(np.abs(naive - truth).mean()),
-        "definition": f"BG/NBD refitted on data up to {cut} predicts repeat purchase days in the next {horizon} "
-                      "days; the naive baseline assumes each customer keeps their past repeat rate",
-    }
+MIN_CUTOFF_RATIO = 1.25  # the high tier's lowest value at least 25% above the mid tier's
 
 
-def build_tiers(con, features: pd.DataFrame, scores: pd.DataFrame, as_of: date, *, seed: int):
-    from tools.tiers import DEFAULT_SHARES, early_features_sql, fit_tier_classifier, tier_table
+def _cut_tiers(con, customer_ids: pd.Series, values: pd.Series) -> tuple[np.ndarray, dict[str, float]]:
+    """Tiers by value (tools.tiers.tier_table, in the engine) and each tier's lowest value."""
+    from tools.tiers import tier_table
 
-    if "clv_12m" in scores:
-        basis, values = "clv_12m", scores["clv_12m"].fillna(0)
-    else:
-        basis, values = "spend in the last 180 days (CLV model unavailable)", features["spend_last_180"].fillna(0)
-    frame = pd.DataFrame({"customer_id": scores["customer_id"], "clv_12m": values.to_numpy()})
+    frame = pd.DataFrame({"customer_id": customer_ids, "clv_12m": values.to_numpy()})
     cur = con.cursor()  # on the store's connection (its memory cap), not ibis' default backend
     try:
         cur.register("_tier_values", frame)
@@ -242,18 +195,79 @@ def build_tiers(con, features: pd.DataFrame, scores: pd.DataFrame, as_of: date, 
                                          dialect="duckdb")).df()
     finally:
         cur.close()
-    tiered = tiered.set_index("customer_id").reindex(scores["customer_id"])
-    tier = tiered["tier"].to_numpy()
+    tier = tiered.set_index("customer_id").reindex(customer_ids)["tier"].to_numpy()
+    thresholds = frame.assign(tier=tier).groupby("tier")["clv_12m"].min()
+    return tier, {k: float(v) for k, v in thresholds.items()}
+
+
+def _separation(thresholds: dict[str, float]) -> float:
+    """How far apart the high and mid cut-offs are, as a ratio (inf when mid starts at 0)."""
+    high, mid = thresholds.get("high"), thresholds.get("mid")
+    if high is None or mid is None:
+        return float("inf")
+    return high / mid if mid > 0 else float("inf")
+
+
+# RFM segments that say "valuable"; a low value tier beside them needs an explanation
+VALUABLE_SEGMENTS = ("champions", "loyal", "cannot_lose")
+TIER_EXPLANATIONS = {
+    "gone": "they were valuable but have lapsed or are about to churn, so little value is expected from them",
+    "small_baskets": "their spend is no more than the typical customer's (RFM monetary score 1-3): they earn "
+                     "the segment by how often or how recently they buy",
+}
+
+
+def tier_segment_consistency(scores: pd.DataFrame) -> dict[str, Any]:
+    """Customers in a valuable RFM segment but the low tier, each with the reason, and how many have none."""
+    low = (scores["tier"] == "low") & scores["segment"].isin(VALUABLE_SEGMENTS)
+    risk = scores["churn_risk"] if "churn_risk" in scores else pd.Series(None, index=scores.index)
+    gone = low & risk.isin(["lapsed", "high"])
+    small = low & ~gone & (pd.to_numeric(scores.get("m_score"), errors="coerce") <= 3)
+    rows = []
+    for segment in VALUABLE_SEGMENTS:
+        in_segment = scores["segment"] == segment
+        if (low & in_segment).any():
+            rows.append({"segment": segment, "tier": "low", "customers": int((low & in_segment).sum()),
+                         "gone": int((gone & in_segment).sum()), "small_baskets": int((small & in_segment).sum())})
+    unexplained = int((low & ~gone & ~small).sum())
+    return {"valuable_segments_in_low_tier": rows, "explanations": TIER_EXPLANATIONS, "unexplained": unexplained,
+            "sentence": ("Every customer in a valuable segment but the low tier is explained: "
+                         + "; or ".join(TIER_EXPLANATIONS.values()) + ".") if not unexplained else
+                        f"{unexplained} customers are in a valuable RFM segment but the low tier without a known reason."}
+
+
+def build_tiers(con, features: pd.DataFrame, scores: pd.DataFrame, as_of: date, *, seed: int,
+                clv_card: dict | None = None):
+    from tools.tiers import DEFAULT_SHARES, early_features_sql, fit_tier_classifier
+
+    why_not = tier_basis(clv_card) if "clv_12m" in scores else "the CLV model is unavailable"
+    realised = features["total_spend"].fillna(0)
+    if why_not is None:
+        basis, values = "predicted 12-month value (clv_12m)", scores["clv_12m"].fillna(0)
+        tier, thresholds = _cut_tiers(con, scores["customer_id"], values)
+        if _separation(thresholds) < MIN_CUTOFF_RATIO:
+            why_not = (f"the predicted values put the high and mid cut-offs only "
+                       f"{_separation(thresholds) - 1:.0%} apart")
+    if why_not is not None:
+        basis, values = f"realised value (spend to date, as RFM's monetary score reads it), because {why_not}", realised
+        tier, thresholds = _cut_tiers(con, scores["customer_id"], values)
+    frame = pd.DataFrame({"customer_id": scores["customer_id"], "clv_12m": values.to_numpy()})
+    ratio = _separation(thresholds)
     card: dict[str, Any] = {
         "model": "tiers",
         "definition": f"high = top {DEFAULT_SHARES['high']:.0%}, mid = next {DEFAULT_SHARES['mid']:.0%}, "
-                      f"low = the rest, by predicted 12-month value ({basis})",
+                      f"low = the rest, by {basis}",
         "shares": DEFAULT_SHARES,
         "basis": basis,
         "sizes": pd.Series(tier).value_counts().to_dict(),
         "value_share": (frame.assign(tier=tier).groupby("tier")["clv_12m"].sum() / max(frame["clv_12m"].sum(), 1e-9)).to_dict(),
-        "thresholds": frame.assign(tier=tier).groupby("tier")["clv_12m"].min().to_dict(),
+        "thresholds": thresholds,
+        "cutoff_ratio": ratio if np.isfinite(ratio) else None,
+        "cutoffs_separated": bool(ratio >= MIN_CUTOFF_RATIO),
     }
+    if ratio < MIN_CUTOFF_RATIO:
+        card["cutoffs_note"] = (f"The high and mid cut-offs are only {ratio - 1:.0%} apart: customers' values are "
+                                "too alike for tiers to mean much in this shop.")
     predicted = pd.Series(index=scores["customer_id"], dtype=object)
     try:
         early = con.execute(early_features_sql(), [as_of]).df().set_index("customer_id")
@@ -261,6 +275,7 @@ def build_tiers(con, features: pd.DataFrame, scores: pd.DataFrame, as_of: date, 
         result = fit_tier_classifier(early, pd.Series(tier, index=scores["customer_id"]), f["tenure_days"],
                                      pd.to_datetime(f["first_order_date"]), seed=seed)
         card["young_customer_classifier"] = result["card"]
+        card["verdict"] = result["card"]["verdict"]
         predicted = result["predictions"].reindex(scores["customer_id"])
     except TierwiseError as exc:
         card["young_customer_classifier"] = {"available": False, "reason": str(exc)}
@@ -324,6 +339,7 @@ SCORE_TYPES = {
     "churn_probability": "DOUBLE", "churn_risk": "VARCHAR", "p_alive": "DOUBLE",
     "expected_orders_90d": "DOUBLE", "clv_12m": "DOUBLE", "next_order_date": "DATE",
     "predicted_tier_young": "VARCHAR", "r_score": "INTEGER", "f_score": "INTEGER", "m_score": "INTEGER",
+    "retained_value_12m": "DOUBLE", "value_at_risk": "DOUBLE", "expected_gap_days": "DOUBLE",
     "churn_reasons": "VARCHAR[]",
 }
 

@@ -95,7 +95,17 @@ def explain_model(ctx: ToolContext, *, model: ModelName = "churn") -> ToolResult
         summary = (f"{card['definition']}. Hit-rate@{card.get('k')} on a time split: {card.get('hit_rate', 0):.1%} vs "
                    f"{card.get('popularity_hit_rate', 0):.1%} for plain popularity "
                    f"({(card.get('lift_over_popularity') or 0):.2f}×).")
+    if model == "churn" and (card.get("vs_bgnbd") or {}).get("sentence"):
+        summary += " Against BG/NBD: " + card["vs_bgnbd"]["sentence"]
+    if model == "clv" and card.get("flat_sentence"):
+        summary += " " + card["flat_sentence"]
+    verdict = card.get("verdict") if isinstance(card.get("verdict"), dict) else None
+    if verdict:  # the verdict in words leads the answer
+        summary = f"Verdict — {verdict['sentence']} {summary}"
     metrics = [{"metric": k, "value": v} for k, v in card.items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
     if metrics:
         tables.append(frame_to_table("Metrics", pd.DataFrame(metrics)))
-    return ToolResult(summary=summary, facts={"model": model, "card": card}, tables=tables)
+    facts = {"model": model, "card": card}
+    if verdict:
+        facts["verdict"] = verdict["verdict"]
+    return ToolResult(summary=summary, facts=facts, tables=tables)

@@ -16,6 +16,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from tools.errors import TierwiseError
+from tools.verdicts import MARGINS, judge, mean_difference_ci
 
 CHUNK = 20_000
 
@@ -146,7 +147,21 @@ def evaluate(pairs_before: pd.DataFrame, pairs_after: pd.DataFrame, *, k: int = 
     if len(eligible) > max_customers:
         eligible = rng.choice(eligible, size=max_customers, replace=False)
     model = CoPurchaseRecommender().fit(pairs_before, segments=segments)
-    ours = hit_rate(model.recommend(eligible, k, with_reasons=False), new)
-    base = hit_rate(popularity_baseline(pairs_before, eligible, k), new)
-    return {"k": k, "customers_evaluated": int(len(eligible)), "hit_rate": ours,
-            "popularity_hit_rate": base, "lift_over_popularity": ours / base if base else None}
+    ours = _hits(model.recommend(eligible, k, with_reasons=False), new, eligible)
+    base = _hits(popularity_baseline(pairs_before, eligible, k), new, eligible)
+    gain, ci = mean_difference_ci(ours - base)
+    rate, base_rate = float(ours.mean()), float(base.mean())
+    verdict = judge(model="recommender", metric=f"hit-rate@{k}", model_value=rate, baseline_value=base_rate,
+                    baseline_name="the most popular products", difference=gain, ci=ci,
+                    margin=MARGINS["hit_rate_lift"] * base_rate, n=len(eligible),
+                    fallback="the most popular products the customer has not bought")
+    return {"k": k, "customers_evaluated": int(len(eligible)), "hit_rate": rate,
+            "popularity_hit_rate": base_rate, "lift_over_popularity": rate / base_rate if base_rate else None,
+            "verdict": verdict}
+
+
+def _hits(recommendations: pd.DataFrame, future_pairs: pd.DataFrame, customers) -> np.ndarray:
+    """1.0 for each customer (in the order given) who later bought one of the products recommended to them."""
+    hits = recommendations.merge(future_pairs[["customer_id", "product"]].drop_duplicates(),
+                                 on=["customer_id", "product"])
+    return pd.Index(customers).isin(hits["customer_id"].unique()).astype(float)

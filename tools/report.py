@@ -12,6 +12,7 @@ import pandas as pd
 
 from tools.dataset import Snapshot
 from tools.errors import TierwiseError
+from tools.verdicts import summary as verdict_summary
 
 SCORE_EXPORT_COLUMNS = ["customer_id", "tier", "segment", "persona", "churn_probability", "churn_risk",
                         "p_alive", "expected_orders_90d", "clv_12m", "next_order_date"]
@@ -26,6 +27,7 @@ def model_report(snap: Snapshot) -> dict[str, Any]:
         "as_of": snap.meta.get("as_of"),
         "built_at": snap.meta.get("models_built_at"),
         "status": snap.meta.get("model_status", {}),
+        "verdicts": verdict_summary(cards),
         **cards,
     }
 
@@ -97,13 +99,18 @@ def write_html_report(snap: Snapshot, out: str | Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     parts = [f"<h1>Tierwise model report</h1><p>Data as of {html.escape(str(report['as_of']))}; built "
              f"{html.escape(str(report['built_at']))}.</p>"]
+    if report["verdicts"]:
+        # the verdict in words leads: is each model worth using on this shop, and by how much
+        parts.append("<h2>Verdicts</h2><ul class='verdicts'>" + "".join(
+            f"<li><b>{html.escape(name)}</b>: {html.escape(v['sentence'])}</li>" for name, v in report["verdicts"].items())
+            + "</ul>")
     first = True
     for title, fig in _figures(snap, report):
         fig.update_layout(title=title, height=420)
         parts.append(fig.to_html(full_html=False, include_plotlyjs="inline" if first else False))
         first = False
     for name, card in report.items():
-        if isinstance(card, dict) and name not in ("status",):
+        if isinstance(card, dict) and name not in ("status", "verdicts"):
             trimmed = {k: v for k, v in card.items() if k not in ("map", "profiles")}
             parts.append(f"<h2>{html.escape(name)}</h2><pre>{html.escape(json.dumps(trimmed, indent=2, default=str))}</pre>")
     out.write_text("<!doctype html><html><head><meta charset='utf-8'><title>Tierwise model report</title></head>"

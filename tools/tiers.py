@@ -10,6 +10,7 @@ import pandas as pd
 
 from tools.compute import idle_cores
 from tools.errors import TierwiseError
+from tools.verdicts import MARGINS, judge, mean_difference_ci
 
 Tier = Literal["high", "mid", "low"]
 TIERS: tuple[Tier, ...] = ("high", "mid", "low")
@@ -86,12 +87,23 @@ def fit_tier_classifier(early: pd.DataFrame, tiers: pd.Series, tenure_days: pd.S
         model.fit(train[cols].fillna(0), train["tier"])
         predicted = model.predict(test[cols].fillna(0))
     majority = train["tier"].mode().iloc[0]
+    correct = (predicted == test["tier"].to_numpy()).astype(float)
+    guessed = (test["tier"] == majority).to_numpy(dtype=float)
+    gain, ci = mean_difference_ci(correct - guessed)
+    verdict = judge(model="young-customer tier classifier", metric="accuracy", model_value=float(correct.mean()),
+                    baseline_value=float(guessed.mean()), baseline_name=f"always guessing '{majority}'",
+                    difference=gain, ci=ci, margin=MARGINS["accuracy"], n=len(test),
+                    fallback=f"the most common tier ('{majority}') for every young customer")
     young = data[data["tenure"] < YOUNG_DAYS]
-    young_pred = pd.Series(model.predict(young[cols].fillna(0)) if len(young) else [], index=young.index,
-                           dtype=object)
+    if verdict["verdict"] == "baseline":
+        young_pred = pd.Series(majority, index=young.index, dtype=object)
+    else:
+        young_pred = pd.Series(model.predict(young[cols].fillna(0)) if len(young) else [], index=young.index,
+                               dtype=object)
     return {
         "predictions": young_pred,
         "card": {
+            "verdict": verdict,
             "definition": f"gradient boosting on each customer's first {EARLY_DAYS} days; trained on the "
                           f"earliest 70% of customers (by first order) with {MIN_TENURE_FOR_TRAINING}+ days of "
                           "history, tested on the later 30%",

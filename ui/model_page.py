@@ -36,11 +36,14 @@ def card_markdown(name: str, card: dict[str, Any] | None, status: dict[str, Any]
     if not card:
         reason = (status or {}).get("reason") or "not built yet"
         return "\n".join(lines + [f"Not available: {escape_text(reason)}"])
+    verdict = card.get("verdict") if isinstance(card.get("verdict"), dict) else None
+    if verdict:  # the verdict in words comes first: is the model worth using on this shop
+        lines.append(f"**Verdict: {escape_text(verdict['sentence'])}**")
     if card.get("definition"):
         lines.append(escape_text(card["definition"]))
     items = []
     for key, value in card.items():
-        if key in SKIP_KEYS:
+        if key in SKIP_KEYS or key == "verdict":
             continue
         label = escape_text(key.replace("_", " "))
         if _scalar(value) and value is not None:
