@@ -139,9 +139,11 @@ def test_digit_codes_stay_labels_and_compact_dates_are_dates(tmp_path):
     path = tmp_path / "codes.csv"
     path.write_text("\n".join(lines) + "\n")
     con = duckdb.connect()
-    kinds = {a["name"]: a["type"] for a in ingest(con, path, today=TODAY)["attributes"]}
-    assert kinds == {"store_code": "categorical", "ship_day": "date", "phone": "categorical",
-                     "weight": "numeric"}
+    report = ingest(con, path, today=TODAY)
+    kinds = {a["name"]: a["type"] for a in report["attributes"]}
+    # A phone number is personal data: kept out of the attributes (and so of tables and the LLM), and said so.
+    assert kinds == {"store_code": "categorical", "ship_day": "date", "weight": "numeric"}
+    assert any("personal data" in w and "'Phone'" in w for w in report["warnings"])
     assert con.execute("SELECT min(ship_day), max(ship_day) FROM orders").fetchall() == [
         (date(2024, 3, 1), date(2024, 3, 28))]
 

@@ -285,7 +285,8 @@ def test_too_few_repeat_customers_to_judge_keeps_a_channel_named_so(tmp_path):
 @pytest.mark.parametrize("label, acquisition", [
     ("Referral Source", True), ("Lead Source", True), ("UTM Campaign", True), ("First Touch Medium", True),
     ("Signup Channel", True), ("获客渠道", True), ("Channel", False), ("Sales Channel", False),
-    ("Order Source", False), ("订单来源", False), ("Platform", False), ("渠道", False)])
+    ("Order Source", False), ("订单来源", False), ("Platform", False), ("渠道", False),
+    ("Source", False), ("来源", False), ("Traffic Source", True), ("UTM Source", True)])
 def test_acquisition_headers_are_told_from_channel_headers(label, acquisition):
     assert is_acquisition_name(label) is acquisition
 

@@ -129,9 +129,38 @@ def is_age_name(label: str) -> bool:
     return bool(AGE_WORDS.intersection(_words(label))) or any(f in str(label) for f in AGE_FRAGMENTS)
 
 
+# Headers naming a person's contact or identity data: never kept as attributes (they would reach tables,
+# charts and the LLM's list of values); the load report names them.
+PERSONAL_WORDS = frozenset({"email", "e-mail", "mail", "emailaddress", "phone", "tel", "telephone", "mobile",
+                            "cell", "fax", "address", "street", "firstname", "lastname", "fullname", "surname",
+                            "forename", "ssn", "passport", "iban", "password"})
+PERSON_QUALIFIERS = frozenset({"first", "last", "full", "billing", "shipping", "customer", "client", "contact",
+                               "buyer", "recipient", "sur", "given", "family", "user", "member", "account",
+                               "ship", "to", "bill", "sold", "deliver", "delivery", "receiver", "payer", "owner",
+                               "holder", "card", "person", "contact", "guest", "patient", "employee"})
+PERSONAL_FRAGMENTS = ("邮箱", "电子邮件", "电话", "手机", "地址", "姓名", "收货人", "联系人", "身份证", "名字")
+
+
+def is_personal_name(label: str) -> bool:
+    """True when a header names personal data (Email, Phone, Billing Name, Shipping Address1, 收货人 …)."""
+    words = _words(label)
+    text = str(label)
+    if set(words) & PERSONAL_WORDS or any(w.startswith(("address", "email", "phone")) for w in words):
+        return True
+    if [w for w in words if w not in PERSON_QUALIFIERS] == ["name"]:  # Name, Billing Name, Customer Name
+        return True
+    return any(f in text for f in PERSONAL_FRAGMENTS)
+
+
+def personal_columns(names: list[str], mapped: set[int] | list[int]) -> list[int]:
+    """Positions of the unmapped columns that hold personal data by their header."""
+    return [i for i in range(len(names)) if i not in set(mapped) and is_personal_name(names[i])]
+
+
 def plan(names: list[str], mapped: set[int] | list[int], source_file: str) -> list[Attribute]:
-    """One attribute per column not mapped to a contract field, in file order."""
-    free = [i for i in range(len(names)) if i not in set(mapped)]
+    """One attribute per column not mapped to a contract field and not personal data, in file order."""
+    skip = set(mapped) | set(personal_columns(names, mapped))
+    free = [i for i in range(len(names)) if i not in skip]
     return [Attribute(position=i, label=str(names[i]), source_file=source_file, slot=j)
             for j, i in enumerate(free)]
 

@@ -140,10 +140,31 @@ def decimal_warning(label: str, votes: tuple[int, int], decimal_comma: bool) -> 
             f"with {other}; check the column's totals.")
 
 
-def _customer_id(text: str) -> str:
+def _customer_id(text: str, email_key: bool = False) -> str:
+    if email_key:
+        # A customer known by email gets a stable pseudonymous id: the email stays out of every id, table
+        # and chart (and so out of what an LLM sees); it is kept as the customer's email.
+        return (f"CASE WHEN regexp_full_match({text}, '{EMAIL_VALUE}') "
+                f"THEN 'E' || upper(substr(md5(lower({text})), 1, 16)) ELSE {text} END")
     # Ids that went through a spreadsheet come back as '12345.0'.
     return (f"CASE WHEN contains({text}, '.') THEN regexp_replace({text}, '^(\\d+)\\.0+$', '\\1') "
             f"ELSE {text} END")
+
+
+def _email_of(text: str) -> str:
+    return f"CASE WHEN regexp_full_match({text}, '{EMAIL_VALUE}') THEN lower({text}) END"
+
+
+EMAIL_VALUE = "[^@\\s]+@[^@\\s]+\\.[^@\\s]+"
+EMAIL_KEY_SHARE = 0.9
+
+
+def is_email_key(con: duckdb.DuckDBPyConnection, table: str, column: str, sample: int = 2000) -> bool:
+    """Whether a key column holds emails (at least EMAIL_KEY_SHARE of its first non-blank values)."""
+    n, emails = con.execute(
+        f"SELECT count(v), count(*) FILTER (WHERE regexp_full_match(v, '{EMAIL_VALUE}')) "
+        f"FROM (SELECT {_text(column)} AS v FROM {table} LIMIT {int(sample)})", _params()).fetchall()[0]
+    return bool(n) and emails >= EMAIL_KEY_SHARE * n
 
 
 def _params(**extra) -> dict:
@@ -230,20 +251,30 @@ def clean_transactions(con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: d
     The raw columns in `keep` (the attributes) ride along as clean text `_x0`, `_x1`, …;
     `write_order_tables` then makes orders and cancelled_orders."""
     col = {fld: raw.columns[i] for fld, i in mapping.items()}
-    numeric = [col[f] for f in ("amount", "quantity") if f in col]
+    numeric = [col[f] for f in ("amount", "quantity", "unit_price") if f in col]
     study = study_columns(con, raw.table, col["order_date"], numeric)
+    email_key = is_email_key(con, raw.table, col["customer_id"])
+    # No line total but a unit price: the line's amount is the price times the quantity (1 when blank).
+    priced = "amount" not in col and "unit_price" in col
     fmts = date_formats(con, raw.table, col["order_date"], study["day_first"])
 
     # Layer 1: clean text once per field; layer 2: parse; layer 3: judge each row.
-    texts = ", ".join([f"{_text(col[f])} AS {f}_t" for f in ORDERS_SCHEMA if f in col]
+    texts = ", ".join([f"{_text(col[f])} AS {f}_t" for f in (*ORDERS_SCHEMA, "unit_price") if f in col]
                       + [f"{_text(c)} AS _x{j}" for j, c in enumerate(keep)])
     parsed = []
     for fld, typ in ORDERS_SCHEMA.items():
         t = f"{fld}_t"
-        if fld not in col:
+        if fld == "amount" and priced:
+            price = _number("unit_price_t", study["decimal_comma"][col["unit_price"]])
+            qty = (f"coalesce({_number('quantity_t', study['decimal_comma'][col['quantity']])}, 1)"
+                   if "quantity" in col else "1")
+            parsed.append(f"round({price} * {qty}, 6) AS amount")
+        elif fld not in col:
             parsed.append(f"CAST(NULL AS {typ}) AS {fld}")
         elif fld == "customer_id":
-            parsed.append(f"{_customer_id(t)} AS {fld}")
+            parsed.append(f"{_customer_id(t, email_key)} AS {fld}")
+            if email_key:
+                parsed.append(f"{_email_of(t)} AS _email")
         elif fld == "order_date":
             parsed.append(f"{_date(t)} AS _date")
         elif fld in ("amount", "quantity"):
@@ -275,7 +306,7 @@ def clean_transactions(con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: d
             CASE WHEN year(_date) >= {MIN_YEAR} THEN _date END AS order_date,
             {cancelled_sql(status) if "status" in col else "false"} AS _cancelled
           FROM (
-            SELECT {', '.join(parsed)}, amount_t AS _amount_t, {qty_t} AS _qty_t,
+            SELECT {', '.join(parsed)}, {"unit_price_t" if priced else "amount_t"} AS _amount_t, {qty_t} AS _qty_t,
                    hash({raw_cols}) AS _hash, {raw_cols}
             FROM (SELECT {texts}, {raw_cols} FROM {raw.table}))))
         """, _params(dates=fmts, today=today, max_amount=max_amount,
@@ -285,7 +316,7 @@ def clean_transactions(con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: d
     if "quantity" in col:
         bad_qty = con.execute("SELECT count(*) FROM _typed_orders WHERE _reason IS NULL "
                               "AND _qty_t IS NOT NULL AND quantity IS NULL").fetchall()[0][0]
-    return {"study": study, "date_formats": fmts, "bad_quantity": bad_qty}
+    return {"study": study, "date_formats": fmts, "bad_quantity": bad_qty, "email_key": email_key, "priced": priced}
 
 
 def write_order_tables(con: duckdb.DuckDBPyConnection, *, extra: str = "", joins: str = "",
@@ -391,7 +422,7 @@ def clean_customers(con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: dict
             continue
         t = _text(col[fld])
         if fld == "customer_id":
-            exprs[fld] = _customer_id(t)
+            exprs[fld] = _customer_id(t, is_email_key(con, raw.table, col[fld]))
         elif fld == "signup_date":
             exprs[fld] = f"(CASE WHEN year({_date(t)}) >= {MIN_YEAR} THEN {_date(t)} END)"
         elif fld == "age":
@@ -425,3 +456,51 @@ def clean_customers(con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: dict
                 f"SELECT count(*) FROM _typed_customers WHERE _reason IS NULL "
                 f"AND _{fld}_text IS NOT NULL AND {fld} IS NULL").fetchall()[0][0]
     return {"unreadable": unreadable, "study": study}
+
+
+CARRY_SAMPLE_ROWS = 200_000   # first rows studied to find columns written on an order's first line only
+CARRY_MIN_ORDERS = 5          # multi-line orders with a value needed to judge a column
+LINE_FIELDS = ("product", "category", "quantity", "amount", "unit_price", "order_id")
+
+
+def carry_order_fields(con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: dict[str, int]) -> list[int]:
+    """Columns an export writes on an order's first line only (Shopify: Financial Status, Source, Discount
+    Code, Billing Country …) are carried to the order's other lines, so a refunded order is refunded on
+    every line and a line's channel is its order's.
+
+    A column qualifies when, in the multi-line orders where it has a value, it is blank on some lines of
+    at least half of them and never takes two different values within one (on the first rows). Line fields
+    (product, category, quantity, amount) never qualify. Replaces `raw.table` with a table in the file's
+    order that has the carried values; returns the positions of the carried columns."""
+    if "order_id" not in mapping:
+        return []
+    key = raw.columns[mapping["order_id"]]
+    skip = {mapping[f] for f in LINE_FIELDS if f in mapping}
+    cands = [i for i in range(len(raw.columns)) if i not in skip]
+    if not cands:
+        return []
+    inner = ", ".join(f"count({_text(raw.columns[i])}) AS f{i}, count(DISTINCT {_text(raw.columns[i])}) AS d{i}"
+                      for i in cands)
+    outer = ", ".join(f"count(*) FILTER (WHERE f{i} > 0) AS any{i}, "
+                      f"count(*) FILTER (WHERE f{i} > 0 AND f{i} < lines) AS partial{i}, "
+                      f"count(*) FILTER (WHERE d{i} > 1) AS varied{i}" for i in cands)
+    cur = con.execute(f"""SELECT {outer} FROM (
+        SELECT count(*) AS lines, {inner} FROM (SELECT * FROM {raw.table} LIMIT {CARRY_SAMPLE_ROWS})
+        WHERE {_text(key)} IS NOT NULL GROUP BY {_text(key)} HAVING count(*) >= 2)""", _params())
+    stats = dict(zip([d[0] for d in cur.description], cur.fetchall()[0]))
+    carried = [i for i in cands if stats[f"any{i}"] >= CARRY_MIN_ORDERS
+               and stats[f"partial{i}"] >= 0.5 * stats[f"any{i}"] and stats[f"varied{i}"] == 0]
+    if not carried:
+        return []
+    k = _text(key)
+    cols = ", ".join(
+        (f"CASE WHEN {k} IS NULL OR {_text(c)} IS NOT NULL THEN {c} "
+         f"ELSE max({_text(c)}) OVER (PARTITION BY {k}) END AS {c}") if j in carried else c
+        for j, c in enumerate(raw.columns))
+    table = f"{raw.table}_carried"
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {table} AS
+        SELECT {", ".join(raw.columns)} FROM (
+            SELECT {cols}, _pos FROM (SELECT *, row_number() OVER () AS _pos FROM {raw.table}))
+        ORDER BY _pos""", _params())
+    raw.table = table
+    return carried

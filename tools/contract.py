@@ -3,7 +3,8 @@
 from typing import Literal
 
 TRANSACTION_REQUIRED = ("customer_id", "order_date", "amount")
-TRANSACTION_OPTIONAL = ("order_id", "product", "category", "quantity", "channel", "status")
+# unit_price: a line's price per unit; when the file has no line total, amount = unit price × quantity.
+TRANSACTION_OPTIONAL = ("order_id", "product", "category", "quantity", "channel", "status", "unit_price")
 TRANSACTION_FIELDS = TRANSACTION_REQUIRED + TRANSACTION_OPTIONAL
 
 CUSTOMER_REQUIRED = ("customer_id",)

@@ -10,7 +10,7 @@ import duckdb
 
 from tools import attributes as attr
 from tools.cleaning import (
-    MAX_AMOUNT, clean_customers, clean_transactions, decimal_warning, duplicate_rows,
+    MAX_AMOUNT, carry_order_fields, clean_customers, clean_transactions, decimal_warning, duplicate_rows,
     reason_counts, write_order_tables,
 )
 from tools.contract import CUSTOMERS_SCHEMA, ORDERS_SCHEMA
@@ -65,10 +65,25 @@ def _ingest(con, path: Path, *, raws: list[RawTable], customers, mapping, custom
     fields, warnings = build_mapping(con, raw.table, raw.names, raw.header,
                                      _lower_keys(mapping), "transactions", path.name)
     progress("cleaning transactions", 0.35)
+    carried = carry_order_fields(con, raw, fields)
+    if carried:
+        warnings.append("Columns written on an order's first line only were carried to the order's other lines: "
+                        + ", ".join(f"'{raw.names[i]}'" for i in carried) + ".")
+    if "unit_price" in fields and "amount" not in fields:
+        warnings.append(f"'{raw.names[fields['unit_price']]}' is a price per unit: each line's amount is it times "
+                        + (f"'{raw.names[fields['quantity']]}'" if "quantity" in fields else "1 (no quantity column)")
+                        + ".")
+    personal = attr.personal_columns(raw.names, set(fields.values()))
+    if personal:
+        warnings.append("Kept out as personal data (not stored): "
+                        + ", ".join(f"'{raw.names[i]}'" for i in personal) + ".")
     attrs = attr.plan(raw.names, set(fields.values()), "transactions")
     cleaned = clean_transactions(con, raw, fields, today=today,
                                  keep=[raw.columns[a.position] for a in attrs])
     warnings = raw.warnings + warnings
+    if cleaned["email_key"]:
+        warnings.append(f"Customers are identified by their email (column '{raw.names[fields['customer_id']]}'); "
+                        f"emails are kept out of ids: each customer gets a stable pseudonymous id (E…).")
     progress("typing the other columns", 0.65)
     attrs, empty = attr.detect(con, "_typed_orders", attrs, grain=True)
     attr.find_merges(con, "_typed_orders", attrs)
@@ -127,6 +142,11 @@ def _ingest(con, path: Path, *, raws: list[RawTable], customers, mapping, custom
     else:
         con.execute(f"CREATE TABLE customers AS SELECT {_customer_columns('customer_id')} "
                     f"FROM (SELECT DISTINCT customer_id FROM orders) ORDER BY customer_id")
+        if cleaned["email_key"]:  # customers known by email: the email is theirs, the id a pseudonym
+            con.execute("""UPDATE customers SET email = e.email FROM (
+                               SELECT customer_id, min(_email) AS email FROM _typed_orders
+                               WHERE _reason IS NULL GROUP BY customer_id) e
+                           WHERE customers.customer_id = e.customer_id""")
     per_customer = [a for a in attrs if a.grain == "customer"]
     attr.decide_fills(per_customer, given, names)
     names.claim_all([a for a in per_customer if not a.fills])
@@ -187,19 +207,19 @@ def _file_report(con, raw: RawTable, fields: dict[str, int], empty: list) -> dic
         "columns": {str(i): name for i, name in enumerate(raw.names, start=1)},
         "rows_read": int(raw.rows_read),
         "rows_kept": int(con.execute("SELECT count(*) FROM orders").fetchall()[0][0])
-        if raw.table == "raw_transactions" else None,
+        if raw.table.startswith("raw_transactions") else None,
         "rows_rejected": int(sum(reasons.values())),
         "rejected_by_reason": reasons,
         "cancelled": int(con.execute("SELECT count(*) FROM cancelled_orders").fetchall()[0][0])
-        if raw.table == "raw_transactions" else None,
+        if raw.table.startswith("raw_transactions") else None,
         "duplicate_rows": duplicate_rows(
-            con, "_typed_orders" if raw.table == "raw_transactions" else "_typed_customers"),
+            con, "_typed_orders" if raw.table.startswith("raw_transactions") else "_typed_customers"),
         "mapping": {f: raw.names[i] for f, i in sorted(fields.items(), key=lambda kv: kv[1])},
         # Every other column is kept as an attribute; only the empty ones are not used.
         "unmapped_columns": [a.label for a in empty],
         "preview": _preview(con, raw),
     }
-    if raw.table != "raw_transactions":
+    if not raw.table.startswith("raw_transactions"):
         for key in ("rows_kept", "cancelled"):
             report.pop(key)
     return report
@@ -314,7 +334,7 @@ def _load_customers(con, path: Path, mapping: dict[str, str] | None, warnings: l
     return report, attrs, set(fields)
 
 
-WORK_RELATIONS = ("raw_transactions", "raw_customers", "raw_transactions_rej",
+WORK_RELATIONS = ("raw_transactions", "raw_transactions_carried", "raw_customers", "raw_transactions_rej",
                   "raw_transactions_rejscan", "raw_customers_rej", "raw_customers_rejscan",
                   "_typed_orders", "_typed_customers", "_malformed")
 

@@ -33,11 +33,18 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "amount": (
         "amount", "total price", "total_price", "totalprice", "total", "dollar_value",
         "dollar value", "revenue", "sales", "sale_amount", "order_amount", "order_value",
-        "order total", "order_total", "value", "price", "net_amount", "gross_amount", "spend",
+        "order total", "order_total", "value", "net_amount", "gross_amount", "spend",
         "payment", "paid", "paid_amount", "amount_paid", "monetary", "monetary_value",
         "line_total", "subtotal", "grand_total", "invoice_amount", "total_amount",
         "betrag", "umsatz", "montant", "importe", "金额", "实付金额", "销售额", "订单金额", "支付金额", "付款金额", "实付", "总价", "总金额",
-        "消费金额", "交易金额", "成交金额", "应付金额", "价格", "售价",
+        "消费金额", "交易金额", "成交金额", "应付金额",
+    ),
+    # A price per unit (UnitPrice, Lineitem price, 单价): the amount when multiplied by the quantity.
+    "unit_price": (
+        "unit_price", "unit price", "unitprice", "price", "item price", "item_price", "lineitem price",
+        "line item price", "sale price", "selling price", "price each", "price per unit", "unit cost",
+        "einzelpreis", "stückpreis", "preis", "prix unitaire", "prix", "precio unitario", "precio",
+        "prezzo unitario", "prezzo", "单价", "商品单价", "成交单价", "销售单价", "价格", "售价",
     ),
     "order_id": (
         "order_id", "order id", "orderid", "order no", "order number", "order_number",
@@ -68,9 +75,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     "channel": (
         "channel", "sales channel", "sales_channel", "platform", "store_type",
-        "order_channel", "order source", "order_source", "sales source", "kanal",
+        "order_channel", "order source", "order_source", "sales source", "source", "kanal",
         "vertriebskanal", "verkaufskanal", "canal",
-        "渠道", "销售渠道", "平台", "下单渠道", "订单来源", "下单来源", "销售平台",
+        "渠道", "销售渠道", "平台", "下单渠道", "订单来源", "下单来源", "销售平台", "来源",
     ),
     "status": (
         "status", "order status", "order_status", "state", "order_state", "payment_status",
@@ -141,10 +148,13 @@ def is_acquisition_name(label: str) -> bool:
     text = str(label)
     ordered = bool(words & ORDER_WORDS) or any(f in text for f in ORDER_FRAGMENTS)
     hits = words & ACQUISITION_WORDS
-    if hits and not (ordered and hits <= SOURCE_ONLY):
+    # "Source" alone is an order's source (web, pos, app: Shopify's sales channel); "Referral Source",
+    # "UTM Source", "Traffic Source" name how a customer came. A source that is the same on every order of a
+    # customer is still dropped as the channel by its values (_drop_customer_channel).
+    if hits and not ((ordered or words == hits) and hits <= SOURCE_ONLY):
         return True
     frags = [f for f in ACQUISITION_FRAGMENTS if f in text]
-    return bool(frags) and not (ordered and frags == ["来源"])
+    return bool(frags) and not ((ordered or text.strip() == "来源") and frags == ["来源"])
 
 
 def _is_object(word: str) -> bool:
@@ -256,8 +266,17 @@ def resolve_column(spec: str, names: list[str], header: bool) -> int:
     )
 
 
+# Words that make a header name something other than money, whatever money word it holds ("Payment State",
+# "Payment Method", "Paid At", "Total Items").
+NOT_MONEY_WORDS = frozenset({"status", "state", "method", "type", "mode", "gateway", "provider", "id", "date",
+                             "time", "at", "on", "code", "reference", "ref", "items", "count", "quantity", "qty",
+                             "number", "no", "currency"})
+
+
 def _vetoed(fld: str, label: str) -> bool:
     """Headers a field never takes by name, whatever synonym they contain."""
+    if fld == "amount":
+        return bool(set(header_words(label)) & NOT_MONEY_WORDS)
     return fld == "channel" and is_acquisition_name(label)
 
 
@@ -312,24 +331,38 @@ def column_profiles(con: duckdb.DuckDBPyConnection, table: str, ncols: int,
         core = _number_core(c)
         parts.append(f"""
           count({c}) AS n{i},
-          count(try_strptime({c}, $fmts)) AS date{i},
+          count(coalesce(try_strptime({c}, $fmts), try_cast({c} AS TIMESTAMP))) AS date{i},
           count(*) FILTER (WHERE regexp_full_match({core}, '{whole}([.,]\\d+)?\\)?-?')) AS num{i},
           count(*) FILTER (WHERE regexp_full_match({core}, '{whole}[.,]\\d{{1,2}}\\)?-?')) AS dec{i},
           count(*) FILTER (WHERE regexp_full_match({c}, '0\\d+')) AS lead0_{i},
           count(*) FILTER (WHERE regexp_full_match({c}, '\\d{{1,4}}')) AS small{i},
           count(DISTINCT {c}) AS distinct{i},
-          count(*) FILTER (WHERE regexp_full_match({c}, '[A-Za-z]*[-_]?\\d+|[A-Za-z0-9_-]{{3,24}}')) AS idlike{i}""")
+          count(*) FILTER (WHERE regexp_full_match({c}, '[A-Za-z]*[-_]?\\d+|[A-Za-z0-9_-]{{3,24}}')) AS idlike{i},
+          count(*) FILTER (WHERE regexp_full_match({c}, '{EMAIL_VALUE}')) AS email{i},
+          count(*) FILTER (WHERE regexp_full_match({c}, '#\\d+')) AS hashnum{i}""")
     row = con.execute(
         f"SELECT {','.join(parts)} FROM (SELECT * FROM {table} LIMIT {int(sample)})",
         {"fmts": list(DATE_FORMATS_ANY)},
     ).fetchall()[0]
-    keys = ("n", "date", "num", "dec", "lead0", "small", "distinct", "idlike")
+    keys = ("n", "date", "num", "dec", "lead0", "small", "distinct", "idlike", "email", "hashnum")
+    rows = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT {int(sample)})").fetchall()[0][0] or 1
     profiles = []
     for i in range(ncols):
         vals = dict(zip(keys, row[i * len(keys):(i + 1) * len(keys)]))
         n = vals["n"] or 1
-        profiles.append({k: (v / n if k != "n" else v) for k, v in vals.items()})
+        profile = {k: (v / n if k != "n" else v) for k, v in vals.items()}
+        profile["fill"] = vals["n"] / rows  # the share of rows with a value: a key is on (nearly) every row
+        profiles.append(profile)
     return profiles
+
+
+KEY_FILL = 0.9   # a customer key is on at least this share of rows
+EMAIL_VALUE = "[^@\\s]+@[^@\\s]+\\.[^@\\s]+"
+
+
+def required_missing(required: tuple[str, ...], mapping: dict[str, int]) -> list[str]:
+    """The required fields not mapped; a unit price stands in for the amount (amount = price × quantity)."""
+    return [f for f in required if f not in mapping and not (f == "amount" and "unit_price" in mapping)]
 
 
 def map_by_values(profiles: list[dict], fields: tuple[str, ...], have: dict[str, int],
@@ -339,7 +372,7 @@ def map_by_values(profiles: list[dict], fields: tuple[str, ...], have: dict[str,
     free = [i for i in range(len(profiles)) if i not in taken and profiles[i]["n"] > 0]
 
     def pick(fld: str, ok, score) -> None:
-        if fld in have or fld not in fields:
+        if fld in have or fld in out or fld not in fields:
             return
         cands = [i for i in free if i not in taken and ok(profiles[i])]
         if cands:
@@ -350,8 +383,12 @@ def map_by_values(profiles: list[dict], fields: tuple[str, ...], have: dict[str,
     pick("order_date", lambda p: p["date"] >= 0.9, lambda p: p["date"])
     pick("amount", lambda p: p["num"] >= 0.9 and p["dec"] >= 0.3 and p["lead0"] < 0.1,
          lambda p: p["dec"])
-    # Ids repeat (several orders per customer) and are tokens, not money.
-    pick("customer_id", lambda p: p["idlike"] >= 0.9 and p["dec"] < 0.1 and p["distinct"] < 1.0,
+    # Ids repeat (several orders per customer), are tokens, not money, and are on (nearly) every row: a
+    # column that is mostly blank (a discount code) identifies no one. An email identifies a customer too.
+    pick("customer_id", lambda p: p["fill"] >= KEY_FILL and p["email"] >= 0.9,
+         lambda p: (p["email"], p["fill"]))
+    pick("customer_id", lambda p: p["idlike"] >= 0.9 and p["dec"] < 0.1 and p["distinct"] < 1.0
+         and p["fill"] >= KEY_FILL and p["hashnum"] < 0.5,
          lambda p: (p["lead0"] > 0.5, p["distinct"] > 0.02))
     pick("quantity", lambda p: p["small"] >= 0.95 and p["lead0"] < 0.05 and p["dec"] == 0,
          lambda p: -p["distinct"])
@@ -379,18 +416,31 @@ def build_mapping(con: duckdb.DuckDBPyConnection, table: str, names: list[str], 
         taken.add(idx)
     if header:
         mapping.update(map_by_name(names, tuple(f for f in fields if f not in mapping), taken))
-    missing = [f for f in required if f not in mapping]
-    if missing or not header:
+    missing = required_missing(required, mapping)
+    profiles = None
+    if kind == "transactions" and "order_id" not in mapping and header:
+        # Order numbers written '#1001' (Shopify's "Name" column) under a header that does not say order.
         profiles = column_profiles(con, table, len(names))
+        numbered = [i for i, p in enumerate(profiles) if i not in taken and p["hashnum"] >= 0.9 and p["fill"] >= KEY_FILL]
+        if numbered:
+            mapping["order_id"] = numbered[0]
+            taken.add(numbered[0])
+            warnings.append(f"Column '{names[numbered[0]]}' holds order numbers (#1001 …): used as the order id.")
+    if kind == "customers" and "customer_id" in missing and "email" in mapping:
+        # A customers file keyed by email: the email is the key (pseudonymised like the transactions' key).
+        mapping["customer_id"] = mapping["email"]
+        missing.remove("customer_id")
+    if missing or not header:
+        profiles = profiles or column_profiles(con, table, len(names))
         guessed = map_by_values(profiles, fields if not header else tuple(missing), mapping, taken)
         for fld, idx in guessed.items():
             mapping[fld] = idx
-            if header:
+            if header and not (fld == "customer_id" and profiles[idx]["email"] >= 0.9):  # said at cleaning
                 warnings.append(
                     f"Guessed that column '{names[idx]}' holds {fld} from its values; "
                     f"if wrong, pass --map {fld}=<column>."
                 )
-    missing = [f for f in required if f not in mapping]
+    missing = required_missing(required, mapping)
     if missing:
         raise TierwiseError(_missing_message(file_name, missing, names, header, kind))
     if kind == "transactions" and "channel" in mapping and "channel" not in (user or {}):
