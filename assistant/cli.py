@@ -56,7 +56,7 @@ def cmd_demo(args) -> int:
 
         result["load"] = load_dataset(
             Workspace(), out / "transactions.csv", customers=out / "customers.csv",
-            progress=_progress(args),
+            progress=_progress(args), demo=True,
         )
     _emit(args, result, _format_demo)
     return 0
@@ -282,6 +282,29 @@ def cmd_kb(args) -> int:
         docs = kb_list()
         _emit(args, {"documents": docs}, lambda r: "\n".join(f"{d['source']}  ({d['chunks']} chunks)" for d in r["documents"])
               or "The knowledge base is empty.")
+    return 0
+
+
+def cmd_brand(args) -> int:
+    from tools.brand import SET_BRAND_HINT, brand_status, set_brand
+
+    home = Workspace().home
+    if args.action == "set":
+        result = set_brand(home, name=args.name, voice=args.voice)
+    else:
+        result = brand_status(home)
+
+    def human(r: dict[str, Any]) -> str:
+        lines = [f"brand: {r['brand']}" if r["brand"] else f"brand: (not set; copy signs off neutrally) — {SET_BRAND_HINT['en']}"]
+        if r.get("voice_added"):
+            lines.append(f"voice: added {r['voice_added']} to the knowledge base ({r['chunks']} chunks)")
+        if r.get("voice"):
+            lines.append(f"voice: {r['voice']}")
+        if r.get("banned_words"):
+            lines.append("banned words: " + ", ".join(r["banned_words"]))
+        return "\n".join(lines)
+
+    _emit(args, result, human)
     return 0
 
 
@@ -540,6 +563,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("kb", cmd_kb, "Manage the knowledge base of brand guides and past campaigns.")
     p.add_argument("action", choices=["add", "list"])
     p.add_argument("file", nargs="?")
+
+    p = command("brand", cmd_brand, "Show or set the shop's brand: the name that signs campaign copy and its voice.")
+    p.add_argument("action", choices=["show", "set"])
+    p.add_argument("--name", help="the shop's name, as copy should sign it")
+    p.add_argument("--voice", metavar="FILE", help="a brand guide (.md/.txt: Voice:, Banned words:, examples) for the copy")
 
     p = command("report", cmd_report, "Write every model card with charts to HTML (or print them as JSON).")
     p.add_argument("--out", default="tierwise-report.html")

@@ -12,7 +12,7 @@ from tools.copywriting import (
 )
 from tools.dataset import Dataset
 from tools.errors import TierwiseError
-from tools.knowledge import kb_add
+from tools.knowledge import KnowledgeBase, kb_add
 from tools.workspace import Workspace
 
 GOALS = ("winback", "retention", "upsell", "cross_sell", "welcome", "loyalty", "announcement")
@@ -23,6 +23,13 @@ HIGH = AudienceFilters(tier="high")
 def ctx(built_home):
     dataset = Dataset(Workspace(built_home))
     return ToolContext(snapshot=dataset.snapshot(), exports_dir=dataset.exports_dir)
+
+
+@pytest.fixture(autouse=True)
+def demo_workspace(isolated_home):
+    """These drafts are for the demo shop: its brand guide and past campaigns are in the knowledge base,
+    as `tierwise demo --load` leaves them (a shop's own workspace has none: tests/test_brand.py)."""
+    KnowledgeBase(isolated_home).add_demo_documents()
 
 
 def with_writer(ctx, writer):

@@ -16,7 +16,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def kb(isolated_home):
-    return KnowledgeBase()
+    """The demo workspace's knowledge base: the demo shop's guides and past campaigns."""
+    base = KnowledgeBase()
+    base.add_demo_documents()
+    return base
 
 
 def forget_clients():
@@ -62,12 +65,27 @@ def test_related_texts_are_closer_than_unrelated_ones():
     assert float(np.dot(query, related)) > float(np.dot(query, unrelated)) + 0.2
 
 
-def test_the_knowledge_base_is_seeded_with_the_brand_guide_and_past_campaigns(kb):
+def test_a_new_knowledge_base_is_empty_and_has_no_brand(isolated_home):
+    fresh = KnowledgeBase()
+    assert fresh.list() == [] and not fresh.has_demo_documents()
+    assert fresh.brand_rules() == {"brand": None, "banned_words": [], "voice": "", "sources": []}
+
+
+def test_the_demo_adds_its_brand_guides_and_past_campaigns_and_can_take_them_away(kb):
     sources = {row["source"]: row for row in kb.list()}
     assert {"brand_guide.md", "brand_guide_zh.md"} <= set(sources)
     assert sum(s.startswith("campaigns/") for s in sources) >= 4
     assert {row["language"] for row in sources.values()} == {"en", "zh"}
-    assert all(row["kind"] == "seed" and row["chunks"] >= 1 for row in sources.values())
+    assert all(row["kind"] == "demo" and row["chunks"] >= 1 for row in sources.values())
+    kb.remove_demo_documents()
+    assert kb.list() == [] and kb.brand_rules()["brand"] is None
+
+
+def test_demo_documents_an_older_version_seeded_everywhere_are_dropped(isolated_home):
+    old = KnowledgeBase()
+    old._index("brand_guide.md", "Brand: Tierwise Demo Shop\nBanned words: cheap\n", kind="seed")
+    forget_clients()
+    assert KnowledgeBase().brand_rules()["brand"] is None
 
 
 def test_brand_rules_come_from_the_guides(kb):
@@ -99,7 +117,7 @@ def test_an_added_document_is_found_by_search(kb, tmp_path):
     assert kb.search("outdoor garden furniture for the patio", k=2)[0]["source"] == "garden.md"
 
 
-def test_a_users_banned_words_join_those_of_the_shipped_guides(kb, tmp_path):
+def test_a_users_banned_words_join_those_of_the_demo_guides(kb, tmp_path):
     doc = tmp_path / "house-rules.txt"
     doc.write_text("House rules\n\nBrand: Harbour Goods\nBanned words: exclusive, hurry\n", encoding="utf-8")
     kb.add_file(doc)
@@ -171,4 +189,4 @@ def test_tierwise_kb_add_and_kb_list_work_from_the_command_line(cli, tmp_path):
     assert code == 0, err
     code, out, err = cli("kb", "list")
     assert code == 0, err
-    assert "tone.md" in out and "brand_guide.md" in out
+    assert "tone.md" in out and "brand_guide.md" not in out  # a shop's own workspace has no demo documents

@@ -182,6 +182,24 @@ def test_settings_report_the_offline_planner_and_refuse_non_admins(served):
         login(url, "mary").predict("llm", "http://127.0.0.1:9/v1", "m", api_name="/save_settings")
 
 
+def test_an_admin_sets_the_shops_brand_currency_and_margin_and_a_marketer_cannot(served):
+    from tools.settings import read_settings, write_settings
+
+    url, home = served
+    before = read_settings(home)
+    try:
+        note = login(url, "ada").predict("Harbour Goods", "EUR", "35%", api_name="/save_shop_settings")
+        assert "Harbour Goods" in note and "35%" in note
+        assert {k: read_settings(home)[k] for k in ("brand", "currency", "margin")} == \
+            {"brand": "Harbour Goods", "currency": "EUR", "margin": 0.35}
+        assert "Not saved" in login(url, "ada").predict("", "euros!", "40%", api_name="/save_shop_settings")
+        with pytest.raises(AppError, match="can't change the shop settings"):
+            login(url, "mary").predict("Mary's Shop", "", "", api_name="/save_shop_settings")
+        assert read_settings(home)["brand"] == "Harbour Goods"
+    finally:
+        write_settings(home, brand=before["brand"], currency=before["currency"], margin=None)
+
+
 def test_an_unreachable_llm_endpoint_gets_a_plain_sentence(served):
     url, _ = served
     status = login(url, "ada").predict("llm", "http://127.0.0.1:9/v1", "tiny", api_name="/check_connection")

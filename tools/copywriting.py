@@ -24,6 +24,7 @@ from typing import Any, Literal, get_args
 import pandas as pd
 
 from tools.audience import AudienceFilters, describe
+from tools.brand import SET_BRAND_HINT
 from tools.context import ToolContext
 from tools.customers import audience_where, recommend_for_customers
 from tools.errors import TierwiseError
@@ -144,15 +145,17 @@ def _fill(text: str, values: dict[str, str], conditions: dict[str, bool]) -> str
 
 def render(template: Template, facts: dict[str, Any], language: str, *, products: list[str],
            categories: list[str]) -> dict[str, str]:
-    """One variant from a template; only the fact sheet fills it."""
+    """One variant from a template; only the fact sheet fills it. Without a brand, the shop is named
+    neutrally ("our shop") and the copy signs off without a name."""
     common = load_common(language)
     names = common["categories"] if language == "zh" else {}
     cats = [names.get(c, c) for c in categories]
     offer = facts.get("offer") or ""
-    values = {"brand": facts["brand"], "offer": offer,
+    values = {"brand": facts.get("brand") or common["shop"], "offer": offer,
               "product_1": products[0] if products else "", "product_2": products[1] if len(products) > 1 else "",
               "category_1": cats[0] if cats else "", "category_2": cats[1] if len(cats) > 1 else ""}
-    conditions = {"offer": bool(offer), "no_offer": not offer, "product": bool(products),
+    conditions = {"brand": bool(facts.get("brand")), "no_brand": not facts.get("brand"),
+                  "offer": bool(offer), "no_offer": not offer, "product": bool(products),
                   "products2": len(products) > 1, "one_product": len(products) == 1, "no_product": not products,
                   "category": bool(cats), "category2": len(cats) > 1, "no_category": not cats}
     out = {name: _fill(text, values, conditions) for name, text in template.fields.items()}
@@ -163,9 +166,14 @@ def render(template: Template, facts: dict[str, Any], language: str, *, products
         out["body"] = "\n\n".join(body)
     elif template.channel == "sms":
         gap = "" if language == "zh" else " "
-        out["text"] = gap.join([_fill(common["sms_prefix"], values, conditions), out["text"],
-                                _fill(common["sms_optout"], values, conditions)])
+        out["text"] = gap.join(part for part in [_fill(common["sms_prefix"], values, conditions), out["text"],
+                                                 _fill(common["sms_optout"], values, conditions)] if part)
+    if language == "zh":  # a space is only kept beside Latin letters and digits ("为你挑了 Laptop Pro 14")
+        out = {k: CJK_GAP.sub("", v) for k, v in out.items()}
     return out
+
+
+CJK_GAP = re.compile(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]) +(?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])")
 
 
 def _substitute(variant: dict[str, str], banned: list[str], language: str) -> dict[str, str]:
@@ -502,7 +510,7 @@ def fact_sheet(ctx: ToolContext, filters: AudienceFilters, where: str, params: l
             GROUP BY 1 ORDER BY spend DESC, category LIMIT {FACT_CATEGORIES}""", [snap.as_of] + params)
         facts["top_categories"] = [str(c) for c in cats["category"]]
         facts["products"] = _audience_products(snap, where, params)
-    rules, examples = _knowledge(language, f"{goal} {channel} campaign for {facts['audience']}")
+    rules, examples = _knowledge(ctx, language, f"{goal} {channel} campaign for {facts['audience']}")
     facts.update(rules)
     facts["examples"] = list(dict.fromkeys(e["source"] for e in examples))
     return facts, examples
@@ -529,19 +537,21 @@ def _audience_products(snap, where: str, params: list[Any]) -> list[str]:
     return [str(p) for p in popular["product"]]
 
 
-def _knowledge(language: str, query: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    from tools.knowledge import DEFAULT_BRAND, KnowledgeBase
+def _knowledge(ctx: ToolContext, language: str, query: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Brand name (the workspace's, else a brand document's, else None), voice, banned words and examples."""
+    from tools.knowledge import KnowledgeBase
 
+    brand = ctx.settings.get("brand") or None
     try:
-        kb = KnowledgeBase()
+        kb = KnowledgeBase(ctx.workspace_home)
         rules = kb.brand_rules(language)
         examples = kb.search(query, k=4)
     except TierwiseError:
         raise
     except Exception as exc:  # a broken index must not stop a draft; the checks say so
-        return {"brand": DEFAULT_BRAND, "voice": "", "banned_words": [],
+        return {"brand": brand, "voice": "", "banned_words": [],
                 "knowledge_base_error": f"{type(exc).__name__}: {exc}"}, []
-    return {"brand": rules["brand"], "voice": rules["voice"], "banned_words": rules["banned_words"]}, examples
+    return {"brand": brand or rules["brand"], "voice": rules["voice"], "banned_words": rules["banned_words"]}, examples
 
 
 # ---------------------------------------------------------------------------------------------
@@ -579,7 +589,8 @@ def draft_campaign(ctx: ToolContext, audience: AudienceFilters | None = None, *,
              "rules": ["Use only numbers and products from the facts.",
                        "Mention the offer exactly as given, or no offer at all.",
                        "Email bodies end with an unsubscribe line." if language == "en" else "邮件正文结尾要有退订说明（含“退订”）。",
-                       "Never use the banned words."],
+                       "Never use the banned words."]
+             + ([] if facts["brand"] else ["No brand name is set: name no shop and sign off without a name."]),
              "examples": [{"source": e["source"], "text": e["text"]} for e in examples]}
 
     drafted: list[dict[str, str]] = []
@@ -637,8 +648,10 @@ def _summary(facts: dict[str, Any], checks: dict[str, dict[str, Any]], *, goal: 
         head = (f"已为 {count(facts['customers'])} 位顾客（{facts['audience']}）起草 {n} 个"
                 f"{GOAL_NAMES_ZH[goal]}{CHANNEL_NAMES_ZH[channel]}版本。")
         tail = (f"{len(checks)} 项检查全部通过。" if not failed else f"未通过的检查：{'、'.join(failed)}。")
-        return head + tail
+        brand = "" if facts.get("brand") else f"尚未设置品牌，文案不写店名；{SET_BRAND_HINT['zh']}。"
+        return head + tail + brand
     head = (f"Drafted {n} {CHANNEL_NAMES_EN[channel]} variant{'s' if n != 1 else ''} for a {goal.replace('_', '-')} campaign to "
             f"{count(facts['customers'])} customers ({facts['audience']}).")
     tail = f" All {len(checks)} checks passed." if not failed else f" Checks not passed: {', '.join(failed)}."
-    return head + tail
+    brand = "" if facts.get("brand") else f" No brand is set, so the copy names no shop; {SET_BRAND_HINT['en']}."
+    return head + tail + brand

@@ -1,9 +1,11 @@
 """The knowledge base the copywriter grounds itself in: brand guide and past campaigns, in Chroma.
 
-A persistent Chroma collection lives in the workspace (`<TIERWISE_HOME>/kb/chroma`). On first use
-it is seeded from the documents shipped in `prompts/kb/`; users add their own `.txt`/`.md` files
-(`tierwise kb add FILE`), which are also copied to `<TIERWISE_HOME>/kb/docs/` so they can be
-indexed again when the embedding changes.
+A persistent Chroma collection lives in the workspace (`<TIERWISE_HOME>/kb/chroma`). A new
+workspace's knowledge base is empty: the documents in `prompts/kb/` are the demo shop's brand guide
+and past campaigns, added only to the demo workspace (`tierwise demo --load`) and removed when a
+shop loads its own data. Users add their own `.txt`/`.md` files (`tierwise kb add FILE`, `tierwise
+brand set --voice FILE`), which are also copied to `<TIERWISE_HOME>/kb/docs/` so they can be indexed
+again when the embedding changes.
 
 Embeddings are offline by default: `LexicalEmbedding` hashes words, word pairs, character
 trigrams and CJK bigrams into 512 signed buckets, so nothing is ever downloaded (Chroma's own
@@ -11,9 +13,10 @@ default embedding would fetch an ONNX model). With `OPENAI_API_KEY` set and
 `TIERWISE_KB_EMBEDDINGS=openai`, Chroma's OpenAI embedding function is used instead. Each
 embedding has its own collection, so switching never mixes vectors of different spaces.
 
-Brand rules are read from every document that has a "Banned words:" (or "禁用词：") line:
-`Brand:` / `品牌：` names the brand, `Voice:` / `语气：` describes it, and banned words from all
-such documents are combined.
+Brand rules are read from every document that has a "Banned words:", "Voice:" or "Brand:" line (or
+禁用词/语气/品牌): `Brand:` names the brand, `Voice:` describes it, and banned words from all such
+documents are combined. The brand name set with `tierwise brand set` (workspace settings) wins
+over any document's.
 """
 
 from __future__ import annotations
@@ -35,9 +38,9 @@ from chromadb.utils.embedding_functions import register_embedding_function
 from tools.errors import TierwiseError
 from tools.workspace import Workspace
 
-SEED_DIR = Path(__file__).resolve().parents[1] / "prompts" / "kb"
+DEMO_DIR = Path(__file__).resolve().parents[1] / "prompts" / "kb"  # the demo shop's guides and campaigns
 DOC_SUFFIXES = (".txt", ".md")
-DEFAULT_BRAND = "Tierwise Demo Shop"
+DEMO_BRAND = "Tierwise Demo Shop"
 MAX_CHUNK_CHARS = 900  # paragraphs are merged up to this size so short headings keep their body
 MIN_CHUNK_CHARS = 120
 OPENAI_MODEL = "text-embedding-3-small"
@@ -217,28 +220,45 @@ class KnowledgeBase:
         name = re.sub(r"[^a-zA-Z0-9_-]+", "-", f"kb-{self.embedding.name()}")[:60]
         self.collection = client.get_or_create_collection(
             name, embedding_function=self.embedding, configuration={"hnsw": {"space": "cosine"}})
-        self._seed()
+        self._restore()
 
     # -- documents ---------------------------------------------------------------------------
 
-    def _seed(self) -> None:
-        """Index the shipped documents once (again when they change) and any user copies missing here."""
-        seeds = sorted(p for p in SEED_DIR.rglob("*") if p.suffix in DOC_SUFFIXES and p.is_file())
-        digest = hashlib.sha256()
-        for path in seeds:
-            digest.update(path.relative_to(SEED_DIR).as_posix().encode() + b"\0" + path.read_bytes())
-        seed_hash = digest.hexdigest()[:16]
-        current = self.collection.get(where={"kind": "seed"}, include=["metadatas"], limit=1)
-        if not current["ids"] or current["metadatas"][0].get("seed_hash") != seed_hash:
+    def _restore(self) -> None:
+        """Refresh the demo documents if this is the demo workspace, and index user copies missing here.
+
+        Earlier versions seeded the demo documents into every workspace (kind "seed"); they are dropped,
+        so a shop's copy never carries the demo brand."""
+        if self.collection.get(where={"kind": "seed"}, include=[], limit=1)["ids"]:
             self.collection.delete(where={"kind": "seed"})
-            for path in seeds:
-                self._index(path.relative_to(SEED_DIR).as_posix(), _read_text(path), kind="seed",
-                            extra={"seed_hash": seed_hash})
+        if self.has_demo_documents():
+            self.add_demo_documents()
         if self.docs_dir.is_dir():
             known = {m["source"] for m in self.collection.get(where={"kind": "user"}, include=["metadatas"])["metadatas"]}
             for path in sorted(self.docs_dir.iterdir()):
                 if path.suffix in DOC_SUFFIXES and path.name not in known:
                     self._index(path.name, _read_text(path), kind="user")
+
+    def has_demo_documents(self) -> bool:
+        return bool(self.collection.get(where={"kind": "demo"}, include=[], limit=1)["ids"])
+
+    def add_demo_documents(self) -> int:
+        """Index the demo shop's brand guides and past campaigns (again when they change); returns the documents."""
+        paths = sorted(p for p in DEMO_DIR.rglob("*") if p.suffix in DOC_SUFFIXES and p.is_file())
+        digest = hashlib.sha256()
+        for path in paths:
+            digest.update(path.relative_to(DEMO_DIR).as_posix().encode() + b"\0" + path.read_bytes())
+        demo_hash = digest.hexdigest()[:16]
+        current = self.collection.get(where={"kind": "demo"}, include=["metadatas"], limit=1)
+        if not current["ids"] or current["metadatas"][0].get("demo_hash") != demo_hash:
+            self.collection.delete(where={"kind": "demo"})
+            for path in paths:
+                self._index(path.relative_to(DEMO_DIR).as_posix(), _read_text(path), kind="demo",
+                            extra={"demo_hash": demo_hash})
+        return len(paths)
+
+    def remove_demo_documents(self) -> None:
+        self.collection.delete(where={"kind": "demo"})
 
     def _index(self, source: str, text: str, *, kind: str, extra: dict[str, Any] | None = None) -> int:
         chunks = chunk_paragraphs(text)
@@ -270,14 +290,14 @@ class KnowledgeBase:
         return count
 
     def list(self) -> list[dict[str, Any]]:
-        """One row per document: source, kind (seed or user), chunks, language."""
+        """One row per document: source, kind (demo or user), chunks, language."""
         rows: dict[tuple[str, str], dict[str, Any]] = {}
         for meta in self.collection.get(include=["metadatas"])["metadatas"]:
             key = (meta["kind"], meta["source"])
             row = rows.setdefault(key, {"source": meta["source"], "kind": meta["kind"], "chunks": 0,
                                         "language": meta.get("lang"), "added_at": meta.get("added_at")})
             row["chunks"] += 1
-        return sorted(rows.values(), key=lambda r: (r["kind"] != "seed", r["source"]))
+        return sorted(rows.values(), key=lambda r: (r["kind"] != "demo", r["source"]))
 
     def search(self, query: str, k: int = 4) -> list[dict[str, Any]]:
         """The k chunks closest to the query: source, text, score (cosine similarity), kind."""
@@ -293,13 +313,16 @@ class KnowledgeBase:
     # -- brand rules -------------------------------------------------------------------------
 
     def brand_rules(self, language: str = "en") -> dict[str, Any]:
-        """Brand name, voice and banned words from every document with a "Banned words:" line.
+        """Brand name (None when no document names one), voice and banned words from every document
+        with a "Banned words:", "Voice:" or "Brand:" line (or 禁用词/语气/品牌).
 
-        Banned words are combined from all such documents; a user's document overrides the
-        shipped brand name and voice, and a voice written in `language` is preferred.
+        Banned words are combined from all such documents; a user's document overrides the demo's
+        brand name and voice, and a voice written in `language` is preferred.
         """
         hits = self.collection.get(
-            where_document={"$or": [{"$contains": "Banned words:"}, {"$contains": "禁用词"}]}, include=["metadatas"])
+            where_document={"$or": [{"$contains": marker} for marker in ("Banned words:", "禁用词", "Voice:", "语气",
+                                                                        "Brand:", "品牌")]},
+            include=["metadatas"])
         sources = sorted({(m["kind"], m["source"]) for m in hits["metadatas"]})
         docs = []
         for kind, source in sources:
@@ -309,9 +332,9 @@ class KnowledgeBase:
             meta = parts[0][0]
             docs.append({"kind": kind, "source": source, "lang": meta.get("lang"), "added_at": meta.get("added_at", ""),
                          "text": "\n".join(doc for _, doc in parts)})
-        # shipped documents first, then the user's in the order they were added: later ones win
-        docs.sort(key=lambda d: (d["kind"] != "seed", d["added_at"], d["source"]))
-        brand, voices, banned = DEFAULT_BRAND, [], []
+        # the demo's documents first, then the user's in the order they were added: later ones win
+        docs.sort(key=lambda d: (d["kind"] != "demo", d["added_at"], d["source"]))
+        brand, voices, banned = None, [], []
         for doc in docs:
             parsed = parse_rules(doc["text"])
             brand = parsed["brand"] or brand

@@ -29,10 +29,12 @@ def load_dataset(
     build_models: bool = True,
     seed: int = 42,
     progress: Progress = silent,
+    demo: bool = False,
 ) -> dict[str, Any]:
     """Ingest, validate and featurise into a staging dataset, then swap it in atomically.
 
-    Any failure discards the staging directory; the dataset in service is never touched.
+    Any failure discards the staging directory; the dataset in service is never touched. Only the demo
+    (`demo=True`, from `tierwise demo --load`) brings the demo shop's brand; any other data removes it.
     """
     for path in (transactions, customers):
         if path is not None and not Path(path).is_file():
@@ -56,6 +58,9 @@ def load_dataset(
         store.write_meta(con, load_report=report, as_of=report["as_of"], loaded_at=_now(),
                          attributes=report.get("attributes", []))
     report["dataset"] = done["dataset"]
+    from tools.brand import adopt_loaded_data
+
+    adopt_loaded_data(ws.home, demo=demo)
     progress("dataset in service", 1.0)
     return report
 

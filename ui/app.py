@@ -370,6 +370,14 @@ def build_app(workspace: Workspace | str | Path | None = None,
                     save_btn = gr.Button("Save", visible=False)
                     check_btn = gr.Button("Check connection", visible=False)
                 connection = gr.Markdown(elem_id="tw-connection")
+                gr.Markdown("### Your shop\nThe brand name signs campaign copy (none: copy signs off neutrally); "
+                            "campaign ROI is computed on the gross margin.")
+                with gr.Row():
+                    shop_brand = gr.Textbox(label="Brand name", interactive=False)
+                    shop_currency = gr.Textbox(label="Currency (USD, EUR, ¥, …)", interactive=False)
+                    shop_margin = gr.Textbox(label="Gross margin (e.g. 40%)", interactive=False)
+                shop_save = gr.Button("Save shop settings", visible=False)
+                shop_note = gr.Markdown(elem_id="tw-shop-note")
 
         # --- handlers -------------------------------------------------------------------------
 
@@ -603,6 +611,32 @@ def build_app(workspace: Workspace | str | Path | None = None,
             return f"{'✅' if ok else '❌'} {render.escape_text(sentence)}"
 
         save_btn.click(save_settings, [mode, llm_url, llm_model], [planner_line, connection], api_name="save_settings")
+
+        def show_shop(request: gr.Request):
+            from tools.settings import read_settings
+
+            _, role = ctx.identify(request)
+            admin, current = role == "admin", read_settings(ctx.workspace.home)
+            return (gr.update(value=current.get("brand") or "", interactive=admin),
+                    gr.update(value=current.get("currency") or "", interactive=admin),
+                    gr.update(value=f"{float(current['margin']):.0%}", interactive=admin), gr.update(visible=admin))
+
+        def save_shop(brand: str, currency: str, margin: str, request: gr.Request):
+            from tools.settings import write_settings
+
+            _, role = ctx.identify(request)
+            if role != "admin":
+                raise gr.Error(f"Sorry, your {role} account can't change the shop settings; ask an admin.",
+                               print_exception=False)
+            try:
+                saved = write_settings(ctx.workspace.home, brand=brand, currency=currency, margin=margin)
+            except TierwiseError as exc:
+                return f"Not saved: {render.escape_text(exc)}"
+            return (f"Saved: brand {render.escape_text(saved['brand'] or '(none)')}, currency "
+                    f"{render.escape_text(saved['currency'] or '(none)')}, margin {float(saved['margin']):.0%}.")
+
+        app.load(show_shop, None, [shop_brand, shop_currency, shop_margin, shop_save], api_visibility="private")
+        shop_save.click(save_shop, [shop_brand, shop_currency, shop_margin], shop_note, api_name="save_shop_settings")
         check_btn.click(check_llm, [mode, llm_url, llm_model], connection, api_name="check_connection")
 
     app.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
