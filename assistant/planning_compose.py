@@ -476,8 +476,6 @@ def _draft(lang: str, record: ToolCallRecord, r: ToolResult) -> str:
     checks = fill(t["draft_campaign.checks"], checks=_list(failed, lang, 10)) if failed else ""
     if not r.facts.get("brand"):
         checks += t["draft_campaign.no_brand"]
-    if not r.facts.get("brand"):
-        checks += t["draft_campaign.no_brand"]
     args = record.args
     channel = args.get("channel") or ("sms" if any("text" in v and "body" not in v for v in variants) else "email")
     goal = args.get("goal") or r.facts.get("goal")
