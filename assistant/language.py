@@ -86,7 +86,7 @@ ZH_NUMERAL_RUN = re.compile(r"[零〇一二两三四五六七八九十百千万]
 # a lone 一 is usually part of a word (一下, 一些, 一起); convert it only before a measure word
 ZH_MEASURE = re.compile(r"^(?:个|年|月|天|日|周|星期|季度|封|条|次|单|名|位|份|组|版|种|批|百|千|万|倍|成|折|块|元|美元|欧元|%|％)")
 ZH_IDIOMS = ("一下", "一些", "一起", "一样", "一直", "统一", "唯一", "万一", "一般", "一点", "一致", "一定", "一共",
-             "一览", "一遍", "一番", "一并", "千万", "三思")
+             "一览", "一遍", "一番", "一并", "千万", "三思", "零食", "零售", "零件", "零钱", "零花", "零部件")
 
 
 def zh_to_int(text: str) -> int | None:

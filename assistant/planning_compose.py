@@ -15,6 +15,7 @@ import prompts
 from assistant.answer import ToolCallRecord
 from tools.audience import DESCRIBE
 from tools.results import Table, ToolResult, count, money
+from tools.semantic.compiler import BLANK_LABEL
 
 ANSWERS_DIR = Path(prompts.__file__).resolve().parent / "answers"
 
@@ -106,6 +107,8 @@ def localize_table(table: Table, language: str) -> Table:
     def cell(column: str, value: Any) -> Any:
         if not isinstance(value, str):
             return value
+        if value == BLANK_LABEL:
+            return templates("zh")["labels"]["blank"]
         if column in LOCALIZED_VALUES:
             return label("zh", LOCALIZED_VALUES[column], value)
         if column == "persona":
@@ -625,6 +628,8 @@ def _zh_value(text: Any) -> str:
     otherwise exactly as the data spells it."""
     word = str(text)
     labels = templates("zh")["labels"]
+    if word == BLANK_LABEL:
+        return labels["blank"]
     for group in ("country", "category", "channel", "tier", "segment"):
         if word in labels.get(group, {}):
             return labels[group][word]
@@ -654,6 +659,11 @@ def _zh_condition(cond: dict[str, Any], audience: bool, scope: str = "") -> str:
     labels = templates("zh")["labels"]
     field, op, value = cond.get("field"), cond.get("op", "="), cond.get("value")
     values = value if isinstance(value, list) else [value]
+    if op in ("not_null", "is_null"):
+        # "used a discount code": an order with one (in an audience, ever); or the field has a value / is blank
+        if audience and field not in labels["fields"] and "had an order with" in scope.lower():
+            return labels["had"][op].format(f=_zh_field(field))
+        return f"{_zh_field(field)}{labels['ops'][op]}"
     if op == "between" and len(values) == 2:
         return f"{_zh_field(field)}介于 {values[0]} 和 {values[1]} 之间"
     shown = "或".join(_zh_value(v) for v in values)

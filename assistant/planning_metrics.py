@@ -806,6 +806,7 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
 
     # attributes: average/total of a numeric one, or a condition on it
     attr_conds: list[tuple[int, Cond]] = []
+    presence: list[tuple[int, Cond]] = []
     for i, unit in enumerate(units):
         if not unit.has("attr") or i in r.used:
             continue
@@ -828,6 +829,11 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
                 explicit = True
         elif kind == "boolean":
             attr_conds.append((i, (name, "=", not negated)))
+        elif not ranked and (has := _presence(r, i)) is not None and not any(
+                u.has("value") and u.kinds["value"][0] == name for u in units):
+            # "orders that used a discount code", "without a coupon", "没有用优惠码的订单": whether the column has a value
+            r.used.add(i)
+            presence.append((i, (name, "is_null" if has is False else "not_null", None)))
         elif not by and (explicit or ranked or q.breakdown) and (ranked or q.breakdown or not any(
                 u.has("value") and u.kinds["value"][0] == name for u in units)):
             # "支付方式的销售额", "revenue payment method split": the attribute is the grouping; with one of its values
@@ -875,7 +881,7 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
             metrics = ["units"]  # "how many smartwatches did we sell"
         elif how_many and r.any("cust"):
             metrics = ["customers"]
-        elif r.any("order_noun") and (how_many or by or q.grain or ranked or q.compare or r.any("value", "over") or attr_conds
+        elif r.any("order_noun") and (how_many or by or q.grain or ranked or q.compare or r.any("value", "over") or attr_conds or presence
                                       or relative_period(text, as_of) != (None, None)):
             metrics = ["orders"]  # "orders paid by PayPal", "monthly orders", "orders last week"
         elif sort_metric:
@@ -904,8 +910,9 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
         # "the value of cancelled orders", "取消的订单金额", "订单金额": money, not a count of orders
         swapped = [{"orders": "revenue", "cancelled_orders": "cancelled_revenue"}.get(m, m) for m in metrics]
         metrics, explicit = (swapped if metrics else ["revenue"]), True
-    if metrics == ["revenue"] and r.any("portion"):
-        metrics = ["share_of_revenue"]  # "how much of our revenue does Fashion make up", "女装占销售额多少"
+    if metrics == ["revenue"] and (r.any("portion") or any(u.has("share_word") and u.text in PERCENT_WORDS for u in units)):
+        # "how much of our revenue does Fashion make up", "女装占销售额多少", "what percent of sales come from Toys"
+        metrics = ["share_of_revenue"]
     if _at_risk_of_revenue(r):
         metrics = ["revenue_at_risk"] + [m for m in metrics if m not in ("revenue", "share_of_revenue", "revenue_at_risk")]
     if cancelled:  # "revenue we lost to cancellations", "how many orders were returned"
@@ -951,6 +958,13 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
             by.append(f)
     q.by = by
 
+    for i, cond in presence:
+        # an order column's presence is about orders ("orders with a coupon") unless customers are named before it
+        # ("customers who used a coupon", "没用过优惠码的客户"); a customer column's always about customers
+        about_customers = _customer_field(cond[0], lex) or any(_is_customer(units[j]) for j in range(max(0, i - 6), i)) \
+            or any(_is_customer(units[j]) for j in r.after(i, 2)) and not any(units[j].has("order_noun") for j in r.after(i, 2))
+        values.append((i, cond, about_customers))
+    values.sort(key=lambda v: v[0])
     filters, audience = _group(values, units, lambda f: _customer_field(f, lex))
     q.filters = filters + ([amount] if amount else [])
     q.audience = q.audience + audience + [c for _, c in attr_conds if lex.attributes[c[0]].get("grain") == "customer"]
@@ -1158,6 +1172,34 @@ def _comparison(r: Reader, i: int, name: str) -> Cond | None:
     if op == "between":
         return (name, "between", [value(min(numbers[:2])), value(max(numbers[:2]))]) if len(numbers) >= 2 else None
     return (name, op, value(numbers[0]))
+
+
+PERCENT_WORDS = frozenset(["percentage", "percent", "proportion", "share", "fraction", "%", "比 例", "百 分 比",
+                           "多 大 比 例", "几 成"])
+HAS_WORDS = frozenset("with had has have having used use uses using applied apply redeemed entered carried 用 有 带 使 附".split())
+NO_WORDS = frozenset("without no 无 未 没 不".split())
+
+
+def _presence(r: Reader, i: int) -> bool | None:
+    """Whether a column is said to be there or not just before it: 'used a discount code', 'with a coupon', 'had a promo
+    code', '用了优惠码' (True); 'without a coupon', 'no promo code', '没有用优惠码', '不带优惠码' (False); None when neither."""
+    has = negated = False
+    for j in range(i - 1, max(-1, i - 5), -1):
+        unit = r.u[j]
+        if unit.strong_break:
+            break
+        if unit.has("neg") or (not unit.kinds and unit.tokens[0].text in NO_WORDS):
+            negated = True
+            if unit.text in ("without", "no", "无", "没 有", "不 带", "未 使 用"):
+                has = True
+            continue
+        if unit.has("use") or (not unit.kinds and unit.tokens[0].text in HAS_WORDS):
+            has = True
+            continue
+        if unit.filler:
+            continue
+        break
+    return (not negated) if has else None
 
 
 def _age_average(r: Reader) -> str | None:

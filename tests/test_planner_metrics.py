@@ -737,3 +737,109 @@ def test_products_come_from_a_product_like_column_or_the_reply_says_there_is_non
 ])
 def test_most_often_and_most_popular_rank_by_orders(planner, question, by):
     assert carries(metrics_call(planner, question, RETAILER), {"metrics": ["orders"], "by": [by], "sort": "orders", "limit": 1})
+
+
+# ------------------------------------------------------------------ a pet-supplies shop of our own, end to end
+@pytest.fixture(scope="module")
+def pets(tmp_path_factory):
+    """tests/pet_shop.py's export loaded (no models needed), and its rows as pandas reads them."""
+    from assistant.core import Assistant
+    from tests.pet_shop import completed, write_pet_shop
+    from tools.loading import load_dataset
+    from tools.workspace import Workspace
+
+    root = tmp_path_factory.mktemp("pets")
+    raw = write_pet_shop(root / "pets.csv")
+    ws = Workspace(root / "home")
+    load_dataset(ws, root / "pets.csv", build_models=False)
+    return Assistant(ws), completed(raw)
+
+
+def ask_shop(shop, question, tool="query_metrics"):
+    assistant, _ = shop
+    answer = assistant.ask(question, assistant.conversation("marketer"), use_llm=False)
+    call = answer.tool_calls[0] if answer.tool_calls else None
+    assert call is not None and (call.name, call.status) == (tool, "ok"), (question, call and (call.name, call.args, call.error),
+                                                                           answer.text)
+    return call.args, call.result.facts.get("rows"), answer.text
+
+
+def _orders(frame):
+    return frame["Order ID"].nunique()
+
+
+@pytest.mark.parametrize("question, has", [
+    ("How many orders used a discount code?", True),
+    ("number of orders that had a promo code", True),
+    ("orders placed with a coupon", True),
+    ("how many orders came in without a discount code", False),
+    ("有多少订单用了优惠码", True),
+    ("使用了折扣码的订单数", True),
+    ("没有用优惠码的订单有多少", False),
+    ("不带优惠码的订单数", False),
+])
+def test_used_a_code_is_whether_the_column_has_a_value(pets, question, has):
+    _, done = pets
+    args, rows, text = ask_shop(pets, question)
+    assert args["filters"] == [{"field": "discount_code", "op": "not_null" if has else "is_null", "value": None}]
+    want = _orders(done[(done["Discount Code"].fillna("") != "") == has])
+    assert rows[0]["orders"] == want and f"{want:,}" in text
+
+
+@pytest.mark.parametrize("question, has", [
+    ("how many customers have used a discount code", True),
+    ("clients who never used a promo code", False),
+    ("用过优惠码的客户有多少", True),
+])
+def test_customers_who_used_a_code_are_an_audience(pets, question, has):
+    _, done = pets
+    args, rows, _ = ask_shop(pets, question)
+    assert conditions(args["audience"]) == [("discount_code", "not_null" if has else "is_null", None)]
+    users = set(done[done["Discount Code"].fillna("") != ""]["Customer ID"])
+    want = len(users) if has else done["Customer ID"].nunique() - len(users)
+    assert rows[0]["customers"] == want
+
+
+def test_a_breakdown_labels_the_rows_without_a_value_blank(pets):
+    _, done = pets
+    args, rows, text = ask_shop(pets, "orders by discount code")
+    assert args["by"] == ["discount_code"]
+    groups = {r["discount_code"]: r["orders"] for r in rows}
+    assert groups["(blank)"] == _orders(done[done["Discount Code"].fillna("") == ""])
+    assert "nan" not in text and "None" not in text and "(blank)" in text
+    _, rows_zh, text_zh = ask_shop(pets, "按优惠码统计订单数")
+    assert "（空）" in text_zh and "nan" not in text_zh and "None" not in text_zh
+
+
+@pytest.mark.parametrize("question, kind, year", [
+    ("What percentage of revenue comes from dog food?", "dog food", None),
+    ("what share of our sales is Cat Litter", "cat litter", None),
+    ("what percent of sales came from toys in 2024", "toys", 2024),
+    ("how much of our revenue do treats make up", "treats", None),
+    ("狗粮的销售额占比", "dog food", None),
+    ("猫砂占销售额的比例是多少", "cat litter", None),
+    ("2024年宠物零食的销售额占比是多少", "treats", 2024),
+    ("水族用品占总销售额多少", "aquarium", None),
+])
+def test_a_share_of_revenue_of_one_category_is_its_part_of_all_categories(pets, question, kind, year):
+    _, done = pets
+    args, rows, text = ask_shop(pets, question)
+    assert args["metrics"] == ["share_of_revenue"] and args["by"] == ["category"], args
+    assert not args.get("filters") and not args.get("audience")  # not a filtered revenue, not 100% of itself
+    part = done[done["day"].dt.year == year] if year else done
+    want = part[part["type"] == kind]["Line Total"].sum() / part["Line Total"].sum()
+    row = next(r for r in rows if r["category"].lower() == kind)
+    assert row["share_of_revenue"] == pytest.approx(want)
+    lead = text.split("。")[0] if "。" in text[:40] else text.split(". ")[0]
+    assert f"{want:.1%}" in lead, text  # the answer leads with the asked group's share
+
+
+@pytest.mark.parametrize("question", ["what percentage of revenue comes from customers who used a discount code",
+                                      "用过优惠码的客户贡献了多少比例的销售额"])
+def test_a_share_of_a_scope_that_is_no_group_is_its_part_of_the_whole(pets, question):
+    _, done = pets
+    args, rows, text = ask_shop(pets, question)
+    assert args["metrics"] == ["share_of_revenue"] and conditions(args["audience"]) == [("discount_code", "not_null", None)]
+    users = set(done[done["Discount Code"].fillna("") != ""]["Customer ID"])
+    want = done[done["Customer ID"].isin(users)]["Line Total"].sum() / done["Line Total"].sum()
+    assert rows[0]["share_of_revenue"] == pytest.approx(want) and f"{want:.1%}" in text

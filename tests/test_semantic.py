@@ -507,3 +507,29 @@ def test_a_rolling_window_and_the_month_to_date_step_back_as_they_should(shop):
     start = as_of - pd.Timedelta(days=29)
     assert row["revenue_previous"] == pytest.approx(_revenue_between(
         raw, (start - pd.Timedelta(days=30)).isoformat(), (start - pd.Timedelta(days=1)).isoformat()))
+
+
+# ---------------------------------------------------------------- whether a field has a value
+
+def test_not_null_and_is_null_split_the_lines_and_the_customers(tmp_path):
+    from tests.pet_shop import completed, write_pet_shop
+
+    done = completed(write_pet_shop(tmp_path / "pets.csv"))
+    load_dataset(Workspace(tmp_path / "home"), tmp_path / "pets.csv", build_models=False)
+    ds = Dataset(Workspace(tmp_path / "home"))
+    ctx = ToolContext(snapshot=ds.snapshot(), exports_dir=ds.exports_dir)
+    coded = done["Discount Code"].fillna("") != ""
+    for op, part in (("not_null", done[coded]), ("is_null", done[~coded])):
+        result = call_tool(ctx, "query_metrics", {"metrics": ["orders", "revenue"],
+                                                  "filters": [{"field": "discount_code", "op": op}]})
+        row = _rows(result).iloc[0]
+        assert row["orders"] == part["Order ID"].nunique() and row["revenue"] == pytest.approx(part["Line Total"].sum())
+        assert ("has a value" if op == "not_null" else "is blank") in result.summary
+    users = set(done[coded]["Customer ID"])
+    never = _rows(call_tool(ctx, "query_metrics", {"metrics": ["customers"], "audience": {"discount_code": {"is null": True}}}))
+    assert never.iloc[0]["customers"] == done["Customer ID"].nunique() - len(users)
+    # a breakdown shows the rows without a value as (blank), never nan or None; so does a customer attribute
+    result = call_tool(ctx, "query_metrics", {"metrics": ["customers"], "by": ["billing_country"]})
+    rows = _rows(result).set_index("billing_country")["customers"]
+    assert rows["(blank)"] == done[done["Billing Country"].fillna("") == ""]["Customer ID"].nunique()
+    assert "nan" not in result.summary and "None" not in result.summary

@@ -47,7 +47,7 @@ def query_metrics(ctx: ToolContext, *, metrics: list[str] | None = None, by: lis
                   filters: Conditions | None = None, audience: Conditions | None = None, since: str | None = None,
                   until: str | None = None, grain: Grain | None = None, compare: Compare | None = None,
                   sort: str | None = None, limit: int | None = None) -> ToolResult:
-    """Any catalog metric (revenue, orders, aov, customers, cancellation_rate, repeat_purchase_rate, …) by any dimension, with order-level filters, a customer audience, a time window, a time grain, a comparison, sort and top-N."""
+    """Any catalog metric (revenue, orders, aov, customers, cancellation_rate, repeat_purchase_rate, …) by any dimension, with order-level filters, a customer audience, a time window, a time grain, a comparison, sort and top-N. A condition is {field, op, value} with op one of = != in not_in > >= < <= between, or not_null / is_null (no value: whether the field is filled, e.g. orders that used a discount code)."""
     bound = bind(ctx.snapshot)
     q = bound.query(metrics=metrics, by=by, filters=filters, audience=audience, since=since, until=until,
                     grain=grain, compare=compare, sort=sort, limit=limit)

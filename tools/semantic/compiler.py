@@ -7,7 +7,7 @@ today and Spark later; values reach SQL only as Ibis literals, never as text pas
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any, Callable
 
@@ -18,7 +18,7 @@ from tools.semantic.catalog import Field, Metric
 from tools.semantic.query import NEGATIVE_OPS, Condition, MetricQuery, _shift_months
 
 GRAIN_UNIT = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
-NONE_LABEL = "(none)"
+BLANK_LABEL = "(blank)"  # the group of rows with no value ("no discount code"), never "nan" or "None"
 REFUND_WORDS = ("refund", "return", "退款", "退货", "chargeback")
 # measures computed per customer first (then summed or averaged over customers)
 CUSTOMER_STAGE = {"repeat_customers", "repeat_span_days", "repeat_gaps", "sum_clv", "avg_churn", "sum_at_risk",
@@ -63,8 +63,17 @@ def measures_of(metric: Metric) -> set[str]:
     return out
 
 
+def _has_value(col):
+    """A value is there: not NULL, and for text not blank."""
+    return col.notnull() & (col.strip() != "") if col.type().is_string() else col.notnull()
+
+
 def _condition(col, c: Condition):
     v = c.value
+    if c.op == "not_null":
+        return _has_value(col)
+    if c.op == "is_null":
+        return ~_has_value(col)
     if c.op == "=":
         return col == v
     if c.op == "!=":
@@ -79,7 +88,7 @@ def _condition(col, c: Condition):
 
 
 def _positive(c: Condition) -> Condition:
-    return Condition(c.field, {"!=": "=", "not_in": "in"}.get(c.op, c.op), c.value)
+    return Condition(c.field, {"!=": "=", "not_in": "in", "is_null": "not_null"}.get(c.op, c.op), c.value)
 
 
 def _band(col, bins: tuple[float, ...]):
@@ -292,9 +301,17 @@ def _merge(left: pd.DataFrame, right: pd.DataFrame, keys: list[str]) -> pd.DataF
         return pd.concat([left.reset_index(drop=True), right.reset_index(drop=True)], axis=1)
     for frame in (left, right):
         for k in keys:
-            if frame[k].dtype == object:
-                frame[k] = frame[k].fillna(NONE_LABEL)
+            frame[k] = _blank(frame[k])
     return left.merge(right, on=keys, how="outer")
+
+
+def _blank(col: pd.Series) -> pd.Series:
+    """Group keys with no value labelled (blank); numbers and dates (periods, cohorts) stay as they are."""
+    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col) or pd.api.types.is_datetime64_any_dtype(col):
+        return col
+    if not col.isna().any():
+        return col
+    return col.astype(object).where(col.notna(), BLANK_LABEL)
 
 
 def _value(frame: pd.DataFrame, part: str) -> pd.Series:
@@ -307,12 +324,13 @@ def _value(frame: pd.DataFrame, part: str) -> pd.Series:
     return frame[base].astype(float) if base in frame else pd.Series(0.0, index=frame.index)
 
 
-def finish(frame: pd.DataFrame, q: MetricQuery) -> pd.DataFrame:
-    """Metric columns from the measures, in the query's order; group keys first."""
+def finish(frame: pd.DataFrame, q: MetricQuery, base: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Metric columns from the measures, in the query's order; group keys first. `base` holds the measures of the
+    window without the query's filters and audience: a share asked of a scope, not of groups, is taken of it."""
     out = pd.DataFrame(index=frame.index)
     for k in [d.name for d in q.dims] + (["period"] if q.grain else []):
         col = frame[k]
-        out[k] = col.fillna(NONE_LABEL) if col.dtype == object else col
+        out[k] = _blank(col)
     for m in q.metrics:
         spec = m.spec
         if m.kind in ("line", "cancelled", "customer"):
@@ -323,9 +341,11 @@ def finish(frame: pd.DataFrame, q: MetricQuery) -> pd.DataFrame:
             out[m.name] = frame[f"attr:{spec['agg']}:{spec['grain']}:{spec['column']}"].astype(float)
         elif m.kind == "share":
             part = _value(frame, spec["of"])
-            groups = [d.name for d in q.dims]
-            if q.grain and groups:
-                total = part.groupby(frame["period"]).transform("sum")
+            if base is not None and q.grain:  # the scope's share of each period's whole revenue
+                whole = _value(base, spec["of"]).groupby(base["period"]).sum()
+                total = frame["period"].map(whole).astype(float)
+            elif base is not None:
+                total = float(_value(base, spec["of"]).sum())
             elif q.grain:
                 total = part.groupby(frame["period"]).transform("sum")
             else:
@@ -349,7 +369,7 @@ def _needed(q: MetricQuery) -> set[str]:
 def run_query(t: Tables, q: MetricQuery) -> pd.DataFrame:
     """The answer table: one row per group (and period), one column per metric."""
     needed = _needed(q)
-    frame = finish(_aggregate(t, q, needed, (q.start, q.end)), q)
+    frame = _finished(t, q, needed, (q.start, q.end))
     if q.compare:
         frame = _compare(t, q, needed, frame)
     return frame
@@ -378,6 +398,17 @@ def _calendar_months(start: date, end: date) -> int | None:
 
 def _month_end(d: date) -> date:
     return _shift_months(d.replace(day=1), 1) - timedelta(days=1)
+
+
+def _finished(t: Tables, q: MetricQuery, needed: set[str], window) -> pd.DataFrame:
+    """The answer table of one window. A share with no groups but a scope ("what share of revenue comes from customers
+    who used a coupon") is the scope's part of the window's whole, not 100% of itself."""
+    base = None
+    shares = [m for m in q.metrics if m.kind == "share"]
+    if shares and not q.dims and (q.filters or q.audience):
+        whole = replace(q, filters=[], audience=[], compare=None)
+        base = _aggregate(t, whole, set().union(*(measures_of(m) for m in shares)), window)
+    return finish(_aggregate(t, q, needed, window), q, base)
 
 
 def previous_window(q: MetricQuery) -> tuple[date, date]:
@@ -410,7 +441,7 @@ def _compare(t: Tables, q: MetricQuery, needed: set[str], frame: pd.DataFrame) -
             start, end = _shift_months(q.start or q.as_of, -12) if q.start else None, _shift_months(q.end, -12)
         else:
             start, end = previous_window(q)
-        prev = finish(_aggregate(t, q, needed, (start, end)), q)
+        prev = _finished(t, q, needed, (start, end))
         if q.grain:
             prev["period"] = pd.to_datetime(prev["period"]) + pd.DateOffset(years=1)
             frame["period"] = pd.to_datetime(frame["period"])

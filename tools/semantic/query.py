@@ -17,10 +17,14 @@ from typing import Any, Callable
 from tools.errors import TierwiseError
 from tools.semantic.catalog import TIME_GRAINS, Field, Metric, SemanticModel
 
-OPS = ("=", "!=", "in", "not_in", ">", ">=", "<", "<=", "between")
+OPS = ("=", "!=", "in", "not_in", ">", ">=", "<", "<=", "between", "not_null", "is_null")
 OP_ALIASES = {"==": "=", "eq": "=", "is": "=", "ne": "!=", "<>": "!=", "not": "!=", "is_not": "!=", "not in": "not_in",
-              "notin": "not_in", "gt": ">", "gte": ">=", "ge": ">=", "lt": "<", "lte": "<=", "le": "<="}
-NEGATIVE_OPS = ("!=", "not_in")
+              "notin": "not_in", "gt": ">", "gte": ">=", "ge": ">=", "lt": "<", "lte": "<=", "le": "<=",
+              "is not null": "not_null", "is_not_null": "not_null", "notnull": "not_null", "not null": "not_null",
+              "has_value": "not_null", "exists": "not_null", "is null": "is_null", "isnull": "is_null", "null": "is_null",
+              "missing": "is_null", "blank": "is_null", "empty": "is_null"}
+NEGATIVE_OPS = ("!=", "not_in", "is_null")
+VALUELESS_OPS = ("not_null", "is_null")  # "used a discount code", "no discount code": whether the field has a value
 COMPARES = ("previous_period", "previous_year")
 MAX_LIMIT = 1000
 MAX_METRICS = 8
@@ -41,6 +45,10 @@ class Condition:
     def describe(self, audience: bool) -> str:
         shown = ", ".join(map(_show, self.value)) if isinstance(self.value, tuple) else _show(self.value)
         name = self.field.label_en.lower() if self.field.label_en else self.field.name
+        if self.op in VALUELESS_OPS:
+            if audience and self.field.grain == "order":
+                return f"{'never' if self.op == 'is_null' else 'ever'} had an order with a {name}"
+            return f"{name} {'is blank' if self.op == 'is_null' else 'has a value'}"
         if audience and self.field.grain == "order":
             verb = "never bought" if self.op in NEGATIVE_OPS else "bought"
             return f"{verb} {name} {shown}" if self.field.name not in ("product", "category") else f"{verb} {shown}"
@@ -164,6 +172,9 @@ def resolve_conditions(raw: Any, model: SemanticModel, values_of: Callable[[Fiel
         op = OP_ALIASES.get(op.strip().lower(), op.strip().lower())
         if op not in OPS:
             raise TierwiseError(f"Unknown operator '{op}' for {f.name}. Operators: {', '.join(OPS)}.")
+        if op in VALUELESS_OPS:
+            out.append(Condition(f, op, None))  # whether there is a value at all; any value given is ignored
+            continue
         if op in ("in", "not_in", "between"):
             items = _listify(value)
             if not items:
