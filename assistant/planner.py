@@ -1,8 +1,9 @@
 """The offline planner: intent routing and slot filling for English and Chinese questions,
 deterministic and fast, with answers written from tool results through templates in prompts/answers.
 
-Routing scores every intent from weighted cues (planning_lexicon), so paraphrases, word order,
-politeness and common typos land on the same tool; slots come from planning_slots. Follow-ups
+Routing is learned: assistant.router gives every intent a probability from the question's n-grams and the
+cue and slot rules as features, trained on labelled examples (prompts/router/train.jsonl); slots come from
+planning_slots. Follow-ups
 ("them", "only those in France", "now in Chinese") resolve against the ConversationState.
 The planner plans what the user asked even when their role may not do it: roles are enforced by
 the registry, and compose() explains a refusal in plain words.
@@ -10,16 +11,20 @@ the registry, and compose() explains a refusal in plain words.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
+import numpy as np
+
 from assistant import glossary
 from assistant import planning_lexicon as lex
 from assistant import planning_metrics
 from assistant import planning_slots
+from assistant import router as intent_router
 from assistant.answer import ToolCallRecord
 from assistant.conversation import ConversationState
 from assistant.language import EN_TENS, EN_UNITS, Speller, detect_language, numbers_to_digits, to_standard_chinese
@@ -33,14 +38,20 @@ AUDIENCE_TOOLS = frozenset({"find_customers", "segment_summary", "kpi_trend", "c
 LAST_AUDIENCE_TOOLS = frozenset({"draft_campaign", "campaign_forecast", "export_audience"})
 SUMMARY_BY = ("tier", "segment", "persona", "churn_risk", "country", "channel", "category")
 TREND_BY = ("channel", "country", "category", "tier")
-MIN_SCORE = 1.5
+# Below this probability no reading stands out: a fragment ("only Germany"), a number asked with no other intent,
+# or nothing we do
+WEAK = 0.5
+# A question after an answer is a new question, not a refinement of that answer, when it spells out a request of its
+# own: the cues of the intent the router chose add up to this much ("forecast revenue next quarter" after a list).
+# The router's confidence cannot tell: "what about low tier?" is confidently a list, yet it refines the last one.
+OWN_WORDING = 3.0
 # Intents that answer a question of their own even when it names a metric ("forecast revenue next quarter",
-# "how is AOV calculated", "draft an email to high spenders"): they keep it when they score this much
+# "how is AOV calculated", "draft an email to high spenders"): the router's choice of them stands
 OWN_QUESTION = frozenset({"customer_lookup", "recommend_products", "draft_campaign", "campaign_forecast", "ab_test",
                           "export_audience", "explain_model", "clv_forecast", "cohort_retention"})
+# "how has revenue changed", "what were sales like": a KPI's course over time, kpi_trend's own question
+TREND_QUESTION = re.compile(lex.INTENT_CUES["kpi_trend"][2][0], re.A)
 THEIR = re.compile(r"\btheir\b|他们的|她们的|这些客户|这批客户|这些人", re.A)
-OWN_QUESTION_SCORE = {"cohort_retention": 4.0}  # "return rate" alone is a metric; a cohort matrix needs cohort words
-FORECAST = re.compile(r"\bforecast|\bpredict|\bproject(?:ed|ion)|\bnext\b|\bcoming\b|\bwill\b|预测|预计|未来|下个|下一|明年|接下来", re.A)
 DEFAULT_AS_OF = date(2025, 12, 31)
 
 
@@ -58,6 +69,18 @@ class Plan:
     reply: str | None = None
     out_of_scope: bool = False
     focus: list[tuple[str, str, Any]] | None = None  # the group a breakdown was asked for ("Kids' share of revenue")
+    probabilities: dict[str, float] | None = None  # the router's reading, best first (None when no routing ran)
+    choices: list[dict[str, Any]] | None = None    # readings offered by a clarifying question (assistant.clarify)
+
+
+@dataclass
+class Routing:
+    probabilities: dict[str, float]  # every intent, best first
+    cues: dict[str, float]           # each intent's cue score (a feature of the router)
+    out_of_scope: float              # the out-of-scope cue score (a feature, and the guard below)
+
+    def best(self, *, skip: tuple[str, ...] = ("help", "out_of_scope")) -> tuple[str, float]:
+        return next((i, p) for i, p in self.probabilities.items() if i not in skip)
 
 
 def _strip_regex(pattern: str) -> str:
@@ -144,21 +167,11 @@ def customer_words(text: str) -> str:
 ZH_POLITE = re.compile(r"^(?:请(?:你|您)?(?:帮我)?|麻烦(?:你|您)?(?:帮我)?|帮我|能不能(?:帮我)?|可以(?:帮我)?|能否(?:帮我)?|我想(?:要)?|我需要)")
 
 
-def _compile_cues() -> dict[str, list[tuple[re.Pattern, float]]]:
-    # text is lower-cased before matching, so no re.I (it would only slow every search down)
-    return {intent: [(re.compile(p, re.A), w) for p, w in cues] for intent, cues in lex.INTENT_CUES.items()}
-
-
-INTENTS = _compile_cues()
-OUT_OF_SCOPE = [(re.compile(p, re.A), w) for p, w in lex.OUT_OF_SCOPE_CUES]
 ADMIN_ACTION = re.compile(
     r"\b(?:load|upload|import|replace|ingest)\b.{0,25}\b(?:data|dataset|file|csv|orders|transactions)\b|\b(?:rebuild|retrain|re-train|refit)\b"
     r"|\b(?:add|create|invite)\b.{0,15}\buser\b|(?:重新|帮我|请)?加载(?:新的?|一份|一个|这份)(?:数据|文件)|上传|导入数据|替换数据|重建模型|重新训练|重新构建|添加用户")
 
 
-FIRST_PURCHASE = re.compile(lex.FIRST_PURCHASE, re.A)
-# Filters bounding a model's score of each customer (predicted value, churn probability)
-SCORE_THRESHOLDS = frozenset({"min_clv", "max_clv", "min_churn_probability"})
 # Grouping the result just shown: "break it down by channel", "split that by country", "按渠道拆开看"
 REGROUP = re.compile(r"\b(?:break|split|group|slice|cut|divide)\s+(?:it|that|this|these|those|them|the (?:numbers|results?|chart|trend))\s+(?:down\s+|up\s+|out\s+)?(?:by|per|across)\b"
                      r"|^(?:and\s+|now\s+|ok(?:ay)?,?\s+|then\s+)?(?:(?:broken\s+down|split|grouped)\s+)?(?:by|per)\s+\w+(?:\s+\w+)?\s*\??$"
@@ -227,66 +240,20 @@ class OfflinePlanner:
         return original, None
 
     # ------------------------------------------------------------------ routing
-    def score(self, text: str, slots: Slots) -> dict[str, float]:
-        scores = {intent: sum(w for p, w in cues if p.search(text)) for intent, cues in INTENTS.items()}
-        audience = {k: v for k, v in slots.filters.items()}
-        if audience:
-            scores["find_customers"] += 1.0
-        if slots.sort_by or slots.limit:
-            # a ranking of customers ("top spenders 2025", "消费最高的20人") is a list of them
-            scores["find_customers"] += 1.5 if slots.sort_by and (slots.limit or not slots.dims) else 0.5
-        if audience.keys() & SCORE_THRESHOLDS and not slots.horizon_days:
-            scores["clv_forecast"] -= 2.0  # "预计终身价值超过1000的客户" bounds a model score; it forecasts nothing
-        if slots.customer_query:
-            scores["customer_lookup"] += 3.0
-            if scores["recommend_products"] > 0:
-                scores["recommend_products"] += 2.5
-            for intent in ("find_customers", "segment_summary", "explain_model"):
-                scores[intent] -= 1.0
-            if not slots.by:
-                scores["segment_summary"] -= 1.0  # "C000042的流失情况" is that customer's churn, not a breakdown
-        elif audience:
-            scores["customer_lookup"] -= 1.5  # "看下高价值客户里流失风险高的" looks at a group, not one customer
-        if slots.ab:
-            scores["ab_test"] += 3.0
-        if slots.period and (slots.metric or scores["kpi_trend"] > 0) and scores["cohort_retention"] < 4:
-            scores["kpi_trend"] += 2.0
-            scores["segment_summary"] -= 2.0  # a breakdown has no time axis; "per quarter" means a trend
-        if slots.since:
-            scores["kpi_trend"] += 1.0
-            if slots.metric and slots.metric != "customers":
-                scores["kpi_trend"] += 1.5  # "orders per category last quarter" is a metric over time, not a customer breakdown
-        if slots.horizon_days:
-            scores["clv_forecast"] += 1.0
-            scores["campaign_forecast"] += 0.5
-        if slots.multi_values and scores["segment_summary"] >= 2 and scores["kpi_trend"] < 2.5:
-            scores["segment_summary"] += 1.5  # "Toys buyers vs Books buyers", "加拿大和荷兰哪边…": a comparison of the values named
-        if slots.by and scores["kpi_trend"] < 2.5:
-            scores["segment_summary"] += 1.0
-        if slots.offer_cost is not None and scores["campaign_forecast"] > 0:
-            scores["campaign_forecast"] += 1.0
-        if slots.save_rate is not None:
-            scores["campaign_forecast"] += 1.5  # "assuming 30% are saved" is a campaign's economics
-        if slots.period and FIRST_PURCHASE.search(text):
-            scores["cohort_retention"] += 2.0  # "首单后每个月的回购比例": periods counted from the first purchase
-        if scores["cohort_retention"] >= 4:
-            scores["segment_summary"] -= 1.5
-            scores["kpi_trend"] -= 1.0
-        if scores["draft_campaign"] >= 3 and slots.message_channel:
-            scores["draft_campaign"] += 1.0
-        if slots.variants or slots.tone:
-            scores["draft_campaign"] += 1.0  # "3 versions", "more casual": copy options
-        if scores["export_audience"] >= 3.5:
-            scores["find_customers"] -= 0.5
-        if scores["explain_model"] >= 3 and slots.model:
-            scores["explain_model"] += 1.0
-        return scores
-
-    def out_of_scope_score(self, text: str) -> float:
-        return sum(w for p, w in OUT_OF_SCOPE if p.search(text))
+    def route(self, text: str, slots: Slots, oos_text: str | None = None) -> Routing:
+        """The router's reading of a normalised question: every intent's probability, with the rule features
+        (cue scores, out-of-scope score) that fed it."""
+        cues = intent_router.cue_scores(text)
+        oos = intent_router.out_of_scope_score(text if oos_text is None else oos_text)
+        probabilities = trained_router().probabilities(text, intent_router.rule_features(cues, slots, oos))
+        return Routing(probabilities, cues, oos)
 
     # ------------------------------------------------------------------ planning
-    def plan(self, question: str, state: ConversationState, vocabulary: dict[str, list[str]], *, role: str) -> Plan:
+    def plan(self, question: str, state: ConversationState, vocabulary: dict[str, list[str]], *, role: str,
+             force_intent: str | None = None) -> Plan:
+        """The calls that answer `question`. `force_intent` plans it with that reading instead of the router's best
+        (the reading a user picked from a clarifying question)."""
+        question = question[:intent_router.MAX_CHARS]  # longer questions are refused before planning
         language = detect_language(question)
         text, original = self.normalise(question)
         as_of = _as_of(vocabulary)
@@ -298,22 +265,37 @@ class OfflinePlanner:
         slots = extract(text, original, vocabulary, as_of)
         metric_query = planning_metrics.parse(SHORTHAND_WORD.sub(lambda m: SHORTHAND[m.group(1)], original.lower()), vocabulary,
                                               as_of, slot_filters=slots.filters, keep=self.speller.keep)
-        scores = self.score(text, slots)
         # a word of the data's own ("zip code", a product called "Python Projects") is no out-of-scope topic
         oos_text = text
         for word in metric_query.data_words:
             oos_text = oos_text.replace(word, " ")
-        oos = self.out_of_scope_score(oos_text)
-        intent, best = max(scores.items(), key=lambda kv: kv[1])
-        if intent == "help" and best >= 5 and max(v for k, v in scores.items() if k != "help") < 3:
-            return Plan([], language, "help", reply=help_text(language))
-        scores.pop("help")
-        intent, best = max(scores.items(), key=lambda kv: kv[1])
-        if oos and oos >= best:
-            return Plan([], language, "out_of_scope", reply=help_text(language, out_of_scope=True), out_of_scope=True)
-        if ADMIN_ACTION.search(text) and best < 3.5:
-            return Plan([], language, "admin_action", reply=refusal_text(language, "admin_action"), out_of_scope=True)
+        routing = self.route(text, slots, oos_text)
+        top = force_intent or next(iter(routing.probabilities))
+        intent, p = (force_intent, 1.0) if force_intent else routing.best()
+        # the best reading that is no aggregate: what a question query_metrics cannot carry is asked of instead
+        other, p_other = routing.best(skip=("help", "out_of_scope", "query_metrics"))
+        if intent == "query_metrics" and not metric_query.explicit and not _lossy(metric_query):
+            intent, p = other, p_other  # a hard constraint: an aggregate needs something to count or sum
+        # No tool reading stands out, or the best is that the question asks about us (help) or is none of ours:
+        # fragments, follow-ups and a column of the data are tried below before the question is answered with help
+        weak = top in ("help", "out_of_scope") or p < WEAK
+        strong = not weak and routing.cues.get(intent, 0.0) >= OWN_WORDING
+        # Guards, kept as rules because they are hard constraints, not readings to weigh: a question about a topic
+        # we never answer (weather, code, films) outweighing every cue of ours is out of scope, and loading data or
+        # managing users is an admin action no question routes to
+        if routing.out_of_scope and routing.out_of_scope >= max(v for k, v in routing.cues.items() if k != "help"):
+            return Plan([], language, "out_of_scope", reply=help_text(language, out_of_scope=True), out_of_scope=True,
+                        probabilities=routing.probabilities)
+        if ADMIN_ACTION.search(text) and not strong:
+            return Plan([], language, "admin_action", reply=refusal_text(language, "admin_action"), out_of_scope=True,
+                        probabilities=routing.probabilities)
+        plan = self._plan(state, vocabulary, role, language, text, slots, metric_query, intent, weak, strong, top, other)
+        plan.probabilities = routing.probabilities
+        return plan
 
+    def _plan(self, state: ConversationState, vocabulary: dict[str, list[str]], role: str, language: str, text: str,
+              slots: Slots, metric_query: planning_metrics.MetricQuery, intent: str, weak: bool, strong: bool,
+              top: str, other: str) -> Plan:
         switch = next((lang for lang, p in lex.LANGUAGE_SWITCH.items() if p.search(text)), None)
         pronoun = bool(lex.PRONOUN.search(text))
         modifier = bool(lex.MODIFIER.search(text))
@@ -321,14 +303,14 @@ class OfflinePlanner:
         follow_up_possible = state.last_tool is not None
 
         # "now in Chinese" / "and in English?": the last call again, in that language
-        if switch and follow_up_possible and best < 3 and not new_filters:
+        if switch and follow_up_possible and not strong and not new_filters:
             args = dict(state.last_args)
             if state.last_tool == "draft_campaign":
                 args["language"] = switch
             return Plan([PlannedCall(state.last_tool, args)], switch, state.last_tool)
 
         # "再来一版", "another version, friendlier": the last draft again, with any new tone or option
-        if follow_up_possible and state.last_tool == "draft_campaign" and REDRAFT.search(text) and best < 3 and not new_filters:
+        if follow_up_possible and state.last_tool == "draft_campaign" and REDRAFT.search(text) and not strong and not new_filters:
             args = dict(state.last_args)
             for key in ("tone", "offer", "variants"):
                 if getattr(slots, key) is not None:
@@ -341,22 +323,25 @@ class OfflinePlanner:
 
         # "那半年呢" after a forecast: the same forecast over that span
         if follow_up_possible and state.last_tool in ("clv_forecast", "campaign_forecast") and not slots.horizon_days \
-                and best < 3 and (span := BARE_SPAN.search(text)) and (modifier or len(text) < 30):
+                and not strong and (span := BARE_SPAN.search(text)) and (modifier or len(text) < 30):
             slots.horizon_days = planning_slots.span_days(span.group(1), span.group(2))
 
         # a follow-up of an aggregate answer: "only Germany", "and by month?", "what about AOV?", "只看会员"
-        if follow_up_possible and state.last_tool == "query_metrics" and not (intent in OWN_QUESTION and best >= 2.5):
+        own = intent in OWN_QUESTION and not weak
+        if follow_up_possible and state.last_tool == "query_metrics" and not own:
             refined = planning_metrics.refine(state.last_args, metric_query)
             if refined and (modifier or not metric_query.explicit or REGROUP.search(text)):
                 return Plan([PlannedCall("query_metrics", refined)], switch or language, "query_metrics")
         # a question asking for an aggregate number or breakdown: one query_metrics call, composed from its pieces
-        if (intent == "find_customers" or best < MIN_SCORE) and _lossy(metric_query) and not slots.sort_by and not metric_query.explicit:
+        if (intent in ("find_customers", "query_metrics") or weak) and _lossy(metric_query) and not slots.sort_by and not metric_query.explicit:
             # "clients who bought A but never B", "shoppers in Bavaria": conditions a customer list cannot hold
             # (a product, a negation, a column of the shop's own) are counted rather than dropped
             metric_query.metrics, metric_query.explicit = ["customers"], True
-        wants_metrics = self._wants_metrics(intent, best, slots, metric_query, text)
+        wants_metrics = self._wants_metrics(intent, weak, metric_query, text)
+        if intent == "query_metrics" and not wants_metrics:
+            intent = other  # "the ten customers with the most orders" ranks customers: the list, not an aggregate
         theirs = pronoun or bool(THEIR.search(text))
-        if metric_query.missing and metric_query.explicit and (wants_metrics or not (intent in OWN_QUESTION and best >= 2.5)):
+        if metric_query.missing and metric_query.explicit and (wants_metrics or not own):
             return Plan([], language, "query_metrics", reply=missing_text(language, metric_query.missing, vocabulary))
         if wants_metrics and not modifier and not theirs:
             return Plan([PlannedCall("query_metrics", metric_query.args())], language, "query_metrics",
@@ -368,7 +353,7 @@ class OfflinePlanner:
         other_customer = modifier and slots.customer_id and state.last_tool in ("recommend_products", "customer_lookup")
         # "break it down by channel" after a trend or a breakdown groups that same result
         regroup = bool(REGROUP.search(text)) and state.last_tool in ("kpi_trend", "segment_summary") and bool(slots.by)
-        if follow_up_possible and refinement and (best < MIN_SCORE or (modifier and best < 3)
+        if follow_up_possible and refinement and (weak or (modifier and not strong)
                                                   or (modifier and intent == state.last_tool) or other_customer or regroup):
             name, args = refinement
             language = switch or language
@@ -387,13 +372,15 @@ class OfflinePlanner:
         if intent == "kpi_trend" and not slots.since and metric_query.since:
             slots.since, slots.until = metric_query.since, metric_query.until  # "revenue by month for 2024"
 
-        if best < MIN_SCORE:
+        if weak:
             if new_filters:
                 intent = "find_customers"
             elif pronoun and state.audience:
                 intent = "find_customers"
             elif metric_query.fallback:  # a column of the shop's own is never out of scope
                 return Plan([PlannedCall("query_metrics", metric_query.fallback)], language, "query_metrics")
+            elif top == "help":
+                return Plan([], language, "help", reply=help_text(language))
             else:
                 return Plan([], language, "out_of_scope", reply=help_text(language, out_of_scope=True), out_of_scope=True)
 
@@ -415,19 +402,18 @@ class OfflinePlanner:
             intent, args = "customer_lookup", {"query": args["customer_id"]}
         return Plan([PlannedCall(intent, args)], language, intent)
 
-    def _wants_metrics(self, intent: str, best: float, slots: Slots, q: planning_metrics.MetricQuery, text: str) -> bool:
+    def _wants_metrics(self, intent: str, weak: bool, q: planning_metrics.MetricQuery, text: str) -> bool:
         """Whether the question asks for an aggregate that query_metrics answers, rather than what the intent's own
-        tool does. The older tools keep the questions they answer exactly (a trend, a customer breakdown, a list)."""
+        tool does. The router reads which it is; the older tools then keep only the questions their arguments can
+        hold exactly (one KPI over time, a customer breakdown, plain totals, a customer list): anything more (an
+        order filter, a negation, a comparison, several metrics) is a hard constraint only query_metrics can carry."""
         if not q.explicit:
             return False
         if q.sort and not q.by and not q.grain:
             return False  # "the ten customers with the most orders" ranks customers: a list
-        if best < MIN_SCORE:
+        if weak or intent == "query_metrics":
             return True  # no other reading: "营业额是多少"
-        if intent in OWN_QUESTION and best >= OWN_QUESTION_SCORE.get(intent, 2.5):
-            if not (intent == "clv_forecast" and not slots.horizon_days and not FORECAST.search(text)):
-                return False
-        if intent == "customer_lookup" and slots.customer_query:
+        if intent in OWN_QUESTION:
             return False
         # the values of a grouping compared ("web vs app") are that grouping, which the older tools show whole
         filters = [c for c in q.filters if not (c[0] in q.by and c[1] == "in")]
@@ -438,7 +424,7 @@ class OfflinePlanner:
             return False
         if intent == "kpi_trend" and plain and not q.limit and len(q.metrics) <= 1 \
                 and set(q.metrics) <= planning_metrics.TREND_METRICS and set(q.by) <= set(TREND_BY) and len(q.by) <= 1 \
-                and (q.grain or q.trend or INTENTS["kpi_trend"][2][0].search(text)) and q.grain != "year":
+                and (q.grain or q.trend or TREND_QUESTION.search(text)) and q.grain != "year":
             return False  # a trend of one KPI: kpi_trend's own question
         if intent == "segment_summary" and q.implied == "popular" and set(q.by) <= set(SUMMARY_BY) and not q.filters \
                 and q.audience:
@@ -690,3 +676,31 @@ def _occasion_offer(occasion: tuple[str, str], offer: str | None, language: str)
     if language == "zh":
         return f"{zh}{offer}" if offer else f"{zh}精选"
     return f"{offer} for {en}" if offer else f"our {en} picks"
+
+
+@functools.cache
+def trained_router() -> intent_router.IntentRouter:
+    """The router fitted on prompts/router/train.jsonl, once per process."""
+    examples = intent_router.load_examples()
+    texts, rules = router_inputs([e.q for e in examples])
+    return intent_router.IntentRouter().fit(texts, rules, [e.intent for e in examples])
+
+
+def router_inputs(questions: list[str], reader: OfflinePlanner | None = None) -> tuple[list[str], np.ndarray]:
+    """The router's inputs for questions read as the planner reads them: the normalised text, and the rule features
+    (slots found with a vocabulary of the lexicon's own countries, channels and categories; a shop's data adds its
+    own values at run time)."""
+    reader = reader or OfflinePlanner()
+    texts, rules = [], []
+    for question in questions:
+        text, original = reader.normalise(question[:intent_router.MAX_CHARS])
+        slots = extract(text, original, TRAIN_VOCABULARY, DEFAULT_AS_OF)
+        texts.append(text)
+        rules.append(intent_router.rule_features(intent_router.cue_scores(text), slots, intent_router.out_of_scope_score(text)))
+    return texts, np.vstack(rules) if rules else np.zeros((0, len(intent_router.FEATURE_NAMES)))
+
+
+TRAIN_VOCABULARY: dict[str, list[str]] = {
+    "countries": list(lex.COUNTRY_ALIASES), "channels": list(lex.CHANNEL_ALIASES),
+    "categories": list(lex.CATEGORY_ALIASES), "segments": list(lex.SEGMENT_CUES), "as_of": [DEFAULT_AS_OF.isoformat()],
+}

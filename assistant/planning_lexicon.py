@@ -16,13 +16,11 @@ CHURN_PICTURE = (r"\bchurn(?: risk)? (?:situation|picture|breakdown|overview|pro
                  r"|\bhow (?:are|is) (?:\w+\s+){0,3}?doing on churn\b"
                  r"|(?:流失|churn)\s*(?:风险|risk)?\s*(?:的)?(?:情况|状况|分布|概况|结构|构成|怎么样|如何)")
 
-# Counting from each customer's first purchase: with a period ("首单后每个月", "each month after their first order")
-# that is a cohort matrix
+# Counting from each customer's first purchase ("首单后每个月", "each month after their first order"): a cohort matrix
 FIRST_PURCHASE_ZH = r"首(?:次|单)(?:购买?|下单)?(?:之|以)?后|首购(?:之|以)?后|第一(?:次|笔|单)(?:购买|下单|订单)?(?:之|以)?后"
-FIRST_PURCHASE = (r"\bafter (?:their|the|a|his|her) (?:very )?first (?:purchase|order|buy)\b|\bsince (?:their|the) first (?:purchase|order)\b"
-                  r"|\bfirst[- ]purchase (?:month|quarter|cohorts?)\b|" + FIRST_PURCHASE_ZH)
 
-# intent -> [(pattern, weight)]. Weights add up; the best intent wins if it clears a threshold.
+# intent -> [(pattern, weight)]. Each intent's weights add up to its cue score, one of the router's features
+# (assistant/router.py): the classifier learns how much each score counts.
 INTENT_CUES: dict[str, list[tuple[str, float]]] = {
     "dataset_overview": [
         (r"\b(?:what|which)\s+data\b|\bdata(?:set)?\s+(?:do\s+we\s+have|is\s+loaded|loaded|overview|summary)\b", 3),
@@ -97,8 +95,6 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"\bretention\b|\bretain(?:ed|ing)?\b|\bstick(?:y|iness)\b|\bcome back\b|\bcoming back\b|\breturn(?:ing)? rate\b|\bkeep buying\b", 2.5),
         (r"同期群|队列|群组分析|留存|回访率|复购留存", 4),
         (r"\bcohorts?\b|同期群|队列分析", 2),
-        # the people who ask are no cohort: "the retention team wants …", "留存团队要…"
-        (r"\bretention (?:team|department|dept|manager|managers|lead|squad|crew|folks|people|marketers?)\b|留存(?:团队|部门|组|小组|同事|负责人)", -6.5),  # "同期群留存按月看营收" is a cohort view in revenue, not a revenue trend
         # "how well do we keep customers after their first purchase", "新客后续几个月还在买的比例": a cohort matrix
         (r"\bafter (?:their|the|a) first (?:purchase|order)\b|\bsince (?:their|the) first (?:purchase|order)\b|\bfirst[- ]purchase (?:month|quarter|cohorts?)\b"
          r"|" + FIRST_PURCHASE_ZH, 2.5),

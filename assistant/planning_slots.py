@@ -6,6 +6,7 @@ Each extractor is a small function over precompiled patterns; values use the too
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -286,14 +287,20 @@ def _norm(text: str) -> str:
     return re.sub(r"[\s_\-]+", " ", text.lower()).strip()
 
 
+@functools.lru_cache(maxsize=64)
+def _value_patterns(valid: tuple[str, ...]) -> tuple[list[tuple[str, re.Pattern]], dict[str, str]]:
+    """Each value of a vocabulary list as a pattern, and the values by their normalised spelling (built once a list)."""
+    return ([(v, re.compile(rf"(?<![a-z]){re.escape(_norm(v))}(?![a-z])")) for v in valid], {_norm(v): v for v in valid})
+
+
 def _vocab_match(text: str, aliases: list[tuple[str, re.Pattern]], valid: list[str]) -> list[str]:
     """Values of the dataset's own list named in the text, literally or through an alias."""
     found: list[str] = []
     lowered = _norm(text)
-    for value in valid:
-        if re.search(rf"(?<![a-z]){re.escape(_norm(value))}(?![a-z])", lowered):
+    patterns, valid_norm = _value_patterns(tuple(valid))
+    for value, pattern in patterns:
+        if pattern.search(lowered):
             found.append(value)
-    valid_norm = {_norm(v): v for v in valid}
     for canonical, pattern in aliases:
         if pattern.search(text):
             value = valid_norm.get(_norm(canonical), canonical if not valid else None)
