@@ -84,7 +84,7 @@ def test_users_cli_adds_lists_and_removes_without_echoing_the_password(tmp_path,
 
 
 def test_inline_users_are_read_and_hashed_at_start():
-    store = UserStore.from_inline("alice:marketer:pw:with:colons, bob:support:pw2")
+    store = UserStore.from_inline("alice:marketer:pw:with:colons, bob:support:bob-pass")
     assert store.names() == ["alice", "bob"]
     assert store.verify("alice", "pw:with:colons") and store.role("bob") == "support"
     with pytest.raises(TierwiseError, match="name:role:password"):
@@ -95,7 +95,7 @@ def test_users_come_from_inline_env_then_the_users_file(tmp_path):
     path = tmp_path / "home" / "users.json"
     add_user(path, "dora", "admin", "dora-pass")
     assert load_users({"TIERWISE_HOME": str(tmp_path / "home")}).names() == ["dora"]
-    assert load_users({"TIERWISE_USERS": str(path), "TIERWISE_USERS_INLINE": "x:support:y"}).names() == ["x"]
+    assert load_users({"TIERWISE_USERS": str(path), "TIERWISE_USERS_INLINE": "x:support:y-password"}).names() == ["x"]
     assert load_users({"TIERWISE_HOME": str(tmp_path / "empty")}) is None
     with pytest.raises(TierwiseError, match="does not exist"):
         load_users({"TIERWISE_USERS": str(tmp_path / "missing.json")})

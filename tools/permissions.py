@@ -13,11 +13,12 @@ ROLE_TOOLS: dict[str, frozenset[str]] = {
     "support": frozenset({"customer_lookup"}),
     "admin": frozenset(ALL_TOOLS),
 }
-# Actions outside the chat tools (loading data, rebuilding models, managing users)
+# Actions outside the chat tools (loading data, rebuilding models, managing users, the Models tab's
+# cards, which carry tier and segment sizes and totals a support account can't ask the chat for)
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    "marketer": frozenset({"kb_add"}),
+    "marketer": frozenset({"kb_add", "view_models"}),
     "support": frozenset(),
-    "admin": frozenset({"load_data", "rebuild_models", "kb_add", "manage_users"}),
+    "admin": frozenset({"load_data", "rebuild_models", "kb_add", "manage_users", "view_models"}),
 }
 WHY = {
     "support": "Support accounts can look up one customer at a time (tier, churn risk, value, last orders and "

@@ -12,6 +12,7 @@ import logging
 import os
 import queue
 import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from typing import Any, Iterator
 
 import gradio as gr
 import pandas as pd
+from starlette.middleware import Middleware
 
 from assistant.answer import Answer
 from assistant.conversation import Conversation
@@ -28,7 +30,9 @@ from tools.permissions import PermissionDenied, authorize_action
 from tools.workspace import Workspace
 from ui import render
 from ui.auth import UserStore, users_for_host
-from ui.upload import (MAX_UPLOAD_MB, StageProgress, check_upload, describe_preview, mapping_text,
+from ui.login import LoginRules, SignIn
+from ui.sessions import DownloadOwners, WebGuard, install, session_token
+from ui.upload import (StageProgress, check_upload, describe_preview, mapping_text, max_upload_mb,
                        parse_mapping_text, preview_mapping)
 
 log = logging.getLogger(__name__)
@@ -75,6 +79,7 @@ class ChatSession:
     last_files: list[str] = field(default_factory=list)
     last_variants: list[str] = field(default_factory=list)
     last_seconds: float = 0.0
+    token: str | None = None  # the sign-in this chat's downloads are served to
     # one question at a time per session: a second one would interleave with the first's messages
     busy: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -82,8 +87,12 @@ class ChatSession:
 class AppContext:
     """What the handlers share: the workspace, the assistant (made on first use) and the users."""
 
-    def __init__(self, workspace: Workspace, users: UserStore | None, llm=None):
+    def __init__(self, workspace: Workspace, users: UserStore | None, llm=None,
+                 login_rules: LoginRules | None = None):
         self.workspace, self.users, self.llm = workspace, users, llm
+        self.login_rules = login_rules or LoginRules()
+        self.downloads = DownloadOwners()
+        self.server = None  # Gradio's server app, once launched
         self._assistant = None
         self._lock = threading.Lock()
         self.admin_lock = threading.Lock()  # one load or rebuild at a time
@@ -118,6 +127,25 @@ class AppContext:
             raise gr.Error("Please sign in again: your session has no known user.", print_exception=False)
         return user, role
 
+    def require(self, request: gr.Request | None, action: str) -> str:
+        """The signed-in user's role, if it may do `action` (tools.permissions); else a refusal sentence."""
+        _, role = self.identify(request)
+        try:
+            authorize_action(role, action)
+        except PermissionDenied as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+        return role
+
+    def session_token(self, request: gr.Request | None) -> str | None:
+        """The sign-in token of the request (the cookie Gradio set at login)."""
+        if request is None or self.server is None:
+            return None
+        return session_token(dict(getattr(request, "cookies", None) or {}), self.server.cookie_id)
+
+    @property
+    def cache_dir(self) -> str | None:
+        return getattr(self.server, "uploaded_file_dir", None)
+
 
 class TierwiseApp(gr.Blocks):
     """gr.Blocks whose launch() always puts the Tierwise login in front and bounds the queue."""
@@ -129,22 +157,39 @@ class TierwiseApp(gr.Blocks):
             raise TierwiseError("Tierwise manages its own logins (TIERWISE_USERS or users.json); don't pass auth=.")
         host = kwargs.get("server_name") or os.environ.get("GRADIO_SERVER_NAME") or "127.0.0.1"
         # a share link is public whatever the bind address, so it needs real users too
-        store, message = users_for_host("0.0.0.0" if kwargs.get("share") else host, self.tierwise.users)
-        self.tierwise.users = store
+        ctx = self.tierwise
+        store, message = users_for_host("0.0.0.0" if kwargs.get("share") else host, ctx.users)
+        ctx.users = store
         if message:
             print(message, flush=True)
-        kwargs["auth"] = store.verify
-        kwargs.setdefault("auth_message", "Sign in to Tierwise. Ask your Tierwise admin for an account.")
+        rules = ctx.login_rules
+        kwargs["auth"] = SignIn(store, rules).verify
+        kwargs.setdefault("auth_message", f"Sign in to Tierwise. Ask your Tierwise admin for an account. After "
+                                          f"{rules.account_failures} failed attempts an account waits "
+                                          f"{rules.lockout_seconds / 60:.0f} minutes.")
+        app_kwargs = dict(kwargs.get("app_kwargs") or {})
+        app_kwargs["middleware"] = [*app_kwargs.get("middleware", []),
+                                    Middleware(WebGuard, users=lambda: ctx.users, downloads=ctx.downloads,
+                                               cache_dir=lambda: ctx.cache_dir, max_upload_mb=max_upload_mb)]
+        kwargs["app_kwargs"] = app_kwargs
         # runs saved in the browser would keep customer data in local storage
         kwargs.setdefault("run_history", False)
         kwargs.setdefault("footer_links", ["api", "settings"])
-        kwargs.setdefault("max_file_size", f"{MAX_UPLOAD_MB}mb")
+        kwargs.setdefault("max_file_size", f"{max_upload_mb()}mb")
         kwargs.setdefault("ssr_mode", False)
         kwargs.setdefault("css", CSS)
         # system fonts: the default theme fetches web fonts, which an offline install can't reach
         kwargs.setdefault("theme", gr.themes.Soft(font=("ui-sans-serif", "system-ui", "sans-serif"),
                                                   font_mono=("ui-monospace", "monospace")))
-        return super().launch(**kwargs)
+        # serve first, then put Tierwise's session table in place before blocking (as Gradio would)
+        block = not kwargs.get("prevent_thread_lock") and not bool(getattr(sys, "ps1", sys.flags.interactive))
+        kwargs["prevent_thread_lock"] = True
+        launched = super().launch(**kwargs)
+        install(self.server_app, store)
+        ctx.server = self.server_app
+        if block:
+            self.block_thread()
+        return launched
 
 
 # --- chat ----------------------------------------------------------------------------------
@@ -153,7 +198,16 @@ def _session(ctx: AppContext, session: ChatSession | None, request: gr.Request |
     user, role = ctx.identify(request)
     if session is None or session.user != user or session.role != role:
         session = ChatSession(user=user, role=role, conversation=Conversation(role=role, user=user))
+    session.token = ctx.session_token(request)
     return session
+
+
+def role_may(role: str, action: str) -> bool:
+    try:
+        authorize_action(role, action)
+        return True
+    except PermissionDenied:
+        return False
 
 
 def _is_chinese(text: str) -> bool:
@@ -217,6 +271,8 @@ def answer_stream(ctx: AppContext, question: str, session: ChatSession) -> Itera
     session.last_answer = answer
     session.last_files = [m["content"]["path"] for m in extras
                           if isinstance(m.get("content"), dict) and "path" in m["content"]]
+    for path in session.last_files:  # served to this sign-in only, whoever else learns the link
+        ctx.downloads.register(path, session.token)
     session.last_variants = variants
     yield session.messages
 
@@ -287,11 +343,11 @@ def _as_store(users: UserStore | dict | str | Path | None) -> UserStore | None:
 
 def build_app(workspace: Workspace | str | Path | None = None,
               users: UserStore | dict[str, tuple[str, str]] | str | Path | None = None,
-              *, llm=None) -> TierwiseApp:
+              *, llm=None, login_rules: LoginRules | None = None) -> TierwiseApp:
     """The whole web app, not yet serving. `users`: a UserStore, {name: (role, password)} or a users file;
     None reads TIERWISE_USERS_INLINE / TIERWISE_USERS / $TIERWISE_HOME/users.json at launch."""
     ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
-    ctx = AppContext(ws, _as_store(users), llm=llm)
+    ctx = AppContext(ws, _as_store(users), llm=llm, login_rules=login_rules)
 
     # downloads live in Gradio's cache; drop them after a day
     with TierwiseApp(title="Tierwise", fill_width=True, analytics_enabled=False, delete_cache=(3600, 86400)) as app:
@@ -326,7 +382,7 @@ def build_app(workspace: Workspace | str | Path | None = None,
                 with gr.Column(visible=False) as data_panel:
                     data_status = gr.Markdown(elem_classes=["tw-status"])
                     with gr.Row():
-                        tx_file = gr.File(label=f"Transactions (CSV, Parquet or Excel; up to {MAX_UPLOAD_MB} MB)",
+                        tx_file = gr.File(label=f"Transactions (CSV, Parquet or Excel; up to {max_upload_mb()} MB)",
                                           type="filepath", file_types=[".csv", ".txt", ".tsv", ".parquet", ".xlsx", ".xls"],
                                           elem_id="tw-upload")
                         cust_file = gr.File(label="Customers (optional)", type="filepath",
@@ -470,16 +526,9 @@ def build_app(workspace: Workspace | str | Path | None = None,
 
         # -- data handlers ---------------------------------------------------------------------
 
-        def require_admin(request: gr.Request | None, action: str) -> None:
-            _, role = ctx.identify(request)
-            try:
-                authorize_action(role, action)
-            except PermissionDenied as exc:
-                raise gr.Error(str(exc), print_exception=False) from None
-
         def detect(tx, cust, request: gr.Request):
             """Preview the upload: detected format, mapping and first rows; nothing is loaded."""
-            require_admin(request, "load_data")
+            ctx.require(request, "load_data")
             try:
                 tx_path = check_upload(tx)
                 found = preview_mapping(tx_path, "transactions")
@@ -500,7 +549,7 @@ def build_app(workspace: Workspace | str | Path | None = None,
             from assistant.cli import format_load_report
             from tools.loading import load_dataset
 
-            require_admin(request, "load_data")
+            ctx.require(request, "load_data")
             if not ctx.admin_lock.acquire(blocking=False):
                 return "Another load or rebuild is running; wait for it to finish and try again.", _status_markdown(ctx)
             try:
@@ -527,7 +576,7 @@ def build_app(workspace: Workspace | str | Path | None = None,
             """Recompute features and every model on the data in service."""
             from tools.loading import rebuild
 
-            require_admin(request, "rebuild_models")
+            ctx.require(request, "rebuild_models")
             if not ctx.admin_lock.acquire(blocking=False):
                 return "Another load or rebuild is running; wait for it to finish and try again.", _status_markdown(ctx)
             try:
@@ -567,7 +616,7 @@ def build_app(workspace: Workspace | str | Path | None = None,
             """The model cards of the data in service, with tier, segment, persona, churn and CLV views."""
             from ui.model_page import model_page
 
-            ctx.identify(request)
+            ctx.require(request, "view_models")  # tier and segment sizes, totals: not for support
             try:
                 page = model_page(ctx.assistant.dataset.snapshot())
             except TierwiseError as exc:
@@ -577,6 +626,12 @@ def build_app(workspace: Workspace | str | Path | None = None,
         model_outputs = [cards_md, tier_plot, segment_plot, persona_plot, clv_plot, churn_df]
         models_tab.select(show_models, None, model_outputs, api_visibility="private")
         refresh_btn.click(show_models, None, model_outputs, api_name="model_cards")
+
+        def models_tab_for(request: gr.Request):
+            _, role = ctx.identify(request)
+            return gr.update(visible=role_may(role, "view_models"))
+
+        app.load(models_tab_for, None, models_tab, api_visibility="private")
 
         # -- settings ----------------------------------------------------------------------------
 

@@ -4,8 +4,11 @@ Users come from, in order: `TIERWISE_USERS_INLINE` ("alice:marketer:pw,bob:suppo
 hashed at start), the file named by `TIERWISE_USERS`, or `$TIERWISE_HOME/users.json`.
 A users file is JSON (`{"users": [{"username", "role", "password_hash"}]}`) or TOML
 (`[[users]]` tables with the same keys). Passwords are stored as salted scrypt hashes
-(PBKDF2-SHA256 hashes are accepted too). With nobody configured, a server bound to loopback
-gets one random demo login per role; any other address refuses to start.
+(PBKDF2-SHA256 hashes are accepted too). A store read from a file follows the file while the
+server runs: each check looks at the file's identity and re-reads it when it changed, so a
+removed or changed user is out at their next request. Every plain-text source (inline users,
+`users add`, the Python API) must meet the password-length rule. With nobody configured, a
+server bound to loopback gets one random demo login per role; any other address refuses to start.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ import hashlib
 import hmac
 import ipaddress
 import json
+import logging
 import os
 import secrets
+import threading
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +31,11 @@ from tools.context import ROLES
 from tools.errors import TierwiseError
 from tools.workspace import default_home
 
+log = logging.getLogger(__name__)
+
 SCRYPT = {"n": 2**14, "r": 8, "p": 1}   # ~16 MB and ~50 ms per hash: fine for a login, slow for guessing
 PBKDF2_ITERATIONS = 600_000
+MIN_PASSWORD_LENGTH = 8
 
 
 @dataclass(frozen=True)
@@ -75,18 +83,24 @@ _DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
 
 
 class UserStore:
-    """The users allowed to sign in; `verify` is what Gradio's login calls."""
+    """The users allowed to sign in; `verify` checks a password, `fingerprint` what a session was granted on."""
 
-    def __init__(self, users: list[User] | None = None, *, source: str = "configuration"):
+    def __init__(self, users: list[User] | None = None, *, source: str = "configuration",
+                 path: Path | None = None):
         self.source = source
         self._users: dict[str, User] = {}
         for user in users or []:
             _check_user(user.username, user.role, source)
             self._users[user.username] = user
+        self._path = path
+        self._signature = _signature(path) if path is not None else None
+        self._reload = threading.Lock()
 
     @classmethod
     def from_passwords(cls, entries: Mapping[str, tuple[str, str]], *, source: str = "arguments") -> UserStore:
         """{username: (role, plain password)} — hashed here, the plain passwords are not kept."""
+        for name, (_, pw) in entries.items():
+            _check_password(name, pw, source)
         return cls([User(name, role, hash_password(pw)) for name, (role, pw) in entries.items()], source=source)
 
     @classmethod
@@ -105,34 +119,82 @@ class UserStore:
 
     @classmethod
     def from_file(cls, path: str | Path) -> UserStore:
+        """The users in a users file; the store re-reads the file whenever it changes."""
         path = Path(path)
-        rows = _read_user_rows(path)
-        users = []
-        for row in rows:
-            if not isinstance(row, dict) or not {"username", "role", "password_hash"} <= set(row):
-                raise TierwiseError(f"Every user in {path} needs username, role and password_hash; "
-                                    f"found {sorted(row) if isinstance(row, dict) else row!r}.")
-            users.append(User(str(row["username"]), str(row["role"]), str(row["password_hash"])))
-        return cls(users, source=str(path))
+        return cls(_file_users(path), source=str(path), path=path)
+
+    def refresh(self) -> None:
+        """Re-read the users file if it changed since it was read (one stat when it didn't)."""
+        if self._path is None or _signature(self._path) == self._signature:
+            return
+        with self._reload:
+            signature = _signature(self._path)
+            if signature == self._signature:
+                return
+            try:
+                users = {u.username: u for u in _file_users(self._path)}
+                for user in users.values():
+                    _check_user(user.username, user.role, self.source)
+            except TierwiseError as exc:
+                # a broken or missing file lets nobody in rather than keep someone it meant to remove
+                log.error("%s Nobody can sign in until the users file is fixed.", exc)
+                users = {}
+            self._users, self._signature = users, signature
 
     def __len__(self) -> int:
+        self.refresh()
         return len(self._users)
 
     def __contains__(self, username: str) -> bool:
+        self.refresh()
         return username in self._users
 
     def names(self) -> list[str]:
+        self.refresh()
         return sorted(self._users)
 
     def role(self, username: str | None) -> str | None:
+        self.refresh()
         user = self._users.get(username or "")
         return user.role if user else None
 
+    def fingerprint(self, username: str | None) -> tuple[str, str] | None:
+        """What a signed-in session holds on to: the user's role and password hash (None once removed)."""
+        self.refresh()
+        user = self._users.get(username or "")
+        return (user.role, user.password_hash) if user else None
+
     def verify(self, username: str, password: str) -> bool:
+        self.refresh()
         user = self._users.get(username)
         # hash even for unknown names so the reply time doesn't tell which names exist
         ok = verify_password(password or "", user.password_hash if user else _DUMMY_HASH)
         return bool(user) and ok
+
+
+def _signature(path: Path) -> tuple[int, int, int] | None:
+    """The file's identity and version: a replace, an edit in place or a removal all change it."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+def _file_users(path: Path) -> list[User]:
+    users = []
+    for row in _read_user_rows(path):
+        if not isinstance(row, dict) or not {"username", "role", "password_hash"} <= set(row):
+            raise TierwiseError(f"Every user in {path} needs username, role and password_hash; "
+                                f"found {sorted(row) if isinstance(row, dict) else row!r}.")
+        users.append(User(str(row["username"]), str(row["role"]), str(row["password_hash"])))
+    return users
+
+
+def _check_password(name: str, password: str, source: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise TierwiseError(f"Give {name} a password of at least {MIN_PASSWORD_LENGTH} characters"
+                            + (f" (in {source})." if source != "users file" else "."))
 
 
 def _check_user(username: str, role: str, source: str) -> None:
@@ -177,15 +239,11 @@ def load_users(env: Mapping[str, str] | None = None) -> UserStore | None:
     return None
 
 
-MIN_PASSWORD_LENGTH = 8
-
-
 def add_user(path: str | Path, name: str, role: str, password: str) -> User:
     """Add or replace one user in a users file (JSON, or TOML by extension); the password is hashed."""
     path = Path(path)
     _check_user(name, role, str(path))
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise TierwiseError(f"Give {name} a password of at least {MIN_PASSWORD_LENGTH} characters.")
+    _check_password(name, password, "users file")
     rows = _read_user_rows(path) if path.is_file() else []
     user = User(name, role, hash_password(password))
     rows = [r for r in rows if not (isinstance(r, dict) and r.get("username") == name)]

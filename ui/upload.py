@@ -7,6 +7,7 @@ DuckDB connection, so nothing is stored until the admin confirms the load; the l
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Callable
 
@@ -19,9 +20,19 @@ from tools.ingest import parse_map_args
 from tools.mapping import build_mapping
 from tools.reading import read_raw
 
-MAX_UPLOAD_MB = 200
+MAX_UPLOAD_MB = 200   # the default; TIERWISE_MAX_UPLOAD_MB sets another
 ACCEPTED_SUFFIXES = (".csv", ".txt", ".tsv", ".dat", ".parquet", ".pq", ".xlsx", ".xls", ".xlsm")
 PREVIEW_ROWS = 5
+
+
+def max_upload_mb() -> int:
+    """The largest web upload in MB: TIERWISE_MAX_UPLOAD_MB, or MAX_UPLOAD_MB."""
+    text = os.environ.get("TIERWISE_MAX_UPLOAD_MB", "").strip()
+    if not text:
+        return MAX_UPLOAD_MB
+    if not text.isdigit() or int(text) < 1:
+        raise TierwiseError(f"TIERWISE_MAX_UPLOAD_MB must be a whole number of megabytes, like 200; got '{text[:20]}'.")
+    return int(text)
 
 
 def check_upload(path: str | Path | None, *, what: str = "transactions file", required: bool = True) -> Path | None:
@@ -33,10 +44,10 @@ def check_upload(path: str | Path | None, *, what: str = "transactions file", re
     path = Path(path)
     if not path.is_file():
         raise TierwiseError(f"The uploaded {what} is no longer on the server; upload it again.")
-    size_mb = path.stat().st_size / 1024 / 1024
-    if size_mb > MAX_UPLOAD_MB:
+    size_mb, limit = path.stat().st_size / 1024 / 1024, max_upload_mb()
+    if size_mb > limit:
         raise TierwiseError(f"The {what} '{path.name}' is {size_mb:,.0f} MB; the web upload takes up to "
-                            f"{MAX_UPLOAD_MB} MB. Load bigger files with `tierwise load FILE` on the server.")
+                            f"{limit} MB. Load bigger files with `tierwise load FILE` on the server.")
     if path.suffix.lower() not in ACCEPTED_SUFFIXES:
         raise TierwiseError(f"'{path.name}' is not a file type Tierwise reads; upload CSV/TXT, Parquet or Excel "
                             f"({', '.join(ACCEPTED_SUFFIXES)}).")

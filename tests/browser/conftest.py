@@ -21,7 +21,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 # Google's hosts, which the closed network refuses.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PASSWORDS = {"mary": ("marketer", "mary-pw"), "sam": ("support", "sam-pw"), "ada": ("admin", "ada-pw")}
+PASSWORDS = {"mary": ("marketer", "mary-pass"), "sam": ("support", "sam-pass"), "ada": ("admin", "ada-pass")}
 
 SCRIPT = "<script>window.__pwned=1</script>"
 IMAGE = "![x](http://127.0.0.1:9/x.png)"

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAT = "#tw-chat"
-PASSWORDS = {"mary": "mary-pw", "sam": "sam-pw", "ada": "ada-pw"}  # as served by conftest.py
+PASSWORDS = {"mary": "mary-pass", "sam": "sam-pass", "ada": "ada-pass"}  # as served by conftest.py
 
 
 def sign_in(page, url: str, user: str) -> None:
