@@ -918,6 +918,8 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
     if cancelled:  # "revenue we lost to cancellations", "how many orders were returned"
         metrics = [{"revenue": "cancelled_revenue", "orders": "cancelled_orders"}.get(m, m) for m in metrics]
     # "new customers' AOV": a group of customers is who, when another metric says what
+    if set(metrics) == {"new_customers", "customers"}:
+        metrics = ["new_customers"]  # "新客户有多少": one count of customers, the new ones
     if len(metrics) > 1 and "new_customers" in metrics:
         metrics.remove("new_customers")
         q.audience.append(("segment", "=", "new_customers"))
@@ -992,6 +994,13 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
     plain = "".join(chars)
     # "customers acquired in 2024", "2024年首购的客户": that period dates the customers' first order
     acquired = next((u for u in units if u.has("acquired")), None)
+    counts_customers = bool(q.metrics) and set(q.metrics) <= {"customers", "new_customers"} or (
+        not q.metrics and how_many and r.any("cust"))
+    if acquired is not None and counts_customers:
+        # "new customers acquired in May", "how many customers did we win in 2024", "5月新增了多少客户": the customers
+        # whose first order falls in the window, counted over that window (the period is the window, no audience)
+        q.metrics, q.explicit = ["new_customers"], True
+        acquired = None
     if acquired is not None:
         stop = re.search(r"[,，;；?？。!！]|\bby\b|\bper\b|按|各", plain[acquired.end:])
         spans = [(acquired.end, acquired.end + (stop.start() if stop else 40)), (max(0, acquired.start - 12), acquired.start)]

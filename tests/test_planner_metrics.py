@@ -843,3 +843,56 @@ def test_a_share_of_a_scope_that_is_no_group_is_its_part_of_the_whole(pets, ques
     users = set(done[done["Discount Code"].fillna("") != ""]["Customer ID"])
     want = done[done["Customer ID"].isin(users)]["Line Total"].sum() / done["Line Total"].sum()
     assert rows[0]["share_of_revenue"] == pytest.approx(want) and f"{want:.1%}" in text
+
+
+@pytest.mark.parametrize("question", ["How many items does the average order contain?", "how many items are in a typical order",
+                                      "平均每单几件", "平均每个订单有几件商品"])
+def test_items_in_the_average_order_are_items_per_order(pets, question):
+    _, done = pets
+    args, rows, text = ask_shop(pets, question)
+    want = done["Quantity"].sum() / done["Order ID"].nunique()
+    assert args["metrics"] == ["items_per_order"] and rows[0]["items_per_order"] == pytest.approx(want)
+    assert f"{want:.2f}" in text
+
+
+@pytest.mark.parametrize("question", ["new customers acquired in May 2024", "how many customers did we acquire in May 2024",
+                                      "how many new customers did we get in May 2024", "2024年5月新增客户",
+                                      "2024年5月新增了多少客户", "2024年5月的新客户有多少"])
+def test_new_customers_acquired_in_a_month_are_counted_over_that_month(pets, question):
+    _, done = pets
+    args, rows, _ = ask_shop(pets, question)
+    assert args["metrics"] == ["new_customers"] and (args["since"], args["until"]) == ("2024-05-01", "2024-05-31")
+    assert not args.get("audience")
+    first = done.groupby("Customer ID")["day"].min()
+    assert rows[0]["new_customers"] == int(((first >= "2024-05-01") & (first <= "2024-05-31")).sum())
+
+
+def test_customers_acquired_in_a_year_stay_an_audience_for_other_metrics(pets):
+    _, done = pets
+    args, rows, _ = ask_shop(pets, "revenue from customers acquired in 2024")
+    assert conditions(args["audience"]) == [("first_order_date", "between", ["2024-01-01", "2024-12-31"])]
+    first = done.groupby("Customer ID")["day"].min()
+    cohort = first[(first >= "2024-01-01") & (first <= "2024-12-31")].index
+    assert rows[0]["revenue"] == pytest.approx(done[done["Customer ID"].isin(cohort)]["Line Total"].sum())
+
+
+@pytest.mark.parametrize("question, months", [
+    ("revenue in April 2025 compared with the month before", ("2025-04", "2025-03")),
+    ("April 2025 revenue vs the previous month", ("2025-04", "2025-03")),
+    ("2025年4月的销售额和上个月比怎么样", ("2025-04", "2025-03")),
+    ("2025年4月销售额环比", ("2025-04", "2025-03")),
+    ("revenue in Q1 2025 vs the previous quarter", ("2025-01", "2024-10")),
+])
+def test_a_calendar_month_is_compared_with_the_calendar_month_before(pets, question, months):
+    import pandas as pd
+
+    _, done = pets
+    args, rows, text = ask_shop(pets, question)
+    assert args["compare"] == "previous_period", args
+    span = 3 if "Q1" in question else 1
+    def revenue(first):
+        start = pd.Timestamp(first + "-01")
+        return done[(done["day"] >= start) & (done["day"] < start + pd.DateOffset(months=span))]["Line Total"].sum()
+    assert rows[0]["revenue"] == pytest.approx(revenue(months[0]))
+    assert rows[0]["revenue_previous"] == pytest.approx(revenue(months[1]))
+    assert months[1] + "-01" in text
