@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 SYSTEM_PROMPT_FILE = Path(__file__).resolve().parents[1] / "prompts" / "system.txt"
 RAW_ARGUMENTS = "tierwise_raw_tool_arguments"  # response metadata: each streamed tool call's argument text as sent
+REPLY_CHARS_PER_TOKEN = 12  # generous: a token is about 4 characters of English, 1-2 of Chinese
 
 
 class LLMFailure(TierwiseError):
@@ -88,12 +89,20 @@ def _gated_chat_model():
             return self.outbound.payload(payload) if self.outbound is not None else payload
 
         def _stream(self, *args, **kwargs):
+            # A reply can't be longer than the token cap allows; a server that streams on regardless (a hostile
+            # 400k-character argument) is cut off here, before the client's per-chunk work adds up to minutes.
+            limit, received = REPLY_CHARS_PER_TOKEN * (self.max_tokens or 4_096), 0
             raw: dict[int, dict[str, Any]] = {}
             for chunk in super()._stream(*args, **kwargs):
+                received += len(str(chunk.message.content or ""))
                 for part in getattr(chunk.message, "tool_call_chunks", None) or []:
                     entry = raw.setdefault(part.get("index") or 0, {"id": None, "args": []})
                     entry["id"] = entry["id"] or part.get("id")
                     entry["args"].append(part.get("args") or "")
+                    received += len(part.get("args") or "")
+                if received > limit:
+                    raise LLMFailure(f"The LLM's reply ran past its token cap ({self.max_tokens} tokens, "
+                                     f"more than {limit:,} characters) and was cut off.")
                 yield chunk
             if raw:
                 sent = {e["id"]: "".join(e["args"]) for e in raw.values() if e["id"]}

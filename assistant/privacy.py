@@ -14,15 +14,11 @@ from each "@", so no input makes redaction slow (a hostile `a@` + `b.` x 50,000 
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any, Callable, Iterable
 
-from tools.pii import fold, name_candidates, phone_key, pii_index
+from tools.pii import PLACEHOLDER, WORD, find_emails, fold, name_candidates, phone_key, pii_index
 
-# An email is read outwards from its "@": a local part of at most 64 characters to the left, a domain of
-# at most 8 labels and a top-level domain of letters to the right (any script: jürgen@müller.de, 用户@例子.中国).
-LOCAL_CHARS = frozenset("._%+-")
-MAX_LOCAL = 64
-DOMAIN = re.compile(r"(?:[\w\-]{1,63}\.){1,8}[^\W\d_]{2,63}(?![\w\-])")
 # A run of digits with separators, optionally +country code / (area code); checked further in _is_phone.
 PHONE_CANDIDATE = re.compile(r"(?<![\w.+/-])(?:\+|00)?\(?\d[\d \t().\-/]{5,24}\d(?![\w/])")
 CN_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
@@ -36,31 +32,11 @@ GROUPS = re.compile(r"\d+")
 PHONE_WORD = re.compile(r"(?:phone|tel|mobile|cell|call|ring|whatsapp|fax|sms|text|电话|手机|号码|致电|联系)"
                         r"(?:\W{1,3}\w{1,3}){0,2}\W{0,4}$", re.IGNORECASE)
 PHONE_WORD_WINDOW = 24
-PLACEHOLDER = re.compile(r"<?\b(customer|email|phone)_(\d{1,6})\b>?")
 
 MIN_PHONE_DIGITS, MAX_PHONE_DIGITS = 7, 15  # "555-1234" .. E.164's 15 digits
 
 NameLookup = Callable[[list[str]], set[str]]
 PhoneLookup = Callable[[Iterable[str]], set[str]]
-
-
-def find_emails(text: str) -> list[tuple[int, int]]:
-    """Where the emails of a text are: one bounded look each side of every "@" (linear in the text)."""
-    spans: list[tuple[int, int]] = []
-    at = text.find("@")
-    while at != -1:
-        start, limit = at, max(at - MAX_LOCAL, spans[-1][1] if spans else 0)
-        while start > limit and (text[start - 1].isalnum() or text[start - 1] in LOCAL_CHARS):
-            start -= 1
-        if start < at - 1 and text[at - 1].isascii() and not text[start:at].isascii():
-            # "请发到jane@x.com": the address starts after the Chinese words, though a local part may be any script
-            while not text[start].isascii():
-                start += 1
-        domain = DOMAIN.match(text, at + 1) if start < at else None
-        if domain:
-            spans.append((start, domain.end()))
-        at = text.find("@", domain.end() if domain else at + 1)
-    return spans
 
 
 def _is_phone(candidate: str, before: str = "") -> bool:
@@ -87,6 +63,17 @@ def _is_phone(candidate: str, before: str = "") -> bool:
     return longest <= 8 and ("." not in text or longest <= 4)
 
 
+def _same_value_key(kind: str, value: str) -> str:
+    """What makes two spellings the same value: a name's letters (words in any order, accents and case
+    folded), a phone's identifying digits, an email in lower case."""
+    if kind == "phone":
+        return phone_key(value) or value
+    if kind == "customer":
+        plain = "".join(c for c in unicodedata.normalize("NFKD", value) if not unicodedata.combining(c)).casefold()
+        return "".join(sorted(WORD.findall(plain)))
+    return " ".join(value.lower().split())
+
+
 class Redactor:
     """Replaces PII with placeholders and back. One per conversation turn; placeholders are stable."""
 
@@ -96,7 +83,8 @@ class Redactor:
         self._by_value: dict[tuple[str, str], str] = {}  # (kind, lower-cased value) -> placeholder
         self._counts = {"customer": 0, "email": 0, "phone": 0}
         self._is_name: dict[str, bool] = {}  # candidate -> is a customer name (one lookup per candidate)
-        self._known: re.Pattern | None = None  # the values redacted so far, as one alternation
+        self._kind_by_raw: dict[str, str] = {}  # every spelling redacted so far (lower case) -> its kind
+        self._known: re.Pattern | None = None  # those spellings, as one alternation
 
     @classmethod
     def for_snapshot(cls, snapshot) -> Redactor:
@@ -106,12 +94,16 @@ class Redactor:
         return cls(index.names if index.has_names else None, index.phones if index.has_phones else None)
 
     def _placeholder(self, kind: str, value: str) -> str:
-        key = (kind, " ".join(value.lower().split()))
+        # one person, one placeholder: "Chloé Martin", "Martin, Chloe" and "chloe_martin" are the same customer,
+        # "+44 20 7946 0958" and "020 7946 0958" the same phone
+        key = (kind, _same_value_key(kind, value))
         if key not in self._by_value:
             self._counts[kind] += 1
             holder = f"<{kind}_{self._counts[kind]}>"
             self._by_value[key] = holder
             self.values[holder] = value
+        if value.lower() not in self._kind_by_raw:
+            self._kind_by_raw[value.lower()] = kind
             self._known = None
         return self._by_value[key]
 
@@ -122,11 +114,12 @@ class Redactor:
         text = fold(text)
         spans: list[tuple[int, int, str]] = []
         # values seen before (a phone the user typed, echoed in a tool's error sentence)
-        if self.values:
+        if self._kind_by_raw:
             if self._known is None:
-                alternatives = sorted({re.escape(v) for v in self.values.values()}, key=len, reverse=True)
+                alternatives = sorted(map(re.escape, self._kind_by_raw), key=len, reverse=True)
                 self._known = re.compile("|".join(alternatives), re.IGNORECASE)
-            spans.extend((m.start(), m.end(), self._kind_of(m.group())) for m in self._known.finditer(text))
+            spans.extend((m.start(), m.end(), self._kind_by_raw.get(m.group().lower(), "customer"))
+                         for m in self._known.finditer(text))
         spans.extend((start, end, "email") for start, end in find_emails(text))
         spans.extend(self._phone_spans(text))
         if self._names is not None:
@@ -136,12 +129,6 @@ class Redactor:
                 if self._is_name[candidate]:
                     spans.extend((s, e, "customer") for s, e in where)
         return self._replace(text, spans)
-
-    def _kind_of(self, value: str) -> str:
-        for (kind, known), _ in self._by_value.items():
-            if known == " ".join(value.lower().split()):
-                return kind
-        return "customer"
 
     def _phone_spans(self, text: str) -> list[tuple[int, int, str]]:
         spans, unsure = [], []

@@ -385,3 +385,21 @@ def test_a_compliant_variant_passes_and_each_rule_is_named_when_broken():
     assert {name for name, c in results.items() if not c["passed"]} == {
         "numbers_grounded", "products_grounded", "offer_not_invented", "subject_length", "unsubscribe_line",
         "banned_words_absent"}
+
+
+# -- copy for many never names one of them ----------------------------------------------------
+
+def test_copy_for_many_customers_never_names_one_of_them(ctx):
+    """Finding 9: 'We miss you Charlie Thomas' went to 3,226 customers with every check passing."""
+    snapshot = ctx.snapshot
+    name = snapshot.query("SELECT name FROM customers WHERE name IS NOT NULL ORDER BY customer_id LIMIT 1")["name"][0]
+    surname_first = ", ".join(reversed(name.split(maxsplit=1)))
+    for greeting in (name, surname_first.upper(), "<customer_1>"):
+        def writer(facts, brief, greeting=greeting):
+            return [email("We miss you", f"We miss you {greeting}.\n\nCome back and see what's new.")]
+
+        result = draft_campaign(with_writer(ctx, writer), HIGH, goal="winback")
+        assert result.facts["customers"] > 1
+        assert greeting.lower() not in copy_text(result).lower()
+        assert "llm_copy_used" in failed(result) and "no_personal_data" not in failed(result)
+        assert f"'{greeting}' names one person, in copy for" in result.checks["llm_copy_used"]["detail"]

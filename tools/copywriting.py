@@ -19,7 +19,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Callable, Literal, get_args
 
 import pandas as pd
 
@@ -28,6 +28,7 @@ from tools.brand import SET_BRAND_HINT
 from tools.context import ToolContext
 from tools.customers import audience_where, recommend_for_customers
 from tools.errors import TierwiseError
+from tools.pii import pii_index
 from tools.results import ToolResult, count
 
 Goal = Literal["winback", "retention", "upsell", "cross_sell", "welcome", "loyalty", "announcement"]
@@ -403,18 +404,35 @@ def _word_pattern(word: str) -> re.Pattern:
     return re.compile(escaped, re.IGNORECASE)
 
 
+PII_PLACEHOLDER = re.compile(r"<\s{0,2}(?:customer|email|phone)_\d{1,6}\s{0,2}>", re.IGNORECASE)
+
+
 def _result(problems: list[str], ok: str) -> dict[str, Any]:
     return {"passed": not problems, "detail": "; ".join(problems) if problems else ok}
 
 
 def check_variant(variant: dict[str, Any], facts: dict[str, Any], *, channel: str, language: str,
-                  catalog: list[str]) -> dict[str, dict[str, Any]]:
-    """Every compliance check of one variant: name -> {passed, detail}."""
+                  catalog: list[str], personal_data: Callable[[str], list[str]] | None = None
+                  ) -> dict[str, dict[str, Any]]:
+    """Every compliance check of one variant: name -> {passed, detail}.
+
+    `personal_data` finds customers' names and emails in a text (tools.pii); copy for more than one
+    customer must hold none, nor any placeholder standing for one (<customer_1>).
+    """
     fields = FIELDS[channel]
     missing = [f for f in fields if not isinstance(variant.get(f), str) or not variant[f].strip()]
     text = "\n".join(str(variant.get(f) or "") for f in fields)
     results = {"complete": _result([f"missing {', '.join(missing)}"] if missing else [],
                                    f"has {', '.join(fields)}")}
+
+    many = (facts.get("customers") or 0) > 1
+    personal = [m.group(0) for m in PII_PLACEHOLDER.finditer(text)]
+    if many and personal_data is not None:
+        personal += personal_data(text)
+    results["no_personal_data"] = _result(
+        [f"'{p}' names one person, in copy for {count(facts.get('customers'))} customers" if many
+         else f"'{p}' is a placeholder, not copy" for p in dict.fromkeys(personal)],
+        "no customer's name, email or placeholder")
 
     allowed = grounded_numbers(facts)
     ungrounded = sorted({raw for raw, values in numbers_in(text)
@@ -605,11 +623,13 @@ def draft_campaign(ctx: ToolContext, audience: AudienceFilters | None = None, *,
             fallbacks.append(f"the copywriter failed ({type(exc).__name__}: {exc}), so every variant is template copy")
             llm_copy, llm_failed = [], True
     used: set[int] = set()
+    personal_data = pii_index(ctx.snapshot).personal_data_in if llm_copy else None
     for i in range(int(variants)):
         if llm_copy is not None and i < len(llm_copy):
             candidate = llm_copy[i]
             variant = {f: candidate.get(f) if isinstance(candidate, dict) else None for f in FIELDS[channel]}
-            checks = check_variant(variant, facts, channel=channel, language=language, catalog=catalog)
+            checks = check_variant(variant, facts, channel=channel, language=language, catalog=catalog,
+                                   personal_data=personal_data)
             failed = [f"{name} ({result['detail']})" for name, result in checks.items() if not result["passed"]]
             if not failed:
                 drafted.append({f: variant[f].strip() for f in FIELDS[channel]})

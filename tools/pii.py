@@ -68,6 +68,37 @@ def name_candidates(text: str) -> dict[str, list[tuple[int, int]]]:
     return found
 
 
+# An email is read outwards from its "@": a local part of at most 64 characters to the left, a domain of
+# at most 8 labels and a top-level domain of letters to the right (any script: jürgen@müller.de, 用户@例子.中国).
+LOCAL_CHARS = frozenset("._%+-'")
+MAX_LOCAL = 64
+# A Latin top-level domain ends at the first non-Latin letter: "jane@x.com谢谢" keeps its 谢谢.
+DOMAIN = re.compile(r"(?:[\w\-]{1,63}\.){1,8}(?:[a-zA-Z]{2,63}(?![a-zA-Z0-9_\-])|[^\W\d_]{2,63}(?![\w\-]))")
+CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+PLACEHOLDER = re.compile(r"<?\b(customer|email|phone)_(\d{1,6})\b>?")
+
+
+def find_emails(text: str) -> list[tuple[int, int]]:
+    """Where the emails of a text are: one bounded look each side of every "@" (linear in the text)."""
+    spans: list[tuple[int, int]] = []
+    at = text.find("@")
+    while at != -1:
+        start, limit = at, max(at - MAX_LOCAL, spans[-1][1] if spans else 0)
+        while start > limit and (text[start - 1].isalnum() or text[start - 1] in LOCAL_CHARS):
+            start -= 1
+        if start < at - 1 and not CJK.match(text, at - 1) and CJK.search(text, start, at):
+            # "请发到jane@x.com": the address starts after the Chinese words, though a local part may be any script
+            while CJK.match(text, start):
+                start += 1
+        while start < at and text[start] in ".'":  # "'jane@x.com'" quoted in a sentence
+            start += 1
+        domain = DOMAIN.match(text, at + 1) if start < at else None
+        if domain:
+            spans.append((start, domain.end()))
+        at = text.find("@", domain.end() if domain else at + 1)
+    return spans
+
+
 def phone_key(text: str) -> str | None:
     """The identifying digits of a phone number (its last nine), or None for too few digits."""
     digits = "".join(ch for ch in text if ch.isdigit())
@@ -81,7 +112,8 @@ class PiiIndex:
         self._db = duckdb.connect()
         self._db.execute("CREATE TABLE name_keys (words VARCHAR, joined VARCHAR, parts INTEGER)")
         self._db.execute("CREATE TABLE phone_keys (key VARCHAR)")
-        self.has_names = self.has_phones = False
+        self._db.execute("CREATE TABLE email_keys (key VARCHAR)")
+        self.has_names = self.has_phones = self.has_emails = False
         try:
             columns = list(snapshot.query("SELECT * FROM customers LIMIT 0").columns)
         except Exception:  # no customers table: nothing to look up
@@ -98,6 +130,13 @@ class PiiIndex:
                 self._db.execute("INSERT INTO name_keys SELECT * FROM names_frame")
                 self._db.unregister("names_frame")
                 self.has_names = True
+            if "email" in columns:
+                emails = source.execute("SELECT DISTINCT lower(trim(email)) AS key FROM customers "
+                                        "WHERE email IS NOT NULL").df()
+                self._db.register("emails_frame", emails)
+                self._db.execute("INSERT INTO email_keys SELECT * FROM emails_frame")
+                self._db.unregister("emails_frame")
+                self.has_emails = True
             phones = [c for c in columns if PHONE_COLUMN.search(str(c))]
             for column in phones:
                 digits = f"""regexp_replace(CAST("{column.replace('"', '""')}" AS VARCHAR), '[^0-9]', '', 'g')"""
@@ -147,6 +186,20 @@ class PiiIndex:
         candidates = name_candidates(text)
         found = self.names(list(candidates))
         return sorted({text[s:e] for c in found for s, e in candidates[c]})
+
+    def personal_data_in(self, text: str) -> list[str]:
+        """The customers' names and email addresses written in a text, as written."""
+        found = self.names_in(text)
+        emails = {text[s:e] for s, e in find_emails(text or "")}
+        if emails and self.has_emails:
+            cursor = self._db.cursor()
+            try:
+                known = {r[0] for r in cursor.execute("SELECT key FROM email_keys WHERE key IN (SELECT unnest(?::VARCHAR[]))",
+                                                      [[e.lower() for e in emails]]).fetchall()}
+            finally:
+                cursor.close()
+            found += sorted(e for e in emails if e.lower() in known)
+        return found
 
 
 _lock = threading.Lock()
