@@ -30,13 +30,29 @@ run: install
 test: install browser-deps
 	$(BIN)/python -m pytest
 
-# Browser tests drive Debian's Chromium; Playwright's own browser download fails offline.
+# Browser tests drive Debian's Chromium (Playwright's own browser download fails offline) with CJK and
+# emoji fonts: without them Chinese answers render as empty boxes that pass a DOM check and fail a person.
+# apt-get install waits for dpkg's lock (DPkg::Lock::Timeout); apt-get update ignores that option, so it
+# is retried while another apt-get holds the package lists, for up to APT_WAIT_TRIES x APT_WAIT_SECONDS.
+APT_WAIT_TRIES ?= 60
+APT_WAIT_SECONDS ?= 5
 browser-deps:
-	@if command -v chromium >/dev/null 2>&1; then exit 0; fi; \
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="chromium"; \
+	fc-list :lang=zh family 2>/dev/null | grep -q . || missing="$$missing fonts-noto-cjk"; \
+	fc-list : family 2>/dev/null | grep -qi "emoji" || missing="$$missing fonts-noto-color-emoji"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
 	if ! command -v apt-get >/dev/null 2>&1; then \
-		echo "Chromium is not on PATH and apt-get is missing: install Chromium to run the browser tests."; exit 1; fi; \
+		echo "The browser tests need$$missing, and apt-get is missing: install them."; exit 1; fi; \
 	SUDO=""; if [ "$$(id -u)" -ne 0 ]; then SUDO=sudo; fi; \
-	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium
+	try=0; until out=$$($$SUDO apt-get update -qq 2>&1); do \
+		case "$$out" in *"Could not get lock"*) ;; *) echo "$$out"; exit 1;; esac; \
+		try=$$((try + 1)); if [ $$try -ge $(APT_WAIT_TRIES) ]; then echo "$$out"; exit 1; fi; \
+		if [ $$try -eq 1 ]; then echo "Another apt-get is running; waiting for it to finish."; fi; \
+		sleep $(APT_WAIT_SECONDS); \
+	done; \
+	echo "Installing for the browser tests:$$missing"; \
+	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get -o DPkg::Lock::Timeout=300 install -y -qq $$missing
 
 test-slow: install
 	$(BIN)/python -m pytest -m slow
