@@ -169,5 +169,7 @@ class OutboundGate:
                 raise RequestTooLarge(f"The request to the LLM would be {size:,} characters, over the cap of "
                                       f"{self.limits.request:,}.")
             del messages[older[0]]
+            if older[0] < len(messages) and messages[older[0]].get("role") == "assistant":
+                del messages[older[0]]  # a question goes with its answer
             size = len(json.dumps(payload, ensure_ascii=False))
         return payload

@@ -322,3 +322,53 @@ def test_tool_arguments_are_validated_and_coerced_before_the_tool_runs(make_assi
     coerced, refused = answer.tool_calls
     assert coerced.status == "ok" and len(coerced.result.tables[0].rows) == 20
     assert refused.status == "error" and "limit: a number is needed, not true" in refused.error
+
+
+# -- the outbound gate: caps per field and per request ---------------------------------------
+
+def test_the_outbound_gate_caps_each_field_and_the_whole_request():
+    from assistant.outbound import Limits, OutboundGate, RequestTooLarge
+    from assistant.privacy import Redactor
+
+    gate = OutboundGate(Redactor(), Limits(message=500, system_prompt=300, request=2_500, schema_text=50))
+    payload = {"messages": [{"role": "system", "content": "rules " * 200},
+                            {"role": "user", "content": "first question " * 200},
+                            {"role": "assistant", "content": "first answer " * 200},
+                            {"role": "user", "content": "second question " * 200},
+                            {"role": "assistant", "content": "second answer " * 200},
+                            {"role": "user", "content": "the question, mail ann@example.com " + "x" * 2_000}],
+               "tools": [{"type": "function", "function": {"name": "t", "description": "d",
+                                                           "parameters": {"properties": {"a": {"description": "y" * 900}}}}}]}
+    out = gate.payload(payload)
+    assert len(json.dumps(out, ensure_ascii=False)) <= 2_500
+    roles = [m["role"] for m in out["messages"]]
+    assert roles in (["system", "user", "assistant", "user"], ["system", "user"])  # oldest exchanges dropped first
+    assert "first question" not in json.dumps(out)
+    assert out["messages"][-1]["content"].startswith("the question, mail <email_1>")
+    assert all(len(m["content"]) <= 500 + len(" …(truncated)") for m in out["messages"])
+    assert len(out["tools"][0]["function"]["parameters"]["properties"]["a"]["description"]) < 70
+    with pytest.raises(RequestTooLarge, match=r"over the cap of 2,500"):
+        OutboundGate(Redactor(), Limits(request=2_500, message=4_000)).payload(
+            {"messages": [{"role": "user", "content": "q " * 2_000}]})
+
+
+def test_clipping_never_leaves_part_of_an_email_behind():
+    from assistant.outbound import clip
+
+    text = "see " * 10 + "jane.doe@example.com and more"
+    for limit in range(41, 60):
+        assert "jane" not in clip(text, limit) and "@" not in clip(text, limit)
+
+
+def test_a_long_conversation_keeps_every_request_under_the_cap(make_assistant, fake):
+    from assistant.outbound import LIMITS
+
+    assistant = make_assistant()
+    conversation = assistant.conversation()
+    for i in range(10):
+        conversation.remember(f"question {i} " + "word " * 2_000, f"answer {i} " + "word " * 2_000)
+    fake.queue(text("Fine."))
+    answer = assistant.ask("And the last question?", conversation)
+    assert answer.planner == "llm"
+    body = fake.raw_bodies[0]
+    assert len(body) <= LIMITS.request and json.loads(body)["messages"][-1]["content"] == "And the last question?"

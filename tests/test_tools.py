@@ -295,3 +295,16 @@ def test_an_overlong_argument_is_refused_before_any_work(ctx, args):
         call_tool(ctx, tool, args)
     assert time.perf_counter() - started < 0.5
     assert len(str(refused.value)) < 300
+
+
+def test_a_name_is_found_however_it_is_written(ctx):
+    import unicodedata
+
+    row = q(ctx, """SELECT any_value(customer_id) AS customer_id, name FROM customers
+                    WHERE name IS NOT NULL AND NOT regexp_matches(name, '^[ -~]*$') AND len(string_split(name, ' ')) = 2
+                    GROUP BY name HAVING count(*) = 1 ORDER BY name LIMIT 1""").iloc[0]
+    first, last = row["name"].split()
+    plain = "".join(c for c in unicodedata.normalize("NFKD", row["name"]) if not unicodedata.combining(c))
+    for written in (f"{last}, {first}", plain.lower(), f"{first}{last}", f"{first.lower()}_{last.lower()}"):
+        result = call_tool(ctx, "customer_lookup", {"query": written})
+        assert row["customer_id"] in (result.facts.get("candidates") or [result.customer_id]), written

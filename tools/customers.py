@@ -12,6 +12,7 @@ from tools import charts, verdicts
 from tools.audience import SORT_SQL, AudienceFilters, SortKey, compile_where, describe, resolve_filters
 from tools.context import ToolContext
 from tools.errors import TierwiseError
+from tools.pii import same_name_sql
 from tools.results import ToolResult, count, frame_to_table, money
 
 GroupBy = Literal["tier", "segment", "persona", "churn_risk", "country", "channel", "category"]
@@ -157,6 +158,10 @@ def customer_lookup(ctx: ToolContext, *, query: str) -> ToolResult:
         SELECT customer_id, name, email FROM customers
         WHERE lower(customer_id) = lower(?) OR lower(email) = lower(?) OR lower(trim(name)) = lower(?)
         ORDER BY customer_id LIMIT 6""", [text, text, text])
+    if matches.empty and not ID_LIKE.match(text):
+        # the same name written another way: "Marino, Riccardo", "fernandez marco", "MeganMoore"
+        matches = snap.query(f"SELECT customer_id, name, email FROM customers WHERE name IS NOT NULL AND "
+                             f"{same_name_sql('name', '$query')} ORDER BY customer_id LIMIT 6", {"query": text})
     if matches.empty and not ID_LIKE.match(text):
         if len(text) < MIN_PARTIAL_NAME:
             raise TierwiseError(f"No customer found for '{text}'. A part of a name needs at least {MIN_PARTIAL_NAME} "

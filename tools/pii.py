@@ -37,6 +37,13 @@ _HAN = r"regexp_matches({}, '\p{{Han}}')"
 _TOKENS = r"regexp_extract_all(regexp_replace(strip_accents(lower({})), '(\p{{Han}})', ' \1 ', 'g'), '\pL+')"
 
 
+def same_name_sql(column: str, param: str = "?") -> str:
+    """SQL: the name in `column` is the name in `param`, however each is written (the index's matching rule)."""
+    a, b = _TOKENS.format(column), _TOKENS.format(param)
+    return (f"(array_to_string(list_sort({a}), ' ') = array_to_string(list_sort({b}), ' ') "
+            f"OR (len({a}) >= 2 AND array_to_string({a}, '') = array_to_string({b}, '')))")
+
+
 def fold(text: str) -> str:
     """NFC form, so a letter and its accent are one character for the word pattern."""
     return unicodedata.normalize("NFC", text)
