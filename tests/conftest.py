@@ -7,6 +7,30 @@ from assistant.cli import main
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CDNOW = SHARED / "data" / "cdnow"
+ROUTER_FIGURES = pytest.StashKey[dict]()
+
+
+@pytest.fixture(scope="session")
+def router_figures(request):
+    """Where tests/test_router.py records the router's accuracy for the summary printed after every run."""
+    return request.config.stash.setdefault(ROUTER_FIGURES, {})
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """router: train X%, cross-val Y%, held-out Z% (en A%, zh B%), whenever tests/test_router.py measured them."""
+    figures = config.stash.get(ROUTER_FIGURES, None)
+    if not figures:
+        return
+
+    def pct(key):
+        return f"{figures[key]:.1%}" if key in figures else "n/a"
+
+    terminalreporter.write_sep("-", "intent router")
+    terminalreporter.write_line(f"router: train {pct('train')}, cross-val {pct('cross_val')}, held-out {pct('held_out')} "
+                                f"(en {pct('held_out_en')}, zh {pct('held_out_zh')})")
+    if "cross_val" in figures:
+        terminalreporter.write_line(f"  cross-val en {pct('cross_val_en')}, zh {pct('cross_val_zh')} over "
+                                    f"{figures['examples']:,} training questions; held-out target 90% in each language")
 
 
 @pytest.fixture(scope="session")
