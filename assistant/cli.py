@@ -182,12 +182,22 @@ def cmd_ask(args) -> int:
     home = assistant.dataset.workspace.home
     conversation = (load_session(home, args.session, args.role) if args.session
                     else assistant.conversation(role=args.role))
+    explanation = None
+    if args.explain:  # read before asking: the reading is of the conversation as it stood
+        from assistant.explain import explain
+
+        explanation = explain(assistant.planner, args.question, conversation.state, assistant.vocabulary(), role=args.role)
     answer = assistant.ask(args.question, conversation, use_llm=bool(args.llm))
     if args.session:
         save_session(home, args.session, conversation)
     if args.json:
-        print(json.dumps(answer.to_json(), indent=2, default=str, ensure_ascii=False))
+        data = answer.to_json()
+        if explanation is not None:
+            data["explain"] = explanation
+        print(json.dumps(data, indent=2, default=str, ensure_ascii=False))
     else:
+        if explanation is not None:
+            print(format_explanation(explanation) + "\n")
         print(format_answer(answer, role=args.role))
     return 0
 
@@ -420,6 +430,34 @@ def _merged_text(merged: list[dict[str, Any]]) -> str:
     return text + (f" and {len(merged) - 3} more" if len(merged) > 3 else "")
 
 
+def format_explanation(e: dict[str, Any]) -> str:
+    """`ask --explain`: how the offline planner read the question, piece by piece."""
+    def show(value: Any) -> str:
+        if value is None or value == [] or value == {}:
+            return "-"
+        return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+
+    pieces, slots = e["pieces"], e["slots"]
+    lines = ["How the offline planner read the question:",
+             f"  normalised: {e['normalised']}  ({e['language']})",
+             "  query pieces: " + "  ".join(f"{k}={show(pieces[k])}" for k in
+                                              ("metrics", "by", "filters", "audience", "since", "until", "grain",
+                                               "compare", "sort", "limit")),
+             "  slots: " + "  ".join(f"{label}={show(slots[k])}" for k, label in
+                                     (("filters", "filters"), ("horizon_days", "horizon"), ("offer", "offer"),
+                                      ("offer_cost", "offer cost"), ("offer_percent", "offer %"),
+                                      ("save_rate", "save rate"), ("channel", "channel"), ("customer", "customer"))),
+             "  intents (router probability, cue score):"]
+    for row in e["intents"]:
+        cue = "-" if row["cue_score"] is None else f"{row['cue_score']:g}"
+        lines.append(f"    {row['intent']:<20} {row['probability']:6.1%}   cues {cue}")
+    for call in e["calls"]:
+        lines.append(f"  call: {call['name']} {json.dumps(call['args'], ensure_ascii=False, default=str)}")
+    if not e["calls"]:
+        lines.append(f"  no call ({e['planned_intent']}): {e['reply'] or ''}".rstrip())
+    return "\n".join(lines)
+
+
 def format_answer(answer, role: str = "marketer") -> str:
     lines = []
     if answer.notice:
@@ -543,6 +581,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--role", default="marketer", choices=["marketer", "support", "admin"])
     p.add_argument("--llm", action="store_true", help="use the OpenAI-compatible endpoint from the environment")
     p.add_argument("--session", metavar="NAME", help="continue (or start) a saved conversation for follow-ups")
+    p.add_argument("--explain", action="store_true", help="first print how the question was read: its pieces, the "
+                                                          "intent probabilities and the planned call")
 
     p = command("chat", cmd_chat, "An interactive conversation with history (follow-ups work).")
     p.add_argument("--role", default="marketer", choices=["marketer", "support", "admin"])
