@@ -14,6 +14,7 @@ from typing import Any
 import prompts
 from assistant.answer import ToolCallRecord
 from tools.audience import DESCRIBE
+from tools import countries
 from tools.results import Table, ToolResult, count, money
 from tools.semantic.compiler import BLANK_LABEL
 
@@ -35,7 +36,7 @@ def fill(template: str, **values: Any) -> str:
 
 
 _SLOTS = {"d": r"\d[\d,]* days?", "n": r"-?\d[\d,.]*", "m": r"[-\d,.]+", "p": r".+", "s": r"[\w ]+", "b": r"\w+",
-          "k": r"[a-z ]+?", "q": r"day|week|month|quarter", "t": r".+"}
+          "k": r"[a-z ]+?", "q": r"day|week|month|quarter", "t": r".+", "c": r".+?", "f": r"[\w /-]+?"}
 # slots whose value is a key of a label group (segment 'at risk' -> label of 'at_risk')
 _SLOT_LABELS = {"s": "segment", "b": "by", "k": "metric", "q": "period"}
 
@@ -72,6 +73,11 @@ def phrase(language: str, text: Any, part: str = "sentences") -> str:
                 value = label("zh", _SLOT_LABELS[kind], value.strip().replace(" ", "_"))
             elif kind == "t":
                 value = phrase("zh", value, "titles")
+            elif kind == "c":  # a country, by its Chinese name (France -> 法国)
+                country = countries.lookup(value)
+                value = country.zh[0] if country and country.zh else value
+            elif kind == "f":  # a column's label (billing country -> 国家)
+                value = _zh_field(value.strip().replace(" ", "_"))
             values[key] = value
         return chinese.format(**values)
     return text
@@ -702,7 +708,12 @@ def _zh_scope(args: dict[str, Any], f: dict[str, Any]) -> str:
 def _zh_label(name: str, f: dict[str, Any]) -> str:
     """A metric's Chinese label; an attribute's average or total with the attribute named in Chinese where the
     glossary knows it ('Average Rating' -> 平均评分)."""
+    from tools.semantic.catalog import raw_catalog
+
     labels = (f.get("labels") or {}).get(name) or {}
+    catalog = {m["name"]: m for m in raw_catalog()["metrics"]}
+    if name in catalog:  # a catalog metric (avg_days_between_orders too) has its own Chinese label
+        return catalog[name].get("label_zh") or labels.get("zh") or name
     if name.startswith(("avg_", "sum_")):
         english = str(labels.get("en") or name)
         attribute = re.sub(r"^(?:Average|Total)\s+", "", english)

@@ -28,6 +28,7 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 from assistant import glossary as gl
+from tools import countries as ct
 from assistant import planning_slots as ps
 from assistant.language import MONTHS, Speller, add_months, month_end, relative_period
 
@@ -148,6 +149,8 @@ class Lexicon:
     longest: dict[str, int]                 # first token -> longest phrase starting with it
     speller: Speller
     attributes: dict[str, dict[str, Any]]   # name -> {type, grain, label}
+    country_field: str | None = None        # the column holding countries: the contract's or an attribute's
+    country_values: tuple[str, ...] = ()    # its values as the data spells them (codes or names)
 
 
 def _add(index: dict, key: tuple[str, ...], kind: str, payload: Any = True, rank: tuple = ()) -> None:
@@ -314,15 +317,65 @@ def _lexicon(key: tuple, keep: frozenset[str]) -> Lexicon:
                 if not re.fullmatch(r"[\d.\s-]*", value):
                     add_value(name, value, len(fields) + order)
 
+    country_field, country_values = _country_column(countries, attrs, attributes)
+    quiet = _link_countries(index, country_field, country_values)
     longest: dict[str, int] = {}
     words: set[str] = set()
     for k in index:
         longest[k[0]] = max(longest.get(k[0], 0), len(k))
-        words.update(w for w in k if w.isalpha() and w.isascii())
+        if k not in quiet:  # a country the data lacks is read when named, never a spelling to correct towards
+            words.update(w for w in k if w.isalpha() and w.isascii())
     raw = {w.lower() for v in [*categories, *products, *channels, *countries, *cities] for w in re.findall(r"[A-Za-z]+", v)}
     speller = Speller(words | raw, keep=keep | words | raw)
     speller.stems = frozenset()  # "smartwach" is a typo of smartwatch, not a longer form of "smart"
-    return Lexicon(index, longest, speller, attributes)
+    return Lexicon(index, longest, speller, attributes, country_field, tuple(country_values))
+
+
+def _country_column(countries: tuple[str, ...], attrs: tuple, attributes: dict[str, dict[str, Any]]) -> tuple[str | None, list[str]]:
+    """The column holding countries: the contract's country when the data has one, else a categorical attribute named
+    for countries (Billing Country, Ship Country, 国家) or whose values are country codes or names; customer ones first."""
+    if countries:
+        return "country", list(countries)
+    found = []
+    for name, label, kind, grain, values in attrs:
+        if name not in attributes or attributes[name].get("contract") or kind not in ("categorical", None):
+            continue
+        words = set(phrase_key(str(label or name).replace("_", " ")))
+        named = bool(words & {"country", "nation", "国", "家"}) and ("国" not in words or "家" in words)
+        if named or ct.is_country_column(values):
+            found.append((grain != "customer", not named, name, list(values)))
+    if not found:
+        return None, []
+    _, _, name, values = min(found)
+    return name, values
+
+
+def _link_countries(index: dict, field: str | None, values: list[str]) -> set[tuple[str, ...]]:
+    """Every name of each country the column holds (Canada, 加拿大, CA for 'CA'; DE, 德国 for 'Germany') reads as its
+    value; a country it lacks, named in a question, reads as that country on the same column (or on 'country' when
+    the data has none), so the answer can say it is not there rather than drop the condition. Returns the keys of
+    the countries it lacks."""
+    linked: set[str] = set()
+    for value in values:
+        country = ct.lookup(value)
+        if country is None:
+            continue
+        linked.add(country.code)
+        names = country.names() + ((country.code,) if ct.code_in_question(country.code) else ())
+        for name in names:
+            key = phrase_key(name)
+            if key and not (index.get(key, {}).keys() - {"value", "demonym"}):
+                _add(index, key, "value", (field, value), (1, 0))
+    quiet: set[tuple[str, ...]] = set()
+    for country in ct.countries():
+        if country.code in linked or country.ambiguous:
+            continue
+        for name in country.names():
+            key = phrase_key(name)
+            if key and key not in index:
+                _add(index, key, "value", (field or "country", country.name), (0, -99))
+                quiet.add(key)
+    return quiet
 
 
 def _attribute_concepts(form: tuple[str, ...], terms: dict[tuple[str, ...], list[int]]) -> list[int]:
@@ -934,8 +987,10 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
         if unit.has("demonym"):
             nxt = r.after(i, 1)
             if nxt and units[nxt[0]].has("cust"):
-                country = _canonical(unit.kinds["demonym"], vocabulary.get("countries") or [])
-                values.append((i, ("country", "!=" if _negated(r, i) else "=", country), True))
+                # "Canadian customers": Canada as the data's country column spells it ('CA' in a Billing Country)
+                named = unit.kinds["demonym"]
+                country = ct.same_country(named, lex.country_values) or _canonical(named, list(lex.country_values))
+                values.append((i, (lex.country_field or "country", "!=" if _negated(r, i) else "=", country), True))
             continue
         if not unit.has("value") or i in r.used:
             continue

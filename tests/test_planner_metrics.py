@@ -896,3 +896,129 @@ def test_a_calendar_month_is_compared_with_the_calendar_month_before(pets, quest
     assert rows[0]["revenue"] == pytest.approx(revenue(months[0]))
     assert rows[0]["revenue_previous"] == pytest.approx(revenue(months[1]))
     assert months[1] + "-01" in text
+
+
+# ------------------------------------------------------------------ countries: names, codes and aliases are one country
+@pytest.mark.parametrize("question, code", [
+    ("revenue from Canada", "CA"), ("加拿大的销售额", "CA"), ("Canadian customers' revenue", "CA"),
+    ("how much did customers in Germany spend", "DE"), ("德国客户的销售额", "DE"),
+    ("revenue from UK customers", "GB"), ("how many customers are in Britain", "GB"), ("英国的订单数", "GB"),
+    ("orders from the USA", "US"), ("美国客户的客单价", "US"),
+])
+def test_a_shop_writing_country_codes_understands_country_names(pets, question, code):
+    _, done = pets
+    args, rows, _ = ask_shop(pets, question)
+    assert conditions(args["audience"]) == [("billing_country", "=", code)], args
+    part = done[done["Billing Country"] == code]
+    metric = args["metrics"][0]
+    want = {"revenue": part["Line Total"].sum(), "orders": part["Order ID"].nunique(),
+            "customers": part["Customer ID"].nunique(),
+            "aov": part["Line Total"].sum() / max(part["Order ID"].nunique(), 1)}[metric]
+    assert rows[0][metric] == pytest.approx(want)
+
+
+@pytest.fixture(scope="module")
+def pets_named(tmp_path_factory):
+    from assistant.core import Assistant
+    from tests.pet_shop import completed, write_pet_shop
+    from tools.loading import load_dataset
+    from tools.workspace import Workspace
+
+    root = tmp_path_factory.mktemp("pets_named")
+    raw = write_pet_shop(root / "pets.csv", names=True)
+    ws = Workspace(root / "home")
+    load_dataset(ws, root / "pets.csv", build_models=False)
+    return Assistant(ws), completed(raw)
+
+
+@pytest.mark.parametrize("question, name", [
+    ("revenue from DE customers", "Germany"), ("GB revenue", "United Kingdom"), ("how many orders came from the USA", "United States"),
+    ("CA的销售额是多少", "Canada"), ("revenue from customers in Deutschland", "Germany"),
+])
+def test_a_shop_writing_country_names_understands_codes(pets_named, question, name):
+    _, done = pets_named
+    args, rows, _ = ask_shop(pets_named, question)
+    field, op, value = conditions(args["audience"])[0]
+    assert (op, value) == ("=", name), args
+    part = done[done["Country"] == name]
+    metric = args["metrics"][0]
+    want = {"revenue": part["Line Total"].sum(), "orders": part["Order ID"].nunique()}[metric]
+    assert rows[0][metric] == pytest.approx(want)
+
+
+@pytest.mark.parametrize("question, missing, zh", [
+    ("revenue from France", "France", None), ("how many orders came from Australian customers", "Australia", None),
+    ("法国的订单数", "France", "法国"), ("日本客户的销售额", "Japan", "日本"),
+])
+def test_a_country_the_shop_lacks_is_said_to_be_missing_not_dropped(pets, question, missing, zh):
+    assistant, _ = pets
+    answer = assistant.ask(question, assistant.conversation("marketer"), use_llm=False)
+    call = answer.tool_calls[0]
+    assert call.name == "query_metrics" and call.status == "error", (call.name, call.args, call.status)
+    assert conditions(call.args["audience"]) == [("billing_country", "=", missing)]
+    if zh:
+        assert f"数据里没有{zh}" in answer.text and "US" in answer.text, answer.text
+    else:
+        assert f"There is no {missing} in this data" in answer.text and "US, CA" in answer.text, answer.text
+
+
+def test_country_codes_in_the_contracts_country_column_are_read_from_names(planner):
+    coded = {**DEMO, "countries": ["CA", "DE", "GB", "US"]}
+    assert metrics_call(planner, "revenue from Canada", coded)["audience"] == {"country": "CA"}
+    assert metrics_call(planner, "德国客户的客单价", coded)["audience"] == {"country": "DE"}
+    assert metrics_call(planner, "AOV of British customers", coded)["audience"] == {"country": "GB"}
+    assert metrics_call(planner, "revenue from customers outside the UK", coded)["audience"] == [
+        {"field": "country", "op": "!=", "value": "GB"}]
+    # "us" and "in" are words, never the codes of the United States and India
+    assert "audience" not in metrics_call(planner, "tell us the revenue in 2025", {**coded, "countries": ["US", "IN"]})
+
+
+def test_the_country_table_is_data_with_both_languages_and_aliases():
+    from tools import countries
+
+    assert len(countries.countries()) >= 249
+    for text, code in [("UK", "GB"), ("Britain", "GB"), ("英国", "GB"), ("USA", "US"), ("美国", "US"), ("Deutschland", "DE"),
+                       ("加拿大", "CA"), ("CAN", "CA"), ("South Korea", "KR"), ("韩国", "KR"), ("Holland", "NL")]:
+        assert countries.lookup(text).code == code, text
+    assert countries.same_country("Canada", ["US", "CA"]) == "CA" and countries.same_country("DE", ["Germany"]) == "Germany"
+    assert countries.same_country("Australia", ["AT", "DE"]) is None  # no look-alike: Austria is no Australia
+    assert countries.is_country_column(["US", "CA", "GB"]) and not countries.is_country_column(["CA", "TX", "FL", "NY"])
+
+
+# ------------------------------------------------------------------ retail words of many verticals; Chinese labels
+@pytest.mark.parametrize("vertical, values, asked", [
+    ("pets", ["Dog Food", "cat food", "Cat Litter", "Treats", "Toys", "Aquarium", "Grooming", "Leashes"],
+     [("狗粮的销售额", "Dog Food"), ("猫粮卖了多少钱", "cat food"), ("猫砂的订单数", "Cat Litter"), ("宠物零食的销售额", "Treats"),
+      ("水族的销售额", "Aquarium"), ("洗护的销量", "Grooming"), ("牵引绳的销售额", "Leashes"), ("revenue of DOG FOOD", "Dog Food")]),
+    ("beauty", ["Skincare", "Hair Care", "Fragrance", "Makeup"],
+     [("护发的销售额", "Hair Care"), ("香水的销售额", "Fragrance"), ("护肤品的订单数", "Skincare")]),
+    ("grocery", ["Fresh Fruit", "Dairy", "Bakery", "Beverages", "Frozen Food"],
+     [("水果的销售额", "Fresh Fruit"), ("乳制品卖了多少", "Dairy"), ("面包的销售额", "Bakery"), ("冷冻食品的订单数", "Frozen Food")]),
+    ("sports", ["Cycling", "Camping", "Swimwear", "Fitness Equipment"],
+     [("骑行的销售额", "Cycling"), ("露营装备的销售额", "Camping"), ("泳衣的订单数", "Swimwear"), ("健身器材的销售额", "Fitness Equipment")]),
+    ("home", ["Bedding", "Lighting", "Home Decor", "Kitchenware"],
+     [("床品的销售额", "Bedding"), ("灯具的销售额", "Lighting"), ("家居装饰的订单数", "Home Decor"), ("厨具的销售额", "Kitchenware")]),
+    ("baby", ["Diapers", "Baby Formula", "Strollers"],
+     [("纸尿裤的销售额", "Diapers"), ("奶粉的销售额", "Baby Formula"), ("婴儿车的订单数", "Strollers")]),
+    ("books", ["Children's Books", "Comics", "Textbooks"],
+     [("童书的销售额", "Children's Books"), ("漫画的订单数", "Comics"), ("教材的销售额", "Textbooks")]),
+    ("electronics", ["Computers", "Gaming", "Wearables", "Audio"],
+     [("电脑的销售额", "Computers"), ("游戏机的销售额", "Gaming"), ("可穿戴设备的订单数", "Wearables")]),
+])
+def test_the_glossary_names_common_categories_of_many_verticals(planner, vertical, values, asked):
+    shop = {"countries": [], "channels": ["web"], "categories": values, "products": [], "as_of": ["2025-12-31"]}
+    for question, value in asked:
+        assert metrics_call(planner, question, shop).get("filters") == {"category": value}, (vertical, question)
+
+
+def test_a_chinese_answer_names_catalog_metrics_in_chinese():
+    from tools.semantic.catalog import raw_catalog
+
+    for metric in raw_catalog()["metrics"]:
+        name = metric["name"]
+        facts = {"metrics": [name], "by": [], "grain": None, "since": None, "until": "2025-06-30", "scope": "all",
+                 "labels": {name: {"en": metric["label_en"], "zh": metric["label_zh"]}}, "units": {name: metric["unit"]},
+                 "rows": [{name: 12.5 if metric["unit"] != "date" else "2025-06-01"}], "row_count": 1}
+        record = ToolCallRecord("query_metrics", {"metrics": [name]}, "ok", result=ToolResult(summary="…", facts=facts))
+        text = compose_record("zh", record)
+        assert metric["label_zh"] in text and metric["label_en"] not in text, (name, text)

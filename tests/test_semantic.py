@@ -533,3 +533,22 @@ def test_not_null_and_is_null_split_the_lines_and_the_customers(tmp_path):
     rows = _rows(result).set_index("billing_country")["customers"]
     assert rows["(blank)"] == done[done["Billing Country"].fillna("") == ""]["Customer ID"].nunique()
     assert "nan" not in result.summary and "None" not in result.summary
+
+
+def test_a_country_value_is_matched_through_the_country_table(tmp_path):
+    from tests.pet_shop import completed, write_pet_shop
+    from tools.audience import AudienceFilters, resolve_filters
+
+    done = completed(write_pet_shop(tmp_path / "pets.csv"))
+    load_dataset(Workspace(tmp_path / "home"), tmp_path / "pets.csv", build_models=False)
+    ds = Dataset(Workspace(tmp_path / "home"))
+    ctx = ToolContext(snapshot=ds.snapshot(), exports_dir=ds.exports_dir)
+    want = done[done["Billing Country"] == "CA"]["Line Total"].sum()
+    for named in ("Canada", "加拿大", "CAN", "ca"):
+        rows = _rows(call_tool(ctx, "query_metrics", {"metrics": ["revenue"], "audience": {"billing_country": named}}))
+        assert rows.iloc[0]["revenue"] == pytest.approx(want), named
+    with pytest.raises(TierwiseError, match=r"There is no Australia in this data \(billing country values: US"):
+        call_tool(ctx, "query_metrics", {"metrics": ["revenue"], "audience": {"billing_country": "Australia"}})
+    # find_customers' country filter too
+    assert resolve_filters(AudienceFilters(country="Germany"), {"countries": ["CA", "DE", "US"]}).country == "DE"
+    assert resolve_filters(AudienceFilters(country="UK"), {"countries": ["United Kingdom", "France"]}).country == "United Kingdom"

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from tools import countries
 from tools.data_values import plain_values
 from tools.errors import TierwiseError
 from tools.rfm import SEGMENTS
@@ -116,7 +117,8 @@ def resolve_filters(filters: AudienceFilters, vocabulary: dict[str, list[str]]) 
         if field in values:
             if not valid:
                 raise TierwiseError(f"This dataset has no {field} values to filter on.")
-            values[field] = _match(field, str(values[field]), valid)
+            same = countries.same_country(values[field], valid) if field == "country" else None
+            values[field] = same or _match(field, str(values[field]), valid)  # 'Canada' is the data's 'CA'
     for low, high in (("min_clv", "max_clv"), ("min_orders", "max_orders"),
                       ("max_days_since_last_order", "min_days_since_last_order")):
         if low in values and high in values and values[low] > values[high]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Callable
 
+from tools import countries
 from tools.errors import TierwiseError
 from tools.semantic.catalog import TIME_GRAINS, Field, Metric, SemanticModel
 
@@ -133,6 +134,15 @@ def match_value(f: Field, value: Any, valid: list[str]) -> str:
     by_norm = {_norm_value(v): v for v in valid}
     if _norm_value(text) in by_norm:
         return by_norm[_norm_value(text)]
+    if countries.lookup(text) is not None and countries.is_country_column(valid):
+        # a country column: 'Canada' is the data's 'CA', 'DE' its 'Germany'; a country it lacks is missing, never a
+        # look-alike (Austria for Australia)
+        same = countries.same_country(text, valid)
+        if same is not None:
+            return same
+        shown = ", ".join(valid[:30]) + (" …" if len(valid) > 30 else "")
+        raise TierwiseError(f"There is no {countries.lookup(text).name} in this data ({f.label_en.lower() or f.name} "
+                            f"values: {shown}).")
     close = difflib.get_close_matches(text, valid, n=3, cutoff=0.75)
     if len(close) == 1 or (close and difflib.SequenceMatcher(None, text.lower(), close[0].lower()).ratio() > 0.88):
         return close[0]
