@@ -52,6 +52,8 @@ EXAMPLES: dict[str, list[str]] = {
     "admin": ["What data is loaded?", "How good is the churn model?", "Who is about to churn?",
               "Compare segments by value", "哪些客户快要流失了？", "解释一下客户价值模型"],
 }
+MODELS_NOTICE = ("Model quality reports carry tier and segment sizes and expected revenue; they need a marketer "
+                 "or admin account.")
 CSS = """
 .tw-status {font-size: 0.9em; opacity: 0.85}
 .tw-table-wrap {max-height: 360px; overflow: auto}
@@ -401,15 +403,17 @@ def build_app(workspace: Workspace | str | Path | None = None,
 
             # -- models ----------------------------------------------------------------------
             with gr.Tab("Models", id="models") as models_tab:
-                refresh_btn = gr.Button("Refresh", size="sm")
-                with gr.Row():
-                    tier_plot = gr.Plot(label="Value tiers")
-                    segment_plot = gr.Plot(label="RFM segments")
-                with gr.Row():
-                    persona_plot = gr.Plot(label="Persona map")
-                    clv_plot = gr.Plot(label="CLV distribution")
-                churn_df = gr.Dataframe(label="Churn model vs baselines (held-out customers)", interactive=False)
-                cards_md = gr.Markdown("Open this tab to see the model cards.", elem_id="tw-model-cards")
+                models_notice = gr.Markdown(MODELS_NOTICE, visible=False, elem_id="tw-models-notice")
+                with gr.Column() as models_panel:
+                    refresh_btn = gr.Button("Refresh", size="sm")
+                    with gr.Row():
+                        tier_plot = gr.Plot(label="Value tiers")
+                        segment_plot = gr.Plot(label="RFM segments")
+                    with gr.Row():
+                        persona_plot = gr.Plot(label="Persona map")
+                        clv_plot = gr.Plot(label="CLV distribution")
+                    churn_df = gr.Dataframe(label="Churn model vs baselines (held-out customers)", interactive=False)
+                    cards_md = gr.Markdown("Open this tab to see the model cards.", elem_id="tw-model-cards")
 
             # -- settings --------------------------------------------------------------------
             with gr.Tab("Settings", id="settings"):
@@ -623,15 +627,23 @@ def build_app(workspace: Workspace | str | Path | None = None,
                 return render.escape_text(exc), None, None, None, None, None
             return page["markdown"], page["tiers"], page["segments"], page["personas"], page["clv"], page["churn"]
 
-        model_outputs = [cards_md, tier_plot, segment_plot, persona_plot, clv_plot, churn_df]
-        models_tab.select(show_models, None, model_outputs, api_visibility="private")
-        refresh_btn.click(show_models, None, model_outputs, api_name="model_cards")
+        def open_models_tab(request: gr.Request):
+            """Opening the tab: the cards for who may see them; the tab's sentence already tells the others."""
+            _, role = ctx.identify(request)
+            if not role_may(role, "view_models"):
+                return tuple(gr.update() for _ in model_outputs)
+            return show_models(request)
 
         def models_tab_for(request: gr.Request):
             _, role = ctx.identify(request)
-            return gr.update(visible=role_may(role, "view_models"))
+            allowed = role_may(role, "view_models")
+            return gr.update(visible=not allowed), gr.update(visible=allowed)
 
-        app.load(models_tab_for, None, models_tab, api_visibility="private")
+        model_outputs = [cards_md, tier_plot, segment_plot, persona_plot, clv_plot, churn_df]
+        models_tab.select(open_models_tab, None, model_outputs, api_visibility="private")
+        refresh_btn.click(show_models, None, model_outputs, api_name="model_cards")
+        # Gradio can't hide a tab after the page is built; its content gives way to a sentence instead
+        app.load(models_tab_for, None, [models_notice, models_panel], api_visibility="private")
 
         # -- settings ----------------------------------------------------------------------------
 

@@ -101,6 +101,17 @@ def test_support_sees_the_data_tab_as_a_sentence(demo_server, page):
     assert page.locator("#tw-upload").count() == 0 or not page.locator("#tw-upload").is_visible()
 
 
+def test_finding_11_support_sees_the_models_tab_as_a_sentence_without_its_numbers(demo_server, page, artifacts):
+    url, _ = demo_server
+    sign_in(page, url, "sam")
+    page.get_by_role("tab", name="Models").click()
+    page.wait_for_function("document.body.innerText.includes('need a marketer or admin account')")
+    page.wait_for_timeout(1000)  # the tab's select event has run
+    text = page.inner_text("body")
+    assert "Value tiers" not in text and "sizes:" not in text and not page.locator("#tw-model-cards").is_visible()
+    page.screenshot(path=str(artifacts / "models-support.png"), full_page=True)
+
+
 def test_hostile_strings_from_the_dataset_render_as_plain_text(hostile_server, hostile, page, artifacts):
     url, home = hostile_server
     dialogs = []
