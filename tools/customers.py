@@ -11,6 +11,7 @@ import pandas as pd
 from tools import charts, verdicts
 from tools.audience import SORT_SQL, AudienceFilters, SortKey, compile_where, describe, resolve_filters
 from tools.context import ToolContext
+from tools.csv_cells import write_csv
 from tools.errors import TierwiseError
 from tools.pii import same_name_sql
 from tools.results import ToolResult, count, frame_to_table, money
@@ -321,7 +322,7 @@ def export_audience(ctx: ToolContext, audience: AudienceFilters | None = None, *
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     slug = re.sub(r"[^a-z0-9]+", "-", describe(filters).lower()).strip("-")[:60] or "all"
     path = ctx.exports_dir / f"audience-{slug}-{stamp}.csv"
-    consenting.to_csv(path, index=False)
+    write_csv(consenting, path)  # a name like '=HYPERLINK(…)' is text, not a formula, in a spreadsheet
     summary = (f"Exported {count(len(consenting))} customers ({describe(filters)}) to {path.name}; "
                f"{count(left_out)} left out because they have not given email consent.")
     return ToolResult(summary=summary, files=[str(path)], audience=filters.active(),

@@ -14,6 +14,7 @@ from tools.cleaning import (
     reason_counts, write_order_tables,
 )
 from tools.contract import CUSTOMERS_SCHEMA, ORDERS_SCHEMA
+from tools.csv_cells import neutralised_select
 from tools.errors import TierwiseError
 from tools.mapping import build_mapping, parse_map_args as _parse_map_args
 from tools.progress import Progress, silent
@@ -166,7 +167,9 @@ def _ingest(con, path: Path, *, raws: list[RawTable], customers, mapping, custom
 
     if rejects_path is not None:
         Path(rejects_path).parent.mkdir(parents=True, exist_ok=True)
-        con.sql("SELECT * FROM rejects ORDER BY source_file, row_number").write_csv(str(rejects_path))
+        # rejected rows are the file's own text: a cell like =cmd|' /C calc'!A0 must not run when the file is opened
+        con.sql(neutralised_select(con, "SELECT * FROM rejects", order_by="source_file, row_number")
+                ).write_csv(str(rejects_path))
     _drop_work(con)
     progress("done", 1.0)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from tools.csv_cells import neutralised_select
 from tools.dataset import Snapshot
 from tools.errors import TierwiseError
 from tools.verdicts import summary as verdict_summary
@@ -46,7 +47,9 @@ def export_scores(snap: Snapshot, out: str | Path) -> dict[str, Any]:
     try:
         # the path is a bound value of a COPY statement only through a prepared string literal: escape quotes
         target = str(out.resolve()).replace("'", "''")
-        cursor.execute(f"COPY (SELECT {cols} FROM scores ORDER BY customer_id) TO '{target}' {fmt}")
+        rows_sql = (f"SELECT {cols} FROM scores ORDER BY customer_id" if suffix == ".parquet"
+                    else neutralised_select(snap.con, f"SELECT {cols} FROM scores", order_by="customer_id"))
+        cursor.execute(f"COPY ({rows_sql}) TO '{target}' {fmt}")
         rows = cursor.execute("SELECT count(*) FROM scores").fetchone()[0]
     finally:
         cursor.close()

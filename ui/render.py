@@ -23,6 +23,7 @@ import pandas as pd
 
 from assistant.answer import Answer, ToolCallRecord
 from assistant.planning_compose import localize_chart, localize_table
+from tools.csv_cells import write_csv
 from tools.permissions import PermissionDenied, authorize
 from tools.results import Table, ToolResult
 
@@ -208,7 +209,7 @@ def write_table_csv(table: Table, exports_dir: Path, stem: str) -> Path:
     exports_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     path = exports_dir / f"{stem}-{stamp}.csv"
-    table_frame(table).to_csv(path, index=False)
+    write_csv(table_frame(table), path)  # formula-leading cells neutralised
     return path
 
 
