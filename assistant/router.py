@@ -1,13 +1,18 @@
 """The intent router: a small text classifier that learns which tool a question asks for from labelled
 examples (prompts/router/train.jsonl), in English and Chinese.
 
-Its inputs are the normalised question's character n-grams (1-4 characters within word boundaries, which is
+Its inputs are the normalised question's character n-grams (2-4 characters within word boundaries, which is
 what carries Chinese, written without spaces) and word n-grams (1-2 words), plus the planner's own rules as
 features rather than as the router: each intent's cue score (planning_lexicon.INTENT_CUES summed as before)
 and the slot signals extract() found (a customer named, an audience, a ranking, a period, a horizon, an offer,
 a save rate, a message channel, a grouping, A/B numbers, ...). A multinomial logistic regression turns them
-into one probability per intent. Fitting is deterministic (fixed solver, no sampling) and takes a few hundred
-milliseconds; the planner fits it once per process, on first use, and predicting takes about a millisecond.
+into one probability per intent. Fitting is deterministic (lbfgs on one thread, no sampling); the planner fits
+it once per process, on first use (about 0.25 s, after reading the ~1,200 examples through the slot rules),
+and predicting one question takes about 0.2 ms.
+
+Defaults, chosen by 5-fold cross-validation on the training file (tests/test_router.py), never on the
+held-out split: single characters and C above 10 add nothing; words and characters seen only once are
+dropped (min_df=2).
 """
 
 from __future__ import annotations
