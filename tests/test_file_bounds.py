@@ -130,6 +130,12 @@ def test_finding_4_styled_empty_cells_out_to_column_xfd_are_read_as_the_columns_
     assert con.execute("SELECT sum(amount) FROM orders").fetchall()[0][0] == 12 + 13 + 14
 
 
+def test_finding_4_an_xlsx_cell_longer_than_a_value_may_be_is_named(con, tmp_path):
+    book = write_xlsx(tmp_path / "long.xlsx", orders_rows() + f'<row r="9">{cell("B9", "z" * 200_000)}</row>')
+    with pytest.raises(TierwiseError, match=r"Cell B9 of 'long.xlsx' holds 200,000 characters"):
+        read_raw(con, book, "raw")
+
+
 def test_finding_4_a_csv_splitting_into_more_columns_than_the_limit_is_refused(con, tmp_path):
     path = tmp_path / "wide.csv"
     path.write_text(",".join(f"c{i}" for i in range(1_500)) + "\n" + ",".join("1" * 1_500) + "\n", encoding="utf-8")

@@ -44,11 +44,13 @@ def check_archive(path: Path, *, max_unzipped_bytes: int, max_ratio: float, max_
                                 "Tierwise won't open it.")
 
 
-def sheet_rows(path: Path, *, max_columns: int, max_cells: int) -> Iterator[list[str | None]]:
+def sheet_rows(path: Path, *, max_columns: int, max_cells: int,
+               max_field_chars: int | None = None) -> Iterator[list[str | None]]:
     """The first sheet's non-empty rows as text, each as long as its last value (no padding).
 
-    Raises TierwiseError at the first value beyond `max_columns`, or once rows × the widest
-    row exceeds `max_cells`, so a hostile sheet costs no more than the limits.
+    Raises TierwiseError at the first value beyond `max_columns` or longer than
+    `max_field_chars`, or once rows × the widest row exceeds `max_cells`, so a hostile sheet
+    costs no more than the limits.
     """
     # openpyxl's read-only worksheet pads every row to the sheet's width and, for a sheet with no
     # declared size, parses the whole sheet once just to measure it. Its reader's own steps and
@@ -87,6 +89,11 @@ def sheet_rows(path: Path, *, max_columns: int, max_cells: int) -> Iterator[list
                         if text in (None, ""):
                             continue
                         column = cell["column"]
+                        if max_field_chars is not None and len(text) > max_field_chars:
+                            raise TierwiseError(
+                                f"Cell {get_column_letter(min(column, 18278))}{cell['row']} of '{name}' holds "
+                                f"{len(text):,} characters; Tierwise reads values up to {max_field_chars:,} characters. "
+                                "A table of orders or customers has short values: check this is the right sheet.")
                         if column > max_columns:
                             raise TierwiseError(
                                 f"'{name}' has a value in cell {get_column_letter(min(column, 18278))}{cell['row']} "

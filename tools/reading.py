@@ -460,7 +460,8 @@ def _read_excel(con, path: Path, table: str, limits: ReadLimits = LIMITS) -> Raw
         batch.clear()
 
     try:
-        for row in excel.sheet_rows(path, max_columns=limits.max_columns, max_cells=limits.max_excel_cells):
+        for row in excel.sheet_rows(path, max_columns=limits.max_columns, max_cells=limits.max_excel_cells,
+                                    max_field_chars=limits.max_field_chars):
             if len(head) < HEADER_SAMPLE_ROWS:
                 head.append(row)
             batch.append(row)

@@ -54,7 +54,7 @@ class SessionTokens(dict):
         return super().pop(token, *default)
 
     def get(self, token, default=None):
-        return super().__getitem__(token) if token is not None and self._valid(token) else default
+        return super().get(token, default) if token is not None and self._valid(token) else default
 
     def __getitem__(self, token):
         if not self._valid(token):
