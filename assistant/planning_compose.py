@@ -13,7 +13,7 @@ from typing import Any
 
 import prompts
 from assistant.answer import ToolCallRecord
-from tools.audience import DESCRIBE
+from tools.audience import DESCRIBE, DESCRIBE_STRICT
 from tools import countries
 from tools.results import Table, ToolResult, count, money
 from tools.semantic.compiler import BLANK_LABEL
@@ -269,13 +269,17 @@ def label(language: str, group: str, value: Any) -> str:
 def who(language: str, audience: dict[str, Any] | None) -> str:
     """The audience in words; dataset values are quoted as they are."""
     audience = audience or {}
+    strict = bool(audience.get("min_total_spend_exclusive"))  # "spent more than 500": > 500, not ≥
     if language != "zh":
-        parts = [DESCRIBE[k].format(str(v).replace("_", " ")) for k, v in audience.items() if k in DESCRIBE]
+        parts = [(DESCRIBE_STRICT[k] if strict and k in DESCRIBE_STRICT else DESCRIBE[k]).format(str(v).replace("_", " "))
+                 for k, v in audience.items() if DESCRIBE.get(k)]
         return ", ".join(parts) if parts else "all customers"
     labels = templates("zh")["labels"]
     parts = []
     for key, value in audience.items():
-        pattern = labels["filters"].get(key)
+        if key == "min_total_spend_exclusive":
+            continue  # the strictness of min_total_spend, said with it
+        pattern = labels["filters"].get("min_total_spend_over" if strict and key == "min_total_spend" else key)
         if pattern is None:
             continue
         if key == "tier":

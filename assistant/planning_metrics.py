@@ -488,15 +488,22 @@ def conditions(value: Any) -> list[Cond]:
 
 
 def from_flat(audience: dict[str, Any]) -> list[Cond]:
-    """The planner's flattened audience (tier=…, min_total_spend=…) as conditions."""
-    return [(FLAT_FILTERS[k][0], FLAT_FILTERS[k][1], v) for k, v in audience.items() if k in FLAT_FILTERS]
+    """The planner's flattened audience (tier=…, min_total_spend=…) as conditions; 'spent more than' stays strict."""
+    strict = bool(audience.get("min_total_spend_exclusive"))
+    return [(FLAT_FILTERS[k][0], ">" if (k == "min_total_spend" and strict) else FLAT_FILTERS[k][1], v)
+            for k, v in audience.items() if k in FLAT_FILTERS]
 
 
 def to_flat(conds: list[Cond]) -> dict[str, Any] | None:
     """Conditions find_customers can take as its own filters, or None when one of them has no such filter."""
     flat = {}
     for f, op, v in conds:
-        op = {">": ">="}.get(op, op) if f in ("total_spend", "days_since_last_order", "clv_12m", "churn_probability") else op
+        if (f, op) == ("total_spend", ">"):  # spent more than: min_total_spend, strictly
+            if "min_total_spend" in flat:
+                return None
+            flat["min_total_spend"], flat["min_total_spend_exclusive"] = v, True
+            continue
+        op = {">": ">="}.get(op, op) if f in ("days_since_last_order", "clv_12m", "churn_probability") else op
         key = FLAT_OF.get((f, op))
         if key is None or key in flat:
             return None
@@ -508,7 +515,9 @@ def to_flat(conds: list[Cond]) -> dict[str, Any] | None:
 def _op_of(text: str, strict_default: bool = False) -> str:
     if re.search(r"at least|or more|不低于|不少于|至少|以上|>=|满", text):
         return ">="
-    if re.search(r"more than|over|above|greater|exceed|beyond|north of|超过|大于|高于|多于|>|\+", text):
+    if re.search(r"\d\s*\+", text):
+        return ">="  # "spent 500+": 500 or more
+    if re.search(r"more than|over|above|greater|exceed|beyond|north of|超过|大于|高于|多于|>", text):
         return ">"
     return ">" if strict_default else ">="
 

@@ -97,6 +97,7 @@ MIN_SPEND = [re.compile(p, I) for p in [
     rf"\b(?:spent|spend(?:ing)?|spenders?|paid|bought for|purchases? (?:of|worth)|total spend|lifetime spend|revenue)\s+(?:\w+\s+){{0,2}}?{_MORE}\s*(?:\$|€|£|usd|eur)?\s*(\d+(?:\.\d+)?)",
     rf"\b{_MORE}\s*(?:\$|€|£)?\s*(\d+(?:\.\d+)?)\s*(?:dollars?|euros?|pounds?|usd|eur)?\s+(?:spent|in (?:total )?(?:spend|purchases|sales|revenue)|lifetime spend)",
     r"\b(?:spent|spend)\s+(?:\$|€|£)?\s*(\d+(?:\.\d+)?)\s*\+",
+    r"\b(?:spent|spend(?:ing)?)\s+(?:\$|€|£)?\s*(\d+(?:\.\d+)?)\s*(?:dollars?|euros?|pounds?|usd|eur)?\s+(?:or|and) (?:more|above|over)",
     r"(?:消费|花费|花了|消费金额|总消费|累计消费|支出|购买金额|总金额)(?:金额)?(?:总额)?\D{0,3}?(?:超过|大于|高于|多于|不低于|不少于|至少|满|达到|>)\s*(\d+(?:\.\d+)?)",
     r"(?:消费|花费|花了|累计消费|总消费)\D{0,3}?(\d+(?:\.\d+)?)\s*(?:元|块|美元|欧元)?(?:以上|及以上|多)",
 ]]
@@ -313,6 +314,15 @@ def _vocab_match(text: str, aliases: list[tuple[str, re.Pattern]], valid: list[s
     return found
 
 
+AT_LEAST = re.compile(r"at least|or more|and more|and above|or above|minimum|不低于|不少于|至少|以上|及以上|满|达到|>=|\d\s*\+", I)
+MORE_THAN = re.compile(r"more than|\bover\b|above|greater than|higher than|exceed|beyond|north of|超过|大于|高于|多于|>", I)
+
+
+def _strictly_more(phrase: str) -> bool:
+    """'more than 500', 'over 500', '超过500' bound strictly; 'at least 500', '500 or more', '500以上', '不少于500' do not."""
+    return bool(MORE_THAN.search(phrase)) and not AT_LEAST.search(phrase)
+
+
 def extract(text: str, original: str, vocabulary: dict[str, list[str]], as_of: date) -> Slots:
     """Every slot the question fills. `text` is normalised; `original` keeps case (ids, names, offers)."""
     s = Slots()
@@ -380,6 +390,8 @@ def extract(text: str, original: str, vocabulary: dict[str, list[str]], as_of: d
     m = _first(MIN_SPEND, text)
     if m:
         f["min_total_spend"] = _num(m.group(1))
+        if _strictly_more(m.group(0)):
+            f["min_total_spend_exclusive"] = True  # "spent more than 500", "消费超过500": > 500, not ≥
     if ONE_TIME.search(text):
         f["max_orders"] = 1
     elif REPEAT.search(text):

@@ -456,7 +456,7 @@ def test_a_fresh_question_does_not_inherit_the_last_audience(planner):
 def test_those_who_is_not_a_follow_up(planner):
     state = after(ConversationState(), plan(planner, "show the lost customers in Canada"))
     call = only_call(plan(planner, "those who spent over 800", state))
-    assert call.args == {"min_total_spend": 800}
+    assert call.args == {"min_total_spend": 800, "min_total_spend_exclusive": True}  # over 800: strictly more
 
 
 # ------------------------------------------------------------------ out of scope and guards

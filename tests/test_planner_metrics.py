@@ -1022,3 +1022,49 @@ def test_a_chinese_answer_names_catalog_metrics_in_chinese():
         record = ToolCallRecord("query_metrics", {"metrics": [name]}, "ok", result=ToolResult(summary="…", facts=facts))
         text = compose_record("zh", record)
         assert metric["label_zh"] in text and metric["label_en"] not in text, (name, text)
+
+
+# ------------------------------------------------------------------ more than is strictly more; at least is not
+@pytest.mark.parametrize("question, strict", [
+    ("customers who spent more than $500", True), ("customers who spent over 500", True), ("消费超过500的客户", True),
+    ("customers who spent at least 500", False), ("customers who spent 500 or more", False), ("消费500以上的客户", False),
+    ("消费不少于500的客户", False),
+])
+def test_spent_more_than_is_strict_and_at_least_is_not(planner, question, strict):
+    call = call_for(planner, question)
+    assert call.name == "find_customers" and call.args["min_total_spend"] == 500, call
+    assert bool(call.args.get("min_total_spend_exclusive")) is strict
+
+
+@pytest.mark.parametrize("template, op", [
+    ("revenue of customers who spent more than {x}", ">"), ("AOV of customers who spent over {x}", ">"),
+    ("消费超过{x}的客户的销售额", ">"), ("revenue of customers who spent at least {x}", ">="),
+    ("revenue of customers who spent {x} or more", ">="), ("消费{x}以上的客户的销售额", ">="),
+])
+def test_spent_more_than_counts_the_customers_strictly_above_the_bound(pets, template, op):
+    _, done = pets
+    totals = done.groupby("Customer ID")["Line Total"].sum()
+    x = int(next(v for v in totals.sort_values() if float(v).is_integer() and v > totals.median()))
+    args, rows, _ = ask_shop(pets, template.format(x=x))
+    assert conditions(args["audience"]) == [("total_spend", op, x)], args
+    who = totals[totals > x].index if op == ">" else totals[totals >= x].index
+    assert len(totals[totals == x]) >= 1  # the bound is someone's exact total: > and ≥ differ
+    part = done[done["Customer ID"].isin(who)]
+    metric = args["metrics"][0]
+    want = part["Line Total"].sum() if metric == "revenue" else part["Line Total"].sum() / part["Order ID"].nunique()
+    assert rows[0][metric] == pytest.approx(want)
+
+
+def test_find_customers_compiles_more_than_as_greater_and_says_so():
+    from assistant.planning_metrics import from_flat, to_flat
+    from tools.audience import AudienceFilters, compile_where, describe
+    from tools.metrics import audience_conditions
+
+    over = AudienceFilters(min_total_spend=500, min_total_spend_exclusive=True)
+    least = AudienceFilters(min_total_spend=500)
+    assert compile_where(over, date(2025, 1, 1)) == ("total_spend > ?", [500.0])
+    assert compile_where(least, date(2025, 1, 1)) == ("total_spend >= ?", [500.0])
+    assert describe(over) == "spent > 500.0" and describe(least) == "spent ≥ 500.0"
+    assert audience_conditions(over.active()) == [{"field": "total_spend", "op": ">", "value": 500.0}]
+    assert to_flat([("total_spend", ">", 500)]) == {"min_total_spend": 500, "min_total_spend_exclusive": True}
+    assert from_flat({"min_total_spend": 500, "min_total_spend_exclusive": True}) == [("total_spend", ">", 500)]

@@ -46,7 +46,10 @@ class AudienceFilters(BaseModel):
     country: str | None = None
     channel: str | None = Field(None, description="bought through this channel, e.g. web, app, store")
     category: str | None = Field(None, description="bought in this product category")
-    min_total_spend: float | None = Field(None, ge=0)
+    min_total_spend: float | None = Field(None, ge=0, description="spent at least this much ('at least', 'or more', "
+                                                               "'以上', '不少于')")
+    min_total_spend_exclusive: bool | None = Field(
+        None, description="true: spent strictly more than min_total_spend ('more than', 'over', '超过')")
 
     def active(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)
@@ -71,14 +74,16 @@ FILTER_SQL = {
     "category": ("customer_id IN (SELECT customer_id FROM orders WHERE category = ? AND order_date <= ?)"),
     "min_total_spend": "total_spend >= ?",
 }
+STRICT = {"min_total_spend": ("min_total_spend_exclusive", "total_spend > ?")}  # a bound and its strictness flag
 DESCRIBE = {
     "tier": "{} tier", "segment": "segment {}", "persona": "persona '{}'", "churn_risk": "{} churn risk",
     "min_churn_probability": "churn probability ≥ {}", "min_clv": "12-month value ≥ {}",
     "max_clv": "12-month value ≤ {}", "min_orders": "≥ {} orders", "max_orders": "≤ {} orders",
     "min_days_since_last_order": "no order for {}+ days", "max_days_since_last_order": "ordered within {} days",
     "country": "in {}", "channel": "bought via {}", "category": "bought {}",
-    "min_total_spend": "spent ≥ {}",
+    "min_total_spend": "spent ≥ {}", "min_total_spend_exclusive": "",
 }
+DESCRIBE_STRICT = {"min_total_spend": "spent > {}"}
 
 
 def _match(field: str, value: str, valid: list[str]) -> str:
@@ -129,8 +134,12 @@ def resolve_filters(filters: AudienceFilters, vocabulary: dict[str, list[str]]) 
 def compile_where(filters: AudienceFilters, as_of) -> tuple[str, list[Any]]:
     """A WHERE clause over customer_view and its bound parameters."""
     clauses, params = [], []
-    for field, value in filters.active().items():
-        clauses.append(FILTER_SQL[field])
+    active = filters.active()
+    for field, value in active.items():
+        if field not in FILTER_SQL:
+            continue  # a flag of another filter (min_total_spend_exclusive)
+        strict = STRICT.get(field)
+        clauses.append(strict[1] if strict and active.get(strict[0]) else FILTER_SQL[field])
         params.append(value)
         if field in ("channel", "category"):
             params.append(as_of)
@@ -138,6 +147,8 @@ def compile_where(filters: AudienceFilters, as_of) -> tuple[str, list[Any]]:
 
 
 def describe(filters: AudienceFilters) -> str:
-    parts = ["already lapsed" if (f, v) == ("churn_risk", "lapsed") else DESCRIBE[f].format(str(v).replace("_", " "))
-             for f, v in filters.active().items()]
+    active = filters.active()
+    parts = ["already lapsed" if (f, v) == ("churn_risk", "lapsed")
+             else (DESCRIBE_STRICT[f] if f in STRICT and active.get(STRICT[f][0]) else DESCRIBE[f]).format(str(v).replace("_", " "))
+             for f, v in active.items() if f in FILTER_SQL]
     return ", ".join(parts) if parts else "all customers"

@@ -32,8 +32,11 @@ AUDIENCE_FIELDS = {"tier": ("tier", "="), "segment": ("segment", "="), "persona"
 
 
 def audience_conditions(active: dict[str, Any]) -> list[dict[str, Any]]:
-    """AudienceFilters.active() -> query_metrics audience conditions (channel/category mean 'bought')."""
-    return [{"field": AUDIENCE_FIELDS[k][0], "op": AUDIENCE_FIELDS[k][1], "value": v} for k, v in active.items()]
+    """AudienceFilters.active() -> query_metrics audience conditions (channel/category mean 'bought'; spent more than
+    a bound is strictly more when the filters say so)."""
+    strict = bool(active.get("min_total_spend_exclusive"))
+    return [{"field": AUDIENCE_FIELDS[k][0], "op": ">" if (k == "min_total_spend" and strict) else AUDIENCE_FIELDS[k][1],
+             "value": v} for k, v in active.items() if k in AUDIENCE_FIELDS]
 
 
 def run_metrics(ctx: ToolContext, **args: Any) -> tuple[pd.DataFrame, MetricQuery]:
