@@ -17,8 +17,8 @@ from assistant.planning_compose import templates
 
 # A reading is offered when the runner-up is within CLOSE_MARGIN of the best and the best is below
 # CONFIDENT: the router is unsure between two intents, so a confident answer would be a guess.
-CLOSE_MARGIN = 0.15
-CONFIDENT = 0.6
+CLOSE_MARGIN = 0.08
+CONFIDENT = 0.45
 MAX_CHOICES = 3
 
 _ZH_ORDINALS = {"一": 1, "二": 2, "两": 2, "三": 3}

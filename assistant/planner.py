@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from assistant import glossary
+from assistant import clarify, glossary
 from assistant import planning_lexicon as lex
 from assistant import planning_metrics
 from assistant import planning_slots
@@ -71,6 +71,7 @@ class Plan:
     out_of_scope: bool = False
     focus: list[tuple[str, str, Any]] | None = None  # the group a breakdown was asked for ("Kids' share of revenue")
     probabilities: dict[str, float] | None = None  # the router's reading, best first (None when no routing ran)
+    choices: list[dict[str, Any]] | None = None    # a clarifying question's readings (assistant.clarify)
     choices: list[dict[str, Any]] | None = None    # readings offered by a clarifying question (assistant.clarify)
 
 
@@ -292,6 +293,17 @@ class OfflinePlanner:
                         probabilities=routing.probabilities)
         plan = self._plan(state, vocabulary, role, language, text, slots, metric_query, intent, weak, strong, top, other)
         plan.probabilities = routing.probabilities
+        if not force_intent and role != "support" and plan.calls and plan.intent == intent \
+                and plan.calls[0].name != state.last_tool:
+            # two readings about as likely and the question planned as the first: ask which one is meant (a
+            # follow-up going on with the last tool is read in the conversation's context, not asked about)
+            countable = metric_query.explicit or _lossy(metric_query)  # query_metrics needs something to count
+            ranked = [(i, q) for i, q in routing.probabilities.items()
+                      if i not in ("help", "out_of_scope") and (countable or i != "query_metrics")]
+            choices = clarify.readings(ranked, question, language)
+            if choices:
+                return Plan([], language, "clarify", reply=clarify.question_text(language, choices),
+                            probabilities=routing.probabilities, choices=choices)
         return plan
 
     def _plan(self, state: ConversationState, vocabulary: dict[str, list[str]], role: str, language: str, text: str,

@@ -30,3 +30,51 @@ def test_a_reply_picks_by_number_ordinal_or_words_and_anything_else_is_a_new_que
     assert clarify.pick("3", choices) is None
     assert clarify.pick("how many orders last month?", choices) is None
     assert clarify.pick("2", []) is None
+
+
+# -- end to end: the planner asks, the next turn picks ---------------------------------------------------
+
+import pytest  # noqa: E402
+
+from assistant.core import Assistant  # noqa: E402
+from tools.workspace import Workspace  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def assistant(built_home):
+    return Assistant(Workspace(built_home))
+
+
+@pytest.fixture
+def unsure(monkeypatch):
+    """Every reading counts as close (how close is close is set in clarify and checked above): the flow is tested."""
+    monkeypatch.setattr(clarify, "CONFIDENT", 1.01)
+    monkeypatch.setattr(clarify, "CLOSE_MARGIN", 1.0)
+
+
+def test_an_ambiguous_question_gets_choices_and_a_number_picks_one(assistant, unsure):
+    """A question with close readings is answered with the readings; '2' plans the same question with the second."""
+    conversation = assistant.conversation("marketer")
+    asked = assistant.ask("churn of France customers", conversation)
+    assert asked.tool_calls == [] and len(asked.choices) >= 2
+    assert "Which do you mean?" in asked.text and asked.to_json()["choices"] == asked.choices
+    intents = [c["intent"] for c in conversation.state.pending_choices]
+    picked = assistant.ask("2", conversation)
+    assert [c.name for c in picked.tool_calls] == [intents[1]]
+    assert conversation.state.pending_choices == [] and picked.choices == []
+
+
+def test_a_new_question_after_the_choices_is_just_a_new_question(assistant, unsure):
+    conversation = assistant.conversation("marketer")
+    assistant.ask("churn of France customers", conversation)
+    monkeypatch_free = clarify.pick("How many orders were there in 2025?", conversation.state.pending_choices)
+    assert monkeypatch_free is None
+    answer = assistant.ask("How many orders were there in 2025?", conversation)
+    assert [c.name for c in answer.tool_calls] == [] and answer.choices  # asked again: every reading is close here
+    assert conversation.state.pending_choices and \
+        conversation.state.pending_choices[0]["question"] == "How many orders were there in 2025?"
+
+
+def test_support_is_never_asked_to_choose(assistant, unsure):
+    answer = assistant.ask("churn of France customers", assistant.conversation("support"))
+    assert answer.choices == []
