@@ -88,6 +88,7 @@ def test_finding_4_a_1_mb_xfd_bomb_is_refused_in_under_2_s_and_500_mb(tmp_path):
         "import json, resource, sys, time, duckdb\n"
         "from tools.reading import read_raw\n"
         "from tools.errors import TierwiseError\n"
+        "import openpyxl.reader.excel, tools.excel  # loaded already in a running server\n"
         "start = time.perf_counter()\n"
         "try:\n"
         "    read_raw(duckdb.connect(), sys.argv[1], 'raw'); message = None\n"
