@@ -2,6 +2,8 @@
 
 import dataclasses
 import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -131,7 +133,7 @@ def test_a_tone_picks_templates_written_in_it(ctx):
 
 
 def test_the_summary_follows_the_language(ctx):
-    assert draft_campaign(ctx, HIGH, language="en").summary.startswith("Drafted 1 email variant")
+    assert draft_campaign(ctx, HIGH, language="en").summary.startswith("Drafted 3 email variants")
     assert draft_campaign(ctx, HIGH, language="zh").summary.startswith("已为")
 
 
@@ -167,7 +169,7 @@ def test_llm_copy_that_passes_the_checks_is_used_as_written(ctx):
         return [email(f"{product}, picked for you",
                       f"Hi there,\n\nCustomers like you enjoy {product}. {facts['offer']} on your next visit.")]
 
-    result = draft_campaign(with_writer(ctx, writer), HIGH, goal="loyalty", offer="20% off")
+    result = draft_campaign(with_writer(ctx, writer), HIGH, goal="loyalty", offer="20% off", variants=1)
     assert not failed(result), result.checks
     assert result.variants[0]["subject"] == f"{seen['facts']['products'][0]}, picked for you"
     assert result.checks["llm_copy_used"] == {"passed": True, "detail": "every variant is the LLM's copy"}
@@ -336,6 +338,91 @@ def test_a_user_brand_name_replaces_the_shipped_one_in_the_copy(ctx, tmp_path):
     assert "Harbour Goods" in copy_text(result) and "Tierwise Demo Shop" not in copy_text(result)
 
 
+# -- copy that uses the audience's facts -----------------------------------------------------
+
+GLOSSARY = json.loads((Path(__file__).resolve().parents[1] / "prompts" / "glossary.json").read_text(encoding="utf-8"))
+TRANSLATED_EN = {en.lower() for entry in GLOSSARY["values"] + GLOSSARY["attributes"] if entry.get("zh")
+                 for en in entry.get("en", [])}
+LAPSED = AudienceFilters(churn_risk="high")
+
+
+def audience_facts(ctx, where="churn_risk = 'high'"):
+    """The audience's facts straight from the data: median days since the last order and categories by spend."""
+    snap = ctx.snapshot
+    days = snap.query(f"SELECT median(recency_days) AS d FROM customer_view WHERE {where}")["d"][0]
+    cats = snap.query(f"""SELECT category, sum(amount) AS spend FROM orders WHERE order_date <= ? AND customer_id IN
+                          (SELECT customer_id FROM customer_view WHERE {where}) GROUP BY 1 ORDER BY spend DESC""",
+                      [snap.as_of])["category"].tolist()
+    return int(round(days / 30.4)), cats
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_win_back_email_weaves_in_at_least_two_of_the_segments_real_facts(ctx, language):
+    months, categories = audience_facts(ctx)
+    result = draft_campaign(ctx, LAPSED, goal="winback", language=language)
+    assert len(result.variants) == 3 and not failed(result), result.checks
+    favourite = result.facts["copy_names"]["categories"][0]
+    assert result.facts["top_categories"][0] == categories[0]
+    assert result.facts["months_since_last_order"] == months
+    for variant in result.variants:
+        body = variant["body"]
+        facts_named = [f"{months} months" in body or f"{months} 个月" in body,
+                       favourite in body,
+                       any(name in body for name in result.facts["copy_names"]["products"])]
+        assert sum(facts_named) >= 2, (facts_named, body)
+
+
+def test_email_variants_take_different_angles_by_default(ctx):
+    result = draft_campaign(ctx, LAPSED, goal="winback")
+    assert len(result.variants) == 3
+    assert len({v["subject"] for v in result.variants}) == 3
+    assert len({v["body"].split("\n\n")[1] for v in result.variants}) == 3  # each opens differently
+    assert len(draft_campaign(ctx, LAPSED, goal="winback", channel="sms").variants) == 1
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_call_to_action_comes_before_the_unsubscribe_footer(ctx, language):
+    word = "Unsubscribe" if language == "en" else "退订"
+    result = draft_campaign(ctx, HIGH, goal="loyalty", language=language)
+    for variant in result.variants:
+        body = variant["body"]
+        assert variant["cta"] in body and body.index(variant["cta"]) < body.index(word)
+    assert result.checks["cta_before_footer"]["passed"]
+
+
+def test_llm_copy_without_its_call_to_action_in_the_body_gets_it_before_the_footer(ctx):
+    def writer(facts, brief):
+        return [email("Picked for you", f"Customers like you enjoy {facts['products'][0]}.", cta="Shop the picks")]
+
+    result = draft_campaign(with_writer(ctx, writer), HIGH, goal="loyalty", variants=1)
+    body = result.variants[0]["body"]
+    assert result.checks["llm_copy_used"]["passed"], result.checks
+    assert body.index("Shop the picks") < body.index("Unsubscribe")
+
+
+@pytest.mark.parametrize("goal", GOALS)
+def test_chinese_copy_names_categories_and_products_in_chinese_where_the_glossary_can(ctx, goal):
+    result = draft_campaign(ctx, LAPSED, goal=goal, language="zh")
+    text = copy_text(result).lower()
+    named = result.facts["top_categories"] + result.facts["products"]
+    for value in named:
+        words = [w for w in re.findall(r"[a-z][a-z'&-]*", value.lower())]
+        grams = {" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words) + 1)}
+        for gram in grams & TRANSLATED_EN:
+            assert not re.search(rf"(?<![a-z]){re.escape(gram)}(?![a-z])", text), (gram, value)
+    assert not failed(result), result.checks
+
+
+def test_product_codes_are_never_named_in_copy():
+    from tools.wording import copy_names, looks_like_code
+
+    assert [looks_like_code(p) for p in ("SKU1004", "TBL345", "100-2034", "Smartphone X12", "Duvet")] == \
+        [True, True, True, False, False]
+    assert copy_names(["SKU1004", "TBL345", "Scarf"], "en", products=True) == ["Scarf"]
+    assert copy_names(["Smartphone X12", "Wireless Earbuds", "Scarf"], "zh", products=True) == ["智能手机 X12", "围巾"]
+    assert copy_names(["Electronics", "手机"], "en") == ["Electronics", "Smartphone"]
+
+
 # -- the check functions on their own --------------------------------------------------------
 
 def test_numbers_are_read_from_english_and_chinese_text():
@@ -376,7 +463,7 @@ def test_sms_length_counts_gsm7_extended_characters_twice_and_chinese_as_ucs2():
 def test_a_compliant_variant_passes_and_each_rule_is_named_when_broken():
     facts = {"products": ["Yoga Mat"], "offer": None, "banned_words": ["cheap"], "brand": "Shop", "customers": 40}
     good = {"subject": "Picked for you", "preheader": "Yoga Mat", "cta": "Go",
-            "body": "Hi, 40 customers like you chose the Yoga Mat.\n\nUnsubscribe: {{unsubscribe_url}}"}
+            "body": "Hi, 40 customers like you chose the Yoga Mat.\n\nGo → {{cta_url}}\n\nUnsubscribe: {{unsubscribe_url}}"}
     assert all(c["passed"] for c in check_variant(good, facts, channel="email", language="en",
                                                   catalog=["Yoga Mat", "Tennis Racket"]).values())
     bad = dict(good, subject="Cheap Tennis Racket deals for 41 of you, in a subject that is too long",
@@ -384,7 +471,7 @@ def test_a_compliant_variant_passes_and_each_rule_is_named_when_broken():
     results = check_variant(bad, facts, channel="email", language="en", catalog=["Yoga Mat", "Tennis Racket"])
     assert {name for name, c in results.items() if not c["passed"]} == {
         "numbers_grounded", "products_grounded", "offer_not_invented", "subject_length", "unsubscribe_line",
-        "banned_words_absent"}
+        "banned_words_absent", "cta_before_footer"}
 
 
 # -- copy for many never names one of them ----------------------------------------------------

@@ -30,6 +30,7 @@ from tools.customers import audience_where, recommend_for_customers
 from tools.errors import TierwiseError
 from tools.pii import pii_index
 from tools.results import ToolResult, count
+from tools.wording import copy_name, copy_names, looks_like_code
 
 Goal = Literal["winback", "retention", "upsell", "cross_sell", "welcome", "loyalty", "announcement"]
 Channel = Literal["email", "sms", "push"]
@@ -37,8 +38,12 @@ Language = Literal["en", "zh"]
 
 COPY_DIR = Path(__file__).resolve().parents[1] / "prompts" / "copy"
 MAX_VARIANTS = 5
+DEFAULT_VARIANTS = {"email": 3, "sms": 1, "push": 1}  # email: one variant per angle of the templates
 RECOMMEND_SAMPLE = 500  # the audience's most valuable customers whose recommendations are pooled
 FACT_PRODUCTS = 3
+PRODUCT_CANDIDATES = 10  # looked at to find FACT_PRODUCTS the copy's language can name
+MONTH_DAYS = 30.4
+MIN_MONTHS = 2  # "about N months since your last order" from two months on
 FACT_CATEGORIES = 3
 LIMITS = {"sms_gsm7": 160, "sms_ucs2": 70, "push_columns": 110, "email_subject": 60}
 UNSUBSCRIBE_WORD = {"en": "unsubscribe", "zh": "退订"}
@@ -149,21 +154,23 @@ def render(template: Template, facts: dict[str, Any], language: str, *, products
     """One variant from a template; only the fact sheet fills it. Without a brand, the shop is named
     neutrally ("our shop") and the copy signs off without a name."""
     common = load_common(language)
-    names = common["categories"] if language == "zh" else {}
-    cats = [names.get(c, c) for c in categories]
+    cats = list(categories)
     offer = facts.get("offer") or ""
-    values = {"brand": facts.get("brand") or common["shop"], "offer": offer,
+    months = facts.get("months_since_last_order")
+    values = {"brand": facts.get("brand") or common["shop"], "offer": offer, "months": str(months or ""),
               "product_1": products[0] if products else "", "product_2": products[1] if len(products) > 1 else "",
               "category_1": cats[0] if cats else "", "category_2": cats[1] if len(cats) > 1 else ""}
     conditions = {"brand": bool(facts.get("brand")), "no_brand": not facts.get("brand"),
                   "offer": bool(offer), "no_offer": not offer, "product": bool(products),
                   "products2": len(products) > 1, "one_product": len(products) == 1, "no_product": not products,
-                  "category": bool(cats), "category2": len(cats) > 1, "no_category": not cats}
+                  "category": bool(cats), "category2": len(cats) > 1, "no_category": not cats,
+                  "months": bool(months), "no_months": not months}
     out = {name: _fill(text, values, conditions) for name, text in template.fields.items()}
     if template.channel == "email":
         paragraphs = [p for p in out["body"].splitlines() if p.strip()]
+        cta = _fill(common["cta_line"], {**values, "cta": out["cta"]}, conditions)
         body = [_fill(common["greeting"], values, conditions)] + paragraphs + [
-            _fill(common["signoff"], values, conditions), _fill(common["footer"], values, conditions)]
+            cta, _fill(common["signoff"], values, conditions), _fill(common["footer"], values, conditions)]
         out["body"] = "\n\n".join(body)
     elif template.channel == "sms":
         gap = "" if language == "zh" else " "
@@ -212,8 +219,9 @@ def template_copy(facts: dict[str, Any], *, goal: str, channel: str, language: s
     if tag:
         order = [t for t in order if t.tone == tag] + [t for t in order if t.tone != tag]
     shift = index // len(templates)  # more variants than templates: rotate the products instead
-    products = list(facts["products"][shift:]) + list(facts["products"][:shift])
-    categories = list(facts["top_categories"])
+    names = facts.get("copy_names") or {"products": facts["products"], "categories": facts["top_categories"]}
+    products = list(names["products"][shift:]) + list(names["products"][:shift])
+    categories = list(names["categories"])
     detail_levels = [(products, categories), (products[:1], categories), ([], categories), ([], [])]
     best: tuple[int, dict[str, str], Template] | None = None
     for substitute in (False, True):
@@ -471,7 +479,14 @@ def check_variant(variant: dict[str, Any], facts: dict[str, Any], *, channel: st
         results["subject_length"] = _result([f"subject has {len(subject)} characters, over {limit}"] if len(subject) > limit else [],
                                             f"subject has {len(subject)} of {limit} characters")
         word = UNSUBSCRIBE_WORD[language]
-        has = word in (variant.get("body") or "").lower()
+        body_text = (variant.get("body") or "").lower()
+        cta = (variant.get("cta") or "").strip().lower()
+        at, footer = body_text.find(cta) if cta else -1, body_text.find(word)
+        results["cta_before_footer"] = _result(
+            [] if at >= 0 and (footer < 0 or at < footer) else
+            [f"the call to action ('{variant.get('cta')}') {'is not in the body' if at < 0 else 'comes after the unsubscribe line'}"],
+            "the call to action comes before the unsubscribe line")
+        has = word in body_text
         results["unsubscribe_line"] = _result([] if has else [f"the body has no unsubscribe line ('{word}')"],
                                               f"the body has an unsubscribe line ('{word}')")
 
@@ -479,6 +494,17 @@ def check_variant(variant: dict[str, Any], facts: dict[str, Any], *, channel: st
     results["banned_words_absent"] = _result([f"uses the banned word '{w}'" for w in banned],
                                              "no banned word from the brand guide")
     return results
+
+
+def place_cta(variant: dict[str, Any], language: str) -> dict[str, Any]:
+    """An email whose body lacks its call to action gets the CTA line before the unsubscribe paragraph."""
+    body, cta = variant.get("body"), variant.get("cta")
+    if not isinstance(body, str) or not isinstance(cta, str) or not cta.strip() or cta.strip().lower() in body.lower():
+        return variant
+    line = _fill(load_common(language)["cta_line"], {"cta": cta.strip()}, {})
+    paragraphs = re.split(r"\n\s*\n", body.strip())
+    footer = next((i for i, p in enumerate(paragraphs) if UNSUBSCRIBE_WORD[language] in p.lower()), len(paragraphs))
+    return {**variant, "body": "\n\n".join(paragraphs[:footer] + [line] + paragraphs[footer:])}
 
 
 def _merge_checks(per_variant: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
@@ -527,14 +553,25 @@ def fact_sheet(ctx: ToolContext, filters: AudienceFilters, where: str, params: l
               AND customer_id IN (SELECT customer_id FROM customer_view WHERE {where})
             GROUP BY 1 ORDER BY spend DESC, category LIMIT {FACT_CATEGORIES}""", [snap.as_of] + params)
         facts["top_categories"] = [str(c) for c in cats["category"]]
-        facts["products"] = _audience_products(snap, where, params)
+        candidates = _audience_products(snap, where, params, limit=PRODUCT_CANDIDATES)
+        named = [(p, copy_name(p, language)) for p in candidates if not looks_like_code(p)]
+        named = [(p, name) for p, name in named if name][:FACT_PRODUCTS]
+        facts["products"] = [p for p, _ in named]
+        own = load_common(language)["categories"] if language == "zh" else {}
+        facts["copy_names"] = {"products": [name for _, name in named],
+                               "categories": copy_names(facts["top_categories"], language, own=own)}
+        if candidates and all(looks_like_code(p) for p in candidates):
+            facts["products_not_named"] = "the data's product values are codes, so the copy names categories"
+    median = facts["median_days_since_last_order"]
+    facts["months_since_last_order"] = (int(round(median / MONTH_DAYS)) if median is not None
+                                        and round(median / MONTH_DAYS) >= MIN_MONTHS else None)
     rules, examples = _knowledge(ctx, language, f"{goal} {channel} campaign for {facts['audience']}")
     facts.update(rules)
     facts["examples"] = list(dict.fromkeys(e["source"] for e in examples))
     return facts, examples
 
 
-def _audience_products(snap, where: str, params: list[Any]) -> list[str]:
+def _audience_products(snap, where: str, params: list[Any], *, limit: int = FACT_PRODUCTS) -> list[str]:
     """Products recommended most often across the audience's most valuable customers; the
     audience's most bought products when there are no recommendations."""
     if "item_similarity" in snap.tables:
@@ -544,14 +581,14 @@ def _audience_products(snap, where: str, params: list[Any]) -> list[str]:
         if not recs.empty:
             top = (recs.groupby("product").agg(customers=("customer_id", "nunique"), score=("score", "sum"))
                    .reset_index().sort_values(["customers", "score", "product"], ascending=[False, False, True]))
-            return [str(p) for p in top["product"].head(FACT_PRODUCTS)]
+            return [str(p) for p in top["product"].head(limit)]
     if "product" not in snap.query("SELECT * FROM orders LIMIT 0").columns:
         return []
     popular = snap.query(f"""
         SELECT product, count(DISTINCT customer_id) AS buyers FROM orders
         WHERE order_date <= ? AND product IS NOT NULL
           AND customer_id IN (SELECT customer_id FROM customer_view WHERE {where})
-        GROUP BY 1 ORDER BY buyers DESC, product LIMIT {FACT_PRODUCTS}""", [snap.as_of] + params)
+        GROUP BY 1 ORDER BY buyers DESC, product LIMIT {int(limit)}""", [snap.as_of] + params)
     return [str(p) for p in popular["product"]]
 
 
@@ -582,11 +619,12 @@ def _choice(name: str, value: Any, options: tuple[Any, ...]) -> None:
 
 def draft_campaign(ctx: ToolContext, audience: AudienceFilters | None = None, *, goal: Goal = "retention",
                    channel: Literal["email", "sms", "push"] = "email", tone: str | None = None, offer: str | None = None,
-                   language: Literal["en", "zh"] = "en", variants: int = 1) -> ToolResult:
+                   language: Literal["en", "zh"] = "en", variants: int | None = None) -> ToolResult:
     """Draft campaign copy (email subject/preheader/body/CTA, or SMS/push text) for an audience, grounded in its facts and checked for compliance."""
     _choice("goal", goal, get_args(Goal))
     _choice("channel", channel, get_args(Channel))
     _choice("language", language, get_args(Language))
+    variants = DEFAULT_VARIANTS.get(channel, 1) if variants is None else variants
     if not 1 <= int(variants) <= MAX_VARIANTS:
         raise TierwiseError(f"variants must be between 1 and {MAX_VARIANTS}; got {variants}.")
     filters, where, params = audience_where(ctx, audience)
@@ -606,6 +644,11 @@ def draft_campaign(ctx: ToolContext, audience: AudienceFilters | None = None, *,
                  "email_subject" if channel == "email" else channel],
              "rules": ["Use only numbers and products from the facts.",
                        "Mention the offer exactly as given, or no offer at all.",
+                       "Name products and categories as copy_names spells them (the copy's language).",
+                       "Weave in at least two of the audience's facts: a product from products, the favourite "
+                       "category (top_categories[0]), the months since the last order.",
+                       "Give each variant a different angle (the time away, a pick for them, their favourite category).",
+                       "Email bodies carry the call to action before the sign-off and the unsubscribe line.",
                        "Email bodies end with an unsubscribe line." if language == "en" else "邮件正文结尾要有退订说明（含“退订”）。",
                        "Never use the banned words."]
              + ([] if facts["brand"] else ["No brand name is set: name no shop and sign off without a name."]),
@@ -628,6 +671,8 @@ def draft_campaign(ctx: ToolContext, audience: AudienceFilters | None = None, *,
         if llm_copy is not None and i < len(llm_copy):
             candidate = llm_copy[i]
             variant = {f: candidate.get(f) if isinstance(candidate, dict) else None for f in FIELDS[channel]}
+            if channel == "email":
+                variant = place_cta(variant, language)
             checks = check_variant(variant, facts, channel=channel, language=language, catalog=catalog,
                                    personal_data=personal_data)
             failed = [f"{name} ({result['detail']})" for name, result in checks.items() if not result["passed"]]
