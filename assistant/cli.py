@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from tools.errors import TierwiseError
+from tools.output_files import check_output, check_output_dir
 from tools.progress import silent, to_stderr
 from tools.workspace import Workspace
 
@@ -45,10 +46,15 @@ def _emit(args, payload: dict[str, Any], human: Callable[[dict[str, Any]], str])
 
 # --- commands ---------------------------------------------------------------------------
 
+DEMO_FILES = ("transactions.csv", "customers.csv", "truth/future_orders.csv", "truth/customers_latent.csv")
+
+
 def cmd_demo(args) -> int:
     from tools.demo import generate_demo
 
     out = Path(args.out) if args.out else Workspace().home / "demo"
+    # a folder the user names is theirs: its files are replaced only with --force; the default one is Tierwise's
+    check_output_dir(out, list(DEMO_FILES), force=args.force or not args.out)
     summary = generate_demo(out, customers=args.customers, seed=args.seed, progress=_progress(args))
     result: dict[str, Any] = {"demo": summary}
     if args.load:
@@ -68,6 +74,8 @@ def cmd_load(args) -> int:
 
     mapping = parse_map_args(args.map or [], "transactions")
     customer_mapping = parse_map_args(args.customer_map or [], "customers")
+    if args.rejects:
+        check_output(args.rejects, force=args.force)
     report = load_dataset(
         Workspace(), args.file, customers=args.customers, mapping=mapping,
         customer_mapping=customer_mapping, as_of=args.as_of, rejects_path=args.rejects,
@@ -148,7 +156,7 @@ def cmd_report(args) -> int:
     if args.json:
         print(json.dumps(model_report(snap), indent=2, default=str, ensure_ascii=False))
         return 0
-    out = write_html_report(snap, args.out)
+    out = write_html_report(snap, args.out, force=args.force)
     print(f"Wrote the model report to {out}")
     return 0
 
@@ -156,7 +164,7 @@ def cmd_report(args) -> int:
 def cmd_scores(args) -> int:
     from tools.report import export_scores
 
-    result = export_scores(_snapshot(), args.out)
+    result = export_scores(_snapshot(), args.out, force=args.force)
     _emit(args, result, lambda r: f"Wrote {r['rows']:,} customer scores to {r['file']}")
     return 0
 
@@ -281,13 +289,17 @@ def cmd_loadtest(args) -> int:
 
 
 def cmd_kb(args) -> int:
-    from tools.knowledge import kb_add, kb_list
+    from tools.knowledge import kb_add, kb_list, kb_replaces
 
     if args.action == "add":
         if not args.file:
             raise TierwiseError("Name the file to add: `tierwise kb add guide.md`.")
-        result = {"added": str(args.file), "chunks": kb_add(args.file)}
-        _emit(args, result, lambda r: f"Added {r['added']} to the knowledge base ({r['chunks']} chunks).")
+        replaced = kb_replaces(args.file)
+        result = {"added": str(args.file), "chunks": kb_add(args.file), "replaced_chunks": replaced}
+        _emit(args, result, lambda r: (f"Replaced the earlier {Path(r['added']).name} ({r['replaced_chunks']} chunks) "
+                                       f"in the knowledge base with {r['added']} ({r['chunks']} chunks)."
+                                       if r["replaced_chunks"] else
+                                       f"Added {r['added']} to the knowledge base ({r['chunks']} chunks)."))
     else:
         docs = kb_list()
         _emit(args, {"documents": docs}, lambda r: "\n".join(f"{d['source']}  ({d['chunks']} chunks)" for d in r["documents"])
@@ -553,6 +565,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--out", help="output folder (default: $TIERWISE_HOME/demo)")
     p.add_argument("--load", action="store_true", help="also load it into the workspace")
+    p.add_argument("--force", action="store_true", help="replace the demo files already in --out")
 
     p = command("load", cmd_load, "Load your transactions (CSV, Parquet, Excel) and optional customers file.")
     p.add_argument("file")
@@ -563,6 +576,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the same for the customers file")
     p.add_argument("--as-of", type=_date, help="last observed day (default: the last order date)")
     p.add_argument("--rejects", help="write rejected rows with their reason to this CSV")
+    p.add_argument("--force", action="store_true", help="replace the --rejects file if it exists")
     p.add_argument("--skip-models", action="store_true",
                    help="only compute features; build the models later with `tierwise build`")
 
@@ -611,9 +625,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("report", cmd_report, "Write every model card with charts to HTML (or print them as JSON).")
     p.add_argument("--out", default="tierwise-report.html")
+    p.add_argument("--force", action="store_true", help="replace the --out file if it exists")
 
     p = command("scores", cmd_scores, "Export one row of scores per customer (CSV or Parquet by extension).")
     p.add_argument("--out", required=True)
+    p.add_argument("--force", action="store_true", help="replace the --out file if it exists")
 
     p = command("users", cmd_users, "Add, remove or list the people who may sign in to the web app.")
     p.add_argument("action", choices=["add", "remove", "list"])

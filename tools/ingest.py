@@ -15,6 +15,7 @@ from tools.cleaning import (
 )
 from tools.contract import CUSTOMERS_SCHEMA, ORDERS_SCHEMA
 from tools.csv_cells import neutralised_select
+from tools.output_files import output_file
 from tools.errors import TierwiseError
 from tools.mapping import build_mapping, parse_map_args as _parse_map_args
 from tools.progress import Progress, silent
@@ -166,10 +167,11 @@ def _ingest(con, path: Path, *, raws: list[RawTable], customers, mapping, custom
         attrs, key=lambda a: a.position)] + [attr.describe(con, a) for a in cust_attrs]
 
     if rejects_path is not None:
-        Path(rejects_path).parent.mkdir(parents=True, exist_ok=True)
-        # rejected rows are the file's own text: a cell like =cmd|' /C calc'!A0 must not run when the file is opened
-        con.sql(neutralised_select(con, "SELECT * FROM rejects", order_by="source_file, row_number")
-                ).write_csv(str(rejects_path))
+        # rejected rows are the file's own text: a cell like =cmd|' /C calc'!A0 must not run when the file is opened;
+        # the file is never written through a link (whether it may replace a file is the caller's question)
+        with output_file(rejects_path, force=True) as part:
+            con.sql(neutralised_select(con, "SELECT * FROM rejects", order_by="source_file, row_number")
+                    ).write_csv(str(part))
     _drop_work(con)
     progress("done", 1.0)
 

@@ -289,6 +289,11 @@ class KnowledgeBase:
             shutil.copyfile(path, self.docs_dir / path.name)
         return count
 
+    def document_chunks(self, path: str | Path) -> int:
+        """How many chunks the user document of this file name already has (0: adding it replaces nothing)."""
+        found = self.collection.get(where={"$and": [{"source": Path(path).name}, {"kind": "user"}]}, include=[])
+        return len(found["ids"])
+
     def list(self) -> list[dict[str, Any]]:
         """One row per document: source, kind (demo or user), chunks, language."""
         rows: dict[tuple[str, str], dict[str, Any]] = {}
@@ -373,6 +378,11 @@ def parse_rules(text: str) -> dict[str, Any]:
 def kb_add(path: str | Path) -> int:
     """CLI hook for `tierwise kb add FILE`: index the file in the workspace's knowledge base; returns its chunks."""
     return KnowledgeBase().add_file(path)
+
+
+def kb_replaces(path: str | Path) -> int:
+    """Chunks of an earlier document of the same file name that `kb add FILE` would replace (0 for none)."""
+    return KnowledgeBase().document_chunks(path)
 
 
 def kb_list() -> list[dict[str, Any]]:

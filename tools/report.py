@@ -13,6 +13,7 @@ import pandas as pd
 from tools.csv_cells import neutralised_select
 from tools.dataset import Snapshot
 from tools.errors import TierwiseError
+from tools.output_files import check_output, output_file
 from tools.verdicts import summary as verdict_summary
 
 SCORE_EXPORT_COLUMNS = ["customer_id", "tier", "segment", "persona", "churn_probability", "churn_risk",
@@ -33,26 +34,27 @@ def model_report(snap: Snapshot) -> dict[str, Any]:
     }
 
 
-def export_scores(snap: Snapshot, out: str | Path) -> dict[str, Any]:
+def export_scores(snap: Snapshot, out: str | Path, *, force: bool = False) -> dict[str, Any]:
+    """Write one row of scores per customer to a .csv or .parquet file (an existing file only with `force`)."""
     if "scores" not in snap.tables:
         raise TierwiseError("No scores yet: run `tierwise build` first.")
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise TierwiseError(f"Write scores to a .csv or .parquet file; '{out.name}' is neither.")
-    out.parent.mkdir(parents=True, exist_ok=True)
     cols = ", ".join(SCORE_EXPORT_COLUMNS)
     fmt = "(FORMAT PARQUET)" if suffix == ".parquet" else "(HEADER, DELIMITER ',')"
-    cursor = snap.con.cursor()
-    try:
-        # the path is a bound value of a COPY statement only through a prepared string literal: escape quotes
-        target = str(out.resolve()).replace("'", "''")
-        rows_sql = (f"SELECT {cols} FROM scores ORDER BY customer_id" if suffix == ".parquet"
-                    else neutralised_select(snap.con, f"SELECT {cols} FROM scores", order_by="customer_id"))
-        cursor.execute(f"COPY ({rows_sql}) TO '{target}' {fmt}")
-        rows = cursor.execute("SELECT count(*) FROM scores").fetchone()[0]
-    finally:
-        cursor.close()
+    with output_file(out, force=force) as part:
+        cursor = snap.con.cursor()
+        try:
+            # the path is a bound value of a COPY statement only through a prepared string literal: escape quotes
+            target = str(part.resolve()).replace("'", "''")
+            rows_sql = (f"SELECT {cols} FROM scores ORDER BY customer_id" if suffix == ".parquet"
+                        else neutralised_select(snap.con, f"SELECT {cols} FROM scores", order_by="customer_id"))
+            cursor.execute(f"COPY ({rows_sql}) TO '{target}' {fmt}")
+            rows = cursor.execute("SELECT count(*) FROM scores").fetchone()[0]
+        finally:
+            cursor.close()
     return {"file": str(out), "rows": int(rows), "columns": SCORE_EXPORT_COLUMNS}
 
 
@@ -96,10 +98,10 @@ def _figures(snap: Snapshot, report: dict[str, Any]) -> list[tuple[str, dict]]:
     return figs
 
 
-def write_html_report(snap: Snapshot, out: str | Path) -> Path:
+def write_html_report(snap: Snapshot, out: str | Path, *, force: bool = False) -> Path:
+    """Write every model card with charts to an HTML file (an existing file only with `force`)."""
+    out = check_output(out, force=force)
     report = model_report(snap)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     parts = [f"<h1>Tierwise model report</h1><p>Data as of {html.escape(str(report['as_of']))}; built "
              f"{html.escape(str(report['built_at']))}.</p>"]
     if report["verdicts"]:
@@ -116,7 +118,8 @@ def write_html_report(snap: Snapshot, out: str | Path) -> Path:
         if isinstance(card, dict) and name not in ("status", "verdicts"):
             trimmed = {k: v for k, v in card.items() if k not in ("map", "profiles")}
             parts.append(f"<h2>{html.escape(name)}</h2><pre>{html.escape(json.dumps(trimmed, indent=2, default=str))}</pre>")
-    out.write_text("<!doctype html><html><head><meta charset='utf-8'><title>Tierwise model report</title></head>"
-                   "<body style='font-family:sans-serif;max-width:1100px;margin:auto'>" + "".join(parts) + "</body></html>",
-                   encoding="utf-8")
+    with output_file(out, force=force) as part:
+        part.write_text("<!doctype html><html><head><meta charset='utf-8'><title>Tierwise model report</title></head>"
+                        "<body style='font-family:sans-serif;max-width:1100px;margin:auto'>" + "".join(parts)
+                        + "</body></html>", encoding="utf-8")
     return out
