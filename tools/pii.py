@@ -29,6 +29,7 @@ MIN_JOINED_LETTERS = 6      # one word read as a joined full name ("MeganMoore")
 MAX_GAP = 2                 # characters between the words of a name: " ", ", ", "-", "_", "'"
 PHONE_KEY_DIGITS = 9        # a number's last nine digits identify it in national and international form
 MIN_PHONE_DIGITS = 7
+MAX_REMEMBERED = 200_000    # candidate strings whose answer the index keeps
 PHONE_COLUMN = re.compile(r"phone|tel|mobile|cell|fax|whatsapp|电话|手机|联系方式", re.IGNORECASE)
 
 # The same folding on both sides: the words of a text, accents stripped, lower case, and each Chinese
@@ -116,6 +117,8 @@ class PiiIndex:
     """The folded keys of a dataset's customer names and phone numbers, for lookups by text."""
 
     def __init__(self, snapshot):
+        self._lock = threading.Lock()
+        self._seen: dict[str, bool] = {}  # candidate -> is a name, across turns (the dataset never changes)
         self._db = duckdb.connect()
         self._db.execute("CREATE TABLE name_keys (words VARCHAR, joined VARCHAR, parts INTEGER)")
         self._db.execute("CREATE TABLE phone_keys (key VARCHAR)")
@@ -161,6 +164,18 @@ class PiiIndex:
         """Which candidate strings are a customer's name (see the module docstring for what matches)."""
         if not candidates or not self.has_names:
             return set()
+        # the same texts come back every turn (tool schemas, the catalog, the rules): remember the answers
+        with self._lock:
+            known = {c: self._seen[c] for c in candidates if c in self._seen}
+        missing = [c for c in candidates if c not in known]
+        found = self._query_names(missing) if missing else set()
+        with self._lock:
+            if len(self._seen) + len(missing) > MAX_REMEMBERED:
+                self._seen.clear()
+            self._seen.update((c, c in found) for c in missing)
+        return found | {c for c, is_name in known.items() if is_name}
+
+    def _query_names(self, candidates: list[str]) -> set[str]:
         cursor = self._db.cursor()
         try:
             rows = cursor.execute(f"""
