@@ -392,6 +392,8 @@ def format_load_report(r: dict[str, Any]) -> str:
         f"  cancelled       {r.get('cancelled', 0):>12,}  (excluded from value)",
         f"  duplicate rows  {r.get('duplicate_rows', 0):>12,}  (kept)",
         f"  customers       {r.get('customers', 0):>12,}",
+        f"  only cancelled  {r.get('customers_all_cancelled', 0):>12,}  (customers whose every order was cancelled: "
+        f"counted here, not among the customers)",
         f"  date range      {r.get('date_min')} .. {r.get('date_max')}, as of {r.get('as_of')}"
         + (f" ({r['orders_after_as_of']:,} orders after it are ignored)"
            if r.get("orders_after_as_of") else ""),

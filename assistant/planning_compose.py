@@ -557,8 +557,14 @@ def _export(lang: str, record: ToolCallRecord, r: ToolResult) -> str:
     t, f = templates(lang)["tools"], r.facts
     if "exported" not in f:
         return r.summary
+    if f.get("consent_data") is False:
+        consent = t["export_audience.no_consent_data"]
+    else:
+        consent = (fill(t["export_audience.said_no"], excluded=count(f.get("excluded_no_consent")))
+                   if f.get("excluded_no_consent") else "")
+        consent += fill(t["export_audience.unknown"], unknown=count(f["consent_unknown"])) if f.get("consent_unknown") else ""
     return fill(t["export_audience"], exported=count(f["exported"]), who=who(lang, r.audience), file=f.get("file"),
-                excluded=count(f.get("excluded_no_consent")))
+                consent=consent)
 
 
 def _explain(lang: str, record: ToolCallRecord, r: ToolResult) -> str:

@@ -304,9 +304,13 @@ def recommend_products(ctx: ToolContext, audience: AudienceFilters | None = None
                       tables=[frame_to_table("Recommended for the audience", top)])
 
 
+LOAD_CONSENT = ("add a customers file with an email_consent column (true/false): "
+                "`tierwise load orders.csv --customers customers.csv`")
+
+
 def export_audience(ctx: ToolContext, audience: AudienceFilters | None = None, *,
                     format: Literal["csv"] = "csv") -> ToolResult:
-    """Export the audience as a CSV file; only customers with email consent are included, and the rest are counted."""
+    """Export the audience as a CSV file with a consent column (yes / unknown); customers who said no to email are left out and counted."""
     if format != "csv":
         raise TierwiseError(f"Unknown export format '{format}'; only csv is supported.")
     filters, where, params = audience_where(ctx, audience)
@@ -314,16 +318,27 @@ def export_audience(ctx: ToolContext, audience: AudienceFilters | None = None, *
     frame = snap.query(f"""
         SELECT v.customer_id, c.name, c.email, v.country, v.tier, v.segment, v.persona, v.churn_risk,
                round(v.churn_probability, 4) AS churn_probability, round(v.clv_12m, 2) AS clv_12m,
-               v.last_order_date, v.email_consent
+               v.last_order_date, c.email_consent AS _consent
         FROM (SELECT * FROM customer_view WHERE {where}) v LEFT JOIN customers c USING (customer_id)
         ORDER BY v.customer_id""", params)
-    consenting = frame[frame["email_consent"].fillna(False).astype(bool)].drop(columns=["email_consent"])
-    left_out = len(frame) - len(consenting)
+    # consent is data only where the shop recorded it: an explicit no is always left out; no record is "unknown"
+    consent_data = bool(snap.scalar("SELECT count(email_consent) FROM customers"))
+    said_no = frame["_consent"].eq(False).fillna(False).astype(bool)
+    kept = frame[~said_no].copy()
+    kept["consent"] = kept["_consent"].eq(True).fillna(False).astype(bool).map({True: "yes", False: "unknown"})
+    kept = kept.drop(columns=["_consent"])
+    unknown = int((kept["consent"] == "unknown").sum())
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     slug = re.sub(r"[^a-z0-9]+", "-", describe(filters).lower()).strip("-")[:60] or "all"
     path = ctx.exports_dir / f"audience-{slug}-{stamp}.csv"
-    write_csv(consenting, path)  # a name like '=HYPERLINK(…)' is text, not a formula, in a spreadsheet
-    summary = (f"Exported {count(len(consenting))} customers ({describe(filters)}) to {path.name}; "
-               f"{count(left_out)} left out because they have not given email consent.")
+    write_csv(kept, path)  # a name like '=HYPERLINK(…)' is text, not a formula, in a spreadsheet
+    summary = f"Exported {count(len(kept))} customers ({describe(filters)}) to {path.name}"
+    if not consent_data:
+        summary += (f". This data has no consent information, so every customer is marked consent=unknown: check "
+                    f"consent before emailing them. To load it, {LOAD_CONSENT}.")
+    else:
+        summary += f"; {count(int(said_no.sum()))} left out because they said no to email"
+        summary += (f"; {count(unknown)} have no consent recorded and are marked consent=unknown." if unknown else ".")
     return ToolResult(summary=summary, files=[str(path)], audience=filters.active(),
-                      facts={"exported": len(consenting), "excluded_no_consent": left_out, "file": path.name})
+                      facts={"exported": len(kept), "excluded_no_consent": int(said_no.sum()),
+                             "consent_unknown": unknown, "consent_data": consent_data, "file": path.name})
