@@ -536,7 +536,8 @@ def _roi(lang: str, record: ToolCallRecord, r: ToolResult) -> str:
                 cost=cash(f.get("cost")), cost_parts=parts, net=cash(f.get("net")), roi=rate(f.get("roi")),
                 verdict=t["campaign_forecast.pays"] if (f.get("net") or 0) > 0 else t["campaign_forecast.loses"],
                 low_rate=pct(band["low"]["save_rate"], 0), high_rate=pct(band["high"]["save_rate"], 0),
-                low_roi=rate(band["low"]["roi"]), high_roi=rate(band["high"]["roi"]), break_even=break_even, holdout=holdout)
+                low_roi=rate(band["low"]["roi"]), high_roi=rate(band["high"]["roi"]), break_even=break_even,
+                holdout=holdout + (t["campaign_forecast.name_offer"] if kind == "none" else ""))
     return text.replace(" ,", ",").replace(" \n", "\n")
 
 

@@ -156,6 +156,14 @@ def test_the_chinese_answer_states_the_offer_margin_break_even_and_holdout(ctx):
     assert not any(word in text for word in ("redeemer", "save rate", "holdout", "discount"))
 
 
+def test_with_no_offer_given_the_answer_says_so_and_asks_for_one(ctx):
+    text, f = answer(ctx, "en")
+    assert f["offer"]["kind"] == "none" and f["offer_cost"] == 0
+    assert text.startswith("No offer was given") and "“10% off”" in text
+    text, _ = answer(ctx, "zh")
+    assert text.startswith("未指定优惠") and "九折" in text
+
+
 # -- the offer words of a question ------------------------------------------------------------
 
 @pytest.mark.parametrize("question, percent, amount", [
