@@ -197,3 +197,15 @@ def test_a_percentage_offer_reaches_campaign_forecast_through_the_offline_planne
     plan = OfflinePlanner().plan(question, ConversationState(), vocabulary, role="marketer")
     assert [c.name for c in plan.calls] == ["campaign_forecast"]
     assert plan.calls[0].args.get("offer_percent") == 10
+
+
+@pytest.mark.parametrize("question, language", [("Is $5 off worth it for customers at high churn risk?", "en"),
+                                                ("给流失风险高的客户减5元，回报率怎么样？", "zh")])
+def test_an_amount_off_reaches_campaign_forecast_through_the_offline_planner_as_5_per_redeemer(ctx, question, language):
+    vocabulary = {"segments": ["at_risk"], "as_of": ["2025-12-31"]}
+    plan = OfflinePlanner().plan(question, ConversationState(), vocabulary, role="marketer")
+    assert [(c.name, c.args) for c in plan.calls] == [("campaign_forecast", {"churn_risk": "high", "offer_cost": 5})]
+    text, f = answer(ctx, language, offer_cost=5)
+    redeemers, cost = expected_cost(audience(ctx), 5)
+    assert f["cost"] == pytest.approx(cost) and f["offer"]["cost_per_redeemer"] == 5
+    assert ("5.00 off per redeemer" if language == "en" else "每位使用者减 5.00") in text
