@@ -129,6 +129,18 @@ def cmd_bench(args) -> int:
                                       f"BG/NBD {r['bgnbd_seconds']:.3f} s, Gamma-Gamma {r['gamma_gamma_seconds']:.3f} s"
                                       + (f"\n  recorded in {r['recorded']}" if r.get("recorded") else ""))
         return 0
+    if args.clv_stage:
+        from tools.bench import run_clv_stage_benchmark
+
+        result = run_clv_stage_benchmark(customers=args.customers, seed=args.seed, record=args.record,
+                                         progress=_progress(args))
+        _emit(args, result, lambda r: f"CLV stage on a synthetic shop of {r['customers']:,} customers / {r['orders']:,} "
+                                      f"orders: {r['stage_seconds']:.1f} s, {r['stage_cpu_seconds']:.1f} s of CPU (backtest "
+                                      f"{r['backtest_seconds']:.1f} s, fits and scoring {r['fit_and_score_seconds']:.1f} s)"
+                                      + (f"; lifetimes on the same data: {r['lifetimes_seconds']} s" if r["lifetimes_seconds"] else "")
+                                      + ("" if r["converged"] else "; a fit did not converge")
+                                      + (f"\n  recorded in {r['recorded']}" if r.get("recorded") else ""))
+        return 0
     if args.metrics:
         from tools.bench import run_metrics_benchmark
 
@@ -651,6 +663,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clv", metavar="FILE", help="instead: time the CLV fits on this transaction file")
     p.add_argument("--as-of", type=_date, help="with --clv: the as-of date (default: the last order date)")
     p.add_argument("--metrics", action="store_true", help="instead: load (no models) and time query_metrics warm")
+    p.add_argument("--clv-stage", action="store_true",
+                   help="instead: time the CLV stage of a build on a synthetic lifetimes-style shop (--customers, "
+                        "200,000 to compare with lifetimes)")
     return parser
 
 

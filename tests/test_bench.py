@@ -1,5 +1,7 @@
 """`tierwise bench` measures each stage in its own process and keeps one row per size."""
 
+import pytest
+
 from tools.bench import END, START, record_result, run_benchmark
 
 
@@ -48,3 +50,37 @@ def test_clv_bench_fits_the_cdnow_master_and_keeps_one_row_per_file(shared_data,
     assert result["bgnbd_seconds"] > 0 and result["gamma_gamma_seconds"] > 0
     table = doc.read_text(encoding="utf-8").split(bench.CLV_START)[1].split(bench.CLV_END)[0]
     assert sum("CDNOW_master.txt" in r for r in table.splitlines()) == 1
+
+
+def test_clv_stage_bench_times_the_stage_on_a_synthetic_shop_and_keeps_one_row_per_size(tmp_path):
+    import tools.bench as bench
+
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text("# Benchmarks\n", encoding="utf-8")
+    for _ in range(2):
+        result = bench.run_clv_stage_benchmark(customers=2000, seed=3)
+        bench.record_clv_stage_result(result, doc)
+    assert result["orders"] > 10 * 2000 and result["converged"]
+    assert 0 < result["backtest_seconds"] < result["stage_seconds"] and result["stage_cpu_seconds"] > 0
+    assert result["bgnbd"]["iterations"] <= 500 and result["gamma_gamma"]["iterations"] <= 500
+    table = doc.read_text(encoding="utf-8").split(bench.CLV_STAGE_START)[1].split(bench.CLV_STAGE_END)[0]
+    assert sum("| 2,000 |" in r for r in table.splitlines()) == 1
+
+
+def test_the_synthetic_shop_has_the_shape_lifetimes_is_benchmarked_on():
+    from tools.bench import SYNTHETIC_MAX_ORDERS, synthetic_clv_shop
+
+    orders = synthetic_clv_shop(5000, seed=1)
+    per_customer = orders.groupby("customer_id")["order_date"].agg(["size", "min", "max"])
+    assert per_customer["size"].max() <= SYNTHETIC_MAX_ORDERS and 12 <= per_customer["size"].mean() <= 18
+    first = per_customer["min"]
+    assert (first.max() - first.min()).days >= 360 and (orders["order_date"].max() - first.min()).days >= 900
+
+
+@pytest.mark.slow
+def test_clv_fits_converge_on_the_200000_customer_synthetic_shop():
+    from tools.bench import run_clv_stage_benchmark
+
+    result = run_clv_stage_benchmark(customers=200_000)
+    print(f"CLV stage at 200,000 customers: {result['stage_seconds']} s ({result['stage_cpu_seconds']} s CPU)")
+    assert result["converged"] and result["orders"] > 2_500_000

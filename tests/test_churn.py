@@ -219,6 +219,11 @@ def test_cdnow_churn_ranks_real_lapses_better_than_bgnbd_expected_purchases():
     churned = _churned_in_truth(result["scores"]["customer_id"], future, CDNOW_AS_OF)
     judged = _judge(result, churned)
     assert judged["churn_probability"]["auc"] > judged["bgnbd_expected_purchases"]["auc"], judged
+    # issue 13 aims at 0.78; 0.778 is measured (BG/NBD 0.769, recency 0.763), so the floor guards it
+    assert judged["churn_probability"]["auc"] >= 0.775, judged
+    versus = result["card"]["vs_bgnbd"]
+    assert versus["ci_low"] <= versus["difference"] <= versus["ci_high"]
+    assert ("significantly" in versus["sentence"]) == versus["significant"]
 
 
 def test_demo_churn_at_20000_customers_meets_the_acceptance_bar(tmp_path):

@@ -198,6 +198,106 @@ def record_clv_result(result: dict[str, Any], path: Path = DOCS) -> Path:
     return _replace_row(path, CLV_START, CLV_END, CLV_HEADER, row, f"| {result['file']} |")
 
 
+# The CLV stage on a synthetic shop of the kind lifetimes is usually benchmarked on. lifetimes 0.11.3
+# (summary -> BG/NBD and Gamma-Gamma fits -> 12-month CLV) took 6.4 s on this machine for the
+# 200,000-customer set; it only installs with pandas < 2.2 and numpy < 2, so its figure is kept here.
+LIFETIMES_SECONDS = {200_000: 6.4}
+SYNTHETIC_START = date(2023, 1, 1)
+SYNTHETIC_DAYS = 913          # ~2.5 years of orders
+SYNTHETIC_FIRST_DAYS = 365    # first orders spread over the first year
+SYNTHETIC_MAX_ORDERS = 60
+
+
+def synthetic_clv_shop(customers: int, *, seed: int = 7):
+    """Orders of a lifetimes-style synthetic shop: gamma-distributed purchase rates, first orders
+    spread over a year, up to 60 orders each over ~2.5 years (about 15 a customer), gamma amounts."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    first = rng.integers(0, SYNTHETIC_FIRST_DAYS, customers)
+    rate = rng.gamma(0.8, 0.026, customers)  # orders per day
+    span = SYNTHETIC_DAYS - first
+    repeats = np.minimum(rng.poisson(rate * span), SYNTHETIC_MAX_ORDERS - 1)
+    who = np.repeat(np.arange(customers), repeats)
+    day = first[who] + rng.integers(1, np.repeat(span, repeats) + 1)  # a Poisson process given its count
+    who, day = np.concatenate([np.arange(customers), who]), np.concatenate([first, day])
+    spend = rng.gamma(4.0, 10.0, customers)  # each customer's usual basket
+    return pd.DataFrame({
+        "customer_id": pd.Series(who).map("S{:07d}".format),
+        "order_date": pd.Timestamp(SYNTHETIC_START) + pd.to_timedelta(day, unit="D"),
+        "amount": np.round(rng.gamma(6.0, spend[who] / 6.0), 2),
+    })
+
+
+def run_clv_stage_benchmark(*, customers: int = 200_000, seed: int = 7, record: bool = False,
+                            progress: Progress = silent) -> dict[str, Any]:
+    """Load a synthetic shop (no models), then time the CLV stage exactly as `tierwise build` runs it:
+    read the features, backtest (refit at a cut), fit both models and score every customer."""
+    from tools import store
+    from tools.loading import load_dataset
+    from tools.models import FeatureReader
+    from tools.value import COLUMNS, build_clv, clv_backtest
+    from tools.workspace import Workspace
+
+    with tempfile.TemporaryDirectory(prefix="tierwise-bench-clv-stage-") as tmp:
+        progress(f"generating {customers:,} synthetic customers")
+        orders = synthetic_clv_shop(customers, seed=seed)
+        path = Path(tmp) / "orders.parquet"
+        orders.to_parquet(path, index=False)
+        progress(f"loading {len(orders):,} orders")
+        ws = Workspace(Path(tmp) / "home")
+        report = load_dataset(ws, path, build_models=False)
+        as_of = date.fromisoformat(report["as_of"])
+        con = store.connect(ws.current_store(), read_only=True)
+        try:
+            progress("timing the CLV stage")
+            # CPU seconds beside wall seconds: on a shared machine the wall clock also counts others' work
+            started, cpu_started = time.perf_counter(), time.process_time()
+            backtest = clv_backtest(con, as_of, seed=seed)
+            backtest_seconds = time.perf_counter() - started
+            fit_started = time.perf_counter()
+            card, _ = build_clv(FeatureReader(con).read(COLUMNS), as_of, backtest)
+            fit_seconds = time.perf_counter() - fit_started
+            stage_seconds, stage_cpu = time.perf_counter() - started, time.process_time() - cpu_started
+            load_average = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+        finally:
+            con.close()
+    result = {
+        "customers": customers, "orders": int(len(orders)), "as_of": as_of.isoformat(),
+        "stage_seconds": round(stage_seconds, 2), "stage_cpu_seconds": round(stage_cpu, 2),
+        "load_average": round(load_average, 1) if load_average is not None else None,
+        "backtest_seconds": round(backtest_seconds, 2),
+        "fit_and_score_seconds": round(fit_seconds, 2),
+        "lifetimes_seconds": LIFETIMES_SECONDS.get(customers),
+        "bgnbd": card["bgnbd"], "gamma_gamma": card["gamma_gamma"], "converged": card["converged"],
+        "verdict": card["verdict"]["verdict"],
+        "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}",
+        "command": f"tierwise bench --clv-stage --customers {customers}",
+    }
+    if record:
+        result["recorded"] = str(record_clv_stage_result(result))
+    return result
+
+
+CLV_STAGE_START, CLV_STAGE_END = "<!-- bench:clv-stage:start -->", "<!-- bench:clv-stage:end -->"
+CLV_STAGE_HEADER = ("| date | customers | orders | CLV stage s (CPU s) | of which backtest s | fits + scoring s "
+                    "| lifetimes s (same data) | BG/NBD / Gamma-Gamma steps | converged | load average | machine |\n"
+                    "|---|---|---|---|---|---|---|---|---|---|---|")
+
+
+def record_clv_stage_result(result: dict[str, Any], path: Path = DOCS) -> Path:
+    """Replace this size's row in the CLV-stage table of docs/benchmarks.md (or add it)."""
+    lifetimes = result["lifetimes_seconds"]
+    row = (f"| {date.today().isoformat()} | {result['customers']:,} | {result['orders']:,} "
+           f"| {result['stage_seconds']:.1f} ({result['stage_cpu_seconds']:.1f}) | {result['backtest_seconds']:.1f} "
+           f"| {result['fit_and_score_seconds']:.1f} | {lifetimes if lifetimes is not None else '—'} "
+           f"| {result['bgnbd'].get('iterations')} / {result['gamma_gamma'].get('iterations')} "
+           f"| {'yes' if result['converged'] else 'no'} | {result['load_average']} | {result['machine']} |")
+    return _replace_row(path, CLV_STAGE_START, CLV_STAGE_END, CLV_STAGE_HEADER, row, f"| {result['customers']:,} |",
+                        order=lambda r: int(r.split("|")[2].strip().replace(",", "")))
+
+
 def _replace_row(path: Path, start: str, end: str, header: str, row: str, key: str, order=None) -> Path:
     """Put `row` in the table between the start and end markers, in place of the row containing `key`."""
     text = path.read_text(encoding="utf-8") if path.exists() else ""

@@ -72,8 +72,11 @@ TRAINING_WINDOWS = 5         # label windows stacked at as_of - H, - 2H, ... whe
 HOLDOUT_SHARE = 0.2
 MAX_TRAINING_CUSTOMERS = 30_000  # beyond this, train on a seeded sample of customers
 CALIBRATION_FOLDS = 3
-# Columns the calibrator blends with the trees' log-odds (see ChurnModel).
-BLEND_COLUMNS = ("bgnbd_expected_purchases",)
+# Columns the calibrator blends with the trees' log-odds (see ChurnModel): BG/NBD's log-odds of
+# churn, and the log of the counts and amounts that grow with customer age, which a linear term
+# carries beyond the training range where trees would stop at their edge leaf.
+BLEND_COLUMNS = ("bgnbd_expected_purchases", "recency_days", "tenure_days", "frequency", "total_spend",
+                 "total_quantity")
 # A feature goes to the trees only if at most this share of the customers scored at as_of
 # fall outside the central SHIFT_RANGE of its training values (trees cannot extrapolate).
 MAX_SHIFTED_SHARE = 0.1
@@ -314,8 +317,7 @@ def fit_churn(con: duckdb.DuckDBPyConnection, as_of: date, *, horizon_days: int 
         "feature_importances": importances,
         "features": list(x_train.columns),
         "features_out_of_training_range": list(shifted),  # kept from the trees
-        "calibrator_weights": dict(zip(["trees", *model.blend_],
-                                       np.round(model.calibrator_.coef_[0], 4).tolist())),
+        "calibrator_weights": model.calibrator_weights(),
         "model_type": f"{CALIBRATION_FOLDS} HistGradientBoostingClassifiers on customer-grouped "
                       "folds, logistic calibration on their held-out scores blended with BG/NBD",
         "risk_bands": dict(bands),
@@ -571,10 +573,11 @@ class ChurnModel:
     Each of `folds` HistGradientBoostingClassifiers learns on the other folds' customers and
     scores its own, so every training row gets a score from a model that never saw that
     customer. A logistic calibrator is fitted on those held-out scores (as log-odds) together
-    with the `blend` columns (BG/NBD's log-odds of churn). Trees give every customer beyond
-    their training range the same edge value; the BG/NBD term, which follows from the purchase
-    process at any customer age, keeps ranking them, and where the trees know better the
-    calibrator weights them more. `tree_exclude` names features only the calibrator may use.
+    with the `blend` columns (BG/NBD's log-odds of churn; the log of recency, tenure, frequency,
+    spend and quantity), standardised. Trees give every customer beyond their training range the
+    same edge value; the BG/NBD term, which follows from the purchase process at any customer age,
+    and the linear terms keep ranking them, and where the trees know better the calibrator
+    weights them more. `tree_exclude` names features only the calibrator may use.
     predict_proba averages the fold models' probabilities, then calibrates.
     """
 
@@ -596,18 +599,28 @@ class ChurnModel:
             ).fit(x[self.tree_features_].iloc[train], y[train])
             held_out[test] = tree.predict_proba(x[self.tree_features_].iloc[test])[:, 1]
             self.trees_.append(tree)
-        self.calibrator_ = LogisticRegression().fit(self._blend_inputs(x, held_out), y)
+        inputs = self._blend_inputs(x, held_out, raw=True)
+        self.center_, self.scale_ = inputs.mean(axis=0), inputs.std(axis=0)
+        self.scale_[~(self.scale_ > 0)] = 1.0
+        self.calibrator_ = LogisticRegression().fit((inputs - self.center_) / self.scale_, y)
         self.classes_ = np.array([0, 1])
         return self
 
-    def _blend_inputs(self, x: pd.DataFrame, tree_probability: np.ndarray) -> np.ndarray:
+    def _blend_inputs(self, x: pd.DataFrame, tree_probability: np.ndarray, *, raw: bool = False) -> np.ndarray:
         columns = [_logit(tree_probability)]
         for name in self.blend_:
             values = x[name].to_numpy(dtype=float)
             if name == "bgnbd_expected_purchases":  # as the log-odds of exp(-E), the baseline's P(churn)
                 values = _logit(np.exp(-np.nan_to_num(values, nan=0.0)))
+            else:  # counts and amounts on a log scale
+                values = np.log1p(np.clip(np.nan_to_num(values, nan=0.0), 0, None))
             columns.append(np.nan_to_num(values))
-        return np.column_stack(columns)
+        inputs = np.column_stack(columns)
+        return inputs if raw else (inputs - self.center_) / self.scale_
+
+    def calibrator_weights(self) -> dict[str, float]:
+        """The calibrator's weight of each input, per standard deviation (trees, then the blend columns)."""
+        return dict(zip(["trees", *self.blend_], np.round(self.calibrator_.coef_[0], 4).tolist()))
 
     def predict_proba(self, x: pd.DataFrame) -> np.ndarray:
         if not hasattr(self, "trees_"):
