@@ -216,6 +216,16 @@ def _is_chinese(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
+def _shop_currency(ctx: AppContext) -> str | None:
+    """The currency money is shown in (Settings tab, `tierwise settings --currency`); none: plain numbers."""
+    from tools.settings import read_settings
+
+    try:
+        return read_settings(ctx.workspace.home).get("currency")
+    except TierwiseError:
+        return None
+
+
 def answer_stream(ctx: AppContext, question: str, session: ChatSession) -> Iterator[list[dict[str, Any]]]:
     """Ask the assistant in a worker thread; yield the chat messages as tool steps and text arrive."""
     question = question.strip()[:MAX_QUESTION_CHARS]
@@ -268,7 +278,8 @@ def answer_stream(ctx: AppContext, question: str, session: ChatSession) -> Itera
     answer: Answer = outcome["answer"]
     if answer.notice and not notices:
         notices.append({"role": "assistant", "content": f"ℹ️ {render.escape_text(answer.notice)}"})
-    extras, variants = render.answer_extras(answer, role=session.role, exports_dir=ctx.exports_dir)
+    extras, variants = render.answer_extras(answer, role=session.role, exports_dir=ctx.exports_dir,
+                                            currency=_shop_currency(ctx))
     session.messages = base + steps + notices + [render.text_message(answer.text, answer.choices)] + extras
     session.last_answer = answer
     session.last_files = [m["content"]["path"] for m in extras

@@ -22,10 +22,11 @@ import gradio as gr
 import pandas as pd
 
 from assistant.answer import Answer, ToolCallRecord
-from assistant.planning_compose import localize_chart, localize_table
 from tools.csv_cells import write_csv
 from tools.permissions import PermissionDenied, authorize
 from tools.results import Table, ToolResult
+from ui.formatting import (DisplayTable, Style, column_info, currency_parts, format_chart, format_table,
+                           style_for)
 
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+!|~])")
 STATUS_ICON = {"ok": "✅", "denied": "⛔", "error": "⚠️"}
@@ -87,7 +88,8 @@ def table_frame(table: Table) -> pd.DataFrame:
     return pd.DataFrame(table.rows, columns=table.columns)
 
 
-# Sorts the table in place when a header is clicked (numbers numerically, text alphabetically).
+# Sorts the table in place when a header is clicked by each cell's raw value (numbers numerically, text,
+# ISO dates and periods alphabetically).
 # gr.Dataframe can't be shown inside a Gradio 6.31 chat message (its page script fails), so tables
 # in the chat are escaped HTML with this small sorter.
 SORT_JS = """
@@ -105,7 +107,8 @@ if (!element.dataset.twSort) {
     rows.sort(function (a, b) {
       var x = a.cells[index].dataset.v, y = b.cells[index].dataset.v;
       var nx = parseFloat(x), ny = parseFloat(y), c;
-      if (!isNaN(nx) && !isNaN(ny)) { c = nx - ny; } else { c = String(x).localeCompare(String(y)); }
+      var numeric = a.cells[index].classList.contains('num') && b.cells[index].classList.contains('num');
+      if (numeric && !isNaN(nx) && !isNaN(ny)) { c = nx - ny; } else { c = String(x).localeCompare(String(y)); }
       return ascending ? c : -c;
     });
     rows.forEach(function (row) { body.appendChild(row); });
@@ -119,26 +122,32 @@ def _html_text(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True).replace("$", "&#36;")
 
 
-def _cell(value: Any) -> str:
-    if isinstance(value, bool) or value is None or not isinstance(value, (int, float)):
-        shown = "" if value is None else str(value)
-        return f'<td data-v="{_html_text(shown)}">{_html_text(shown)}</td>'
-    shown = f"{value:,}" if isinstance(value, int) else (f"{value:,.2f}" if abs(value) >= 100 else f"{value:.4g}")
-    return f'<td class="num" data-v="{value!r}">{_html_text(shown)}</td>'
-
-
-def table_html(table: Table) -> str:
-    """An escaped, sortable HTML table with its title and how many rows it shows."""
-    total = table.total_rows if table.total_rows is not None else len(table.rows)
-    caption = table.title if total == len(table.rows) else f"{table.title} (showing {len(table.rows):,} of {total:,})"
-    head = "".join(f'<th title="Sort by {_html_text(c)}">{_html_text(c)}</th>' for c in table.columns)
-    body = "".join("<tr>" + "".join(_cell(v) for v in row) + "</tr>" for row in table.rows)
-    return (f'<div class="tw-table-wrap"><table class="tw-table"><caption>{_html_text(caption)}</caption>'
+def table_html(table: Table | DisplayTable, style: Style | None = None) -> str:
+    """An escaped, sortable HTML table: labelled columns, values in their unit (ui/formatting.py), numbers
+    right-aligned, its title and how many rows it shows; each cell sorts by its raw value."""
+    style = style or Style()
+    shown = table if isinstance(table, DisplayTable) else format_table(table, style)
+    num = ' class="num"'
+    head = "".join(f'<th{num if c.numeric else ""} title="{_html_text(_sort_hint(c.label, style))}">'
+                   f"{_html_text(c.label)}</th>" for c in shown.columns)
+    body = "".join("<tr>" + "".join(f'<td{num if cell.numeric else ""} data-v="{_html_text(_sort_value(cell.sort))}">'
+                                    f"{_html_text(cell.text)}</td>" for cell in row) + "</tr>" for row in shown.rows)
+    return (f'<div class="tw-table-wrap"><table class="tw-table"><caption>{_html_text(shown.caption(style))}</caption>'
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
 
 
-def table_component(table: Table) -> gr.HTML:
-    return gr.HTML(table_html(table), js_on_load=SORT_JS, elem_classes=["tw-table-block"])
+def _sort_hint(label: str, style: Style) -> str:
+    return f"按{label}排序" if style.zh else f"Sort by {label}"
+
+
+def _sort_value(value: Any) -> str:
+    if isinstance(value, float):
+        return repr(value)
+    return "" if value is None else str(value)
+
+
+def table_component(table: Table, style: Style | None = None) -> gr.HTML:
+    return gr.HTML(table_html(table, style), js_on_load=SORT_JS, elem_classes=["tw-table-block"])
 
 
 def _inert_chart_text(value: Any) -> Any:
@@ -165,20 +174,29 @@ def chart_component(spec: dict[str, Any]) -> gr.Plot:
     return gr.Plot(value=figure(spec), label=str((spec.get("layout", {}).get("title") or {}).get("text") or "Chart"))
 
 
-def preview_chart(table: Table) -> dict[str, Any] | None:
-    """A chart for a customer preview that came without one: churn probability against expected value."""
+def preview_chart(table: Table, style: Style | None = None) -> dict[str, Any] | None:
+    """A chart for a customer preview that came without one: churn probability against expected value
+    (the value if retained, for an about-to-churn list)."""
+    style = style or Style()
     frame = table_frame(table)
-    if frame.empty or not {"churn_probability", "clv_12m"} <= set(frame.columns):
+    value_column = next((c for c in ("clv_12m", "retained_value_12m") if c in frame.columns), None)
+    if frame.empty or "churn_probability" not in frame.columns or value_column is None:
         return None
     groups = frame["churn_risk"].fillna("unknown") if "churn_risk" in frame else pd.Series("customers", index=frame.index)
+    value_label = column_info(value_column, style)[0]
+    probability = column_info("churn_probability", style)[0]
+    prefix, suffix = currency_parts(style.currency)
     traces = [{"type": "scatter", "mode": "markers", "name": str(name), "marker": {"size": 9},
-               "x": part["churn_probability"].tolist(), "y": part["clv_12m"].tolist(),
+               "x": part["churn_probability"].tolist(), "y": part[value_column].tolist(),
                "text": part["customer_id"].astype(str).tolist() if "customer_id" in part else None,
-               "hovertemplate": "%{text}<br>churn probability %{x:.3f}<br>value %{y:,.0f}<extra></extra>"}
+               "hovertemplate": f"%{{text}}<br>{probability} %{{x:.1%}}<br>{value_label} {prefix}%{{y:,.0f}}{suffix}"
+                                "<extra></extra>"}
               for name, part in frame.groupby(groups, sort=False)]
-    layout = {"title": {"text": f"{table.title}: churn probability vs expected 12-month value"},
+    # the table above names the customers; a short title fits a phone
+    title = f"{probability}与{value_label}" if style.zh else f"{probability} vs {value_label.lower()}"
+    layout = {"title": {"text": title},
               "xaxis": {"title": {"text": "churn probability"}},
-              "yaxis": {"title": {"text": "expected 12-month value"}}, "legend": {"title": {"text": "churn risk"}}}
+              "yaxis": {"title": {"text": value_column}}, "legend": {"title": {"text": "churn risk"}}}
     return {"data": traces, "layout": layout}
 
 
@@ -248,23 +266,26 @@ def checks_lines(checks: dict[str, Any] | None) -> str | None:
     return "**Checks**\n\n" + "\n".join(rows)
 
 
-def result_messages(record: ToolCallRecord, *, role: str, exports_dir: Path,
-                    language: str = "en") -> tuple[list[dict[str, Any]], list[str]]:
-    """Chat messages for one tool result, and the copy-ready variant texts it carries. Tables are shown
-    in the answer's language; downloads keep the data's own column names and values."""
+def result_messages(record: ToolCallRecord, *, role: str, exports_dir: Path, language: str = "en",
+                    currency: str | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+    """Chat messages for one tool result, and the copy-ready variant texts it carries. Tables and charts are
+    shown through ui/formatting.py in the answer's language; downloads keep the data's own names and values."""
     result = record.result
     if result is None:
         return [], []
+    style = style_for(result.facts, record.args, language=language, currency=currency)
     messages: list[dict[str, Any]] = []
     details = pii_lines(result)
     if details:
         messages.append({"role": "assistant", "content": details})
     for table in result.tables:
         if table.rows:
-            messages.append({"role": "assistant", "content": table_component(localize_table(table, language))})
-    chart = result.chart or (preview_chart(result.tables[0]) if record.name == "find_customers" and result.tables else None)
+            messages.append({"role": "assistant", "content": table_component(table, style)})
+    chart = result.chart or (preview_chart(result.tables[0], style) if record.name == "find_customers" and result.tables
+                             else None)
     if chart:
-        messages.append({"role": "assistant", "content": chart_component(localize_chart(chart, language))})
+        group = result.tables[0].columns[0] if result.tables and result.tables[0].columns else None
+        messages.append({"role": "assistant", "content": chart_component(format_chart(chart, style, group=group))})
     if can_export(role):
         for path in result.files:
             messages.append(file_message(path, f"Download {Path(path).name}"))
@@ -280,15 +301,18 @@ def result_messages(record: ToolCallRecord, *, role: str, exports_dir: Path,
     return messages, variants
 
 
-def answer_extras(answer: Answer, *, role: str, exports_dir: Path) -> tuple[list[dict[str, Any]], list[str]]:
-    """Everything shown after the answer text: refusals, tables, charts, files, variants."""
+def answer_extras(answer: Answer, *, role: str, exports_dir: Path,
+                  currency: str | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+    """Everything shown after the answer text: refusals, tables, charts, files, variants. `currency`: the
+    shop's (workspace settings), for money in tables and charts."""
     messages: list[dict[str, Any]] = []
     variants: list[str] = []
     for record in answer.tool_calls:
         # a refusal or error must be visible even when the written answer doesn't repeat it
         if record.status != "ok" and record.error and record.error not in answer.text:
             messages.append({"role": "assistant", "content": f"{STATUS_ICON[record.status]} {escape_text(record.error)}"})
-        extra, texts = result_messages(record, role=role, exports_dir=exports_dir, language=answer.language)
+        extra, texts = result_messages(record, role=role, exports_dir=exports_dir, language=answer.language,
+                                       currency=currency)
         messages += extra
         variants += texts
     return messages, variants

@@ -43,7 +43,7 @@ def test_a_marketer_asks_who_is_about_to_churn_and_downloads_the_table(demo_serv
     table = page.locator(f"{CHAT} table.tw-table").last
     table.wait_for()
     header = [h.strip() for h in table.locator("th").all_inner_texts()]
-    assert header[:2] == ["customer_id", "tier"] and "churn_probability" in header
+    assert header[:2] == ["Customer", "Tier"] and "Churn probability" in header
     shown_ids = table.locator("tbody tr td:first-child").all_inner_texts()
     assert len(shown_ids) == 20 and all(re.fullmatch(r"C\d{6}", i) for i in shown_ids)
     page.locator(f"{CHAT} .js-plotly-plot").last.wait_for()
@@ -59,9 +59,11 @@ def test_a_marketer_asks_who_is_about_to_churn_and_downloads_the_table(demo_serv
     assert '"churn_risk": "high"' in page.inner_text(CHAT)
     page.screenshot(path=str(artifacts / "chat-churn-steps.png"), full_page=True)
 
-    # sorting by a column reorders the rows
-    table.locator("th", has_text="clv_12m").click()
-    values = [float(v.replace(",", "")) for v in table.locator("tbody tr td:nth-child(7)").all_inner_texts()]
+    # sorting by a column reorders the rows by its raw values
+    column = header.index("Total spend")
+    table.locator("th", has_text="Total spend").click()
+    cells = table.locator(f"tbody tr td:nth-child({column + 1})")
+    values = [float(v) for v in cells.evaluate_all("tds => tds.map(td => td.dataset.v)")]
     assert values == sorted(values)
 
     with page.expect_download() as download:
@@ -70,15 +72,16 @@ def test_a_marketer_asks_who_is_about_to_churn_and_downloads_the_table(demo_serv
     download.value.save_as(saved)
     with open(saved, newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
-    assert rows[0] == header
-    assert [r[0] for r in rows[1:]] == shown_ids
+    assert rows[0][:2] == ["customer_id", "tier"] and "churn_probability" in rows[0]  # the data's own names
+    assert sorted(r[0] for r in rows[1:]) == sorted(shown_ids)
 
 
 def test_a_question_in_chinese_is_answered_in_chinese(demo_server, page, artifacts):
     url, _ = demo_server
     sign_in(page, url, "mary")
     ask(page, "哪些客户快要流失了？", "位客户符合条件")
-    assert page.locator(f"{CHAT} table.tw-table").count() >= 1
+    header = page.locator(f"{CHAT} table.tw-table").last.locator("th").all_inner_texts()
+    assert [h.strip() for h in header[:4]] == ["客户编号", "价值分层", "RFM 细分", "流失概率"]
     page.screenshot(path=str(artifacts / "chat-chinese.png"), full_page=True)
 
 
@@ -134,3 +137,29 @@ def test_hostile_strings_from_the_dataset_render_as_plain_text(hostile_server, h
         assert shown_as_typed in text
     # the injected "instruction" in a name and a product was never followed
     assert not (home / "exports").exists() or not list((home / "exports").glob("audience-*"))
+
+
+def test_the_models_tab_and_the_report_lead_with_each_verdict_in_words(demo_server, page, artifacts, tmp_path):
+    from tools.dataset import Dataset
+    from tools.report import write_html_report
+    from tools.workspace import Workspace
+
+    url, home = demo_server
+    sign_in(page, url, "mary")
+    page.get_by_role("tab", name="Models").click()
+    page.wait_for_function("document.querySelector('#tw-model-cards').innerText.includes('Verdict:')")
+    cards = page.inner_text("#tw-model-cards")
+    for title in ("Customer lifetime value", "Value tiers", "Churn", "Recommendations"):
+        body = [line.strip() for line in cards.split(title, 1)[1].splitlines()[1:] if line.strip()]
+        assert re.match(r"Verdict: (Good|Weak|No better than the baseline)", body[0]), (title, body[:2])
+    page.screenshot(path=str(artifacts / "models-verdicts.png"), full_page=True)
+
+    report = write_html_report(Dataset(Workspace(home)).snapshot(), tmp_path / "report.html")
+    page.goto(report.as_uri())
+    page.wait_for_selector("ul.verdicts")
+    text = page.inner_text("body")
+    first_card = min(text.find(name) for name in ("clv\n", "tiers\n", "churn\n") if text.find(name) >= 0)
+    assert text.find("Verdicts") < first_card
+    for model in ("churn", "clv", "recommendations", "tiers"):
+        assert re.search(rf"{model}: (Good|Weak|No better than the baseline)", text), model
+    page.screenshot(path=str(artifacts / "report-verdicts.png"), full_page=True)

@@ -1,0 +1,149 @@
+"""The chat as a product, read the way a person reads it: rendered text (innerText and drawn glyphs), at a
+laptop's 1440×900 and a phone's 390×844, for each main answer kind, in English and Chinese.
+
+Snapshots of each answer kind go to test-artifacts/answer-<kind>-<viewport>.png for review.
+"""
+
+import re
+
+import pytest
+
+from tests.browser.test_fonts import DRAW
+
+pytestmark = pytest.mark.browser
+
+CHAT = "#tw-chat"
+PASSWORDS = {"mary": "mary-pass", "sam": "sam-pass", "ada": "ada-pass"}  # as served by conftest.py
+LAPTOP, PHONE = {"width": 1440, "height": 900}, {"width": 390, "height": 844}
+SNAKE = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b")
+BARE_FRACTION = re.compile(r"(?<![\w.,:/-])0\.\d+(?![\d%])")
+SERVER_PATH = re.compile(r"(?:/tmp/|/home/|/root/|/srv/|/var/|/work/|/Users/|[A-Za-z]:\\)")
+# headers of columns that hold probabilities, shares and rates
+RATIO_HEADER = re.compile(r"probability|share|rate|ROI|%|概率|占比|率")
+# what the chat renders, without the tool steps (their arguments are the tools' own JSON)
+ANSWER_TEXT = """
+() => Array.from(document.querySelectorAll('#tw-chat .message-row.bot-row')).map((row) => {
+  const copy = row.cloneNode(true);
+  copy.querySelectorAll('.thought-group').forEach((el) => el.remove());
+  return copy.innerText;
+}).join('\\n')
+"""
+RATIO_CELLS = """
+(pattern) => {
+  const re = new RegExp(pattern);
+  const out = [];
+  document.querySelectorAll('#tw-chat table.tw-table').forEach((table) => {
+    const heads = Array.from(table.querySelectorAll('thead th')).map((th) => th.innerText.trim());
+    table.querySelectorAll('tbody tr').forEach((tr) => Array.from(tr.cells).forEach((td, i) => {
+      if (re.test(heads[i] || '')) out.push([heads[i], td.innerText.trim()]);
+    }));
+  });
+  return out;
+}
+"""
+
+
+@pytest.fixture
+def open_page(browser):
+    """A signed-in page at a viewport: open_page(url, user, viewport)."""
+    contexts = []
+
+    def open_(url: str, user: str, viewport: dict) -> object:
+        context = browser.new_context(viewport=viewport, accept_downloads=True)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(90_000)
+        page.goto(url)
+        page.get_by_label("username").fill(user)
+        page.get_by_label("password").fill(PASSWORDS[user])
+        page.get_by_role("button", name="Login").click()
+        page.wait_for_selector("#tw-question textarea")
+        page.wait_for_function("document.body.innerText.includes('Signed in as')")
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+def ask(page, question: str) -> None:
+    """Ask and wait until the answer is complete (the user's bubble is in, nothing is pending)."""
+    before = page.locator(f"{CHAT} .message-row.user-row").count()
+    page.fill("#tw-question textarea", question)
+    page.click("#tw-ask")
+    page.wait_for_function(
+        "(n) => { const el = document.querySelector('#tw-chat');"
+        " return el && el.querySelectorAll('.message-row.user-row').length > n && !el.innerText.includes('⏳'); }",
+        arg=before)
+    page.wait_for_timeout(700)  # charts finish drawing
+
+
+def drawn_as_glyphs(page, selector: str) -> list[str]:
+    """The characters of an element's text that its own font draws as missing-glyph boxes."""
+    element = page.locator(selector).first
+    font = element.evaluate("el => getComputedStyle(el).font")
+    text = element.inner_text()
+    return [d["ch"] for d in page.evaluate(DRAW, [re.sub(r"\s", "", text)[:20], font]) if d["box"]]
+
+
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["1440x900", "390x844"])
+def test_a_chinese_answer_shows_its_table_header_and_chart_title_in_chinese(demo_server, open_page, artifacts,
+                                                                           viewport):
+    url, _ = demo_server
+    page = open_page(url, "mary", viewport)
+    ask(page, "按细分群体比较客户价值")
+    table = page.locator(f"{CHAT} table.tw-table").last
+    header = [h.strip() for h in table.locator("th").all_inner_texts()]
+    assert header[:3] == ["RFM 细分", "客户数", "客户占比"] and "未来12个月预期价值" in header
+    assert "不能失去" in table.inner_text() and "cannot_lose" not in table.inner_text()
+    assert not drawn_as_glyphs(page, f"{CHAT} table.tw-table >> nth=-1 >> th >> nth=0")
+    title = page.locator(f"{CHAT} .js-plotly-plot .gtitle").last
+    title.wait_for()
+    assert re.search(r"[\u4e00-\u9fff]", title.text_content()) and "by segment" not in title.text_content()
+    axis = page.locator(f"{CHAT} .js-plotly-plot .ytitle").last.text_content()
+    assert axis == "未来12个月预期价值"
+    name = "1440x900" if viewport is LAPTOP else "390x844"
+    page.screenshot(path=str(artifacts / f"answer-breakdown-zh-{name}.png"))
+
+
+def test_a_customer_list_is_labelled_with_percentages_money_and_dates(demo_server, open_page):
+    url, _ = demo_server
+    page = open_page(url, "mary", LAPTOP)
+    ask(page, "Who is about to churn?")
+    table = page.locator(f"{CHAT} table.tw-table").last
+    header = [h.strip() for h in table.locator("th").all_inner_texts()]
+    assert header[:4] == ["Customer", "Tier", "Segment", "Churn probability"]
+    first = [c.strip() for c in table.locator("tbody tr").first.locator("td").all_inner_texts()]
+    assert re.fullmatch(r"\d{1,2}(\.\d)?%", first[3]), first
+    assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}", first[header.index("Last order")]), first
+    # numbers sit on the right of their cells
+    align = table.locator("tbody tr").first.locator("td").nth(3).evaluate("el => getComputedStyle(el).textAlign")
+    assert align == "right"
+
+
+QUESTIONS = ["Who is about to churn?", "Compare segments by value", "Monthly revenue trend by channel",
+             "Revenue by category last quarter", "Cohort retention by month", "What data do we have loaded?",
+             "Expected revenue next quarter by tier", "Forecast the ROI of a 10% off email to customers at high "
+             "risk of churn", "Look up customer C000042", "哪些客户快要流失了？", "各渠道每月销售额趋势",
+             "上个季度各品类的销售额", "客户 C000042 是什么等级？", "数据概况"]
+
+
+def test_no_rendered_answer_shows_a_column_name_a_bare_fraction_or_a_server_path(demo_server, open_page):
+    url, _ = demo_server
+    page = open_page(url, "mary", LAPTOP)
+    for question in QUESTIONS:
+        page.click("#tw-new-chat")
+        page.wait_for_function("document.querySelectorAll('#tw-chat .message-row').length === 0")
+        ask(page, question)
+        text = page.evaluate(ANSWER_TEXT)
+        assert text.strip(), question
+        assert not SNAKE.findall(text), (question, SNAKE.findall(text))
+        prose = re.sub(r"--[\w-]+ \S+", "", text)  # a command's option ('--margin 0.35') is typed as it is
+        assert not BARE_FRACTION.findall(prose), (question, BARE_FRACTION.findall(prose))
+        assert not SERVER_PATH.findall(text), (question, SERVER_PATH.findall(text))
+        for header, cell in page.evaluate(RATIO_CELLS, RATIO_HEADER.pattern):
+            assert cell == "—" or cell.endswith("%"), (question, header, cell)
+        labels = " ".join(page.locator(f"{CHAT} .js-plotly-plot .gtitle, {CHAT} .js-plotly-plot .g-ytitle, "
+                                       f"{CHAT} .js-plotly-plot .xtick, {CHAT} .js-plotly-plot .legendtext")
+                          .all_text_contents())
+        assert not SNAKE.findall(labels), (question, SNAKE.findall(labels))
