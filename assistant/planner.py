@@ -72,7 +72,6 @@ class Plan:
     focus: list[tuple[str, str, Any]] | None = None  # the group a breakdown was asked for ("Kids' share of revenue")
     probabilities: dict[str, float] | None = None  # the router's reading, best first (None when no routing ran)
     choices: list[dict[str, Any]] | None = None    # a clarifying question's readings (assistant.clarify)
-    choices: list[dict[str, Any]] | None = None    # readings offered by a clarifying question (assistant.clarify)
 
 
 @dataclass

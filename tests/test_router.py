@@ -121,15 +121,16 @@ def test_a_training_file_naming_an_unknown_intent_is_refused(tmp_path):
 
 def test_routing_a_hundred_thousand_character_question_stays_under_half_a_second():
     """The planner reads at most 2,000 characters (Assistant.ask refuses longer questions before planning, and
-    numbers over 18 digits: tests/test_question_limits.py); what it reads is routed within the bound."""
+    numbers over 18 digits: tests/test_question_limits.py); what it reads is routed within the bound. The bound is
+    on this process's CPU time: on a machine shared with other work, wall time can be several times longer."""
     planner = OfflinePlanner()
     planner.plan("who is about to churn?", ConversationState(), VOCAB, role="marketer")  # the router is fitted once
     for question in ("which customers in Germany are about to churn " * 2200, "哪些客户快要流失了" * 11_200,
                      "customers who spent more than 5 " * 3200, "top 5 " * 17_000):
         assert len(question) >= 100_000
-        start = time.perf_counter()
+        start = time.process_time()
         plan = planner.plan(question, ConversationState(), VOCAB, role="marketer")
-        assert time.perf_counter() - start < 0.5, question[:40]
+        assert time.process_time() - start < 0.5, question[:40]
         assert plan.probabilities and sum(plan.probabilities.values()) == pytest.approx(1.0)
 
 
