@@ -308,3 +308,11 @@ def test_a_name_is_found_however_it_is_written(ctx):
     for written in (f"{last}, {first}", plain.lower(), f"{first}{last}", f"{first.lower()}_{last.lower()}"):
         result = call_tool(ctx, "customer_lookup", {"query": written})
         assert row["customer_id"] in (result.facts.get("candidates") or [result.customer_id]), written
+
+
+def test_a_lapsed_customer_is_looked_up_as_already_lapsed(ctx):
+    cid = q(ctx, "SELECT customer_id FROM scores WHERE churn_risk = 'lapsed' ORDER BY customer_id LIMIT 1")["customer_id"][0]
+    result = call_tool(ctx, "customer_lookup", {"query": cid})
+    assert result.facts["churn_risk"] == "lapsed"
+    assert result.facts["churn_reasons"][0].startswith("Already lapsed")
+    assert result.facts["next_best_action"].startswith("already lapsed")

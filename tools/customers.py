@@ -218,6 +218,8 @@ def next_best_action(p, recs: pd.DataFrame) -> str:
     """A rule of thumb from the profile; rules are ordered from most to least urgent."""
     product = recs.iloc[0]["product"] if not recs.empty else None
     risk, tier, segment = p.get("churn_risk"), p.get("tier"), p.get("segment")
+    if risk == "lapsed":
+        return "already lapsed by their own buying rhythm: only a win-back offer sized to what they used to spend is worth sending."
     if risk == "high" and tier == "high":
         return "personal win-back: a call or a tailored offer from the account team."
     if risk == "high":

@@ -73,7 +73,8 @@ def fit_tier_classifier(early: pd.DataFrame, tiers: pd.Series, tenure_days: pd.S
     from sklearn.metrics import accuracy_score, confusion_matrix
 
     data = early.join(tiers.rename("tier")).join(tenure_days.rename("tenure")).join(first_day.rename("first"))
-    settled = data[data["tenure"] >= MIN_TENURE_FOR_TRAINING].sort_values("first")
+    # customer order, then a stable sort: SQL row order is arbitrary and the fit depends on it
+    settled = data[data["tenure"] >= MIN_TENURE_FOR_TRAINING].sort_index().sort_values("first", kind="stable")
     if len(settled) < 200 or settled["tier"].nunique() < 2:
         raise TierwiseError(
             f"The young-customer tier classifier needs 200 customers with {MIN_TENURE_FOR_TRAINING}+ days of "
