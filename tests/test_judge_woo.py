@@ -48,7 +48,8 @@ from tests.test_judge_shopify import judge, table
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data" / "judge_woo"
 ARTIFACT = HERE.parent / "test-artifacts" / "judge_woo.json"
-FLOOR = 0.0          # automatic load: first measurement 0/40 (refused: customer_id = "Customer Note"), 2026-12-03, 7eace27
+FLOOR = 0.75         # automatic load: first measurement 0/40 (refused: customer_id = "Customer Note"), 2026-12-03, 7eace27;
+                     # 31/40 after the loader matched header words whole and told guests (id 0) apart by email
 FLOOR_MAPPED = 0.75  # diagnostic, owner mapping: first measurement 31/40 = 77.5%, 2026-12-03, 7eace27
 TARGET = 0.9
 # Diagnostic only (the automatic pass is the measurement that counts): the load a shop owner does after the

@@ -132,3 +132,31 @@ def test_a_mostly_blank_code_column_is_never_the_customer_key(tmp_path):
     report = ingest(duckdb.connect(), path, today=TODAY)
     assert report["mapping"]["customer_id"] == "Ref"
     assert rng  # deterministic data above; rng kept for symmetry with the other builders
+
+
+def test_guest_checkouts_with_a_placeholder_id_are_told_apart_by_their_email(tmp_path):
+    """An account id of 0 means a guest checkout: each guest is a customer of their own (by email), never one
+    giant customer '0'; registered customers keep their ids, and every customer keeps their email."""
+    rng = random.Random(4)
+    rows = []
+    for n in range(400):
+        registered = rng.random() < 0.7
+        k = rng.randrange(50)
+        rows.append({"Order ID": 9000 + n, "Account ID": 100 + k if registered else 0,
+                     "Billing Email": f"member{k}@shop.test" if registered else f"guest{rng.randrange(80)}@mail.test",
+                     "Order Date": f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                     "Line Total": f"{rng.uniform(5, 90):.2f}", "Customer Note": rng.choice(["", "", "gift"])})
+    frame = pd.DataFrame(rows)
+    path = tmp_path / "guests.csv"
+    frame.to_csv(path, index=False)
+    con = duckdb.connect()
+    report = ingest(con, path, today=TODAY)
+    assert (report["mapping"]["customer_id"], report["mapping"]["email"]) == ("Account ID", "Billing Email")
+    ids = dict(con.execute("SELECT customer_id, sum(amount) FROM orders GROUP BY 1").fetchall())
+    assert "0" not in ids
+    members = frame[frame["Account ID"] != 0]
+    guests = frame[frame["Account ID"] == 0]
+    assert len(ids) == members["Account ID"].nunique() + guests["Billing Email"].nunique()
+    assert ids["100"] == pytest.approx(members[members["Account ID"] == 100]["Line Total"].astype(float).sum())
+    emails = dict(con.execute("SELECT customer_id, email FROM customers").fetchall())
+    assert emails["100"] == "member0@shop.test" and all(emails.values())

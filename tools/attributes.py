@@ -428,11 +428,12 @@ def decide_fills(attrs: list[Attribute], given: set[str], names: Names) -> None:
     """A transactions-file column constant per customer whose header names a customer field of the
     contract (age, gender, city …) fills that field when the customers file does not give it."""
     for a in attrs:
-        norm = normalise(a.label)
+        # "Billing City", "Shipping Country", "Customer Gender": a qualifier before the field's own word
+        norms = {normalise(a.label), normalise("".join(w for w in _words(a.label) if w not in PERSON_QUALIFIERS))}
         for fld, typ in FILLABLE_FIELDS.items():
             if (a.grain == "customer" and a.type == typ and fld not in given
                     and fld not in names.filled
-                    and norm in {normalise(s) for s in SYNONYMS.get(fld, ())}):
+                    and norms & {normalise(s) for s in SYNONYMS.get(fld, ())}):
                 a.fills = a.name = fld
                 names.filled.add(fld)
                 break

@@ -151,6 +151,17 @@ def _customer_id(text: str, email_key: bool = False) -> str:
             f"ELSE {text} END")
 
 
+# Key values that stand for "no account" (a guest checkout): such rows are identified by their email if the file has one.
+GUEST_KEYS = ("0", "-", "guest", "none", "n/a", "na", "null", "anonymous", "游客", "匿名", "访客")
+
+
+def _guest_or_id(id_text: str, email_text: str) -> str:
+    """SQL: the customer id, or for a guest checkout (blank or placeholder id) the pseudonym of their email."""
+    keys = ", ".join(f"'{k}'" for k in GUEST_KEYS)
+    return (f"CASE WHEN {id_text} IS NULL OR lower({id_text}) IN ({keys}) THEN {_customer_id(email_text, True)} "
+            f"ELSE {_customer_id(id_text)} END")
+
+
 def _email_of(text: str) -> str:
     return f"CASE WHEN regexp_full_match({text}, '{EMAIL_VALUE}') THEN lower({text}) END"
 
@@ -259,7 +270,7 @@ def clean_transactions(con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: d
     fmts = date_formats(con, raw.table, col["order_date"], study["day_first"])
 
     # Layer 1: clean text once per field; layer 2: parse; layer 3: judge each row.
-    texts = ", ".join([f"{_text(col[f])} AS {f}_t" for f in (*ORDERS_SCHEMA, "unit_price") if f in col]
+    texts = ", ".join([f"{_text(col[f])} AS {f}_t" for f in (*ORDERS_SCHEMA, "unit_price", "email") if f in col]
                       + [f"{_text(c)} AS _x{j}" for j, c in enumerate(keep)])
     parsed = []
     for fld, typ in ORDERS_SCHEMA.items():
@@ -271,6 +282,10 @@ def clean_transactions(con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: d
             parsed.append(f"round({price} * {qty}, 6) AS amount")
         elif fld not in col:
             parsed.append(f"CAST(NULL AS {typ}) AS {fld}")
+        elif fld == "customer_id" and "email" in col and not email_key:
+            # an account id, and an email that identifies guest checkouts and stays the customer's email
+            parsed.append(f"{_guest_or_id(t, 'email_t')} AS {fld}")
+            parsed.append(f"{_email_of('email_t')} AS _email")
         elif fld == "customer_id":
             parsed.append(f"{_customer_id(t, email_key)} AS {fld}")
             if email_key:
@@ -316,7 +331,8 @@ def clean_transactions(con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: d
     if "quantity" in col:
         bad_qty = con.execute("SELECT count(*) FROM _typed_orders WHERE _reason IS NULL "
                               "AND _qty_t IS NOT NULL AND quantity IS NULL").fetchall()[0][0]
-    return {"study": study, "date_formats": fmts, "bad_quantity": bad_qty, "email_key": email_key, "priced": priced}
+    return {"study": study, "date_formats": fmts, "bad_quantity": bad_qty, "email_key": email_key, "priced": priced,
+            "emails": email_key or "email" in col}
 
 
 def write_order_tables(con: duckdb.DuckDBPyConnection, *, extra: str = "", joins: str = "",

@@ -4,7 +4,9 @@ from typing import Literal
 
 TRANSACTION_REQUIRED = ("customer_id", "order_date", "amount")
 # unit_price: a line's price per unit; when the file has no line total, amount = unit price × quantity.
-TRANSACTION_OPTIONAL = ("order_id", "product", "category", "quantity", "channel", "status", "unit_price")
+# email: the customer's email, kept as theirs (never in an id); it identifies guest checkouts whose customer id is
+# blank or a placeholder such as 0.
+TRANSACTION_OPTIONAL = ("order_id", "product", "category", "quantity", "channel", "status", "unit_price", "email")
 TRANSACTION_FIELDS = TRANSACTION_REQUIRED + TRANSACTION_OPTIONAL
 
 CUSTOMER_REQUIRED = ("customer_id",)

@@ -144,7 +144,7 @@ def _ingest(con, path: Path, *, raws: list[RawTable], customers, mapping, custom
     else:
         con.execute(f"CREATE TABLE customers AS SELECT {_customer_columns('customer_id')} "
                     f"FROM (SELECT DISTINCT customer_id FROM orders) ORDER BY customer_id")
-        if cleaned["email_key"]:  # customers known by email: the email is theirs, the id a pseudonym
+        if cleaned["emails"]:  # the customers' emails from the transactions file (guests' ids are pseudonyms of them)
             con.execute("""UPDATE customers SET email = e.email FROM (
                                SELECT customer_id, min(_email) AS email FROM _typed_orders
                                WHERE _reason IS NULL GROUP BY customer_id) e

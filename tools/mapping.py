@@ -39,6 +39,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "betrag", "umsatz", "montant", "importe", "金额", "实付金额", "销售额", "订单金额", "支付金额", "付款金额", "实付", "总价", "总金额",
         "消费金额", "交易金额", "成交金额", "应付金额",
     ),
+    # The customer's email in a transactions file (identifies guests; kept as the customer's email).
+    "email": ("email", "e-mail", "email address", "customer email", "billing email", "buyer email", "user email",
+              "contact email", "邮箱", "电子邮箱", "电子邮件", "邮件地址"),
     # A price per unit (UnitPrice, Lineitem price, 单价): the amount when multiplied by the quantity.
     "unit_price": (
         "unit_price", "unit price", "unitprice", "price", "item price", "item_price", "lineitem price",
@@ -273,10 +276,37 @@ NOT_MONEY_WORDS = frozenset({"status", "state", "method", "type", "mode", "gatew
                              "number", "no", "currency"})
 
 
+# Words that make a header name something about a customer or order other than its key ("Customer Note",
+# "Customer Since", "Order Status", "Customer Email").
+NOT_KEY_WORDS = frozenset({"note", "notes", "comment", "comments", "message", "remark", "remarks", "name", "type",
+                           "group", "segment", "since", "date", "time", "status", "state", "city", "country",
+                           "email", "mail", "phone", "address", "age", "gender", "count", "total", "spend", "value",
+                           "amount", "level", "tier", "source", "channel"})
+
+
+def _holds(label: str, synonym_norm: str) -> bool:
+    """Whether a header holds a synonym as whole words: 'Customer User ID' holds 'userid' and 'customer'; 'Customer
+    Note' holds 'customer' but not 'customer no'. Chinese synonyms (no word breaks) are looked for as text."""
+    if not synonym_norm.isascii():
+        return synonym_norm in normalise(label)
+    words = header_words(label)
+    for start in range(len(words)):
+        run = ""
+        for w in words[start:]:
+            run += w
+            if run == synonym_norm:
+                return True
+            if len(run) >= len(synonym_norm):
+                break
+    return False
+
+
 def _vetoed(fld: str, label: str) -> bool:
     """Headers a field never takes by name, whatever synonym they contain."""
     if fld == "amount":
         return bool(set(header_words(label)) & NOT_MONEY_WORDS)
+    if fld in ("customer_id", "order_id") and normalise(label) not in {normalise(s) for s in SYNONYMS[fld]}:
+        return bool(set(header_words(label)) & NOT_KEY_WORDS)
     return fld == "channel" and is_acquisition_name(label)
 
 
@@ -308,7 +338,7 @@ def map_by_name(names: list[str], fields: tuple[str, ...], taken: set[int]) -> d
         syns = sorted((normalise(s) for s in SYNONYMS.get(fld, ()) if len(normalise(s)) >= 4),
                       key=len, reverse=True)
         for s in syns:
-            hit = next((i for i, n in enumerate(norm) if i not in taken and s in n
+            hit = next((i for i, n in enumerate(norm) if i not in taken and _holds(names[i], s)
                         and not _vetoed(fld, names[i])), None)
             if hit is not None:
                 out[fld] = hit
@@ -426,9 +456,12 @@ def build_mapping(con: duckdb.DuckDBPyConnection, table: str, names: list[str], 
             mapping["order_id"] = numbered[0]
             taken.add(numbered[0])
             warnings.append(f"Column '{names[numbered[0]]}' holds order numbers (#1001 …): used as the order id.")
-    if kind == "customers" and "customer_id" in missing and "email" in mapping:
-        # A customers file keyed by email: the email is the key (pseudonymised like the transactions' key).
+    if "customer_id" in missing and "email" in mapping:
+        # Customers known only by their email: the email is the key (pseudonymised at cleaning, and kept as the
+        # customer's email); in a transactions file it is then no separate field.
         mapping["customer_id"] = mapping["email"]
+        if kind == "transactions":
+            del mapping["email"]
         missing.remove("customer_id")
     if missing or not header:
         profiles = profiles or column_profiles(con, table, len(names))
