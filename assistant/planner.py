@@ -569,8 +569,16 @@ class OfflinePlanner:
                 a["offer"] = _occasion_offer(s.occasion, a.get("offer"), a.get("language") or language)
             return a
         if intent == "campaign_forecast":
-            if s.offer_cost is not None:
+            # the offer as the question gives it: a percentage of the order ("10% off", 九折), an amount per redeemer
+            # ("$5 off", 减10元) or free shipping (包邮)
+            if s.offer_percent is not None:
+                a["offer_percent"] = s.offer_percent
+            elif s.offer_cost is not None:
                 a["offer_cost"] = s.offer_cost
+            elif s.free_shipping:
+                a["free_shipping"] = True
+            if s.message_channel:
+                a["message_channel"] = s.message_channel
             if s.save_rate is not None:
                 a["save_rate"] = s.save_rate
             if s.horizon_days:

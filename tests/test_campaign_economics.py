@@ -188,15 +188,19 @@ def test_free_shipping_words_reach_the_slots():
         assert slots.free_shipping and slots.offer_percent is None and slots.offer_cost is None
 
 
-@pytest.mark.xfail(strict=True, reason="the offline planner's build_args (assistant/planner.py) passes offer_cost "
-                                       "but not yet offer_percent / free_shipping from the slots (issue 14)")
 @pytest.mark.parametrize("question", ["What would a 10% discount win-back campaign for at-risk customers return?",
                                       "给流失风险高的客户做九折挽回活动，回报怎么样"])
 def test_a_percentage_offer_reaches_campaign_forecast_through_the_offline_planner(question):
     vocabulary = {"segments": ["at_risk"], "as_of": ["2025-12-31"]}
     plan = OfflinePlanner().plan(question, ConversationState(), vocabulary, role="marketer")
     assert [c.name for c in plan.calls] == ["campaign_forecast"]
-    assert plan.calls[0].args.get("offer_percent") == 10
+    assert plan.calls[0].args.get("offer_percent") == 10 and "offer_cost" not in plan.calls[0].args
+
+
+def test_free_shipping_reaches_campaign_forecast_through_the_offline_planner():
+    vocabulary = {"segments": ["at_risk"], "as_of": ["2025-12-31"]}
+    plan = OfflinePlanner().plan("给流失风险高的客户包邮，挽回的回报怎么样？", ConversationState(), vocabulary, role="marketer")
+    assert [(c.name, c.args.get("free_shipping")) for c in plan.calls] == [("campaign_forecast", True)]
 
 
 @pytest.mark.parametrize("question, language", [("Is $5 off worth it for customers at high churn risk?", "en"),
