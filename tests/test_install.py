@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA_SUFFIXES = {".txt", ".md", ".json", ".jsonl"}
+DATA_SUFFIXES = {".txt", ".md", ".json", ".jsonl", ".css"}
 
 
 def fake_apt(tmp_path: Path, update_failures: int, failure: str) -> tuple[Path, Path]:
@@ -104,4 +104,4 @@ def test_building_the_package_prints_no_would_be_ignored_box_and_ships_every_dat
     for path in (source / "prompts").rglob("*"):
         if path.is_file() and path.suffix in DATA_SUFFIXES:
             assert path.relative_to(source).as_posix() in shipped
-    assert "tools/semantic/metrics.json" in shipped
+    assert {"tools/semantic/metrics.json", "ui/labels.json", "ui/chat.css"} <= shipped

@@ -16,7 +16,6 @@ from tools.demo import generate_demo
 from tools.store import dataset_status
 from tools.workspace import Workspace
 from ui.app import CONCURRENCY, QUEUE_SIZE, build_app, start
-from ui.render import escape_text
 
 PASSWORDS = {"mary": ("marketer", "mary-pass"), "sam": ("support", "sam-pass"), "ada": ("admin", "ada-pass")}
 
@@ -77,7 +76,7 @@ def test_the_chat_streams_tool_steps_before_the_final_answer(served):
 
     assert len(updates) >= 2  # a pending step first, then the answer
     assert any(m.get("metadata", {}) and m["metadata"].get("status") == "pending" for m in updates[0][0])
-    steps = [m for m in final_history if (m.get("metadata") or {}).get("title") == "🔧 find_customers"]
+    steps = [m for m in final_history if (m.get("metadata") or {}).get("title") == "🔧 Find customers"]
     assert steps and '"churn_risk"' in steps[0]["content"][0]["text"]
     assert any("customers match" in t for t in assistant_texts(final_history))
     assert components(final_history, "html") and components(final_history, "plot")
@@ -107,10 +106,10 @@ def test_support_sees_a_masked_email_in_a_customer_lookup(served, built_home):
         email = next(r["email"] for r in csv.DictReader(fh) if r["customer_id"] == "C000042")
     history, _ = login(url, "sam").predict("What tier is customer C000042?", api_name="/chat")
 
-    shown = "\n".join(assistant_texts(history))
+    shown = "\n".join(assistant_texts(history) + [str(c["value"]) for c in components(history, "html")])
     assert "C000042" in shown
     assert email not in shown
-    assert f"{email[0]}\\*\\*\\*@{email.split('@')[1]}" in shown  # j***@example.com, Markdown-escaped
+    assert f"{email[0]}***@{email.split('@')[1]}" in shown  # j***@example.com, on the customer card
 
 
 def test_marketer_sees_the_customers_name_and_email(served, built_home):
@@ -118,7 +117,8 @@ def test_marketer_sees_the_customers_name_and_email(served, built_home):
     with open(built_home.parent / "demo" / "customers.csv", newline="", encoding="utf-8") as fh:
         email = next(r["email"] for r in csv.DictReader(fh) if r["customer_id"] == "C000042")
     history, _ = login(url, "mary").predict("Look up customer C000042", api_name="/chat")
-    assert escape_text(email) in "\n".join(assistant_texts(history))
+    card = "\n".join(str(c["value"]) for c in components(history, "html"))
+    assert "tw-customer" in card and email in card
 
 
 def test_two_sessions_never_share_a_conversation(served):

@@ -40,15 +40,26 @@ def test_table_html_escapes_every_cell_and_header_and_marks_numbers_for_sorting(
     assert "showing 2 of 40" in html
 
 
-def test_a_tool_step_is_a_collapsed_message_titled_with_the_tool_name():
+def test_a_tool_step_is_a_collapsed_message_titled_with_the_tool_in_words():
     record = ToolCallRecord("find_customers", {"country": HOSTILE[0]}, "ok",
                             result=ToolResult(summary=f"3 customers match (country {HOSTILE[1]})."))
     step = tool_step(record, index=0, seconds=0.25)
-    assert step["metadata"]["title"] == "🔧 find_customers"
+    assert step["metadata"]["title"] == "🔧 Find customers"
+    assert tool_step(record, index=0, language="zh")["metadata"]["title"] == "🔧 查找客户"
     assert step["metadata"]["status"] == "done" and step["metadata"]["duration"] == 0.25
     body = step["content"]
-    assert "```json" in body and "ok" in body
+    assert "find\\_customers" in body and "```json" in body and "ok" in body
     assert "![x](http" not in body
+
+
+def test_a_refused_step_is_a_refusal_card_not_a_step_that_ran():
+    record = ToolCallRecord("export_audience", {}, "denied", error=f"Sorry, your support account can't {HOSTILE[0]}.")
+    card = tool_step(record, index=0)
+    assert "metadata" not in card
+    shown = card["content"].value
+    assert 'class="tw-refusal"' in shown and "⛔" in shown and "Not allowed: Export audience" in shown
+    assert "&lt;script&gt;" in shown and "<script>" not in shown
+    assert "无权使用：导出名单" in tool_step(record, index=0, language="zh")["content"].value
 
 
 def test_plotly_labels_from_the_data_are_shown_as_text():
@@ -84,7 +95,10 @@ def test_a_refusal_is_shown_even_when_the_answer_text_does_not_repeat_it(tmp_pat
     answer = Answer(text="Here is what I could do.", tool_calls=[
         ToolCallRecord("export_audience", {}, "denied", error="Sorry, your support account can't use export audience.")])
     messages, _ = answer_extras(answer, role="support", exports_dir=tmp_path)
-    assert messages[0]["content"].startswith("⛔") and "can't use export audience" in messages[0]["content"]
+    shown = messages[0]["content"].value
+    assert 'class="tw-refusal"' in shown and "⛔" in shown and "can&#x27;t use export audience" in shown
+    # in the chat the refused step is already that card: not twice
+    assert answer_extras(answer, role="support", exports_dir=tmp_path, steps_shown=True)[0] == []
 
 
 def test_copy_variants_are_plain_text_ready_to_paste():
@@ -156,3 +170,49 @@ def test_a_chinese_answer_shows_its_table_in_chinese_but_downloads_the_data_as_i
     assert "Slow-cycle" not in shown and ">high<" not in shown
     csv = next(tmp_path.glob("customers-top-2-by-churn-probability-*.csv")).read_text(encoding="utf-8").splitlines()
     assert csv[0] == "customer_id,tier,churn_risk,persona,clv_12m" and csv[1].startswith("C1,high,high,Slow-cycle")
+
+
+def _lookup(language: str = "en") -> Answer:
+    facts = {"customer_id": "C000042", "tier": "high", "segment": "cannot_lose", "persona": "Slow-cycle lapsed customers",
+             "churn_probability": 0.9213, "churn_risk": "high",
+             "churn_reasons": ["No order for 384 days, 3.3× longer than their usual gap of 115 days", HOSTILE[0]],
+             "clv_12m": 1851.76, "next_order_date": "2027-01-25T00:00:00", "orders": 4, "total_spend": 1149.94,
+             "last_order_date": "2024-12-12T00:00:00", "days_since_last_order": 384,
+             "next_best_action": "already lapsed by their own buying rhythm: only a win-back offer is worth sending."}
+    orders = Table(title="Last orders", columns=["order_date", "order_id", "product", "category", "amount", "channel"],
+                   rows=[["2024-12-12", "O1", HOSTILE[1], "Beauty", 14.99, "web"]])
+    recommended = Table(title="Recommended", columns=["product", "reason"],
+                        rows=[["Mascara", "often bought together with Lip Balm"]])
+    result = ToolResult(summary="Customer C000042.", facts=facts, tables=[orders, recommended], customer_id="C000042",
+                        pii={"C000042": {"name": "Margaux Thomas", "email": "m***@example.com"}})
+    return Answer(text="Customer C000042: high tier.", language=language,
+                  tool_calls=[ToolCallRecord("customer_lookup", {"query": "C000042"}, "ok", result=result)])
+
+
+def test_a_looked_up_customer_is_one_card_with_the_tier_risk_reasons_orders_and_next_action(tmp_path):
+    messages, _ = answer_extras(_lookup(), role="support", exports_dir=tmp_path, currency="EUR")
+    assert len(messages) == 1  # no separate details, order and recommendation tables
+    card = messages[0]["content"].value
+    assert re.search(r'<span class="tw-badge tw-tier-high">High tier</span>', card)
+    assert "Margaux Thomas · m***@example.com" in card
+    assert re.search(r'<dd class="tw-risk tw-risk-high">High · 92.1%</dd>', card)
+    assert "<li>No order for 384 days, 3.3× longer than their usual gap of 115 days</li>" in card
+    assert "<li>&lt;script&gt;window.__pwned=1&lt;/script&gt;</li>" in card and "<script>" not in card
+    assert "€1,852" in card and "Can&#x27;t lose" in card and "12 Dec 2024 (384 days ago)" in card
+    assert "Already lapsed by their own buying rhythm" in card
+    assert "€14.99" in card and "<td>![x](http://127.0.0.1:9/x.png)</td>" in card and "Mascara" in card  # text
+    zh = answer_extras(_lookup("zh"), role="support", exports_dir=tmp_path)[0][0]["content"].value
+    for words in ("高价值层", "流失风险", "高 · 92.1%", "不能失去", "下一步建议", "最近订单", "推荐商品", "2024年12月12日"):
+        assert words in zh, words
+
+
+def test_a_refusal_is_said_once_and_a_clarifying_question_keeps_its_buttons():
+    from ui.render import answer_messages
+
+    sentence = "Sorry, your support account can't use export audience."
+    refused = Answer(text=sentence, tool_calls=[ToolCallRecord("export_audience", {}, "denied", error=sentence)])
+    assert answer_messages(refused, steps_shown=True) == []
+    assert answer_messages(refused)[0]["content"] == escape_text(sentence)
+    asked = Answer(text="Which do you mean?", choices=["A list of customers", "A breakdown"])
+    options = answer_messages(asked, steps_shown=True)[0]["options"]
+    assert [o["value"] for o in options] == ["1", "2"] and options[1]["label"] == "2. A breakdown"

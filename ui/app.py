@@ -65,7 +65,15 @@ table.tw-table td {padding: 3px 8px; border-bottom: 1px solid var(--border-color
 table.tw-table td.num {text-align: right; font-variant-numeric: tabular-nums}
 table.tw-table th[data-order=asc]::after {content: " ▲"}
 table.tw-table th[data-order=desc]::after {content: " ▼"}
-"""
+""" + Path(__file__).with_name("chat.css").read_text(encoding="utf-8")
+# what the empty chat and the question box suggest, by role (support looks up one customer)
+PLACEHOLDERS: dict[str, tuple[str, str]] = {
+    "marketer": ("Ask about your customers — in English or 中文.", "e.g. Who is about to churn?  /  哪些客户快要流失了？"),
+    "support": ("Look up one customer by id, email or name: tier, churn risk, value, last orders and what to "
+                "offer next — in English or 中文.", "e.g. What tier is customer C000042?  /  客户 C000042 是什么等级？"),
+    "admin": ("Ask about your customers, load data in the Data tab and check model quality in the Models tab.",
+              "e.g. What data is loaded?  /  哪些客户快要流失了？"),
+}
 
 
 # --- state ---------------------------------------------------------------------------------
@@ -257,7 +265,8 @@ def answer_stream(ctx: AppContext, question: str, session: ChatSession) -> Itera
         if kind == "done":
             break
         if kind == "tool":
-            steps.append(render.tool_step(payload, index=len(steps), seconds=now - last))
+            steps.append(render.tool_step(payload, index=len(steps), seconds=now - last,
+                                          language="zh" if _is_chinese(question) else "en"))
         elif kind == "token":
             text += str(payload)
         elif kind == "notice":
@@ -279,8 +288,8 @@ def answer_stream(ctx: AppContext, question: str, session: ChatSession) -> Itera
     if answer.notice and not notices:
         notices.append({"role": "assistant", "content": f"ℹ️ {render.escape_text(answer.notice)}"})
     extras, variants = render.answer_extras(answer, role=session.role, exports_dir=ctx.exports_dir,
-                                            currency=_shop_currency(ctx))
-    session.messages = base + steps + notices + [render.text_message(answer.text, answer.choices)] + extras
+                                            currency=_shop_currency(ctx), steps_shown=bool(steps))
+    session.messages = base + steps + notices + render.answer_messages(answer, steps_shown=bool(steps)) + extras
     session.last_answer = answer
     session.last_files = [m["content"]["path"] for m in extras
                           if isinstance(m.get("content"), dict) and "path" in m["content"]]
@@ -367,6 +376,7 @@ def build_app(workspace: Workspace | str | Path | None = None,
         app.tierwise = ctx
         session = gr.State(None)
         header = gr.Markdown("# Tierwise")
+        role_marker = gr.HTML("", elem_id="tw-role-marker", padding=False)  # ui/chat.css hides tabs by role
 
         with gr.Tabs():
             # -- chat ------------------------------------------------------------------------
@@ -390,7 +400,7 @@ def build_app(workspace: Workspace | str | Path | None = None,
                 last_files = gr.File(visible=False, file_count="multiple")
 
             # -- data (admin) ----------------------------------------------------------------
-            with gr.Tab("Data", id="data"):
+            with gr.Tab("Data", id="data", elem_id="tw-tab-data"):
                 data_notice = gr.Markdown("Loading and replacing data needs an admin account.")
                 with gr.Column(visible=False) as data_panel:
                     data_status = gr.Markdown(elem_classes=["tw-status"])
@@ -413,7 +423,7 @@ def build_app(workspace: Workspace | str | Path | None = None,
                     report = gr.Textbox(label="Load report", lines=16, interactive=False, elem_id="tw-report")
 
             # -- models ----------------------------------------------------------------------
-            with gr.Tab("Models", id="models") as models_tab:
+            with gr.Tab("Models", id="models", elem_id="tw-tab-models") as models_tab:
                 models_notice = gr.Markdown(MODELS_NOTICE, visible=False, elem_id="tw-models-notice")
                 with gr.Column() as models_panel:
                     refresh_btn = gr.Button("Refresh", size="sm")
@@ -427,7 +437,7 @@ def build_app(workspace: Workspace | str | Path | None = None,
                     cards_md = gr.Markdown("Open this tab to see the model cards.", elem_id="tw-model-cards")
 
             # -- settings --------------------------------------------------------------------
-            with gr.Tab("Settings", id="settings"):
+            with gr.Tab("Settings", id="settings", elem_id="tw-tab-settings"):
                 planner_line = gr.Markdown(elem_classes=["tw-status"])
                 mode = gr.Radio([("Offline planner (no network)", "offline"), ("OpenAI-compatible endpoint", "llm")],
                                 value="offline", label="Planner", interactive=False)
@@ -473,6 +483,15 @@ def build_app(workspace: Workspace | str | Path | None = None,
 
         app.load(on_load, None, [header, examples, data_notice, data_panel, data_status, planner_line, mode,
                                  llm_url, llm_model, save_btn, check_btn, connection], api_visibility="private")
+
+        def role_view(request: gr.Request):
+            """What the chat suggests to this role, and which tabs it sees (support: the chat only)."""
+            _, role = ctx.identify(request)
+            chat_hint, question_hint = PLACEHOLDERS.get(role, PLACEHOLDERS["marketer"])
+            marker = f'<span data-role="{render.escape_text(role)}"></span>'
+            return marker, gr.update(placeholder=chat_hint), gr.update(placeholder=question_hint)
+
+        app.load(role_view, None, [role_marker, chatbot, question], api_visibility="private")
 
         def one_at_a_time(state: ChatSession):
             if not state.busy.acquire(blocking=False):

@@ -25,6 +25,7 @@ from assistant.answer import Answer, ToolCallRecord
 from tools.csv_cells import write_csv
 from tools.permissions import PermissionDenied, authorize
 from tools.results import Table, ToolResult
+from ui.cards import customer_card_html, refusal_html, tool_label
 from ui.formatting import (DisplayTable, Style, column_info, currency_parts, format_chart, format_table,
                            style_for)
 
@@ -56,20 +57,31 @@ def can_export(role: str) -> bool:
         return False
 
 
-def tool_step(record: ToolCallRecord, *, index: int, seconds: float | None = None) -> dict[str, Any]:
-    """A collapsed 🔧 message: the arguments as JSON, the status and the result's one-line summary."""
+def tool_step(record: ToolCallRecord, *, index: int, seconds: float | None = None,
+              language: str = "en") -> dict[str, Any]:
+    """A collapsed 🔧 message titled with the tool in words: its name and arguments as JSON, the status and
+    the result's one-line summary. A refused step is a refusal card instead (refusal_message)."""
+    if record.status == "denied":
+        return refusal_message(record, language)
     args = json.dumps(record.args, ensure_ascii=False, indent=2, default=str)
-    lines = [f"**Arguments**\n\n{code_block(args, 'json')}",
+    lines = [f"**Tool** `{escape_text(record.name)}`", f"**Arguments**\n\n{code_block(args, 'json')}",
              f"**Status:** {STATUS_ICON.get(record.status, '')} {escape_text(record.status)}"]
     if record.error:
         lines.append(escape_text(record.error))
     elif record.result is not None:
         lines.append(escape_text(record.result.summary))
-    metadata: dict[str, Any] = {"title": f"🔧 {record.name}", "status": "done", "id": f"step-{index}",
-                                "log": record.status}
+    icon = "⚠️" if record.status == "error" else "🔧"
+    metadata: dict[str, Any] = {"title": f"{icon} {tool_label(record.name, language)}", "status": "done",
+                                "id": f"step-{index}", "log": record.status}
     if seconds is not None:
         metadata["duration"] = round(seconds, 2)
     return {"role": "assistant", "content": "\n\n".join(lines), "metadata": metadata}
+
+
+def refusal_message(record: ToolCallRecord, language: str = "en") -> dict[str, Any]:
+    """A refused step as a refusal, not as a tool that ran: ⛔, what was refused and why (class tw-refusal)."""
+    card = refusal_html(record.name, record.error, Style(language=language), status=record.status)
+    return {"role": "assistant", "content": gr.HTML(card, elem_classes=["tw-refusal-block"])}
 
 
 def pending_step(text: str = "Working on it…") -> dict[str, Any]:
@@ -82,6 +94,15 @@ def text_message(text: str, choices: list[str] | None = None) -> dict[str, Any]:
     if choices:
         message["options"] = [{"value": str(n), "label": f"{n}. {c}"} for n, c in enumerate(choices, 1)]
     return message
+
+
+def answer_messages(answer: Answer, *, steps_shown: bool = False) -> list[dict[str, Any]]:
+    """The answer's text (with a clarifying question's buttons), unless it only repeats a refusal the chat
+    already shows as a refusal card."""
+    refusals = {r.error.strip() for r in answer.tool_calls if r.status == "denied" and r.error}
+    if steps_shown and not answer.choices and answer.text.strip() in refusals:
+        return []
+    return [text_message(answer.text, answer.choices)]
 
 
 def table_frame(table: Table) -> pd.DataFrame:
@@ -275,12 +296,17 @@ def result_messages(record: ToolCallRecord, *, role: str, exports_dir: Path, lan
         return [], []
     style = style_for(result.facts, record.args, language=language, currency=currency)
     messages: list[dict[str, Any]] = []
-    details = pii_lines(result)
-    if details:
-        messages.append({"role": "assistant", "content": details})
-    for table in result.tables:
-        if table.rows:
-            messages.append({"role": "assistant", "content": table_component(table, style)})
+    if record.name == "customer_lookup" and result.facts.get("customer_id"):
+        # one customer at a glance: the card holds the details, last orders and recommendations
+        card = customer_card_html(result, style)
+        messages.append({"role": "assistant", "content": gr.HTML(card, elem_classes=["tw-card-block"])})
+    else:
+        details = pii_lines(result)
+        if details:
+            messages.append({"role": "assistant", "content": details})
+        for table in result.tables:
+            if table.rows:
+                messages.append({"role": "assistant", "content": table_component(table, style)})
     chart = result.chart or (preview_chart(result.tables[0], style) if record.name == "find_customers" and result.tables
                              else None)
     if chart:
@@ -301,16 +327,18 @@ def result_messages(record: ToolCallRecord, *, role: str, exports_dir: Path, lan
     return messages, variants
 
 
-def answer_extras(answer: Answer, *, role: str, exports_dir: Path,
-                  currency: str | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+def answer_extras(answer: Answer, *, role: str, exports_dir: Path, currency: str | None = None,
+                  steps_shown: bool = False) -> tuple[list[dict[str, Any]], list[str]]:
     """Everything shown after the answer text: refusals, tables, charts, files, variants. `currency`: the
-    shop's (workspace settings), for money in tables and charts."""
+    shop's (workspace settings), for money in tables and charts; `steps_shown`: the chat already shows each
+    step (and a refused one as a refusal card)."""
     messages: list[dict[str, Any]] = []
     variants: list[str] = []
     for record in answer.tool_calls:
         # a refusal or error must be visible even when the written answer doesn't repeat it
-        if record.status != "ok" and record.error and record.error not in answer.text:
-            messages.append({"role": "assistant", "content": f"{STATUS_ICON[record.status]} {escape_text(record.error)}"})
+        shown = steps_shown and record.status == "denied"  # its step is already a refusal card
+        if record.status != "ok" and record.error and record.error not in answer.text and not shown:
+            messages.append(refusal_message(record, answer.language))
         extra, texts = result_messages(record, role=role, exports_dir=exports_dir, language=answer.language,
                                        currency=currency)
         messages += extra

@@ -147,3 +147,82 @@ def test_no_rendered_answer_shows_a_column_name_a_bare_fraction_or_a_server_path
                                        f"{CHAT} .js-plotly-plot .xtick, {CHAT} .js-plotly-plot .legendtext")
                           .all_text_contents())
         assert not SNAKE.findall(labels), (question, SNAKE.findall(labels))
+
+
+def viewport_name(viewport: dict) -> str:
+    return f"{viewport['width']}x{viewport['height']}"
+
+
+def new_chat(page) -> None:
+    page.click("#tw-new-chat")
+    page.wait_for_function("document.querySelectorAll('#tw-chat .message-row').length === 0")
+
+
+def show_answer(page) -> None:
+    """The latest question at the top of the chat, as a person reads its answer."""
+    page.locator(f"{CHAT} .message-row.user-row").last.evaluate("el => el.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(300)
+
+
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["1440x900", "390x844"])
+def test_support_sees_only_the_chat_a_customer_card_and_refusals_styled_as_refusals(demo_server, open_page, artifacts,
+                                                                                    viewport):
+    url, _ = demo_server
+    page = open_page(url, "sam", viewport)
+    for tab in ("data", "models", "settings"):
+        page.locator(f"#tw-tab-{tab}-button").wait_for(state="hidden")
+    assert page.get_by_role("tab", name="Chat").is_visible()
+    assert "What tier is customer" in page.get_attribute("#tw-question textarea", "placeholder")
+    assert "Who is about to churn" not in page.inner_text("#tw-examples")
+
+    ask(page, "客户 C000042 是什么等级？")
+    card = page.locator(f"{CHAT} .tw-customer").last
+    card.wait_for()
+    badge = card.locator(".tw-badge")
+    assert badge.is_visible() and badge.inner_text().strip() in ("高价值层", "中价值层", "低价值层")
+    assert card.locator(".tw-risk").inner_text().strip().endswith("%")
+    assert card.locator("ul.tw-reasons li").count() >= 1 and card.locator("table.tw-orders tbody tr").count() >= 1
+    assert "下一步建议" in card.inner_text() and "***@" in card.inner_text()  # the email masked for support
+    show_answer(page)
+    page.screenshot(path=str(artifacts / f"answer-lookup-zh-{viewport_name(viewport)}.png"))
+
+    ask(page, "Export the customers at risk of churn")
+    refusal = page.locator(f"{CHAT} .tw-refusal").last
+    refusal.wait_for()
+    assert "⛔" in refusal.inner_text() and "Not allowed: Export audience" in refusal.inner_text()
+    colour = refusal.evaluate("el => getComputedStyle(el).backgroundColor")
+    assert colour not in ("rgba(0, 0, 0, 0)", "rgb(255, 255, 255)")
+    # said once, as a refusal, and never as a step that ran
+    assert page.locator(f"{CHAT} .thought-group", has_text="Export audience").count() == 0
+    assert page.inner_text(CHAT).count("support account can't use export audience") == 1
+    show_answer(page)
+    page.screenshot(path=str(artifacts / f"answer-refusal-{viewport_name(viewport)}.png"))
+
+
+KINDS = [("list-zh", "哪些客户快要流失了？"), ("breakdown", "Compare segments by value"),
+         ("trend-zh", "各渠道每月销售额趋势"), ("copy", "Draft a win-back email for lapsed VIPs"),
+         ("lookup", "Look up customer C000123")]
+
+
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["1440x900", "390x844"])
+def test_a_snapshot_of_each_answer_kind_for_review(demo_server, open_page, artifacts, viewport, monkeypatch):
+    from assistant import clarify
+
+    url, _ = demo_server
+    page = open_page(url, "mary", viewport)
+    for kind, question in KINDS:
+        new_chat(page)
+        ask(page, question)
+        show_answer(page)
+        page.screenshot(path=str(artifacts / f"answer-{kind}-{viewport_name(viewport)}.png"))
+
+    # every reading counts as close, so the planner asks which one is meant (the server runs in this process)
+    monkeypatch.setattr(clarify, "CONFIDENT", 1.01)
+    monkeypatch.setattr(clarify, "CLOSE_MARGIN", 1.0)
+    new_chat(page)
+    ask(page, "法国客户的流失情况")
+    options = page.locator(f"{CHAT} button.option")
+    options.first.wait_for()
+    assert options.first.inner_text().startswith("1. ") and re.search(r"[\u4e00-\u9fff]", options.first.inner_text())
+    show_answer(page)
+    page.screenshot(path=str(artifacts / f"answer-clarify-zh-{viewport_name(viewport)}.png"))
