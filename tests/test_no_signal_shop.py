@@ -83,6 +83,14 @@ def test_tier_cutoffs_separate_customers_and_agree_with_segments(snap):
     assert big_spending_champions_low == 0
 
 
+def test_a_campaign_forecast_says_its_churn_figures_come_from_days_since_the_last_order(snap):
+    ctx = ToolContext(snapshot=snap, exports_dir=None, role="marketer")
+    result = call_tool(ctx, "campaign_forecast", {"churn_risk": "high", "offer_cost": 5})
+    said = result.facts["assumptions"]["models_at_baseline"]
+    assert "The churn model is no better than days since the last order" in said
+    assert result.summary.startswith(said)
+
+
 def test_tierwise_build_prints_each_verdict_in_words(shop, cli, monkeypatch):
     monkeypatch.setenv("TIERWISE_HOME", str(shop))
     code, out, err = cli("build", "--quiet")

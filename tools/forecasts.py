@@ -170,6 +170,10 @@ def campaign_forecast(ctx: ToolContext, audience: AudienceFilters | None = None,
     })
     roi["currency"] = ctx.currency
     summary = _forecast_summary(roi, describe(filters))
+    notices = [n for n in (verdicts.notice(ctx.snapshot.meta, m) for m in ("clv", "churn")) if n]
+    if notices:  # the assumptions rest on models no better than their baselines: say so first
+        roi["assumptions"]["models_at_baseline"] = " ".join(notices)
+        summary = " ".join(notices) + " " + summary
     band = roi["band"]
     rows = pd.DataFrame([{"case": case, "save rate": round(b["save_rate"], 4), "redeemers": round(b["redeemers"], 1),
                           "saved margin": round(b["expected_saved_margin"], 2), "cost": round(b["cost"], 2),

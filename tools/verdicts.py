@@ -158,8 +158,8 @@ def summary(cards: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 NOTICES: dict[str, str] = {
-    "churn": "The churn model is no better than days since the last order on this shop's history, so this "
-             "ranks customers by days since their last order instead.",
+    "churn": "The churn model is no better than days since the last order on this shop's history, so churn "
+             "here is judged (and customers ranked) by days since their last order instead.",
     "clv": "The CLV model is no better than each customer's historical average on this shop's history, so "
            "values here are historical averages (past repeat rate × average spend).",
     "recommendations": "The recommender is no better than plain popularity on this shop's history, so these "
