@@ -165,6 +165,7 @@ def numbers_to_digits(text: str) -> str:
 
 # ---------------------------------------------------------------- typo repair
 WORD = re.compile(r"[a-z][a-z']+")
+MAX_SPELLED = 30  # letters of the longest word typo repair looks at ("internationalization" is 20)
 
 
 class Speller:
@@ -180,7 +181,9 @@ class Speller:
         self.stems = frozenset(w for w in self.words if len(w) >= 5)
         self.index: dict[str, set[str]] = {}
         for word in self.words:
-            if len(word) < 4:
+            # a data value can be a word of any length (a hostile 1M-character category); its delete
+            # neighbourhood is quadratic in its length, and nobody mistypes a word that long
+            if not 4 <= len(word) <= MAX_SPELLED:
                 continue
             for variant in _deletes(word, 1):
                 self.index.setdefault(variant, set()).add(word)
@@ -191,7 +194,7 @@ class Speller:
 
     @lru_cache(maxsize=8192)
     def fix_word(self, word: str) -> str:
-        if len(word) < 5 or word in self.keep:
+        if not 5 <= len(word) <= MAX_SPELLED or word in self.keep:
             return word
         # a word that extends a lexicon stem ("countr" of countr(y|ies), "hibernat") is already understood
         if any(word[:n] in self.stems for n in range(5, len(word))):

@@ -500,3 +500,17 @@ def test_the_whole_answer_has_a_time_budget(home):
         answer = assistant.ask("What data do we have loaded?")
     assert answer.planner == "offline" and "took longer than 1 seconds" in answer.notice
     assert len(fake.requests) == 1  # the tool call that came back too late was not run, nor the model asked again
+
+
+def test_typo_repair_is_linear_in_a_huge_data_value():
+    """A 1M-character category reached the planner's typo index, whose delete neighbourhood is quadratic in a
+    word's length: the first offline answer (the LLM's fallback) on that dataset took 462 s."""
+    import time
+
+    from assistant.language import Speller
+
+    started = time.perf_counter()
+    speller = Speller(["x" * HUGE, "electronics", "germany"])
+    assert speller.fix("electronnics in germnay") == "electronics in germany"
+    assert speller.fix("y" * 5_000) == "y" * 5_000
+    assert time.perf_counter() - started < 1.0
