@@ -298,9 +298,11 @@ def _lexicon(key: tuple, keep: frozenset[str]) -> Lexicon:
     for i, names in enumerate(attr_entries):
         for name in names:
             attr_terms.setdefault(phrase_key(name), []).append(i)
+    linked: list[tuple[str, set, set]] = []
     for order, (name, label, kind, grain, values) in enumerate(attrs):
         contract = name in CONTRACT_ATTRIBUTES and name not in named
         forms = {phrase_key(name.replace("_", " ")), phrase_key(label or "")} - {()}
+        cores = {f for f in map(_core_form, forms) if f} - forms  # "Payment Method Title" is read as "payment method"
         if contract and any("attr" in index.get(form, {}) for form in forms):
             continue  # the data's own column says it already ("Customer Age")
         attributes[name] = {"type": kind or "categorical", "grain": grain or "order", "label": label or name,
@@ -309,14 +311,27 @@ def _lexicon(key: tuple, keep: frozenset[str]) -> Lexicon:
             index.setdefault(form, {})["attr"] = name
             for variant in synonym_variants(form):
                 index.setdefault(variant, {}).setdefault("attr", name)
-            for i in _attribute_concepts(form, attr_terms):
-                for alias in attr_entries[i]:
-                    index.setdefault(phrase_key(alias), {}).setdefault("attr", name)
+        linked.append((name, forms, cores))
         if kind in ("categorical", None):
             for value in values:
                 if not re.fullmatch(r"[\d.\s-]*", value):
                     add_value(name, value, len(fields) + order)
 
+    # A column's own words ("Payment Method Title" read as "payment method") come before the glossary's words for
+    # what another column is about (its concept: "Order Shipping" is about shipping, whose words include "shipping
+    # method"), and both only fill what no label of the data says itself.
+    for name, forms, cores in linked:
+        for form in cores:
+            index.setdefault(form, {}).setdefault("attr", name)
+            for i in _attribute_concepts(form, attr_terms):
+                if any(phrase_key(alias) == form for alias in attr_entries[i]):
+                    for alias in attr_entries[i]:  # the core is itself a concept word: its translations too
+                        index.setdefault(phrase_key(alias), {}).setdefault("attr", name)
+    for name, forms, cores in linked:
+        for form in forms:
+            for i in _attribute_concepts(form, attr_terms):
+                for alias in attr_entries[i]:
+                    index.setdefault(phrase_key(alias), {}).setdefault("attr", name)
     country_field, country_values = _country_column(countries, attrs, attributes)
     quiet = _link_countries(index, country_field, country_values)
     longest: dict[str, int] = {}
@@ -376,6 +391,22 @@ def _link_countries(index: dict, field: str | None, values: list[str]) -> set[tu
                 _add(index, key, "value", (field or "country", country.name), (0, -99))
                 quiet.add(key)
     return quiet
+
+
+# Words export tools wrap around a column's own name: "Billing City", "Payment Method Title", "Lineitem Vendor"
+PLATFORM_PREFIXES = frozenset({"billing", "shipping", "lineitem", "line", "item", "order", "customer", "cust"})
+PLATFORM_SUFFIXES = frozenset({"title", "label", "text", "value", "name", "desc", "description"})
+
+
+def _core_form(form: tuple[str, ...]) -> tuple[str, ...] | None:
+    """A label without the export's wrapping words, or None: a trailing one goes ('payment method title' -> 'payment
+    method'); a leading one only when a single word is left ('billing city' -> 'city', but 'shipping method' stays)."""
+    core = list(form)
+    while len(core) > 1 and core[-1] in PLATFORM_SUFFIXES:
+        core.pop()
+    if len(form) == 2 and core == list(form) and core[0] in PLATFORM_PREFIXES:
+        core.pop(0)
+    return tuple(core) if tuple(core) != form else None
 
 
 def _attribute_concepts(form: tuple[str, ...], terms: dict[tuple[str, ...], list[int]]) -> list[int]:

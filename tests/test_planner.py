@@ -914,7 +914,9 @@ def test_who_asks_is_no_cohort_and_which_kind_is_a_breakdown(planner, question, 
 
 def test_campaign_math_is_a_forecast_and_n_pushes_are_variants(planner):
     call = only_call(plan(planner, "do the math: $4 per text to the at risk segment, 30% saved"))
-    assert call == PlannedCall("campaign_forecast", {"segment": "at_risk", "offer_cost": 4, "save_rate": 0.3})
+    # "per text": the offer goes out by SMS, whose send cost the forecast counts
+    assert call == PlannedCall("campaign_forecast", {"segment": "at_risk", "offer_cost": 4, "save_rate": 0.3,
+                                                     "message_channel": "sms"})
     call = only_call(plan(planner, "write 3 push notifications for loyal customers"))
     assert call.args["variants"] == 3 and call.args["channel"] == "push"
 

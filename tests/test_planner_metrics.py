@@ -1068,3 +1068,32 @@ def test_find_customers_compiles_more_than_as_greater_and_says_so():
     assert audience_conditions(over.active()) == [{"field": "total_spend", "op": ">", "value": 500.0}]
     assert to_flat([("total_spend", ">", 500)]) == {"min_total_spend": 500, "min_total_spend_exclusive": True}
     assert from_flat({"min_total_spend": 500, "min_total_spend_exclusive": True}) == [("total_spend", ">", 500)]
+
+
+# ------------------------------------------------------------------ export labels
+EXPORT_SHOP = {
+    "categories": ["Candles", "Mugs"], "as_of": ["2025-06-30"],
+    "attributes": [
+        {"name": "order_fee", "label": "Order Fee", "type": "numeric", "grain": "order", "values": []},
+        {"name": "delivery_method_label", "label": "Delivery Method Label", "type": "categorical", "grain": "order",
+         "values": ["Courier", "Post"]},
+        {"name": "tender_type_title", "label": "Tender Type Title", "type": "categorical", "grain": "order",
+         "values": ["Card", "Voucher"]},
+        {"name": "billing_region", "label": "Billing Region", "type": "categorical", "grain": "customer",
+         "values": ["North", "South"]},
+    ],
+}
+
+
+@pytest.mark.parametrize("question, by", [
+    ("orders split by delivery method", "delivery_method_label"),
+    ("revenue per tender type this year", "tender_type_title"),
+    ("sales by region", "billing_region"),
+    ("按配送方式统计订单", "delivery_method_label"),
+    ("各个地区的销售额", "billing_region"),
+])
+def test_an_export_label_is_read_by_its_own_words(question, by):
+    """Exports wrap a column's name in words of their own ('… Label', '… Title', 'Billing …'); a question names the
+    column by its own words, and another column about a related thing ('Order Fee') does not take them."""
+    q = parse(question.lower(), EXPORT_SHOP, date(2025, 6, 30))
+    assert q.by == [by]
