@@ -288,9 +288,13 @@ def _norm(text: str) -> str:
     return re.sub(r"[\s_\-]+", " ", text.lower()).strip()
 
 
+MAX_VALUE_CHARS = 200  # no one types a value longer than this into a question; a hostile 1M-character one is skipped
+
+
 @functools.lru_cache(maxsize=64)
 def _value_patterns(valid: tuple[str, ...]) -> tuple[list[tuple[str, re.Pattern]], dict[str, str]]:
     """Each value of a vocabulary list as a pattern, and the values by their normalised spelling (built once a list)."""
+    valid = tuple(v for v in valid if len(v) <= MAX_VALUE_CHARS)
     return ([(v, re.compile(rf"(?<![a-z]){re.escape(_norm(v))}(?![a-z])")) for v in valid], {_norm(v): v for v in valid})
 
 
