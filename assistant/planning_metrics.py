@@ -298,11 +298,24 @@ def _lexicon(key: tuple, keep: frozenset[str]) -> Lexicon:
     for i, names in enumerate(attr_entries):
         for name in names:
             attr_terms.setdefault(phrase_key(name), []).append(i)
-    linked: list[tuple[str, set, set]] = []
+    # A column's own words ("Payment Method Title" read as "payment method", and the concept words of that core:
+    # 支付方式) come before the glossary's words for what another column is about ("Order Shipping" is about
+    # shipping, whose words include "shipping method"): the shop's own columns first, then the loop below.
+    for name, label, kind, grain, values in attrs:
+        if name in CONTRACT_ATTRIBUTES:
+            continue
+        forms = {phrase_key(name.replace("_", " ")), phrase_key(label or "")} - {()}
+        for form in {f for f in map(_core_form, forms) if f} - forms:
+            if "attr" in index.get(form, {}) or form in CONTRACT_WORDS:
+                continue  # a contract field's own word ("Billing Country" -> country) is linked by its own rules
+            index.setdefault(form, {})["attr"] = name
+            for i in _attribute_concepts(form, attr_terms):
+                if any(phrase_key(alias) == form for alias in attr_entries[i]):
+                    for alias in attr_entries[i]:
+                        index.setdefault(phrase_key(alias), {}).setdefault("attr", name)
     for order, (name, label, kind, grain, values) in enumerate(attrs):
         contract = name in CONTRACT_ATTRIBUTES and name not in named
         forms = {phrase_key(name.replace("_", " ")), phrase_key(label or "")} - {()}
-        cores = {f for f in map(_core_form, forms) if f} - forms  # "Payment Method Title" is read as "payment method"
         if contract and any("attr" in index.get(form, {}) for form in forms):
             continue  # the data's own column says it already ("Customer Age")
         attributes[name] = {"type": kind or "categorical", "grain": grain or "order", "label": label or name,
@@ -311,27 +324,14 @@ def _lexicon(key: tuple, keep: frozenset[str]) -> Lexicon:
             index.setdefault(form, {})["attr"] = name
             for variant in synonym_variants(form):
                 index.setdefault(variant, {}).setdefault("attr", name)
-        linked.append((name, forms, cores))
+            for i in _attribute_concepts(form, attr_terms):
+                for alias in attr_entries[i]:
+                    index.setdefault(phrase_key(alias), {}).setdefault("attr", name)
         if kind in ("categorical", None):
             for value in values:
                 if not re.fullmatch(r"[\d.\s-]*", value):
                     add_value(name, value, len(fields) + order)
 
-    # A column's own words ("Payment Method Title" read as "payment method") come before the glossary's words for
-    # what another column is about (its concept: "Order Shipping" is about shipping, whose words include "shipping
-    # method"), and both only fill what no label of the data says itself.
-    for name, forms, cores in linked:
-        for form in cores:
-            index.setdefault(form, {}).setdefault("attr", name)
-            for i in _attribute_concepts(form, attr_terms):
-                if any(phrase_key(alias) == form for alias in attr_entries[i]):
-                    for alias in attr_entries[i]:  # the core is itself a concept word: its translations too
-                        index.setdefault(phrase_key(alias), {}).setdefault("attr", name)
-    for name, forms, cores in linked:
-        for form in forms:
-            for i in _attribute_concepts(form, attr_terms):
-                for alias in attr_entries[i]:
-                    index.setdefault(phrase_key(alias), {}).setdefault("attr", name)
     country_field, country_values = _country_column(countries, attrs, attributes)
     quiet = _link_countries(index, country_field, country_values)
     longest: dict[str, int] = {}
@@ -396,6 +396,11 @@ def _link_countries(index: dict, field: str | None, values: list[str]) -> set[tu
 # Words export tools wrap around a column's own name: "Billing City", "Payment Method Title", "Lineitem Vendor"
 PLATFORM_PREFIXES = frozenset({"billing", "shipping", "lineitem", "line", "item", "order", "customer", "cust"})
 PLATFORM_SUFFIXES = frozenset({"title", "label", "text", "value", "name", "desc", "description"})
+
+
+CONTRACT_WORDS = frozenset({("country",), ("city",), ("gender",), ("age",), ("channel",), ("category",), ("product",),
+                            ("status",), ("quantity",), ("amount",), ("email",), ("date",)})
+CUSTOMER_WORD = re.compile(r"\b(?:customers?|clients?|buyers?|shoppers?|members?|users?|accounts?)\b|客户|顾客|用户|买家|会员|新客")
 
 
 def _core_form(form: tuple[str, ...]) -> tuple[str, ...] | None:
@@ -1089,6 +1094,9 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
     plain = "".join(chars)
     # "customers acquired in 2024", "2024年首购的客户": that period dates the customers' first order
     acquired = next((u for u in units if u.has("acquired")), None)
+    if acquired is not None and not (r.any("cust") or set(q.metrics) & {"customers", "new_customers"}
+                                     or CUSTOMER_WORD.search(plain)):
+        acquired = None  # "how many orders did we get in May": winning is said of customers; with none named, a window
     counts_customers = bool(q.metrics) and set(q.metrics) <= {"customers", "new_customers"} or (
         not q.metrics and how_many and r.any("cust"))
     if acquired is not None and counts_customers:
