@@ -381,11 +381,12 @@ def build_app(workspace: Workspace | str | Path | None = None,
         with gr.Tabs():
             # -- chat ------------------------------------------------------------------------
             with gr.Tab("Chat", id="chat"):
-                chatbot = gr.Chatbot(label="Tierwise", height=620, sanitize_html=True, render_markdown=True,
+                chatbot = gr.Chatbot(label="Tierwise", show_label=False, autoscroll=False, height=620,
+                                     sanitize_html=True, render_markdown=True,
                                      latex_delimiters=[], buttons=["copy"], group_consecutive_messages=False,
                                      feedback_options=None, elem_id="tw-chat",
                                      placeholder="Ask about your customers — in English or 中文.")
-                with gr.Row():
+                with gr.Row(elem_id="tw-ask-row"):  # pinned to the bottom on a phone (ui/chat.css)
                     question = gr.Textbox(show_label=False, placeholder="e.g. Who is about to churn?  /  哪些客户快要流失了？",
                                           scale=8, max_lines=4, elem_id="tw-question", autofocus=True)
                     ask_btn = gr.Button("Ask", variant="primary", scale=1, elem_id="tw-ask")
@@ -492,6 +493,7 @@ def build_app(workspace: Workspace | str | Path | None = None,
             return marker, gr.update(placeholder=chat_hint), gr.update(placeholder=question_hint)
 
         app.load(role_view, None, [role_marker, chatbot, question], api_visibility="private")
+        app.load(None, None, None, js=render.PIN_QUESTION_JS)
 
         def one_at_a_time(state: ChatSession):
             if not state.busy.acquire(blocking=False):

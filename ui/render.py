@@ -138,6 +138,42 @@ if (!element.dataset.twSort) {
 """
 
 
+# Each new question is pinned to the top of the chat as soon as it shows, so its answer is read from its
+# first line while it streams in below (the chat doesn't follow the bottom: autoscroll is off); earlier
+# answers stay above it. A short chat can't scroll that far yet, and a chart may still be drawing, so the
+# pin holds until the reader scrolls, clicks or types. On a phone the chat is brought above the pinned
+# question box.
+# Installed once per page; it watches the chat for a new question bubble.
+PIN_QUESTION_JS = """
+() => {
+  if (window.__twPinQuestions) return;
+  window.__twPinQuestions = true;
+  let seen = 0, pinning = false;
+  const stop = () => { pinning = false; };
+  ['wheel', 'touchmove', 'mousedown', 'keydown'].forEach((e) => window.addEventListener(e, stop, {passive: true}));
+  const showChat = (chat) => {
+    const bar = document.querySelector('#tw-ask-row');
+    const floor = bar && getComputedStyle(bar).position === 'fixed' ? bar.getBoundingClientRect().top : innerHeight;
+    const rect = chat.getBoundingClientRect();
+    if (rect.top < 0) window.scrollBy(0, rect.top);
+    else if (rect.bottom > floor) window.scrollBy(0, Math.min(rect.bottom - floor, rect.top));
+  };
+  const pin = () => {
+    const chat = document.querySelector('#tw-chat');
+    if (!chat) return;
+    const rows = chat.querySelectorAll('.message-row.user-row');
+    if (rows.length < seen) seen = rows.length;  // a new chat
+    if (rows.length > seen) { seen = rows.length; pinning = true; showChat(chat); }
+    const box = chat.querySelector('.bubble-wrap'), question = rows[rows.length - 1];
+    if (!pinning || !box || !question) return;
+    const offset = question.getBoundingClientRect().top - box.getBoundingClientRect().top - 8;
+    if (Math.abs(offset) >= 2) box.scrollTop += offset;
+  };
+  new MutationObserver(() => requestAnimationFrame(pin)).observe(document.body, {childList: true, subtree: true});
+}
+"""
+
+
 def _html_text(value: Any) -> str:
     # `$` too: Gradio's HTML component fills `${...}` templates
     return html.escape("" if value is None else str(value), quote=True).replace("$", "&#36;")
@@ -153,8 +189,10 @@ def table_html(table: Table | DisplayTable, style: Style | None = None) -> str:
                    f"{_html_text(c.label)}</th>" for c in shown.columns)
     body = "".join("<tr>" + "".join(f'<td{num if cell.numeric else ""} data-v="{_html_text(_sort_value(cell.sort))}">'
                                     f"{_html_text(cell.text)}</td>" for cell in row) + "</tr>" for row in shown.rows)
-    return (f'<div class="tw-table-wrap"><table class="tw-table"><caption>{_html_text(shown.caption(style))}</caption>'
-            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
+    # the caption sits above the scrolling area, so it stays in view while a wide table scrolls sideways
+    return (f'<div class="tw-table-card"><div class="tw-caption">{_html_text(shown.caption(style))}</div>'
+            f'<div class="tw-table-wrap"><table class="tw-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody>'
+            f"</table></div></div>")
 
 
 def _sort_hint(label: str, style: Style) -> str:
@@ -183,11 +221,36 @@ def _inert_chart_text(value: Any) -> Any:
     return value
 
 
+def _display_width(text: str) -> int:
+    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)  # CJK characters are twice as wide
+
+
+def wrapped_title(title: str, width: int = 32) -> str:
+    """A chart title in lines that fit a phone (Plotly never wraps one), broken at a space where there is
+    one, else between Chinese characters. The text is already escaped; the <br> are ours."""
+    lines, line = [], ""
+    for piece in re.findall(r"\S+\s*|\s+", title):
+        while _display_width(line + piece) > width and (line or _display_width(piece) > width):
+            if line:
+                lines.append(line.rstrip())
+                line = ""
+                continue
+            cut = next(i for i in range(len(piece), 0, -1) if _display_width(piece[:i]) <= width)
+            lines.append(piece[:cut])
+            piece = piece[cut:]
+        line += piece
+    return "<br>".join([*lines, line.rstrip()]) if lines else title
+
+
 def figure(spec: dict[str, Any]):
     import plotly.graph_objects as go
 
     fig = go.Figure(_inert_chart_text(spec))
-    fig.update_layout(margin={"l": 40, "r": 20, "t": 50, "b": 40}, height=380)
+    title = fig.layout.title.text
+    lines = wrapped_title(title).count("<br>") + 1 if title else 1
+    fig.update_layout(margin={"l": 40, "r": 20, "t": 30 + 22 * lines, "b": 40}, height=380 + 22 * (lines - 1),
+                      title={"text": wrapped_title(title) if title else title, "x": 0.02, "xanchor": "left",
+                             "font": {"size": 15}})
     return fig
 
 

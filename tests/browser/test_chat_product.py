@@ -21,6 +21,23 @@ SERVER_PATH = re.compile(r"(?:/tmp/|/home/|/root/|/srv/|/var/|/work/|/Users/|[A-
 # headers of columns that hold probabilities, shares and rates
 RATIO_HEADER = re.compile(r"probability|share|rate|ROI|%|概率|占比|率")
 # what the chat renders, without the tool steps (their arguments are the tools' own JSON)
+# where the latest question and the first line of its answer are: relative to the chat's scroll box and to
+# the window; `end`: the box can't scroll further (a short chat)
+PINNED = """
+() => {
+  const chat = document.querySelector('#tw-chat'), box = chat && chat.querySelector('.bubble-wrap');
+  const rows = chat ? chat.querySelectorAll('.message-row.user-row') : [];
+  if (!box || !rows.length) return null;
+  const question = rows[rows.length - 1];
+  let answer = question.nextElementSibling;
+  while (answer && !answer.classList.contains('bot-row')) answer = answer.nextElementSibling;
+  const top = box.getBoundingClientRect().top;
+  const first = answer ? answer.getBoundingClientRect() : null;
+  return {question: question.getBoundingClientRect().top - top, box: box.getBoundingClientRect(),
+          answerTop: first ? first.top : null, scrollTop: box.scrollTop, questions: rows.length,
+          end: box.scrollTop + box.clientHeight >= box.scrollHeight - 2, height: innerHeight};
+}
+"""
 ANSWER_TEXT = """
 () => Array.from(document.querySelectorAll('#tw-chat .message-row.bot-row')).map((row) => {
   const copy = row.cloneNode(true);
@@ -154,13 +171,23 @@ def viewport_name(viewport: dict) -> str:
 
 
 def new_chat(page) -> None:
-    page.click("#tw-new-chat")
+    """New chat: the button on a laptop, the chat's own clear button on a phone (the button is hidden there)."""
+    if page.locator(f"{CHAT} .message-row").count() == 0:
+        return
+    button = page.locator("#tw-new-chat")
+    (button if button.is_visible() else page.locator(f"{CHAT} button[aria-label=Clear]")).click()
     page.wait_for_function("document.querySelectorAll('#tw-chat .message-row').length === 0")
 
 
 def show_answer(page) -> None:
-    """The latest question at the top of the chat, as a person reads its answer."""
-    page.locator(f"{CHAT} .message-row.user-row").last.evaluate("el => el.scrollIntoView({block: 'start'})")
+    """Wait until the chat has pinned the latest question to its top (the app does it, not the test)."""
+    from playwright.sync_api import TimeoutError as Timeout
+
+    try:
+        page.wait_for_function(f"() => {{ const p = ({PINNED})(); return p && (Math.abs(p.question) < 12 || p.end); }}",
+                               timeout=20_000)
+    except Timeout:
+        raise AssertionError(f"the latest question was not brought to the top of the chat: {page.evaluate(PINNED)}")
     page.wait_for_timeout(300)
 
 
@@ -226,3 +253,45 @@ def test_a_snapshot_of_each_answer_kind_for_review(demo_server, open_page, artif
     assert options.first.inner_text().startswith("1. ") and re.search(r"[\u4e00-\u9fff]", options.first.inner_text())
     show_answer(page)
     page.screenshot(path=str(artifacts / f"answer-clarify-zh-{viewport_name(viewport)}.png"))
+
+
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["1440x900", "390x844"])
+def test_a_new_answer_starts_at_the_top_of_the_chat_and_the_last_one_stays_above(demo_server, open_page, viewport):
+    url, _ = demo_server
+    page = open_page(url, "mary", viewport)
+    ask(page, "Who is about to churn?")
+    ask(page, "Compare segments by value")
+    show_answer(page)
+    where = page.evaluate(PINNED)
+    assert abs(where["question"]) < 12, where  # the question at the top of the chat
+    box = where["box"]
+    assert box["top"] - 1 <= where["answerTop"] < min(box["bottom"], where["height"]), where  # its answer in view
+    assert where["scrollTop"] > 0 and where["questions"] == 2  # the previous answer is above, a scroll away
+    # the reader scrolls up to the previous answer and it is there
+    page.locator(f"{CHAT} .bubble-wrap").evaluate("el => { el.scrollTop = 0; }")
+    assert page.locator(f"{CHAT} .message-row.user-row").first.is_visible()
+
+
+def test_on_a_phone_the_question_box_stays_in_view_tables_scroll_sideways_and_charts_have_no_toolbar(
+        demo_server, open_page, artifacts):
+    url, _ = demo_server
+    page = open_page(url, "mary", PHONE)
+    ask(page, "Who is about to churn?")
+    ask(page, "Compare segments by value")
+    show_answer(page)
+    box = page.locator("#tw-question textarea").bounding_box()
+    assert box and 0 <= box["y"] and box["y"] + box["height"] <= PHONE["height"]  # pinned to the bottom
+    assert page.locator("#tw-ask").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # nothing wider than the phone
+    wrap = page.locator(f"{CHAT} .tw-table-wrap").last
+    sizes = wrap.evaluate("el => [el.scrollWidth, el.clientWidth, el.getBoundingClientRect().right]")
+    assert sizes[0] > sizes[1] and sizes[2] <= PHONE["width"]  # the table scrolls inside its card
+    wrap.evaluate("el => { el.scrollLeft = el.scrollWidth; }")
+    first = wrap.locator("tbody tr td").first  # the key column stays while the rest scrolls
+    assert first.bounding_box()["x"] >= wrap.bounding_box()["x"] - 1
+    plot = page.locator(f"{CHAT} .js-plotly-plot").last
+    plot.wait_for()
+    assert plot.bounding_box()["x"] + plot.bounding_box()["width"] <= PHONE["width"]
+    toolbars = page.locator(f"{CHAT} .modebar-container")
+    assert all(not toolbars.nth(i).is_visible() for i in range(toolbars.count()))
+    page.screenshot(path=str(artifacts / "answer-phone-breakdown-390x844.png"))
