@@ -275,7 +275,8 @@ class OfflinePlanner:
         intent, p = (force_intent, 1.0) if force_intent else routing.best()
         # the best reading that is no aggregate: what a question query_metrics cannot carry is asked of instead
         other, p_other = routing.best(skip=("help", "out_of_scope", "query_metrics"))
-        if intent == "query_metrics" and not metric_query.explicit and not _lossy(metric_query):
+        countable = metric_query.explicit or _lossy(metric_query)  # query_metrics needs something to count
+        if intent == "query_metrics" and not countable:
             intent, p = other, p_other  # a hard constraint: an aggregate needs something to count or sum
         # No tool reading stands out, or the best is that the question asks about us (help) or is none of ours:
         # fragments, follow-ups and a column of the data are tried below before the question is answered with help
@@ -296,7 +297,6 @@ class OfflinePlanner:
                 and plan.calls[0].name != state.last_tool:
             # two readings about as likely and the question planned as the first: ask which one is meant (a
             # follow-up going on with the last tool is read in the conversation's context, not asked about)
-            countable = metric_query.explicit or _lossy(metric_query)  # query_metrics needs something to count
             ranked = [(i, q) for i, q in routing.probabilities.items()
                       if i not in ("help", "out_of_scope") and (countable or i != "query_metrics")]
             choices = clarify.readings(ranked, question, language)

@@ -39,9 +39,6 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "betrag", "umsatz", "montant", "importe", "金额", "实付金额", "销售额", "订单金额", "支付金额", "付款金额", "实付", "总价", "总金额",
         "消费金额", "交易金额", "成交金额", "应付金额",
     ),
-    # The customer's email in a transactions file (identifies guests; kept as the customer's email).
-    "email": ("email", "e-mail", "email address", "customer email", "billing email", "buyer email", "user email",
-              "contact email", "邮箱", "电子邮箱", "电子邮件", "邮件地址"),
     # A price per unit (UnitPrice, Lineitem price, 单价): the amount when multiplied by the quantity.
     "unit_price": (
         "unit_price", "unit price", "unitprice", "price", "item price", "item_price", "lineitem price",
@@ -89,6 +86,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     # Customer file fields.
     "name": ("name", "customer name", "customer_name", "full name", "fullname", "full_name",
              "姓名", "客户名称", "客户姓名", "名字", "会员名称", "用户名"),
+    # Also a transactions file's field: there it identifies guest checkouts and stays the customer's email.
+    # "Billing Email", "Buyer Email" are found by their words (map_by_name's second pass).
     "email": ("email", "e-mail", "email address", "email_address", "mail", "邮箱", "电子邮件", "邮件"),
     "country": ("country", "country name", "nation", "国家", "国家/地区", "地区"),
     "city": ("city", "town", "城市", "所在城市"),
@@ -201,6 +200,7 @@ def normalise(name: str) -> str:
 
 
 _PRODUCT_SYNONYMS = frozenset(normalise(n) for n in SYNONYMS["product"])
+_KEY_SYNONYMS = {f: frozenset(normalise(n) for n in SYNONYMS[f]) for f in ("customer_id", "order_id")}
 
 
 def is_known_name(text: str) -> bool:
@@ -305,7 +305,7 @@ def _vetoed(fld: str, label: str) -> bool:
     """Headers a field never takes by name, whatever synonym they contain."""
     if fld == "amount":
         return bool(set(header_words(label)) & NOT_MONEY_WORDS)
-    if fld in ("customer_id", "order_id") and normalise(label) not in {normalise(s) for s in SYNONYMS[fld]}:
+    if fld in ("customer_id", "order_id") and normalise(label) not in _KEY_SYNONYMS[fld]:
         return bool(set(header_words(label)) & NOT_KEY_WORDS)
     return fld == "channel" and is_acquisition_name(label)
 
@@ -350,7 +350,7 @@ def map_by_name(names: list[str], fields: tuple[str, ...], taken: set[int]) -> d
 def column_profiles(con: duckdb.DuckDBPyConnection, table: str, ncols: int,
                     sample: int = 2000) -> list[dict]:
     """Per column, on the first rows: shares that look like dates, numbers, decimals, ids."""
-    from tools.cleaning import DATE_FORMATS_ANY, _number_core
+    from tools.cleaning import DATE_FORMATS_ANY, EMAIL_VALUE, _number_core
 
     # Numbers are judged on their core (no currency sign or code, no spaces): '1.234,50 €',
     # 'EUR 84,80' and "CHF 1'234.50" are numbers with decimals; '2024.03.05' is not.
@@ -387,7 +387,6 @@ def column_profiles(con: duckdb.DuckDBPyConnection, table: str, ncols: int,
 
 
 KEY_FILL = 0.9   # a customer key is on at least this share of rows
-EMAIL_VALUE = "[^@\\s]+@[^@\\s]+\\.[^@\\s]+"
 
 
 def required_missing(required: tuple[str, ...], mapping: dict[str, int]) -> list[str]:
