@@ -84,6 +84,29 @@ def cli_json(cli):
     return run
 
 
+@pytest.fixture
+def built_copy(built_home, tmp_path, monkeypatch):
+    """A private, writable copy of the built demo world, made the current TIERWISE_HOME (for CLI tests)."""
+    import shutil
+
+    copy = tmp_path / "ws"
+    shutil.copytree(built_home, copy)
+    monkeypatch.setenv("TIERWISE_HOME", str(copy))
+    return copy
+
+
+@pytest.fixture
+def ask_json(cli):
+    """`tierwise ask ARGS --json` (exit code 0 asserted), parsed."""
+
+    def run(*args: str):
+        code, out, err = cli("ask", *args, "--json")
+        assert code == 0, err
+        return json.loads(out)
+
+    return run
+
+
 @pytest.fixture(scope="session")
 def built_home(tmp_path_factory):
     """The default demo world (seed 42, 5,000 customers) loaded and built once per test session.

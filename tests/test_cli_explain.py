@@ -2,26 +2,12 @@
 then the answer as usual; with --json the same under "explain"."""
 
 import json
-import shutil
-
-import pytest
 
 
-@pytest.fixture
-def home(built_home, tmp_path, monkeypatch):
-    copy = tmp_path / "ws"
-    shutil.copytree(built_home, copy)
-    monkeypatch.setenv("TIERWISE_HOME", str(copy))
-    return copy
 
 
-def ask_json(cli, *args):
-    code, out, err = cli("ask", *args, "--json")
-    assert code == 0, err
-    return json.loads(out)
 
-
-def test_explain_prints_the_reading_before_the_answer(cli, home):
+def test_explain_prints_the_reading_before_the_answer(cli, built_copy, ask_json):
     code, out, err = cli("ask", "Which customers in Germany are about to churn?", "--explain")
     assert code == 0, err
     reading, answer = out.split("\n\n", 1)
@@ -35,8 +21,8 @@ def test_explain_prints_the_reading_before_the_answer(cli, home):
     assert "customers match" in answer and "· find_customers" in answer
 
 
-def test_explain_with_json_adds_an_explain_object_matching_the_call_made(cli, home):
-    data = ask_json(cli, "各渠道上季度的客单价", "--explain")
+def test_explain_with_json_adds_an_explain_object_matching_the_call_made(cli, built_copy, ask_json):
+    data = ask_json("各渠道上季度的客单价", "--explain")
     e = data["explain"]
     assert e["language"] == "zh" and e["normalised"] == "各渠道上季度的客单价"
     assert e["pieces"]["metrics"] == ["aov"] and e["pieces"]["by"] == ["channel"]
@@ -45,14 +31,14 @@ def test_explain_with_json_adds_an_explain_object_matching_the_call_made(cli, ho
     assert probabilities == sorted(probabilities, reverse=True) and 0 < sum(probabilities) <= 1.0001
     assert e["intents"][0]["intent"] == "query_metrics"
     assert e["calls"] == [{"name": c["name"], "args": c["args"]} for c in data["tool_calls"]]
-    assert "explain" not in ask_json(cli, "各渠道上季度的客单价")
+    assert "explain" not in ask_json("各渠道上季度的客单价")
 
 
-def test_explain_reads_a_follow_up_against_the_session_and_changes_nothing(cli, home):
-    ask_json(cli, "Who is about to churn?", "--session", "desk")
-    data = ask_json(cli, "only the ones in Germany", "--session", "desk", "--explain")
+def test_explain_reads_a_follow_up_against_the_session_and_changes_nothing(cli, built_copy, ask_json):
+    ask_json("Who is about to churn?", "--session", "desk")
+    data = ask_json("only the ones in Germany", "--session", "desk", "--explain")
     planned = data["explain"]["calls"][0]
     assert planned["name"] == "find_customers" and planned["args"].get("country") == "Germany"
     assert planned["args"].get("churn_risk") == data["tool_calls"][0]["args"].get("churn_risk")
-    saved = json.loads((home / "sessions" / "desk.json").read_text(encoding="utf-8"))
+    saved = json.loads((built_copy / "sessions" / "desk.json").read_text(encoding="utf-8"))
     assert len(saved["history"]) == 4  # two questions and two answers: reading the question asked nothing
