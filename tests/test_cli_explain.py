@@ -4,9 +4,6 @@ then the answer as usual; with --json the same under "explain"."""
 import json
 
 
-
-
-
 def test_explain_prints_the_reading_before_the_answer(cli, built_copy, ask_json):
     code, out, err = cli("ask", "Which customers in Germany are about to churn?", "--explain")
     assert code == 0, err

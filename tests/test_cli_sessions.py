@@ -3,9 +3,6 @@
 import json
 
 
-
-
-
 def test_a_session_carries_the_audience_into_the_next_run(cli, built_copy, ask_json):
     first = ask_json("Who is about to churn?", "--session", "monday")
     assert first["tool_calls"][0]["name"] == "find_customers"
