@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import Callable
+from typing import Any, Callable
 
 from assistant import clarify
 from assistant.answer import Answer
@@ -80,8 +80,9 @@ class Assistant:
         if refusal:
             return Answer(text=refusal, language="zh" if _mostly_chinese(question) else "en")
         want_llm = self.llm is not None if use_llm is None else use_llm
-        if clarify.pick(question, conversation.state.pending_choices):
-            want_llm = False  # the pick answers the offline planner's own clarifying question
+        picked = clarify.pick(question, conversation.state.pending_choices)
+        if picked:  # the pick answers the offline planner's own clarifying question
+            return self._offline(question, conversation, on_event, picked=picked)
         if want_llm and self.llm is not None:
             from assistant.llm import LLMFailure, run_llm
 
@@ -103,9 +104,9 @@ class Assistant:
             return answer
         return self._offline(question, conversation, on_event)
 
-    def _offline(self, question: str, conversation: Conversation, on_event: EventHandler | None) -> Answer:
+    def _offline(self, question: str, conversation: Conversation, on_event: EventHandler | None, *,
+                 picked: dict[str, Any] | None = None) -> Answer:
         state = conversation.state
-        picked = clarify.pick(question, state.pending_choices)
         state.pending_choices = []
         if picked:  # "2" after a clarifying question: the question asked then, read as chosen
             plan = self.planner.plan(picked["question"], state, self.vocabulary(), role=conversation.role,

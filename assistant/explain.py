@@ -13,8 +13,7 @@ from typing import Any
 from assistant import planning_metrics
 from assistant.conversation import ConversationState
 from assistant.language import detect_language
-from assistant.planner import SHORTHAND, SHORTHAND_WORD, OfflinePlanner, _as_of
-from assistant.planning_slots import extract
+from assistant.planner import OfflinePlanner
 from assistant.router import MAX_CHARS
 
 TOP_INTENTS = 5
@@ -25,15 +24,8 @@ def explain(planner: OfflinePlanner, question: str, state: ConversationState, vo
     """{normalised, language, pieces, slots, intents (best first, with cue scores), out_of_scope_score, calls,
     reply} for `question` asked in a conversation at `state`."""
     question = question[:MAX_CHARS]
-    text, original = planner.normalise(question)
-    as_of = _as_of(vocabulary)
-    slots = extract(text, original, vocabulary, as_of)
-    query = planning_metrics.parse(SHORTHAND_WORD.sub(lambda m: SHORTHAND[m.group(1)], original.lower()), vocabulary,
-                                   as_of, slot_filters=slots.filters, keep=planner.speller.keep)
-    oos_text = text
-    for word in query.data_words:
-        oos_text = oos_text.replace(word, " ")
-    routing = planner.route(text, slots, oos_text)
+    reading = planner.read(question, vocabulary)
+    text, slots, query, routing = reading.text, reading.slots, reading.query, reading.routing
     plan = planner.plan(question, copy.deepcopy(state), vocabulary, role=role)
     return {
         "normalised": text,

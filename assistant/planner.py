@@ -84,6 +84,17 @@ class Routing:
         return next((i, p) for i, p in self.probabilities.items() if i not in skip)
 
 
+@dataclass
+class Reading:
+    """A question as planning reads it, before any reading is chosen (OfflinePlanner.read)."""
+    text: str
+    original: str
+    as_of: date | None
+    slots: Slots
+    query: Any  # planning_metrics' parsed metric query
+    routing: Routing
+
+
 def _strip_regex(pattern: str) -> str:
     return re.sub(r"\\[a-zA-Z]|\(\?[:!=<]*|[\[\](){}|?*+^$.\\]", " ", pattern)
 
@@ -249,6 +260,22 @@ class OfflinePlanner:
         probabilities = trained_router().probabilities(text, intent_router.rule_features(cues, slots, oos))
         return Routing(probabilities, cues, oos)
 
+    def read(self, question: str, vocabulary: dict[str, list[str]], *,
+             normalised: tuple[str, str] | None = None) -> Reading:
+        """What planning reads of `question` before choosing: its normalised text, the slots, the metric query and
+        the router's intent probabilities (`explain` shows the same reading). `normalised` is (text, original) when
+        the caller has already normalised it."""
+        text, original = normalised or self.normalise(question)
+        as_of = _as_of(vocabulary)
+        slots = extract(text, original, vocabulary, as_of)
+        query = planning_metrics.parse(SHORTHAND_WORD.sub(lambda m: SHORTHAND[m.group(1)], original.lower()), vocabulary,
+                                       as_of, slot_filters=slots.filters, keep=self.speller.keep)
+        # a word of the data's own ("zip code", a product called "Python Projects") is no out-of-scope topic
+        oos_text = text
+        for word in query.data_words:
+            oos_text = oos_text.replace(word, " ")
+        return Reading(text, original, as_of, slots, query, self.route(text, slots, oos_text))
+
     # ------------------------------------------------------------------ planning
     def plan(self, question: str, state: ConversationState, vocabulary: dict[str, list[str]], *, role: str,
              force_intent: str | None = None) -> Plan:
@@ -257,20 +284,13 @@ class OfflinePlanner:
         question = question[:intent_router.MAX_CHARS]  # longer questions are refused before planning
         language = detect_language(question)
         text, original = self.normalise(question)
-        as_of = _as_of(vocabulary)
 
         if lex.INJECTION.search(text) or lex.DATA_CHANGE.search(text):
             return Plan([], language, "refuse", reply=refusal_text(language, "data_change" if lex.DATA_CHANGE.search(text)
                                                                      and not lex.INJECTION.search(text) else "injection"),
                         out_of_scope=True)
-        slots = extract(text, original, vocabulary, as_of)
-        metric_query = planning_metrics.parse(SHORTHAND_WORD.sub(lambda m: SHORTHAND[m.group(1)], original.lower()), vocabulary,
-                                              as_of, slot_filters=slots.filters, keep=self.speller.keep)
-        # a word of the data's own ("zip code", a product called "Python Projects") is no out-of-scope topic
-        oos_text = text
-        for word in metric_query.data_words:
-            oos_text = oos_text.replace(word, " ")
-        routing = self.route(text, slots, oos_text)
+        reading = self.read(question, vocabulary, normalised=(text, original))
+        slots, metric_query, routing = reading.slots, reading.query, reading.routing
         top = force_intent or next(iter(routing.probabilities))
         intent, p = (force_intent, 1.0) if force_intent else routing.best()
         # the best reading that is no aggregate: what a question query_metrics cannot carry is asked of instead
