@@ -469,3 +469,31 @@ def test_merged_values_are_one_group_in_the_semantic_layer(tmp_path):
     assert set(got) == set(want)
     for k, v in want.items():
         assert got[k] == pytest.approx(v, rel=1e-6)
+
+
+# ----------------------------------------------------------------------------- values over several lines
+
+
+@pytest.mark.parametrize("broken_row", [0, 9_000], ids=["in the first lines", "far below the sampled lines"])
+def test_a_quoted_value_running_over_line_breaks_is_one_value_wherever_it_sits(tmp_path, broken_row):
+    """Exports quote a multi-line order note; every row is kept once and its note keeps its line breaks."""
+    import csv
+
+    rng = random.Random(5)
+    rows = [{"Order ID": f"#{1000 + i}", "Customer": f"C{rng.randrange(400):04d}",
+             "Date": (date(2024, 1, 1) + timedelta(days=rng.randrange(300))).isoformat(),
+             "Total": f"{rng.uniform(5, 300):.2f}",
+             "Order Note": "leave at the door,\nring twice\r\nthanks" if i in (broken_row, broken_row + 3) else "none"}
+            for i in range(12_000)]
+    path = tmp_path / "orders.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    expected = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert len(expected) == len(rows)  # pandas reads the breaks inside quotes as part of the value
+
+    report, con = load(tmp_path, path)
+    assert report["rows_read"] == len(rows) and report["rows_rejected"] == 0, report
+    stored = con.execute("SELECT count(*), round(sum(amount), 2), count(DISTINCT customer_id) FROM orders").fetchone()
+    assert stored == (len(rows), round(pd.to_numeric(expected["Total"]).sum(), 2), expected["Customer"].nunique())

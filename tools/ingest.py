@@ -19,7 +19,7 @@ from tools.output_files import output_file
 from tools.errors import TierwiseError
 from tools.mapping import build_mapping, parse_map_args as _parse_map_args
 from tools.progress import Progress, silent
-from tools.reading import RawTable, read_raw
+from tools.reading import CSV_ERROR, SERIAL_CSV, RawTable, read_raw
 
 MAX_REJECTED_SHARE = 0.5     # refuse the load when more than this share of rows is rejected
 PREVIEW_ROWS = 5
@@ -42,9 +42,27 @@ def ingest(con: duckdb.DuckDBPyConnection, transactions: str | Path, *,
     """Read, map, clean and store the files as orders/cancelled_orders/customers/rejects; return the load report."""
     raws: list[RawTable] = []
     try:
-        return _ingest(con, Path(transactions), raws=raws, customers=Path(customers) if customers else None,
-                       mapping=mapping, customer_mapping=customer_mapping, as_of=as_of,
-                       today=today or date.today(), rejects_path=rejects_path, progress=progress)
+        def run() -> dict:
+            return _ingest(con, Path(transactions), raws=raws, customers=Path(customers) if customers else None,
+                           mapping=mapping, customer_mapping=customer_mapping, as_of=as_of,
+                           today=today or date.today(), rejects_path=rejects_path, progress=progress)
+        try:
+            return run()
+        except (duckdb.Error, TierwiseError) as exc:
+            scan = exc if isinstance(exc, duckdb.Error) else exc.__cause__
+            if not isinstance(scan, duckdb.Error) or CSV_ERROR not in str(scan) \
+                    or not any(r.parallel for r in raws if r.format == "csv"):
+                raise
+            # a quoted value spans lines beyond the sampled ones: read again, one thread per file
+            _drop_all(con)
+            for raw in raws:
+                raw.cleanup()
+            raws.clear()
+            token = SERIAL_CSV.set(True)
+            try:
+                return run()
+            finally:
+                SERIAL_CSV.reset(token)
     except TierwiseError:
         _drop_all(con)
         raise

@@ -8,9 +8,9 @@ comes back as a `RawTable` so the load report can say it.
 from __future__ import annotations
 
 import codecs
+import contextvars
 import csv
 import io
-import os
 import re
 import shutil
 import tempfile
@@ -52,6 +52,12 @@ class ReadLimits:
 
 LIMITS = ReadLimits()
 
+# DuckDB's parallel CSV scan (with null padding for short rows) cannot follow a quoted value across line breaks
+# (a multi-line "Customer Note"). Files whose first lines show one are read by one thread; `ingest` sets this
+# for a whole retry when a break turns up further down (CSV_ERROR in the scan's error).
+SERIAL_CSV: contextvars.ContextVar[bool] = contextvars.ContextVar("tierwise_serial_csv", default=False)
+CSV_ERROR = "CSV Error"
+
 
 @dataclass
 class RawTable:
@@ -64,6 +70,7 @@ class RawTable:
     names: list[str]                 # display name per column: header text or "column N"
     rows_read: int | None = None     # known after the cleaning pass has read every row
     rejects_table: str | None = None # where DuckDB's CSV reader notes lines it could not split
+    parallel: bool = True            # scanned by several threads (no quoted line breaks seen)
     max_line_bytes: int | None = None  # lines longer than this are rejected rows
     warnings: list[str] = field(default_factory=list)
     temp_dirs: list[str] = field(default_factory=list)
@@ -313,8 +320,18 @@ def _read_text(con: duckdb.DuckDBPyConnection, path: Path, table: str, head: byt
         _transcode(path, source, "utf-8", errors="replace")
         raw.warnings.append(f"Some bytes in '{name}' are not valid UTF-8; they were replaced "
                             f"with '\ufffd'.")
+    raw.parallel = not (SERIAL_CSV.get() or (delim != WHITESPACE and _quoted_line_break(lines, delim)))
     _text_view(con, source, raw, delim, ncols, limits.max_line_bytes)
     return raw
+
+
+def _quoted_line_break(lines: list[str], delim: str) -> bool:
+    """True when a quoted value of the sampled lines runs over a line break (its quotes pair up across lines)."""
+    try:
+        rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delim, quotechar='"'))
+    except csv.Error:
+        return False
+    return any("\n" in value for row in rows for value in row)
 
 
 def _split(line: str, delim: str) -> list[str]:
@@ -403,6 +420,7 @@ def _text_view(con, source: Path, raw: RawTable, delim: str, ncols: int, max_lin
         f"""CREATE OR REPLACE TEMP VIEW {table} AS SELECT * FROM read_csv({src}, delim={dl},
             quote='"', escape='"', header={str(raw.header).lower()}, columns={columns},
             auto_detect=false, null_padding=true, store_rejects=true, max_line_size={int(max_line_bytes)},
+            parallel={str(raw.parallel).lower()},
             rejects_table='{table}_rej', rejects_scan='{table}_rejscan')"""
     )
 
