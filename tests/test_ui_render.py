@@ -4,7 +4,8 @@ import re
 
 from assistant.answer import Answer, ToolCallRecord
 from tools.results import Table, ToolResult
-from ui.render import (answer_extras, code_block, escape_text, figure, table_html, tool_step, variant_text)
+from ui.copy_cards import variant_text
+from ui.render import answer_extras, code_block, escape_text, figure, table_html, tool_step
 from ui.upload import StageProgress, mapping_text, parse_mapping_text
 
 HOSTILE = ["<script>window.__pwned=1</script>", "![x](http://127.0.0.1:9/x.png)", "<img src=x onerror=alert(1)>",
@@ -76,7 +77,7 @@ def _answer(role_files: list[str]) -> Answer:
 
 
 def test_a_marketer_gets_a_table_a_chart_and_a_csv_of_the_preview(tmp_path):
-    messages, _ = answer_extras(_answer([]), role="marketer", exports_dir=tmp_path)
+    messages = answer_extras(_answer([]), role="marketer", exports_dir=tmp_path)
     kinds = [type(m["content"]).__name__ if not isinstance(m["content"], dict) else "file" for m in messages]
     assert kinds == ["HTML", "Plot", "file"]
     written = list(tmp_path.glob("customers-top-2-by-churn-probability-*.csv"))
@@ -86,7 +87,7 @@ def test_a_marketer_gets_a_table_a_chart_and_a_csv_of_the_preview(tmp_path):
 
 
 def test_support_gets_no_download_even_if_a_result_carries_one(tmp_path):
-    messages, _ = answer_extras(_answer(["/tmp/some.csv"]), role="support", exports_dir=tmp_path)
+    messages = answer_extras(_answer(["/tmp/some.csv"]), role="support", exports_dir=tmp_path)
     assert not [m for m in messages if isinstance(m["content"], dict)]
     assert not list(tmp_path.iterdir())
 
@@ -94,11 +95,11 @@ def test_support_gets_no_download_even_if_a_result_carries_one(tmp_path):
 def test_a_refusal_is_shown_even_when_the_answer_text_does_not_repeat_it(tmp_path):
     answer = Answer(text="Here is what I could do.", tool_calls=[
         ToolCallRecord("export_audience", {}, "denied", error="Sorry, your support account can't use export audience.")])
-    messages, _ = answer_extras(answer, role="support", exports_dir=tmp_path)
+    messages = answer_extras(answer, role="support", exports_dir=tmp_path)
     shown = messages[0]["content"].value
     assert 'class="tw-refusal"' in shown and "⛔" in shown and "can&#x27;t use export audience" in shown
     # in the chat the refused step is already that card: not twice
-    assert answer_extras(answer, role="support", exports_dir=tmp_path, steps_shown=True)[0] == []
+    assert answer_extras(answer, role="support", exports_dir=tmp_path, steps_shown=True) == []
 
 
 def test_copy_variants_are_plain_text_ready_to_paste():
@@ -163,7 +164,7 @@ def test_a_chinese_answer_shows_its_table_in_chinese_but_downloads_the_data_as_i
     result = ToolResult(summary="2 customers match.", tables=[table])
     answer = Answer(text="共 2 位客户", language="zh",
                     tool_calls=[ToolCallRecord("find_customers", {}, "ok", result=result)])
-    messages, _ = answer_extras(answer, role="marketer", exports_dir=tmp_path)
+    messages = answer_extras(answer, role="marketer", exports_dir=tmp_path)
     shown = messages[0]["content"].value
     for text in ("客户编号", "价值分层", "流失风险", "人群画像", "高价值层", "回购周期长、已沉寂的客户", "前 2 位客户"):
         assert text in shown, text
@@ -190,7 +191,7 @@ def _lookup(language: str = "en") -> Answer:
 
 
 def test_a_looked_up_customer_is_one_card_with_the_tier_risk_reasons_orders_and_next_action(tmp_path):
-    messages, _ = answer_extras(_lookup(), role="support", exports_dir=tmp_path, currency="EUR")
+    messages = answer_extras(_lookup(), role="support", exports_dir=tmp_path, currency="EUR")
     assert len(messages) == 1  # no separate details, order and recommendation tables
     card = messages[0]["content"].value
     assert re.search(r'<span class="tw-badge tw-tier-high">High tier</span>', card)
@@ -201,7 +202,7 @@ def test_a_looked_up_customer_is_one_card_with_the_tier_risk_reasons_orders_and_
     assert "€1,852" in card and "Can&#x27;t lose" in card and "12 Dec 2024 (384 days ago)" in card
     assert "Already lapsed by their own buying rhythm" in card
     assert "€14.99" in card and "<td>![x](http://127.0.0.1:9/x.png)</td>" in card and "Mascara" in card  # text
-    zh = answer_extras(_lookup("zh"), role="support", exports_dir=tmp_path)[0][0]["content"].value
+    zh = answer_extras(_lookup("zh"), role="support", exports_dir=tmp_path)[0]["content"].value
     for words in ("高价值层", "流失风险", "高 · 92.1%", "不能失去", "下一步建议", "最近订单", "推荐商品", "2024年12月12日"):
         assert words in zh, words
 
@@ -212,7 +213,7 @@ def test_a_refusal_is_said_once_and_a_clarifying_question_keeps_its_buttons():
     sentence = "Sorry, your support account can't use export audience."
     refused = Answer(text=sentence, tool_calls=[ToolCallRecord("export_audience", {}, "denied", error=sentence)])
     assert answer_messages(refused, steps_shown=True) == []
-    assert answer_messages(refused)[0]["content"] == escape_text(sentence)
+    assert answer_messages(refused)[0]["content"] == f"**{escape_text(sentence)}**"
     asked = Answer(text="Which do you mean?", choices=["A list of customers", "A breakdown"])
     options = answer_messages(asked, steps_shown=True)[0]["options"]
     assert [o["value"] for o in options] == ["1", "2"] and options[1]["label"] == "2. A breakdown"

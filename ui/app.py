@@ -40,7 +40,6 @@ log = logging.getLogger(__name__)
 CONCURRENCY = 4      # questions answered at once; more wait in the queue
 QUEUE_SIZE = 32      # waiting requests beyond this get "busy, try again"
 MAX_QUESTION_CHARS = 2000
-MAX_VARIANT_BOXES = 4
 
 EXAMPLES: dict[str, list[str]] = {
     "marketer": ["Who is about to churn?", "Which high-value customers lapsed?", "Compare segments by value",
@@ -87,7 +86,6 @@ class ChatSession:
     messages: list[dict[str, Any]] = field(default_factory=list)
     last_answer: Answer | None = None
     last_files: list[str] = field(default_factory=list)
-    last_variants: list[str] = field(default_factory=list)
     last_seconds: float = 0.0
     token: str | None = None  # the sign-in this chat's downloads are served to
     # one question at a time per session: a second one would interleave with the first's messages
@@ -281,34 +279,21 @@ def answer_stream(ctx: AppContext, question: str, session: ChatSession) -> Itera
             f"Sorry, something went wrong while answering ({type(err).__name__}). Your data is unchanged; "
             "try rephrasing the question.")
         session.messages = base + steps + [{"role": "assistant", "content": f"⚠️ {render.escape_text(sentence)}"}]
-        session.last_answer, session.last_files, session.last_variants = None, [], []
+        session.last_answer, session.last_files = None, []
         yield session.messages
         return
     answer: Answer = outcome["answer"]
     if answer.notice and not notices:
         notices.append({"role": "assistant", "content": f"ℹ️ {render.escape_text(answer.notice)}"})
-    extras, variants = render.answer_extras(answer, role=session.role, exports_dir=ctx.exports_dir,
-                                            currency=_shop_currency(ctx), steps_shown=bool(steps))
+    extras = render.answer_extras(answer, role=session.role, exports_dir=ctx.exports_dir,
+                                  currency=_shop_currency(ctx), steps_shown=bool(steps))
     session.messages = base + steps + notices + render.answer_messages(answer, steps_shown=bool(steps)) + extras
     session.last_answer = answer
     session.last_files = [m["content"]["path"] for m in extras
                           if isinstance(m.get("content"), dict) and "path" in m["content"]]
     for path in session.last_files:  # served to this sign-in only, whoever else learns the link
         ctx.downloads.register(path, session.token)
-    session.last_variants = variants
     yield session.messages
-
-
-def _variant_updates(session: ChatSession | None) -> list[Any]:
-    variants = (session.last_variants if session else [])[:MAX_VARIANT_BOXES]
-    updates: list[Any] = [gr.update(visible=bool(variants))]
-    for i in range(MAX_VARIANT_BOXES):
-        if i < len(variants):
-            label = f"Variant {chr(65 + i)}" if len(variants) > 1 else "Draft"
-            updates.append(gr.update(value=variants[i], label=label, visible=True))
-        else:
-            updates.append(gr.update(value="", visible=False))
-    return updates
 
 
 # --- page sections -------------------------------------------------------------------------
@@ -383,7 +368,7 @@ def build_app(workspace: Workspace | str | Path | None = None,
             with gr.Tab("Chat", id="chat"):
                 chatbot = gr.Chatbot(label="Tierwise", show_label=False, autoscroll=False, height=620,
                                      sanitize_html=True, render_markdown=True,
-                                     latex_delimiters=[], buttons=["copy"], group_consecutive_messages=False,
+                                     latex_delimiters=[], buttons=[], group_consecutive_messages=False,
                                      feedback_options=None, elem_id="tw-chat",
                                      placeholder="Ask about your customers — in English or 中文.")
                 with gr.Row(elem_id="tw-ask-row"):  # pinned to the bottom on a phone (ui/chat.css)
@@ -391,10 +376,6 @@ def build_app(workspace: Workspace | str | Path | None = None,
                                           scale=8, max_lines=4, elem_id="tw-question", autofocus=True)
                     ask_btn = gr.Button("Ask", variant="primary", scale=1, elem_id="tw-ask")
                     new_btn = gr.Button("New chat", scale=1, elem_id="tw-new-chat")
-                with gr.Accordion("Campaign copy, ready to paste", open=True, visible=False) as copy_panel:
-                    variant_boxes = [gr.Textbox(label=f"Variant {chr(65 + i)}", lines=8, interactive=False,
-                                                buttons=["copy"], visible=False, elem_id=f"tw-variant-{i}")
-                                     for i in range(MAX_VARIANT_BOXES)]
                 examples = gr.Dataset(components=[gr.Textbox(visible=False)], samples=[[q] for q in EXAMPLES["marketer"]],
                                       label="Try asking", type="index", samples_per_page=12, elem_id="tw-examples")
                 last_json = gr.JSON(visible=False)
@@ -533,7 +514,7 @@ def build_app(workspace: Workspace | str | Path | None = None,
         def new_chat(state: ChatSession | None, request: gr.Request):
             user, role = ctx.identify(request)
             fresh = ChatSession(user=user, role=role, conversation=Conversation(role=role, user=user))
-            return [], "", fresh, *_variant_updates(None)
+            return [], "", fresh
 
         def pick_example(index: int | None, request: gr.Request):
             _, role = ctx.identify(request)
@@ -541,22 +522,18 @@ def build_app(workspace: Workspace | str | Path | None = None,
             return options[index] if index is not None and 0 <= index < len(options) else ""
 
         chat_outputs = [chatbot, question, session]
-        variant_outputs = [copy_panel, *variant_boxes]
-        ask_btn.click(chat, [question, session], chat_outputs, api_name="chat").then(
-            _variant_updates, session, variant_outputs, api_visibility="private")
-        question.submit(chat, [question, session], chat_outputs, api_visibility="private").then(
-            _variant_updates, session, variant_outputs, api_visibility="private")
+        ask_btn.click(chat, [question, session], chat_outputs, api_name="chat")
+        question.submit(chat, [question, session], chat_outputs, api_visibility="private")
         examples.click(pick_example, examples, question, api_visibility="private").then(
-            chat, [question, session], chat_outputs, api_visibility="private").then(
-            _variant_updates, session, variant_outputs, api_visibility="private")
+            chat, [question, session], chat_outputs, api_visibility="private")
+
         def choose(state: ChatSession | None, request: gr.Request, evt: gr.SelectData):
             """A clarifying question's button: its number is the next question, as if typed."""
             yield from chat(str(evt.value), state, request)
 
-        chatbot.option_select(choose, session, chat_outputs, api_visibility="private").then(
-            _variant_updates, session, variant_outputs, api_visibility="private")
-        new_btn.click(new_chat, session, [chatbot, question, session, *variant_outputs], api_name="new_chat")
-        chatbot.clear(new_chat, session, [chatbot, question, session, *variant_outputs], api_visibility="private")
+        chatbot.option_select(choose, session, chat_outputs, api_visibility="private")
+        new_btn.click(new_chat, session, [chatbot, question, session], api_name="new_chat")
+        chatbot.clear(new_chat, session, [chatbot, question, session], api_visibility="private")
         ask_event = gr.Button(visible=False)  # an API-only endpoint: the answer as JSON plus its files
         ask_event.click(ask, [question, session], [last_json, last_files, session], api_name="ask")
 

@@ -25,12 +25,16 @@ from assistant.answer import Answer, ToolCallRecord
 from tools.csv_cells import write_csv
 from tools.permissions import PermissionDenied, authorize
 from tools.results import Table, ToolResult
-from ui.cards import customer_card_html, refusal_html, tool_label
+from ui.cards import customer_card_html, refusal_html, tool_label, words
+from ui.copy_cards import COPY_JS, copy_cards_html
 from ui.formatting import (DisplayTable, Style, column_info, currency_parts, format_chart, format_table,
                            style_for)
+from ui.outline import Outline, outline
 
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+!|~])")
 STATUS_ICON = {"ok": "✅", "denied": "⛔", "error": "⚠️"}
+ROWS_SHOWN = 10  # a table shows its first rows; the rest open with a click (and stay in the download)
+_CODE_SPAN = re.compile(r"`([^`\n]{1,200})`")
 
 
 def escape_text(text: Any) -> str:
@@ -96,13 +100,50 @@ def text_message(text: str, choices: list[str] | None = None) -> dict[str, Any]:
     return message
 
 
+def _inline(sentence: str) -> str:
+    """A sentence as Markdown text: escaped, a `command` it names as code, never read as a list item."""
+    pieces = _CODE_SPAN.split(sentence)
+    shown = "".join(f"`{piece}`" if i % 2 else escape_text(piece) for i, piece in enumerate(pieces))
+    if shown.startswith("-"):
+        return "\\" + shown
+    return re.sub(r"^(\d+)([.)])(\s)", r"\1\\\2\3", shown)
+
+
+def outline_markdown(shape: Outline, style: Style | None = None) -> str:
+    """The headline in bold, its bullets, and the rest folded under "More" (ui/outline.py)."""
+    style = style or Style()
+    parts = [f"**{_inline(shape.headline)}**"]
+    if shape.bullets:
+        parts.append("\n".join(f"- {_inline(b)}" for b in shape.bullets))
+    if shape.more:
+        # blank lines around the folded sentences, so Markdown still reads them
+        parts.append(f'<details class="tw-more"><summary>{words("more", style)}</summary>\n\n'
+                     + "\n\n".join(_inline(m) for m in shape.more) + "\n\n</details>")
+    return "\n\n".join(parts)
+
+
+def answer_outline(answer: Answer) -> Outline:
+    """How the answer's text is laid out: campaign copy is left to its cards, a customer card carries the rest
+    of a lookup, a sentence listing the groups of a table below is folded."""
+    results = [r.result for r in answer.tool_calls if r.status == "ok" and r.result is not None]
+    quoted = [value for result in results for variant in (result.variants or []) for value in variant.values()
+              if isinstance(value, str)]
+    quoted += [p for q in list(quoted) for p in re.split(r"\n\s*\n", q)]
+    carded = any(r.name == "customer_lookup" and r.result is not None and r.result.facts.get("customer_id")
+                 for r in answer.tool_calls)
+    tabled = any(t.rows for result in results for t in result.tables)
+    return outline(answer.text, quoted=quoted, tabled=tabled, one_sentence=carded)
+
+
 def answer_messages(answer: Answer, *, steps_shown: bool = False) -> list[dict[str, Any]]:
-    """The answer's text (with a clarifying question's buttons), unless it only repeats a refusal the chat
-    already shows as a refusal card."""
+    """The answer's text as a headline and at most three bullets (with a clarifying question's buttons),
+    unless it only repeats a refusal the chat already shows as a refusal card."""
     refusals = {r.error.strip() for r in answer.tool_calls if r.status == "denied" and r.error}
     if steps_shown and not answer.choices and answer.text.strip() in refusals:
         return []
-    return [text_message(answer.text, answer.choices)]
+    if answer.choices:
+        return [text_message(answer.text, answer.choices)]
+    return [{"role": "assistant", "content": outline_markdown(answer_outline(answer), Style(language=answer.language))}]
 
 
 def table_frame(table: Table) -> pd.DataFrame:
@@ -110,13 +151,22 @@ def table_frame(table: Table) -> pd.DataFrame:
 
 
 # Sorts the table in place when a header is clicked by each cell's raw value (numbers numerically, text,
-# ISO dates and periods alphabetically).
+# ISO dates and periods alphabetically); the expand control shows the rows past the first ROWS_SHOWN
+# (ui/chat.css hides them), or hides them again. The rows shown first are the first in the current order.
 # gr.Dataframe can't be shown inside a Gradio 6.31 chat message (its page script fails), so tables
 # in the chat are escaped HTML with this small sorter.
 SORT_JS = """
 if (!element.dataset.twSort) {
   element.dataset.twSort = '1';
   element.addEventListener('click', function (event) {
+    var expand = event.target.closest ? event.target.closest('.tw-expand') : null;
+    if (expand && element.contains(expand)) {
+      var card = expand.closest('.tw-table-card');
+      var open = card.classList.toggle('tw-open');
+      expand.textContent = open ? expand.dataset.less : expand.dataset.more;
+      expand.setAttribute('aria-expanded', open ? 'true' : 'false');
+      return;
+    }
     var th = event.target.closest ? event.target.closest('th') : null;
     if (!th || !element.contains(th)) return;
     var table = th.closest('table'), body = table.tBodies[0];
@@ -181,18 +231,26 @@ def _html_text(value: Any) -> str:
 
 def table_html(table: Table | DisplayTable, style: Style | None = None) -> str:
     """An escaped, sortable HTML table: labelled columns, values in their unit (ui/formatting.py), numbers
-    right-aligned, its title and how many rows it shows; each cell sorts by its raw value."""
+    right-aligned, its title and how many rows it holds; each cell sorts by its raw value. Past ROWS_SHOWN rows
+    the rest are behind an expand control."""
     style = style or Style()
     shown = table if isinstance(table, DisplayTable) else format_table(table, style)
+    rows = len(shown.rows)
     num = ' class="num"'
     head = "".join(f'<th{num if c.numeric else ""} title="{_html_text(_sort_hint(c.label, style))}">'
                    f"{_html_text(c.label)}</th>" for c in shown.columns)
     body = "".join("<tr>" + "".join(f'<td{num if cell.numeric else ""} data-v="{_html_text(_sort_value(cell.sort))}">'
                                     f"{_html_text(cell.text)}</td>" for cell in row) + "</tr>" for row in shown.rows)
     # the caption sits above the scrolling area, so it stays in view while a wide table scrolls sideways
-    return (f'<div class="tw-table-card"><div class="tw-caption">{_html_text(shown.caption(style))}</div>'
+    expand = ""
+    if rows > ROWS_SHOWN:
+        more, less = words("show_all_rows", style, n=f"{rows:,}"), words("show_fewer_rows", style, n=ROWS_SHOWN)
+        expand = (f'<button type="button" class="tw-expand" aria-expanded="false" data-more="{_html_text(more)}" '
+                  f'data-less="{_html_text(less)}">{_html_text(more)}</button>')
+    return (f'<div class="tw-table-card{" tw-long" if expand else ""}"><div class="tw-caption">'
+            f'{_html_text(shown.caption(style))}</div>'
             f'<div class="tw-table-wrap"><table class="tw-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody>'
-            f"</table></div></div>")
+            f"</table></div>{expand}</div>")
 
 
 def _sort_hint(label: str, style: Style) -> str:
@@ -203,6 +261,28 @@ def _sort_value(value: Any) -> str:
     if isinstance(value, float):
         return repr(value)
     return "" if value is None else str(value)
+
+
+# a sort key named otherwise than its column
+SORT_COLUMNS = {"clv": "clv_12m", "value": "value_12m", "churn": "churn_probability"}
+
+
+def key_columns_first(table: Table, facts: dict[str, Any] | None = None, args: dict[str, Any] | None = None) -> Table:
+    """The key columns (the customer, the group, the period) first, then the metric asked for (what the rows
+    are ranked by), then the rest: on a phone the first columns are the ones in view."""
+    facts, args = facts or {}, args or {}
+    asked = facts.get("sorted_by") or args.get("sort_by") or args.get("sort")
+    if not isinstance(asked, str):
+        return table
+    column = asked if asked in table.columns else SORT_COLUMNS.get(asked)
+    by = facts.get("by")
+    keys = max(1, len(by) if isinstance(by, list) else 1)
+    if column not in table.columns or table.columns.index(column) <= keys:
+        return table
+    at = table.columns.index(column)
+    order = [*range(keys), at, *(i for i in range(keys, len(table.columns)) if i != at)]
+    return table.model_copy(update={"columns": [table.columns[i] for i in order],
+                                    "rows": [[row[i] for i in order] for row in table.rows]})
 
 
 def table_component(table: Table, style: Style | None = None) -> gr.HTML:
@@ -315,6 +395,13 @@ def write_table_csv(table: Table, exports_dir: Path, stem: str) -> Path:
     return path
 
 
+def copy_component(variants: list[dict[str, Any]], *, channel: str | None, style: Style,
+                   checks: dict[str, Any] | None = None) -> gr.HTML:
+    """Campaign copy, once: a card per variant with its copy button (ui/copy_cards.py)."""
+    return gr.HTML(copy_cards_html(variants, channel=channel, style=style, checks=checks), js_on_load=COPY_JS,
+                   elem_classes=["tw-copy-message"])
+
+
 def pii_lines(result: ToolResult) -> str | None:
     if not result.pii:
         return None
@@ -325,38 +412,14 @@ def pii_lines(result: ToolResult) -> str | None:
     return "**Customer details**\n\n" + "\n".join(rows)
 
 
-def variant_text(variant: dict[str, Any]) -> str:
-    """A copy variant as plain text, ready to paste into an email or SMS tool."""
-    if "text" in variant and len(variant) == 1:
-        return str(variant["text"])
-    labels = {"subject": "Subject", "preheader": "Preheader", "body": None, "cta": "Call to action"}
-    parts = []
-    for key in ("subject", "preheader", "body", "cta"):
-        if variant.get(key):
-            parts.append(str(variant[key]) if labels[key] is None else f"{labels[key]}: {variant[key]}")
-    parts += [f"{k}: {v}" for k, v in variant.items() if k not in labels and v]
-    return "\n\n".join(parts)
-
-
-def checks_lines(checks: dict[str, Any] | None) -> str | None:
-    if not checks:
-        return None
-    rows = []
-    for name, check in checks.items():
-        passed = check.get("passed") if isinstance(check, dict) else bool(check)
-        detail = check.get("detail", "") if isinstance(check, dict) else ""
-        rows.append(f"- {'✅' if passed else '❌'} {escape_text(name.replace('_', ' '))}"
-                    + (f": {escape_text(detail)}" if detail else ""))
-    return "**Checks**\n\n" + "\n".join(rows)
-
-
 def result_messages(record: ToolCallRecord, *, role: str, exports_dir: Path, language: str = "en",
-                    currency: str | None = None) -> tuple[list[dict[str, Any]], list[str]]:
-    """Chat messages for one tool result, and the copy-ready variant texts it carries. Tables and charts are
-    shown through ui/formatting.py in the answer's language; downloads keep the data's own names and values."""
+                    currency: str | None = None) -> list[dict[str, Any]]:
+    """Chat messages for one tool result: a customer card, tables (key columns first), a chart, downloads,
+    campaign copy in its cards. Shown through ui/formatting.py in the answer's language; downloads keep the
+    data's own names, order and values."""
     result = record.result
     if result is None:
-        return [], []
+        return []
     style = style_for(result.facts, record.args, language=language, currency=currency)
     messages: list[dict[str, Any]] = []
     if record.name == "customer_lookup" and result.facts.get("customer_id"):
@@ -369,7 +432,8 @@ def result_messages(record: ToolCallRecord, *, role: str, exports_dir: Path, lan
             messages.append({"role": "assistant", "content": details})
         for table in result.tables:
             if table.rows:
-                messages.append({"role": "assistant", "content": table_component(table, style)})
+                shown = key_columns_first(table, result.facts, record.args)
+                messages.append({"role": "assistant", "content": table_component(shown, style)})
     chart = result.chart or (preview_chart(result.tables[0], style) if record.name == "find_customers" and result.tables
                              else None)
     if chart:
@@ -382,31 +446,27 @@ def result_messages(record: ToolCallRecord, *, role: str, exports_dir: Path, lan
             slug = re.sub(r"[^a-z0-9]+", "-", result.tables[0].title.lower()).strip("-")[:50] or "preview"
             path = write_table_csv(result.tables[0], exports_dir, f"customers-{slug}")
             messages.append(file_message(str(path), "Download table as CSV"))
-    # the answer text already quotes the copy; the copy-ready boxes under the chat hold it verbatim
-    variants = [variant_text(v) for v in (result.variants or [])]
-    checks = checks_lines(result.checks)
-    if checks:
-        messages.append({"role": "assistant", "content": checks})
-    return messages, variants
+    if result.variants:  # the answer's text leaves the copy to these cards (answer_outline)
+        channel = record.args.get("channel") if isinstance(record.args.get("channel"), str) else None
+        messages.append({"role": "assistant", "content": copy_component(result.variants, channel=channel, style=style,
+                                                                        checks=result.checks)})
+    return messages
 
 
 def answer_extras(answer: Answer, *, role: str, exports_dir: Path, currency: str | None = None,
-                  steps_shown: bool = False) -> tuple[list[dict[str, Any]], list[str]]:
-    """Everything shown after the answer text: refusals, tables, charts, files, variants. `currency`: the
-    shop's (workspace settings), for money in tables and charts; `steps_shown`: the chat already shows each
-    step (and a refused one as a refusal card)."""
+                  steps_shown: bool = False) -> list[dict[str, Any]]:
+    """Everything shown after the answer text: refusals, a customer card, tables, charts, files, copy cards.
+    `currency`: the shop's (workspace settings), for money in tables and charts; `steps_shown`: the chat already
+    shows each step (and a refused one as a refusal card)."""
     messages: list[dict[str, Any]] = []
-    variants: list[str] = []
     for record in answer.tool_calls:
         # a refusal or error must be visible even when the written answer doesn't repeat it
         shown = steps_shown and record.status == "denied"  # its step is already a refusal card
         if record.status != "ok" and record.error and record.error not in answer.text and not shown:
             messages.append(refusal_message(record, answer.language))
-        extra, texts = result_messages(record, role=role, exports_dir=exports_dir, language=answer.language,
-                                       currency=currency)
-        messages += extra
-        variants += texts
-    return messages, variants
+        messages += result_messages(record, role=role, exports_dir=exports_dir, language=answer.language,
+                                    currency=currency)
+    return messages
 
 
 def answer_summary(answer: Answer, *, role: str, files: list[str]) -> dict[str, Any]:

@@ -43,7 +43,7 @@ def test_a_marketer_asks_who_is_about_to_churn_and_downloads_the_table(demo_serv
     table = page.locator(f"{CHAT} table.tw-table").last
     table.wait_for()
     header = [h.strip() for h in table.locator("th").all_inner_texts()]
-    assert header[:2] == ["Customer", "Tier"] and "Churn probability" in header
+    assert header[:2] == ["Customer", "Value at risk"] and "Churn probability" in header  # key, then ranked by
     shown_ids = table.locator("tbody tr td:first-child").all_inner_texts()
     assert len(shown_ids) == 20 and all(re.fullmatch(r"C\d{6}", i) for i in shown_ids)
     page.locator(f"{CHAT} .js-plotly-plot").last.wait_for()
@@ -81,7 +81,7 @@ def test_a_question_in_chinese_is_answered_in_chinese(demo_server, page, artifac
     sign_in(page, url, "mary")
     ask(page, "哪些客户快要流失了？", "位客户符合条件")
     header = page.locator(f"{CHAT} table.tw-table").last.locator("th").all_inner_texts()
-    assert [h.strip() for h in header[:4]] == ["客户编号", "价值分层", "RFM 细分", "流失概率"]
+    assert [h.strip() for h in header[:4]] == ["客户编号", "风险价值", "价值分层", "RFM 细分"]
     page.screenshot(path=str(artifacts / "chat-chinese.png"), full_page=True)
 
 

@@ -129,12 +129,13 @@ def test_a_customer_list_is_labelled_with_percentages_money_and_dates(demo_serve
     ask(page, "Who is about to churn?")
     table = page.locator(f"{CHAT} table.tw-table").last
     header = [h.strip() for h in table.locator("th").all_inner_texts()]
-    assert header[:4] == ["Customer", "Tier", "Segment", "Churn probability"]
+    assert header[:4] == ["Customer", "Value at risk", "Tier", "Segment"]  # the key, then what it is ranked by
     first = [c.strip() for c in table.locator("tbody tr").first.locator("td").all_inner_texts()]
-    assert re.fullmatch(r"\d{1,2}(\.\d)?%", first[3]), first
+    churn = header.index("Churn probability")
+    assert re.fullmatch(r"\d{1,2}(\.\d)?%", first[churn]), first
     assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}", first[header.index("Last order")]), first
     # numbers sit on the right of their cells
-    align = table.locator("tbody tr").first.locator("td").nth(3).evaluate("el => getComputedStyle(el).textAlign")
+    align = table.locator("tbody tr").first.locator("td").nth(churn).evaluate("el => getComputedStyle(el).textAlign")
     assert align == "right"
 
 
