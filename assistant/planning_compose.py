@@ -84,7 +84,8 @@ def phrase(language: str, text: Any, part: str = "sentences") -> str:
 
 
 def persona_name(language: str, name: Any) -> str:
-    """'Slow-cycle lapsed customers' -> '回购周期长、已沉寂的客户' (the persona model names clusters by two traits)."""
+    """'Slow-cycle lapsed customers' -> '回购周期长、已沉寂的客户' (the persona model names clusters by two traits, more
+    when two clusters would share a name)."""
     if language != "zh" or not name:
         return "?" if not name else str(name)
     book = templates("zh")["phrases"]
@@ -93,10 +94,17 @@ def persona_name(language: str, name: Any) -> str:
     if not match:
         return str(name)
     traits, suffix = match.group(1).lower(), match.group(2) or ""
-    for first in words:
-        if traits.startswith(first + " ") and traits[len(first) + 1:] in words:
-            return book["persona"].format(a=words[first], b=words[traits[len(first) + 1:]]) + suffix.strip()
-    return str(name)
+    found, rest = [], traits
+    known = sorted(words, key=len, reverse=True)  # 'recently active' is one trait
+    while rest:
+        word = next((w for w in known if rest == w or rest.startswith(w + " ")), None)
+        if word is None:
+            return str(name)
+        found.append(words[word])
+        rest = rest[len(word):].lstrip()
+    if len(found) < 2:
+        return str(name)
+    return book["persona"].format(a=found[0], b="、".join(found[1:])) + suffix.strip()
 
 
 LOCALIZED_VALUES = {"tier": "tier", "segment": "segment", "churn_risk": "risk", "country": "country",

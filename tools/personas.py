@@ -63,8 +63,9 @@ def _design(features: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(cols, index=features.index)
 
 
-def _name(deltas: pd.Series) -> str:
-    top = deltas.abs().sort_values(ascending=False).index[:2]
+def _name(deltas: pd.Series, traits: int = 2) -> str:
+    """'Frequent big-basket customers': the words of the cluster's `traits` most distinctive traits."""
+    top = deltas.abs().sort_values(ascending=False, kind="stable").index[:traits]
     words = []
     for trait in top:
         high = deltas[trait] > 0
@@ -74,7 +75,24 @@ def _name(deltas: pd.Series) -> str:
         else:
             pair = TRAITS[trait][1:]
         words.append(pair[0] if high else pair[1])
-    return f"{words[0].capitalize()} {words[1]} customers"
+    return f"{words[0].capitalize()} {' '.join(words[1:])} customers"
+
+
+def persona_names(deltas: dict[int, pd.Series]) -> dict[int, str]:
+    """A name for each cluster from its two most distinctive traits; clusters that would share a name are told
+    apart by their next most distinctive traits, one more at a time, so no two personas read alike."""
+    traits = {cid: 2 for cid in deltas}
+    while True:
+        names = {cid: _name(d, traits[cid]) for cid, d in deltas.items()}
+        seen = pd.Series(names).value_counts()
+        clashing = [cid for cid, name in names.items() if seen[name] > 1 and traits[cid] < len(deltas[cid])]
+        if not clashing:
+            break
+        for cid in clashing:
+            traits[cid] += 1
+    seen = pd.Series(names).value_counts()
+    # the same words on every trait: a cluster alike in kind, told apart by its size rank
+    return {cid: name if seen[name] == 1 else f"{name} ({cid + 1})" for cid, name in names.items()}
 
 
 def fit_personas(features: pd.DataFrame, *, seed: int = 42, k: int | None = None) -> dict[str, Any]:
@@ -106,14 +124,7 @@ def fit_personas(features: pd.DataFrame, *, seed: int = 42, k: int | None = None
     centers = km.cluster_centers_[order]
 
     scaled_df = pd.DataFrame(scaled, columns=design.columns)
-    names, taken = {}, set()
-    for cid in range(best_k):
-        deltas = scaled_df[labels == cid].median()
-        name = _name(deltas)
-        if name in taken:
-            name = f"{name} ({cid + 1})"
-        taken.add(name)
-        names[cid] = name
+    names = persona_names({cid: scaled_df[labels == cid].median() for cid in range(best_k)})
 
     raw = features.assign(persona_id=labels)
     profile_cols = [c for c in PROFILE_COLUMNS if c in features]
