@@ -148,13 +148,13 @@ def test_an_upload_over_the_size_limit_is_refused_with_the_limit(tmp_path, monke
 
 
 def test_model_cards_render_names_from_the_data_as_text():
-    from ui.model_page import card_markdown
+    from ui.model_page import card_html
 
     card = {"definition": "K-Means", "names": [HOSTILE[0], HOSTILE[1]], "k": 2, "silhouette": 0.25}
-    text = card_markdown("personas", card, None)
-    assert "### Personas" in text and "**k:** 2" in text
-    assert "<script>" not in text and "![x](" not in text
-    assert "Not available: models are" in card_markdown("churn", None, {"reason": "models are not built"})
+    text = card_html("personas", card, None)
+    assert "<h3>Personas</h3>" in text and "<dd>2 (chosen by silhouette from 3 to 8)</dd>" in text
+    assert "<script>" not in text and "&lt;script&gt;" in text
+    assert "Not available</span>: models are" in card_html("churn", None, {"reason": "models are not built"})
 
 
 def test_a_chinese_answer_shows_its_table_in_chinese_but_downloads_the_data_as_it_is(tmp_path):

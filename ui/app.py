@@ -409,14 +409,16 @@ def build_app(workspace: Workspace | str | Path | None = None,
                 models_notice = gr.Markdown(MODELS_NOTICE, visible=False, elem_id="tw-models-notice")
                 with gr.Column() as models_panel:
                     refresh_btn = gr.Button("Refresh", size="sm")
+                    # each model's verdict in words first, then its figures; the charts below
+                    cards_md = gr.HTML("Open this tab to see the model cards.", elem_id="tw-model-cards")
+                    churn_df = gr.Dataframe(label="Churn model vs baselines (held-out customers)", interactive=False,
+                                            buttons=[])
                     with gr.Row():
                         tier_plot = gr.Plot(label="Value tiers")
                         segment_plot = gr.Plot(label="RFM segments")
                     with gr.Row():
                         persona_plot = gr.Plot(label="Persona map")
                         clv_plot = gr.Plot(label="CLV distribution")
-                    churn_df = gr.Dataframe(label="Churn model vs baselines (held-out customers)", interactive=False)
-                    cards_md = gr.Markdown("Open this tab to see the model cards.", elem_id="tw-model-cards")
 
             # -- settings --------------------------------------------------------------------
             with gr.Tab("Settings", id="settings", elem_id="tw-tab-settings"):
@@ -627,13 +629,13 @@ def build_app(workspace: Workspace | str | Path | None = None,
 
         def show_models(request: gr.Request):
             """The model cards of the data in service, with tier, segment, persona, churn and CLV views."""
-            from ui.model_page import model_page
+            from ui.model_page import model_page, text
 
             ctx.require(request, "view_models")  # tier and segment sizes, totals: not for support
             try:
-                page = model_page(ctx.assistant.dataset.snapshot())
+                page = model_page(ctx.assistant.dataset.snapshot(), currency=_shop_currency(ctx))
             except TierwiseError as exc:
-                return render.escape_text(exc), None, None, None, None, None
+                return f'<p class="tw-status">{text(exc)}</p>', None, None, None, None, None
             return page["markdown"], page["tiers"], page["segments"], page["personas"], page["clv"], page["churn"]
 
         def open_models_tab(request: gr.Request):
