@@ -147,6 +147,7 @@ def semantic_vocabulary(snap) -> dict:
             from tools.semantic.binding import bind
 
             bound = bind(snap)
+            extra["metrics"] = sorted(bound.model.metrics)  # what this dataset can count (refunds need their status)
             for name, plural in (("city", "cities"), ("gender", "genders")):
                 if name in bound.model.dimensions:
                     extra[plural] = bound.values_of(bound.model.dimensions[name])[:2000]

@@ -618,7 +618,8 @@ def _explain(lang: str, record: ToolCallRecord, r: ToolResult) -> str:
 
 
 # ------------------------------------------------------------------ query_metrics
-ADDITIVE = frozenset({"revenue", "orders", "order_lines", "units", "cancelled_orders", "cancelled_revenue"})
+ADDITIVE = frozenset({"revenue", "orders", "order_lines", "units", "cancelled_orders", "cancelled_revenue",
+                      "refunded_orders", "refunded_revenue"})
 
 
 def _additive(name: str) -> bool:
@@ -763,7 +764,8 @@ def _zh_definition(args: dict[str, Any], f: dict[str, Any]) -> str:
         extra.append(t["query_metrics.only_filters"])
     elif has_audience:
         extra.append(t["query_metrics.only_audience"])
-    cancelled = any(n in ("cancelled_orders", "cancelled_revenue", "cancellation_rate", "refund_rate") for n in f.get("metrics") or [])
+    cancelled = any(n in ("cancelled_orders", "cancelled_revenue", "cancellation_rate", "refund_rate",
+                                                      "refunded_orders", "refunded_revenue") for n in f.get("metrics") or [])
     extra.append(t["query_metrics.cancelled"] if cancelled else t["query_metrics.completed"])
     return fill(t["query_metrics.definition"], defs="；".join(defs), extra="；".join(extra))
 

@@ -1015,6 +1015,10 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
         metrics = ["revenue_at_risk"] + [m for m in metrics if m not in ("revenue", "share_of_revenue", "revenue_at_risk")]
     if cancelled:  # "revenue we lost to cancellations", "how many orders were returned"
         metrics = [{"revenue": "cancelled_revenue", "orders": "cancelled_orders"}.get(m, m) for m in metrics]
+        if r.any("refund") and not r.any("cancel") and "refunded_revenue" in (vocabulary.get("metrics") or ()):
+            # "how much did we lose to refunds", "退款金额": refunds alone, not every cancelled or closed order
+            metrics = [{"cancelled_revenue": "refunded_revenue", "cancelled_orders": "refunded_orders"}.get(m, m)
+                       for m in metrics]
     # "new customers' AOV": a group of customers is who, when another metric says what
     if set(metrics) == {"new_customers", "customers"}:
         metrics = ["new_customers"]  # "新客户有多少": one count of customers, the new ones

@@ -26,8 +26,9 @@ CUSTOMER_STAGE = {"repeat_customers", "repeat_span_days", "repeat_gaps", "sum_cl
 CUSTOMER_MEASURE_COLUMNS = {"sum_clv": ("clv_12m",), "avg_churn": ("churn_probability",),
                             "sum_at_risk": ("clv_12m", "churn_probability"), "avg_p_alive": ("p_alive",),
                             "avg_recency": ("days_since_last_order",)}
-CANCELLED_MEASURES = {"cancelled_orders", "cancelled_amount", "refunded_orders"}
-DERIVED = {"all_orders": ("orders", "cancelled_orders")}
+CANCELLED_MEASURES = {"cancelled_orders", "cancelled_amount", "refunded_orders", "refunded_amount", "placed_orders"}
+# every order placed: one with a completed line and a cancelled one (a partial refund) is one order, not two
+DERIVED = {"all_orders": ("orders", "placed_orders")}
 
 
 @dataclass(frozen=True)
@@ -286,14 +287,30 @@ def _aggregate(t: Tables, q: MetricQuery, needed: set[str], window) -> pd.DataFr
         refund = c_lines.status.lower().re_search("|".join(REFUND_WORDS))
         key = c_lines.customer_id.concat("|", _order_key(c_lines))
         c_aggs = {"cancelled_orders": key.nunique(), "cancelled_amount": c_lines.amount.sum(),
-                  "refunded_orders": key.nunique(where=refund.fill_null(False))}
+                  "refunded_orders": key.nunique(where=refund.fill_null(False)),
+                  "refunded_amount": c_lines.amount.sum(where=refund.fill_null(False))}
         e = (c_lines.group_by([v.name(k) for k, v in c_keys.items()]).aggregate(**c_aggs) if c_keys
              else c_lines.aggregate(**c_aggs))
         frame = _merge(frame, t.run(e), list(keys))
+        if "placed_orders" in needed:
+            frame = _merge(frame, t.run(_placed_orders(t, q, window, c_lines, key, c_keys)), list(keys))
     elif needed & CANCELLED_MEASURES:
-        for m in CANCELLED_MEASURES:
+        for m in CANCELLED_MEASURES - {"placed_orders"}:
             frame[m] = 0
+        if "placed_orders" in needed:
+            frame["placed_orders"] = frame["orders"] if "orders" in frame else 0
     return frame
+
+
+def _placed_orders(t: Tables, q: MetricQuery, window, c_lines, c_key, c_keys: dict[str, Any]):
+    """Distinct orders over completed and cancelled lines together, per group."""
+    lines, keys = _lines(t, t.orders, q, set(), window)
+    names = [v.name(k) for k, v in keys.items()]
+    done = lines.select(*names, order=lines.customer_id.concat("|", _order_key(lines)))
+    gone = c_lines.select(*[v.name(k) for k, v in c_keys.items()], order=c_key)
+    both = done.union(gone)
+    return both.group_by(list(keys)).aggregate(placed_orders=both.order.nunique()) if keys \
+        else both.aggregate(placed_orders=both.order.nunique())
 
 
 def _merge(left: pd.DataFrame, right: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -318,9 +335,8 @@ def _value(frame: pd.DataFrame, part: str) -> pd.Series:
     base = {"revenue": "sum_amount"}.get(part, part)
     if base == "returning_customers":
         return _value(frame, "customers") - _value(frame, "new_customers")
-    if base in DERIVED:
-        a, b = DERIVED[base]
-        return frame[a].fillna(0) + frame[b].fillna(0)
+    if base == "all_orders":
+        return frame["placed_orders"].fillna(0) if "placed_orders" in frame else _value(frame, "orders")
     return frame[base].astype(float) if base in frame else pd.Series(0.0, index=frame.index)
 
 
