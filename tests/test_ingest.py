@@ -195,3 +195,37 @@ def test_report_is_json_serialisable_and_has_the_documented_keys(con):
 def test_connection_is_usable_after_a_load(con):
     ingest(con, DATA / "orders.parquet", today=TODAY)
     assert con.sql("SELECT count(*) FROM orders").fetchall() == [(4,)]
+
+
+@pytest.mark.parametrize("shift", [0, 1], ids=["sample ends between characters", "sample ends inside a character"])
+def test_a_large_gbk_export_is_read_whichever_byte_its_encoding_sample_ends_on(con, tmp_path, shift):
+    """The encoding is guessed from the file's first bytes, which may cut a two-byte Chinese character in half."""
+    from tools.reading import SAMPLE_BYTES
+
+    lines = ["订单编号,买家会员名,下单时间,商品类目,实付金额"]
+    n, size = 0, 0
+    while size < 2 * SAMPLE_BYTES:
+        lines.append(f"T{n:06d},买家{n % 700:04d},2024-{1 + n % 12:02d}-{1 + n % 28:02d},"
+                     f"{['绿茶', '红茶', '乌龙茶', '普洱'][n % 4]},{10 + n % 90}.00")
+        size += len(lines[-1].encode("gb18030")) + 1
+        n += 1
+    body = ("\n".join(lines) + "\n").encode("gb18030")
+    # pad the header's first name with spaces until the sample's last byte is the first (or second) of a character
+    for pad in range(4):
+        data = body.replace("订单编号".encode("gb18030"), "订单编号".encode("gb18030") + b" " * pad, 1)
+        cut = data[:SAMPLE_BYTES]
+        try:
+            cut.decode("gb18030")
+            inside = False
+        except UnicodeDecodeError:
+            inside = True
+        if inside == bool(shift):
+            break
+    else:
+        raise AssertionError("could not place the sample's end as wanted")
+    path = tmp_path / "big_gbk.csv"
+    path.write_bytes(data)
+    report = ingest(con, path, today=TODAY)
+    assert report["encoding"] == "gb18030"
+    assert report["rows_kept"] == n
+    assert report["mapping"]["customer_id"] == "买家会员名"

@@ -160,6 +160,10 @@ def detect_encoding(head: bytes, name: str = "file") -> str:
         pass
     from charset_normalizer import from_bytes
 
+    # the sample is the file's first bytes and may end inside a character: guess from its whole lines (a line
+    # feed byte never occurs inside a multi-byte character of GBK, Big5, Shift-JIS or UTF-8)
+    if b"\n" in head[:-1]:
+        head = head[:head.rindex(b"\n", 0, len(head) - 1) + 1]
     best = from_bytes(head).best()
     if best is None:
         raise _binary(name)
