@@ -55,6 +55,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 from sklearn.model_selection import GroupKFold
 
+from tools import engine
 from tools.clv import BetaGeoModel, CLVError, days_to_unit
 from tools.compute import idle_cores
 from tools.errors import TierwiseError
@@ -405,11 +406,8 @@ def _as_date(value) -> date:
 
 
 def _table(con: duckdb.DuckDBPyConnection, name: str) -> ir.Table | None:
-    found = con.execute(
-        "SELECT count(*) FROM information_schema.tables "
-        "WHERE table_schema = current_schema() AND table_name = ?", [name]
-    ).fetchone()[0]
-    return ibis.duckdb.from_connection(con).table(name) if found else None
+    """A store table on the configured engine (tools.engine), or None."""
+    return engine.for_store(con).table(name)
 
 
 def _orders(con: duckdb.DuckDBPyConnection) -> ir.Table | None:
@@ -417,8 +415,8 @@ def _orders(con: duckdb.DuckDBPyConnection) -> ir.Table | None:
 
 
 def _run(con: duckdb.DuckDBPyConnection, expr: ir.Table) -> pd.DataFrame:
-    """Run an Ibis expression on the connection (compiled to SQL: Ibis's own DDL is unreliable on DuckDB 2)."""
-    return con.execute(ibis.to_sql(expr, dialect="duckdb")).df()
+    """Run an Ibis expression on the configured engine."""
+    return engine.for_store(con).run(expr)
 
 
 def _run_sorted(con: duckdb.DuckDBPyConnection, expr: ir.Table) -> pd.DataFrame:

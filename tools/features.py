@@ -50,8 +50,10 @@ Columns (in this order)
 Column names are sanitised: lower case, runs of non-word characters become "_"
 ("Home & Garden" -> share_cat_home_garden).
 build_features also adds country, email_consent and signup_date from a `customers` table when
-it has them; feature_table reads orders only, so it runs on any Ibis backend. Cancelled orders
-are removed at load time, not here.
+it has them; feature_table reads orders only, so it runs on any Ibis backend. build_features runs it
+on the engine TIERWISE_ENGINE names (tools.engine): the store's DuckDB, or Spark, whose result is
+written as Parquet and lands in the store from there. Cancelled orders are removed at load time,
+not here.
 
 Which categories and channels get a column is read from the data (orders up to as_of only) by
 two small queries before the expression is built; pass `categories`/`channels` to fix them.
@@ -68,6 +70,7 @@ import duckdb
 import ibis
 import ibis.expr.types as ir
 
+from tools import engine
 from tools.errors import TierwiseError
 from tools.progress import Progress, silent
 
@@ -156,25 +159,26 @@ def build_features(
     progress: Progress = silent,
     table: str = "features",
 ) -> dict:
-    """Compute features in the engine and write them to `table` (CREATE OR REPLACE); returns {customers, columns, seconds}."""
+    """Compute features on the configured engine (tools.engine) and keep them as `table` of the store
+    (replacing it); returns {customers, columns, seconds, engine}."""
     start = time.perf_counter()
-    tables = {row[0] for row in con.execute("SELECT table_name FROM information_schema.tables "
-                                            "WHERE table_schema = current_schema()").fetchall()}
-    if "orders" not in tables:
+    eng = engine.for_store(con)
+    orders = eng.table("orders")
+    if orders is None:
         raise TierwiseError("The store has no `orders` table; load transactions before building features.")
-    backend = ibis.duckdb.from_connection(con)
     progress("features: finding categories and channels", 0.0)
-    expr = feature_table(backend.table("orders"), as_of)
-    if "customers" in tables:
-        expr = _with_customer_attributes(expr, backend.table("customers"))
-    progress("features: computing", 0.2)
-    sql = ibis.to_sql(expr, dialect="duckdb")
+    expr = feature_table(orders, as_of)
+    people = eng.table("customers")
+    if people is not None:
+        expr = _with_customer_attributes(expr, people)
+    progress(f"features: computing on {eng.name}", 0.2)
+    _quote(table)  # a usable name, or a sentence saying why not
     with _memory_capped(con, MEMORY_LIMIT):
-        con.execute(f"CREATE OR REPLACE TABLE {_quote(table)} AS {sql}")
+        eng.store_table(expr, table)
     progress("features: done", 1.0)
     customers = con.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0]
     columns = [row[0] for row in con.execute(f"DESCRIBE {_quote(table)}").fetchall()]
-    return {"customers": int(customers), "columns": columns,
+    return {"customers": int(customers), "columns": columns, "engine": eng.name,
             "seconds": round(time.perf_counter() - start, 3)}
 
 

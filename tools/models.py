@@ -17,7 +17,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from tools import store
+from tools import engine, store
 from tools.errors import TierwiseError
 from tools.progress import Progress, silent
 from tools.retention import value_at_risk
@@ -161,6 +161,7 @@ def build_models(con: duckdb.DuckDBPyConnection, as_of: date, *, seed: int = 42,
         cards["tiers"]["consistency"] = tier_segment_consistency(scores)
     _write_scores(con, scores, churn_reasons[0] if churn_reasons else None)
     _write_customer_view(con)
+    engine.for_store(con).publish("scores")  # on Spark, scores go back as Parquet for the lake
     verdicts = verdict_summary(cards)
     store.write_meta(con, model_cards=cards, model_status=status, model_verdicts=verdicts,
                      models_built_at=_now(), models_as_of=as_of.isoformat())

@@ -31,6 +31,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from tools import engine
 from tools.clv import BetaGeoModel, CLVError, GammaGammaModel, customer_lifetime_value
 from tools.verdicts import MARGINS, judge, mean_difference_ci
 
@@ -155,8 +156,8 @@ def clv_backtest(con, as_of: date, *, seed: int = 42) -> dict[str, Any]:
     cut = as_of - timedelta(days=horizon)
     customers = con.execute("SELECT count(DISTINCT customer_id) FROM orders WHERE order_date <= ?", [cut]).fetchone()[0]
     share = min(1.0, BACKTEST_MAX_CUSTOMERS / max(customers, 1))
-    past = con.execute(ibis.to_sql(purchase_summary(ibis.duckdb.from_connection(con).table("orders"), cut,
-                                                    share=share, seed=seed), dialect="duckdb")).df()
+    eng = engine.for_store(con)  # the purchase summary reads every order line: on the configured engine
+    past = eng.run(purchase_summary(eng.table("orders"), cut, share=share, seed=seed))
     if len(past) < MIN_BACKTEST_CUSTOMERS:
         return {"available": False, "reason": f"only {len(past)} customers before {cut}"}
     actual = con.execute("""SELECT customer_id, count(DISTINCT order_date) AS actual_days, sum(amount) AS actual_revenue

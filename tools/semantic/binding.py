@@ -8,6 +8,7 @@ from typing import Any
 import ibis
 import pandas as pd
 
+from tools import engine
 from tools.semantic.catalog import Field, SemanticModel, build_model
 from tools.semantic.compiler import REFUND_WORDS, Tables
 from tools.semantic.query import MetricQuery, build_query
@@ -42,13 +43,17 @@ def _ibis_type(duck: str) -> str:
 
 
 class Bound:
-    """One snapshot's semantic model and tables; built once, the snapshot never changes."""
+    """One snapshot's semantic model and tables; built once, the snapshot never changes. Queries run on the
+    engine TIERWISE_ENGINE names (or `engine_name`); the model, schemas and field values are read from the store."""
 
-    def __init__(self, snap):
+    def __init__(self, snap, engine_name: engine.EngineName | None = None):
         self.snap = snap
-        rollups = snap.meta.get("order_rollups") or {}
+        self.engine = engine.for_snapshot(snap, engine=engine_name)
+        # headers and rollups summarise the store's own orders: not those of a lake Spark reads instead
+        rollups = (snap.meta.get("order_rollups") or {}) if self.engine.reads_store_orders else {}
         self.schemas = {t: self._schema(t) for t in ("orders", "cancelled_orders", "customers", "features", "customer_view",
-                                                     "order_headers", *rollups.values()) if t in snap.tables}
+                                                     *(("order_headers",) if self.engine.reads_store_orders else ()),
+                                                     *rollups.values()) if t in snap.tables}
         self.has_models = "customer_view" in snap.tables
         counts = snap.query("SELECT count(order_id) AS order_id, count(product) AS product, count(category) AS category, "
                             "count(channel) AS channel, count(quantity) AS quantity FROM orders").iloc[0]
@@ -86,7 +91,10 @@ class Bound:
     def _table(self, name: str, columns: list[str] | None = None):
         schema = self.schemas[name]
         cols = columns or list(schema)
-        return ibis.table({c: _ibis_type(schema[c]) for c in cols}, name=name)
+        present = self.engine.columns(name)
+        if present is not None:
+            cols = [c for c in cols if c in present]
+        return ibis.table({c: _ibis_type(schema[c]) for c in cols}, name=self.engine.relation(name))
 
     def _tables(self) -> Tables:
         orders = self._table("orders")
@@ -110,7 +118,7 @@ class Bound:
                       header_columns=carried, rollups=rollups)
 
     def run(self, expr) -> pd.DataFrame:
-        return self.snap.query(ibis.to_sql(expr, dialect="duckdb"))
+        return self.engine.run(expr)
 
     def values_of(self, f: Field) -> list[str]:
         """Every value of a categorical field in the data (for validation), most frequent first."""
@@ -131,12 +139,13 @@ class Bound:
 
 
 def bind(snap) -> Bound:
-    """The semantic layer of a snapshot (cached per dataset directory)."""
-    key = str(snap.path)
+    """The semantic layer of a snapshot on the configured engine (cached per dataset directory and engine)."""
+    name = engine.configured()
+    key = f"{snap.path}|{name}"
     with _lock:
         bound = _bound.get(key)
         if bound is None or bound.snap is not snap:
-            bound = Bound(snap)
+            bound = Bound(snap, name)
             if len(_bound) > 8:
                 _bound.clear()
             _bound[key] = bound
