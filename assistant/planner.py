@@ -49,11 +49,18 @@ OWN_WORDING = 3.0
 # Intents that answer a question of their own even when it names a metric ("forecast revenue next quarter",
 # "how is AOV calculated", "draft an email to high spenders"): the router's choice of them stands
 OWN_QUESTION = frozenset({"customer_lookup", "recommend_products", "draft_campaign", "campaign_forecast", "ab_test",
-                          "export_audience", "explain_model", "clv_forecast", "cohort_retention"})
+                          "export_audience", "explain_model", "clv_forecast", "cohort_retention", "what_changed"})
+# "since 2025-12-24", "自2025-12-24以来": the day a what-changed question compares with
+ISO_DAY = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
 # "how has revenue changed", "what were sales like": a KPI's course over time, kpi_trend's own question
 TREND_QUESTION = re.compile(lex.INTENT_CUES["kpi_trend"][2][0], re.A)
 THEIR = re.compile(r"\btheir\b|他们的|她们的|这些客户|这批客户|这些人", re.A)
 DEFAULT_AS_OF = date(2025, 12, 31)
+
+
+# Money signs and codes before an amount read as one sign ("¥2,000", "rmb 500", "₹900" are all "$2000" to the patterns),
+# so a shop's own currency never turns its amounts into years or plain counts
+CURRENCY_SIGN = re.compile(r"[¥₹₩₽₺₫฿₱₪€£]\s?(?=\d)|\b(?:rmb|cny|jpy|gbp|hkd|aud|cad|sgd|chf|inr|krw|nzd|usd|eur)\s?(?=\d)")
 
 
 @dataclass
@@ -227,7 +234,7 @@ class OfflinePlanner:
             text = self.speller.fix(before) + name.lower() + self.speller.fix(after)
         else:
             text = self.speller.fix(text)
-        text = customer_words(numbers_to_digits(text))
+        text = CURRENCY_SIGN.sub("$", customer_words(numbers_to_digits(text)))
         text = POLITE.sub("", text)
         text = ZH_POLITE.sub("", text)
         return text, numbers_to_digits(original)
@@ -268,7 +275,7 @@ class OfflinePlanner:
         text, original = normalised or self.normalise(question)
         as_of = _as_of(vocabulary)
         slots = extract(text, original, vocabulary, as_of)
-        query = planning_metrics.parse(SHORTHAND_WORD.sub(lambda m: SHORTHAND[m.group(1)], original.lower()), vocabulary,
+        query = planning_metrics.parse(CURRENCY_SIGN.sub("$", SHORTHAND_WORD.sub(lambda m: SHORTHAND[m.group(1)], original.lower())), vocabulary,
                                        as_of, slot_filters=slots.filters, keep=self.speller.keep)
         # a word of the data's own ("zip code", a product called "Python Projects") is no out-of-scope topic
         oos_text = text
@@ -298,6 +305,9 @@ class OfflinePlanner:
         countable = metric_query.explicit or _lossy(metric_query)  # query_metrics needs something to count
         if intent == "query_metrics" and not countable:
             intent, p = other, p_other  # a hard constraint: an aggregate needs something to count or sum
+        if intent == "what_changed" and (slots.metric or metric_query.explicit):
+            # "how did revenue change recently" follows one KPI: a trend, not what moved between snapshots
+            intent, p = routing.best(skip=("help", "out_of_scope", "what_changed"))
         # No tool reading stands out, or the best is that the question asks about us (help) or is none of ours:
         # fragments, follow-ups and a column of the data are tried below before the question is answered with help
         weak = top in ("help", "out_of_scope") or p < WEAK
@@ -615,6 +625,11 @@ class OfflinePlanner:
             return args
         if intent == "export_audience":
             return a
+        if intent == "what_changed":
+            # a day named wins; "since last week" compares with the last snapshot by the end of last week; none: the previous one
+            day = ISO_DAY.search(text)
+            since = day.group(1) if day else (s.until or s.since)
+            return {"since": since} if since else {}
         if intent == "explain_model":
             model = s.model
             if model is None and defaults:

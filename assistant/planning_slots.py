@@ -98,7 +98,7 @@ MIN_SPEND = [re.compile(p, I) for p in [
     rf"\b{_MORE}\s*(?:\$|€|£)?\s*(\d+(?:\.\d+)?)\s*(?:dollars?|euros?|pounds?|usd|eur)?\s+(?:spent|in (?:total )?(?:spend|purchases|sales|revenue)|lifetime spend)",
     r"\b(?:spent|spend)\s+(?:\$|€|£)?\s*(\d+(?:\.\d+)?)\s*\+",
     r"\b(?:spent|spend(?:ing)?)\s+(?:\$|€|£)?\s*(\d+(?:\.\d+)?)\s*(?:dollars?|euros?|pounds?|usd|eur)?\s+(?:or|and) (?:more|above|over)",
-    r"(?:消费|花费|花了|消费金额|总消费|累计消费|支出|购买金额|总金额)(?:金额)?(?:总额)?\D{0,3}?(?:超过|大于|高于|多于|不低于|不少于|至少|满|达到|>)\s*(\d+(?:\.\d+)?)",
+    r"(?:消费|花费|花了|消费金额|总消费|累计消费|支出|购买金额|总金额)(?:金额)?(?:总额)?\D{0,3}?(?:超过|大于|高于|多于|不低于|不少于|至少|满|达到|>)\s*\$?\s*(\d+(?:\.\d+)?)",
     r"(?:消费|花费|花了|累计消费|总消费)\D{0,3}?(\d+(?:\.\d+)?)\s*(?:元|块|美元|欧元)?(?:以上|及以上|多)",
 ]]
 MIN_ORDERS = [re.compile(p, I) for p in [

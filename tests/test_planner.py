@@ -979,3 +979,16 @@ def test_vocabulary_from_round_three_ninth_batch(planner, question, call):
                                       "customer lifetime value of champions"])
 def test_known_words_after_a_lookup_cue_are_no_name(planner, question):
     assert all(c.name != "customer_lookup" for c in plan(planner, question).calls)
+
+
+@pytest.mark.parametrize("question", [
+    "How many customers have spent more than ¥2,000 in total?",
+    "customers who spent over RMB 2000",
+    "shoppers that spent more than ₹2,000",
+    "累计消费超过￥2000的客户",
+])
+def test_an_amount_in_any_currency_is_money_not_a_year(planner, question):
+    call = only_call(plan(planner, question))
+    assert call.name == "find_customers", call
+    assert call.args.get("min_total_spend") == 2000, call
+    assert not any(k in call.args for k in ("since", "until")), call
