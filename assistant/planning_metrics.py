@@ -442,12 +442,18 @@ def tokenize(text: str, lex: Lexicon, masked: list[tuple[int, int]]) -> list[Tok
     return tokens
 
 
+FUNCTION_WORDS = frozenset({"the", "a", "an", "our", "my", "your", "their", "its", "this", "that"})
+
+
 def units_of(tokens: list[Token], lex: Lexicon) -> list[Unit]:
     """The question's phrases: the split covering the most tokens with known phrases, then the fewest
     phrases ("的人均消费" is 的 + 人均消费, not 的人 + 均 + 消费); a dynamic programme, linear in length."""
     n = len(tokens)
     best: list[tuple[int, int]] = [(0, 0)] * (n + 1)  # from position i: (tokens covered, -phrases)
     step: list[int] = [1] * (n + 1)
+    # an article or possessive covered by a phrase adds nothing: "the average order value" is the + "average order
+    # value", not "the average order" + "value"
+    weight = [0 if t.text in FUNCTION_WORDS else 1 for t in tokens]
     for i in range(n - 1, -1, -1):
         covered, phrases = best[i + 1]
         best[i], step[i] = (covered, phrases - 1), 1
@@ -455,7 +461,7 @@ def units_of(tokens: list[Token], lex: Lexicon) -> list[Unit]:
         for length in range(min(lex.longest.get(first, 0), n - i), 0, -1):
             if tuple(t.text for t in tokens[i:i + length]) in lex.index:
                 covered, phrases = best[i + length]
-                option = (covered + length, phrases - 1)
+                option = (covered + sum(weight[i:i + length]), phrases - 1)
                 if option > best[i]:
                     best[i], step[i] = option, length
     units: list[Unit] = []

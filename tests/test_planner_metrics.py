@@ -1105,3 +1105,11 @@ def test_getting_orders_in_a_window_is_a_window_not_customers_acquired_then(ques
     """'Did we get / gain' says 'acquired' only of customers; of orders or revenue it is the orders' own window."""
     q = parse(question.lower(), SHOP, date(2025, 6, 30))
     assert q.since and not any(c[0] == "first_order_date" for c in q.audience)
+
+
+@pytest.mark.parametrize("question", ["What's the average order value?", "what is the average order value by channel",
+                                      "show me the average order value for 2025"])
+def test_an_article_never_splits_a_metric_name(question):
+    """'the average order' is a phrase of its own (per order); it must not take 'average order value' apart."""
+    q = parse(question, {"channels": ["web", "app"], "categories": ["Books"], "as_of": ["2025-12-31"]}, date(2025, 12, 31))
+    assert q.metrics == ["aov"], q
