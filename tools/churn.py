@@ -145,7 +145,7 @@ def choose_horizon(con: duckdb.DuckDBPyConnection, as_of: date) -> int:
 
 def churn_features(orders: ir.Table, as_of: date, *, cancelled: ir.Table | None = None,
                    categories: list[str] | None = None,
-                   channels: list[str] | None = None) -> ir.Table:
+                   channels: list[str] | None = None, prices: ir.Table | None = None) -> ir.Table:
     """`tools.features.feature_table` plus order-history features, one row per customer, as of a date.
 
     Added columns (all from orders on or before as_of):
@@ -162,10 +162,13 @@ def churn_features(orders: ir.Table, as_of: date, *, cancelled: ir.Table | None 
         refunds, cancellations   orders in `cancelled_orders` (refund statuses: REFUND_STATUSES)
         days_since_refund    as_of - the last refunded order's date
         refund_after_last_order  1 when the latest refund is on or after the last kept order
+
+    `prices` (product, usual_price) fixes the products' usual prices, as `usual_prices` gives them; by default
+    they come from `orders`, so pass them when `orders` holds only some customers (an incremental refresh).
     """
     as_of = _as_date(as_of)
     base = feature_table(orders, as_of, categories=categories, channels=channels)
-    history = _history_features(orders, as_of)
+    history = _history_features(orders, as_of, prices)
     out = base.left_join(history, "customer_id").drop("customer_id_right")
     out = out.mutate(recency_share=ibis.ifelse(out.tenure_days > 0, out.recency_days / out.tenure_days,
                                                ibis.null("float64")))
@@ -190,7 +193,8 @@ def fit_churn(con: duckdb.DuckDBPyConnection, as_of: date, *, horizon_days: int 
     Returns {"scores": customer_id, churn_probability, churn_risk (one row per customer with an
     order on or before as_of); "reasons": customer_id, slot (0 = strongest), reason — one to
     REASONS_PER_CUSTOMER rows per customer; "card": the model card; "model": the fitted ChurnModel;
-    "baseline_scores": customer_id and both baselines' P(churn) at as_of}.
+    "baseline_scores": customer_id and both baselines' P(churn) at as_of; "scoring": what tools.scoring needs
+    to score customers again later without refitting}.
     """
     start = time.perf_counter()
     as_of = _as_date(as_of)
@@ -255,9 +259,15 @@ def fit_churn(con: duckdb.DuckDBPyConnection, as_of: date, *, horizon_days: int 
         p_held = model.predict_proba(encode(held))[:, 1]
         importances = _importances(model, x_test, test["churned"].to_numpy(), seed)
         progress("churn: scoring customers", 0.9)
-        # in chunks, so the encoded matrix of every customer never exists at once
-        probability = np.concatenate([model.predict_proba(encode(part))[:, 1] for _, part in _chunks(now)]
-                                     or [np.empty(0)])
+        # in chunks, so the encoded matrix of every customer never exists at once; the trees' part is kept
+        # for incremental refreshes (tools.scoring), which score time's passing without running the trees
+        tree_parts, parts = [], []
+        for _, part in _chunks(now):
+            x_part = encode(part)
+            tree_parts.append(model.tree_probability(x_part))
+            parts.append(model.calibrate(x_part, tree_parts[-1])[:, 1])
+        probability = np.concatenate(parts or [np.empty(0)])
+        tree_probability = np.concatenate(tree_parts or [np.empty(0)])
 
     y_test = test["churned"].to_numpy()
     recency_train = _recency_model(train[train["window"] == 0])
@@ -276,7 +286,8 @@ def fit_churn(con: duckdb.DuckDBPyConnection, as_of: date, *, horizon_days: int 
                     baseline_value=vs_recency["baseline_auc"], baseline_name="days since the last order alone",
                     difference=vs_recency["difference"], ci=vs_recency["ci"], margin=MARGINS["roc_auc"],
                     n=vs_recency["n"], fallback="days since the last order")
-    recency_now = _recency_churn(_recency_model(labelled[labelled["window"] == 0]), now)
+    recency_now_model = _recency_model(labelled[labelled["window"] == 0])
+    recency_now = _recency_churn(recency_now_model, now)
     if verdict["verdict"] == "baseline" and np.isfinite(recency_now).all():
         probability = recency_now  # the baseline is what answers use, and it is a calibrated probability too
     status = churn_status(now, probability, horizon, bands)
@@ -330,7 +341,12 @@ def fit_churn(con: duckdb.DuckDBPyConnection, as_of: date, *, horizon_days: int 
         "seconds": round(time.perf_counter() - start, 2),
     }
     progress("churn: done", 1.0)
-    return {"scores": scores, "reasons": reasons, "card": card, "model": model, "baseline_scores": baseline_scores}
+    # what scoring later customers with this fit needs (tools.scoring), besides the card
+    scoring = {"model": model, "features": list(x_train.columns), "lists": lists, "bgnbd_now": bgnbd_now,
+               "recency_model": recency_now_model, "horizon_days": horizon, "risk_bands": dict(bands),
+               "scored_by": card["scored_by"], "inputs": now, "tree_probability": tree_probability}
+    return {"scores": scores, "reasons": reasons, "card": card, "model": model, "baseline_scores": baseline_scores,
+            "scoring": scoring}
 
 
 def _versus(compared: dict, name: str) -> dict:
@@ -460,8 +476,8 @@ def _labelled(features: ir.Table, orders: ir.Table, cut: date, horizon: int) -> 
     return joined.mutate(churned=joined.bought.isnull().cast("int8")).drop("bought")
 
 
-def _history_features(orders: ir.Table, as_of: date) -> ir.Table:
-    """Per customer: how the last purchase days compare with the earlier ones (see churn_features)."""
+def _priced_lines(orders: ir.Table, as_of: date) -> ir.Table:
+    """Order lines on or before as_of with their unit price (amount / quantity when the quantity is positive)."""
     seen = orders.filter(orders.order_date.cast("date") <= ibis.literal(as_of))
     has = set(seen.columns)
     seen = seen.select(
@@ -472,10 +488,20 @@ def _history_features(orders: ir.Table, as_of: date) -> ir.Table:
         quantity=seen.quantity.cast("float64") if "quantity" in has else ibis.null("float64"),
     )
     unit = ibis.ifelse(seen.quantity > 0, seen.amount / seen.quantity, ibis.null("float64"))
-    seen = seen.mutate(unit_price=unit)
-    # a product's usual price: the median paid per unit, so occasional discounts don't move it
-    usual = (seen.filter(seen["product"].notnull() & seen.unit_price.notnull())
-             .group_by("product").aggregate(usual_price=seen.unit_price.median()))
+    return seen.mutate(unit_price=unit)
+
+
+def usual_prices(orders: ir.Table, as_of: date) -> ir.Table:
+    """A product's usual price: the median paid per unit up to as_of, so occasional discounts don't move it."""
+    seen = _priced_lines(orders, as_of)
+    return (seen.filter(seen["product"].notnull() & seen.unit_price.notnull())
+            .group_by("product").aggregate(usual_price=seen.unit_price.median()))
+
+
+def _history_features(orders: ir.Table, as_of: date, prices: ir.Table | None = None) -> ir.Table:
+    """Per customer: how the last purchase days compare with the earlier ones (see churn_features)."""
+    seen = _priced_lines(orders, as_of)
+    usual = usual_prices(orders, as_of) if prices is None else prices
     lines = seen.left_join(usual, "product").drop("product_right")
     discounted = ibis.ifelse(lines.unit_price < DISCOUNT_TOLERANCE * lines.usual_price, 1, 0)
     days = lines.group_by(["customer_id", "order_date"]).aggregate(
@@ -621,11 +647,18 @@ class ChurnModel:
         return dict(zip(["trees", *self.blend_], np.round(self.calibrator_.coef_[0], 4).tolist()))
 
     def predict_proba(self, x: pd.DataFrame) -> np.ndarray:
+        return self.calibrate(x, self.tree_probability(x))
+
+    def tree_probability(self, x: pd.DataFrame) -> np.ndarray:
+        """The fold models' mean probability: the costly part of a prediction (an incremental refresh keeps it)."""
         if not hasattr(self, "trees_"):
             raise TierwiseError("Fit the churn model before asking it for probabilities.")
         x = x[self.features_]
-        trees = np.mean([tree.predict_proba(x[self.tree_features_])[:, 1] for tree in self.trees_], axis=0)
-        return self.calibrator_.predict_proba(self._blend_inputs(x, trees))
+        return np.mean([tree.predict_proba(x[self.tree_features_])[:, 1] for tree in self.trees_], axis=0)
+
+    def calibrate(self, x: pd.DataFrame, tree_probability: np.ndarray) -> np.ndarray:
+        """The calibrated probabilities from the trees' mean probability and x's blend columns (the only ones read)."""
+        return self.calibrator_.predict_proba(self._blend_inputs(x, tree_probability))
 
 
 def _shifted_features(train: pd.DataFrame, now: pd.DataFrame) -> tuple[str, ...]:
@@ -806,13 +839,19 @@ def _risk_band(probability: np.ndarray, bands: dict[str, float]) -> np.ndarray:
 # ----------------------------------------------------------------------------- reasons
 
 
-def _reasons(f: pd.DataFrame, risk: pd.Series | np.ndarray, horizon: int) -> pd.DataFrame:
+def typical_reason_gap(gap_mean_days: np.ndarray, horizon: int) -> float:
+    """The typical customer's gap the reasons compare with: the median repeat buyer's, at least a week."""
+    gap = np.asarray(gap_mean_days, dtype=float)
+    repeat_gaps = gap[np.isfinite(gap) & (gap > 0)]
+    return max(7.0, float(np.median(repeat_gaps))) if len(repeat_gaps) else float(horizon)
+
+
+def _reasons(f: pd.DataFrame, risk: pd.Series | np.ndarray, horizon: int, *, typical: float | None = None) -> pd.DataFrame:
     """Reasons in long form: `row` (position in f), `slot` (0 = strongest) and `reason`, computed
     SCORING_CHUNK customers at a time (bounded working memory); the typical customer's gap is taken
-    from everyone first so chunks don't change the sentences."""
-    gap = f["gap_mean_days"].to_numpy(dtype=float)
-    repeat_gaps = gap[np.isfinite(gap) & (gap > 0)]
-    typical = max(7.0, float(np.median(repeat_gaps))) if len(repeat_gaps) else float(horizon)
+    from everyone first so chunks don't change the sentences (pass `typical` when f is some of the customers)."""
+    if typical is None:
+        typical = typical_reason_gap(f["gap_mean_days"].to_numpy(dtype=float), horizon)
     risk = np.asarray(risk)
     parts = []
     for start, rows in _chunks(f):

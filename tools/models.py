@@ -21,6 +21,7 @@ from tools import engine, store
 from tools.errors import TierwiseError
 from tools.progress import Progress, silent
 from tools.retention import value_at_risk
+from tools.scoring import keep_churn_scoring, save_fitted
 from tools.verdicts import summary as verdict_summary
 
 MIN_CUSTOMERS = 200
@@ -67,6 +68,7 @@ def build_models(con: duckdb.DuckDBPyConnection, as_of: date, *, seed: int = 42,
     cards: dict[str, Any] = {}
     status: dict[str, Any] = {}
     steps: list[tuple[str, Callable[[], None]]] = []
+    fitted: dict[str, Any] = {}  # what tools.scoring keeps to score customers again without refitting
 
     def step(name: str):
         def register(func):
@@ -118,6 +120,7 @@ def build_models(con: duckdb.DuckDBPyConnection, as_of: date, *, seed: int = 42,
         _enough_data(reader.facts, as_of, "personas")
         result = fit_personas(reader.read(design_columns(reader.columns)), seed=seed)
         scores["persona"] = result["assignments"].set_index("customer_id").reindex(scores["customer_id"])["persona"].to_numpy()
+        fitted["personas"] = result["model"]
         card = result["card"]
         card["profiles"] = result["profiles"].to_dict(orient="records")
         card["map"] = result["map"].to_dict(orient="list")
@@ -142,6 +145,7 @@ def build_models(con: duckdb.DuckDBPyConnection, as_of: date, *, seed: int = 42,
                                                 scores["churn_probability"].to_numpy(dtype=float))
         churn_reasons.append(result["reasons"])
         cards["churn"] = result["card"]
+        fitted["churn"] = keep_churn_scoring(con, result["scoring"], as_of)
 
     @step("recommendations")
     def _recommendations():
@@ -161,6 +165,7 @@ def build_models(con: duckdb.DuckDBPyConnection, as_of: date, *, seed: int = 42,
         cards["tiers"]["consistency"] = tier_segment_consistency(scores)
     _write_scores(con, scores, churn_reasons[0] if churn_reasons else None)
     _write_customer_view(con)
+    save_fitted(con, as_of=as_of, churn=fitted.get("churn"), personas=fitted.get("personas"), scores=scores)
     engine.for_store(con).publish("scores")  # on Spark, scores go back as Parquet for the lake
     verdicts = verdict_summary(cards)
     store.write_meta(con, model_cards=cards, model_status=status, model_verdicts=verdicts,

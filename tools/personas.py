@@ -48,19 +48,40 @@ def design_columns(available) -> list[str]:
     return [c for c in dict.fromkeys(wanted) if c in available]
 
 
-def _design(features: pd.DataFrame) -> pd.DataFrame:
+def _design(features: pd.DataFrame, fill: dict[str, float] | None = None) -> pd.DataFrame:
+    """The clustering's columns; a trait's missing values get `fill`'s value, by default the largest seen."""
     cols: dict[str, pd.Series] = {}
     for name, (transform, _, _) in TRAITS.items():
         if name not in features:
             continue
         values = pd.to_numeric(features[name], errors="coerce").astype(float)
         # customers without a second purchase have no gap: treat them as the slowest cycle seen
-        values = values.fillna(values.max() if values.notna().any() else 0.0)
+        if fill is not None and name in fill:
+            values = values.fillna(fill[name])
+        else:
+            values = values.fillna(values.max() if values.notna().any() else 0.0)
         cols[name] = np.log1p(values.clip(lower=0)) if transform == "log" else values
     for column in features.columns:
         if column.startswith("share_ch_") and column != "share_ch_other":
             cols[column] = features[column].astype(float).fillna(0.0)
     return pd.DataFrame(cols, index=features.index)
+
+
+def _fills(features: pd.DataFrame) -> dict[str, float]:
+    """The values _design gave each trait's missing entries in this fit."""
+    out = {}
+    for name in TRAITS:
+        if name in features:
+            values = pd.to_numeric(features[name], errors="coerce").astype(float)
+            out[name] = float(values.max()) if values.notna().any() else 0.0
+    return out
+
+
+def assign_personas(features: pd.DataFrame, model: dict[str, Any]) -> np.ndarray:
+    """Each customer's persona name under a fit's `model` (fit_personas' result), without refitting."""
+    design = _design(features, model["fill"])[model["columns"]]
+    labels = model["relabel"][model["kmeans"].predict(model["scaler"].transform(design.to_numpy()))]
+    return model["names"][labels]
 
 
 def _name(deltas: pd.Series, traits: int = 2) -> str:
@@ -102,7 +123,8 @@ def fit_personas(features: pd.DataFrame, *, seed: int = 42, k: int | None = None
             f"Personas need at least {MIN_CUSTOMERS} customers with orders; this dataset has {len(features)}."
         )
     design = _design(features)
-    scaled = StandardScaler().fit_transform(design.to_numpy())
+    scaler = StandardScaler().fit(design.to_numpy())
+    scaled = scaler.transform(design.to_numpy())
     rng = np.random.default_rng(seed)
     sample = rng.choice(len(scaled), size=min(SILHOUETTE_SAMPLE, len(scaled)), replace=False)
     silhouettes = {}
@@ -145,6 +167,9 @@ def fit_personas(features: pd.DataFrame, *, seed: int = 42, k: int | None = None
         "map": pd.DataFrame({"customer_id": features["customer_id"].to_numpy()[points],
                              "x": xy[:, 0], "y": xy[:, 1], "persona": name_of[labels[points]]}),
         "centers_2d": pca.transform(centers).tolist(),
+        # what `assign_personas` needs to place customers later without refitting
+        "model": {"columns": list(design.columns), "scaler": scaler, "kmeans": km, "relabel": relabel,
+                  "names": name_of, "fill": _fills(features)},
         "card": {
             "model": "personas",
             "definition": "K-Means on standardised behaviour features; k chosen by silhouette.",

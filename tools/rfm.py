@@ -42,6 +42,11 @@ def rfm_table(features: ibis.Table, *, rules=SEGMENT_RULES) -> ibis.Table:
         f_score=_score(features.orders),
         m_score=_score(features.total_spend),
     )
+    return name_segments(scored, rules=rules)
+
+
+def name_segments(scored: ibis.Table, *, rules=SEGMENT_RULES) -> ibis.Table:
+    """Add fm_score, rfm_code and segment to a table of r_score, f_score and m_score (1-5)."""
     fm = ((scored.f_score + scored.m_score + 1) / 2).floor().cast("int64")
     scored = scored.mutate(fm_score=fm)
     cases = [

@@ -204,17 +204,8 @@ def build_clv(features: pd.DataFrame, as_of: date, backtest: dict[str, Any] | No
               ) -> tuple[dict, dict[str, np.ndarray]]:
     """The CLV card and per-customer values at as_of (see the module docstring for what is in service)."""
     bg, gg, cap, capped = fit_value_models(features)
-    x, t_x, T, m = _inputs(features)
-    m = np.minimum(m, cap)
-    p_alive = bg.probability_alive(x, t_x, T)
-    orders_90 = bg.expected_purchases(NEAR_HORIZON_DAYS / 7.0, x, t_x, T)
-    model_12m = customer_lifetime_value(bg, gg, x, t_x, T, m, horizon=CLV_HORIZON_DAYS / 7.0)
-    spend = gg.expected_spend(x, m)
-    retained = bg.expected_purchases_if_alive(CLV_HORIZON_DAYS / 7.0, x, t_x, T) * spend
-    naive_days, naive_12m = historical_average(features, CLV_HORIZON_DAYS)
-    next_in = bg.expected_next_purchase_in(x, t_x, T) * 7.0
-    next_in = np.where(np.isfinite(next_in) & (next_in < 365 * 1000), next_in, np.nan)  # NaT: not expected
-    next_date = (pd.Timestamp(as_of) + pd.to_timedelta(next_in, unit="D")).floor("D")
+    predicted = value_predictions(bg, gg, cap, features, as_of)
+    model_12m, retained, naive_12m = predicted["model_12m"], predicted["retained_model_12m"], predicted["naive_12m"]
 
     backtest = backtest or {"available": False, "reason": "not run"}
     verdict = backtest.get("verdict") or judge(
@@ -227,8 +218,8 @@ def build_clv(features: pd.DataFrame, as_of: date, backtest: dict[str, Any] | No
                         n=len(features), fallback="each customer's historical average",
                         detail="its predictions are not finite numbers at these parameters")
     at_baseline = verdict["verdict"] == "baseline"
-    clv_12m = naive_12m if at_baseline else model_12m
-    retained = naive_12m if at_baseline else retained
+    values = values_in_service(predicted, at_baseline=at_baseline)
+    clv_12m = values["clv_12m"]
     share = top_share(model_12m)
     gini = backtest.get("gini")
     flat = bool((share is not None and share < FLAT_TOP_SHARE) or (gini is not None and gini < FLAT_GINI))
@@ -250,7 +241,7 @@ def build_clv(features: pd.DataFrame, as_of: date, backtest: dict[str, Any] | No
         "horizon_days": CLV_HORIZON_DAYS,
         "total_expected_revenue_12m": float(np.nansum(clv_12m)),
         "model_expected_revenue_12m": float(np.nansum(model_12m)),
-        "total_expected_orders_90d": float(np.nansum(orders_90)),
+        "total_expected_orders_90d": float(np.nansum(predicted["expected_orders_90d"])),
         "top_20pct_value_share": share,
         "flat": flat,
         "flat_sentence": flat_sentence,
@@ -261,8 +252,35 @@ def build_clv(features: pd.DataFrame, as_of: date, backtest: dict[str, Any] | No
     }
     if not card["converged"]:
         card["convergence"] = _convergence_sentence(bg, gg)
-    return card, {"p_alive": p_alive, "expected_orders_90d": orders_90, "clv_12m": clv_12m,
-                  "retained_value_12m": retained, "next_order_date": next_date.to_numpy()}
+    return card, values
+
+
+def value_predictions(bg: BetaGeoModel, gg: GammaGammaModel, cap: float, features: pd.DataFrame,
+                      as_of: date) -> dict[str, np.ndarray]:
+    """Each customer's P(alive), 90-day orders, next order date, and 12-month value three ways: the model's,
+    the model's if the customer stays (retained), and the historical average's."""
+    x, t_x, T, m = _inputs(features)
+    m = np.minimum(m, cap)
+    spend = gg.expected_spend(x, m)
+    next_in = bg.expected_next_purchase_in(x, t_x, T) * 7.0
+    next_in = np.where(np.isfinite(next_in) & (next_in < 365 * 1000), next_in, np.nan)  # NaT: not expected
+    return {
+        "p_alive": bg.probability_alive(x, t_x, T),
+        "expected_orders_90d": bg.expected_purchases(NEAR_HORIZON_DAYS / 7.0, x, t_x, T),
+        "next_order_date": (pd.Timestamp(as_of) + pd.to_timedelta(next_in, unit="D")).floor("D").to_numpy(),
+        "model_12m": customer_lifetime_value(bg, gg, x, t_x, T, m, horizon=CLV_HORIZON_DAYS / 7.0),
+        "retained_model_12m": bg.expected_purchases_if_alive(CLV_HORIZON_DAYS / 7.0, x, t_x, T) * spend,
+        "naive_12m": historical_average(features, CLV_HORIZON_DAYS)[1],
+    }
+
+
+def values_in_service(predicted: dict[str, np.ndarray], *, at_baseline: bool) -> dict[str, np.ndarray]:
+    """The score columns: the model's 12-month values, or the historical average's when the model is at baseline."""
+    naive = predicted["naive_12m"]
+    return {"p_alive": predicted["p_alive"], "expected_orders_90d": predicted["expected_orders_90d"],
+            "clv_12m": naive if at_baseline else predicted["model_12m"],
+            "retained_value_12m": naive if at_baseline else predicted["retained_model_12m"],
+            "next_order_date": predicted["next_order_date"]}
 
 
 def _convergence_sentence(bg: BetaGeoModel, gg: GammaGammaModel) -> str:
