@@ -93,6 +93,28 @@ def cmd_build(args) -> int:
     return 0
 
 
+def cmd_append(args) -> int:
+    from tools.refresh import append_orders
+
+    report = append_orders(Workspace(), args.file, customers=args.customers, refit=args.refit, seed=args.seed,
+                           progress=_progress(args))
+    _emit(args, report, format_append_report)
+    return 0
+
+
+def cmd_changes(args) -> int:
+    from tools.changes import what_changed
+    from tools.context import ToolContext
+    from tools.dataset import Dataset
+
+    dataset = Dataset()
+    ctx = ToolContext(snapshot=dataset.snapshot(), exports_dir=dataset.exports_dir, role="admin",
+                      home=dataset.workspace.home)
+    result = what_changed(ctx, since=args.since.isoformat() if args.since else None)
+    _emit(args, {"summary": result.summary, **result.facts}, lambda r: format_changes(result))
+    return 0
+
+
 def cmd_status(args) -> int:
     from tools.store import dataset_status
 
@@ -117,6 +139,7 @@ SETTING_OPTIONS = {
     "send_cost_sms": "cost of sending one SMS (default 0.05)",
     "send_cost_push": "cost of sending one push notification (default 0)",
     "shipping_cost": "what one shipment costs you; free-shipping offers are costed at it",
+    "models_max_age_days": "days of data after which `tierwise append` refits every model (default 30)",
 }
 
 
@@ -139,6 +162,19 @@ def cmd_bench(args) -> int:
                                       f"{r['backtest_seconds']:.1f} s, fits and scoring {r['fit_and_score_seconds']:.1f} s)"
                                       + (f"; lifetimes on the same data: {r['lifetimes_seconds']} s" if r["lifetimes_seconds"] else "")
                                       + ("" if r["converged"] else "; a fit did not converge")
+                                      + (f"\n  recorded in {r['recorded']}" if r.get("recorded") else ""))
+        return 0
+    if args.append:
+        from tools.bench_append import run_append_benchmark
+
+        result = run_append_benchmark(customers=args.customers, orders=args.append, seed=args.seed, record=args.record,
+                                      workdir=args.workdir, progress=_progress(args))
+        _emit(args, result, lambda r: f"Appended {r['orders_appended']:,} orders ({r['appended_dates']}) to {r['customers']:,} "
+                                      f"customers / {r['order_lines']:,} lines: {r['append_seconds']:.1f} s for the whole "
+                                      f"`tierwise append` process, {r['refresh_seconds']:.1f} s inside it; "
+                                      f"{r['customers_recomputed'] or 0:,} customers' features recomputed, peak RSS "
+                                      f"{r['peak_rss_mb']:,} MB\n  " + ", ".join(f"{k.removesuffix('_seconds')} {v:.2f}"
+                                                                           for k, v in r["timings"].items())
                                       + (f"\n  recorded in {r['recorded']}" if r.get("recorded") else ""))
         return 0
     if args.metrics:
@@ -520,6 +556,40 @@ def _format_models(models: dict[str, Any] | None) -> list[str]:
     return lines
 
 
+def format_append_report(r: dict[str, Any]) -> str:
+    if not r.get("changed"):
+        return "\n".join([f"Appended nothing from {r['file']}."] + [f"  note: {w}" for w in r.get("warnings") or []])
+    lines = [f"Appended {r['file']}: {r['order_lines_added']:,} order lines"
+             + (f" and {r['cancelled_lines_added']:,} cancelled lines" if r.get("cancelled_lines_added") else "")
+             + f", {r['customers_added']:,} new customers; {r['duplicate_lines']:,} lines already loaded were left out.",
+             f"  as of {r['as_of_before']} -> {r['as_of']}"]
+    if r.get("refit"):
+        lines.append(f"  every model was refitted ({r['refit']})")
+    else:
+        refresh = r.get("refresh") or {}
+        lines.append(f"  features computed again for {refresh.get('customers_recomputed', 0):,} customers; "
+                     f"{refresh.get('customers_scored', 0):,} customers scored with the models fitted as of "
+                     f"{r['models_as_of']} ({r['models_age_days']} of at most {r['models_max_age_days']} days old)")
+    if r.get("timings", {}).get("total_seconds") is not None:
+        lines.append(f"  took {r['timings']['total_seconds']:.1f} s; snapshot {r.get('snapshot')}")
+    lines += [f"  note: {w}" for w in r.get("warnings") or []]
+    return "\n".join(lines)
+
+
+def format_changes(result) -> str:
+    lines = [result.summary]
+    for table in result.tables:
+        if not table.rows:
+            continue
+        lines.append("")
+        lines.append(table.title + (f" ({table.total_rows:,})" if table.total_rows and table.total_rows > len(table.rows) else ""))
+        lines.append("  " + " | ".join(table.columns))
+        for row in table.rows:
+            lines.append("  " + " | ".join("" if v is None else (", ".join(map(str, v)) if isinstance(v, list) else str(v))
+                                           for v in row))
+    return "\n".join(lines)
+
+
 def _format_build(r: dict[str, Any]) -> str:
     lines = [f"Built features for {r['features']['customers']:,} customers as of {r['as_of']} "
              f"in {r['timings']['total_seconds']:.1f}s:"]
@@ -598,6 +668,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=_date, help="rebuild as of this day instead of the loaded one")
     p.add_argument("--seed", type=int, default=42, help="random seed of the models (default 42)")
 
+    p = command("append", cmd_append, "Add new orders (and customers) to the loaded dataset and refresh the scores "
+                                      "without refitting the models; a file with any bad row changes nothing.")
+    p.add_argument("file")
+    p.add_argument("--customers", help="customers file with the new customers' details")
+    p.add_argument("--refit", action="store_true", help="refit every model after appending (a full build)")
+    p.add_argument("--seed", type=int, default=42, help="random seed when models are refitted (default 42)")
+
+    p = command("changes", cmd_changes, "What changed since an earlier snapshot: customers newly at high churn risk, "
+                                        "tier and segment moves, KPIs outside their usual range, new high-value customers.")
+    p.add_argument("--since", type=_date, help="compare with the last snapshot on or before this day "
+                                               "(default: the one before the data in service)")
+
     command("status", cmd_status, "Show the loaded dataset's counts and date range.")
 
     p = command("settings", cmd_settings, "Show or change workspace settings (currency, margin, send and shipping costs).")
@@ -663,6 +745,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clv", metavar="FILE", help="instead: time the CLV fits on this transaction file")
     p.add_argument("--as-of", type=_date, help="with --clv: the as-of date (default: the last order date)")
     p.add_argument("--metrics", action="store_true", help="instead: load (no models) and time query_metrics warm")
+    p.add_argument("--append", type=_positive_int, metavar="K",
+                   help="instead: build the demo world of --customers, then time `tierwise append` of K new orders")
+    p.add_argument("--workdir", help="with --append: keep the built world here and reuse it on the next run")
     p.add_argument("--clv-stage", action="store_true",
                    help="instead: time the CLV stage of a build on a synthetic lifetimes-style shop (--customers, "
                         "200,000 to compare with lifetimes)")

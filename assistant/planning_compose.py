@@ -254,7 +254,7 @@ ZH_TOOL_NAMES = {"dataset_overview": "数据概况", "find_customers": "客户�
                  "customer_lookup": "客户查询", "kpi_trend": "指标趋势", "cohort_retention": "同期群留存",
                  "clv_forecast": "价值预测", "recommend_products": "商品推荐", "draft_campaign": "营销文案",
                  "campaign_forecast": "活动回报测算", "ab_test": "A/B 测试", "export_audience": "导出名单",
-                 "explain_model": "模型说明"}
+                 "explain_model": "模型说明", "what_changed": "变化报告"}
 
 
 # ------------------------------------------------------------------ formatting helpers
@@ -865,7 +865,47 @@ def _period_end(start: str, grain: str) -> str:
     return (add_months(d, months) - timedelta(days=1)).isoformat()
 
 
+def _changes(lang: str, record: ToolCallRecord, r: ToolResult) -> str:
+    t, f = templates(lang)["tools"], r.facts
+    zh = lang == "zh"
+    if not f.get("compared"):
+        return t["what_changed.none"]
+
+    def named(group: str, value: Any) -> str:
+        return label(lang, group, value) if zh else str(value).replace("_", " ")
+
+    def move(moves: list[dict[str, Any]], group: str) -> str:
+        if not moves:
+            return ""
+        top = moves[0]
+        return fill(t["what_changed.move"], **{"from": named(group, top["from"]), "to": named(group, top["to"]),
+                                               "n": count(top["customers"])})
+
+    def value(kpi: str, v: Any) -> str:
+        return "?" if v is None else (money(v) if kpi in MONEY_KPIS else count(v))
+
+    outside = [k for k in f.get("kpis") or [] if k.get("outside_usual_range")]
+    rule = t["what_changed.rule"]
+    kpis = (fill(t["what_changed.kpis_outside"], rule=rule, kpis=_list(
+        [fill(t["what_changed.kpi"], kpi=label(lang, "kpi", k["kpi"]), now=value(k["kpi"], k.get("now")),
+              low=value(k["kpi"], k.get("usual_low")), high=value(k["kpi"], k.get("usual_high"))) for k in outside],
+        lang, 10)) if outside else fill(t["what_changed.kpis_none"], rule=rule))
+    newly, high = f["newly_high_risk"], f["new_high_value"]
+    text = fill(t["what_changed"], before=day(f["before"]["as_of"]), now=day(f["now"]["as_of"]),
+                newly=count(newly["customers"]), at_risk=money(newly["value_at_risk"]),
+                top=fill(t["what_changed.top"], ids=_list(newly["top"], lang)) if newly["top"] else "",
+                up=count(f["tier_up"]), down=count(f["tier_down"]), tier_move=move(f["tier_moves"], "tier"),
+                moved=count(f["segment_moved"]), segment_move=move(f["segment_moves"], "segment"), kpis=kpis,
+                new_high=count(high["customers"]), new_top=fill(t["what_changed.new_top"], ids=_list(high["top"], lang)) if high["top"] else "")
+    if f.get("note"):
+        text = fill(t["what_changed.note"], since=day(f.get("since"))) + text
+    return text
+
+
+MONEY_KPIS = frozenset({"revenue", "aov", "value_at_risk_high_risk", "expected_value_12m"})
+
+
 WRITERS = {"query_metrics": _metrics, "dataset_overview": _overview, "find_customers": _find, "segment_summary": _summary,
            "customer_lookup": _lookup, "kpi_trend": _trend, "cohort_retention": _cohort, "clv_forecast": _clv,
            "recommend_products": _recommend, "draft_campaign": _draft, "campaign_forecast": _roi, "ab_test": _ab,
-           "export_audience": _export, "explain_model": _explain}
+           "export_audience": _export, "explain_model": _explain, "what_changed": _changes}

@@ -154,6 +154,15 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"导出|下载|csv|表格文件|存成文件|保存为|导成|存成(?:表格|excel|csv)", 3.5),
         (r"\b(?:download|export|save)\b.{0,30}\b(?:list|audience|customers|segment|names)\b", 1.5),
     ],
+    "what_changed": [
+        # what moved between two snapshots of the scores, not how one KPI evolved ("how has revenue changed" is a trend)
+        (r"\bwhat(?:'s| has| have)?\s+(?:changed|moved)\b|\bwhat(?:'s| is)\s+(?:new|different)\b|\bchanges?\s+since\b|\bsince (?:the )?last "
+         r"(?:refresh|update|snapshot|append|load|upload|time|data)\b|\banything (?:new|changed|different|unusual)\b", 3),
+        (r"\b(?:newly|new(?:ly)? (?:entered|moved|become|became))\b.*\b(?:high|churn) risk\b|\bmoved (?:up|down|into|out of)\b"
+         r"|\b(?:tier|segment) (?:moves|changes|movements)\b", 2),
+        (r"有什么变化|有哪些变化|有何变化|什么变化|发生了什么|什么新情况|哪些变动|有什么变动|变动情况|以来.{0,6}变化|新进入高流失|"
+         r"(?:和|与|跟)上(?:周|次|个月|一次)(?:相比|比)", 3),
+    ],
     "explain_model": [
         # "why should I trust the CLV numbers?", "CLV的数字凭什么可信"
         (r"\btrust(?:worthy)?\b|\bbelieve (?:the|these|those|your)\b|凭什么|可信|能信|信得过|靠得住", 2.5),

@@ -34,7 +34,7 @@ TRAIN_FILE = Path(prompts.__file__).resolve().parent / "router" / "train.jsonl"
 # What a question may ask for: the tools, a greeting or question about the assistant itself, and anything else
 INTENTS = ("dataset_overview", "find_customers", "segment_summary", "customer_lookup", "kpi_trend", "cohort_retention",
            "clv_forecast", "recommend_products", "draft_campaign", "campaign_forecast", "ab_test", "export_audience",
-           "explain_model", "query_metrics", "help", "out_of_scope")
+           "explain_model", "query_metrics", "what_changed", "help", "out_of_scope")
 CUE_INTENTS = tuple(lex.INTENT_CUES)
 MAX_CHARS = 2000  # longer questions are refused before planning (core.MAX_QUESTION_CHARS); reading stops here
 SCORE_THRESHOLDS = frozenset({"min_clv", "max_clv", "min_churn_probability"})

@@ -15,6 +15,7 @@ from typing import Any, Callable
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from tools.audience import FILTER_FIELDS, AudienceFilters, parse_filters
+from tools.changes import what_changed
 from tools.context import ToolContext
 from tools.copywriting import draft_campaign
 from tools.customers import customer_lookup, export_audience, find_customers, recommend_products, segment_summary
@@ -29,6 +30,7 @@ from tools.trends import cohort_retention, kpi_trend
 TOOLS: dict[str, Callable[..., ToolResult]] = {f.__name__: f for f in (
     query_metrics, dataset_overview, find_customers, segment_summary, customer_lookup, kpi_trend, cohort_retention,
     clv_forecast, recommend_products, draft_campaign, campaign_forecast, ab_test, export_audience, explain_model,
+    what_changed,
 )}
 assert tuple(TOOLS) == ALL_TOOLS
 

@@ -58,6 +58,10 @@ def load_dataset(
         store.write_meta(con, load_report=report, as_of=report["as_of"], loaded_at=_now(),
                          attributes=report.get("attributes", []))
     report["dataset"] = done["dataset"]
+    if build_models:
+        from tools.snapshots import record_current  # where "what changed" starts
+
+        report["snapshot"] = (record_current(ws, kind="load") or {}).get("id")
     from tools.brand import adopt_loaded_data
 
     adopt_loaded_data(ws.home, demo=demo)
@@ -85,9 +89,12 @@ def rebuild(ws: Workspace, *, as_of: date | None = None, seed: int = 42,
         timings = {"features_seconds": features["seconds"],
                    "models_seconds": round(time.perf_counter() - models_started, 3),
                    "total_seconds": round(time.perf_counter() - started, 3)}
+    from tools.snapshots import record_current
+
+    snapshot = record_current(ws, kind="build")
     progress("build in service", 1.0)
     return {"as_of": as_of.isoformat(), "features": features, "models": models, "timings": timings,
-            "dataset": done["dataset"]}
+            "dataset": done["dataset"], "snapshot": (snapshot or {}).get("id")}
 
 
 @contextmanager

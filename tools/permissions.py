@@ -6,7 +6,7 @@ from tools.errors import TierwiseError
 
 ALL_TOOLS = ("query_metrics", "dataset_overview", "find_customers", "segment_summary", "customer_lookup", "kpi_trend",
              "cohort_retention", "clv_forecast", "recommend_products", "draft_campaign", "campaign_forecast",
-             "ab_test", "export_audience", "explain_model")
+             "ab_test", "export_audience", "explain_model", "what_changed")
 
 ROLE_TOOLS: dict[str, frozenset[str]] = {
     "marketer": frozenset(ALL_TOOLS),

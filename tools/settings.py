@@ -1,6 +1,7 @@
 """Workspace settings a shop sets once, kept in $TIERWISE_HOME/settings.json: the currency of money
-in answers, the brand that signs campaign copy, and the economics campaign forecasts run on
-(gross margin, what a message costs to send per channel, what free shipping costs per order).
+in answers, the brand that signs campaign copy, the economics campaign forecasts run on
+(gross margin, what a message costs to send per channel, what free shipping costs per order),
+and how old the models may grow before `tierwise append` refits them.
 
 Defaults are data (DEFAULTS) and every answer that uses one says which value it used.
 """
@@ -24,6 +25,7 @@ DEFAULTS: dict[str, Any] = {
     "send_cost_sms": 0.05,
     "send_cost_push": 0.0,
     "shipping_cost": None,    # per order; a free-shipping offer needs it
+    "models_max_age_days": 30,  # `tierwise append` refits every model once they are older than this (days of data)
 }
 MONEY_SETTINGS = ("send_cost_email", "send_cost_sms", "send_cost_push", "shipping_cost")
 CURRENCY = re.compile(r"^[A-Za-z]{3}$|^[$€£¥￥₩₹]$|^(元|円|人民币)$")
@@ -90,6 +92,11 @@ def _validate(key: str, value: Any) -> Any:
         return value
     if key == "margin":
         return share(value, "margin")
+    if key == "models_max_age_days":
+        text = str(value).strip()
+        if not text.isdigit() or int(text) < 1:
+            raise TierwiseError(f"models_max_age_days must be a whole number of days, 1 or more; got {text[:20]}.")
+        return int(text)
     return _amount(value, key)
 
 

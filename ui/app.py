@@ -402,6 +402,8 @@ def build_app(workspace: Workspace | str | Path | None = None,
                     with gr.Row():
                         load_btn = gr.Button("2. Load and build models", variant="primary", elem_id="tw-load")
                         rebuild_btn = gr.Button("Rebuild models", elem_id="tw-rebuild")
+                        # new orders for the data in service: scores refreshed, models kept (tierwise append)
+                        append_btn = gr.Button("Append as new orders", elem_id="tw-append")
                     report = gr.Textbox(label="Load report", lines=16, interactive=False, elem_id="tw-report")
 
             # -- models ----------------------------------------------------------------------
@@ -612,6 +614,30 @@ def build_app(workspace: Workspace | str | Path | None = None,
             finally:
                 ctx.admin_lock.release()
 
+        def append(tx, cust, request: gr.Request, progress=gr.Progress()):
+            """Add the uploaded file's new orders to the data in service with its mapping; a bad file changes nothing."""
+            from assistant.cli import format_append_report
+            from tools.refresh import append_orders
+
+            ctx.require(request, "load_data")
+            if not ctx.admin_lock.acquire(blocking=False):
+                return "Another load or rebuild is running; wait for it to finish and try again.", _status_markdown(ctx)
+            try:
+                tx_path = check_upload(tx)
+                cust_path = check_upload(cust, what="customers file", required=False)
+                progress(0.0, desc="starting")
+                result = append_orders(ctx.workspace, tx_path, customers=cust_path,
+                                       progress=lambda stage, fraction=None: progress(fraction or 0.0, desc=stage))
+                return format_append_report(result), _status_markdown(ctx)
+            except TierwiseError as exc:
+                return f"Append failed: {exc}", _status_markdown(ctx)
+            except Exception as exc:  # a bug: still a sentence, still nothing changed
+                log.exception("append failed")
+                return (f"Append failed unexpectedly ({type(exc).__name__}). Nothing was changed: the data in service "
+                        "is as it was.", _status_markdown(ctx))
+            finally:
+                ctx.admin_lock.release()
+
         def forget_detection():
             return "", "", "", None
 
@@ -624,6 +650,8 @@ def build_app(workspace: Workspace | str | Path | None = None,
                        api_name="load_data", concurrency_limit=1, concurrency_id="admin-data")
         rebuild_btn.click(rebuild_models, None, [report, data_status], api_name="rebuild_models",
                           concurrency_limit=1, concurrency_id="admin-data")
+        append_btn.click(append, [tx_file, cust_file], [report, data_status], api_name="append_data",
+                         concurrency_limit=1, concurrency_id="admin-data")
 
         # -- models ------------------------------------------------------------------------------
 

@@ -30,11 +30,7 @@ def write_order_headers(con, attributes: list[dict[str, Any]] | None = None) -> 
         row = con.execute(f"SELECT {maxes} FROM (SELECT {counts} FROM orders "
                           f"GROUP BY customer_id, order_date, {ORDER_KEY_SQL})").fetchone()
         constant = [c for c, n in zip(candidates, row) if (n or 0) <= 1]
-    carried = "".join(f", any_value({_quote(c)}) AS {_quote(c)}" for c in constant)
-    con.execute(f"""CREATE OR REPLACE TABLE order_headers AS
-        SELECT customer_id, order_date, {ORDER_KEY_SQL} AS order_key, sum(amount) AS amount, count(*) AS lines,
-               sum(quantity) AS units{carried}
-        FROM orders GROUP BY customer_id, order_date, order_key""")
+    con.execute(f"CREATE OR REPLACE TABLE order_headers AS {_header_select(constant)}")
     return constant
 
 
@@ -49,16 +45,48 @@ def write_order_rollups(con, attributes: list[dict[str, Any]] | None, constant: 
     for old in [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
                                           r"WHERE table_name LIKE 'order\_rollup\_%' ESCAPE '\'").fetchall()]:
         con.execute(f"DROP TABLE {_quote(old)}")
-    carried = "".join(f", any_value({_quote(c)}) AS {_quote(c)}" for c in constant)
     out = {}
     for i, column in enumerate(candidates):
         n = con.execute(f"SELECT count(DISTINCT {_quote(column)}) FROM orders").fetchone()[0]
         if not n or n > MAX_ROLLUP_VALUES:
             continue
         table = f"order_rollup_{i}"
-        con.execute(f"""CREATE TABLE {table} AS
-            SELECT customer_id, order_date, {ORDER_KEY_SQL} AS order_key, {_quote(column)}, sum(amount) AS amount,
-                   count(*) AS lines, sum(quantity) AS units{carried}
-            FROM orders GROUP BY customer_id, order_date, order_key, {_quote(column)}""")
+        con.execute(f"CREATE TABLE {table} AS {_rollup_select(column, constant)}")
         out[column] = table
     return out
+
+
+def _header_select(constant: list[str], where: str = "") -> str:
+    carried = "".join(f", any_value({_quote(c)}) AS {_quote(c)}" for c in constant)
+    return f"""SELECT customer_id, order_date, {ORDER_KEY_SQL} AS order_key, sum(amount) AS amount, count(*) AS lines,
+               sum(quantity) AS units{carried}
+        FROM orders {where} GROUP BY customer_id, order_date, order_key"""
+
+
+def _rollup_select(column: str, constant: list[str], where: str = "") -> str:
+    carried = "".join(f", any_value({_quote(c)}) AS {_quote(c)}" for c in constant)
+    return f"""SELECT customer_id, order_date, {ORDER_KEY_SQL} AS order_key, {_quote(column)}, sum(amount) AS amount,
+               count(*) AS lines, sum(quantity) AS units{carried}
+        FROM orders {where} GROUP BY customer_id, order_date, order_key, {_quote(column)}"""
+
+
+def refresh_order_headers(con, customers: str, constant: list[str], rollups: dict[str, str]) -> bool:
+    """Rewrite the header and rollup rows of the customers in table `customers` (a customer_id column) after
+    order lines of theirs were added. Returns False, changing nothing, when the new lines make a carried column
+    differ within an order or a rollup column exceed MAX_ROLLUP_VALUES: then only a full write is right."""
+    where = f"WHERE customer_id IN (SELECT customer_id FROM {customers})"
+    if constant:
+        counts = ", ".join(f"count(DISTINCT {_quote(c)}) AS c{i}" for i, c in enumerate(constant))
+        maxes = ", ".join(f"coalesce(max(c{i}), 0)" for i in range(len(constant)))
+        if any(n > 1 for n in con.execute(f"SELECT {maxes} FROM (SELECT {counts} FROM orders {where} "
+                                          f"GROUP BY customer_id, order_date, {ORDER_KEY_SQL})").fetchall()[0]):
+            return False
+    for column in rollups:
+        if con.execute(f"SELECT count(DISTINCT {_quote(column)}) FROM orders").fetchall()[0][0] > MAX_ROLLUP_VALUES:
+            return False
+    con.execute(f"DELETE FROM order_headers {where}")
+    con.execute(f"INSERT INTO order_headers {_header_select(constant, where)}")
+    for column, table in rollups.items():
+        con.execute(f"DELETE FROM {_quote(table)} {where}")
+        con.execute(f"INSERT INTO {_quote(table)} {_rollup_select(column, constant, where)}")
+    return True

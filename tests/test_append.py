@@ -1,0 +1,308 @@
+"""`tierwise append`: new orders go into the data in service without a full rebuild; a bad file changes nothing."""
+
+import json
+import shutil
+from datetime import date, timedelta
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from tools import store
+from tools.errors import TierwiseError
+from tools.refresh import append_orders
+from tools.workspace import STORE_FILE, Workspace
+
+TABLES = ("orders", "cancelled_orders", "customers", "features", "scores", "customer_view", "order_headers")
+
+
+@pytest.fixture
+def ws(built_home, tmp_path):
+    """A private copy of the built demo world (5,000 customers)."""
+    copy = tmp_path / "ws"
+    shutil.copytree(built_home, copy)
+    return Workspace(copy)
+
+
+def read(ws: Workspace, sql: str, params=None) -> pd.DataFrame:
+    con = store.connect(ws.current_store(), read_only=True)
+    try:
+        return con.execute(sql, params or []).df()
+    finally:
+        con.close()
+
+
+def meta(ws: Workspace) -> dict:
+    con = store.connect(ws.current_store(), read_only=True)
+    try:
+        return store.read_meta(con)
+    finally:
+        con.close()
+
+
+def fingerprint(ws: Workspace) -> dict:
+    """Row count and an order-independent hash of every row of the tables a refresh writes."""
+    con = store.connect(ws.current_store(), read_only=True)
+    try:
+        out = {}
+        for table in TABLES:
+            out[table] = con.execute(f"SELECT count(*), sum(hash(t)) FROM (SELECT * FROM {table}) t").fetchall()[0]
+        out["meta"] = con.execute("SELECT sum(hash(key || value)) FROM meta").fetchall()[0][0]
+        return out
+    finally:
+        con.close()
+
+
+def write_orders(path, rows: list[dict]) -> str:
+    columns = ["order_id", "customer_id", "order_date", "product", "category", "quantity", "amount", "channel", "status"]
+    frame = pd.DataFrame(rows)
+    for column in columns:
+        if column not in frame:
+            frame[column] = {"quantity": 1, "channel": "web", "status": "completed", "product": "Granola",
+                             "category": "Grocery"}.get(column)
+    frame[columns].to_csv(path, index=False)
+    return str(path)
+
+
+def regulars(ws: Workspace, n: int, *, before: date) -> list[str]:
+    """Customers with several orders whose last order is before `before`."""
+    frame = read(ws, "SELECT customer_id FROM features WHERE purchase_days >= 3 AND last_order_date < ? "
+                     "ORDER BY customer_id LIMIT ?", [before, n])
+    return frame["customer_id"].tolist()
+
+
+def test_a_file_with_bad_rows_is_refused_whole_and_changes_nothing(ws, tmp_path):
+    as_of = date.fromisoformat(meta(ws)["as_of"])
+    who = regulars(ws, 4, before=as_of)
+    before = fingerprint(ws)
+    dataset = ws.current().name
+    recorded = sorted((ws.home / "snapshots").iterdir())
+    rows = [{"order_id": f"N{i}", "customer_id": c, "order_date": (as_of + timedelta(days=1)).isoformat(), "amount": 20 + i}
+            for i, c in enumerate(who)]
+    rows.append({"order_id": "N-bad-date", "customer_id": who[0], "order_date": "31/02/2026x", "amount": 10})
+    rows.append({"order_id": "N-bad-amount", "customer_id": who[1], "order_date": (as_of + timedelta(days=1)).isoformat(),
+                 "amount": -5})
+    with pytest.raises(TierwiseError) as refused:
+        append_orders(ws, write_orders(tmp_path / "new.csv", rows))
+    message = str(refused.value)
+    assert "Refused to append 'new.csv'" in message and "2 of 6 rows are bad" in message
+    # rows counted as the loader's rejects file counts them: data rows, the header not included
+    assert "data row 5 of 'new.csv': unparseable date" in message and "data row 6 of 'new.csv': negative amount" in message
+    assert "nothing was added" in message
+    assert ws.current().name == dataset
+    assert fingerprint(ws) == before
+    assert sorted((ws.home / "snapshots").iterdir()) == recorded  # a refused append records no snapshot either
+    assert not list(ws.datasets.glob(".staging-*"))
+
+
+def test_new_lines_of_an_order_already_loaded_refuse_the_file(ws, tmp_path):
+    loaded = read(ws, "SELECT order_id, customer_id, order_date FROM orders WHERE order_id IS NOT NULL "
+                      "ORDER BY order_id LIMIT 1").iloc[0]
+    before = fingerprint(ws)
+    path = write_orders(tmp_path / "edit.csv", [{"order_id": loaded.order_id, "customer_id": loaded.customer_id,
+                                                  "order_date": loaded.order_date.date().isoformat(), "amount": 999.0,
+                                                  "product": "Something else"}])
+    with pytest.raises(TierwiseError, match=f"order id .*{loaded.order_id}.* already loaded"):
+        append_orders(ws, path)
+    assert fingerprint(ws) == before
+
+
+def test_lines_already_loaded_are_reported_and_not_counted_twice(ws, tmp_path):
+    as_of = date.fromisoformat(meta(ws)["as_of"])
+    old = read(ws, "SELECT order_id, customer_id, CAST(order_date AS VARCHAR) AS order_date, product, category, quantity, "
+                   "amount, channel, coalesce(status, 'completed') AS status FROM orders "
+                   "WHERE order_id IS NOT NULL AND status IS NOT NULL ORDER BY order_id LIMIT 30")
+    lines, revenue = read(ws, "SELECT count(*) AS n, sum(amount) AS revenue FROM orders").iloc[0]
+    who = regulars(ws, 5, before=as_of)
+    new = [{"order_id": f"N{i}", "customer_id": c, "order_date": as_of.isoformat(), "amount": 10.0 + i}
+           for i, c in enumerate(who)]
+    path = write_orders(tmp_path / "again.csv", old.to_dict(orient="records") + new)
+    report = append_orders(ws, path)
+    assert report["duplicate_lines"] == 30 and report["order_lines_added"] == 5
+    after_lines, after_revenue = read(ws, "SELECT count(*) AS n, sum(amount) AS revenue FROM orders").iloc[0]
+    assert after_lines == lines + 5
+    assert after_revenue == pytest.approx(revenue + sum(10.0 + i for i in range(5)))
+    assert any("already loaded" in w for w in report["warnings"])
+
+
+def test_the_same_file_twice_adds_nothing_the_second_time(ws, tmp_path):
+    as_of = date.fromisoformat(meta(ws)["as_of"])
+    who = regulars(ws, 3, before=as_of)
+    path = write_orders(tmp_path / "day.csv", [{"order_id": f"N{i}", "customer_id": c,
+                                                 "order_date": (as_of + timedelta(days=1)).isoformat(), "amount": 30.0}
+                                                for i, c in enumerate(who)])
+    append_orders(ws, path)
+    dataset, before = ws.current().name, fingerprint(ws)
+    again = append_orders(ws, path)
+    assert again["changed"] is False and again["duplicate_lines"] == 3 and again["order_lines_added"] == 0
+    assert ws.current().name == dataset and fingerprint(ws) == before
+
+
+def test_appended_orders_change_the_buyers_recency_and_frequency_and_no_one_elses_features(ws, tmp_path):
+    as_of = date.fromisoformat(meta(ws)["as_of"])
+    who = regulars(ws, 6, before=as_of - timedelta(days=3))
+    before = read(ws, "SELECT * FROM features ORDER BY customer_id").set_index("customer_id")
+    # dated on the as-of day, so the date does not move: only the buyers' features may change
+    path = write_orders(tmp_path / "today.csv", [{"order_id": f"N{i}", "customer_id": c, "order_date": as_of.isoformat(),
+                                                   "amount": 25.0} for i, c in enumerate(who)])
+    report = append_orders(ws, path)
+    assert report["as_of"] == as_of.isoformat() and report["refit"] is None
+    after = read(ws, "SELECT * FROM features ORDER BY customer_id").set_index("customer_id")
+    assert list(after.index) == list(before.index)
+    assert (after.loc[who, "recency_days"] == 0).all() and (before.loc[who, "recency_days"] >= 3).all()
+    assert (after.loc[who, "frequency"] == before.loc[who, "frequency"] + 1).all()
+    others = before.index.difference(who)
+    pd.testing.assert_frame_equal(after.loc[others], before.loc[others])
+
+
+def test_when_the_date_moves_everyone_ages_and_features_equal_a_full_rebuild(ws, tmp_path):
+    from tools.features import build_features
+
+    as_of = date.fromisoformat(meta(ws)["as_of"])
+    who = regulars(ws, 8, before=as_of)
+    later = as_of + timedelta(days=5)
+    before = read(ws, "SELECT * FROM features ORDER BY customer_id").set_index("customer_id")
+    rows = [{"order_id": f"N{i}", "customer_id": c, "order_date": later.isoformat(), "amount": 40.0}
+            for i, c in enumerate(who)]
+    rows.append({"order_id": "N-new", "customer_id": "NEW0001", "order_date": later.isoformat(), "amount": 55.0})
+    report = append_orders(ws, write_orders(tmp_path / "later.csv", rows))
+    assert report["as_of"] == later.isoformat() and report["customers_added"] == 1
+    after = read(ws, "SELECT * FROM features ORDER BY customer_id").set_index("customer_id")
+    assert "NEW0001" in after.index and after.loc["NEW0001", "orders"] == 1
+    quiet = before.index.difference(who)
+    assert (after.loc[quiet, "recency_days"] == before.loc[quiet, "recency_days"] + 5).all()
+    assert (after.loc[quiet, "last_order_date"] == before.loc[quiet, "last_order_date"]).all()
+    # the incremental features are the features a build computes from every order at the new date
+    copy = tmp_path / "check.duckdb"
+    shutil.copy(ws.current_store(), copy)
+    con = duckdb.connect(str(copy))
+    try:
+        build_features(con, later, table="features_full")
+        full = con.execute("SELECT * FROM features_full ORDER BY customer_id").df().set_index("customer_id")
+    finally:
+        con.close()
+    pd.testing.assert_frame_equal(after[full.columns], full, check_dtype=False)
+
+
+def test_scores_after_an_append_are_what_the_fitted_models_give_on_full_features(ws, tmp_path):
+    """The churn trees run again only for customers whose orders changed; everyone's probability still equals the
+    fitted model's on features computed from scratch when the trees' inputs did not move, and the CLV columns of
+    everyone equal the CLV model's at the new date."""
+    from tools.churn import _add_bgnbd, _encoder, churn_features
+    from tools.scoring import load_fitted
+    import ibis
+
+    as_of = date.fromisoformat(meta(ws)["as_of"])
+    who = regulars(ws, 5, before=as_of)
+    path = write_orders(tmp_path / "today.csv", [{"order_id": f"N{i}", "customer_id": c, "order_date": as_of.isoformat(),
+                                                   "amount": 35.0} for i, c in enumerate(who)])
+    append_orders(ws, path)
+    copy = tmp_path / "check.duckdb"
+    shutil.copy(ws.current_store(), copy)
+    con = duckdb.connect(str(copy))
+    try:
+        fitted = load_fitted(con, store.read_meta(con))
+        backend = ibis.duckdb.from_connection(con)
+        # products' usual prices stay as the build measured them until the next build
+        frame = con.execute(ibis.to_sql(churn_features(backend.table("orders"), as_of,
+                                                       cancelled=backend.table("cancelled_orders"),
+                                                       prices=backend.table("product_prices"),
+                                                       **fitted.churn["lists"]), dialect="duckdb")).df()
+        scores = con.execute("SELECT customer_id, churn_probability FROM scores").df()
+    finally:
+        con.close()
+    frame = frame.sort_values("customer_id", ignore_index=True)
+    _add_bgnbd(frame, fitted.churn["bgnbd_now"], fitted.churn["horizon_days"])
+    expected = fitted.churn["model"].predict_proba(_encoder(fitted.churn["features"], fitted.churn["lists"])(frame))[:, 1]
+    got = scores.set_index("customer_id").reindex(frame["customer_id"])["churn_probability"].to_numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-9)
+
+
+def test_an_append_records_a_snapshot_and_the_report_says_what_happened(ws, tmp_path):
+    as_of = date.fromisoformat(meta(ws)["as_of"])
+    who = regulars(ws, 3, before=as_of)
+    path = write_orders(tmp_path / "d.csv", [{"order_id": f"N{i}", "customer_id": c,
+                                               "order_date": (as_of + timedelta(days=2)).isoformat(), "amount": 12.5}
+                                              for i, c in enumerate(who)])
+    report = append_orders(ws, path)
+    infos = [json.loads(p.read_text()) for p in (ws.home / "snapshots").glob("*.json")]
+    kinds = sorted(i["kind"] for i in infos)
+    assert kinds == ["append", "load"]
+    appended = next(i for i in infos if i["kind"] == "append")
+    assert appended["id"] == report["snapshot"] and appended["as_of"] == (as_of + timedelta(days=2)).isoformat()
+    assert appended["dataset"] == ws.current().name
+    assert appended["kpis"]["customers"] == read(ws, "SELECT count(*) AS n FROM customer_view").iloc[0]["n"]
+    assert report["models_age_days"] == 2 and report["refit"] is None
+    assert meta(ws)["appends"][-1]["order_lines_added"] == 3
+
+
+def test_models_older_than_the_setting_are_refitted_by_the_append(ws, tmp_path):
+    from tools.settings import write_settings
+
+    write_settings(ws.home, models_max_age_days=3)
+    as_of = date.fromisoformat(meta(ws)["as_of"])
+    who = regulars(ws, 3, before=as_of)
+    later = as_of + timedelta(days=4)
+    path = write_orders(tmp_path / "late.csv", [{"order_id": f"N{i}", "customer_id": c, "order_date": later.isoformat(),
+                                                  "amount": 15.0} for i, c in enumerate(who)])
+    report = append_orders(ws, path)
+    assert report["refit"] and "models_max_age_days = 3" in report["refit"]
+    assert meta(ws)["models_as_of"] == later.isoformat()
+
+
+def test_the_cli_appends_and_reports_as_json(built_copy, tmp_path, cli_json, cli):
+    ws = Workspace(built_copy)
+    as_of = date.fromisoformat(meta(ws)["as_of"])
+    who = regulars(ws, 2, before=as_of)
+    good = write_orders(tmp_path / "good.csv", [{"order_id": f"N{i}", "customer_id": c,
+                                                  "order_date": (as_of + timedelta(days=1)).isoformat(), "amount": 18.0}
+                                                 for i, c in enumerate(who)])
+    report = cli_json("append", good)
+    assert report["order_lines_added"] == 2 and report["as_of"] == (as_of + timedelta(days=1)).isoformat()
+    code, out, err = cli("status", "--json")
+    assert json.loads(out)["as_of"] == report["as_of"]
+    bad = write_orders(tmp_path / "bad.csv", [{"order_id": "X1", "customer_id": who[0], "order_date": "not a date",
+                                                "amount": 5.0}])
+    code, out, err = cli("append", bad)
+    assert code == 2 and "Refused to append 'bad.csv'" in err
+
+
+def test_an_admin_appends_from_the_data_tab_and_a_marketer_cannot(ws, tmp_path):
+    import httpx
+    from gradio_client import Client, handle_file
+    from gradio_client.exceptions import AppError
+
+    from ui.app import build_app, start
+
+    users = {"ada": ("admin", "ada-pass"), "mary": ("marketer", "mary-pass")}
+    as_of = date.fromisoformat(meta(ws)["as_of"])
+    who = regulars(ws, 2, before=as_of)
+    good = handle_file(write_orders(tmp_path / "web.csv", [{"order_id": f"W{i}", "customer_id": c,
+                                                             "order_date": (as_of + timedelta(days=1)).isoformat(),
+                                                             "amount": 22.0} for i, c in enumerate(who)]))
+    bad = handle_file(write_orders(tmp_path / "web_bad.csv", [{"order_id": "W9", "customer_id": who[0],
+                                                               "order_date": (as_of + timedelta(days=1)).isoformat(),
+                                                               "amount": -3.0}, {"order_id": "W10", "customer_id": who[1],
+                                                               "order_date": (as_of + timedelta(days=1)).isoformat(),
+                                                               "amount": 3.0}]))
+    app = build_app(ws.home, users=users)
+    url = start(app)
+    try:
+        marketer = Client(url, auth=("mary", "mary-pass"), verbose=False)
+        with pytest.raises(httpx.HTTPStatusError, match="403"):  # not even the upload is taken
+            marketer.predict(good, None, api_name="/append_data")
+        with pytest.raises(AppError, match="can't load data"):
+            marketer.predict(None, None, api_name="/append_data")
+        admin = Client(url, auth=("ada", "ada-pass"), verbose=False)
+        refused, _ = admin.predict(bad, None, api_name="/append_data")
+        assert refused.startswith("Append failed: Refused to append 'web_bad.csv'") and "/tmp" not in refused
+        assert meta(ws)["as_of"] == as_of.isoformat()
+        report, status = admin.predict(good, None, api_name="/append_data")
+        assert report.startswith("Appended web.csv: 2 order lines"), report
+        assert meta(ws)["as_of"] == (as_of + timedelta(days=1)).isoformat()
+        answer, _ = Client(url, auth=("mary", "mary-pass"), verbose=False).predict("what changed since the last refresh?",
+                                                                                    api_name="/ask")
+        assert answer["tool_calls"][0]["name"] == "what_changed" and answer["tool_calls"][0]["status"] == "ok"
+    finally:
+        app.close()
