@@ -177,6 +177,17 @@ def cmd_bench(args) -> int:
                                                                            for k, v in r["timings"].items())
                                       + (f"\n  recorded in {r['recorded']}" if r.get("recorded") else ""))
         return 0
+    if args.engine == "spark":
+        from tools.bench import run_spark_benchmark
+
+        result = run_spark_benchmark(customers=args.customers, seed=args.seed, record=args.record,
+                                     progress=_progress(args))
+        _emit(args, result, lambda r: f"Features of {r['customers']:,} customers / {r['order_lines']:,} lines: DuckDB "
+                                      f"{r['duckdb_features_seconds']:.1f} s; local Spark ({r['master']}) "
+                                      f"{r['spark_features_seconds']:.1f} s (start {r['spark_start_seconds']:.1f} s, Parquet "
+                                      f"export {r['export_seconds']:.1f} s), peak {r['peak_rss_mb']:,} MB with the JVM"
+                                      + (f"\n  recorded in {r['recorded']}" if r.get("recorded") else ""))
+        return 0
     if args.metrics:
         from tools.bench import run_metrics_benchmark
 
@@ -745,6 +756,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clv", metavar="FILE", help="instead: time the CLV fits on this transaction file")
     p.add_argument("--as-of", type=_date, help="with --clv: the as-of date (default: the last order date)")
     p.add_argument("--metrics", action="store_true", help="instead: load (no models) and time query_metrics warm")
+    p.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb",
+                   help="spark: time the feature build on local Spark (TIERWISE_SPARK_MASTER) against DuckDB's")
     p.add_argument("--append", type=_positive_int, metavar="K",
                    help="instead: build the demo world of --customers, then time `tierwise append` of K new orders")
     p.add_argument("--workdir", help="with --append: keep the built world here and reuse it on the next run")

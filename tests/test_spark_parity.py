@@ -132,6 +132,23 @@ def test_features_built_on_spark_equal_duckdbs_and_land_from_parquet(shop, monke
     assert sorted(from_file["customer_id"]) == sorted(duck["customer_id"])
 
 
+def test_hand_made_orders_give_the_same_features_on_spark_with_a_chinese_category(tmp_path, spark, monkeypatch):
+    """test_features' hand-checked rows (no order ids, an order after as-of, no quantity) plus a 美妆 line."""
+    from tests.test_features import AS_OF, ROWS, make_store
+
+    con = make_store(tmp_path / "store.duckdb", [*ROWS, ("B", "2024-03-01", 12.5, None, "口红", "美妆", 1.0, "app")])
+    try:
+        build_features(con, AS_OF)
+        duck = con.execute("SELECT * FROM features").df()
+        monkeypatch.setenv("TIERWISE_ENGINE", "spark")
+        build_features(con, AS_OF)
+        landed = con.execute("SELECT * FROM features").df()
+    finally:
+        con.close()
+    assert "share_cat_美妆" in duck.columns and len(duck) == 3
+    assert_same_table(duck, landed, ["customer_id"])
+
+
 def test_a_loaded_workspace_is_exported_to_parquet_once_per_content(shop, monkeypatch):
     ws, _ = shop
     monkeypatch.setenv("TIERWISE_ENGINE", "spark")
@@ -270,3 +287,21 @@ def test_make_test_installs_pyspark_with_the_project_and_runs_the_spark_step():
     assert re.search(r"^test: .*\bspark-deps\b", makefile, re.M)
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
     assert any(re.fullmatch(r"pyspark>=4(\.\d+)*", d.replace(" ", "")) for d in extras["spark"])
+
+
+def test_the_spark_bench_row_is_recorded_once_per_size_in_size_order(tmp_path):
+    from tools.bench import SPARK_START, record_spark_result
+
+    path = tmp_path / "benchmarks.md"
+    path.write_text("# Benchmarks\n\nText before.\n", encoding="utf-8")
+    row = {"customers": 1_000_000, "order_lines": 9_794_371, "duckdb_features_seconds": 49.4,
+           "spark_features_seconds": 696.1, "spark_start_seconds": 13.9, "export_seconds": 18.1,
+           "peak_rss_mb": 3630, "master": "local[2]", "load_average": 7.1, "machine": "2 cores"}
+    for seconds in (700.0, 696.1):
+        record_spark_result({**row, "spark_features_seconds": seconds}, path)
+    record_spark_result({**row, "customers": 100_000, "order_lines": 979_627}, path)
+    text = path.read_text(encoding="utf-8")
+    rows = [r for r in text.split(SPARK_START)[1].splitlines() if r.startswith("| 20")]
+    assert text.startswith("# Benchmarks\n\nText before.\n")
+    assert [r.split("|")[2].strip() for r in rows] == ["100,000", "1,000,000"]
+    assert "| 696.1 |" in rows[1] and "700.0" not in text and "| local[2] |" in rows[1]

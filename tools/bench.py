@@ -29,17 +29,21 @@ HEADER = ("| date | customers | order lines | generate s | ingest s | features s
 
 def _run_stage(args: list[str], env: dict[str, str]) -> tuple[dict[str, Any], float, float]:
     """Run one `tierwise` command; return its JSON, wall seconds and its own peak RSS in MB."""
+    return _run_child(["-m", "assistant.cli", *args, "--json", "--quiet"], env, f"tierwise {' '.join(args)}")
+
+
+def _run_child(argv: list[str], env: dict[str, str], what: str) -> tuple[dict[str, Any], float, float]:
+    """Run `python ARGV` printing JSON; return it, wall seconds and the process's own peak RSS in MB."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", *args, "--json", "--quiet"],
-                                stdout=out, stderr=err, env=env)
+        proc = subprocess.Popen([sys.executable, *argv], stdout=out, stderr=err, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
         out.seek(0), err.seek(0)
         stdout, stderr = out.read(), err.read()
     if proc.returncode != 0:
-        raise TierwiseError(f"Benchmark stage `tierwise {' '.join(args)}` failed: {stderr.strip()[-500:]}")
+        raise TierwiseError(f"Benchmark stage `{what}` failed: {stderr.strip()[-500:]}")
     return json.loads(stdout), seconds, usage.ru_maxrss / 1024.0
 
 
@@ -322,4 +326,106 @@ def record_result(result: dict[str, Any], path: Path = DOCS) -> Path:
            f"| {stages['build']['peak_rss_mb']:,.0f} | {result['answer_latency']['p50_ms']} "
            f"| {result['answer_latency']['p95_ms']} | {result['machine']} |")
     return _replace_row(path, START, END, HEADER, row, f"| {result['customers']:,} |",
+                        order=lambda r: int(r.split("|")[2].strip().replace(",", "")))
+
+
+SPARK_START, SPARK_END = "<!-- bench:spark:start -->", "<!-- bench:spark:end -->"
+SPARK_HEADER = ("| date | customers | order lines | DuckDB features s | Spark-local features s | of which Spark start s "
+                "| of which Parquet export s | peak RSS MB (Python + JVM) | master | load average | machine |\n"
+                "|---|---|---|---|---|---|---|---|---|---|---|")
+
+
+def run_spark_benchmark(*, customers: int, seed: int = 7, record: bool = False,
+                        progress: Progress = silent) -> dict[str, Any]:
+    """Generate and load (DuckDB computes the features), then build the same features on local Spark
+    (TIERWISE_ENGINE=spark) in a process of its own, and check both agree on the customers."""
+    with tempfile.TemporaryDirectory(prefix="tierwise-bench-spark-") as tmp:
+        env = {**os.environ, "TIERWISE_HOME": str(Path(tmp) / "home"), "TIERWISE_ENGINE": "duckdb"}
+        data = Path(tmp) / "demo"
+        progress(f"generating {customers:,} demo customers")
+        demo, _, _ = _run_stage(["demo", "--customers", str(customers), "--seed", str(seed), "--out", str(data)], env)
+        progress("loading (features on DuckDB)")
+        report, _, _ = _run_stage(["load", str(data / "transactions.csv"), "--customers", str(data / "customers.csv"),
+                                   "--skip-models"], env)
+        progress("computing the features on local Spark")
+        spark, seconds, _ = _run_child(["-c", "from tools.bench import spark_feature_stage; spark_feature_stage()"],
+                                       {**env, "TIERWISE_ENGINE": "spark"}, "features on Spark")
+    if not spark["same_as_duckdb"]:
+        raise TierwiseError("The features built on Spark differ from DuckDB's (customers, orders, recency or spend); "
+                            "run tests/test_spark_parity.py to find which.")
+    result = {
+        "customers": customers, "order_lines": demo["demo"]["rows"],
+        "duckdb_features_seconds": report["timings"]["features_seconds"],
+        "stage_seconds": round(seconds, 2), **spark,
+        "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}",
+        "command": f"tierwise bench --engine spark --customers {customers}",
+    }
+    if record:
+        result["recorded"] = str(record_spark_result(result))
+    return result
+
+
+def spark_feature_stage() -> None:
+    """In a process of its own: the workspace's features on Spark, timed step by step, printed as JSON.
+    Peak memory is sampled over this process and its children (the JVM runs in one)."""
+    import threading
+
+    import psutil
+
+    from tools import engine, store
+    from tools.features import build_features
+    from tools.workspace import Workspace
+
+    peak, done = [0], threading.Event()
+
+    def sample():
+        me = psutil.Process()
+        while not done.is_set():
+            try:
+                rss = me.memory_info().rss + sum(c.memory_info().rss for c in me.children(recursive=True))
+            except psutil.Error:
+                rss = 0
+            peak[0] = max(peak[0], rss)
+            done.wait(0.25)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    con = store.connect(Workspace().current_store())
+    try:
+        as_of = date.fromisoformat(store.read_meta(con)["as_of"])
+        started = time.perf_counter()
+        engine.spark_session()
+        start_seconds = time.perf_counter() - started
+        exported = time.perf_counter()
+        eng = engine.for_store(con)
+        eng.table("orders"), eng.table("customers")
+        export_seconds = time.perf_counter() - exported
+        summary = build_features(con, as_of, table="features_spark")
+        features_seconds = time.perf_counter() - started
+        same = con.execute("SELECT (SELECT count(*) FROM features) = (SELECT count(*) FROM features_spark) "
+                           "AND (SELECT count(*) FROM features f JOIN features_spark s USING (customer_id) "
+                           "WHERE f.orders = s.orders AND f.recency_days = s.recency_days "
+                           "AND abs(f.total_spend - s.total_spend) <= 1e-9 * abs(f.total_spend)) "
+                           "= (SELECT count(*) FROM features)").fetchone()[0]
+    finally:
+        con.close()
+        done.set()
+        sampler.join()
+    master = os.environ.get("TIERWISE_SPARK_MASTER", "").strip() or engine.DEFAULT_MASTER
+    print(json.dumps({
+        "spark_features_seconds": round(features_seconds, 2), "spark_start_seconds": round(start_seconds, 2),
+        "export_seconds": round(export_seconds, 2), "build_features_seconds": summary["seconds"],
+        "customers_built": summary["customers"], "same_as_duckdb": bool(same),
+        "peak_rss_mb": round(peak[0] / 2**20), "master": master,
+        "load_average": round(os.getloadavg()[0], 1) if hasattr(os, "getloadavg") else None,
+    }))
+
+
+def record_spark_result(result: dict[str, Any], path: Path = DOCS) -> Path:
+    """Replace this size's row in the Spark table of docs/benchmarks.md (or add it)."""
+    row = (f"| {date.today().isoformat()} | {result['customers']:,} | {result['order_lines']:,} "
+           f"| {result['duckdb_features_seconds']:.1f} | {result['spark_features_seconds']:.1f} "
+           f"| {result['spark_start_seconds']:.1f} | {result['export_seconds']:.1f} | {result['peak_rss_mb']:,} "
+           f"| {result['master']} | {result['load_average']} | {result['machine']} |")
+    return _replace_row(path, SPARK_START, SPARK_END, SPARK_HEADER, row, f"| {result['customers']:,} |",
                         order=lambda r: int(r.split("|")[2].strip().replace(",", "")))

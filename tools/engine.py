@@ -179,7 +179,7 @@ class SparkEngine(Engine):
         # cast to the types the expression declares: Spark's own (int for a day difference) would differ
         # from what a DuckDB build stores
         schema = expr.schema()
-        select = ", ".join(f"CAST({quote(c)} AS {duckdb_type(t)}) AS {quote(c)}" for c, t in schema.items())
+        select = ", ".join(f"CAST({_column(c)} AS {duckdb_type(t)}) AS {_column(c)}" for c, t in schema.items())
         order = " ORDER BY customer_id" if "customer_id" in schema else ""
         self.sql(f"CREATE OR REPLACE TABLE {quote(name)} AS SELECT {select} "
                  f"FROM read_parquet({_literal(str(out / '*.parquet'))}){order}")
@@ -363,6 +363,11 @@ def _replace(staged: Path, final: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.replace(staged, final)
+
+
+def _column(name: str) -> str:
+    """Any column name as a DuckDB identifier (share columns keep a category's own letters: share_cat_美妆)."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _literal(text: str) -> str:
