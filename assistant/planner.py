@@ -700,7 +700,7 @@ def _pick_by(s: Slots, allowed: tuple[str, ...], *, loose: bool = True) -> str |
 
 def _default_goal(audience: dict[str, Any]) -> str | None:
     segment, risk = audience.get("segment"), audience.get("churn_risk")
-    if risk == "high" or segment in ("at_risk", "cannot_lose", "hibernating", "lost", "about_to_sleep") \
+    if risk in ("high", "lapsed") or segment in ("at_risk", "cannot_lose", "hibernating", "lost", "about_to_sleep") \
             or (audience.get("min_days_since_last_order") or 0) >= 60:
         return "winback"
     if segment in ("new_customers",):

@@ -13,7 +13,7 @@ from typing import Any
 
 import prompts
 from assistant.answer import ToolCallRecord
-from tools.audience import DESCRIBE, DESCRIBE_STRICT
+from tools.audience import DESCRIBE, describe_values
 from tools import countries
 from tools.results import Table, ToolResult, count, money
 from tools.semantic.compiler import BLANK_LABEL
@@ -279,9 +279,7 @@ def who(language: str, audience: dict[str, Any] | None) -> str:
     audience = audience or {}
     strict = bool(audience.get("min_total_spend_exclusive"))  # "spent more than 500": > 500, not ≥
     if language != "zh":
-        parts = [(DESCRIBE_STRICT[k] if strict and k in DESCRIBE_STRICT else DESCRIBE[k]).format(str(v).replace("_", " "))
-                 for k, v in audience.items() if DESCRIBE.get(k)]
-        return ", ".join(parts) if parts else "all customers"
+        return describe_values(audience)
     labels = templates("zh")["labels"]
     parts = []
     for key, value in audience.items():
@@ -294,6 +292,8 @@ def who(language: str, audience: dict[str, Any] | None) -> str:
             shown = label("zh", "tier", value)
         elif key == "segment":
             shown = label("zh", "segment", value)
+        elif key == "churn_risk" and value == "lapsed":
+            pattern, shown = "{}", label("zh", "risk", value)  # 已流失, not 流失风险已流失
         elif key == "churn_risk":
             shown = label("zh", "risk", value)
         elif key in ("country", "channel", "category"):

@@ -145,7 +145,7 @@ def test_word_order_does_not_matter(planner):
     ("流失风险高的时尚客户", {"churn_risk": "high", "category": "Fashion"}),
     ("九十天以上没有下单的客户", {"min_days_since_last_order": 90}),
     ("消费超过一千元的加拿大客户", {"min_total_spend": 1000, "country": "Canada"}),
-    ("已流失的美妆客户", {"segment": "lost", "category": "Beauty"}),
+    ("已流失的美妆客户", {"churn_risk": "lapsed", "category": "Beauty"}),
     ("即将沉睡的客户", {"segment": "about_to_sleep"}),
     ("线上购买的运动品类客户", {"channel": "web", "category": "Sports"}),
     ("customers who are drifting away", {"churn_risk": "high"}),
@@ -201,8 +201,13 @@ def test_valuable_customers_drifting_away_are_the_high_churn_band_not_an_empty_l
     assert call.name == "find_customers" and call.args == {"tier": "high", "churn_risk": "high"}
 
 
-def test_gone_customers_stay_in_the_lost_segment_unless_a_value_tier_rules_it_out(planner):
-    assert only_call(plan(planner, "lapsed customers")).args == {"segment": "lost"}
+def test_customers_already_gone_are_the_lapsed_band_and_the_lost_segment_is_asked_for_by_name(planner):
+    # PRODUCT: lapsed customers (gone by their own rhythm) are their own answer, "who have we already lost?"
+    for question in ("lapsed customers", "who have we already lost?", "churned customers in Germany", "已经流失的客户"):
+        assert only_call(plan(planner, question)).args.get("churn_risk") == "lapsed", question
+        assert "segment" not in only_call(plan(planner, question)).args, question
+    assert only_call(plan(planner, "lost customers")).args == {"segment": "lost"}
+    assert only_call(plan(planner, "customers in the lost segment")).args == {"segment": "lost"}
     assert only_call(plan(planner, "high tier customers in the lost segment")).args == {"tier": "high", "segment": "lost"}
 
 
@@ -262,7 +267,7 @@ def test_horizons_become_days(planner, question, days):
 def test_campaign_copy_options_are_filled(planner):
     call = only_call(plan(planner, "Draft 2 playful SMS variants for lapsed customers with free shipping"))
     assert call.name == "draft_campaign"
-    assert call.args == {"segment": "lost", "goal": "winback", "channel": "sms", "tone": "playful",
+    assert call.args == {"churn_risk": "lapsed", "goal": "winback", "channel": "sms", "tone": "playful",
                          "offer": "free shipping", "variants": 2, "language": "en"}
 
 
@@ -558,7 +563,9 @@ def test_planning_is_fast(planner):
     for q in questions:
         plan(planner, q)
     best = min(_timed(planner, questions) for _ in range(5))
-    assert best / len(questions) < 0.005
+    # a guard against a pathological slowdown, not a speed measurement (that is `tierwise bench` / `tierwise latency`):
+    # ~2-5 ms a question on a quiet machine, so 50 ms holds on a busy one
+    assert best / len(questions) < 0.05
 
 
 def _timed(planner, questions):

@@ -75,7 +75,8 @@ def test_cancellation_rate_and_lost_revenue(shop, question):
     gone = raw[raw["Order Status"] != "Completed"]
     answer = ask(assistant, question)
     row = rows(answer).iloc[0]
-    assert row["cancellation_rate"] == pytest.approx(orders(gone) / (orders(gone) + orders(done)))
+    # over the orders placed: an order with a cancelled and a completed line is one order
+    assert row["cancellation_rate"] == pytest.approx(orders(gone) / orders(raw))
     if "cancelled_revenue" in row:
         assert row["cancelled_revenue"] == pytest.approx(gone["Total Price"].sum())
 

@@ -147,8 +147,12 @@ def compile_where(filters: AudienceFilters, as_of) -> tuple[str, list[Any]]:
 
 
 def describe(filters: AudienceFilters) -> str:
-    active = filters.active()
+    return describe_values(filters.active())
+
+
+def describe_values(active: dict[str, Any]) -> str:
+    """An audience's filter values in words ("already lapsed, Germany"); 'all customers' when there are none."""
     parts = ["already lapsed" if (f, v) == ("churn_risk", "lapsed")
              else (DESCRIBE_STRICT[f] if f in STRICT and active.get(STRICT[f][0]) else DESCRIBE[f]).format(str(v).replace("_", " "))
-             for f, v in active.items() if f in FILTER_SQL]
+             for f, v in active.items() if f in FILTER_SQL and DESCRIBE.get(f)]
     return ", ".join(parts) if parts else "all customers"
