@@ -175,7 +175,7 @@ def test_model_cards_show_every_model_with_charts(served):
     for title in ("Customer lifetime value", "Value tiers", "RFM segments", "Personas", "Churn"):
         assert title in markdown
     assert all(plot is not None for plot in (tiers, segments, personas, clv))
-    assert churn["data"][0][0] == "churn model"
+    assert churn["data"][0][0] == "Churn model" and churn["headers"][1] == "ROC-AUC"
 
 
 def test_settings_report_the_offline_planner_and_refuse_non_admins(served):
@@ -232,7 +232,7 @@ def test_admin_uploads_reviews_the_mapping_loads_and_rebuilds(admin_app, small_u
     client = login(url, "ada")
     tx, cust = handle_file(str(small_upload / "transactions.csv")), handle_file(str(small_upload / "customers.csv"))
 
-    detected, tx_map, cust_map, head = client.predict(tx, cust, api_name="/preview_upload")
+    detected, tx_map, cust_map, head, *_ = client.predict(tx, cust, api_name="/preview_upload")
     assert "customer_id <- customer_id" in detected and "amount <- amount" in detected
     assert "order_date=order_date" in tx_map.splitlines()
     assert "email=email" in cust_map.splitlines()
@@ -242,6 +242,7 @@ def test_admin_uploads_reviews_the_mapping_loads_and_rebuilds(admin_app, small_u
     report, status = client.predict(tx, cust, edited, cust_map, api_name="/load_data")
     assert report.startswith("Loaded."), report
     assert "rows read" in report and "mapping" in report
+    assert "Loaded transactions.csv (" in report and "/tmp" not in report and str(small_upload) not in report
     loaded = dataset_status(Workspace(home))
     assert loaded["customers"] < 400 < 5000  # the small upload is now in service
     assert f"{loaded['customers']:,} customers" in status
@@ -262,7 +263,7 @@ def test_a_bad_upload_is_refused_and_the_old_data_keeps_answering(admin_app, tmp
     bad.write_text("foo,bar\nhello,world\nagain,more\n", encoding="utf-8")
 
     detected, *_ = client.predict(handle_file(str(bad)), None, api_name="/preview_upload")
-    assert detected.startswith("Could not read the upload") and "customer_id" in detected
+    assert "Not found: customer_id, order_date, amount (required)" in detected  # to choose in the dropdowns
     report, _ = client.predict(handle_file(str(bad)), None, "", "", api_name="/load_data")
     assert report.startswith("Load failed:") and "still in service" in report
 

@@ -214,8 +214,9 @@ def _ingest(con, path: Path, *, raws: list[RawTable], customers, mapping, custom
     return report
 
 
-def _lower_keys(mapping: dict[str, str] | None) -> dict[str, str] | None:
-    return {str(k).strip().lower(): str(v) for k, v in mapping.items()} if mapping else None
+def _lower_keys(mapping: dict[str, str | None] | None) -> dict[str, str | None] | None:
+    # None: the file has no column for that field (not detected either)
+    return {str(k).strip().lower(): None if v is None else str(v) for k, v in mapping.items()} if mapping else None
 
 
 def _file_report(con, raw: RawTable, fields: dict[str, int], empty: list) -> dict:

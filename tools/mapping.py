@@ -215,10 +215,11 @@ def fields_for(kind: Literal["transactions", "customers"]) -> tuple[tuple[str, .
 
 
 def parse_map_args(items: list[str],
-                   kind: Literal["transactions", "customers"] = "transactions") -> dict[str, str]:
-    """Turn `--map field=column` items into a {field: column} dict, checking each field name."""
+                   kind: Literal["transactions", "customers"] = "transactions") -> dict[str, str | None]:
+    """Turn `--map field=column` items into a {field: column} dict, checking each field name; `field=` (no
+    column) says the file has no column for an optional field, so none is detected for it."""
     valid, _ = fields_for(kind)
-    out: dict[str, str] = {}
+    out: dict[str, str | None] = {}
     for item in items or []:
         if not isinstance(item, str) or "=" not in item:
             raise TierwiseError(
@@ -226,17 +227,18 @@ def parse_map_args(items: list[str],
                 f"e.g. customer_id=1 or amount=\"Total Price\"."
             )
         fld, col = (part.strip() for part in item.split("=", 1))
-        if not fld or not col:
+        if not fld:
             raise TierwiseError(
-                f"Could not read --map item '{item}': both the field and the column are needed, "
+                f"Could not read --map item '{item}': the field is needed, "
                 f"e.g. customer_id=1 or amount=\"Total Price\"."
             )
         fld = fld.lower()
         if fld not in valid:
             raise TierwiseError(_unknown_field(fld, valid))
-        if fld in out and out[fld] != col:
-            raise TierwiseError(f"Field '{fld}' is mapped twice in --map ('{out[fld]}' and '{col}').")
-        out[fld] = col.strip('"\'')
+        column = col.strip('"\'') or None
+        if fld in out and out[fld] != column:
+            raise TierwiseError(f"Field '{fld}' is mapped twice in --map ('{out[fld] or ''}' and '{col}').")
+        out[fld] = column
     return out
 
 
@@ -387,6 +389,8 @@ def column_profiles(con: duckdb.DuckDBPyConnection, table: str, ncols: int,
 
 
 KEY_FILL = 0.9   # a customer key is on at least this share of rows
+NUMBER_FIELDS = ("amount", "unit_price", "quantity", "age")
+MIN_NUMBER_SHARE = 0.5  # a numeric field's column has numbers in at least this share of its values
 
 
 def required_missing(required: tuple[str, ...], mapping: dict[str, int]) -> list[str]:
@@ -432,9 +436,14 @@ def build_mapping(con: duckdb.DuckDBPyConnection, table: str, names: list[str], 
     warnings: list[str] = []
     mapping: dict[str, int] = {}
     taken: set[int] = set()
+    absent = {fld for fld, spec in (user or {}).items() if spec is None}  # the user says: no such column
     for fld, spec in (user or {}).items():
         if fld not in fields:
             raise TierwiseError(_unknown_field(fld, fields))
+        if spec is None:
+            if fld in required:
+                raise TierwiseError(f"'{fld}' is required in a {kind} file; choose the column that holds it.")
+            continue
         idx = resolve_column(spec, names, header)
         if idx in taken:
             other = next(f for f, i in mapping.items() if i == idx)
@@ -443,13 +452,25 @@ def build_mapping(con: duckdb.DuckDBPyConnection, table: str, names: list[str], 
             )
         mapping[fld] = idx
         taken.add(idx)
-    if header:
-        mapping.update(map_by_name(names, tuple(f for f in fields if f not in mapping), taken))
-    missing = required_missing(required, mapping)
     profiles = None
-    if kind == "transactions" and "order_id" not in mapping and header:
+    if header:
+        by_name = map_by_name(names, tuple(f for f in fields if f not in mapping and f not in absent), taken)
+        mapping.update(by_name)
+        numeric = [f for f in by_name if f in NUMBER_FIELDS]
+        if numeric:
+            # a name is a promise the values must keep: "Price Point Name" (Small / Medium / Large) holds no price
+            profiles = column_profiles(con, table, len(names))
+            for fld in numeric:
+                idx = mapping[fld]
+                if profiles[idx]["n"] and profiles[idx]["num"] < MIN_NUMBER_SHARE:
+                    del mapping[fld]
+                    taken.discard(idx)
+                    warnings.append(f"Column '{names[idx]}' is named like {fld} but holds no numbers; it is kept as "
+                                    f"a column of its own.")
+    missing = required_missing(required, mapping)
+    if kind == "transactions" and "order_id" not in mapping and "order_id" not in absent and header:
         # Order numbers written '#1001' (Shopify's "Name" column) under a header that does not say order.
-        profiles = column_profiles(con, table, len(names))
+        profiles = profiles or column_profiles(con, table, len(names))
         numbered = [i for i, p in enumerate(profiles) if i not in taken and p["hashnum"] >= 0.9 and p["fill"] >= KEY_FILL]
         if numbered:
             mapping["order_id"] = numbered[0]
@@ -464,7 +485,8 @@ def build_mapping(con: duckdb.DuckDBPyConnection, table: str, names: list[str], 
         missing.remove("customer_id")
     if missing or not header:
         profiles = profiles or column_profiles(con, table, len(names))
-        guessed = map_by_values(profiles, fields if not header else tuple(missing), mapping, taken)
+        wanted = tuple(f for f in (fields if not header else missing) if f not in absent)
+        guessed = map_by_values(profiles, wanted, mapping, taken)
         for fld, idx in guessed.items():
             mapping[fld] = idx
             if header and not (fld == "customer_id" and profiles[idx]["email"] >= 0.9):  # said at cleaning

@@ -32,8 +32,9 @@ from ui import render
 from ui.auth import UserStore, users_for_host
 from ui.login import LoginRules, SignIn
 from ui.sessions import DownloadOwners, WebGuard, install, session_token
-from ui.upload import (StageProgress, check_upload, describe_preview, mapping_text, max_upload_mb,
-                       parse_mapping_text, preview_mapping)
+from ui.upload import (NO_COLUMN, StageProgress, attribute_rows, check_upload, chosen_mapping, column_choices,
+                       contract_fields, describe_preview, field_label, max_upload_mb, parse_mapping_text,
+                       preview_mapping, report_text, without_paths)
 
 log = logging.getLogger(__name__)
 
@@ -394,11 +395,25 @@ def build_app(workspace: Workspace | str | Path | None = None,
                                             file_types=[".csv", ".txt", ".tsv", ".parquet", ".xlsx", ".xls"])
                     detect_btn = gr.Button("1. Detect columns", elem_id="tw-detect")
                     detected = gr.Textbox(label="What Tierwise detected", lines=6, interactive=False)
-                    with gr.Row():
-                        tx_mapping = gr.Textbox(label="Transactions mapping: one field=column per line (edit to override; "
-                                                      "delete a line to let Tierwise detect it)", lines=9, elem_id="tw-mapping")
-                        cust_mapping = gr.Textbox(label="Customers mapping", lines=9)
-                    preview = gr.Dataframe(label="First rows of the file", interactive=False, max_height=240)
+                    # one dropdown per contract field: the detected column preselected, sample values beside
+                    # each column; what they say goes to the loader as mapping lines (hidden; the API's input)
+                    field_boxes, field_menus = {}, {}
+                    for kind, title in (("transactions", "Transactions: which column holds each field"),
+                                        ("customers", "Customers file: which column holds each field")):
+                        with gr.Group(visible=False, elem_id=f"tw-fields-{kind}") as field_boxes[kind]:
+                            gr.Markdown(f"**{title}** — the detected column is chosen; choose another to override.",
+                                        padding=True)
+                            with gr.Row(equal_height=True):
+                                field_menus[kind] = [
+                                    gr.Dropdown(label=field_label(f, required), choices=[], value=None, min_width=240,
+                                                interactive=True, elem_id=f"tw-map-{kind}-{f}", elem_classes=["tw-map"])
+                                    for f, required in contract_fields(kind)]
+                    tx_mapping = gr.Textbox(visible=False, elem_id="tw-mapping")
+                    cust_mapping = gr.Textbox(visible=False)
+                    attributes_df = gr.Dataframe(headers=["Column", "Type", "Per", "Sample values"], visible=False,
+                                                 label="Every other column, kept as an attribute", interactive=False,
+                                                 buttons=[], elem_id="tw-attributes")
+                    preview = gr.Dataframe(label="First rows of the file", interactive=False, max_height=240, buttons=[])
                     with gr.Row():
                         load_btn = gr.Button("2. Load and build models", variant="primary", elem_id="tw-load")
                         rebuild_btn = gr.Button("Rebuild models", elem_id="tw-rebuild")
@@ -543,27 +558,43 @@ def build_app(workspace: Workspace | str | Path | None = None,
 
         # -- data handlers ---------------------------------------------------------------------
 
+        def field_updates(kind: str, found: dict | None) -> tuple[list, list, str]:
+            """The box and the dropdowns of a file's fields: each offers the file's columns with their sample
+            values, the detected one chosen ('(none)' for an optional field not found); and the mapping lines."""
+            if found is None:
+                return [gr.update(visible=False)], [gr.update(choices=[], value=None) for _ in field_menus[kind]], ""
+            values = [found["mapping"].get(f) or (None if required else NO_COLUMN) for f, required in contract_fields(kind)]
+            menus = [gr.update(choices=column_choices(found, required=required), value=value)
+                     for (_, required), value in zip(contract_fields(kind), values)]
+            return [gr.update(visible=True)], menus, chosen_mapping(kind, values)
+
         def detect(tx, cust, request: gr.Request):
-            """Preview the upload: detected format, mapping and first rows; nothing is loaded."""
+            """Preview the upload: detected format, a dropdown per field with the detected column chosen, the
+            other columns kept as attributes, the first rows; nothing is loaded."""
             ctx.require(request, "load_data")
+            found = cust_found = None
             try:
                 tx_path = check_upload(tx)
                 found = preview_mapping(tx_path, "transactions")
                 text = describe_preview(found)
-                cust_text = ""
                 cust_path = check_upload(cust, what="customers file", required=False)
                 if cust_path is not None:
                     cust_found = preview_mapping(cust_path, "customers")
                     text += "\n\nCustomers file:\n" + describe_preview(cust_found)
-                    cust_text = mapping_text(cust_found["mapping"])
             except TierwiseError as exc:
-                return f"Could not read the upload: {exc}", "", "", None
-            head = pd.DataFrame(found["preview"], columns=[str(c) for c in found["columns"]]) if found["preview"] else None
-            return text, mapping_text(found["mapping"]), cust_text, head
+                text = without_paths(f"Could not read the upload: {exc}", tx, cust)
+                found = cust_found = None
+            tx_box, tx_menus, tx_text = field_updates("transactions", found)
+            cust_box, cust_menus, cust_text = field_updates("customers", cust_found)
+            rows = attribute_rows(found or {}) + attribute_rows(cust_found or {})
+            attrs = gr.update(value=pd.DataFrame(rows, columns=["Column", "Type", "Per", "Sample values"]),
+                              visible=bool(rows))
+            head = pd.DataFrame(found["preview"], columns=[str(c) for c in found["columns"]]) \
+                if found and found["preview"] else None
+            return (text, tx_text, cust_text, head, attrs, *tx_box, *cust_box, *tx_menus, *cust_menus)
 
         def load(tx, cust, tx_map, cust_map, request: gr.Request, progress=gr.Progress()):
             """Load the uploaded files with the (edited) mapping and build the models; a failure changes nothing."""
-            from assistant.cli import format_load_report
             from tools.loading import load_dataset
 
             ctx.require(request, "load_data")
@@ -578,10 +609,10 @@ def build_app(workspace: Workspace | str | Path | None = None,
                 result = load_dataset(ctx.workspace, tx_path, customers=cust_path, mapping=mapping or None,
                                       customer_mapping=cust_mapping or None,
                                       progress=StageProgress(lambda v, d: progress(v, desc=d)))
-                return "Loaded. The new data is in service.\n\n" + format_load_report(result), _status_markdown(ctx)
+                return "Loaded. The new data is in service.\n\n" + report_text(result), _status_markdown(ctx)
             except TierwiseError as exc:
-                return (f"Load failed: {exc}\n\nNothing was changed: the data loaded before is still in service.",
-                        _status_markdown(ctx))
+                return (without_paths(f"Load failed: {exc}", tx, cust) + "\n\nNothing was changed: the data loaded "
+                        "before is still in service.", _status_markdown(ctx))
             except Exception as exc:  # a bug: still a sentence, still nothing changed
                 log.exception("load failed")
                 return (f"Load failed unexpectedly ({type(exc).__name__}). Nothing was changed: the data loaded "
@@ -638,14 +669,23 @@ def build_app(workspace: Workspace | str | Path | None = None,
             finally:
                 ctx.admin_lock.release()
 
+        detection = [detected, tx_mapping, cust_mapping, preview, attributes_df, field_boxes["transactions"],
+                     field_boxes["customers"], *field_menus["transactions"], *field_menus["customers"]]
+
         def forget_detection():
-            return "", "", "", None
+            tx_box, tx_menus, _ = field_updates("transactions", None)
+            cust_box, cust_menus, _ = field_updates("customers", None)
+            return ("", "", "", None, gr.update(value=None, visible=False), *tx_box, *cust_box, *tx_menus, *cust_menus)
 
         # a new file must be detected again; a stale mapping would silently apply to it
-        tx_file.change(forget_detection, None, [detected, tx_mapping, cust_mapping, preview], api_visibility="private")
-        cust_file.change(forget_detection, None, [detected, tx_mapping, cust_mapping, preview], api_visibility="private")
-        detect_btn.click(detect, [tx_file, cust_file], [detected, tx_mapping, cust_mapping, preview],
-                         api_name="preview_upload", concurrency_limit=2)
+        tx_file.change(forget_detection, None, detection, api_visibility="private")
+        cust_file.change(forget_detection, None, detection, api_visibility="private")
+        detect_btn.click(detect, [tx_file, cust_file], detection, api_name="preview_upload", concurrency_limit=2)
+        # what the admin chooses in a dropdown becomes the mapping the load uses
+        for kind, hidden in (("transactions", tx_mapping), ("customers", cust_mapping)):
+            for menu in field_menus[kind]:
+                menu.input(lambda *values, kind=kind: chosen_mapping(kind, list(values)), field_menus[kind], hidden,
+                           api_visibility="private")
         load_btn.click(load, [tx_file, cust_file, tx_mapping, cust_mapping], [report, data_status],
                        api_name="load_data", concurrency_limit=1, concurrency_id="admin-data")
         rebuild_btn.click(rebuild_models, None, [report, data_status], api_name="rebuild_models",
