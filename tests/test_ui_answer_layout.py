@@ -86,8 +86,12 @@ def test_an_email_card_reads_as_an_email_with_its_call_to_action_as_a_button():
     assert "Picked from Electronics" in html
     assert '<p class="tw-email-cta"><span class="tw-cta-btn" role="button">See your picks</span></p>' in html
     assert "→" not in html.split("tw-copy-text")[0]  # the link line became the button
-    assert re.search(r'<p class="tw-email-footer">.*Unsubscribe: <span class="tw-merge">\{\{unsubscribe_url\}\}', html)
+    footer = re.search(r'<p class="tw-email-footer">(.*?)</p>', html).group(1)
+    assert footer.endswith('Unsubscribe: <span class="tw-merge" title="{{unsubscribe_url}}">unsubscribe link</span>')
     assert "&lt;b&gt;Serum&lt;/b&gt;" in html and "<b>" not in html
+    zh = copy_cards_html([{**EMAIL, "body": "你好，\n\n如不想再收到，可随时退订：{{unsubscribe_url}}"}], channel="email",
+                         style=Style(language="zh"))
+    assert '可随时退订：<span class="tw-merge" title="{{unsubscribe_url}}">退订链接</span>' in zh
     pasted = re.search(r'<textarea class="tw-copy-text" readonly hidden>(.*?)</textarea>', html, re.S).group(1)
     assert pasted.startswith("Subject: We saved you a few ideas\n\nPreheader:") and "{{cta_url}}" in pasted
 

@@ -5,7 +5,7 @@ import re
 
 from assistant.answer import Answer, ToolCallRecord
 from tools.results import Table, ToolResult
-from ui.formatting import Style, format_chart, format_table, format_value, style_for
+from ui.formatting import Style, format_chart, format_number, format_table, format_value, style_for
 from ui.render import answer_extras, table_html
 
 CUSTOMERS = Table(title="Top 2 by clv", columns=["customer_id", "segment", "churn_probability", "clv_12m",
@@ -134,7 +134,7 @@ def test_a_trend_chart_names_its_months_and_series():
 def test_the_chat_shows_labels_while_the_csv_keeps_the_data_as_it_is(tmp_path):
     result = ToolResult(summary="2 customers match.", tables=[CUSTOMERS])
     answer = Answer(text="2 customers match.", tool_calls=[ToolCallRecord("find_customers", {}, "ok", result=result)])
-    messages, _ = answer_extras(answer, role="marketer", exports_dir=tmp_path, currency="USD")
+    messages = answer_extras(answer, role="marketer", exports_dir=tmp_path, currency="USD")
     shown = messages[0]["content"].value
     assert "Expected 12-month value" in shown and "&#36;12,346" in shown and "clv_12m" not in shown
     chart = str(messages[1]["content"].value)
@@ -142,3 +142,10 @@ def test_the_chat_shows_labels_while_the_csv_keeps_the_data_as_it_is(tmp_path):
     csv = next(tmp_path.glob("customers-*.csv")).read_text(encoding="utf-8").splitlines()
     assert csv[0].split(",") == CUSTOMERS.columns
     assert csv[1].split(",")[:4] == ["C000001", "cannot_lose", "0.9991", "12345.678"]
+
+
+def test_zero_money_has_no_cents_and_a_sub_cent_price_keeps_its_digits():
+    assert format_number(0.0, "money", Style(), decimals=2) == "0"
+    assert format_number(0.0, "money", Style(currency="USD")) == "$0"
+    assert format_number(3.32, "money", Style(), decimals=2) == "3.32"
+    assert format_number(0.002, "money", Style(currency="EUR"), decimals=2) == "€0.002"  # not €0.00

@@ -14,7 +14,7 @@ from typing import Any
 
 from tools.copywriting import LIMITS, UNSUBSCRIBE_WORD, display_width, sms_length
 from ui.cards import text, words
-from ui.formatting import Style, humanize
+from ui.formatting import Style, humanize, labels_book
 
 MERGE_TAG = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 
@@ -64,9 +64,16 @@ def variant_text(variant: dict[str, Any]) -> str:
     return "\n\n".join(parts)
 
 
-def _with_tags(value: Any) -> str:
-    """Escaped text whose merge tags ({{cta_url}}) show as tags, not as text to read."""
-    return MERGE_TAG.sub(lambda m: f'<span class="tw-merge">{{{{{m.group(1)}}}}}</span>', text(value))
+def _with_tags(value: Any, style: Style) -> str:
+    """Escaped text whose merge tags show as what they become ({{unsubscribe_url}} -> 'unsubscribe link'); the
+    text to copy keeps the tags for the sending tool."""
+    tags = labels_book()["merge_tags"]
+
+    def tag(match: re.Match) -> str:
+        name = match.group(1)
+        shown = tags[name]["zh" if style.zh else "en"] if name in tags else humanize(name).lower()
+        return f'<span class="tw-merge" title="{{{{{name}}}}}">{text(shown)}</span>'
+    return MERGE_TAG.sub(tag, text(value))
 
 
 def _paragraphs(body: str) -> list[str]:
@@ -87,9 +94,9 @@ def _email_body(variant: dict[str, Any], style: Style) -> str:
             if not placed:
                 out.append(button)
                 placed = True
-            out.append(f'<p class="tw-email-footer">{_with_tags(para)}</p>')
+            out.append(f'<p class="tw-email-footer">{_with_tags(para, style)}</p>')
         else:
-            out.append("<p>" + "<br>".join(_with_tags(line) for line in para.splitlines()) + "</p>")
+            out.append("<p>" + "<br>".join(_with_tags(line, style) for line in para.splitlines()) + "</p>")
     if not placed:
         out.append(button)
     return "".join(out)
@@ -125,7 +132,7 @@ def message_card(variant: dict[str, Any], name: str, channel: str, style: Style)
         count = words("sms_length", style, n=length, limit=limit, encoding=encoding)
         over = length > limit
     return (f'<article class="tw-copy-card tw-{"push" if channel == "push" else "sms"}">{_head(name, style)}'
-            f'<div class="tw-message-bubble">{_with_tags(body)}</div>'
+            f'<div class="tw-message-bubble">{_with_tags(body, style)}</div>'
             f'<div class="tw-message-count{" tw-over" if over else ""}">{text(count)}</div>'
             f'<textarea class="tw-copy-text" readonly hidden>{text(variant_text(variant))}</textarea></article>')
 

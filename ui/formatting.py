@@ -156,6 +156,11 @@ def format_number(value: Any, unit: str, style: Style, *, decimals: int | None =
     if unit == "money":
         prefix, suffix = currency_parts(style.currency)
         places = decimals if decimals is not None else (0 if abs(v) >= 1000 else 2)
+        if v == 0:
+            places = 0  # nothing has no cents ('0.00' reads as a fraction)
+        elif abs(v) < 10 ** -places:  # a sub-cent price keeps two digits: 0.002, not 0.00
+            shown = f"{abs(v):.{1 - math.floor(math.log10(abs(v)))}f}".rstrip("0")
+            return f"{'-' if v < 0 else ''}{prefix}{shown}{suffix}"
         return f"{'-' if v < 0 else ''}{prefix}{abs(v):,.{places}f}{suffix}"
     if unit == "ratio":
         return _percent(v)
