@@ -20,7 +20,7 @@ its reading of each question and accepts every value of its genuinely open readi
 tests/data/judge_cn/questions.jsonl (20 English, 20 Chinese, written as a tea shop's marketer would type them,
 before any was run and without reading how questions are parsed) are each asked offline in a fresh marketer
 conversation. An answer is right when a tool result carries the expected number and the answer text (or, for a
-breakdown, its table) shows it: tests/test_judge_shopify.py's `judge`, reused by import.
+breakdown, its table) shows it: tests/judging.py's `judge` (the judges' shared rules), which also runs the passes.
 
 Passes, each in a fresh TIERWISE_HOME workspace (currency CNY):
 1. automatic: the product's normal automatic load of the file as exported (GBK, no mapping) — the measurement
@@ -69,152 +69,52 @@ regressions; TARGET = 0.9 (issue 10). Questions and expected answers are never t
 
 from __future__ import annotations
 
-import json
-import os
-import re
 import sys
-import tempfile
-import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.test_judge_shopify import judge, table
+from tests import judging
 
-HERE = Path(__file__).resolve().parent
-DATA = HERE / "data" / "judge_cn"
-ARTIFACT = HERE.parent / "test-artifacts" / "judge_cn.json"
-ARTIFACT_DIAGNOSTIC = HERE.parent / "test-artifacts" / "judge_cn_diagnostic.json"
 FLOOR = 0.0               # automatic load of the GBK export: first measurement 0/40 (refused as binary), b35bce9
 FLOOR_MAPPED = 0.0        # diagnostic, GBK export with OWNER_MAPPING: 0/40 (the same refusal)
 FLOOR_UTF8 = 0.9          # diagnostic, the export re-saved as UTF-8, automatic load: 37/40 = 92.5%
 FLOOR_UTF8_MAPPED = 0.9   # diagnostic, UTF-8 copy with OWNER_MAPPING: 37/40 = 92.5%
 TARGET = 0.9
+JUDGE = judging.Judge("judge_cn", currency="CNY", target=TARGET)  # tests/data/judge_cn/
 # Diagnostic only: every contract field named by the export's own header, as a shop owner would after a refusal.
 OWNER_MAPPING = {"customer_id": "买家会员名", "order_id": "订单编号", "order_date": "下单时间", "amount": "实付金额",
                  "product": "商品标题", "category": "商品分类", "quantity": "购买数量", "status": "订单状态",
                  "channel": "订单来源"}
 
 
-def questions() -> list[dict[str, Any]]:
-    with open(DATA / "questions.jsonl", encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
-def write_utf8(csv: Path, out: Path) -> Path:
+def write_utf8(csv: Path, workdir: Path) -> Path:
     """The same export re-saved as UTF-8 (with a BOM, as Excel's and WPS's "CSV UTF-8" save it): what a shop owner does
     when the GBK file is refused. Not one byte of content changes."""
+    out = workdir / "utf8" / csv.name
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(csv.read_bytes().decode("gbk"), encoding="utf-8-sig", newline="")
     return out
 
 
-def run(workdir: str | Path, mapping: dict[str, str] | None = None, utf8: bool = False) -> dict[str, Any]:
-    """Generate, load automatically (or with `mapping`; from a UTF-8 copy with `utf8`), ask every question, judge. A
-    refused load is recorded and every question counts as wrong (there is no dataset to answer from)."""
-    from assistant.core import Assistant
-    from tests.data.judge_cn.expected import AMBIGUOUS, expected_values, load_all
-    from tests.data.judge_cn.make_shop import write_shop
-    from tools.errors import TierwiseError
-    from tools.loading import load_dataset
-    from tools.settings import write_settings
-    from tools.workspace import Workspace
-
-    workdir = Path(workdir)
-    csv = write_shop(workdir / "export")
-    shops = load_all(csv)
-    expected = expected_values(shops)
-    if utf8:
-        csv = write_utf8(csv, workdir / "utf8" / csv.name)
-    home = workdir / "home"
-    previous_home = os.environ.get("TIERWISE_HOME")
-    os.environ["TIERWISE_HOME"] = str(home)
-    try:
-        write_settings(home, currency="CNY")
-        started = time.perf_counter()
-        refused = None
-        try:
-            report = load_dataset(Workspace(home), csv, mapping=mapping)
-        except TierwiseError as exc:
-            report, refused = {}, str(exc)
-            used = re.search(r"the mapping used was (.*?)\. Fix", refused)
-            if used:
-                report["mapping"] = dict(pair.split("=", 1) for pair in used.group(1).split(", ") if "=" in pair)
-        load_seconds = time.perf_counter() - started
-        assistant = None if refused else Assistant(Workspace(home))
-        rows = []
-        for q in questions():
-            want = expected[q["id"]]
-            started = time.perf_counter()
-            if assistant is None:
-                verdict = {"number_ok": False, "text_ok": False, "shown_in": None, "right": False, "got": None,
-                           "where": "load refused"}
-                calls, text = [], f"(not asked: load refused: {refused})"
-            else:
-                answer = assistant.ask(q["q"], assistant.conversation("marketer"))
-                verdict = judge(answer, q["expect"], want, q["lang"])
-                calls = [{"name": c.name, "args": c.args, "status": c.status, "error": c.error}
-                         for c in answer.tool_calls]
-                text = answer.text
-            rows.append({
-                "id": q["id"], "lang": q["lang"], "q": q["q"], "kind": q["expect"]["kind"], "expected": want,
-                "ambiguous": AMBIGUOUS.get(q["id"]), **verdict, "calls": calls, "answer": text,
-                "seconds": round(time.perf_counter() - started, 3),
-            })
-    finally:
-        if previous_home is None:
-            os.environ.pop("TIERWISE_HOME", None)
-        else:
-            os.environ["TIERWISE_HOME"] = previous_home
-    acc = {}
-    for lang in ("en", "zh", "all"):
-        part = [r for r in rows if lang == "all" or r["lang"] == lang]
-        acc[lang] = {"right": sum(r["right"] for r in part), "asked": len(part),
-                     "accuracy": round(sum(r["right"] for r in part) / len(part), 4)}
-    load_info = {k: report.get(k) for k in ("rows_read", "rows_kept", "cancelled", "rows_rejected",
-                                            "rejected_by_reason", "as_of", "date_min", "date_max", "customers",
-                                            "customers_all_cancelled", "mapping", "unmapped_columns", "warnings")}
-    load_info["attributes"] = [{k: a.get(k) for k in ("name", "source_column", "type", "grain", "distinct",
-                                                      "values", "missing", "merged")}
-                               for a in report.get("attributes") or []]
-    load_info["refused"] = refused
-    load_info["mapping_given"] = mapping
-    load_info["precleaned"] = utf8  # table() labels it "DIAGNOSTIC pre-cleaned copy": here, re-saved as UTF-8
-    load_info["seconds"] = round(load_seconds, 2)
-    load_info["expected_as_of"] = shops[0].as_of.isoformat()
-    floor = (FLOOR_UTF8_MAPPED if mapping else FLOOR_UTF8) if utf8 else FLOOR_MAPPED if mapping else FLOOR
-    return {"accuracy": acc, "floor": floor, "target": TARGET, "load": load_info, "questions": rows}
-
-
-def run_diagnostics(workdir: str | Path) -> dict[str, Any]:
-    workdir = Path(workdir)
-    return {"diagnostic_utf8": run(workdir / "utf8_auto", utf8=True),
-            "diagnostic_utf8_owner_mapping": run(workdir / "utf8_mapped", OWNER_MAPPING, utf8=True)}
-
-
-def run_all(workdir: str | Path) -> dict[str, Any]:
-    workdir = Path(workdir)
-    return {"automatic": run(workdir / "auto"), "owner_mapping": run(workdir / "mapped", OWNER_MAPPING),
-            **run_diagnostics(workdir)}
-
-
-def write_artifact(result: dict[str, Any], path: Path = ARTIFACT) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-    return path
+AUTOMATIC = {"automatic": judging.Pass(FLOOR)}
+OWNER = {"owner_mapping": judging.Pass(FLOOR_MAPPED, OWNER_MAPPING)}
+DIAGNOSTICS = {"diagnostic_utf8": judging.Pass(FLOOR_UTF8, copy=write_utf8, copy_name="UTF-8 copy"),
+               "diagnostic_utf8_owner_mapping": judging.Pass(FLOOR_UTF8_MAPPED, OWNER_MAPPING, write_utf8,
+                                                             "UTF-8 copy")}
 
 
 # --- pytest ---------------------------------------------------------------------------------------------
-def test_expected_answers_are_computable(tmp_path):
+export = judging.export_fixture(JUDGE)  # the export and its answers, generated once for these tests
+
+
+def test_expected_answers_are_computable(export):
     """The independent pandas answers exist for every question and the file is what the generator promises."""
     import pandas as pd
 
-    from tests.data.judge_cn.expected import FUNCTIONS, expected_values, load_all
-    from tests.data.judge_cn.make_shop import write_shop
+    from tests.data.judge_cn.expected import FUNCTIONS
 
-    path = write_shop(tmp_path)
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="gbk")
+    raw = pd.read_csv(export.csv, dtype=str, keep_default_na=False, encoding="gbk")
     assert 15_000 <= len(raw) <= 25_000 and 2_000 <= raw["买家会员名"].nunique() <= 3_000
     assert raw["订单编号"].str.startswith('="').all() and raw["实付金额"].str.startswith("￥").all()
     assert raw["实付金额"].str.contains(",").any() and raw["购买数量"].eq("").sum() == 8
@@ -223,41 +123,24 @@ def test_expected_answers_are_computable(tmp_path):
     assert len(multi) > 5_000 and (multi.groupby("订单编号")[["订单状态", "运费", "店铺优惠"]].nunique() == 1).all().all()
     assert {"交易关闭", "已退款", "等待买家付款"} <= set(raw["订单状态"])
     assert raw["商品分类"].nunique() > 7  # spacing variants
-    qs = questions()
-    assert {q["id"] for q in qs} == set(FUNCTIONS) and len(qs) == 40
-    assert sum(q["lang"] == "en" for q in qs) == sum(q["lang"] == "zh" for q in qs) == 20
-    for qid, value in expected_values(load_all(path)).items():
-        assert value is not None and value == value and value != [], qid
+    judging.check_questions(JUDGE, FUNCTIONS, export, per_language=20)
 
 
-def test_judge_cn_answers_with_the_right_number(tmp_path):
-    result = {"automatic": run(tmp_path / "auto")}
+def test_judge_cn_answers_with_the_right_number(export, tmp_path):
+    result = judging.run_passes(JUDGE, tmp_path, AUTOMATIC, export)
     if result["automatic"]["load"]["refused"]:  # tell the loader's losses from the planner's
-        result["owner_mapping"] = run(tmp_path / "mapped", OWNER_MAPPING)
-    write_artifact(result)
-    print()
-    for res in result.values():
-        print(table(res))
-    assert result["automatic"]["accuracy"]["all"]["accuracy"] >= FLOOR, table(result["automatic"])
+        result.update(judging.run_passes(JUDGE, tmp_path, OWNER, export))
+    judging.check(result, JUDGE.artifact)
 
 
 @pytest.mark.slow
-def test_judge_cn_diagnostic_utf8_copy(tmp_path):
+def test_judge_cn_diagnostic_utf8_copy(export, tmp_path):
     """Diagnostic: the same export re-saved as UTF-8, loaded automatically and with the owner's mapping."""
-    result = run_diagnostics(tmp_path)
-    write_artifact(result, ARTIFACT_DIAGNOSTIC)
-    print()
+    result = judging.run_passes(JUDGE, tmp_path, DIAGNOSTICS, export)
+    judging.check(result, JUDGE.diagnostic_artifact)
     for res in result.values():
-        print(table(res))
-    for res in result.values():
-        assert res["load"]["refused"] is None, table(res)
-        assert res["accuracy"]["all"]["accuracy"] >= res["floor"], table(res)
+        assert res["load"]["refused"] is None, judging.table(res)
 
 
 if __name__ == "__main__":
-    with tempfile.TemporaryDirectory() as tmp:
-        outcome = run_all(tmp)
-    for res in outcome.values():
-        print(table(res))
-    print(f"written: {write_artifact(outcome)}")
-    sys.exit(0 if all(r["accuracy"]["all"]["accuracy"] >= r["floor"] for r in outcome.values()) else 1)
+    sys.exit(judging.main(JUDGE, {**AUTOMATIC, **OWNER, **DIAGNOSTICS}))

@@ -16,7 +16,8 @@ docs/semantic-layer.md and tools/semantic/metrics.json:
 
 `EXPECTED[id](shop)` returns the expected value: a number, a group name (top_group), or a list of
 numbers when a question is genuinely ambiguous between two readings (each reading is named in
-`AMBIGUOUS`).
+`AMBIGUOUS`). `load_all` and `expected_values` are what tests/judging.py asks every judge's data for: here
+the file has one reading.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from pathlib import Path
 from typing import Callable
 
 import pandas as pd
+
+from tests.data import judging_expected as shared
+from tests.data.judging_expected import Dated, change, month, repeat_rate, revenue, top
 
 NOT_COMPLETED = {"cancelled", "refunded", "returned"}
 REFUNDED = {"refunded", "returned"}
@@ -39,7 +43,7 @@ def parse_euro(text: str) -> float:
 
 
 @dataclass
-class Shop:
+class Shop(Dated):  # done_in, orders_in
     lines: pd.DataFrame      # every raw line, parsed
     done: pd.DataFrame       # completed lines
     orders: pd.DataFrame     # one row per order placed (completed or not) with its order-level columns
@@ -63,12 +67,6 @@ class Shop:
         if name == "last_year":
             return date(a.year - 1, 1, 1), date(a.year - 1, 12, 31)
         raise KeyError(name)
-
-    def done_in(self, start: date, end: date) -> pd.DataFrame:
-        return self.done[(self.done.day >= start) & (self.done.day <= end)]
-
-    def orders_in(self, start: date, end: date) -> pd.DataFrame:
-        return self.orders[(self.orders.day >= start) & (self.orders.day <= end)]
 
 
 def load(path: str | Path) -> Shop:
@@ -104,17 +102,13 @@ def load(path: str | Path) -> Shop:
     return Shop(lines=lines, done=done, orders=orders, clients=clients, as_of=max(done.day))
 
 
-# --- metric definitions (catalog semantics, written independently) -----------------------------------
-def revenue(lines: pd.DataFrame) -> float:
-    return float(lines.amount.sum())
-
-
+# --- metric definitions (catalog semantics, written independently; more in tests/data/judging_expected.py) ---
 def n_orders(lines: pd.DataFrame) -> int:
-    return int(lines[KEY].drop_duplicates().shape[0])
+    return shared.n_orders(lines, KEY)
 
 
 def aov(lines: pd.DataFrame) -> float:
-    return revenue(lines) / n_orders(lines)
+    return shared.aov(lines, KEY)
 
 
 def cancellation_rate(orders: pd.DataFrame) -> float:
@@ -125,28 +119,8 @@ def refund_rate(orders: pd.DataFrame) -> float:
     return float(orders.refunded.sum() / len(orders))
 
 
-def repeat_rate(clients: pd.DataFrame) -> float:
-    buyers = clients[clients.n_orders >= 1]
-    return float((buyers.n_orders >= 2).sum() / len(buyers))
-
-
 def buyers_of(s: Shop, sku: str) -> set[str]:
     return set(s.done.loc[s.done.sku == sku, "client"])
-
-
-def change(now: float, before: float) -> float:
-    return (now - before) / abs(before)
-
-
-def top(series: pd.Series) -> str:
-    ordered = series.sort_values(ascending=False)
-    assert ordered.iloc[0] > ordered.iloc[1], f"tie at the top: {ordered.head(2).to_dict()}"
-    return str(ordered.index[0])
-
-
-def month(y: int, m: int) -> tuple[date, date]:
-    start = date(y, m, 1)
-    return start, (pd.Timestamp(start) + pd.offsets.MonthEnd(0)).date()
 
 
 # --- the expected answers ---------------------------------------------------------------------------
@@ -262,6 +236,15 @@ def _zh21(s): return revenue(s.done) / float(s.done.client.nunique())
 EXPECTED: dict[str, Callable[[Shop], object]] = {
     name[1:]: fn for name, fn in sorted(globals().items()) if name.startswith(("_en", "_zh")) and callable(fn)
 }
+
+
+def load_all(path: str | Path) -> list[Shop]:
+    return [load(path)]
+
+
+def expected_values(shops: list[Shop]) -> dict[str, object]:
+    return {qid: fn(shops[0]) for qid, fn in EXPECTED.items()}
+
 
 # questions with two defensible readings: every listed value counts as right
 AMBIGUOUS = {

@@ -40,6 +40,9 @@ from typing import Callable
 
 import pandas as pd
 
+from tests.data import judging_expected as shared
+from tests.data.judging_expected import Dated, change, month, repeat_rate, revenue, top
+
 ORDER_LEVEL = ["Financial Status", "Fulfillment Status", "Accepts Marketing", "Discount Code", "Shipping Method",
                "Billing Province", "Billing Province Name", "Billing Country", "Source", "Tags"]
 VARIANTS = list(itertools.product((False, True), (True, False), ("one", "drop")))
@@ -47,19 +50,13 @@ KEY = ["email", "name", "day"]
 
 
 @dataclass
-class Shop:
+class Shop(Dated):  # done_in, orders_in
     lines: pd.DataFrame    # every line kept under this reading, parsed, order-level columns filled in
     done: pd.DataFrame     # completed lines
     orders: pd.DataFrame   # one row per order placed (completed or not)
     clients: pd.DataFrame  # one row per email: completed spend/orders/first/last day, first day of any order
     as_of: date
     variant: tuple
-
-    def done_in(self, start: date, end: date) -> pd.DataFrame:
-        return self.done[(self.done.day >= start) & (self.done.day <= end)]
-
-    def orders_in(self, start: date, end: date) -> pd.DataFrame:
-        return self.orders[(self.orders.day >= start) & (self.orders.day <= end)]
 
 
 def _canonical(series: pd.Series) -> pd.Series:
@@ -120,45 +117,21 @@ def load_all(path: str | Path) -> list[Shop]:
     return [load(path, p, n, b, raw=raw) for p, n, b in VARIANTS]
 
 
-# --- metric definitions (catalog semantics, written independently) -----------------------------------
-def revenue(lines: pd.DataFrame) -> float:
-    return float(lines.amount.sum())
-
-
+# --- metric definitions (catalog semantics, written independently; more in tests/data/judging_expected.py) ---
 def n_orders(lines: pd.DataFrame) -> int:
-    return int(lines[KEY].drop_duplicates().shape[0])
+    return shared.n_orders(lines, KEY)
 
 
 def aov(lines: pd.DataFrame) -> float:
-    return revenue(lines) / n_orders(lines)
+    return shared.aov(lines, KEY)
 
 
 def items_per_order(lines: pd.DataFrame) -> float:
     return float(lines.qty.sum()) / n_orders(lines)
 
 
-def repeat_rate(clients: pd.DataFrame) -> float:
-    buyers = clients[clients.n_orders >= 1]
-    return float((buyers.n_orders >= 2).sum() / len(buyers))
-
-
 def buyers(lines: pd.DataFrame, ptype: str) -> set[str]:
     return set(lines.loc[lines.ptype == ptype, "email"])
-
-
-def change(now: float, before: float) -> float:
-    return (now - before) / abs(before)
-
-
-def top(series: pd.Series) -> str:
-    ordered = series.sort_values(ascending=False)
-    assert ordered.iloc[0] > ordered.iloc[1], f"tie at the top: {ordered.head(2).to_dict()}"
-    return str(ordered.index[0])
-
-
-def month(y: int, m: int) -> tuple[date, date]:
-    start = date(y, m, 1)
-    return start, (pd.Timestamp(start) + pd.offsets.MonthEnd(0)).date()
 
 
 def year(y: int) -> tuple[date, date]:

@@ -40,6 +40,8 @@ from typing import Callable
 
 import pandas as pd
 
+from tests.data.judging_expected import Dated
+
 SALES = {"Completed", "Processing", "On hold"}
 CANCELLED = {"Refunded", "Cancelled", "Failed"}
 CANON = {"skincare": "Skincare", "skin care": "Skincare", "makeup": "Makeup", "make-up": "Makeup",
@@ -53,16 +55,13 @@ def _money(s: pd.Series) -> pd.Series:
 
 
 @dataclass
-class Shop:
+class Shop(Dated):  # done_in; orders_in of sales orders (or, sales=False, of every order)
     lines: pd.DataFrame    # every line kept under this reading, parsed
     done: pd.DataFrame     # sales lines
     orders: pd.DataFrame   # one row per order placed (any status)
     clients: pd.DataFrame  # one row per customer with a sales order
     as_of: date
     variant: tuple
-
-    def done_in(self, start: date, end: date) -> pd.DataFrame:
-        return self.done[(self.done.day >= start) & (self.done.day <= end)]
 
     def sales_orders(self) -> pd.DataFrame:
         return self.orders[self.orders.status.isin(SALES)]
