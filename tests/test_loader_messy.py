@@ -497,3 +497,27 @@ def test_a_quoted_value_running_over_line_breaks_is_one_value_wherever_it_sits(t
     assert report["rows_read"] == len(rows) and report["rows_rejected"] == 0, report
     stored = con.execute("SELECT count(*), round(sum(amount), 2), count(DISTINCT customer_id) FROM orders").fetchone()
     assert stored == (len(rows), round(pd.to_numeric(expected["Total"]).sum(), 2), expected["Customer"].nunique())
+
+
+def test_dollar_amounts_with_their_country_letters_and_a_price_point_name_are_read_as_a_pos_export_means(tmp_path):
+    """A point-of-sale export: 'CA$4.75' / '-CA$1.50' amounts, and a 'Price Point Name' (Small / Large) that is named
+    like a unit price but holds none; it stays a column of its own and the amount is the sales column."""
+    rng = random.Random(9)
+    rows = []
+    for i in range(400):
+        price = rng.choice([3.25, 4.75, 5.5])
+        qty = rng.randint(1, 3)
+        rows.append({"Date": (TODAY - timedelta(days=1 + rng.randrange(200))).isoformat(),
+                     "Item": rng.choice(["Latte", "Croissant", "Drip Coffee"]), "Qty": str(qty),
+                     "Price Point Name": rng.choice(["Small", "Medium", "Large"]),
+                     "Gross Sales": f"CA${price * qty:,.2f}", "Discounts": rng.choice(["CA$0.00", "-CA$1.50"]),
+                     "Transaction ID": f"T{i:05d}", "Customer ID": f"CUST{rng.randrange(60):03d}"})
+    path = write_csv(tmp_path / "items.csv", rows, sep=",")
+    report, con = load(tmp_path, path)
+    assert report["mapping"]["amount"] == "Gross Sales" and "unit_price" not in report["mapping"], report["mapping"]
+    raw = raw_frame(path, sep=",")
+    gross = raw["Gross Sales"].str.replace("CA$", "", regex=False).str.replace(",", "").astype(float)
+    assert con.execute("SELECT round(sum(amount), 2) FROM orders").fetchone()[0] == round(gross.sum(), 2)
+    stored = {a["label"]: a for a in report["attributes"]}
+    assert stored["Discounts"]["type"] == "numeric" and stored["Price Point Name"]["type"] == "categorical"
+    assert any("Price Point Name" in w and "no numbers" in w for w in report["warnings"]), report["warnings"]

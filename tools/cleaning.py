@@ -82,10 +82,11 @@ CURRENCY_SIGNS = "$€£¥￥₩₹₽₺₴₫₱฿"
 def _number_core(text: str) -> str:
     """SQL: number text without currency signs, codes, spaces and apostrophes (still text).
 
-    '1.234,50 €', '€ 84,80', '84,80 EUR' and "CHF 1'234.50" become '1.234,50', '84,80', '84,80'
-    and '1234.50': what is left is digits, separators, a sign or parentheses."""
+    '1.234,50 €', '€ 84,80', '84,80 EUR', "CHF 1'234.50" and '-CA$1.50' become '1.234,50', '84,80', '84,80',
+    '1234.50' and '-1.50': what is left is digits, separators, a sign or parentheses."""
     codes = "|".join(CURRENCY_CODES + ("人民币", "元", "円"))
-    core = (f"regexp_replace({text}, '(?i)({codes})|[{CURRENCY_SIGNS}\\s\\x27\\x{{00a0}}\\x{{3000}}]', '', 'g')")
+    # a dollar sign may carry its country's letters: CA$, C$, US$, A$, NZ$, HK$, S$, R$, MX$, NT$
+    core = (f"regexp_replace({text}, '(?i)([a-z]{{1,2}}\\$|{codes})|[{CURRENCY_SIGNS}\\s\\x27\\x{{00a0}}\\x{{3000}}]', '', 'g')")
     return f"replace({core}, '−', '-')"
 
 
