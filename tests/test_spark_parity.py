@@ -55,6 +55,8 @@ def spark():
     mp = pytest.MonkeyPatch()
     mp.setenv("TIERWISE_SPARK_MASTER", "local[2]")
     mp.setenv("TIERWISE_SPARK_PARTITIONS", "4")
+    # a JVM that lives a minute: the quick JIT tier only and one GC thread cost less CPU than they save
+    mp.setenv("TIERWISE_SPARK_CONF", "spark.driver.extraJavaOptions=-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
     try:
         session = engine.spark_session()
     except TierwiseError as exc:
@@ -229,6 +231,14 @@ def test_an_unknown_engine_names_the_choices(monkeypatch):
     monkeypatch.setenv("TIERWISE_ENGINE", "flink")
     with pytest.raises(TierwiseError, match="duckdb, spark"):
         engine.configured()
+
+
+def test_more_spark_settings_are_key_value_pairs_and_a_malformed_one_is_named(monkeypatch):
+    monkeypatch.setenv("TIERWISE_SPARK_CONF", "spark.executor.memory=4g; spark.sql.shuffle.partitions=64")
+    assert engine.extra_conf() == {"spark.executor.memory": "4g", "spark.sql.shuffle.partitions": "64"}
+    monkeypatch.setenv("TIERWISE_SPARK_CONF", "spark.executor.memory=4g;executor.cores")
+    with pytest.raises(TierwiseError, match="'executor.cores'"):
+        engine.extra_conf()
 
 
 def test_a_spark_source_must_hold_the_store_columns(shop, tmp_path, monkeypatch):

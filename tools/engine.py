@@ -14,6 +14,7 @@ Spark (`TIERWISE_ENGINE=spark`)
     TIERWISE_SPARK_OUTPUT      a folder features and scores are also written to, as Parquet, for the lake
     TIERWISE_SPARK_PARTITIONS  shuffle partitions (default 4, right for local mode; raise it on a cluster)
     TIERWISE_SPARK_MEMORY      driver memory (default 2g)
+    TIERWISE_SPARK_CONF        any other Spark settings, `key=value` pairs separated by `;`
 
 A workspace's tables reach Spark as Parquet files exported beside its store (`spark/in/<table>.parquet`),
 once per content: an export is reused while the table's fingerprint (its columns, row count and a hash of
@@ -272,6 +273,8 @@ def spark_session():
                    .config("spark.ui.showConsoleProgress", "false")
                    .config("spark.sql.execution.arrow.pyspark.enabled", "true")
                    .config("spark.sql.session.timeZone", "UTC"))
+        for key, value in extra_conf().items():
+            builder = builder.config(key, value)
         try:
             _session = builder.getOrCreate()
         except Exception as exc:  # the JVM did not start: say what to fix, not py4j's words
@@ -280,6 +283,19 @@ def spark_session():
                                 "TIERWISE_SPARK_MASTER.") from exc
         _session.sparkContext.setLogLevel("ERROR")
         return _session
+
+
+def extra_conf() -> dict[str, str]:
+    """TIERWISE_SPARK_CONF: more Spark settings, `key=value` pairs separated by `;`."""
+    text = os.environ.get("TIERWISE_SPARK_CONF", "").strip()
+    conf = {}
+    for item in filter(None, (part.strip() for part in text.split(";"))):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip().startswith("spark."):
+            raise TierwiseError(f"TIERWISE_SPARK_CONF has '{item}'; write Spark settings as key=value pairs "
+                                "separated by ';', e.g. spark.executor.memory=4g;spark.sql.shuffle.partitions=64.")
+        conf[key.strip()] = value.strip()
+    return conf
 
 
 def spark_backend():
