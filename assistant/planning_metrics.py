@@ -925,7 +925,9 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
                 continue  # the contract's age has bands and bounds, no sum or average in the catalog
             if cond:
                 attr_conds.append((i, cond))
-            elif back and units[back[0]].has("total") or any(units[j].kinds.get("metric") in MONEY_METRICS for j in r.after(i, 1)):
+            elif back and units[back[0]].has("total") or any(units[j].kinds.get("metric") in MONEY_METRICS for j in r.after(i, 1)) \
+                    or (r.any("how_much", "total") and not r.any("avg")):
+                # "how much did we give in discounts", "折扣总共多少": an amount asked for is the sum, not the average
                 metrics = [m for m in metrics if m not in MONEY_METRICS] + [f"sum_{name}"]
                 explicit = True
             elif back and units[back[0]].has("avg") or not metrics:
