@@ -68,13 +68,18 @@ def test_every_intent_has_at_least_fifteen_examples_in_each_language(examples):
     assert len({e.q for e in examples}) == len(examples)
 
 
+# Intents the router learned after the held-out splits were written: a split covers them only when questions
+# written for it by someone who has not seen the planner are added, never from the training file
+INTENTS_AFTER_THE_SPLITS = frozenset({"what_changed"})
+
+
 def test_the_held_out_split_is_single_questions_in_both_languages_over_every_intent():
     items = load_items(HELDOUT)
     assert all("q" in item and "turns" not in item for item in items)
     by_language = Counter("zh" if _chinese(item["q"]) else "en" for item in items)
     assert len(items) >= 120 and by_language["en"] >= 60 and by_language["zh"] >= 60
     for language in ("en", "zh"):
-        assert {item["intent"] for item in items if (item["lang"] == language)} == set(router.INTENTS)
+        assert {item["intent"] for item in items if (item["lang"] == language)} == set(router.INTENTS) - INTENTS_AFTER_THE_SPLITS
 
 
 def test_no_question_is_copied_between_the_eval_set_the_training_file_and_the_held_out_split(examples):
