@@ -95,7 +95,8 @@ MAX_DAYS = [re.compile(p, I) for p in [
 ]]
 # Words for customers already gone (the lapsed risk band) rather than the RFM segment named "lost"
 GONE_BY_RHYTHM = re.compile(r"\blapsed\b|\bchurned\b|\bgone away\b|\bformer customers\b|\bex-customers\b|\balready lost\b"
-                            r"|\b(?:we|we've|we have|have we|did we)\s+(?:already\s+)?lost\b|已经?流失(?!风险)", I)
+                            r"|\b(?:we|we've|we have|have we|did we)\s+(?:already\s+)?lost\b", I)
+# (not in Chinese: 已流失 is the RFM lost segment's own Chinese name, shown as such in every answer and table)
 MIN_SPEND = [re.compile(p, I) for p in [
     rf"\b(?:spent|spend(?:ing)?|spenders?|paid|bought for|purchases? (?:of|worth)|total spend|lifetime spend|revenue)\s+(?:\w+\s+){{0,2}}?{_MORE}\s*(?:\$|€|£|usd|eur)?\s*(\d+(?:\.\d+)?)",
     rf"\b{_MORE}\s*(?:\$|€|£)?\s*(\d+(?:\.\d+)?)\s*(?:dollars?|euros?|pounds?|usd|eur)?\s+(?:spent|in (?:total )?(?:spend|purchases|sales|revenue)|lifetime spend)",
