@@ -49,9 +49,10 @@ QUESTIONS = {
 }
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def spark():
-    """The test session's one SparkSession (local[2], 4 shuffle partitions, UI off), as the engine starts it."""
+    """The one SparkSession of these tests (local[2], 4 shuffle partitions, UI off), as the engine starts it;
+    stopped with its JVM afterwards, so the rest of the suite does not carry an idle JVM's memory."""
     mp = pytest.MonkeyPatch()
     mp.setenv("TIERWISE_SPARK_MASTER", "local[2]")
     mp.setenv("TIERWISE_SPARK_PARTITIONS", "4")
@@ -65,7 +66,8 @@ def spark():
         mp.undo()
     conf = session.sparkContext.getConf()
     assert conf.get("spark.ui.enabled") == "false" and session.conf.get("spark.sql.shuffle.partitions") == "4"
-    return session
+    yield session
+    engine.stop_spark()
 
 
 @pytest.fixture(scope="module")

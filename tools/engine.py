@@ -298,6 +298,28 @@ def extra_conf() -> dict[str, str]:
     return conf
 
 
+def stop_spark() -> None:
+    """Stop the process's SparkSession and its JVM (the next use starts a new one)."""
+    global _session, _backend
+    with _lock:
+        if _session is None:
+            return
+        from pyspark import SparkContext
+
+        _session.stop()
+        gateway = SparkContext._gateway
+        if gateway is not None:  # the JVM would otherwise live on, idle, until Python exits
+            gateway.shutdown()
+            proc = getattr(gateway, "proc", None)
+            if proc is not None:
+                proc.stdin.close() if proc.stdin else None
+                proc.wait(timeout=30)
+            SparkContext._gateway = None
+            SparkContext._jvm = None
+        _session = _backend = None
+        _views.clear()
+
+
 def spark_backend():
     """Ibis's PySpark backend on the process's SparkSession."""
     global _backend
