@@ -110,9 +110,11 @@ def test_a_chinese_answer_shows_its_table_header_and_chart_title_in_chinese(demo
     page = open_page(url, "mary", viewport)
     ask(page, "按细分群体比较客户价值")
     table = page.locator(f"{CHAT} table.tw-table").last
+    table.locator("th").first.wait_for()
     header = [h.strip() for h in table.locator("th").all_inner_texts()]
     assert header[:3] == ["RFM 细分", "客户数", "客户占比"] and "未来12个月预期价值" in header
-    assert "不能失去" in table.inner_text() and "cannot_lose" not in table.inner_text()
+    shown = table.text_content()  # the 11th row too, behind the expand control
+    assert "不能失去" in shown and "cannot_lose" not in shown
     assert not drawn_as_glyphs(page, f"{CHAT} table.tw-table >> nth=-1 >> th >> nth=0")
     title = page.locator(f"{CHAT} .js-plotly-plot .gtitle").last
     title.wait_for()
