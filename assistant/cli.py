@@ -449,6 +449,9 @@ def format_load_report(r: dict[str, Any]) -> str:
     lines += [f"    {reason:<22}{n:>10,}" for reason, n in reasons.items()]
     lines += [
         f"  cancelled       {r.get('cancelled', 0):>12,}  (excluded from value)",
+        *([f"  anonymous sales {r['anonymous_sales']['lines']:>12,}  (no customer; revenue "
+           f"{r['anonymous_sales']['revenue']:,.2f} counted in sales totals, not in customers or models)"]
+          if r.get("anonymous_sales") else []),
         f"  duplicate rows  {r.get('duplicate_rows', 0):>12,}  (kept)",
         f"  customers       {r.get('customers', 0):>12,}",
         f"  only cancelled  {r.get('customers_all_cancelled', 0):>12,}  (customers whose every order was cancelled: "

@@ -342,8 +342,12 @@ def _overview(lang: str, record: ToolCallRecord, r: ToolResult) -> str:
         else t["dataset_overview.models_none"]
     if missing:
         models += fill(t["dataset_overview.models_missing"], missing=_list([names(m) for m in missing], lang, 10))
+    revenue = money(f["revenue"])
+    if f.get("anonymous_lines"):  # sales with no customer (walk-ins) are in the orders and revenue, not the customers
+        n = count(f["anonymous_lines"])
+        revenue += f"（含匿名销售 {n} 行）" if lang == "zh" else f" (incl. {n} anonymous sales lines)"
     return fill(t["dataset_overview"], customers=count(f["customers"]), orders=count(f["orders"]),
-                revenue=money(f["revenue"]), first_order=day(f.get("first_order")), last_order=day(f.get("last_order")),
+                revenue=revenue, first_order=day(f.get("first_order")), last_order=day(f.get("last_order")),
                 as_of=day(f.get("as_of")), models=models)
 
 
@@ -722,6 +726,8 @@ def _zh_scope(args: dict[str, Any], f: dict[str, Any]) -> str:
         parts.append(fill(t["query_metrics.window"], since=f["since"], until=f.get("until")))
     else:
         parts.append(fill(t["query_metrics.history"], until=f.get("until")))
+    if f.get("anonymous_lines"):  # sales with no customer (walk-ins) counted
+        parts.append(f"含匿名销售 {int(f['anonymous_lines']):,} 行")
     return "；".join(parts)
 
 

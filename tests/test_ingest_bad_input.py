@@ -72,10 +72,10 @@ def test_more_than_half_bad_is_refused_but_exactly_half_is_kept_with_a_warning(c
     more = write(tmp_path, "more.csv", rows + "C3,bad,1\nC4,bad,1\nC5,bad,1\n")
     with pytest.raises(TierwiseError, match="Refused"):
         ingest(con, more, today=TODAY)
-    half = write(tmp_path, "half.csv", rows + ",2024-01-03,5\nC4,2024-01-04,-3\n")
+    half = write(tmp_path, "half.csv", rows + "C3,2024-01-03,ten\nC4,2024-01-04,-3\n")
     report = ingest(con, half, today=TODAY)
     assert report["rows_kept"] == 2
-    assert report["rejected_by_reason"] == {"missing customer id": 1, "negative amount": 1}
+    assert report["rejected_by_reason"] == {"unparseable amount": 1, "negative amount": 1}
     assert any("Exactly half" in w for w in report["warnings"])
 
 
@@ -87,7 +87,7 @@ def test_each_reject_reason_is_counted_and_written_to_the_rejects_file(con, tmp_
         "C3,2024-01-03,2500000,paid",       # absurd amount
         "C4,2030-01-01,10,paid",            # date in the future
         "C5,2024-13-45,10,paid",            # unparseable date
-        ",2024-01-05,10,paid",              # missing customer id
+        ",2024-01-05,10,paid",              # no customer: kept as an anonymous sale, not rejected
         "C6,2024-01-06,,paid",              # missing amount
         "C7,2024-01-07,ten,paid",           # unparseable amount
         "C8,2024-01-08,0,paid",             # zero is kept
@@ -101,17 +101,17 @@ def test_each_reject_reason_is_counted_and_written_to_the_rejects_file(con, tmp_
     report = ingest(con, path, today=TODAY, rejects_path=rejects)
     assert report["rejected_by_reason"] == {
         "negative amount": 2, "absurd amount": 1, "date in the future": 1,
-        "unparseable date": 1, "missing customer id": 1, "missing amount": 1,
-        "unparseable amount": 1}
-    assert report["rows_rejected"] == 8
+        "unparseable date": 1, "missing amount": 1, "unparseable amount": 1}
+    assert report["rows_rejected"] == 7
     assert report["cancelled"] == 1
-    assert report["rows_kept"] == 18 - 8 - 1
+    assert report["anonymous_sales"] == {"lines": 1, "revenue": 10.0}
+    assert report["rows_kept"] == 18 - 7 - 1 - 1
     assert ("C1", 1234.5) in con.execute("SELECT customer_id, amount FROM orders").fetchall()
     assert con.execute("SELECT count(*) FROM orders WHERE amount = 0").fetchall()[0][0] == 1
     assert con.execute("SELECT customer_id FROM cancelled_orders").fetchall() == [("C9",)]
     with open(rejects, newline="", encoding="utf-8") as fh:
         written = list(csv.DictReader(fh))
-    assert len(written) == 8
+    assert len(written) == 7
     by_row = {int(r["row_number"]): r for r in written}
     assert by_row[2]["reason"] == "negative amount"
     assert '"customer_id":"C2"' in by_row[2]["raw"].replace(" ", "")

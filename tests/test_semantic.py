@@ -37,12 +37,18 @@ class World:
         self.cancelled = snap.query("SELECT * FROM cancelled_orders")
         self.customers = snap.query("SELECT * FROM customers")
         self.view = snap.query("SELECT * FROM customer_view") if "customer_view" in snap.tables else None
-        for frame in (self.lines, self.cancelled):
+        # sales lines with no customer (kept by the loader as anonymous sales): in sales totals, never about customers
+        self.anonymous = snap.query("SELECT * FROM anonymous_orders" if "anonymous_orders" in snap.tables
+                                    else "SELECT * FROM orders LIMIT 0")
+        for frame in (self.lines, self.cancelled, self.anonymous):
             frame["order_date"] = pd.to_datetime(frame["order_date"])
             day = frame["order_date"].dt.date.astype(str)  # an order: an order id (or the day) of a customer on one day
-            frame["okey"] = frame["customer_id"] + "|" + frame["order_id"].fillna(day) + "|" + day
+            frame["okey"] = frame["customer_id"].fillna("") + "|" + frame["order_id"].fillna(day) + "|" + day
         self.lines = self.lines[self.lines["order_date"] <= self.as_of]
         self.cancelled = self.cancelled[self.cancelled["order_date"] <= self.as_of]
+        self.anonymous = self.anonymous[self.anonymous["order_date"] <= self.as_of]
+        # every completed sale: what a sales metric asked with no customer in the question counts
+        self.sales = pd.concat([self.lines, self.anonymous], ignore_index=True) if len(self.anonymous) else self.lines
         seen = self.lines.groupby("customer_id")["order_date"]
         self.first = seen.min()
         self.last = seen.max()
@@ -148,15 +154,21 @@ def _metric_names(ctx) -> list[str]:
     return list(bind(ctx.snapshot).model.metrics)
 
 
+# metrics about sales, not customers: they count the anonymous sales lines unless the question names customers
+SALES_METRICS = {"revenue", "orders", "order_lines", "units", "aov", "items_per_order", "first_order_date",
+                 "last_order_date"}
+
+
 def check_metric(ctx, world: World, metric: str, *, by: str, audience_field: str, audience_value, since: str):
     """Total, breakdown by `by`, monthly series since `since`, and an audience: each against pandas."""
-    lines, cancelled = world.lines, world.cancelled
+    lines, cancelled = (world.sales if metric in SALES_METRICS else world.lines), world.cancelled
     # total
     row = _rows(call_tool(ctx, "query_metrics", {"metrics": [metric]})).iloc[0]
     _close(row[metric], world.value(metric, lines, cancelled), f"{metric} total")
-    # one categorical breakdown
+    # one categorical breakdown (a customer field as the dimension leaves the anonymous sales out)
     result = _rows(call_tool(ctx, "query_metrics", {"metrics": [metric], "by": [by], "limit": 1000}))
-    g_lines, g_cancel = world.attach(lines, by), world.attach(cancelled, by)
+    by_lines = lines if by in world.lines.columns else world.lines
+    g_lines, g_cancel = world.attach(by_lines, by), world.attach(cancelled, by)
     for value, g in g_lines.groupby(by):
         got = result.loc[result[by].astype(str) == str(value), metric]
         assert len(got) == 1, f"{metric} by {by}: group {value} missing"
@@ -180,6 +192,7 @@ def check_metric(ctx, world: World, metric: str, *, by: str, audience_field: str
         ids = set(who.loc[flag.fillna(False).astype(bool) == bool(audience_value), "customer_id"])
     else:
         ids = set(who.loc[flag.astype(str).str.lower() == str(audience_value).lower(), "customer_id"])
+    lines = world.lines  # an audience is of customers
     _close(row[metric], world.value(metric, lines[lines["customer_id"].isin(ids)],
                                     cancelled[cancelled["customer_id"].isin(ids)]), f"{metric} for {audience_field}")
 
@@ -245,7 +258,9 @@ def test_order_filters_and_audiences_give_two_different_numbers_and_say_which(de
     buyers = set(lines.loc[lines["category"] == "Electronics", "customer_id"])
     customers_of = call_tool(demo_ctx, "query_metrics", {"metrics": ["revenue"], "audience": {"category": "Electronics"},
                                                          "since": "2025-08-01", "until": "2025-08-31"})
-    want_orders = lines.loc[aug & (lines["category"] == "Electronics"), "amount"].sum()
+    sales = demo_world.sales  # an order filter alone: the anonymous sales count
+    in_aug = (sales["order_date"] >= "2025-08-01") & (sales["order_date"] <= "2025-08-31")
+    want_orders = sales.loc[in_aug & (sales["category"] == "Electronics"), "amount"].sum()
     want_customers = lines.loc[aug & lines["customer_id"].isin(buyers), "amount"].sum()
     assert want_customers > want_orders * 1.2
     assert _rows(orders_of).iloc[0]["revenue"] == pytest.approx(want_orders)
@@ -275,14 +290,14 @@ def test_spent_more_than_is_a_customer_audience(demo_ctx, demo_world):
 
 
 def test_windows_are_relative_to_the_as_of_date(demo_ctx, demo_world):
-    lines = demo_world.lines
+    lines = demo_world.sales
     as_of = demo_world.as_of
     row = _rows(call_tool(demo_ctx, "query_metrics", {"metrics": ["revenue"], "since": "last_60_days"})).iloc[0]
     assert row["revenue"] == pytest.approx(lines.loc[lines["order_date"] > as_of - pd.Timedelta(days=60), "amount"].sum())
 
 
 def test_compare_with_the_previous_year(demo_ctx, demo_world):
-    lines = demo_world.lines
+    lines = demo_world.sales
     row = _rows(call_tool(demo_ctx, "query_metrics", {"metrics": ["orders"], "since": "2025-03-01", "until": "2025-05-31",
                                                       "compare": "previous_year"})).iloc[0]
     now = lines[(lines["order_date"] >= "2025-03-01") & (lines["order_date"] <= "2025-05-31")]["okey"].nunique()
@@ -293,7 +308,7 @@ def test_compare_with_the_previous_year(demo_ctx, demo_world):
 
 def test_top_n_sorts_by_the_asked_metric(demo_ctx, demo_world):
     rows = _rows(call_tool(demo_ctx, "query_metrics", {"metrics": ["units"], "by": ["product"], "sort": "units", "limit": 3}))
-    want = demo_world.lines.groupby("product")["quantity"].sum().sort_values(ascending=False).head(3)
+    want = demo_world.sales.groupby("product")["quantity"].sum().sort_values(ascending=False).head(3)
     assert rows["product"].tolist() == want.index.tolist()
     assert rows["units"].tolist() == pytest.approx(want.tolist())
 

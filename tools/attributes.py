@@ -304,7 +304,8 @@ def _find_grain(con, table: str, attrs: list[Attribute], where: str, total: int)
                       f"count(*) FILTER (WHERE n{i} >= 2 AND lo{i} = hi{i}) AS c{i}"
                       for i in range(len(attrs)))
     cur = con.execute(f"""SELECT {outer} FROM (
-        SELECT customer_id, {per} FROM (SELECT customer_id, {keys} FROM {table} WHERE {where}{subset})
+        SELECT customer_id, {per} FROM (SELECT customer_id, {keys} FROM {table}
+                                        WHERE {where}{subset} AND customer_id IS NOT NULL)
         GROUP BY customer_id)""")
     row = dict(zip([d[0] for d in cur.description], cur.fetchall()[0]))
     for i, a in enumerate(attrs):

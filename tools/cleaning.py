@@ -257,7 +257,7 @@ def cancelled_params() -> dict:
 
 def clean_transactions(con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: dict[str, int],
                        *, today: date, max_amount: float = MAX_AMOUNT,
-                       keep: list[str] | tuple[str, ...] = ()) -> dict:
+                       keep: list[str] | tuple[str, ...] = (), anonymous: bool = True) -> dict:
     """Build `_typed_orders` and the rejects from the raw table, in layered set-based SQL.
 
     The raw columns in `keep` (the attributes) ride along as clean text `_x0`, `_x1`, …;
@@ -308,15 +308,19 @@ def clean_transactions(con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: d
         CREATE OR REPLACE TEMP TABLE _typed_orders AS
         SELECT * EXCLUDE ({raw_cols}), {keep_raw} FROM (
         SELECT *,
-          CASE WHEN customer_id IS NULL THEN 'missing customer id'
-               WHEN order_date IS NULL THEN 'unparseable date'
+          CASE WHEN customer_id IS NULL THEN 'missing customer id' ELSE _other END AS _reason,
+          -- a line with no customer (blank, or a guest without an email) that is otherwise a valid sale
+          customer_id IS NULL AND _other IS NULL AND NOT _cancelled AS _anon
+        FROM (
+        SELECT *,
+          CASE WHEN order_date IS NULL THEN 'unparseable date'
                WHEN order_date > $today THEN 'date in the future'
                WHEN _cancelled THEN NULL
                WHEN _amount_t IS NULL THEN 'missing amount'
                WHEN amount IS NULL THEN 'unparseable amount'
                WHEN amount < 0 THEN 'negative amount'
                WHEN amount > $max_amount THEN 'absurd amount'
-          END AS _reason
+          END AS _other
         FROM (
           SELECT * EXCLUDE (_date),
             CASE WHEN year(_date) >= {MIN_YEAR} THEN _date END AS order_date,
@@ -324,29 +328,49 @@ def clean_transactions(con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: d
           FROM (
             SELECT {', '.join(parsed)}, {"unit_price_t" if priced else "amount_t"} AS _amount_t, {qty_t} AS _qty_t,
                    hash({raw_cols}) AS _hash, {raw_cols}
-            FROM (SELECT {texts}, {raw_cols} FROM {raw.table}))))
+            FROM (SELECT {texts}, {raw_cols} FROM {raw.table})))))
         """, _params(dates=fmts, today=today, max_amount=max_amount,
                      **(cancelled_params() if "status" in col else {})))
+    anonymous = keep_anonymous(con, raw, allowed=anonymous)
     _add_rejects(con, raw, "_typed_orders")
     bad_qty = 0
     if "quantity" in col:
         bad_qty = con.execute("SELECT count(*) FROM _typed_orders WHERE _reason IS NULL "
                               "AND _qty_t IS NOT NULL AND quantity IS NULL").fetchall()[0][0]
     return {"study": study, "date_formats": fmts, "bad_quantity": bad_qty, "email_key": email_key, "priced": priced,
-            "emails": email_key or "email" in col}
+            "emails": email_key or "email" in col, "anonymous": anonymous}
+
+
+# Lines with no customer are kept as anonymous sales only while they are a minority of the file's rows: most rows
+# with no customer usually means a wrong customer column, and the load is refused as before.
+MAX_ANONYMOUS_SHARE = 0.5
+
+
+def keep_anonymous(con: duckdb.DuckDBPyConnection, raw: RawTable, *, allowed: bool = True) -> int:
+    """Keep the otherwise valid lines with no customer (walk-in sales) as anonymous sales, not rejects, when they
+    are fewer than MAX_ANONYMOUS_SHARE of the rows; return how many were kept (0: they stay rejected)."""
+    n_anon, n = con.execute("SELECT count(*) FILTER (WHERE _anon), count(*) FROM _typed_orders").fetchall()[0]
+    if not allowed or not n_anon or n_anon >= MAX_ANONYMOUS_SHARE * n:
+        con.execute("UPDATE _typed_orders SET _anon = false WHERE _anon")
+        return 0
+    raw_null = ", ".join(f"{c} = NULL" for c in raw.columns)
+    con.execute(f"UPDATE _typed_orders SET _reason = NULL, {raw_null} WHERE _anon")
+    return int(n_anon)
 
 
 def write_order_tables(con: duckdb.DuckDBPyConnection, *, extra: str = "", joins: str = "",
                        params: dict | None = None, keep_order_by: bool = False,
-                       fields: dict[str, str] | None = None) -> None:
-    """orders and cancelled_orders from `_typed_orders t`: the contract columns, then `extra`.
+                       fields: dict[str, str] | None = None, anonymous: bool = False) -> None:
+    """orders, cancelled_orders and anonymous_orders (sales with no customer) from `_typed_orders t`: the contract
+    columns, then `extra`; anonymous_orders only when `anonymous` (lines with no customer were kept).
 
     `extra` (", expr AS name, …") and `joins` come from the attributes; `fields` gives the SQL of
     a contract column that is not stored as typed (merged spellings); a join does not keep the
     file's row order, so `keep_order_by` sorts by the row's place in the file."""
     cols = ", ".join(f"{(fields or {}).get(c, f't.{c}')} AS {c}" for c in ORDERS_SCHEMA)
     order = " ORDER BY t.rowid" if keep_order_by else ""
-    for table, cancelled in (("orders", "NOT t._cancelled"), ("cancelled_orders", "t._cancelled")):
+    tables = [("orders", "NOT t._cancelled AND NOT t._anon"), ("cancelled_orders", "t._cancelled")]
+    for table, cancelled in tables + ([("anonymous_orders", "t._anon")] if anonymous else []):
         con.execute(f"CREATE TABLE {table} AS SELECT {cols}{extra} FROM _typed_orders t {joins} "
                     f"WHERE t._reason IS NULL AND {cancelled}{order}", params or None)
 

@@ -64,7 +64,7 @@ def read_incoming(transactions: str | Path, meta: dict[str, Any], *, customers: 
                                          warnings) if customers is not None else None)
         try:
             found = ingest(con, path, customers=customers, mapping=mapping, customer_mapping=customer_mapping,
-                           today=today)
+                           today=today, anonymous=False)  # an append adds orders: a sale with no customer is rejected
         except TierwiseError as exc:  # the loader's refusal (mostly bad rows, a column missing), said of an append
             text = str(exc).replace("Refused to load", "Refused to append").replace("then load again", "then append again")
             raise TierwiseError(f"{text} Nothing was appended; the data in service is unchanged.") from None

@@ -23,7 +23,7 @@ from tools.reading import CSV_ERROR, SERIAL_CSV, RawTable, read_raw
 
 MAX_REJECTED_SHARE = 0.5     # refuse the load when more than this share of rows is rejected
 PREVIEW_ROWS = 5
-OUTPUT_TABLES = ("orders", "cancelled_orders", "customers", "rejects")
+OUTPUT_TABLES = ("orders", "cancelled_orders", "anonymous_orders", "customers", "rejects")
 
 __all__ = ["ingest", "parse_map_args", "MAX_REJECTED_SHARE", "MAX_AMOUNT"]
 
@@ -38,14 +38,18 @@ def ingest(con: duckdb.DuckDBPyConnection, transactions: str | Path, *,
            customers: str | Path | None = None, mapping: dict[str, str] | None = None,
            customer_mapping: dict[str, str] | None = None, as_of: date | None = None,
            today: date | None = None, rejects_path: str | Path | None = None,
-           progress: Progress = silent) -> dict:
-    """Read, map, clean and store the files as orders/cancelled_orders/customers/rejects; return the load report."""
+           progress: Progress = silent, anonymous: bool = True) -> dict:
+    """Read, map, clean and store the files as orders/cancelled_orders/customers/rejects; return the load report.
+
+    With `anonymous`, otherwise valid lines with no customer (a minority) are kept in anonymous_orders; without it
+    (an append, which adds to orders only) they are rejected as 'missing customer id'."""
     raws: list[RawTable] = []
     try:
         def run() -> dict:
             return _ingest(con, Path(transactions), raws=raws, customers=Path(customers) if customers else None,
                            mapping=mapping, customer_mapping=customer_mapping, as_of=as_of,
-                           today=today or date.today(), rejects_path=rejects_path, progress=progress)
+                           today=today or date.today(), rejects_path=rejects_path, progress=progress,
+                           anonymous=anonymous)
         try:
             return run()
         except (duckdb.Error, TierwiseError) as exc:
@@ -77,7 +81,7 @@ def ingest(con: duckdb.DuckDBPyConnection, transactions: str | Path, *,
 
 
 def _ingest(con, path: Path, *, raws: list[RawTable], customers, mapping, customer_mapping, as_of, today,
-            rejects_path, progress) -> dict:
+            rejects_path, progress, anonymous: bool = True) -> dict:
     progress("reading transactions", 0.0)
     raw = read_raw(con, path, "raw_transactions")
     raws.append(raw)
@@ -99,7 +103,7 @@ def _ingest(con, path: Path, *, raws: list[RawTable], customers, mapping, custom
                         + ", ".join(f"'{raw.names[i]}'" for i in personal) + ".")
     attrs = attr.plan(raw.names, set(fields.values()), "transactions")
     cleaned = clean_transactions(con, raw, fields, today=today,
-                                 keep=[raw.columns[a.position] for a in attrs])
+                                 keep=[raw.columns[a.position] for a in attrs], anonymous=anonymous)
     warnings = raw.warnings + warnings
     if cleaned["email_key"]:
         warnings.append(f"Customers are identified by their email (column '{raw.names[fields['customer_id']]}'); "
@@ -115,7 +119,8 @@ def _ingest(con, path: Path, *, raws: list[RawTable], customers, mapping, custom
     extra, joins, params, joined = attr.select_sql(order_attrs)
     merged_cols, merge_joins, merge_params = merges.select(list(ORDERS_SCHEMA))
     write_order_tables(con, extra=extra, joins=joins + merge_joins, params={**params, **merge_params},
-                       keep_order_by=joined or bool(merge_joins), fields=merged_cols)
+                       keep_order_by=joined or bool(merge_joins), fields=merged_cols,
+                       anonymous=bool(cleaned["anonymous"]))
     progress("checking the result", 0.75)
 
     report = _file_report(con, raw, fields, empty)
@@ -141,6 +146,10 @@ def _ingest(con, path: Path, *, raws: list[RawTable], customers, mapping, custom
                         f"({reasons}); check the mapping ({used}) before trusting the results.")
     elif rejected:
         warnings.append(f"{rejected:,} of {n:,} rows were rejected ({reasons}).")
+    if cleaned["anonymous"]:
+        anon_revenue = float(con.execute("SELECT coalesce(sum(amount), 0) FROM anonymous_orders").fetchall()[0][0])
+        report["anonymous_sales"] = {"lines": cleaned["anonymous"], "revenue": round(anon_revenue, 2)}
+        warnings.append(anonymous_sentence(cleaned["anonymous"], anon_revenue))
     warnings += _parse_warnings(cleaned, report)
     warnings += _decimal_warnings(cleaned["study"], raw, fields, ("amount", "quantity"), attrs)
 
@@ -212,6 +221,12 @@ def _ingest(con, path: Path, *, raws: list[RawTable], customers, mapping, custom
         report["customers_file"] = cust_report
         report["merged"].update(cust_report["merged"])
     return report
+
+
+def anonymous_sentence(lines: int, revenue: float) -> str:
+    """The load report's line on sales with no customer (walk-ins, guests without an email)."""
+    return (f"Anonymous sales kept: {lines:,} line{'s' if lines != 1 else ''} with no customer, revenue "
+            f"{revenue:,.2f} — counted in sales totals, not in customers or models.")
 
 
 def _lower_keys(mapping: dict[str, str | None] | None) -> dict[str, str | None] | None:

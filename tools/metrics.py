@@ -55,9 +55,12 @@ def query_metrics(ctx: ToolContext, *, metrics: list[str] | None = None, by: lis
     q = bound.query(metrics=metrics, by=by, filters=filters, audience=audience, since=since, until=until,
                     grain=grain, compare=compare, sort=sort, limit=limit)
     frame = run_query(bound.tables, q)
+    anonymous = frame.attrs.get("anonymous_lines")
     frame = order_rows(frame, q)
     currency = getattr(ctx, "currency", None) or ""
     scope = describe_scope(q, bound.model.has_order_ids)
+    if anonymous:  # sales with no customer (walk-ins) counted: said in one clause
+        scope += f"; incl. {anonymous:,} anonymous sales line{'s' if anonymous != 1 else ''}"
     definitions = {m.name: m.definition_en for m in q.metrics}
     order_def = bound.model.order_definition() if any(_uses_orders(m) for m in q.metrics) else None
     headline = definition_line(q, order_def)
@@ -68,6 +71,7 @@ def query_metrics(ctx: ToolContext, *, metrics: list[str] | None = None, by: lis
         "labels": {m.name: {"en": m.label_en, "zh": m.label_zh} for m in q.metrics},
         "units": {m.name: m.unit for m in q.metrics}, "currency": currency or None,
         "rows": _records(frame.head(FACT_ROWS)), "row_count": int(len(frame)),
+        "anonymous_lines": int(anonymous) if anonymous is not None else None,
     }
     if q.compare and not q.grain:
         before = previous_window(q)

@@ -19,8 +19,13 @@ def dataset_overview(ctx: ToolContext) -> ToolResult:
     from tools.metrics import run_metrics  # a preset over the semantic layer
 
     snap = ctx.snapshot
-    frame, _ = run_metrics(ctx, metrics=["customers", "orders", "revenue", "first_order_date", "last_order_date"])
+    # sales (with the anonymous sales lines a point of sale has, when kept) and customers asked apart: a question
+    # about customers leaves the sales with no customer out
+    frame, _ = run_metrics(ctx, metrics=["orders", "revenue", "first_order_date", "last_order_date"])
+    anonymous = int(frame.attrs.get("anonymous_lines") or 0)
+    people, _ = run_metrics(ctx, metrics=["customers"])
     row = frame.iloc[0].rename({"first_order_date": "first_order", "last_order_date": "last_order"})
+    row["customers"] = people.iloc[0]["customers"]
     row["first_order"] = pd.Timestamp(row["first_order"]).date() if pd.notna(row["first_order"]) else None
     row["last_order"] = pd.Timestamp(row["last_order"]).date() if pd.notna(row["last_order"]) else None
     status = snap.meta.get("model_status", {})
@@ -29,9 +34,13 @@ def dataset_overview(ctx: ToolContext) -> ToolResult:
     report = snap.meta.get("load_report", {})
     facts = {"customers": int(row["customers"]), "orders": int(row["orders"]), "revenue": round(float(row["revenue"] or 0), 2),
              "first_order": str(row["first_order"]), "last_order": str(row["last_order"]), "as_of": snap.as_of.isoformat(),
-             "source": report.get("file"), "models_ready": ready, "models_missing": missing}
-    summary = (f"{count(facts['customers'])} customers placed {count(facts['orders'])} orders worth {money(facts['revenue'])} "
-               f"between {facts['first_order']} and {facts['last_order']} (as of {facts['as_of']}). "
+             "source": report.get("file"), "models_ready": ready, "models_missing": missing,
+             "anonymous_lines": anonymous}
+    sales = (f"{count(facts['customers'])} customers placed {count(facts['orders'])} orders worth {money(facts['revenue'])}"
+             if not anonymous else
+             f"{count(facts['orders'])} orders worth {money(facts['revenue'])} (incl. {count(anonymous)} anonymous sales "
+             f"lines with no customer; {count(facts['customers'])} customers)")
+    summary = (f"{sales} between {facts['first_order']} and {facts['last_order']} (as of {facts['as_of']}). "
                + (f"Models ready: {', '.join(ready)}." if ready else "No models are built yet; run `tierwise build`.")
                + (" Not available: " + "; ".join(f"{m} ({r})" for m, r in missing.items()) + "." if missing else ""))
     table = pd.DataFrame([{"measure": k, "value": v} for k, v in facts.items() if not isinstance(v, (list, dict))])

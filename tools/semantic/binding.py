@@ -55,6 +55,13 @@ class Bound:
                                                      *(("order_headers",) if self.engine.reads_store_orders else ()),
                                                      *rollups.values()) if t in snap.tables}
         self.has_models = "customer_view" in snap.tables
+        # sales lines with no customer (walk-ins) the loader kept; a lake Spark reads instead of the store's orders
+        # has its own lines, so the store's anonymous ones are not added to it
+        self.anonymous_lines = 0
+        if self.engine.reads_store_orders and "anonymous_orders" in snap.tables:
+            self.anonymous_lines = int(snap.scalar("SELECT count(*) FROM anonymous_orders") or 0)
+            if self.anonymous_lines:
+                self.schemas["anonymous_orders"] = self._schema("anonymous_orders")
         counts = snap.query("SELECT count(order_id) AS order_id, count(product) AS product, count(category) AS category, "
                             "count(channel) AS channel, count(quantity) AS quantity FROM orders").iloc[0]
         cust = self.schemas.get("customers", {})
@@ -114,8 +121,9 @@ class Bound:
         carried = frozenset(self.snap.meta.get("order_header_columns") or []) & set(self.schemas.get("order_headers", {}))
         rollups = {col: self._table(table) for col, table in (self.snap.meta.get("order_rollups") or {}).items()
                    if table in self.schemas}
+        anonymous = self._table("anonymous_orders") if "anonymous_orders" in self.schemas else None
         return Tables(orders=orders, cancelled=cancelled, customers=customers, run=self.run, headers=headers,
-                      header_columns=carried, rollups=rollups)
+                      header_columns=carried, rollups=rollups, anonymous=anonymous)
 
     def run(self, expr) -> pd.DataFrame:
         return self.engine.run(expr)

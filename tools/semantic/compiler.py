@@ -1,5 +1,6 @@
 """Compile a MetricQuery to Ibis expressions and run them: one query for completed lines, one for
-cancelled lines when a metric needs them; ratios and shares are taken from those sums.
+cancelled lines when a metric needs them; ratios and shares are taken from those sums. Sales lines with no
+customer (anonymous walk-ins) count in sales measures asked with no customer in the question (`includes_anonymous`).
 
 Tables are unbound Ibis tables with the store's schema, so the same expression compiles for DuckDB
 today and Spark later; values reach SQL only as Ibis literals, never as text pasted from a question.
@@ -41,6 +42,7 @@ class Tables:
     headers: Any | None = None  # one row per order (customer, order key, day), see headers.py
     header_columns: frozenset[str] = frozenset()  # order-level columns the headers carry
     rollups: dict[str, Any] | None = None  # line-level column -> table with a row per order and value
+    anonymous: Any | None = None  # sales lines with no customer (walk-ins): same columns as orders, customer_id NULL
 
 
 def measures_of(metric: Metric) -> set[str]:
@@ -161,6 +163,30 @@ def _lines(t: Tables, source, q: MetricQuery, needed: set[str], window: tuple[da
     return lines, keys
 
 
+# measures about customers: a sale with no customer is never one of them
+CUSTOMER_MEASURES = CUSTOMER_STAGE | {"customers", "new_customers"}
+
+
+def includes_anonymous(t: Tables, q: MetricQuery, needed: set[str]) -> bool:
+    """Whether the anonymous sales lines count: for sales measures (revenue, orders, lines, units and their ratios)
+    asked with no customer in the question (no customer measure, audience, customer field or cohort), and no
+    cancellation measure (cancelled lines with no customer are not kept)."""
+    if t.anonymous is None or needed & (CUSTOMER_MEASURES | CANCELLED_MEASURES):
+        return False
+    if any(m.startswith("attr:") and m.split(":")[2] == "customer" for m in needed):
+        return False
+    if q.audience or any(c.field.grain != "order" for c in q.filters):
+        return False
+    return all(d.grain == "order" and d.name != "cohort" for d in q.dims)
+
+
+def _with_anonymous(t: Tables):
+    """The completed lines with the anonymous sales lines after them."""
+    anon = t.anonymous
+    cols = [anon[c] if c in anon.columns else ibis.null().cast(t.orders[c].type()).name(c) for c in t.orders.columns]
+    return t.orders.union(anon.select(*cols))
+
+
 def _order_key(lines):
     """One order: an order id (or, without one, the day) of a customer on one day."""
     return ibis.coalesce(lines.order_id, lines.order_date.cast("string")).concat("|", lines.order_date.cast("string"))
@@ -207,8 +233,9 @@ def _line_aggs(lines, needed: set[str], q, window, headers: bool = False) -> dic
         aggs["lines"] = lines.lines.sum() if headers else lines.count()
     if "units" in needed:
         aggs["units"] = lines.units.sum() if headers else lines.quantity.sum()
-    if "orders" in needed:
-        aggs["orders"] = lines.count() if headers else lines.customer_id.concat("|", _order_key(lines)).nunique()
+    if "orders" in needed:  # an anonymous sale (no customer) is an order by its order id, or its day
+        aggs["orders"] = lines.count() if headers else \
+            lines.customer_id.fill_null("").concat("|", _order_key(lines)).nunique()
     if "customers" in needed:
         aggs["customers"] = lines.customer_id.nunique()
     if "new_customers" in needed:
@@ -265,9 +292,10 @@ def _customer_stage(lines, keys: dict[str, Any], needed: set[str], q, window, he
 
 
 def _aggregate(t: Tables, q: MetricQuery, needed: set[str], window) -> pd.DataFrame:
-    source = _order_source(t, q, needed)
+    anonymous = includes_anonymous(t, q, needed)
+    source = None if anonymous else _order_source(t, q, needed)
     headers = source is not None
-    lines, keys = _lines(t, source if headers else t.orders, q, needed, window)
+    lines, keys = _lines(t, source if headers else _with_anonymous(t) if anonymous else t.orders, q, needed, window)
     if needed & CUSTOMER_STAGE or any(m.startswith("attr:") and m.split(":")[2] == "customer" for m in needed):
         per, aggs, order_attrs = _customer_stage(lines, keys, needed, q, window, headers)
         expr = per.group_by(list(keys)).aggregate(**aggs) if keys else per.aggregate(**aggs)
@@ -280,6 +308,8 @@ def _aggregate(t: Tables, q: MetricQuery, needed: set[str], window) -> pd.DataFr
         aggs = _line_aggs(lines, needed, q, window, headers)
         if not aggs:
             aggs["lines"] = lines.count()
+        if anonymous:
+            aggs["anonymous_lines"] = lines.customer_id.isnull().cast("int64").sum()
         expr = lines.group_by([v.name(k) for k, v in keys.items()]).aggregate(**aggs) if keys else lines.aggregate(**aggs)
         frame = t.run(expr)
     if needed & CANCELLED_MEASURES and t.cancelled is not None:
@@ -386,8 +416,11 @@ def run_query(t: Tables, q: MetricQuery) -> pd.DataFrame:
     """The answer table: one row per group (and period), one column per metric."""
     needed = _needed(q)
     frame = _finished(t, q, needed, (q.start, q.end))
+    anonymous = frame.attrs.get("anonymous_lines")
     if q.compare:
         frame = _compare(t, q, needed, frame)
+    if anonymous is not None:  # how many sales lines with no customer the answer counts (None: not counted)
+        frame.attrs["anonymous_lines"] = anonymous
     return frame
 
 
@@ -424,7 +457,11 @@ def _finished(t: Tables, q: MetricQuery, needed: set[str], window) -> pd.DataFra
     if shares and not q.dims and (q.filters or q.audience):
         whole = replace(q, filters=[], audience=[], compare=None)
         base = _aggregate(t, whole, set().union(*(measures_of(m) for m in shares)), window)
-    return finish(_aggregate(t, q, needed, window), q, base)
+    frame = _aggregate(t, q, needed, window)
+    out = finish(frame, q, base)
+    if "anonymous_lines" in frame:
+        out.attrs["anonymous_lines"] = int(pd.to_numeric(frame["anonymous_lines"], errors="coerce").fillna(0).sum())
+    return out
 
 
 def previous_window(q: MetricQuery) -> tuple[date, date]:
