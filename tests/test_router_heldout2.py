@@ -34,16 +34,12 @@ been changed since the first measurement.
 """
 
 import re
-import shutil
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
-import pytest
-
 from assistant import router
-from assistant.evaluation import load_items, run_eval, turns_of
-from tests.test_router import INTENTS_AFTER_THE_SPLITS
+from assistant.evaluation import load_items, turns_of
+from tests.test_router import INTENTS_AFTER_THE_SPLITS, assistant, score_split  # noqa: F401 (a fixture)
 
 HELDOUT_2 = Path(__file__).parent / "data" / "router_heldout2.jsonl"
 HELDOUT_1 = Path(__file__).parent / "data" / "router_heldout.jsonl"
@@ -79,26 +75,9 @@ def test_no_question_is_copied_between_the_second_split_and_the_training_file_ev
         assert not ours & {_folded(t["q"]) for item in load_items(QUESTIONS) for t in turns_of(item)}
 
 
-@pytest.fixture(scope="module")
-def assistant(built_home, tmp_path_factory):
-    """The assistant over a private copy of the built demo world (exports write into the workspace)."""
-    from assistant.core import Assistant
-    from tools.workspace import Workspace
-
-    home = tmp_path_factory.mktemp("router-heldout2") / "home"
-    shutil.copytree(built_home, home)
-    return Assistant(Workspace(home))
-
-
 def test_the_planner_answers_the_second_held_out_split_in_both_languages(assistant, router_figures):
-    report = run_eval(assistant, HELDOUT_2, use_llm=False)
-    language = {item["id"]: item["lang"] for item in load_items(HELDOUT_2)}
-    by_language = {lang: float(np.mean([t["ok"] for t in report["turns"] if language[t["id"]] == lang]))
-                   for lang in ("en", "zh")}
-    router_figures.update(held_out_2=report["accuracy"], held_out_2_en=by_language["en"],
-                          held_out_2_zh=by_language["zh"])
-    failures = [(t["id"], [(c["name"], c["args"], c["status"]) for c in t["tool_calls"]])
-                for t in report["turns"] if not t["ok"]]
-    assert report["accuracy"] >= FLOORS["held_out_2"], failures
+    accuracy, by_language, failures = score_split(assistant, HELDOUT_2)
+    router_figures.update(held_out_2=accuracy, held_out_2_en=by_language["en"], held_out_2_zh=by_language["zh"])
+    assert accuracy >= FLOORS["held_out_2"], failures
     assert by_language["en"] >= FLOORS["held_out_2_en"] and by_language["zh"] >= FLOORS["held_out_2_zh"], \
         (by_language, failures)
