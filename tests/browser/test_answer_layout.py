@@ -70,6 +70,7 @@ def test_an_answer_opens_with_a_headline_and_at_most_three_bullets_before_its_ta
     for kind, question in (("list", "Who is about to churn?"), ("breakdown-zh", "按细分群体比较客户价值")):
         new_chat(page)
         ask(page, question)
+        page.locator(f"{CHAT} .js-plotly-plot").last.wait_for()  # a loaded machine draws it late
         show_answer(page)
         rows = page.evaluate(LATEST)
         text = rows[0]
