@@ -12,7 +12,7 @@ import pytest
 from tools import store
 from tools.errors import TierwiseError
 from tools.refresh import append_orders
-from tools.workspace import STORE_FILE, Workspace
+from tools.workspace import Workspace
 
 TABLES = ("orders", "cancelled_orders", "customers", "features", "scores", "customer_view", "order_headers")
 
@@ -306,3 +306,93 @@ def test_an_admin_appends_from_the_data_tab_and_a_marketer_cannot(ws, tmp_path):
         assert answer["tool_calls"][0]["name"] == "what_changed" and answer["tool_calls"][0]["status"] == "ok"
     finally:
         app.close()
+
+
+def test_scoring_with_the_kept_models_gives_the_builds_scores(ws):
+    """What the build keeps (tools.scoring) scores its own customers at its own date exactly as the build did."""
+    from tools.refresh import SCORING_FEATURES
+    from tools.scoring import load_fitted, score_customers
+
+    con = store.connect(ws.current_store(), read_only=True)
+    try:
+        fitted = load_fitted(con, store.read_meta(con))
+        frame = con.execute("SELECT f.*, i.tree_probability FROM features f JOIN churn_inputs i USING (customer_id) "
+                            "ORDER BY customer_id").df()
+        built = con.execute("SELECT * FROM scores ORDER BY customer_id").df()
+        scores = score_customers(con, frame, fitted, fitted.as_of, frame["tree_probability"].to_numpy())
+    finally:
+        con.close()
+    assert "customer_id" in SCORING_FEATURES and list(frame["customer_id"]) == list(built["customer_id"])
+    for column in ("tier", "segment", "persona", "churn_risk", "r_score", "f_score", "m_score"):
+        assert (scores[column].to_numpy() == built[column].to_numpy()).all(), column
+    for column in ("churn_probability", "p_alive", "expected_orders_90d", "clv_12m", "retained_value_12m",
+                   "value_at_risk", "expected_gap_days"):
+        np.testing.assert_allclose(scores[column].to_numpy(dtype=float), built[column].to_numpy(dtype=float),
+                                   rtol=1e-9, atol=1e-9, err_msg=column)
+    def days(values) -> list[str]:
+        return pd.to_datetime(pd.Series(np.asarray(values))).dt.strftime("%Y-%m-%d").fillna("none").tolist()
+
+    assert days(scores["next_order_date"]) == days(built["next_order_date"])
+
+
+def test_after_an_append_the_customer_view_is_the_view_of_the_new_features_and_scores(ws, tmp_path):
+    from tools.models import CUSTOMER_VIEW_SQL
+
+    as_of = date.fromisoformat(meta(ws)["as_of"])
+    who = regulars(ws, 10, before=as_of)
+    rows = [{"order_id": f"V{i}", "customer_id": c, "order_date": (as_of + timedelta(days=3)).isoformat(), "amount": 60.0}
+            for i, c in enumerate(who)]
+    rows.append({"order_id": "V-new", "customer_id": "NEWVIEW1", "order_date": (as_of + timedelta(days=3)).isoformat(),
+                 "amount": 80.0})
+    append_orders(ws, write_orders(tmp_path / "v.csv", rows))
+    view = read(ws, "SELECT * FROM customer_view ORDER BY customer_id")
+    expected = read(ws, f"SELECT * FROM ({CUSTOMER_VIEW_SQL}) ORDER BY customer_id")
+    assert len(view) == len(expected) and "NEWVIEW1" in set(view["customer_id"])
+    pd.testing.assert_frame_equal(view[expected.columns], expected)
+    assert read(ws, "SELECT count(*) AS n FROM scores WHERE churn_reasons IS NULL").iloc[0]["n"] == 0
+
+
+def test_every_customers_scores_after_an_append_are_the_kept_models_scores_of_their_features(ws, tmp_path):
+    """The refresh writes its scores into the customer view in place (updates, rows anew for some customers);
+    reading them back gives, for every customer, what the kept models say of that customer's features."""
+    from tools.scoring import load_fitted, score_customers
+
+    as_of = date.fromisoformat(meta(ws)["as_of"])
+    who = regulars(ws, 12, before=as_of)
+    later = as_of + timedelta(days=6)
+    append_orders(ws, write_orders(tmp_path / "s.csv", [{"order_id": f"S{i}", "customer_id": c,
+                                                         "order_date": later.isoformat(), "amount": 45.0}
+                                                        for i, c in enumerate(who)]))
+    con = store.connect(ws.current_store(), read_only=True)
+    try:
+        fitted = load_fitted(con, store.read_meta(con))
+        frame = con.execute("SELECT f.*, i.tree_probability FROM features f JOIN churn_inputs i USING (customer_id) "
+                            "ORDER BY customer_id").df()
+        stored = con.execute("SELECT * FROM customer_view ORDER BY customer_id").df()
+        through_view = con.execute("SELECT * FROM scores ORDER BY customer_id").df()
+        expected = score_customers(con, frame, fitted, later, frame["tree_probability"].to_numpy())
+    finally:
+        con.close()
+    assert list(stored["customer_id"]) == list(frame["customer_id"]) == list(through_view["customer_id"])
+    for column in ("tier", "segment", "persona", "churn_risk"):
+        assert (stored[column].to_numpy() == expected[column].to_numpy()).all(), column
+        assert (through_view[column].to_numpy() == expected[column].to_numpy()).all(), column
+    for column in ("churn_probability", "clv_12m", "p_alive", "value_at_risk", "expected_orders_90d"):
+        np.testing.assert_allclose(stored[column].to_numpy(dtype=float), expected[column].to_numpy(dtype=float),
+                                   rtol=1e-9, atol=1e-9, err_msg=column)
+    assert (stored["recency_days"].to_numpy() == frame["recency_days"].to_numpy()).all()
+
+
+def test_a_build_after_appends_refits_and_writes_its_scores_again(ws, tmp_path, cli_json, monkeypatch):
+    as_of = date.fromisoformat(meta(ws)["as_of"])
+    who = regulars(ws, 3, before=as_of)
+    append_orders(ws, write_orders(tmp_path / "b.csv", [{"order_id": f"B{i}", "customer_id": c,
+                                                         "order_date": (as_of + timedelta(days=2)).isoformat(),
+                                                         "amount": 20.0} for i, c in enumerate(who)]))
+    monkeypatch.setenv("TIERWISE_HOME", str(ws.home))
+    built = cli_json("build")
+    assert built["as_of"] == (as_of + timedelta(days=2)).isoformat() and built["snapshot"]
+    assert meta(ws)["models_as_of"] == built["as_of"]
+    kinds = read(ws, "SELECT table_type FROM information_schema.tables WHERE table_name = 'scores'")["table_type"]
+    assert kinds.tolist() == ["BASE TABLE"]
+    assert read(ws, "SELECT count(*) AS n FROM scores").iloc[0]["n"] == read(ws, "SELECT count(*) AS n FROM features").iloc[0]["n"]

@@ -91,7 +91,7 @@ def test_customers_who_go_quiet_are_named_as_newly_at_high_churn_risk(quiet):
     ranked = expected.sort_values(["value_at_risk", "customer_id"], ascending=[False, True])["customer_id"].head(len(shown))
     assert shown == ranked.tolist()  # most value at risk first
     assert newly["top"][0] == shown[0] and newly["top"][0] in result.summary
-    assert all(row[table.columns.index("risk_before")] != "high" for row in table.rows)
+    assert all(row[table.columns.index("churn_risk_before")] != "high" for row in table.rows)
 
 
 def test_tier_and_segment_moves_count_every_customer_who_moved(quiet):
@@ -188,3 +188,22 @@ def test_the_cli_reports_changes_since_a_date(quiet, monkeypatch, cli_json, cli)
     assert report["before"]["as_of"] < quiet["as_of"].isoformat() and report["newly_high_risk"]["customers"] > 0
     code, out, err = cli("changes")
     assert code == 0 and "newly at high churn risk" in out and "Tier moves" in out
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_answers_tables_read_as_words_in_both_languages(quiet, language):
+    import re
+
+    from ui.formatting import Style, format_table
+
+    result = what_changed(context(quiet["ws"].home))
+    style = Style(language=language)
+    for table in result.tables:
+        shown = format_table(table, style)
+        words = [c.label for c in shown.columns] + [cell.text for row in shown.rows for cell in row]
+        assert not [w for w in words if re.fullmatch(r"[a-z]+(?:_[a-z0-9]+)+", w)], table.title  # no snake_case
+        if language == "zh":
+            assert re.search(r"[\u4e00-\u9fff]", shown.title), shown.title
+    moves = format_table(result.tables[1], style)
+    before = [row[0].text for row in moves.rows]
+    assert set(before) <= ({"高价值层", "中价值层", "低价值层"} if language == "zh" else {"High", "Mid", "Low"})

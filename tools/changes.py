@@ -59,7 +59,7 @@ def what_changed(ctx: ToolContext, *, since: str | None = None) -> ToolResult:
     now = "customer_view"
 
     newly = snap.query(f"""
-        SELECT b.customer_id, b.churn_probability, b.value_at_risk, coalesce(a.churn_risk, 'new') AS risk_before,
+        SELECT b.customer_id, b.churn_probability, b.value_at_risk, coalesce(a.churn_risk, 'new') AS churn_risk_before,
                b.tier, b.last_order_date
         FROM {now} b LEFT JOIN {before} a USING (customer_id)
         WHERE b.churn_risk = 'high' AND a.churn_risk IS DISTINCT FROM 'high'
@@ -96,8 +96,8 @@ def what_changed(ctx: ToolContext, *, since: str | None = None) -> ToolResult:
                              + [c for top in tiers["top_customers"].head(MOVE_ROWS) for c in top]))
     tables = [
         frame_to_table("Newly at high churn risk (by value at risk)", newly.head(LIST_ROWS), total=len(newly)),
-        frame_to_table("Tier moves", tiers.drop(columns=["direction"]).head(MOVE_ROWS), total=len(tiers)),
-        frame_to_table("Segment moves", segments.drop(columns=["direction"]).head(MOVE_ROWS), total=len(segments)),
+        frame_to_table("Tier moves", _shown(tiers).head(MOVE_ROWS), total=len(tiers)),
+        frame_to_table("Segment moves", _shown(segments).head(MOVE_ROWS), total=len(segments)),
         frame_to_table("KPIs against their usual range", kpis),
         frame_to_table("New high-value customers", new_high.head(LIST_ROWS), total=len(new_high)),
     ]
@@ -155,6 +155,11 @@ def _moves(snap, now: str, before: str, column: str) -> pd.DataFrame:
         frame["direction"] = "moved"
     frame["top_customers"] = [list(v) if v is not None else [] for v in frame["top_customers"]]
     return frame
+
+
+def _shown(moves: pd.DataFrame) -> pd.DataFrame:
+    """A move table as shown: the most valuable customers as one text."""
+    return moves.drop(columns=["direction"]).assign(top_customers=[", ".join(ids) for ids in moves["top_customers"]])
 
 
 def _move_facts(moves: pd.DataFrame) -> list[dict[str, Any]]:
@@ -229,7 +234,7 @@ def _pii(snap, ids: list[str]) -> dict[str, dict[str, Any]]:
     if not ids:
         return {}
     frame = snap.query("SELECT customer_id, name, email FROM customers WHERE customer_id IN "
-                       f"(SELECT unnest(?::VARCHAR[]))", [ids])
+                       "(SELECT unnest(?::VARCHAR[]))", [ids])
     return {r.customer_id: {"name": r.name, "email": r.email} for r in frame.itertuples()}
 
 

@@ -28,6 +28,7 @@ from tools.errors import TierwiseError
 TimeUnit = Literal["days", "weeks"]
 TIME_UNITS: dict[str, float] = {"days": 1.0, "weeks": 7.0}  # days per unit
 DAYS_PER_YEAR = 365.25
+NEXT_PURCHASE_GRID = 2048  # points of the grid that brackets each customer's next purchase time
 
 SUMMARY_COLUMNS = ("frequency", "recency", "T", "monetary_value")
 
@@ -334,22 +335,81 @@ class BetaGeoModel:
         x, t_x, T_ = _rfm_arrays(frequency, recency, T)
         if within is None:
             within = 5 * DAYS_PER_YEAR / _days_per_unit(self.time_unit)
-        # Solve once per distinct (x, t_x, T), then map back: bisection costs ~50 evaluations.
-        keys = np.stack([x.ravel(), t_x.ravel(), T_.ravel()], axis=1)
-        uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
-        ux, utx, uT = uniq.T
-        answer = np.full(ux.shape, np.inf)
-        reaches = self._conditional_expectation(within, ux, utx, uT) >= 1.0
-        ux, utx, uT = ux[reaches], utx[reaches], uT[reaches]
-        lo, hi = np.zeros_like(ux), np.full_like(ux, float(within))
         tolerance = 0.01 / _days_per_unit(self.time_unit)  # a hundredth of a day is plenty
-        for _ in range(max(1, math.ceil(math.log2(within / tolerance)))):
+        # Solve once per distinct (x, t_x, T), then map back (a sort of the three columns finds them)
+        (ux, utx, uT), inverse = _distinct_rows(x.ravel(), t_x.ravel(), T_.ravel())
+        answer = np.full(ux.shape, np.inf)
+        at_within = self._conditional_expectation(within, ux, utx, uT)
+        reaches = at_within >= 1.0
+        ux, utx, uT = ux[reaches], utx[reaches], uT[reaches]
+        lo, hi, at_lo, at_hi = self._next_purchase_bracket(ux, utx, uT, float(within), at_within[reaches])
+
+        def reached(t, rows):
+            return self._conditional_expectation(t, ux[rows], utx[rows], uT[rows]) >= 1.0
+
+        # a straight line through the bracket's ends is usually within a hundredth of a day of the answer:
+        # checked half a tolerance either side; rows where it is not are bisected in their bracket
+        with np.errstate(divide="ignore", invalid="ignore"):
+            guess = lo + (hi - lo) * (1.0 - at_lo) / (at_hi - at_lo)
+        rows = np.flatnonzero(np.isfinite(guess))
+        above = np.minimum(guess[rows] + 0.5 * tolerance, within)
+        done = reached(above, rows) & ~reached(np.maximum(above - tolerance, 0.0), rows)
+        found = np.full(ux.shape, np.nan)
+        found[rows[done]] = above[done]
+        rows = np.flatnonzero(np.isnan(found))
+        lo, hi = lo[rows], hi[rows]
+        while len(rows) and (hi - lo).max() > tolerance:
             mid = 0.5 * (lo + hi)
-            above = self._conditional_expectation(mid, ux, utx, uT) >= 1.0
-            hi = np.where(above, mid, hi)
-            lo = np.where(above, lo, mid)
-        answer[reaches] = hi
-        return answer[inverse.ravel()].reshape(x.shape)
+            up = reached(mid, rows)
+            hi, lo = np.where(up, mid, hi), np.where(up, lo, mid)
+        found[rows] = hi
+        answer[reaches] = found
+        return answer[inverse].reshape(x.shape)
+
+    def _next_purchase_bracket(self, x, t_x, T, within: float, at_within: np.ndarray,
+                               points: int = NEXT_PURCHASE_GRID) -> tuple[np.ndarray, ...]:
+        """For each customer (who reaches one expected purchase by `within`, where they expect `at_within`), times
+        lo < t ≤ hi around the time they do and the expected purchases there, from a grid. The expected purchases
+        are P(alive) × c(x) × (1 − tail(z)) with z = t / (α + T + t): the shape depends on x alone, so one grid of
+        z per distinct x serves everyone, and its values are exact at the grid's times."""
+        r, alpha, a, b = self.r_, self.alpha_, self.a_, self.b_
+        if abs(a - 1.0) < 1e-7:
+            a = 1.0 + 1e-7
+        alive = expit(-self._log_odds_dead(x, t_x, T))
+        lo, hi = np.zeros_like(T), np.full_like(T, within)
+        at_lo, at_hi = np.zeros_like(T), np.asarray(at_within, dtype=float).copy()
+        # grid in s = t / (α + T) = z / (1 − z), denser near 0 where most answers are
+        s_max = within / (alpha + T.min()) if len(T) else 1.0
+        s = np.concatenate([[0.0], np.geomspace(s_max * 1e-6, s_max, points - 1)])
+        z = s / (1.0 + s)
+        for value in np.unique(x):
+            rows = np.flatnonzero(x == value)
+            shape = (a + b + value - 1.0) / (a - 1.0) * (
+                1.0 - np.power(1.0 - z, a - 1.0) * hyp2f1(a + b - 1.0 - r, a - 1.0, a + b + value - 1.0, z))
+            need = 1.0 / np.maximum(alive[rows], 1e-300)  # expected purchases reach 1 where shape reaches this
+            k = np.clip(np.searchsorted(np.maximum.accumulate(shape), need, side="left"), 1, points - 1)
+            scale = alpha + T[rows]
+            lo[rows], hi[rows] = s[k - 1] * scale, s[k] * scale
+            at_lo[rows], at_hi[rows] = alive[rows] * shape[k - 1], alive[rows] * shape[k]
+        beyond = hi > within  # the grid's point past `within`: `within` itself brackets the answer
+        hi[beyond], at_hi[beyond] = within, at_within[beyond]
+        # a bracket the grid got wrong (rounding at its ends) falls back to the whole range
+        wrong = (lo >= hi) | (at_lo >= 1.0) | (at_hi < 1.0)
+        lo[wrong], hi[wrong], at_lo[wrong], at_hi[wrong] = 0.0, within, 0.0, at_within[wrong]
+        return lo, hi, at_lo, at_hi
+
+
+def _distinct_rows(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """The distinct rows of equal-length columns (as columns) and each row's index into them."""
+    if not len(columns[0]):
+        return [c[:0] for c in columns], np.zeros(0, dtype=np.intp)
+    order = np.lexsort(columns[::-1])
+    ordered = [c[order] for c in columns]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = np.any([c[1:] != c[:-1] for c in ordered], axis=0)
+    inverse = np.empty(len(order), dtype=np.intp)
+    inverse[order] = np.cumsum(new) - 1
+    return [c[new] for c in ordered], inverse
 
 
 # ----------------------------------------------------------------------------- Gamma-Gamma

@@ -146,7 +146,7 @@ def merge_incoming(con: duckdb.DuckDBPyConnection, incoming: Incoming) -> dict[s
         con.execute("""CREATE OR REPLACE TEMP TABLE _appended_lines AS
                        SELECT customer_id, order_date, order_id, false AS _cancelled FROM _new_orders
                        UNION ALL SELECT customer_id, order_date, order_id, true FROM _new_cancelled_orders""")
-        new_customers = _add_customers(con, name, warnings)
+        new_customers = _add_customers(con, name, warnings, with_details=bool(incoming.report.get("customers_file")))
     finally:
         for view in ("_in_orders", "_in_cancelled", "_in_customers"):
             con.unregister(view)
@@ -211,10 +211,13 @@ def _refuse_reused_order_ids(con, name: str) -> None:
     """New lines (not copies of loaded ones) of an order id the store already has: an edit, not an append."""
     if "order_id" not in _columns(con, "orders"):
         return
+    # the store's lines are probed against the (few) new ids, not the other way round
     reused = con.execute("""
         WITH ids AS (SELECT DISTINCT order_id FROM _new_orders WHERE order_id IS NOT NULL
                      UNION SELECT DISTINCT order_id FROM _new_cancelled_orders WHERE order_id IS NOT NULL)
-        SELECT order_id FROM ids WHERE order_id IN (SELECT order_id FROM orders UNION ALL SELECT order_id FROM cancelled_orders)
+        SELECT DISTINCT order_id FROM (
+            SELECT order_id FROM orders WHERE order_id IN (SELECT order_id FROM ids)
+            UNION ALL SELECT order_id FROM cancelled_orders WHERE order_id IN (SELECT order_id FROM ids))
         ORDER BY order_id""").fetchall()
     if reused:
         shown = ", ".join(str(r[0]) for r in reused[:SHOWN])
@@ -225,7 +228,7 @@ def _refuse_reused_order_ids(con, name: str) -> None:
             "full data again with `tierwise load` to replace it. Nothing was appended.")
 
 
-def _add_customers(con, name: str, warnings: list[str]) -> int:
+def _add_customers(con, name: str, warnings: list[str], *, with_details: bool) -> int:
     """Insert the incoming customers the store does not have; return how many."""
     target = _columns(con, "customers")
     have = _columns(con, "_in_customers")
@@ -235,6 +238,6 @@ def _add_customers(con, name: str, warnings: list[str]) -> int:
                         ).fetchall()[0][0]
     added = con.execute(f"""INSERT INTO customers SELECT {', '.join(parts)} FROM _in_customers
                             WHERE customer_id NOT IN (SELECT customer_id FROM customers)""").fetchall()[0][0]
-    if known and "name" in have:
+    if known and with_details:
         warnings.append(f"{known:,} customers in '{name}' were already loaded; their details were kept as loaded.")
     return int(added)

@@ -362,6 +362,9 @@ def _write_scores(con, scores: pd.DataFrame, reasons: pd.DataFrame | None = None
     frame = frame[columns]
     cur = con.cursor()  # its own connection: a half-read result elsewhere must not block the write
     try:
+        # after an incremental refresh scores is a view of the customer view (tools.refresh); a build writes a table
+        if cur.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'scores' AND NOT temporary").fetchall()[0][0]:
+            cur.execute("DROP VIEW scores")
         cur.register("_scores", frame)
         select = ", ".join(f"CAST(s.{c} AS {SCORE_TYPES[c]}) AS {c}" for c in columns)
         if reasons is None:
@@ -384,18 +387,22 @@ def _write_scores(con, scores: pd.DataFrame, reasons: pd.DataFrame | None = None
         cur.close()
 
 
-def _write_customer_view(con) -> None:
-    """One row per customer joining behaviour, scores and non-PII attributes: what tools filter on."""
-    con.execute("""
-        CREATE OR REPLACE TABLE customer_view AS
+# One row per customer joining behaviour, scores and non-PII attributes: what tools filter on (the tables are
+# named so that an incremental refresh can build some customers' rows from their rows alone)
+CUSTOMER_VIEW_SELECT = """
         SELECT f.customer_id, f.first_order_date, f.last_order_date, f.orders, f.total_spend, f.aov,
                f.recency_days, f.tenure_days, f.top_channel, f.top_category,
                c.country, c.city, coalesce(c.email_consent, false) AS email_consent,
                s.* EXCLUDE (customer_id)
-        FROM features f
-        LEFT JOIN scores s USING (customer_id)
-        LEFT JOIN customers c USING (customer_id)
-    """)
+        FROM {features} f
+        LEFT JOIN {scores} s USING (customer_id)
+        LEFT JOIN {customers} c USING (customer_id)"""
+CUSTOMER_VIEW_SQL = CUSTOMER_VIEW_SELECT.format(features="features", scores="scores", customers="customers")
+
+
+def _write_customer_view(con) -> None:
+    """The customer view (CUSTOMER_VIEW_SQL) as a table."""
+    con.execute(f"CREATE OR REPLACE TABLE customer_view AS {CUSTOMER_VIEW_SQL}")
 
 
 def _now() -> str:

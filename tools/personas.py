@@ -78,10 +78,12 @@ def _fills(features: pd.DataFrame) -> dict[str, float]:
 
 
 def assign_personas(features: pd.DataFrame, model: dict[str, Any]) -> np.ndarray:
-    """Each customer's persona name under a fit's `model` (fit_personas' result), without refitting."""
-    design = _design(features, model["fill"])[model["columns"]]
-    labels = model["relabel"][model["kmeans"].predict(model["scaler"].transform(design.to_numpy()))]
-    return model["names"][labels]
+    """Each customer's persona name under a fit's `model` (fit_personas' result), without refitting: the nearest
+    cluster centre in the fit's scaled space, as K-Means assigns (computed directly: k is at most 8)."""
+    scaler, centers = model["scaler"], model["kmeans"].cluster_centers_
+    scaled = (_design(features, model["fill"])[model["columns"]].to_numpy(dtype=float) - scaler.mean_) / scaler.scale_
+    distance = np.column_stack([((scaled - center) ** 2).sum(axis=1) for center in centers])
+    return model["names"][model["relabel"][np.argmin(distance, axis=1)]]
 
 
 def _name(deltas: pd.Series, traits: int = 2) -> str:

@@ -15,9 +15,17 @@ a refused or failed append leaves the data, the models and the snapshots as they
      180 before the last 180); everyone else's days since the last and the first order grow by the days
      the as-of date moved, which is all that changes for them
   6. every customer is scored at the new as-of date with the last build's models (tools.scoring); the churn
-     trees run for the customers of step 5 only; churn reasons are written again for them and for anyone
-     whose risk band changed (the others keep theirs until the next build)
-  7. order headers and rollups of the customers with new lines, the customer view, the meta, a snapshot
+     trees run for the customers whose orders changed (the others' tree inputs moved with time alone, which
+     the calibrator's recency, tenure and BG/NBD terms carry); churn reasons are written again for the
+     customers of step 5 and for anyone whose risk band changed (the others keep theirs until the next build)
+  7. the customer view is updated in place and `scores` becomes the view of its score columns (one copy of
+     a million rows to write, not two); order headers and rollups of the customers with new lines; the
+     meta; a snapshot. The store is checkpointed once, when the refresh is done.
+
+At a million customers the costs are the rows every refresh must write again (every customer's scores and
+days since their last order, then DuckDB's checkpoint of them), scoring a million customers' time-dependent
+values (BG/NBD's hypergeometric functions for P(alive), the 12-month value and the next order date), and
+starting Python with DuckDB, Ibis, scikit-learn and SciPy; see docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -35,12 +43,13 @@ from tools import snapshots, store
 from tools.errors import TierwiseError
 from tools.incoming import merge_incoming, read_incoming
 from tools.progress import Progress, silent
+from tools.retention import RISK_LEVELS
 from tools.scoring import INPUTS_TABLE, KEPT_SCORES, PRICES_TABLE, Fitted, churn_frame_columns, churn_reasons, \
     load_fitted, score_customers, tree_probability
 from tools.workspace import STORE_FILE, Workspace
 
-DEFAULT_MODELS_MAX_AGE_DAYS = 30
-# Columns every customer's scoring reads (features, then the churn model's own inputs the reasons need)
+# Feature columns every customer's scoring reads (CLV, churn calibration and risk rules, RFM, reasons; the
+# personas' columns are added from tools.personas), and the churn model's stored inputs the reasons read
 SCORING_FEATURES = ("customer_id", "frequency", "recency_days", "tenure_days", "bgnbd_t_x_days", "mean_repeat_day_spend",
                     "purchase_days", "total_spend", "spend_last_365", "orders", "total_quantity", "gap_mean_days",
                     "orders_last_180", "orders_prev_180", "orders_last_365", "spend_last_90", "spend_prev_90",
@@ -84,7 +93,7 @@ def append_orders(ws: Workspace, transactions: str | Path, *, customers: str | P
     if not snapshots.list_snapshots(ws.home, lineage=meta.get("loaded_at")):
         snapshots.record_current(ws, kind="baseline")  # built before snapshots were kept: "what changed" needs a start
         t = lap("baseline_snapshot", t)
-    max_age = int(read_settings(ws.home).get("models_max_age_days") or DEFAULT_MODELS_MAX_AGE_DAYS)
+    max_age = int(read_settings(ws.home)["models_max_age_days"])
 
     progress("copying the dataset", 0.15)
     staged = ws.stage(copy_current=True)
@@ -92,6 +101,9 @@ def append_orders(ws: Workspace, transactions: str | Path, *, customers: str | P
     try:
         con = store.connect(staged / STORE_FILE)
         try:
+            # one checkpoint when the connection closes, not one each time the log passes DuckDB's 16 MB default
+            # mid-refresh: each rewrites the tables touched so far, and this refresh touches big ones several times
+            con.execute("SET checkpoint_threshold = '1TB'")
             t = lap("copy", t)
             progress("adding the new orders", 0.25)
             merged = merge_incoming(con, incoming)
@@ -133,8 +145,10 @@ def append_orders(ws: Workspace, transactions: str | Path, *, customers: str | P
             pending = snapshots.record(con, ws.home, kind="append",
                                        detail={"file": report["file"], "order_lines_added": report["order_lines_added"]})
             t = lap("snapshot", t)
+            t = time.perf_counter()
         finally:
             con.close()
+        t = lap("checkpoint", t)
         done = ws.activate(staged)
     except _NothingNew as nothing:
         ws.discard(staged)
@@ -181,116 +195,138 @@ def refresh_scores(con, meta: dict[str, Any], old_as_of: date, as_of: date, *, t
     timings = timings if timings is not None else {}
     t = time.perf_counter()
     fitted = load_fitted(con, meta)
+    if fitted.churn is not None and "inputs_as_of" not in _columns(con, INPUTS_TABLE):
+        con.execute(f"ALTER TABLE {INPUTS_TABLE} ADD COLUMN inputs_as_of DATE DEFAULT DATE '{fitted.as_of.isoformat()}'")
     shift = (as_of - old_as_of).days
-    recompute = _customers_to_recompute(con, old_as_of, as_of)
+    changed, rewindowed = _customers_to_recompute(con, old_as_of, as_of)
     progress("features of the customers with new orders", 0.45)
     _recompute_features(con, fitted, as_of, shift)
     timings["features_seconds"] = round(time.perf_counter() - t, 3)
 
     t = time.perf_counter()
     progress("scoring every customer", 0.6)
-    frame = _scoring_frame(con, fitted)
-    frame_ids = frame["customer_id"].astype(str)
-    old = con.execute(f"SELECT customer_id, churn_risk, {', '.join(KEPT_SCORES)} FROM scores").df()
-    old = old.set_index("customer_id").reindex(frame_ids)
+    # one row per customer in id order; rows are matched to ids by position (_positions), so no id is read into Python
+    con.execute("CREATE OR REPLACE TEMP TABLE _positions AS SELECT customer_id, "
+                "CAST(row_number() OVER (ORDER BY customer_id) - 1 AS BIGINT) AS _row FROM features")
+    frame = _scoring_frame(con, fitted, as_of)
     scores = score_customers(con, frame, fitted, as_of, frame["tree_probability"].to_numpy(dtype=float))
     timings["scoring_seconds"] = round(time.perf_counter() - t, 3)
 
     t = time.perf_counter()
     progress("writing churn reasons of the customers who changed", 0.8)
-    rescored = frame_ids.isin(set(con.execute("SELECT customer_id FROM _recompute").df()["customer_id"].astype(str)))
+    rescored = con.execute("""SELECT p._row FROM _positions p LEFT JOIN customer_view s USING (customer_id)
+                              WHERE p.customer_id IN (SELECT customer_id FROM _recompute)
+                                 OR p.customer_id IN (SELECT customer_id FROM _rewindow)
+                                 OR s.customer_id IS NULL""").fetchnumpy()["_row"]
+    mask = np.zeros(len(frame), dtype=bool)
+    mask[np.asarray(rescored, dtype=np.int64)] = True
     if "churn_risk" in scores:
-        rescored |= (scores["churn_risk"].to_numpy() != old["churn_risk"].to_numpy())
-    reasons = pd.DataFrame(columns=["customer_id", "slot", "reason"])
+        # compared as codes: a million strings read into Python would cost more than the comparison
+        levels = {level: code for code, level in enumerate(RISK_LEVELS)}
+        cases = " ".join(f"WHEN '{level}' THEN {code}" for level, code in levels.items())
+        old_code = con.execute(f"SELECT coalesce(CASE s.churn_risk {cases} END, -1) AS code FROM _positions p "
+                               f"LEFT JOIN customer_view s USING (customer_id) ORDER BY p._row").fetchnumpy()["code"]
+        risk = scores["churn_risk"].to_numpy()
+        new_code = np.select([risk == level for level in levels], list(levels.values()), default=-2)
+        mask |= np.asarray(old_code) != new_code
+    reasons = None
     if fitted.churn is not None:
         from tools.churn import typical_reason_gap
 
         typical = typical_reason_gap(frame["gap_mean_days"].to_numpy(dtype=float), fitted.churn["horizon_days"])
-        subset = frame[rescored.to_numpy()]
-        reasons = churn_reasons(fitted, subset, scores.loc[rescored.to_numpy(), "churn_risk"].to_numpy(), typical)
-    for column in KEPT_SCORES:
-        scores[column] = old[column].to_numpy()
-    _write_scores(con, scores, reasons, rescored.to_numpy())
-    timings["reasons_and_write_seconds"] = round(time.perf_counter() - t, 3)
+        rows = np.flatnonzero(mask)
+        subset = _with_reason_inputs(con, frame.iloc[rows].reset_index(drop=True), rows, as_of)
+        reasons = churn_reasons(fitted, subset, scores["churn_risk"].to_numpy()[rows], typical)
+        reasons["row"] = rows[reasons["row"].to_numpy(dtype=np.int64)]
+    timings["reasons_seconds"] = round(time.perf_counter() - t, 3)
 
     t = time.perf_counter()
-    from tools.models import _write_customer_view
-
-    _write_customer_view(con)
+    _write_scores(con, scores, reasons, mask, shift)
     store.write_meta(con, features_refreshed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
-    timings["customer_view_seconds"] = round(time.perf_counter() - t, 3)
-    return {"customers_recomputed": int(recompute), "customers_scored": int(len(scores)),
-            "reasons_rewritten": int(rescored.sum()), "days_moved": shift}
+    timings["write_seconds"] = round(time.perf_counter() - t, 3)
+    return {"customers_recomputed": int(changed), "customers_rewindowed": int(rewindowed),
+            "customers_scored": int(len(scores)), "reasons_rewritten": int(mask.sum()), "days_moved": shift}
 
 
-def _customers_to_recompute(con, old_as_of: date, as_of: date) -> int:
-    """Create temp table _recompute: customers whose features change beyond the passing of time. Returns its size."""
-    bands = [(old_as_of, as_of)]  # orders the new date brings into view
-    if as_of > old_as_of:
-        bands += [(old_as_of - timedelta(days=n), as_of - timedelta(days=n)) for n in window_edges()]
-    inside = " OR ".join("(order_date > ? AND order_date <= ?)" for _ in bands)
-    params = [d for band in bands for d in band]
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE _recompute AS
+def _customers_to_recompute(con, old_as_of: date, as_of: date) -> tuple[int, int]:
+    """Temp tables _recompute (customers whose orders changed: new lines, or orders the new date brings into view)
+    and _rewindow (the others with an order leaving a time window as the date moves); returns their sizes."""
+    con.execute("""CREATE OR REPLACE TEMP TABLE _recompute AS
         SELECT DISTINCT customer_id FROM (
             SELECT customer_id FROM _appended_lines
-            UNION ALL SELECT customer_id FROM orders WHERE {inside}
+            UNION ALL SELECT customer_id FROM orders WHERE order_date > ? AND order_date <= ?
             UNION ALL SELECT customer_id FROM cancelled_orders WHERE order_date > ? AND order_date <= ?)""",
-                params + [old_as_of, as_of])
-    return con.execute("SELECT count(*) FROM _recompute").fetchall()[0][0]
+                [old_as_of, as_of, old_as_of, as_of])
+    bands = [(old_as_of - timedelta(days=n), as_of - timedelta(days=n)) for n in window_edges()] if as_of > old_as_of else []
+    inside = " OR ".join("(order_date > ? AND order_date <= ?)" for _ in bands) or "false"
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _rewindow AS
+        SELECT DISTINCT customer_id FROM orders WHERE ({inside})
+        AND customer_id NOT IN (SELECT customer_id FROM _recompute)""", [d for band in bands for d in band])
+    return (con.execute("SELECT count(*) FROM _recompute").fetchall()[0][0],
+            con.execute("SELECT count(*) FROM _rewindow").fetchall()[0][0])
 
 
 def _recompute_features(con, fitted: Fitted, as_of: date, shift: int) -> None:
-    """Features (and the churn model's own inputs and trees' probability) of _recompute's customers at as_of;
-    everyone else's days since the last and first order moved by `shift`."""
+    """Features at as_of of _recompute's customers (with the churn model's own inputs and the trees' probability)
+    and of _rewindow's (features only: their order history did not change); everyone else's days since the last
+    and the first order moved by `shift`."""
     from tools.churn import churn_features
-    from tools.features import CUSTOMER_ATTRIBUTES, feature_table
+    from tools.features import feature_table
 
     backend = ibis.duckdb.from_connection(con)
-    ids = backend.table("_recompute")
-    orders = backend.table("orders").semi_join(ids, "customer_id")
     lists = _value_lists(con, fitted)
+    con.execute("CREATE OR REPLACE TEMP TABLE _refeature AS SELECT customer_id FROM _recompute "
+                "UNION ALL SELECT customer_id FROM _rewindow")
+    both = backend.table("_refeature")
+    orders = backend.table("orders").semi_join(both, "customer_id")
+    # one expression for both sets (compiling one costs more than computing a few thousand customers' history)
     if fitted.churn is not None:
-        cancelled = backend.table("cancelled_orders").semi_join(ids, "customer_id")
+        cancelled = backend.table("cancelled_orders").semi_join(both, "customer_id")
         expr = churn_features(orders, as_of, cancelled=cancelled, prices=backend.table(PRICES_TABLE), **lists)
     else:
         expr = feature_table(orders, as_of, **lists)
     con.execute(f"CREATE OR REPLACE TEMP TABLE _fresh AS {ibis.to_sql(expr, dialect='duckdb')}")
-    fresh = {r[0] for r in con.execute("DESCRIBE _fresh").fetchall()}
-    columns = [r[0] for r in con.execute("DESCRIBE features").fetchall()]
-    attributes = [c for c in columns if c in CUSTOMER_ATTRIBUTES and c not in fresh]
-    select = ", ".join(f'r."{c}"' if c in fresh else (f'a."{c}"' if c in attributes else f'NULL AS "{c}"')
-                       for c in columns)
-    attrs = ", ".join(f'any_value("{c}") AS "{c}"' for c in attributes)
-    joined = (f"LEFT JOIN (SELECT customer_id, {attrs} FROM customers WHERE customer_id IN "
-              f"(SELECT customer_id FROM _recompute) GROUP BY customer_id) a USING (customer_id)" if attributes else "")
-    con.execute("DELETE FROM features WHERE customer_id IN (SELECT customer_id FROM _recompute)")
-    con.execute(f"INSERT INTO features ({', '.join(chr(34) + c + chr(34) for c in columns)}) "
-                f"SELECT {select} FROM _fresh r {joined}")
+    con.execute("DELETE FROM features WHERE customer_id IN (SELECT customer_id FROM _refeature)")
+    _insert_features(con, "_fresh")
     if shift:
         con.execute(f"""UPDATE features SET recency_days = recency_days + {shift}, tenure_days = tenure_days + {shift},
                             recency_to_gap_ratio = CASE WHEN gap_mean_days > 0 THEN (recency_days + {shift}) / gap_mean_days END
-                        WHERE customer_id NOT IN (SELECT customer_id FROM _recompute)""")
+                        WHERE customer_id NOT IN (SELECT customer_id FROM _refeature)""")
     if fitted.churn is None:
         return
     own = churn_frame_columns(fitted)
-    frame = con.execute("SELECT * FROM _fresh ORDER BY customer_id").df()
+    # the trees run for the customers whose orders changed; the others' inputs moved with time alone
+    frame = con.execute("SELECT * FROM _fresh WHERE customer_id IN (SELECT customer_id FROM _recompute) "
+                        "ORDER BY customer_id").df()
     inputs = frame[["customer_id", *own]].copy()
     inputs["tree_probability"] = tree_probability(fitted, frame)
+    inputs["inputs_as_of"] = pd.Timestamp(as_of)
     con.execute(f"DELETE FROM {INPUTS_TABLE} WHERE customer_id IN (SELECT customer_id FROM _recompute)")
     con.register("_fresh_inputs", inputs)
     try:
-        con.execute(f"INSERT INTO {INPUTS_TABLE} BY NAME SELECT * FROM _fresh_inputs")
+        con.execute(f"INSERT INTO {INPUTS_TABLE} BY NAME SELECT * EXCLUDE (inputs_as_of), "
+                    f"CAST(inputs_as_of AS DATE) AS inputs_as_of FROM _fresh_inputs")
     finally:
         con.unregister("_fresh_inputs")
-    if shift:
-        stored = {r[0] for r in con.execute(f"DESCRIBE {INPUTS_TABLE}").fetchall()}
-        sets = [f"days_since_refund = days_since_refund + {shift}"] if "days_since_refund" in stored else []
-        if "recency_share" in stored:
-            sets.append("recency_share = CASE WHEN f.tenure_days > 0 THEN f.recency_days / f.tenure_days END")
-        if sets:
-            con.execute(f"""UPDATE {INPUTS_TABLE} SET {', '.join(sets)} FROM features f
-                            WHERE f.customer_id = {INPUTS_TABLE}.customer_id
-                              AND {INPUTS_TABLE}.customer_id NOT IN (SELECT customer_id FROM _recompute)""")
+
+
+def _insert_features(con, source: str) -> None:
+    """Insert `source`'s rows (feature_table's columns, maybe more) into features, with the customer attributes
+    features carry."""
+    from tools.features import CUSTOMER_ATTRIBUTES
+
+    have = set(_columns(con, source))
+    columns = _columns(con, "features")
+    attributes = [c for c in columns if c in CUSTOMER_ATTRIBUTES and c not in have]
+    select = ", ".join(f'r."{c}"' if c in have else (f'a."{c}"' if c in attributes else f'NULL AS "{c}"')
+                       for c in columns)
+    joined = ""
+    if attributes:
+        values = ", ".join(f'any_value("{c}") AS "{c}"' for c in attributes)
+        joined = (f"LEFT JOIN (SELECT customer_id, {values} FROM customers WHERE customer_id IN "
+                  f"(SELECT customer_id FROM {source}) GROUP BY customer_id) a USING (customer_id)")
+    con.execute(f"INSERT INTO features ({', '.join(chr(34) + c + chr(34) for c in columns)}) "
+                f"SELECT {select} FROM {source} r {joined}")
 
 
 def _value_lists(con, fitted: Fitted) -> dict[str, list[str]]:
@@ -299,7 +335,7 @@ def _value_lists(con, fitted: Fitted) -> dict[str, list[str]]:
         return {"categories": fitted.churn["lists"]["categories"], "channels": fitted.churn["lists"]["channels"]}
     from tools.features import share_column
 
-    columns = {r[0] for r in con.execute("DESCRIBE features").fetchall()}
+    columns = set(_columns(con, "features"))
     out = {}
     for key, column, prefix in (("categories", "category", "share_cat_"), ("channels", "channel", "share_ch_")):
         values = [r[0] for r in con.execute(f"SELECT DISTINCT {column} FROM orders WHERE {column} IS NOT NULL "
@@ -312,64 +348,123 @@ def _columns(con, table: str) -> list[str]:
     return [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
 
 
-def _scoring_frame(con, fitted: Fitted) -> pd.DataFrame:
-    """Every customer's features that scoring reads, with the churn trees' probability and the reasons' inputs."""
+def _scoring_frame(con, fitted: Fitted, as_of: date) -> pd.DataFrame:
+    """Every customer's features that scoring reads and the churn trees' probability, in _positions' order."""
     from tools.personas import design_columns
 
     present = _columns(con, "features")
     wanted = list(dict.fromkeys([*SCORING_FEATURES, *design_columns(present)]))
-    select = ", ".join(f'f."{c}"' for c in wanted if c in present)
-    if fitted.churn is None:
-        return con.execute(f"SELECT {select}, NULL::DOUBLE AS tree_probability FROM features f ORDER BY f.customer_id").df()
+    select = ", ".join(f'f."{c}"' for c in wanted if c in present and c != "customer_id")
+    trees = "i.tree_probability" if fitted.churn is not None else "NULL::DOUBLE AS tree_probability"
+    joined = f"LEFT JOIN {INPUTS_TABLE} i USING (customer_id)" if fitted.churn is not None else ""
+    return con.execute(f"SELECT {select}, {trees} FROM features f JOIN _positions p USING (customer_id) {joined} "
+                       f"ORDER BY p._row").df()
+
+
+def _with_reason_inputs(con, frame: pd.DataFrame, rows: np.ndarray, as_of: date) -> pd.DataFrame:
+    """The scoring frame's rows `rows` with the churn model's stored inputs the reasons read (days since a refund
+    counted to as_of)."""
     stored = set(_columns(con, INPUTS_TABLE))
-    extra = "".join(f', i."{c}"' for c in REASON_INPUTS if c in stored)
-    return con.execute(f"""SELECT {select}, i.tree_probability{extra} FROM features f
-                           LEFT JOIN {INPUTS_TABLE} i USING (customer_id) ORDER BY f.customer_id""").df()
-
-
-def _write_scores(con, scores: pd.DataFrame, reasons: pd.DataFrame, rescored: np.ndarray) -> None:
-    """Replace `scores`: the new columns for everyone, new churn reasons for the rescored, kept ones otherwise."""
-    from tools.models import SCORE_TYPES
-
-    columns = [c for c in SCORE_TYPES if c != "churn_reasons"]
-    frame = scores.copy()
-    for column in columns:
-        if column not in frame:
-            frame[column] = None
-    frame = frame[columns]
-    frame["_rescored"] = rescored
-    select = ", ".join(f"CAST(s.{c} AS {SCORE_TYPES[c]}) AS {c}" for c in columns)
-    con.register("_new_scores", frame)
-    con.register("_new_reasons", reasons)
+    wanted = [c for c in REASON_INPUTS if c in stored]
+    if not wanted or not len(rows):
+        return frame
+    select = ", ".join(f'(i."{c}" + (DATE \'{as_of.isoformat()}\' - i.inputs_as_of)) AS "{c}"'
+                       if c == "days_since_refund" else f'i."{c}"' for c in wanted)
+    con.register("_reason_rows", pd.DataFrame({"_row": rows.astype(np.int64)}))
     try:
-        con.execute(f"""
-            CREATE OR REPLACE TABLE _scores_next AS
-            SELECT {select},
-                   CASE WHEN s.churn_probability IS NULL THEN []::VARCHAR[]
-                        WHEN s._rescored THEN coalesce(r.churn_reasons, []::VARCHAR[])
-                        ELSE coalesce(o.churn_reasons, []::VARCHAR[]) END AS churn_reasons
-            FROM _new_scores s
-            LEFT JOIN (SELECT CAST(customer_id AS VARCHAR) AS customer_id,
-                              list(CAST(reason AS VARCHAR) ORDER BY slot) AS churn_reasons
-                       FROM _new_reasons GROUP BY 1) r ON r.customer_id = s.customer_id
-            LEFT JOIN scores o ON o.customer_id = s.customer_id
-            ORDER BY s.customer_id""")
+        extra = con.execute(f"""SELECT {select} FROM _reason_rows r JOIN _positions p USING (_row)
+                                LEFT JOIN {INPUTS_TABLE} i USING (customer_id) ORDER BY r._row""").df()
+    finally:
+        con.unregister("_reason_rows")
+    for column in wanted:
+        frame[column] = extra[column].to_numpy()
+    return frame
+
+
+def _write_scores(con, scores: pd.DataFrame, reasons: pd.DataFrame | None, rescored: np.ndarray, shift: int) -> None:
+    """Update the customer view in place, and make `scores` the view of its score columns (a build writes a table
+    again): every customer's score columns; churn reasons of the rescored rows (the others keep theirs: rewriting
+    a million lists of sentences is what would cost); the rows of customers whose features were computed again
+    (and of new customers) written anew, everyone else's days since their last and first order moved by `shift`.
+    The scores the build alone writes (KEPT_SCORES) stay. One copy of the scores, not two: every row written is
+    written again by the checkpoint at the end."""
+    import pyarrow as pa
+
+    from tools.models import CUSTOMER_VIEW_SELECT, SCORE_TYPES
+
+    columns = [c for c in SCORE_TYPES if c not in ("churn_reasons", "customer_id", *KEPT_SCORES) and c in scores]
+    arrays = {"_row": pa.array(np.arange(len(scores), dtype=np.int64))}
+    for column in columns:
+        values = scores[column].to_numpy()
+        arrays[column] = pa.array(values.astype(str) if values.dtype.kind == "U" else values, from_pandas=True)
+    con.register("_new_scores", pa.table(arrays))
+    try:
+        cast = ", ".join(f"CAST(s.{c} AS {SCORE_TYPES[c]}) AS {c}" for c in columns)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _new_ids AS SELECT p.customer_id, {cast} "
+                    f"FROM _new_scores s JOIN _positions p USING (_row)")
     finally:
         con.unregister("_new_scores")
-        con.unregister("_new_reasons")
-    con.execute("DROP TABLE scores")
-    con.execute("ALTER TABLE _scores_next RENAME TO scores")
+    # churn reasons of the rescored customers (new ones among them)
+    con.register("_rescored_rows", pa.table({"_row": pa.array(np.flatnonzero(rescored).astype(np.int64))}))
+    if reasons is not None:
+        con.register("_new_reasons", pa.table({"_row": pa.array(reasons["row"].to_numpy(dtype=np.int64)),
+                                               "slot": pa.array(reasons["slot"].to_numpy(dtype=np.int64)),
+                                               "reason": pa.array(reasons["reason"].to_numpy(dtype=object))}))
+    lists = ("SELECT _row, list(reason ORDER BY slot) AS churn_reasons FROM _new_reasons GROUP BY 1" if reasons is not None
+             else "SELECT NULL::BIGINT AS _row, NULL::VARCHAR[] AS churn_reasons")
+    try:
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _rescored AS
+            SELECT p.customer_id, CASE WHEN n.churn_probability IS NULL THEN []::VARCHAR[]
+                                       ELSE coalesce(r.churn_reasons, []::VARCHAR[]) END AS churn_reasons
+            FROM _rescored_rows x JOIN _positions p USING (_row) JOIN _new_ids n USING (customer_id)
+            LEFT JOIN ({lists}) r USING (_row)""")
+    finally:
+        con.unregister("_rescored_rows")
+        if reasons is not None:
+            con.unregister("_new_reasons")
+    # rows anew: customers whose features were computed again, and new customers, from their rows alone
+    con.execute("""CREATE OR REPLACE TEMP TABLE _view_anew AS SELECT customer_id FROM _refeature
+                   UNION SELECT customer_id FROM features WHERE customer_id NOT IN (SELECT customer_id FROM customer_view)""")
+    kept = ", ".join(f"o.{c}" for c in KEPT_SCORES)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _anew_scores AS
+        SELECT n.*, {kept}, coalesce(r.churn_reasons, o.churn_reasons, []::VARCHAR[]) AS churn_reasons
+        FROM _new_ids n LEFT JOIN _rescored r USING (customer_id) LEFT JOIN customer_view o USING (customer_id)
+        WHERE n.customer_id IN (SELECT customer_id FROM _view_anew)""")
+    for table in ("features", "customers"):
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _anew_{table} AS SELECT * FROM {table} "
+                    f"WHERE customer_id IN (SELECT customer_id FROM _view_anew)")
+    con.execute("DELETE FROM customer_view WHERE customer_id IN (SELECT customer_id FROM _view_anew)")
+    con.execute("INSERT INTO customer_view BY NAME " + CUSTOMER_VIEW_SELECT.format(
+        features="_anew_features", scores="_anew_scores", customers="_anew_customers"))
+    # everyone else: score columns and days moved, reasons of the rescored
+    moved = f"recency_days = recency_days + {shift}, tenure_days = tenure_days + {shift}, " if shift else ""
+    assign = ", ".join(f"{c} = n.{c}" for c in columns)
+    con.execute(f"""UPDATE customer_view SET {moved}{assign} FROM _new_ids n
+                    WHERE customer_view.customer_id = n.customer_id
+                      AND n.customer_id NOT IN (SELECT customer_id FROM _view_anew)""")
+    con.execute("""UPDATE customer_view SET churn_reasons = r.churn_reasons FROM _rescored r
+                   WHERE customer_view.customer_id = r.customer_id
+                     AND r.customer_id NOT IN (SELECT customer_id FROM _view_anew)""")
+    score_columns = ", ".join(c for c in SCORE_TYPES)
+    if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'scores' AND NOT temporary").fetchall()[0][0]:
+        con.execute("DROP TABLE scores")
+    con.execute(f"CREATE OR REPLACE VIEW scores AS SELECT {score_columns} FROM customer_view")
 
 
 def _headers(con, meta: dict[str, Any]) -> None:
     """Order headers and rollups of the customers with new lines (all of them when a carried column no longer fits)."""
-    from tools.semantic.headers import refresh_order_headers, write_order_headers, write_order_rollups
+    from tools.semantic.headers import refresh_order_headers, rollup_values, write_order_headers, write_order_rollups
 
     con.execute("CREATE OR REPLACE TEMP TABLE _appended_customers AS SELECT DISTINCT customer_id FROM _appended_lines "
                 "WHERE NOT _cancelled")
     constant = list(meta.get("order_header_columns") or [])
     rollups = dict(meta.get("order_rollups") or {})
-    if not refresh_order_headers(con, "_appended_customers", constant, rollups):
-        attributes = meta.get("attributes") or []
-        headers = write_order_headers(con, attributes)
-        store.write_meta(con, order_header_columns=headers, order_rollups=write_order_rollups(con, attributes, headers))
+    values = rollup_values(con, rollups, meta.get("order_rollup_values"), "_new_orders")
+    if values is not None and refresh_order_headers(con, "_appended_customers", constant, rollups):
+        store.write_meta(con, order_rollup_values=values)
+        return
+    attributes = meta.get("attributes") or []
+    headers = write_order_headers(con, attributes)
+    rollups = write_order_rollups(con, attributes, headers)
+    store.write_meta(con, order_header_columns=headers, order_rollups=rollups,
+                     order_rollup_values=rollup_values(con, rollups, None, "_new_orders"))

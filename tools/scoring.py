@@ -5,7 +5,7 @@ A build fits every model on the customers as of its as-of date (tools.models). B
     fitted_models   the churn model with its BG/NBD input, category lists, horizon and risk bands; the
                     persona clustering; the RFM score boundaries (pickled / JSON, one row each)
     churn_inputs    per customer, the churn model's inputs that are not features (order-history ratios,
-                    refunds) and the probability its trees gave the customer
+                    refunds), the probability its trees gave the customer, and the day they were computed for
     product_prices  each product's usual unit price, which the order-history ratios compare with
 
 `score_customers` turns customer features at any later as-of date into the build's score columns.
@@ -74,10 +74,12 @@ def keep_churn_scoring(con, scoring: dict[str, Any], as_of: date) -> dict[str, A
     frame = now[["customer_id", *own]].copy()
     frame["customer_id"] = frame["customer_id"].astype(str)
     frame["tree_probability"] = scoring["tree_probability"]
+    frame["inputs_as_of"] = pd.Timestamp(as_of)  # days_since_refund counts to this day
     cur = con.cursor()
     try:
         cur.register("_churn_inputs", frame)
-        cur.execute(f"CREATE OR REPLACE TABLE {INPUTS_TABLE} AS SELECT * FROM _churn_inputs")
+        cur.execute(f"CREATE OR REPLACE TABLE {INPUTS_TABLE} AS SELECT * EXCLUDE (inputs_as_of), "
+                    f"CAST(inputs_as_of AS DATE) AS inputs_as_of FROM _churn_inputs")
         cur.unregister("_churn_inputs")
         backend = ibis.duckdb.from_connection(cur)
         if cur.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'orders'").fetchall()[0][0]:
@@ -162,13 +164,13 @@ def tree_probability(fitted: Fitted, frame: pd.DataFrame) -> np.ndarray:
 
 def score_customers(con, frame: pd.DataFrame, fitted: Fitted, as_of: date,
                     tree_probability: np.ndarray) -> pd.DataFrame:
-    """Score columns (as tools.models writes them, churn reasons aside) for the customers of `frame`, whose
-    features are as of `as_of`; `tree_probability` is the churn trees' probability of each row. Adds the
-    scored churn inputs (BG/NBD terms, expected gap, overdue ratio) to `frame` in place, for the reasons."""
+    """Score columns (as tools.models writes them, churn reasons aside), one row per row of `frame` (the features
+    of customers as of `as_of`; no ids needed); `tree_probability` is the churn trees' probability of each row.
+    Adds the scored churn inputs (BG/NBD terms, expected gap, overdue ratio) to `frame` in place, for the reasons."""
     from tools.retention import churn_status, value_at_risk
     from tools.value import CLV_HORIZON_DAYS, historical_average
 
-    out = pd.DataFrame({"customer_id": frame["customer_id"].astype(str).to_numpy()})
+    out = pd.DataFrame(index=frame.index)
     if fitted.clv is not None:
         for column, values in _values(fitted.clv, frame, as_of).items():
             out[column] = values
@@ -238,30 +240,33 @@ def rfm_scores(frame: pd.DataFrame, boundaries: dict[str, list]) -> dict[str, np
 
 
 def _segments(con, frame: pd.DataFrame, boundaries: dict[str, list]) -> dict[str, np.ndarray]:
-    """RFM scores and segment names (the segment rules of tools.rfm, run in the engine)."""
+    """RFM scores and segment names: the segment rules of tools.rfm, run in the engine on each distinct
+    (R, F, M) -- at most 125 of them -- and looked up for every customer."""
     from tools.rfm import name_segments
 
-    scored = pd.DataFrame({"customer_id": frame["customer_id"].astype(str).to_numpy(), **rfm_scores(frame, boundaries)})
+    scores = rfm_scores(frame, boundaries)
+    code = (scores["r_score"] * 100 + scores["f_score"] * 10 + scores["m_score"]).astype(np.int64)
+    distinct, inverse = np.unique(code, return_inverse=True)
+    scored = pd.DataFrame({"customer_id": distinct.astype(str), "r_score": distinct // 100,
+                           "f_score": distinct // 10 % 10, "m_score": distinct % 10})
     cur = con.cursor()
     try:
         cur.register("_rfm_scores", scored)
         named = cur.execute(ibis.to_sql(name_segments(ibis.duckdb.from_connection(cur).table("_rfm_scores")),
-                                        dialect="duckdb") + " ORDER BY customer_id").df()
+                                        dialect="duckdb")).df()
     finally:
         cur.close()
-    named = named.set_index("customer_id").reindex(scored["customer_id"])
-    return {"r_score": scored["r_score"].to_numpy(), "f_score": scored["f_score"].to_numpy(),
-            "m_score": scored["m_score"].to_numpy(), "segment": named["segment"].to_numpy()}
+    segment = named.set_index("customer_id").reindex(scored["customer_id"])["segment"].to_numpy()
+    return {**scores, "segment": segment[inverse.ravel()]}
 
 
 def churn_reasons(fitted: Fitted, frame: pd.DataFrame, risk: np.ndarray, typical: float) -> pd.DataFrame:
-    """Reasons (customer_id, slot, reason) for the customers of `frame`, scored (expected_gap_days and
-    overdue_ratio set by score_customers); `typical` is the shop's typical gap over every customer."""
+    """Reasons in long form (row: position in `frame`, slot, reason) for the customers of `frame`, scored
+    (expected_gap_days and overdue_ratio set by score_customers); `typical` is the shop's typical gap over
+    every customer."""
     from tools.churn import _reasons
 
     if fitted.churn is None or frame.empty:
-        return pd.DataFrame(columns=["customer_id", "slot", "reason"])
-    found = _reasons(frame.reset_index(drop=True), risk, fitted.churn["horizon_days"], typical=typical)
-    ids = frame["customer_id"].astype(str).to_numpy()
-    return pd.DataFrame({"customer_id": ids[found["row"].to_numpy(dtype=int)], "slot": found["slot"].to_numpy(),
-                         "reason": found["reason"].to_numpy()})
+        return pd.DataFrame({"row": np.zeros(0, dtype=np.int64), "slot": np.zeros(0, dtype=np.int8),
+                             "reason": np.zeros(0, dtype=object)})
+    return _reasons(frame.reset_index(drop=True), risk, fitted.churn["horizon_days"], typical=typical)

@@ -205,7 +205,7 @@ def build_clv(features: pd.DataFrame, as_of: date, backtest: dict[str, Any] | No
     """The CLV card and per-customer values at as_of (see the module docstring for what is in service)."""
     bg, gg, cap, capped = fit_value_models(features)
     predicted = value_predictions(bg, gg, cap, features, as_of)
-    model_12m, retained, naive_12m = predicted["model_12m"], predicted["retained_model_12m"], predicted["naive_12m"]
+    model_12m, retained = predicted["model_12m"], predicted["retained_model_12m"]
 
     backtest = backtest or {"available": False, "reason": "not run"}
     verdict = backtest.get("verdict") or judge(
@@ -264,12 +264,16 @@ def value_predictions(bg: BetaGeoModel, gg: GammaGammaModel, cap: float, feature
     spend = gg.expected_spend(x, m)
     next_in = bg.expected_next_purchase_in(x, t_x, T) * 7.0
     next_in = np.where(np.isfinite(next_in) & (next_in < 365 * 1000), next_in, np.nan)  # NaT: not expected
+    p_alive = bg.probability_alive(x, t_x, T)
+    # the 12-month purchases of a customer who stays, once: the model's value is them × P(alive) × spend
+    # (customer_lifetime_value without discounting), the retained value them × spend
+    if_alive = bg.expected_purchases_if_alive(CLV_HORIZON_DAYS / 7.0, x, t_x, T)
     return {
-        "p_alive": bg.probability_alive(x, t_x, T),
+        "p_alive": p_alive,
         "expected_orders_90d": bg.expected_purchases(NEAR_HORIZON_DAYS / 7.0, x, t_x, T),
         "next_order_date": (pd.Timestamp(as_of) + pd.to_timedelta(next_in, unit="D")).floor("D").to_numpy(),
-        "model_12m": customer_lifetime_value(bg, gg, x, t_x, T, m, horizon=CLV_HORIZON_DAYS / 7.0),
-        "retained_model_12m": bg.expected_purchases_if_alive(CLV_HORIZON_DAYS / 7.0, x, t_x, T) * spend,
+        "model_12m": if_alive * p_alive * spend,
+        "retained_model_12m": if_alive * spend,
         "naive_12m": historical_average(features, CLV_HORIZON_DAYS)[1],
     }
 

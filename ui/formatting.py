@@ -252,7 +252,9 @@ def format_text(column: str, value: Any, style: Style) -> str:
     if text == BLANK_LABEL:
         return templates("zh")["labels"]["blank"] if style.zh else text
     groups = labels_book()["values"]
-    group = column if column in groups else None
+    # a column of a group's values before or after a change (tier_before, segment_now) reads as the group
+    base = re.sub(r"_(?:before|now)$", "", column)
+    group = column if column in groups else (base if base in groups else None)
     if group and text in groups[group]:
         return groups[group][text]["zh" if style.zh else "en"]
     if not style.zh:

@@ -56,37 +56,55 @@ def write_order_rollups(con, attributes: list[dict[str, Any]] | None, constant: 
     return out
 
 
-def _header_select(constant: list[str], where: str = "") -> str:
+def _header_select(constant: list[str], source: str = "orders") -> str:
     carried = "".join(f", any_value({_quote(c)}) AS {_quote(c)}" for c in constant)
     return f"""SELECT customer_id, order_date, {ORDER_KEY_SQL} AS order_key, sum(amount) AS amount, count(*) AS lines,
                sum(quantity) AS units{carried}
-        FROM orders {where} GROUP BY customer_id, order_date, order_key"""
+        FROM {source} GROUP BY customer_id, order_date, order_key"""
 
 
-def _rollup_select(column: str, constant: list[str], where: str = "") -> str:
+def _rollup_select(column: str, constant: list[str], source: str = "orders") -> str:
     carried = "".join(f", any_value({_quote(c)}) AS {_quote(c)}" for c in constant)
     return f"""SELECT customer_id, order_date, {ORDER_KEY_SQL} AS order_key, {_quote(column)}, sum(amount) AS amount,
                count(*) AS lines, sum(quantity) AS units{carried}
-        FROM orders {where} GROUP BY customer_id, order_date, order_key, {_quote(column)}"""
+        FROM {source} GROUP BY customer_id, order_date, order_key, {_quote(column)}"""
+
+
+def rollup_values(con, rollups: dict[str, str], known: dict[str, list] | None, new_lines: str) -> dict[str, list] | None:
+    """Each rollup column's values after lines of table `new_lines` were added: `known` (the values before, kept
+    in the meta; read from the rollup tables when missing) with the new lines' values. None when a column then
+    has more than MAX_ROLLUP_VALUES values: its rollup no longer applies, only a full write is right."""
+    out = {}
+    for column, table in rollups.items():
+        values = (known or {}).get(column)
+        if values is None:
+            values = [r[0] for r in con.execute(f"SELECT DISTINCT {_quote(column)} FROM {_quote(table)}").fetchall()]
+        have = set(values)
+        added = [r[0] for r in con.execute(f"SELECT DISTINCT {_quote(column)} FROM {new_lines}").fetchall()
+                 if r[0] not in have]
+        if len(have) + len(added) > MAX_ROLLUP_VALUES:
+            return None
+        out[column] = list(values) + added
+    return out
 
 
 def refresh_order_headers(con, customers: str, constant: list[str], rollups: dict[str, str]) -> bool:
     """Rewrite the header and rollup rows of the customers in table `customers` (a customer_id column) after
-    order lines of theirs were added. Returns False, changing nothing, when the new lines make a carried column
-    differ within an order or a rollup column exceed MAX_ROLLUP_VALUES: then only a full write is right."""
+    order lines of theirs were added (rollup_values says whether the rollups still apply). Returns False, changing
+    nothing, when the new lines make a carried column differ within an order: then only a full write is right."""
     where = f"WHERE customer_id IN (SELECT customer_id FROM {customers})"
+    # their order lines, read from the (large) orders table once
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _their_lines AS SELECT * FROM orders {where}")
     if constant:
         counts = ", ".join(f"count(DISTINCT {_quote(c)}) AS c{i}" for i, c in enumerate(constant))
         maxes = ", ".join(f"coalesce(max(c{i}), 0)" for i in range(len(constant)))
-        if any(n > 1 for n in con.execute(f"SELECT {maxes} FROM (SELECT {counts} FROM orders {where} "
+        if any(n > 1 for n in con.execute(f"SELECT {maxes} FROM (SELECT {counts} FROM _their_lines "
                                           f"GROUP BY customer_id, order_date, {ORDER_KEY_SQL})").fetchall()[0]):
             return False
-    for column in rollups:
-        if con.execute(f"SELECT count(DISTINCT {_quote(column)}) FROM orders").fetchall()[0][0] > MAX_ROLLUP_VALUES:
-            return False
     con.execute(f"DELETE FROM order_headers {where}")
-    con.execute(f"INSERT INTO order_headers {_header_select(constant, where)}")
+    con.execute(f"INSERT INTO order_headers {_header_select(constant, '_their_lines')}")
     for column, table in rollups.items():
         con.execute(f"DELETE FROM {_quote(table)} {where}")
-        con.execute(f"INSERT INTO {_quote(table)} {_rollup_select(column, constant, where)}")
+        con.execute(f"INSERT INTO {_quote(table)} {_rollup_select(column, constant, '_their_lines')}")
+    con.execute("DROP TABLE _their_lines")
     return True
