@@ -206,8 +206,9 @@ class Speller:
         best = sorted((d, w) for w in candidates if (d := edit_distance(word, w)) <= limit)
         return best[0][1] if best else word
 
-    def fix(self, text: str) -> str:
-        return WORD.sub(lambda m: self.fix_word(m.group(0)), text)
+    def fix(self, text: str, keep: frozenset[str] = frozenset()) -> str:
+        """`text` with misspelt words corrected; words in `keep` (names the question capitalised) stay as written."""
+        return WORD.sub(lambda m: m.group(0) if m.group(0) in keep else self.fix_word(m.group(0)), text)
 
 
 def _deletes(word: str, depth: int) -> set[str]:

@@ -58,6 +58,9 @@ THEIR = re.compile(r"\btheir\b|他们的|她们的|这些客户|这批客户|这
 DEFAULT_AS_OF = date(2025, 12, 31)
 
 
+# A capitalised word after a lower-case word or a comma: a name, not the start of a sentence
+PROPER_NAME = re.compile(r"(?<=[a-z0-9,;:] )([A-Z][a-z]{2,})\b")
+
 # Money signs and codes before an amount read as one sign ("¥2,000", "rmb 500", "₹900" are all "$2000" to the patterns),
 # so a shop's own currency never turns its amounts into years or plain counts
 CURRENCY_SIGN = re.compile(r"[¥₹₩₽₺₫฿₱₪€£]\s?(?=\d)|\b(?:rmb|cny|jpy|gbp|hkd|aud|cad|sgd|chf|inr|krw|nzd|usd|eur)\s?(?=\d)")
@@ -233,7 +236,8 @@ class OfflinePlanner:
             before, after = text.split(name.lower(), 1)
             text = self.speller.fix(before) + name.lower() + self.speller.fix(after)
         else:
-            text = self.speller.fix(text)
+            # a capitalised word inside the sentence is a name (Texas, Paris), never a misspelt word of ours ("texts")
+            text = self.speller.fix(text, frozenset(w.lower() for w in PROPER_NAME.findall(original)))
         text = CURRENCY_SIGN.sub("$", customer_words(numbers_to_digits(text)))
         text = POLITE.sub("", text)
         text = ZH_POLITE.sub("", text)

@@ -1000,3 +1000,11 @@ def test_an_amount_in_any_currency_is_money_not_a_year(planner, question):
     assert call.name == "find_customers", call
     assert call.args.get("min_total_spend") == 2000, call
     assert not any(k in call.args for k in ("since", "until")), call
+
+
+@pytest.mark.parametrize("question", ["How much did customers in Texas spend in 2024?", "Revenue from shoppers in Paris last year"])
+def test_a_capitalised_name_is_never_corrected_into_a_word_of_ours(planner, question):
+    """'Texas' is one letter from 'texts' (an SMS word); a name the question capitalised stays a name."""
+    call = only_call(plan(planner, question))
+    assert call.name == "query_metrics", call
+    assert "texts" not in planner.normalise(question)[0]
