@@ -396,3 +396,24 @@ def test_a_build_after_appends_refits_and_writes_its_scores_again(ws, tmp_path, 
     kinds = read(ws, "SELECT table_type FROM information_schema.tables WHERE table_name = 'scores'")["table_type"]
     assert kinds.tolist() == ["BASE TABLE"]
     assert read(ws, "SELECT count(*) AS n FROM scores").iloc[0]["n"] == read(ws, "SELECT count(*) AS n FROM features").iloc[0]["n"]
+
+
+def test_new_customers_details_come_with_a_customers_file_and_cancelled_orders_are_kept_apart(ws, tmp_path):
+    as_of = date.fromisoformat(meta(ws)["as_of"])
+    day = (as_of + timedelta(days=1)).isoformat()
+    orders = write_orders(tmp_path / "o.csv", [
+        {"order_id": "NC1", "customer_id": "NEWC001", "order_date": day, "amount": 70.0},
+        {"order_id": "NC2", "customer_id": "NEWC001", "order_date": day, "amount": 30.0, "status": "cancelled"},
+    ])
+    people = tmp_path / "c.csv"
+    pd.DataFrame([{"customer_id": "NEWC001", "name": "Ada Newcomer", "email": "ada@example.org", "country": "Germany",
+                   "city": "Berlin", "signup_date": day, "gender": "F", "age": 31, "email_consent": "true"}]).to_csv(
+        people, index=False)
+    cancelled_before = read(ws, "SELECT count(*) AS n FROM cancelled_orders").iloc[0]["n"]
+    report = append_orders(ws, orders, customers=people)
+    assert report["customers_added"] == 1 and report["order_lines_added"] == 1 and report["cancelled_lines_added"] == 1
+    person = read(ws, "SELECT name, country, email_consent FROM customers WHERE customer_id = 'NEWC001'").iloc[0]
+    assert person["name"] == "Ada Newcomer" and person["country"] == "Germany" and bool(person["email_consent"])
+    assert read(ws, "SELECT count(*) AS n FROM cancelled_orders").iloc[0]["n"] == cancelled_before + 1
+    view = read(ws, "SELECT country, orders, total_spend FROM customer_view WHERE customer_id = 'NEWC001'").iloc[0]
+    assert view["country"] == "Germany" and view["orders"] == 1 and view["total_spend"] == pytest.approx(70.0)
