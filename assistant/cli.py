@@ -599,9 +599,20 @@ def format_changes(result) -> str:
         lines.append(table.title + (f" ({table.total_rows:,})" if table.total_rows and table.total_rows > len(table.rows) else ""))
         lines.append("  " + " | ".join(table.columns))
         for row in table.rows:
-            lines.append("  " + " | ".join("" if v is None else (", ".join(map(str, v)) if isinstance(v, list) else str(v))
-                                           for v in row))
+            lines.append("  " + " | ".join(_cell(v) for v in row))
     return "\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.4f}" if abs(value) < 1 else f"{value:,.2f}"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
 
 
 def _format_build(r: dict[str, Any]) -> str:
