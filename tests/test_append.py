@@ -417,3 +417,24 @@ def test_new_customers_details_come_with_a_customers_file_and_cancelled_orders_a
     assert read(ws, "SELECT count(*) AS n FROM cancelled_orders").iloc[0]["n"] == cancelled_before + 1
     view = read(ws, "SELECT country, orders, total_spend FROM customer_view WHERE customer_id = 'NEWC001'").iloc[0]
     assert view["country"] == "Germany" and view["orders"] == 1 and view["total_spend"] == pytest.approx(70.0)
+
+
+@pytest.mark.parametrize("days_after", [0, 1])
+def test_order_headers_and_rollups_after_an_append_are_those_of_every_order(ws, tmp_path, days_after):
+    """A day after every loaded order only adds header rows; a day already loaded rewrites its buyers' rows."""
+    from tools.semantic.headers import _header_select, _rollup_select
+
+    as_of = date.fromisoformat(meta(ws)["as_of"])
+    who = regulars(ws, 5, before=as_of)
+    day = (as_of + timedelta(days=days_after)).isoformat()
+    append_orders(ws, write_orders(tmp_path / "h.csv", [{"order_id": f"H{i}", "customer_id": c, "order_date": day,
+                                                         "amount": 11.0 + i, "category": "Books"}
+                                                        for i, c in enumerate(who)]))
+    m = meta(ws)
+    constant = m["order_header_columns"]
+    order = "ORDER BY customer_id, order_date, order_key"
+    assert read(ws, f"SELECT * FROM order_headers {order}").equals(
+        read(ws, f"SELECT * FROM ({_header_select(constant)}) {order}"))
+    for column, table in m["order_rollups"].items():
+        assert read(ws, f"SELECT * FROM {table} {order}, {column}").equals(
+            read(ws, f"SELECT * FROM ({_rollup_select(column, constant)}) {order}, {column}"))

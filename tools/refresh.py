@@ -452,15 +452,13 @@ def _write_scores(con, scores: pd.DataFrame, reasons: pd.DataFrame | None, resco
 
 
 def _headers(con, meta: dict[str, Any]) -> None:
-    """Order headers and rollups of the customers with new lines (all of them when a carried column no longer fits)."""
+    """Order headers and rollups of the new lines (all of them again when a carried column no longer fits)."""
     from tools.semantic.headers import refresh_order_headers, rollup_values, write_order_headers, write_order_rollups
 
-    con.execute("CREATE OR REPLACE TEMP TABLE _appended_customers AS SELECT DISTINCT customer_id FROM _appended_lines "
-                "WHERE NOT _cancelled")
     constant = list(meta.get("order_header_columns") or [])
     rollups = dict(meta.get("order_rollups") or {})
     values = rollup_values(con, rollups, meta.get("order_rollup_values"), "_new_orders")
-    if values is not None and refresh_order_headers(con, "_appended_customers", constant, rollups):
+    if values is not None and refresh_order_headers(con, "_new_orders", constant, rollups):
         store.write_meta(con, order_rollup_values=values)
         return
     attributes = meta.get("attributes") or []

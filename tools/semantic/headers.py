@@ -88,23 +88,33 @@ def rollup_values(con, rollups: dict[str, str], known: dict[str, list] | None, n
     return out
 
 
-def refresh_order_headers(con, customers: str, constant: list[str], rollups: dict[str, str]) -> bool:
-    """Rewrite the header and rollup rows of the customers in table `customers` (a customer_id column) after
-    order lines of theirs were added (rollup_values says whether the rollups still apply). Returns False, changing
-    nothing, when the new lines make a carried column differ within an order: then only a full write is right."""
-    where = f"WHERE customer_id IN (SELECT customer_id FROM {customers})"
-    # their order lines, read from the (large) orders table once
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _their_lines AS SELECT * FROM orders {where}")
+def refresh_order_headers(con, new_lines: str, constant: list[str], rollups: dict[str, str]) -> bool:
+    """Add the orders of table `new_lines` (order lines just added to `orders`) to the header and rollup tables
+    (rollup_values says whether the rollups still apply). Returns False, changing nothing, when the new lines make
+    a carried column differ within an order: then only a full write is right."""
+    newest = con.execute("SELECT max(order_date) FROM order_headers").fetchall()[0][0]
+    first_new = con.execute(f"SELECT min(order_date) FROM {new_lines}").fetchall()[0][0]
+    if first_new is None:
+        return True
+    if newest is not None and first_new > newest:
+        # every new line's day is after every loaded order's: its orders are new ones, their rows only added
+        lines, where = new_lines, ""
+    else:  # some join orders already loaded (no order id, a day already seen): their customers' rows again
+        where = f"WHERE customer_id IN (SELECT customer_id FROM {new_lines})"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _their_lines AS SELECT * FROM orders {where}")
+        lines = "_their_lines"
     if constant:
         counts = ", ".join(f"count(DISTINCT {_quote(c)}) AS c{i}" for i, c in enumerate(constant))
         maxes = ", ".join(f"coalesce(max(c{i}), 0)" for i in range(len(constant)))
-        if any(n > 1 for n in con.execute(f"SELECT {maxes} FROM (SELECT {counts} FROM _their_lines "
+        if any(n > 1 for n in con.execute(f"SELECT {maxes} FROM (SELECT {counts} FROM {lines} "
                                           f"GROUP BY customer_id, order_date, {ORDER_KEY_SQL})").fetchall()[0]):
             return False
-    con.execute(f"DELETE FROM order_headers {where}")
-    con.execute(f"INSERT INTO order_headers {_header_select(constant, '_their_lines')}")
+    if where:
+        con.execute(f"DELETE FROM order_headers {where}")
+    con.execute(f"INSERT INTO order_headers {_header_select(constant, lines)}")
     for column, table in rollups.items():
-        con.execute(f"DELETE FROM {_quote(table)} {where}")
-        con.execute(f"INSERT INTO {_quote(table)} {_rollup_select(column, constant, '_their_lines')}")
-    con.execute("DROP TABLE _their_lines")
+        if where:
+            con.execute(f"DELETE FROM {_quote(table)} {where}")
+        con.execute(f"INSERT INTO {_quote(table)} {_rollup_select(column, constant, lines)}")
+    con.execute("DROP TABLE IF EXISTS _their_lines")
     return True
