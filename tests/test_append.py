@@ -237,6 +237,7 @@ def test_an_append_records_a_snapshot_and_the_report_says_what_happened(ws, tmp_
     assert meta(ws)["appends"][-1]["order_lines_added"] == 3
 
 
+@pytest.mark.slow  # a full build of the demo world
 def test_models_older_than_the_setting_are_refitted_by_the_append(ws, tmp_path):
     from tools.settings import write_settings
 
@@ -383,6 +384,7 @@ def test_every_customers_scores_after_an_append_are_the_kept_models_scores_of_th
     assert (stored["recency_days"].to_numpy() == frame["recency_days"].to_numpy()).all()
 
 
+@pytest.mark.slow  # a full build of the demo world
 def test_a_build_after_appends_refits_and_writes_its_scores_again(ws, tmp_path, cli_json, monkeypatch):
     as_of = date.fromisoformat(meta(ws)["as_of"])
     who = regulars(ws, 3, before=as_of)

@@ -2,7 +2,7 @@
 
 The world is generated, loaded and built once (each as its own process, as `tierwise bench` does); the K
 orders are the first K lines of the demo's hidden future (truth/future_orders.csv: what its customers really
-bought after the as-of date), with an order id per customer and day. The append runs as its own process on
+bought after the as-of date), each line an order of its own. The append runs as its own process on
 a copy of the world, so its wall time includes starting Python and its peak memory is its own. With
 `workdir`, the built world is kept there and reused by the next run of the same size and seed.
 """
@@ -22,9 +22,9 @@ from tools.bench import DOCS, _replace_row, _run_stage
 from tools.progress import Progress, silent
 
 APPEND_START, APPEND_END = "<!-- bench:append:start -->", "<!-- bench:append:end -->"
-APPEND_HEADER = ("| date | customers | order lines | orders appended | customers recomputed | append s (process) "
-                 "| of which refresh s | peak RSS MB | load average | machine |\n"
-                 "|---|---|---|---|---|---|---|---|---|---|")
+APPEND_HEADER = ("| date | customers | order lines | orders appended | customers with new orders | customers with an "
+                 "order leaving a window | append s (process) | of which refresh s | peak RSS MB | load average | machine |\n"
+                 "|---|---|---|---|---|---|---|---|---|---|---|")
 
 
 def write_append_file(demo: Path, out: Path, orders: int) -> dict[str, Any]:
@@ -38,7 +38,7 @@ def write_append_file(demo: Path, out: Path, orders: int) -> dict[str, Any]:
         con.execute(f"""COPY (
             WITH f AS (SELECT *, row_number() OVER (ORDER BY order_date, customer_id, product) AS n
                        FROM read_csv('{future}'))
-            SELECT 'F' || lpad(CAST(dense_rank() OVER (ORDER BY order_date, customer_id) AS VARCHAR), 9, '0') AS order_id,
+            SELECT 'F' || lpad(CAST(n AS VARCHAR), 9, '0') AS order_id,
                    customer_id, order_date, product, category, 1 AS quantity, amount, 'web' AS channel,
                    'completed' AS status
             FROM f WHERE n <= {int(orders)} ORDER BY n) TO '{target}' (HEADER)""")
@@ -83,7 +83,8 @@ def run_append_benchmark(*, customers: int, orders: int, seed: int = 7, record: 
         "customers": customers, "order_lines": order_lines, "orders_appended": new["lines"],
         "appended_dates": f"{new['first']} to {new['last']}", "append_seconds": round(seconds, 2),
         "refresh_seconds": report["timings"]["total_seconds"], "timings": report["timings"],
-        "customers_recomputed": (report.get("refresh") or {}).get("customers_recomputed"), "peak_rss_mb": round(rss),
+        "customers_recomputed": (report.get("refresh") or {}).get("customers_recomputed"),
+        "customers_rewindowed": (report.get("refresh") or {}).get("customers_rewindowed"), "peak_rss_mb": round(rss),
         "refit": report.get("refit"), "load_average": round(load_average, 1) if load_average is not None else None,
         "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}",
         "command": f"tierwise bench --customers {customers} --append {orders}",
@@ -96,7 +97,8 @@ def run_append_benchmark(*, customers: int, orders: int, seed: int = 7, record: 
 def record_append_result(result: dict[str, Any], path: Path = DOCS) -> Path:
     """Replace this size's row in the append table of docs/benchmarks.md (or add it)."""
     row = (f"| {date.today().isoformat()} | {result['customers']:,} | {result['order_lines']:,} "
-           f"| {result['orders_appended']:,} | {result['customers_recomputed'] or 0:,} | {result['append_seconds']:.1f} "
+           f"| {result['orders_appended']:,} | {result['customers_recomputed'] or 0:,} "
+           f"| {result['customers_rewindowed'] or 0:,} | {result['append_seconds']:.1f} "
            f"| {result['refresh_seconds']:.1f} | {result['peak_rss_mb']:,} | {result['load_average']} | {result['machine']} |")
     return _replace_row(path, APPEND_START, APPEND_END, APPEND_HEADER, row,
                         f"| {result['customers']:,} | {result['order_lines']:,} | {result['orders_appended']:,} |",
