@@ -108,7 +108,7 @@ def append_orders(ws: Workspace, transactions: str | Path, *, customers: str | P
             progress("adding the new orders", 0.25)
             merged = merge_incoming(con, incoming)
             t = lap("merge", t)
-            report = _report(incoming, merged, meta)
+            report = _report(incoming, merged)
             if not (merged["order_lines_added"] or merged["cancelled_lines_added"] or merged["customers_added"]):
                 report["changed"] = False
                 report["warnings"].append("Nothing new: every line of the file was already loaded. The data in service "
@@ -173,7 +173,7 @@ class _NothingNew(Exception):
         self.report = report
 
 
-def _report(incoming, merged: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
+def _report(incoming, merged: dict[str, Any]) -> dict[str, Any]:
     r = incoming.report
     return {
         "file": Path(incoming.file).name, "appended_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
