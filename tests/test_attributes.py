@@ -336,7 +336,7 @@ def test_the_cli_load_report_lists_attributes_with_type_grain_and_values(cli):
 
 
 def test_the_upload_preview_lists_the_columns_it_will_keep():
-    from ui.upload import describe_preview, preview_mapping
+    from ui.upload import attribute_rows, describe_preview, preview_mapping
 
     found = preview_mapping(SHOP)
     kinds = {a["name"]: (a["type"], a["grain"]) for a in found["attributes"]}
@@ -344,7 +344,8 @@ def test_the_upload_preview_lists_the_columns_it_will_keep():
     assert kinds["loyalty_member"] == ("boolean", "customer")
     assert found["unmapped_columns"] == ["Notes"]
     text = describe_preview(found)
-    assert "Kept: Payment Method as payment_method (categorical, per order" in text
+    assert "Every other column is kept as an attribute: 7, listed below." in text
+    assert ["Payment Method", "Category (text)", "Order line"] in [row[:3] for row in attribute_rows(found)]
     assert "Not used (no values): Notes" in text
 
 
