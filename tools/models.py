@@ -194,13 +194,7 @@ def _cut_tiers(con, customer_ids: pd.Series, values: pd.Series) -> tuple[np.ndar
     from tools.tiers import tier_table
 
     frame = pd.DataFrame({"customer_id": customer_ids, "clv_12m": values.to_numpy()})
-    cur = con.cursor()  # on the store's connection (its memory cap), not ibis' default backend
-    try:
-        cur.register("_tier_values", frame)
-        tiered = cur.execute(ibis.to_sql(tier_table(ibis.duckdb.from_connection(cur).table("_tier_values")),
-                                         dialect="duckdb")).df()
-    finally:
-        cur.close()
+    tiered = store.run_on_frame(con, "_tier_values", frame, tier_table)
     tier = tiered.set_index("customer_id").reindex(customer_ids)["tier"].to_numpy()
     thresholds = frame.assign(tier=tier).groupby("tier")["clv_12m"].min()
     return tier, {k: float(v) for k, v in thresholds.items()}

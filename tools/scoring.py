@@ -31,6 +31,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from tools import store
 from tools.errors import TierwiseError
 
 FITTED_TABLE = "fitted_models"
@@ -249,13 +250,7 @@ def _segments(con, frame: pd.DataFrame, boundaries: dict[str, list]) -> dict[str
     distinct, inverse = np.unique(code, return_inverse=True)
     scored = pd.DataFrame({"customer_id": distinct.astype(str), "r_score": distinct // 100,
                            "f_score": distinct // 10 % 10, "m_score": distinct % 10})
-    cur = con.cursor()
-    try:
-        cur.register("_rfm_scores", scored)
-        named = cur.execute(ibis.to_sql(name_segments(ibis.duckdb.from_connection(cur).table("_rfm_scores")),
-                                        dialect="duckdb")).df()
-    finally:
-        cur.close()
+    named = store.run_on_frame(con, "_rfm_scores", scored, name_segments)
     segment = named.set_index("customer_id").reindex(scored["customer_id"])["segment"].to_numpy()
     return {**scores, "segment": segment[inverse.ravel()]}
 

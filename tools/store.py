@@ -88,3 +88,16 @@ def dataset_status(ws: Workspace) -> dict[str, Any]:
         "as_of": meta.get("as_of"),
         "features": {"customers": feature_rows, "built_at": meta.get("features_built_at")},
     }
+
+
+def run_on_frame(con: duckdb.DuckDBPyConnection, name: str, frame, build) -> Any:
+    """`build(table)` (an Ibis expression over `frame`, registered as `name`) run on the store's own connection, so
+    its memory cap holds rather than Ibis' default backend's; returns the result as a pandas frame."""
+    import ibis
+
+    cur = con.cursor()
+    try:
+        cur.register(name, frame)
+        return cur.execute(ibis.to_sql(build(ibis.duckdb.from_connection(cur).table(name)), dialect="duckdb")).df()
+    finally:
+        cur.close()
