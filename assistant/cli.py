@@ -164,6 +164,17 @@ def cmd_bench(args) -> int:
                                       + ("" if r["converged"] else "; a fit did not converge")
                                       + (f"\n  recorded in {r['recorded']}" if r.get("recorded") else ""))
         return 0
+    if args.engine == "spark":
+        from tools.bench import run_spark_benchmark
+
+        result = run_spark_benchmark(customers=args.customers, seed=args.seed, record=args.record,
+                                     progress=_progress(args))
+        _emit(args, result, lambda r: f"Features of {r['customers']:,} customers / {r['order_lines']:,} lines: DuckDB "
+                                      f"{r['duckdb_features_seconds']:.1f} s; local Spark ({r['master']}) "
+                                      f"{r['spark_features_seconds']:.1f} s (start {r['spark_start_seconds']:.1f} s, Parquet "
+                                      f"export {r['export_seconds']:.1f} s), peak {r['peak_rss_mb']:,} MB with the JVM"
+                                      + (f"\n  recorded in {r['recorded']}" if r.get("recorded") else ""))
+        return 0
     if args.append:
         from tools.bench_append import run_append_benchmark
 
@@ -175,17 +186,6 @@ def cmd_bench(args) -> int:
                                       f"{r['customers_recomputed'] or 0:,} customers' features recomputed, peak RSS "
                                       f"{r['peak_rss_mb']:,} MB\n  " + ", ".join(f"{k.removesuffix('_seconds')} {v:.2f}"
                                                                            for k, v in r["timings"].items())
-                                      + (f"\n  recorded in {r['recorded']}" if r.get("recorded") else ""))
-        return 0
-    if args.engine == "spark":
-        from tools.bench import run_spark_benchmark
-
-        result = run_spark_benchmark(customers=args.customers, seed=args.seed, record=args.record,
-                                     progress=_progress(args))
-        _emit(args, result, lambda r: f"Features of {r['customers']:,} customers / {r['order_lines']:,} lines: DuckDB "
-                                      f"{r['duckdb_features_seconds']:.1f} s; local Spark ({r['master']}) "
-                                      f"{r['spark_features_seconds']:.1f} s (start {r['spark_start_seconds']:.1f} s, Parquet "
-                                      f"export {r['export_seconds']:.1f} s), peak {r['peak_rss_mb']:,} MB with the JVM"
                                       + (f"\n  recorded in {r['recorded']}" if r.get("recorded") else ""))
         return 0
     if args.metrics:
@@ -770,11 +770,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clv", metavar="FILE", help="instead: time the CLV fits on this transaction file")
     p.add_argument("--as-of", type=_date, help="with --clv: the as-of date (default: the last order date)")
     p.add_argument("--metrics", action="store_true", help="instead: load (no models) and time query_metrics warm")
-    p.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb",
-                   help="spark: time the feature build on local Spark (TIERWISE_SPARK_MASTER) against DuckDB's")
     p.add_argument("--append", type=_positive_int, metavar="K",
                    help="instead: build the demo world of --customers, then time `tierwise append` of K new orders")
     p.add_argument("--workdir", help="with --append: keep the built world here and reuse it on the next run")
+    p.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb",
+                   help="spark: time the feature build on local Spark (TIERWISE_SPARK_MASTER) against DuckDB's")
     p.add_argument("--clv-stage", action="store_true",
                    help="instead: time the CLV stage of a build on a synthetic lifetimes-style shop (--customers, "
                         "200,000 to compare with lifetimes)")
