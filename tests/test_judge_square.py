@@ -68,7 +68,12 @@ e04, e05, e06, e07, e09, e13, e14, e16, z04, z08, z11, z12, z13, z19. Still lost
 rejected, the refunded Payment rows still counted; answers a few % high): e01, e02, e03, e11, e15, e17, e19, z01,
 z03, z06, z15, z16, z17, z18, and the refund totals e08, z09; the rest to the planner (e10, z07 not grouped; e12
 weekday; z05, z10, z14; e18 refused).
-Each floor is its first measurement rounded down to the nearest 5% (0%, 0%, 20%), a guard against regressions;
+After refund netting, 2026-12-03 (refund lines netted against the lines they refund; walk-ins' cancelled lines kept):
+automatic en 16/20, zh 17/20, total 33/40 = 82.5%; the load nets 277 refund lines (277 sale lines refunded in full,
+set aside as refunded). Still wrong: e08 (refunded, as a verb, refused), e10 and z07 (not grouped), e12 (weekday),
+e18 and z14 (regulars not in for N days), z10 (discount total answered as the average).
+The automatic floor is now that measurement rounded down to 5% (0.8): these questions have been looked at.
+Each diagnostic floor is its first measurement rounded down to the nearest 5% (0%, 20%), a guard against regressions;
 TARGET = 0.9. Questions and expected answers are never tuned to pass.
 """
 
@@ -82,7 +87,7 @@ import pytest
 from tests import judging
 
 JUDGE = judging.Judge("judge_square", currency="CAD", target=0.9)
-FLOOR = 0.0          # automatic load: first measurement 0/40 (refused: "CA$" money unparseable), 2026-12-03, a3eb6b2
+FLOOR = 0.8          # automatic load: first 0/40 (a3eb6b2, "CA$" unparseable); 33/40 after refund netting
 FLOOR_MAPPED = 0.0   # diagnostic, owner mapping: first measurement 0/40 (refused the same way)
 FLOOR_PLAIN = 0.2    # diagnostic, owner mapping on the plain-money copy: first measurement 9/40 = 22.5%
 TARGET = JUDGE.target

@@ -155,13 +155,16 @@ def _metric_names(ctx) -> list[str]:
 
 
 # metrics about sales, not customers: they count the anonymous sales lines unless the question names customers
+# (and the walk-ins' cancelled and refunded lines, kept with the cancelled ones with no customer)
 SALES_METRICS = {"revenue", "orders", "order_lines", "units", "aov", "items_per_order", "first_order_date",
-                 "last_order_date"}
+                 "last_order_date", "cancelled_orders", "cancelled_revenue", "cancellation_rate", "refund_rate",
+                 "refunded_orders", "refunded_revenue"}
 
 
 def check_metric(ctx, world: World, metric: str, *, by: str, audience_field: str, audience_value, since: str):
     """Total, breakdown by `by`, monthly series since `since`, and an audience: each against pandas."""
-    lines, cancelled = (world.sales if metric in SALES_METRICS else world.lines), world.cancelled
+    lines, cancelled = ((world.sales, world.cancelled) if metric in SALES_METRICS
+                        else (world.lines, world.cancelled[world.cancelled["customer_id"].notna()]))
     # total
     row = _rows(call_tool(ctx, "query_metrics", {"metrics": [metric]})).iloc[0]
     _close(row[metric], world.value(metric, lines, cancelled), f"{metric} total")

@@ -332,13 +332,14 @@ def clean_transactions(con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: d
         """, _params(dates=fmts, today=today, max_amount=max_amount,
                      **(cancelled_params() if "status" in col else {})))
     anonymous = keep_anonymous(con, raw, allowed=anonymous)
+    refunds = net_refund_lines(con, raw, by_product="product" in col)
     _add_rejects(con, raw, "_typed_orders")
     bad_qty = 0
     if "quantity" in col:
         bad_qty = con.execute("SELECT count(*) FROM _typed_orders WHERE _reason IS NULL "
                               "AND _qty_t IS NOT NULL AND quantity IS NULL").fetchall()[0][0]
     return {"study": study, "date_formats": fmts, "bad_quantity": bad_qty, "email_key": email_key, "priced": priced,
-            "emails": email_key or "email" in col, "anonymous": anonymous}
+            "emails": email_key or "email" in col, "anonymous": anonymous, "refunds": refunds}
 
 
 # Lines with no customer are kept as anonymous sales only while they are a minority of the file's rows: most rows
@@ -354,8 +355,72 @@ def keep_anonymous(con: duckdb.DuckDBPyConnection, raw: RawTable, *, allowed: bo
         con.execute("UPDATE _typed_orders SET _anon = false WHERE _anon")
         return 0
     raw_null = ", ".join(f"{c} = NULL" for c in raw.columns)
-    con.execute(f"UPDATE _typed_orders SET _reason = NULL, {raw_null} WHERE _anon")
+    # with walk-ins kept, a walk-in's cancelled line is kept with the cancelled ones (refund and cancellation figures
+    # count walk-ins where sales do), and a walk-in line still rejected is rejected for what is wrong with it
+    con.execute(f"UPDATE _typed_orders SET _reason = NULL, {raw_null} WHERE _anon OR (customer_id IS NULL AND _other IS NULL)")
+    con.execute("UPDATE _typed_orders SET _reason = _other WHERE customer_id IS NULL AND _other IS NOT NULL")
     return int(n_anon)
+
+
+# A refund line may reverse a little more than its payment (rounding of tax-inclusive prices): up to a cent.
+REFUND_TOLERANCE = 0.005
+
+
+def net_refund_lines(con: duckdb.DuckDBPyConnection, raw: RawTable, *, by_product: bool) -> dict[str, int]:
+    """Point-of-sale exports write a refund as a line of its own with a negative amount, in the ticket it refunds
+    (Square: Event Type = Refund, same Transaction ID). Such a line is netted against the lines it refunds instead of
+    being rejected while the refunded sale still counts:
+
+    - it refunds the sale lines of the same order id and product (with no product column: of the same order id, and
+      only when its own status says refund or cancel; a lone negative line is a data error, not a refund);
+    - refunded in full (the refund reaches the paid amount, within a cent): the sale lines become refunded lines
+      (status 'refunded', set aside with the cancelled ones, so refund metrics see them and sales don't), and the
+      refund line is dropped;
+    - refunded in part: the sale lines are reduced in proportion, and the refund line is kept as a refunded line
+      of the refunded amount, under the sale's customer;
+    - a refund with no sale line to net against in the file, or larger than it, stays rejected ("negative amount").
+
+    Returns the counts for the load report: refund lines netted, sale lines refunded in full, sale lines reduced."""
+    none = {"refund_lines": 0, "refunded_in_full": 0, "reduced": 0}
+    refund = "t.amount < 0 AND t.order_id IS NOT NULL AND t.order_date IS NOT NULL"
+    # a status saying refund makes the line cancelled before its amount is judged (_other stays NULL)
+    refund += (" AND (t._other = 'negative amount' OR (t._other IS NULL AND t._cancelled))" if by_product
+               else " AND t._other IS NULL AND t._cancelled")
+    key = "coalesce(t.product, '')" if by_product else "''"
+    sale = "t._reason IS NULL AND NOT t._cancelled AND t.amount > 0"
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _refund_groups AS
+        SELECT r.order_id, r.pkey, r.refunded, s.paid, s.customer_id,
+               r.refunded >= s.paid - {REFUND_TOLERANCE} AS full_refund
+        FROM (SELECT t.order_id, {key} AS pkey, -sum(t.amount) AS refunded FROM _typed_orders t
+              WHERE {refund} GROUP BY ALL) r
+        JOIN (SELECT t.order_id, {key} AS pkey, sum(t.amount) AS paid, any_value(t.customer_id) AS customer_id
+              FROM _typed_orders t WHERE {sale} GROUP BY ALL) s USING (order_id, pkey)
+        WHERE r.refunded <= s.paid + {REFUND_TOLERANCE}""")
+    if not con.execute("SELECT count(*) FROM _refund_groups").fetchall()[0][0]:
+        con.execute("DROP TABLE _refund_groups")
+        return none
+    in_group = f"t.order_id = g.order_id AND {key} = g.pkey"
+    raw_null = ", ".join(f"{c} = NULL" for c in raw.columns)
+    counts = dict(none)
+    counts["refund_lines"] = con.execute(f"SELECT count(*) FROM _typed_orders t, _refund_groups g "
+                                         f"WHERE {in_group} AND {refund}").fetchall()[0][0]
+    counts["refunded_in_full"] = con.execute(f"""
+        UPDATE _typed_orders t SET _cancelled = true, _anon = false, status = 'refunded'
+        FROM _refund_groups g WHERE g.full_refund AND {in_group} AND {sale}""").fetchall()[0][0]
+    counts["reduced"] = con.execute(f"""
+        UPDATE _typed_orders t SET amount = round(t.amount * (g.paid - g.refunded) / g.paid, 6)
+        FROM _refund_groups g WHERE NOT g.full_refund AND {in_group} AND {sale}""").fetchall()[0][0]
+    # a partial refund stays as a refunded line of the refunded amount; a full one is carried by the refunded lines
+    con.execute(f"""
+        UPDATE _typed_orders t SET amount = -t.amount, quantity = abs(t.quantity), _cancelled = true, _anon = false,
+            status = 'refunded', customer_id = coalesce(t.customer_id, g.customer_id), _other = NULL, _reason = NULL,
+            {raw_null}
+        FROM _refund_groups g WHERE NOT g.full_refund AND {in_group} AND {refund}""")
+    con.execute(f"""DELETE FROM _typed_orders t USING _refund_groups g
+                    WHERE g.full_refund AND {in_group} AND {refund}""")
+    con.execute("DROP TABLE _refund_groups")
+    return {k: int(v) for k, v in counts.items()}
 
 
 def write_order_tables(con: duckdb.DuckDBPyConnection, *, extra: str = "", joins: str = "",

@@ -150,6 +150,9 @@ def _ingest(con, path: Path, *, raws: list[RawTable], customers, mapping, custom
         anon_revenue = float(con.execute("SELECT coalesce(sum(amount), 0) FROM anonymous_orders").fetchall()[0][0])
         report["anonymous_sales"] = {"lines": cleaned["anonymous"], "revenue": round(anon_revenue, 2)}
         warnings.append(anonymous_sentence(cleaned["anonymous"], anon_revenue))
+    if cleaned["refunds"]["refund_lines"]:
+        report["refunds_netted"] = cleaned["refunds"]
+        warnings.append(refunds_sentence(**cleaned["refunds"]))
     warnings += _parse_warnings(cleaned, report)
     warnings += _decimal_warnings(cleaned["study"], raw, fields, ("amount", "quantity"), attrs)
 
@@ -227,6 +230,18 @@ def anonymous_sentence(lines: int, revenue: float) -> str:
     """The load report's line on sales with no customer (walk-ins, guests without an email)."""
     return (f"Anonymous sales kept: {lines:,} line{'s' if lines != 1 else ''} with no customer, revenue "
             f"{revenue:,.2f} — counted in sales totals, not in customers or models.")
+
+
+def refunds_sentence(refund_lines: int, refunded_in_full: int, reduced: int) -> str:
+    """The load report's line on refund lines (negative amounts) netted against the sales they refund."""
+    parts = []
+    if refunded_in_full:
+        parts.append(f"{refunded_in_full:,} sale line{'s' if refunded_in_full != 1 else ''} refunded in full are set "
+                     f"aside as refunded (not sales)")
+    if reduced:
+        parts.append(f"{reduced:,} reduced by a partial refund")
+    return (f"Refunds netted: {refund_lines:,} refund line{'s' if refund_lines != 1 else ''} (negative amounts in an "
+            f"order of the file) taken off the lines they refund; " + " and ".join(parts) + ".")
 
 
 def _lower_keys(mapping: dict[str, str | None] | None) -> dict[str, str | None] | None:

@@ -169,9 +169,9 @@ CUSTOMER_MEASURES = CUSTOMER_STAGE | {"customers", "new_customers"}
 
 def includes_anonymous(t: Tables, q: MetricQuery, needed: set[str]) -> bool:
     """Whether the anonymous sales lines count: for sales measures (revenue, orders, lines, units and their ratios)
-    asked with no customer in the question (no customer measure, audience, customer field or cohort), and no
-    cancellation measure (cancelled lines with no customer are not kept)."""
-    if t.anonymous is None or needed & (CUSTOMER_MEASURES | CANCELLED_MEASURES):
+    asked with no customer in the question (no customer measure, audience, customer field or cohort). Cancelled and
+    refunded lines with no customer are in the cancelled lines (customer NULL) and count alike."""
+    if t.anonymous is None or needed & CUSTOMER_MEASURES:
         return False
     if any(m.startswith("attr:") and m.split(":")[2] == "customer" for m in needed):
         return False
@@ -185,6 +185,11 @@ def _with_anonymous(t: Tables):
     anon = t.anonymous
     cols = [anon[c] if c in anon.columns else ibis.null().cast(t.orders[c].type()).name(c) for c in t.orders.columns]
     return t.orders.union(anon.select(*cols))
+
+
+def _customer_key(lines):
+    """The customer part of an order's key: blank for a walk-in (no customer), whose order is its order id or day."""
+    return lines.customer_id.fill_null("")
 
 
 def _order_key(lines):
@@ -314,8 +319,10 @@ def _aggregate(t: Tables, q: MetricQuery, needed: set[str], window) -> pd.DataFr
         frame = t.run(expr)
     if needed & CANCELLED_MEASURES and t.cancelled is not None:
         c_lines, c_keys = _lines(t, t.cancelled, q, set(), window)
+        if not anonymous:  # walk-ins' cancelled lines count only where their sales do
+            c_lines = c_lines.filter(c_lines.customer_id.notnull())
         refund = c_lines.status.lower().re_search("|".join(REFUND_WORDS))
-        key = c_lines.customer_id.concat("|", _order_key(c_lines))
+        key = _customer_key(c_lines).concat("|", _order_key(c_lines))
         c_aggs = {"cancelled_orders": key.nunique(), "cancelled_amount": c_lines.amount.sum(),
                   "refunded_orders": key.nunique(where=refund.fill_null(False)),
                   "refunded_amount": c_lines.amount.sum(where=refund.fill_null(False))}
@@ -323,7 +330,7 @@ def _aggregate(t: Tables, q: MetricQuery, needed: set[str], window) -> pd.DataFr
              else c_lines.aggregate(**c_aggs))
         frame = _merge(frame, t.run(e), list(keys))
         if "placed_orders" in needed:
-            frame = _merge(frame, t.run(_placed_orders(t, q, window, c_lines, key, c_keys)), list(keys))
+            frame = _merge(frame, t.run(_placed_orders(t, q, window, c_lines, key, c_keys, anonymous)), list(keys))
     elif needed & CANCELLED_MEASURES:
         for m in CANCELLED_MEASURES - {"placed_orders"}:
             frame[m] = 0
@@ -332,11 +339,11 @@ def _aggregate(t: Tables, q: MetricQuery, needed: set[str], window) -> pd.DataFr
     return frame
 
 
-def _placed_orders(t: Tables, q: MetricQuery, window, c_lines, c_key, c_keys: dict[str, Any]):
-    """Distinct orders over completed and cancelled lines together, per group."""
-    lines, keys = _lines(t, t.orders, q, set(), window)
+def _placed_orders(t: Tables, q: MetricQuery, window, c_lines, c_key, c_keys: dict[str, Any], anonymous: bool):
+    """Distinct orders over completed and cancelled lines together, per group (with the walk-ins' when they count)."""
+    lines, keys = _lines(t, _with_anonymous(t) if anonymous else t.orders, q, set(), window)
     names = [v.name(k) for k, v in keys.items()]
-    done = lines.select(*names, order=lines.customer_id.concat("|", _order_key(lines)))
+    done = lines.select(*names, order=_customer_key(lines).concat("|", _order_key(lines)))
     gone = c_lines.select(*[v.name(k) for k, v in c_keys.items()], order=c_key)
     both = done.union(gone)
     return both.group_by(list(keys)).aggregate(placed_orders=both.order.nunique()) if keys \
