@@ -74,7 +74,14 @@ un-map it), e16, z19 (Variations), e11, z10, z13, z18 (wrong metric), z12 (in-pe
 Type mapped as channel), e12 (Order Shipping summed over lines). excel_resave: the same 27/40, question for
 question (M/D/YYYY dates and zip codes without their zeros change nothing).
 
-Each floor is its first measurement rounded down to the nearest 5%, a guard against regressions; TARGET = 0.9.
+After loader fixes, 2026-12-03 (the exact header naming a key most directly wins: "Order ID" before "Transaction
+ID"; money that is not the sale - discount, tax, shipping, fee - is never the amount; a "State" next to a place word is
+not the status; an order-level number repeated on its lines counts once per order; name:value lists split into
+columns): automatic en 17/20, zh 12/20, total 29/40 = 72.5%. Left: e07, e11, z10 (coupon discounts), e09, z06, z20
+(state: values are codes, "California"/"加州" not matched to CA), e16/z19 now have colour/size columns but the
+planner doesn't pick them, z12, z13, z14, z18.
+The automatic floor is now that measurement rounded down to 5% (0.7); each diagnostic floor is its first
+measurement rounded down to the nearest 5%, a guard against regressions; TARGET = 0.9.
 Questions and expected answers are never tuned to pass.
 """
 
@@ -88,7 +95,7 @@ import pytest
 from tests import judging
 
 JUDGE = judging.Judge("judge_etsy", currency="USD", target=0.9)
-FLOOR = 0.15          # automatic load: first measurement 6/40 = 15%, 2026-12-03, 16b9aaa
+FLOOR = 0.7           # automatic load: first 6/40 = 15% (16b9aaa); 29/40 after the loader fixes
 FLOOR_MAPPED = 0.65   # diagnostic, owner mapping: first measurement 27/40 = 67.5%
 FLOOR_RESAVED = 0.65  # diagnostic, owner mapping on the spreadsheet re-save: first measurement 27/40 = 67.5%
 TARGET = JUDGE.target

@@ -157,6 +157,86 @@ def personal_columns(names: list[str], mapped: set[int] | list[int]) -> list[int
     return [i for i in range(len(names)) if i not in set(mapped) and is_personal_name(names[i])]
 
 
+# A column of "name:value" lists ("Colour:Sea Glass,Size:14 oz", Etsy's Variations, a variant's options): each
+# name becomes an attribute of its own. Judged on the first PAIR_SAMPLE_ROWS non-empty values: at least
+# PAIR_SHARE of them are such lists, and a name is kept when it is in PAIR_NAME_SHARE of them (at most PAIR_MAX_NAMES).
+PAIR_SAMPLE_ROWS = 20_000
+PAIR_SHARE = 0.8
+PAIR_NAME_SHARE = 0.05
+PAIR_MAX_NAMES = 8
+_PAIR = r"[^\W\d_][^:,;|]{0,29}:[^,;|]+"
+_PAIRS = re.compile(rf"\s*{_PAIR}(\s*[,;|]\s*{_PAIR})*\s*")
+_PAIR_NAME = re.compile(r"(?:^|[,;|])\s*([^\W\d_][^:,;|]{0,29}?)\s*:", re.UNICODE)
+
+
+def _pair_names(values: list[str]) -> list[list[str]] | None:
+    """The names of a column's name:value pairs, spellings a letter apart merged (Color / Colour), the most frequent
+    first; None when the values are not name:value lists."""
+    lists = [v for v in values if _PAIRS.fullmatch(v) and "://" not in v]
+    if not values or len(lists) < PAIR_SHARE * len(values):
+        return None
+    counts: dict[str, int] = {}
+    for v in lists:
+        for name in {m.group(1).strip().lower() for m in _PAIR_NAME.finditer(v)}:
+            counts[name] = counts.get(name, 0) + 1
+    groups: list[list[str]] = []
+    for name in sorted(counts, key=lambda n: (-counts[n], n)):
+        home = next((g for g in groups if _one_letter_apart(g[0], name)), None)
+        home.append(name) if home else groups.append([name])
+    kept = [g for g in groups if sum(counts[n] for n in g) >= PAIR_NAME_SHARE * len(lists)]
+    # one name only ("Gift: wrap it", "Size: Large") is a value with a colon in it, already a column of its own
+    return kept[:PAIR_MAX_NAMES] if len(kept) >= 2 else None
+
+
+def _one_letter_apart(a: str, b: str) -> bool:
+    if min(len(a), len(b)) < 4 or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) == 1
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+def split_pair_columns(con: duckdb.DuckDBPyConnection, raw: RawTable, mapped: set[int]) -> list[tuple[str, list[str]]]:
+    """Columns of name:value lists get one new column per name (labelled by the name as first written), appended to
+    the raw table (replaced by a copy, in the file's order); returns [(column label, [new labels])] for the report."""
+    free = [i for i in range(len(raw.names)) if i not in mapped]
+    found: list[tuple[int, list[list[str]]]] = []
+    for i in free:
+        col = raw.columns[i]
+        values = [r[0] for r in con.execute(
+            f"SELECT trim(CAST({col} AS VARCHAR)) FROM (SELECT {col} FROM {raw.table} LIMIT {PAIR_SAMPLE_ROWS}) "
+            f"WHERE trim(CAST({col} AS VARCHAR)) <> ''").fetchall()]
+        groups = _pair_names(values)
+        if groups:
+            found.append((i, groups))
+    if not found:
+        return []
+    taken = {normalise(n) for n in raw.names}
+    extra, report, labels = [], [], []
+    for i, groups in found:
+        new = []
+        for group in groups:
+            label = group[0].title() if group[0].islower() else group[0]
+            if normalise(label) in taken:
+                label = f"{raw.names[i]} {label}"
+            taken.add(normalise(label))
+            names = "|".join(re.escape(n) for n in group)
+            pattern = rf"(?i)(?:^|[,;|])\s*(?:{names})\s*:\s*([^,;|]+)"
+            extra.append(f"nullif(trim(regexp_extract(CAST({raw.columns[i]} AS VARCHAR), "
+                         f"'{pattern.replace(chr(39), chr(39) * 2)}', 1)), '')")
+            labels.append(label)
+            new.append(label)
+        report.append((raw.names[i], new))
+    first = len(raw.names)
+    cols = ", ".join(f"{e} AS c{first + k + 1}" for k, e in enumerate(extra))
+    table = f"{raw.table}_split"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT *, {cols} FROM {raw.table}")
+    raw.table = table
+    raw.names = [*raw.names, *labels]
+    return report
+
+
 def plan(names: list[str], mapped: set[int] | list[int], source_file: str) -> list[Attribute]:
     """One attribute per column not mapped to a contract field and not personal data, in file order."""
     skip = set(mapped) | set(personal_columns(names, mapped))
@@ -534,7 +614,27 @@ def describe(con, a: Attribute) -> dict:
     }
     if a.type == "numeric":
         entry["bins"] = _bins(con, a)
+        if a.grain == "order" and table == "orders" and _per_order(con, col):
+            entry["per_order"] = True
     return entry
+
+
+# An order-level number written on every line of its order ("Order Shipping", "Order Sales Tax"): judged on the
+# orders of 2+ lines with a value; at least this many, and this share of them with one value on all their lines.
+PER_ORDER_MIN_ORDERS = 20
+PER_ORDER_CONSTANT_SHARE = 0.99
+
+
+def _per_order(con, col: str) -> bool:
+    """Whether a numeric order attribute is one value per order repeated on its lines (then its sum counts it once
+    per order, not once per line). Only files with order ids tell."""
+    if not con.execute("SELECT count(order_id) > 0 FROM orders").fetchall()[0][0]:
+        return False
+    several, constant = con.execute(f"""
+        SELECT count(*), count(*) FILTER (WHERE lo = hi) FROM (
+            SELECT min({col}) AS lo, max({col}) AS hi FROM orders WHERE order_id IS NOT NULL AND {col} IS NOT NULL
+            GROUP BY customer_id, order_id HAVING count(*) >= 2)""").fetchall()[0]
+    return several >= PER_ORDER_MIN_ORDERS and constant >= PER_ORDER_CONSTANT_SHARE * several
 
 
 def _show(v) -> str:

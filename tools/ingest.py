@@ -97,6 +97,10 @@ def _ingest(con, path: Path, *, raws: list[RawTable], customers, mapping, custom
         warnings.append(f"'{raw.names[fields['unit_price']]}' is a price per unit: each line's amount is it times "
                         + (f"'{raw.names[fields['quantity']]}'" if "quantity" in fields else "1 (no quantity column)")
                         + ".")
+    split = attr.split_pair_columns(con, raw, set(fields.values()))
+    for label, parts in split:
+        warnings.append(f"'{label}' holds name:value lists: each name is a column of its own ("
+                        + ", ".join(f"'{p}'" for p in parts) + ").")
     personal = attr.personal_columns(raw.names, set(fields.values()))
     if personal:
         warnings.append("Kept out as personal data (not stored): "
@@ -388,7 +392,8 @@ def _load_customers(con, path: Path, mapping: dict[str, str] | None, warnings: l
     return report, attrs, set(fields)
 
 
-WORK_RELATIONS = ("raw_transactions", "raw_transactions_carried", "raw_customers", "raw_transactions_rej",
+WORK_RELATIONS = ("raw_transactions", "raw_transactions_carried", "raw_transactions_split",
+                  "raw_transactions_carried_split", "raw_customers", "raw_transactions_rej",
                   "raw_transactions_rejscan", "raw_customers_rej", "raw_customers_rejscan",
                   "_typed_orders", "_typed_customers", "_malformed")
 

@@ -278,6 +278,15 @@ NOT_MONEY_WORDS = frozenset({"status", "state", "method", "type", "mode", "gatew
                              "number", "no", "currency"})
 
 
+# Money that is not the sale ("Discount Amount", "Order Sales Tax", "Shipping Total", "Fee Amount"): never the amount.
+NOT_SALE_WORDS = frozenset({"discount", "discounts", "coupon", "tax", "taxes", "vat", "gst", "hst", "shipping",
+                            "postage", "delivery", "fee", "fees", "commission", "tip", "tips", "refund", "refunded",
+                            "deposit", "balance"})
+
+# A "state" that is a place ("Ship State", "Billing State"), not an order's status.
+PLACE_WORDS = frozenset({"ship", "shipping", "billing", "bill", "delivery", "address", "province", "region"})
+
+
 # Words that make a header name something about a customer or order other than its key ("Customer Note",
 # "Customer Since", "Order Status", "Customer Email").
 NOT_KEY_WORDS = frozenset({"note", "notes", "comment", "comments", "message", "remark", "remarks", "name", "type",
@@ -305,11 +314,18 @@ def _holds(label: str, synonym_norm: str) -> bool:
 
 def _vetoed(fld: str, label: str) -> bool:
     """Headers a field never takes by name, whatever synonym they contain."""
+    words = set(header_words(label))
     if fld == "amount":
-        return bool(set(header_words(label)) & NOT_MONEY_WORDS)
+        return bool(words & (NOT_MONEY_WORDS | NOT_SALE_WORDS))
+    if fld == "status":
+        return "status" not in words and bool(words & PLACE_WORDS)
     if fld in ("customer_id", "order_id") and normalise(label) not in _KEY_SYNONYMS[fld]:
         return bool(set(header_words(label)) & NOT_KEY_WORDS)
     return fld == "channel" and is_acquisition_name(label)
+
+
+# Fields whose synonyms are listed most direct first: of two exact headers, the more direct one is the field
+KEY_FIELDS_BY_NAME = ("customer_id", "order_id", "order_date")
 
 
 def map_by_name(names: list[str], fields: tuple[str, ...], taken: set[int]) -> dict[str, int]:
@@ -322,11 +338,12 @@ def map_by_name(names: list[str], fields: tuple[str, ...], taken: set[int]) -> d
         if fld == "product":
             continue
         syns = [normalise(s) for s in SYNONYMS.get(fld, ())]
-        for i, n in enumerate(norm):
-            if i not in taken and n in syns and not _vetoed(fld, names[i]):
-                out[fld] = i
-                taken.add(i)
-                break
+        # the header naming the field most directly wins ("Order ID" before "Transaction ID"), then the file's order
+        exact = [(syns.index(n) if fld in KEY_FIELDS_BY_NAME else 0, i) for i, n in enumerate(norm)
+                 if i not in taken and n in syns and not _vetoed(fld, names[i])]
+        if exact:
+            out[fld] = min(exact)[1]
+            taken.add(out[fld])
     if "product" in fields:
         ranked = [(r, i) for i in range(len(names)) if i not in taken
                   and (r := product_rank(names[i])) is not None]

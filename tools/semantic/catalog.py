@@ -129,8 +129,9 @@ def attribute_metrics(attr: dict[str, Any]) -> list[Metric]:
     """sum_<name> and avg_<name> of a numeric attribute, from the catalog's templates."""
     out = []
     templates = raw_catalog()["attribute_metrics"]
-    grain_en = "per customer" if attr["grain"] == "customer" else "per order line"
-    grain_zh = "按客户" if attr["grain"] == "customer" else "按订单行"
+    once = bool(attr.get("per_order"))  # one value per order, repeated on its lines: counted once per order
+    grain_en = "per customer" if attr["grain"] == "customer" else "per order" if once else "per order line"
+    grain_zh = "按客户" if attr["grain"] == "customer" else "按订单" if once else "按订单行"
     label = str(attr.get("label") or attr["name"])
     for agg in ("sum", "avg"):
         t = templates[agg]
@@ -139,7 +140,7 @@ def attribute_metrics(attr: dict[str, Any]) -> list[Metric]:
                           label_zh=t["label_zh"].format(**fmt), unit="number", kind="attribute",
                           formula=t["formula"].format(**fmt), definition_en=t["definition_en"].format(**fmt),
                           definition_zh=t["definition_zh"].format(**fmt),
-                          spec={"agg": agg, "column": attr["name"], "grain": attr["grain"]}))
+                          spec={"agg": f"order_{agg}" if once else agg, "column": attr["name"], "grain": attr["grain"]}))
     return out
 
 

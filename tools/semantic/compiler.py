@@ -252,8 +252,28 @@ def _line_aggs(lines, needed: set[str], q, window, headers: bool = False) -> dic
     for m in needed:
         if m.startswith("attr:") and m.split(":")[2] == "order":
             _, agg, _, col = m.split(":")
-            aggs[m] = lines[col].sum() if agg == "sum" else lines[col].mean()
+            if agg.startswith("order_"):  # one value per order on each of its lines: each line carries its share
+                share = lines[_share_column(col)]
+                aggs[m] = share.sum() if agg == "order_sum" else share.sum() / _order_key(lines).nunique(
+                    where=lines[col].notnull())
+            else:
+                aggs[m] = lines[col].sum() if agg == "sum" else lines[col].mean()
     return aggs
+
+
+def _share_column(col: str) -> str:
+    return f"_share_{col}"
+
+
+def _with_order_shares(lines, needed: set[str]):
+    """Each line's share of an order-level number (the value over the number of the order's lines with one), so
+    summing lines counts each order's value once and a breakdown splits it between its lines."""
+    cols = {m.split(":")[3] for m in needed if m.startswith("attr:order_")}
+    if not cols:
+        return lines
+    order = _customer_key(lines).concat("|", _order_key(lines))
+    return lines.mutate(**{_share_column(c): lines[c] / lines[c].count().over(ibis.window(group_by=order))
+                           for c in cols})
 
 
 def _customer_stage(lines, keys: dict[str, Any], needed: set[str], q, window, headers: bool = False):
@@ -301,6 +321,7 @@ def _aggregate(t: Tables, q: MetricQuery, needed: set[str], window) -> pd.DataFr
     source = None if anonymous else _order_source(t, q, needed)
     headers = source is not None
     lines, keys = _lines(t, source if headers else _with_anonymous(t) if anonymous else t.orders, q, needed, window)
+    lines = _with_order_shares(lines, needed)
     if needed & CUSTOMER_STAGE or any(m.startswith("attr:") and m.split(":")[2] == "customer" for m in needed):
         per, aggs, order_attrs = _customer_stage(lines, keys, needed, q, window, headers)
         expr = per.group_by(list(keys)).aggregate(**aggs) if keys else per.aggregate(**aggs)

@@ -1,0 +1,130 @@
+"""Columns of a marketplace export that look like something else: a per-line "Transaction ID" next to the real
+"Order ID", money that is not the sale ("Discount Amount", "Order Shipping"), a place called "State", an order-level
+number repeated on each line of its order, and a column of name:value lists ("Colour:Blue,Size:Large"). Each is read
+as a person reads it; the figures are checked against pandas on the raw file."""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from tools.catalog import call_tool
+from tools.context import ToolContext
+from tools.dataset import Dataset
+from tools.ingest import ingest
+from tools.loading import load_dataset
+from tools.mapping import map_by_name
+from tools.workspace import Workspace
+
+COLOURS = ("Sea Glass", "Charcoal", "Sand")
+SIZES = ("8 oz", "12 oz", "16 oz")
+STATES = ("CA", "NY", "TX", "WA")
+
+
+def write_export(path, seed: int = 5) -> pd.DataFrame:
+    """Orders of one to three lines; shipping, tax and the coupon on every line of the order; a per-line
+    transaction id; variations as name:value lists (a few listings spell it "Color")."""
+    rng = np.random.default_rng(seed)
+    rows, tx = [], 1000
+    for o in range(600):
+        buyer = f"buyer{int(rng.integers(0, 150))}"
+        day = (pd.Timestamp("2025-01-01") + pd.Timedelta(days=int(rng.integers(0, 300)))).strftime("%m/%d/%y")
+        shipping = float(rng.choice([0.0, 4.5, 7.25]))
+        tax = round(float(rng.uniform(0, 6)), 2)
+        state = STATES[int(rng.integers(0, len(STATES)))]
+        for _ in range(int(rng.integers(1, 4))):
+            qty = int(rng.integers(1, 3))
+            price = float(rng.choice([18.0, 24.0, 32.0]))
+            discount = round(price * qty * 0.1, 2) if rng.random() < 0.2 else 0.0
+            colour_word = "Color" if rng.random() < 0.1 else "Colour"
+            tx += 1
+            rows.append({"Sale Date": day, "Item Name": "Stoneware Mug", "Buyer": buyer, "Quantity": qty,
+                         "Price": price, "Discount Amount": discount, "Order Shipping": shipping,
+                         "Order Sales Tax": tax, "Item Total": price * qty, "Transaction ID": str(tx),
+                         "Ship State": state, "Order ID": f"3{o:06d}",
+                         "Variations": f"{colour_word}:{COLOURS[int(rng.integers(0, 3))]},"
+                                       f"Size:{SIZES[int(rng.integers(0, 3))]}"})
+    frame = pd.DataFrame(rows)
+    frame.to_csv(path, index=False)
+    return frame
+
+
+def test_the_order_id_the_sale_and_a_place_are_told_from_look_alikes():
+    names = ["Sale Date", "Item Name", "Buyer", "Quantity", "Price", "Discount Amount", "Order Shipping",
+             "Item Total", "Transaction ID", "Ship State", "Order ID"]
+    got = {f: names[i] for f, i in map_by_name(names, ("customer_id", "order_date", "amount", "order_id", "status",
+                                                         "product", "quantity", "unit_price"), set()).items()}
+    assert got["order_id"] == "Order ID" and got["amount"] == "Item Total"
+    assert "status" not in got
+    # a status named as such is still a status; a lone "Transaction ID" is still the order
+    got = map_by_name(["Date", "Customer", "Total", "Shipping Status", "Transaction ID"],
+                      ("order_id", "status", "amount"), set())
+    assert got == {"order_id": 4, "status": 3, "amount": 2}
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    root = tmp_path_factory.mktemp("export_columns")
+    raw = write_export(root / "sold_items.csv")
+    report = load_dataset(Workspace(root / "home"), root / "sold_items.csv", build_models=False)
+    ds = Dataset(Workspace(root / "home"))
+    ctx = ToolContext(snapshot=ds.snapshot(), exports_dir=ds.exports_dir)
+    yield report, raw, ctx
+    ctx.snapshot.close()
+
+
+def _rows(ctx, **args) -> pd.DataFrame:
+    return pd.DataFrame(call_tool(ctx, "query_metrics", args).facts["rows"])
+
+
+def test_orders_are_orders_and_revenue_is_the_item_total(shop):
+    report, raw, ctx = shop
+    assert report["mapping"]["order_id"] == "Order ID" and report["mapping"]["amount"] == "Item Total"
+    row = _rows(ctx, metrics=["revenue", "orders"]).iloc[0]
+    assert row["revenue"] == pytest.approx(raw["Item Total"].sum())
+    assert row["orders"] == raw["Order ID"].nunique()
+
+
+def test_an_order_level_number_on_every_line_counts_once_per_order(shop):
+    report, raw, ctx = shop
+    attrs = {a["name"]: a for a in report["attributes"]}
+    assert attrs["order_shipping"].get("per_order") and attrs["order_sales_tax"].get("per_order")
+    assert not attrs["discount_amount"].get("per_order")
+    per_order = raw.groupby("Order ID")[["Order Shipping", "Order Sales Tax"]].first()
+    row = _rows(ctx, metrics=["sum_order_shipping", "avg_order_shipping", "sum_discount_amount"]).iloc[0]
+    assert row["sum_order_shipping"] == pytest.approx(per_order["Order Shipping"].sum())
+    assert row["avg_order_shipping"] == pytest.approx(per_order["Order Shipping"].mean())
+    assert row["sum_discount_amount"] == pytest.approx(raw["Discount Amount"].sum())
+    # by a line-level column the order's value is shared between its lines: the parts add up to the whole
+    parts = _rows(ctx, metrics=["sum_order_shipping"], by=["size"])
+    assert parts["sum_order_shipping"].sum() == pytest.approx(per_order["Order Shipping"].sum())
+    # by a place (one per order), each order's value once
+    by_state = _rows(ctx, metrics=["sum_order_sales_tax"], by=["ship_state"]).set_index("ship_state")
+    want = raw.groupby("Order ID").first().groupby("Ship State")["Order Sales Tax"].sum()
+    assert by_state["sum_order_sales_tax"].to_dict() == pytest.approx(want.to_dict())
+
+
+def test_name_value_lists_become_columns_of_their_own(shop):
+    report, raw, ctx = shop
+    assert any("'Variations' holds name:value lists" in w and "'Colour'" in w and "'Size'" in w
+               for w in report["warnings"])
+    colour = raw["Variations"].str.extract(r"(?:Colou?r):([^,]+)")[0]
+    got = _rows(ctx, metrics=["units"], by=["colour"]).set_index("colour")["units"]
+    assert got.to_dict() == raw.groupby(colour)["Quantity"].sum().to_dict()
+    size = raw["Variations"].str.extract(r"Size:([^,]+)")[0]
+    got = _rows(ctx, metrics=["revenue"], by=["size"]).set_index("size")["revenue"]
+    assert got.to_dict() == pytest.approx(raw.groupby(size)["Item Total"].sum().to_dict())
+
+
+def test_values_that_merely_hold_a_colon_are_not_split(tmp_path):
+    frame = pd.DataFrame({"customer": [f"C{i % 40}" for i in range(300)],
+                          "date": pd.date_range("2025-01-01", periods=300).strftime("%Y-%m-%d"),
+                          "amount": np.arange(300) % 50 + 1.0,
+                          "time": [f"{i % 24:02d}:{i % 60:02d}:00" for i in range(300)],
+                          "link": [f"https://shop.example/p/{i % 7}" for i in range(300)],
+                          "note": ["Gift: wrap it" if i % 9 == 0 else "" for i in range(300)]})
+    frame.to_csv(tmp_path / "orders.csv", index=False)
+    report = ingest(duckdb.connect(), tmp_path / "orders.csv")
+    assert not any("name:value" in w for w in report["warnings"])
