@@ -264,7 +264,12 @@ SEGMENT_CUES: dict[str, str] = {
     "at_risk": r"(?<!revenue )(?<!value )(?<!money )(?<!sales )(?<!much )(?<!revenue is )(?<!value is )(?<!money is )(?<!sales are )(?<!much is )(?<!spend is )\bat[- ]risk\b(?!\s+(?:of|from)\b)|风险细分|(?<!营收)(?<!收入)(?<!金额)(?<!价值)处于风险|(?<!流失)有风险的客户|(?<![流失高中低])风险客户(?!.*流失)",
     "cannot_lose": r"\bcan(?:'t|not| not|nt)[- ](?:afford[- ]to[- ])?lose\b|\bcannot_lose\b|\bmust[- ]keep\b|不能失去|不能丢|不可失去|不能流失的|绝不能流失",
     "hibernating": r"\bhibernat\w*|\bdormant\b|\bsleeping\b|\binactive\b(?!\s+for)|休眠|沉睡(?!.*即将)|冬眠|不活跃",
-    "lost": r"\blost\b(?! revenue)|\blapsed\b|\bchurned\b|\bgone away\b|\bformer customers\b|\bex-customers\b|已流失|(?<![快将要会能在渐慢始])(?:流失(?:了)?的?(?:客户|用户|顾客)(?!.*(?:风险|可能|快|将|即将))|流失的人)|丢失的?客户",
+    # words for customers already gone: the lapsed risk band unless the segment is named (LOST_SEGMENT_NAMED below)
+    "lost": r"\blost\b(?! revenue)|\blapsed\b|\bchurned\b|\bgone away\b|\bformer customers\b|\bex-customers\b"
+            r"|\b(?:already|long|now) gone\b|\bgone for good\b|\b(?:are|is|were) gone\b(?! (?:quiet|silent|cold))|\b(?:who|that|have|has|had) (?:already )?left us\b"
+            r"|\b(?:have|has|had|who|that|already) (?:already )?(?:stopped|quit|ceased) (?:buying|ordering|purchasing|shopping)\b"
+            r"|已(?:经)?流失|(?<![快将要会能在渐慢始])(?:流失(?:了|掉)?的?(?:客户|用户|顾客|老客|会员)(?!.*(?:风险|可能|快|将|即将))|流失的人|流失(?:了|掉)(?!.*(?:风险|可能|概率)))"
+            r"|丢失的?客户|流失(?:的)?(?:分群|细分)",
 }
 
 # Customers drifting away but not gone: the churn model's notion of at risk (churn_risk high), in every
@@ -299,8 +304,16 @@ CHURN_CUES: dict[str, str] = {
 # Segments of customers the models count as gone: nobody in them is in the high or mid value tier (a forecast),
 # so a value tier with words like "lapsed"/"已流失" means valuable customers slipping away (churn_risk high),
 # unless the segment is named as a segment.
-GONE_SEGMENTS = ("lost", "hibernating")
+GONE_SEGMENTS = ("hibernating",)
 NAMED_SEGMENT = re.compile(r"\bsegments?\b|\brfm\b|细分|分群|rfm", re.A)
+# Customers already gone ("lapsed", "churned", "who have we already lost?", 已流失, 流失客户, 流失了的客户) are the
+# lapsed risk band, which PRODUCT.md makes its own answer, with or without a value tier ("lapsed VIPs" are the
+# valuable customers who are gone). The RFM segment 'lost' is chosen only when the question names it as a segment
+# ("the lost segment", "RFM lost", "segment = lost", 流失分群, RFM里的流失) or compares it with other segments.
+LOST_SEGMENT_NAMED = re.compile(
+    r"\blost\s+(?:rfm\s+)?(?:segment|group in (?:the )?rfm)\b|\bsegments?\s*(?:called\s+|named\s+|=\s*|:\s*)?['\"]?lost\b"
+    r"|\brfm\b.{0,30}\blost\b|\blost\b.{0,30}\brfm\b|\bsegment\b.{0,12}\blost\b"
+    r"|流失(?:的)?(?:分群|细分|rfm)|(?:rfm|分群|细分).{0,8}(?:已)?流失|(?:已)?流失.{0,8}rfm", re.A)
 
 RISK_RANK = re.compile(r"\bmost likely to (?:churn|leave|stop (?:buying|ordering|shopping|purchasing)|lapse|drop off|quit)\b|\btop\s+\d+\s+(?:churn|at[- ]risk|riskiest|churners)|\b\d+\s+(?:biggest|top) churn risks\b|\b(?:highest|biggest|top) churn (?:probabilit(?:y|ies)|risks?|scores?|likelihood|odds)\b|\b(?:riskiest|most at risk)\b|\b(?:highest|biggest|greatest|largest|top) (?:churn )?(?:risk|chance|probability|likelihood|odds) of (?:churn\w*|leaving|lapsing)\b|最可能流失|流失的?(?:可能性|概率|几率|风险)(?:最大|最高)|流失概率最高|最容易流失|风险最高|最危险|最(?:有)?可能(?:不再|停止)(?:购买|下单|买|消费)", re.A)
 

@@ -93,10 +93,6 @@ MAX_DAYS = [re.compile(p, I) for p in [
     rf"\blast (?:order|purchase)\w*\s+(?:was\s+|is\s+)?(?:within|in|less than|under)\s+(?:the\s+)?(?:last\s+)?(\d+)\s*{_UNIT}",
     rf"(?:最近|近|过去)(\d+)\s*{_ZH_UNIT}(?:内|之内|里)?(?:有|曾)?(?:下过?单|购买过?|买过|消费过?|活跃|下单)",
 ]]
-# Words for customers already gone (the lapsed risk band) rather than the RFM segment named "lost"
-GONE_BY_RHYTHM = re.compile(r"\blapsed\b|\bchurned\b|\bgone away\b|\bformer customers\b|\bex-customers\b|\balready lost\b"
-                            r"|\b(?:we|we've|we have|have we|did we)\s+(?:already\s+)?lost\b", I)
-# (not in Chinese: 已流失 is the RFM lost segment's own Chinese name, shown as such in every answer and table)
 MIN_SPEND = [re.compile(p, I) for p in [
     rf"\b(?:spent|spend(?:ing)?|spenders?|paid|bought for|purchases? (?:of|worth)|total spend|lifetime spend|revenue)\s+(?:\w+\s+){{0,2}}?{_MORE}\s*(?:\$|€|£|usd|eur)?\s*(\d+(?:\.\d+)?)",
     rf"\b{_MORE}\s*(?:\$|€|£)?\s*(\d+(?:\.\d+)?)\s*(?:dollars?|euros?|pounds?|usd|eur)?\s+(?:spent|in (?:total )?(?:spend|purchases|sales|revenue)|lifetime spend)",
@@ -378,15 +374,14 @@ def extract(text: str, original: str, vocabulary: dict[str, list[str]], as_of: d
         # "customers at risk of churning" speaks of churn, not of the at_risk segment
         if "at_risk" in segments and re.search(r"at[- ]risk of|at high risk|at a high risk", text):
             segments.remove("at_risk")
-    if f.get("tier") in ("high", "mid") and segments and segments[0] in lex.GONE_SEGMENTS and not lex.NAMED_SEGMENT.search(text):
-        segments.pop(0)  # "lapsed VIPs": valuable customers slipping away, not an empty high tier ∩ lost
-        f.setdefault("churn_risk", "high")
-    if segments and segments[0] == "lost" and GONE_BY_RHYTHM.search(text) and not lex.NAMED_SEGMENT.search(text) \
-            and not f.get("churn_risk"):
-        # "who have we already lost", "lapsed customers", "已流失的客户": gone by their own rhythm (the lapsed risk
-        # band), not the RFM segment, which is asked for by its name ("lost customers", "the lost segment")
+    if segments == ["lost"] and not lex.LOST_SEGMENT_NAMED.search(text) and not f.get("churn_risk"):
+        # "who have we already lost", "lapsed VIPs", "已流失的客户", "流失客户": gone by their own rhythm (the lapsed
+        # risk band), not the RFM segment, which is asked for by its name ("the lost segment", 流失分群)
         segments.pop(0)
         f["churn_risk"] = "lapsed"
+    if f.get("tier") in ("high", "mid") and segments and segments[0] in lex.GONE_SEGMENTS and not lex.NAMED_SEGMENT.search(text):
+        segments.pop(0)  # "dormant VIPs": valuable customers slipping away, not an empty high tier ∩ hibernating
+        f.setdefault("churn_risk", "high")
     if segments:
         f["segment"] = segments[0]
         if len(segments) > 1:

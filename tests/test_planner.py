@@ -145,7 +145,7 @@ def test_word_order_does_not_matter(planner):
     ("流失风险高的时尚客户", {"churn_risk": "high", "category": "Fashion"}),
     ("九十天以上没有下单的客户", {"min_days_since_last_order": 90}),
     ("消费超过一千元的加拿大客户", {"min_total_spend": 1000, "country": "Canada"}),
-    ("已流失的美妆客户", {"segment": "lost", "category": "Beauty"}),
+    ("已流失的美妆客户", {"churn_risk": "lapsed", "category": "Beauty"}),
     ("即将沉睡的客户", {"segment": "about_to_sleep"}),
     ("线上购买的运动品类客户", {"channel": "web", "category": "Sports"}),
     ("customers who are drifting away", {"churn_risk": "high"}),
@@ -194,7 +194,7 @@ def test_rankings_set_sort_and_limit(planner, question, sort_by, limit):
 
 @pytest.mark.parametrize("question", [
     "VIPs who have gone quiet", "which high-value customers are slipping away?", "lapsing big spenders",
-    "which high-value customers lapsed", "哪些大客户最近不怎么买了", "逐渐流失的高价值客户", "已流失的高价值客户",
+    "哪些大客户最近不怎么买了", "逐渐流失的高价值客户", "dormant VIPs",
 ])
 def test_valuable_customers_drifting_away_are_the_high_churn_band_not_an_empty_lost_segment(planner, question):
     call = only_call(plan(planner, question))
@@ -202,14 +202,35 @@ def test_valuable_customers_drifting_away_are_the_high_churn_band_not_an_empty_l
 
 
 def test_customers_already_gone_are_the_lapsed_band_and_the_lost_segment_is_asked_for_by_name(planner):
-    # PRODUCT: lapsed customers (gone by their own rhythm) are their own answer, "who have we already lost?"
-    for question in ("lapsed customers", "who have we already lost?", "churned customers in Germany"):
+    # PRODUCT: lapsed customers (gone by their own rhythm) are their own answer, "who have we already lost?"; the RFM
+    # segment 'lost' is chosen only when the question names it as a segment (or compares it with other segments)
+    for question in ("lapsed customers", "who have we already lost?", "churned customers in Germany", "lost customers",
+                     "customers who stopped buying", "已流失的客户", "流失客户", "哪些客户已经流失了", "流失了的客户有哪些"):
         assert only_call(plan(planner, question)).args.get("churn_risk") == "lapsed", question
         assert "segment" not in only_call(plan(planner, question)).args, question
-    assert only_call(plan(planner, "lost customers")).args == {"segment": "lost"}
     assert only_call(plan(planner, "customers in the lost segment")).args == {"segment": "lost"}
-    assert only_call(plan(planner, "已流失的客户")).args == {"segment": "lost"}  # the segment's Chinese name
+    assert only_call(plan(planner, "RFM lost customers in Spain")).args == {"segment": "lost", "country": "Spain"}
+    assert only_call(plan(planner, "流失分群的客户")).args == {"segment": "lost"}
     assert only_call(plan(planner, "high tier customers in the lost segment")).args == {"tier": "high", "segment": "lost"}
+
+
+@pytest.mark.parametrize("question, tool, expected", [
+    ("lapsed VIPs", "find_customers", {"tier": "high", "churn_risk": "lapsed"}),
+    ("which high-value customers lapsed", "find_customers", {"tier": "high", "churn_risk": "lapsed"}),
+    ("mid tier shoppers who are long gone", "find_customers", {"tier": "mid", "churn_risk": "lapsed"}),
+    ("已流失的高价值客户", "find_customers", {"tier": "high", "churn_risk": "lapsed"}),
+    ("write a text to bring back the customers we already lost", "draft_campaign", {"churn_risk": "lapsed", "channel": "sms"}),
+    ("export the churned customers to a csv", "export_audience", {"churn_risk": "lapsed"}),
+    ("is 20% off for lapsed high-value customers worth it?", "campaign_forecast", {"churn_risk": "lapsed", "tier": "high"}),
+    ("给流失了的客户写一封挽回邮件", "draft_campaign", {"churn_risk": "lapsed", "goal": "winback"}),
+    ("把已经流失的客户导出来", "export_audience", {"churn_risk": "lapsed"}),
+    ("已流失的VIP未来半年还能贡献多少收入", "clv_forecast", {"churn_risk": "lapsed", "tier": "high"}),
+])
+def test_gone_customers_are_the_lapsed_band_in_every_tool_and_with_a_tier(planner, question, tool, expected):
+    call = only_call(plan(planner, question))
+    assert call.name == tool, (question, call)
+    assert {k: call.args.get(k) for k in expected} == expected, (question, call.args)
+    assert "segment" not in call.args
 
 
 def test_a_ranking_by_churn_is_not_a_filter_on_the_high_band(planner):
@@ -450,8 +471,10 @@ def test_another_customer_after_a_recommendation_gets_a_recommendation(planner):
 
 
 def test_export_without_an_audience_uses_the_last_one(planner):
-    state = after(ConversationState(), plan(planner, "show the lost customers in Canada"))
+    state = after(ConversationState(), plan(planner, "show the lost segment in Canada"))
     assert only_call(plan(planner, "export to csv", state)).args == {"segment": "lost", "country": "Canada"}
+    state = after(ConversationState(), plan(planner, "show the lost customers in Canada"))
+    assert only_call(plan(planner, "export to csv", state)).args == {"churn_risk": "lapsed", "country": "Canada"}
 
 
 def test_a_fresh_question_does_not_inherit_the_last_audience(planner):
@@ -708,8 +731,8 @@ def test_reworking_the_copy_keeps_the_draft(planner):
     state = after(ConversationState(), plan(planner, "draft a winback email for lost customers"))
     call = only_call(plan(planner, "make it more casual and give me 3 versions", state))
     assert call.name == "draft_campaign"
-    assert {k: call.args.get(k) for k in ("segment", "goal", "channel", "tone", "variants")} == \
-        {"segment": "lost", "goal": "winback", "channel": "email", "tone": "friendly", "variants": 3}
+    assert {k: call.args.get(k) for k in ("churn_risk", "goal", "channel", "tone", "variants")} == \
+        {"churn_risk": "lapsed", "goal": "winback", "channel": "email", "tone": "friendly", "variants": 3}
     state = after(state, plan(planner, "make it more casual and give me 3 versions", state))
     assert only_call(plan(planner, "and in chinese", state)).args["language"] == "zh"
     state = after(ConversationState(), plan(planner, "给流失风险高的客户写封邮件"))
@@ -817,7 +840,7 @@ def test_a_review_meeting_is_no_period(planner):
 
 def test_a_message_going_out_is_copy(planner):
     call = only_call(plan(planner, "we have a push going out to lost customers tomorrow"))
-    assert call.name == "draft_campaign" and call.args["channel"] == "push" and call.args["segment"] == "lost"
+    assert call.name == "draft_campaign" and call.args["channel"] == "push" and call.args["churn_risk"] == "lapsed"
 
 
 @pytest.mark.parametrize("question, call", [
