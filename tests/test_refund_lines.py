@@ -110,3 +110,19 @@ def test_a_customers_spend_is_net_of_their_refunds(till):
     spend = ctx.snapshot.query("SELECT customer_id, sum(amount) AS s FROM orders GROUP BY 1").set_index("customer_id")["s"]
     assert spend.to_dict() == pytest.approx(want.to_dict())
     assert ctx.snapshot.scalar("SELECT count(*) FROM orders WHERE amount <= 0") == 0
+
+
+def test_the_day_of_the_week_is_a_dimension_and_a_filter(till):
+    _, raw, ctx = till
+    want = _expected(raw)
+    rows = pd.DataFrame(call_tool(ctx, "query_metrics", {"metrics": ["revenue"], "by": ["weekday"]}).facts["rows"])
+    assert set(rows["weekday"]) <= {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
+    assert rows["revenue"].sum() == pytest.approx(want["revenue"])
+    sales = raw[raw["Net Sales"] > 0]
+    day = pd.to_datetime(sales["Date"]).dt.day_name()
+    saturday_tickets = sales.loc[day == "Saturday", "Transaction ID"].nunique()
+    row = _ask(ctx, metrics=["orders"], filters=[{"field": "weekday", "op": "=", "value": "Saturday"}])
+    # tickets refunded in full are no orders: at most the Saturday tickets, and at least those not refunded
+    refunded = raw.loc[raw["Net Sales"] < 0, "Transaction ID"]
+    assert saturday_tickets - refunded.nunique() <= row["orders"] <= saturday_tickets
+    assert 0 < row["orders"]

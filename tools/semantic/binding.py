@@ -130,6 +130,8 @@ class Bound:
 
     def values_of(self, f: Field) -> list[str]:
         """Every value of a categorical field in the data (for validation), most frequent first."""
+        if f.name not in self._values and f.column == "order_date" and f.values:
+            self._values[f.name] = list(f.values)  # a dimension derived from the date (weekday) names its values
         if f.name not in self._values:
             if f.grain == "order":
                 table = "orders"

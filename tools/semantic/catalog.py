@@ -20,6 +20,8 @@ CUSTOMER_FACTS = {"total_spend": "number", "orders": "number", "days_since_last_
 MODEL_FACTS = {"clv_12m": "number", "churn_probability": "number", "p_alive": "number",
                "tier": "categorical", "segment": "categorical", "persona": "categorical",
                "churn_risk": "categorical"}
+# the weekday dimension's values, as the engines name days
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 CONTRACT_ORDER_DIMS = ("product", "category", "channel")
 CONTRACT_CUSTOMER_DIMS = ("country", "city", "gender")
 AGE_BANDS = (18, 25, 35, 45, 55, 65)
@@ -176,8 +178,9 @@ def build_model(*, order_columns: dict[str, bool], customer_columns: dict[str, b
             continue
         column = entry.get("column") or entry.get("band_of") or ("first_order_date" if name == "cohort" else name)
         ftype = "categorical"
+        known = WEEKDAYS if name == "weekday" else values.get(name, ())
         f = Field(name=name, label_en=entry["label_en"], label_zh=entry["label_zh"], grain=entry["grain"], type=ftype,
-                  column=column, bins=AGE_BANDS if entry.get("band_of") else (), values=tuple(values.get(name, ())))
+                  column=column, bins=AGE_BANDS if entry.get("band_of") else (), values=tuple(known))
         dims[name] = f
         if name not in ("cohort", "age_band"):
             fields[name] = f

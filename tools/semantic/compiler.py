@@ -133,10 +133,10 @@ def _lines(t: Tables, source, q: MetricQuery, needed: set[str], window: tuple[da
         lines = lines.filter(lines.order_date >= start)
     for c in q.filters:
         if c.field.grain == "order":
-            lines = lines.filter(_condition(lines[c.field.column], c))
+            lines = lines.filter(_condition(_column(lines, c.field), c))
     for c in q.audience:
         if c.field.grain == "order":  # ever bought (or never bought) up to the as-of date
-            bought = t.orders.filter(t.orders.order_date <= q.as_of, _condition(t.orders[c.field.column], _positive(c)))
+            bought = t.orders.filter(t.orders.order_date <= q.as_of, _condition(_column(t.orders, c.field), _positive(c)))
             inside = lines.customer_id.isin(bought.customer_id)
             lines = lines.filter(~inside if c.op in NEGATIVE_OPS else inside)
     ccols = sorted(_customer_columns(q, needed))
@@ -149,7 +149,7 @@ def _lines(t: Tables, source, q: MetricQuery, needed: set[str], window: tuple[da
                 lines = lines.filter(_condition(lines[c.field.column], c))
     keys = {}
     for d in q.dims:
-        col = lines[d.column]
+        col = _column(lines, d)
         if d.name == "cohort":
             keys[d.name] = col.truncate("M")
         elif d.bins:
@@ -185,6 +185,13 @@ def _with_anonymous(t: Tables):
     anon = t.anonymous
     cols = [anon[c] if c in anon.columns else ibis.null().cast(t.orders[c].type()).name(c) for c in t.orders.columns]
     return t.orders.union(anon.select(*cols))
+
+
+def _column(lines, field):
+    """A field's value on the lines: its column, or what a dimension derives from one (the order's weekday)."""
+    if field.name == "weekday":
+        return lines.order_date.day_of_week.full_name()
+    return lines[field.column]
 
 
 def _customer_key(lines):
