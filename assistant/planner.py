@@ -129,6 +129,15 @@ def _module_patterns(module) -> list[str]:
     return found
 
 
+@functools.lru_cache(maxsize=1)
+def _place_words() -> frozenset[str]:
+    """Words of the names of states and provinces (texas, ontario, guangdong): a place typed in lower case is never a
+    misspelt word of ours ("texas" is no "texts")."""
+    from tools import regions
+
+    return frozenset(w for name in regions.english_names() for w in re.findall(r"[a-z]+", name.lower()) if len(w) > 3)
+
+
 def _lexicon_words() -> set[str]:
     texts: list[str] = []
     for cues in lex.INTENT_CUES.values():
@@ -222,7 +231,7 @@ class OfflinePlanner:
     """Plans tool calls for a question without any network; composes the answer from the results."""
 
     def __init__(self) -> None:
-        self.speller = Speller(_lexicon_words() | set(COMMON_WORDS) | set(NUMBER_WORDS), keep=COMMON_WORDS)
+        self.speller = Speller(_lexicon_words() | set(COMMON_WORDS) | set(NUMBER_WORDS), keep=set(COMMON_WORDS) | _place_words())
 
     # ------------------------------------------------------------------ normalisation
     def normalise(self, question: str) -> tuple[str, str]:
@@ -309,8 +318,11 @@ class OfflinePlanner:
         countable = metric_query.explicit or _lossy(metric_query)  # query_metrics needs something to count
         if intent == "query_metrics" and not countable:
             intent, p = other, p_other  # a hard constraint: an aggregate needs something to count or sum
-        if intent == "what_changed" and (slots.metric or metric_query.explicit):
-            # "how did revenue change recently" follows one KPI: a trend, not what moved between snapshots
+        rejected = set()  # readings a hard constraint rules out: never offered in a clarifying question
+        if intent == "what_changed" and _order_kpi(slots, metric_query) and not lex.SNAPSHOT.search(text):
+            rejected.add("what_changed")
+            # "how did revenue change recently" follows one KPI: a trend, not what moved between snapshots (which
+            # "did the high-risk count go up since last week" or "who became high risk" asks of the scores)
             intent, p = routing.best(skip=("help", "out_of_scope", "what_changed"))
         # No tool reading stands out, or the best is that the question asks about us (help) or is none of ours:
         # fragments, follow-ups and a column of the data are tried below before the question is answered with help
@@ -332,7 +344,7 @@ class OfflinePlanner:
             # two readings about as likely and the question planned as the first: ask which one is meant (a
             # follow-up going on with the last tool is read in the conversation's context, not asked about)
             ranked = [(i, q) for i, q in routing.probabilities.items()
-                      if i not in ("help", "out_of_scope") and (countable or i != "query_metrics")]
+                      if i not in ("help", "out_of_scope") and i not in rejected and (countable or i != "query_metrics")]
             choices = clarify.readings(ranked, question, language)
             if choices:
                 return Plan([], language, "clarify", reply=clarify.question_text(language, choices),
@@ -656,6 +668,18 @@ class OfflinePlanner:
 
 
 LIST_FIELDS = frozenset(f for f, _ in planning_metrics.FLAT_FILTERS.values())
+
+
+# What the what-changed report follows between snapshots of the scores: customers per risk band, tier or segment and
+# their value (tools/changes.py); an order KPI named (revenue, orders, AOV) is followed over time by a trend instead
+SCORE_KPIS = frozenset({"customers", "expected_value_12m", "revenue_at_risk", "churn_probability", "p_alive"})
+
+
+def _order_kpi(slots: Slots, q: planning_metrics.MetricQuery) -> bool:
+    """Whether the question follows an order KPI rather than the scores' movements."""
+    if q.explicit:
+        return not set(q.metrics) <= SCORE_KPIS
+    return slots.metric not in (None, "customers")
 
 
 def _lossy(q: planning_metrics.MetricQuery) -> bool:

@@ -162,6 +162,20 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
          r"|\b(?:tier|segment) (?:moves|changes|movements)\b", 2),
         (r"有什么变化|有哪些变化|有何变化|什么变化|发生了什么|什么新情况|哪些变动|有什么变动|变动情况|以来.{0,6}变化|新进入高流失|"
          r"(?:和|与|跟)上(?:周|次|个月|一次)(?:相比|比)", 3),
+        # against the last snapshot of the scores: "since the previous refresh", "比上次更新", "刷新以后"
+        (r"\bsince (?:the |our )?(?:last|previous|prior|latest) (?:refresh|update|snapshot|append|load|upload|rebuild|run|build|import|data drop|scoring)\b"
+         r"|\b(?:last|previous|prior) (?:snapshot|refresh)\b|\bbetween (?:the )?(?:two |last two )?snapshots\b"
+         r"|上(?:一)?次(?:的)?(?:更新|刷新|快照|跑数|加载|导入|重建)|(?:刷新|更新|快照|重建|导入新数据|追加订单)(?:之|以)?(?:后|来)", 3),
+        # the KPIs moving: "which KPIs shifted", "any movement in the numbers", "指标有没有异常", "哪些指标变了"
+        (r"\b(?:kpis?|metrics|numbers|scores|figures)\b.{0,30}\b(?:chang\w*|mov(?:ed|ing|ements?)|shift\w*|swing\w*|jump\w*|spik\w*)\b"
+         r"|\b(?:changes?|movements?|movers|moves|shifts?|swings?)\b.{0,30}\b(?:kpis?|metrics|numbers|scores|figures)\b"
+         r"|指标.{0,8}(?:变|异常|波动|不一样|有没有动)|(?:变|异常|波动).{0,6}指标", 3),
+        # a count going up or down since last time: "did the high-risk count go up since last week", "比上次多了还是少了"
+        (r"(?:\b(?:go|gone|went|going|moved?) (?:up|down)|\b(?:rise|rose|risen|rising|increas\w*|decreas\w*|grow|grew|grown|fall|fell|fallen|drop\w*|climb\w*|shr[iu]nk\w*)\b).{0,40}\bsince\b"
+         r"|\bsince\b.{0,40}\b(?:go|gone|went) (?:up|down)\b"
+         r"|\b(?:more|fewer|less) (?:\w+ ){0,3}than (?:at )?(?:last time|the last (?:snapshot|refresh|update))\b"
+         r"|(?:多了还是少了|少了还是多了|增加了还是减少了|减少了还是增加了|涨了还是跌了|升了还是降了|变多了|变少了|有没有变(?:化|动)?|变没变|有变(?:化|动)吗?|有(?:没有)?(?:什么)?变动|哪些地方(?:不一样|不同|变了))", 2.5),
+        (r"\bmovers\b|\bwho (?:moved|dropped|slipped|climbed) (?:up |down |into |out of )|新(?:进入|变成|成为)|(?:升|降)了(?:一)?级|(?:升级|降级)(?:了)?(?:的)?客户", 2),
     ],
     "explain_model": [
         # "why should I trust the CLV numbers?", "CLV的数字凭什么可信"
@@ -220,6 +234,10 @@ DATA_CHANGE = re.compile(
     r"|\binsert\s+into\b|\bdrop\b.{0,20}\b(?:customers?|orders?|tables?|database)\b|;\s*--|\bexec(?:ute)?\s+(?:sql|query)\b|\brun\s+(?:this\s+)?(?:sql|query)\b|\brun\b.{0,10}\b(?:drop|delete|update|insert)\b"
     r"|删除|删掉|删了|全删|删光|删干净|清空|修改.{0,10}(?:数据|记录|等级|客户)|更改.{0,10}(?:数据|记录|等级)|篡改|drop\s*table|执行.{0,6}(?:sql|语句)",
     re.A)
+
+# A question against the last snapshot of the scores (what_changed), whatever KPI it names
+SNAPSHOT = re.compile(r"\bsnapshots?\b|\b(?:last|previous|prior|latest) (?:refresh|update|data (?:load|drop|update)|rebuild|scoring run)\b"
+                      r"|快照|上(?:一)?次(?:的)?(?:更新|刷新|跑数|重建)|(?:刷新|更新|重建)(?:之|以)?(?:后|来)", re.A)
 
 # ------------------------------------------------------------------ follow-ups
 PRONOUN = re.compile(

@@ -1031,3 +1031,24 @@ def test_a_capitalised_name_is_never_corrected_into_a_word_of_ours(planner, ques
     call = only_call(plan(planner, question))
     assert call.name == "query_metrics", call
     assert "texts" not in planner.normalise(question)[0]
+
+
+# ------------------------------------------------------------------ what changed between snapshots
+@pytest.mark.parametrize("question", [
+    "what moved since the last refresh?", "did the count of high-risk customers rise since last week?",
+    "which customers became high churn risk since the last update?", "any of our KPIs shifting lately?",
+    "fewer lapsed customers than last time?", "what is different since the latest data load",
+    "上次更新以来有哪些变化", "高风险客户数跟上周比多了还是少了", "最近哪些指标有异常", "刷新以后分层有变动吗",
+    "这次更新后新进入高风险的客户有哪些",
+])
+def test_movements_of_the_scores_since_last_time_are_what_changed(planner, question):
+    assert only_call(plan(planner, question)).name == "what_changed", question
+
+
+@pytest.mark.parametrize("question, tool", [
+    ("how did revenue change over the last quarter", "kpi_trend"),
+    ("how many new customers did we add since last week", "query_metrics"),
+    ("上个季度每周营收的变化", "kpi_trend"),
+])
+def test_an_order_kpi_followed_over_time_is_no_snapshot_comparison(planner, question, tool):
+    assert only_call(plan(planner, question)).name == tool, question
