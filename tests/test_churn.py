@@ -219,7 +219,9 @@ def test_cdnow_churn_ranks_real_lapses_better_than_bgnbd_expected_purchases():
     churned = _churned_in_truth(result["scores"]["customer_id"], future, CDNOW_AS_OF)
     judged = _judge(result, churned)
     assert judged["churn_probability"]["auc"] > judged["bgnbd_expected_purchases"]["auc"], judged
-    # issue 13 aims at 0.78; 0.778 is measured (BG/NBD 0.769, recency 0.763), so the floor guards it
+    # issue 13 aims at 0.78; 0.778 is measured (BG/NBD 0.769, recency 0.763), so the floor guards it.
+    # 0.78 is beyond what the order history carries at this date: models cross-validated on these very
+    # future labels reach no more (logistic regression on every feature 0.778, boosted trees 0.772)
     assert judged["churn_probability"]["auc"] >= 0.775, judged
     versus = result["card"]["vs_bgnbd"]
     assert versus["ci_low"] <= versus["difference"] <= versus["ci_high"]
