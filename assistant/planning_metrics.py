@@ -29,6 +29,7 @@ from typing import Any, Iterable
 
 from assistant import glossary as gl
 from tools import countries as ct
+from tools import regions as rg
 from assistant import planning_slots as ps
 from assistant.language import MONTHS, Speller, add_months, month_end, relative_period
 
@@ -331,6 +332,11 @@ def _lexicon(key: tuple, keep: frozenset[str]) -> Lexicon:
             for value in values:
                 if not re.fullmatch(r"[\d.\s-]*", value):
                     add_value(name, value, len(fields) + order)
+            # a state or province column: every name of each region it holds reads as its value (加州 -> 'CA')
+            for alias, value in rg.linked_names(list(values)).items():
+                key = phrase_key(alias)
+                if key and not (index.get(key, {}).keys() - {"value"}):
+                    _add(index, key, "value", (name, value), (1, -(len(fields) + order)))
 
     country_field, country_values = _country_column(countries, attrs, attributes)
     quiet = _link_countries(index, country_field, country_values)
@@ -394,7 +400,7 @@ def _link_countries(index: dict, field: str | None, values: list[str]) -> set[tu
 
 
 # Words export tools wrap around a column's own name: "Billing City", "Payment Method Title", "Lineitem Vendor"
-PLATFORM_PREFIXES = frozenset({"billing", "shipping", "lineitem", "line", "item", "order", "customer", "cust"})
+PLATFORM_PREFIXES = frozenset({"billing", "shipping", "ship", "lineitem", "line", "item", "order", "customer", "cust"})
 PLATFORM_SUFFIXES = frozenset({"title", "label", "text", "value", "name", "desc", "description"})
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Callable
 
-from tools import countries
+from tools import countries, regions
 from tools.errors import TierwiseError
 from tools.semantic.catalog import TIME_GRAINS, Field, Metric, SemanticModel
 
@@ -143,6 +143,9 @@ def match_value(f: Field, value: Any, valid: list[str]) -> str:
         shown = ", ".join(valid[:30]) + (" …" if len(valid) > 30 else "")
         raise TierwiseError(f"There is no {countries.lookup(text).name} in this data ({f.label_en.lower() or f.name} "
                             f"values: {shown}).")
+    region = regions.same_region(text, valid)  # a state or province column: 'California' is its 'CA', 广东 its 广东省
+    if region is not None:
+        return region
     close = difflib.get_close_matches(text, valid, n=3, cutoff=0.75)
     if len(close) == 1 or (close and difflib.SequenceMatcher(None, text.lower(), close[0].lower()).ratio() > 0.88):
         return close[0]

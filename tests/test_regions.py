@@ -1,0 +1,76 @@
+"""States and provinces as data (prompts/regions.json): a column of region codes or names is read as the regions of
+one country, and each region's names (English, Chinese, the short forms) find the column's own spelling, in the
+semantic layer's value matching and in the offline planner. Figures are checked against pandas on the raw file."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from assistant.core import Assistant
+from tools import regions
+from tools.loading import load_dataset
+from tools.workspace import Workspace
+from tests.test_export_columns import write_export
+
+
+def test_the_data_file_is_well_formed():
+    data = json.loads(regions.REGIONS_PATH.read_text(encoding="utf-8"))
+    seen = set()
+    for r in data["regions"]:
+        assert r["country"] in {"US", "CA", "AU", "CN"} and r["code"] and r["en"] and r["zh"], r
+        assert (r["country"], r["code"]) not in seen, r
+        seen.add((r["country"], r["code"]))
+    assert sum(r["country"] == "US" for r in data["regions"]) >= 51
+
+
+def test_a_column_is_read_against_the_country_its_values_name():
+    us = ["CA", "NY", "TX", "WA", "OR"]
+    assert regions.column_country(us) == "US"
+    assert regions.same_region("California", us) == "CA" and regions.same_region("加州", us) == "CA"
+    assert regions.same_region("Washington", us) == "WA"
+    au = ["NSW", "VIC", "QLD", "WA", "SA"]
+    assert regions.column_country(au) == "AU"
+    assert regions.same_region("Western Australia", au) == "WA" and regions.same_region("Washington", au) is None
+    cn = ["广东省", "浙江省", "江苏省", "上海市", "北京市"]
+    assert regions.column_country(cn) == "CN"
+    assert regions.same_region("广东", cn) == "广东省" and regions.same_region("Guangdong", cn) == "广东省"
+    assert regions.same_region("四川", cn) is None  # a region the column lacks is not matched to another one
+
+
+def test_columns_that_are_not_regions_are_left_alone():
+    assert regions.column_country(["Red", "Blue", "Green", "Sand"]) is None
+    assert regions.column_country(["CA", "NY"]) is None  # two codes are too few to tell
+    assert regions.column_country(["Mugs", "CA", "Bowls", "Plates", "NY", "TX"]) is None
+    assert regions.linked_names(["Web", "App", "Store"]) == {}
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    root = tmp_path_factory.mktemp("regions")
+    raw = write_export(root / "sold_items.csv")
+    load_dataset(Workspace(root / "home"), root / "sold_items.csv", build_models=False)
+    return raw, Assistant(Workspace(root / "home"))
+
+
+@pytest.mark.parametrize("question, state", [("What was our revenue in California?", "CA"),
+                                             ("how much revenue did we make in texas", "TX"),
+                                             ("加州的销售额是多少？", "CA"),
+                                             ("纽约州一共卖了多少钱", "NY")])
+def test_a_state_named_in_a_question_filters_the_shops_codes(shop, question, state):
+    raw, assistant = shop
+    answer = assistant.ask(question)
+    call = answer.tool_calls[0]
+    assert call.name == "query_metrics" and call.status == "ok", answer.to_json()
+    want = raw.loc[raw["Ship State"] == state, "Item Total"].sum()
+    assert f"{want:,.0f}" in answer.text, answer.text
+
+
+def test_the_state_is_a_dimension_by_its_own_word(shop):
+    raw, assistant = shop
+    answer = assistant.ask("Which state brings in the most revenue?")
+    best = raw.groupby("Ship State")["Item Total"].sum().sort_values().index[-1]
+    assert answer.tool_calls[0].args.get("by") == ["ship_state"], answer.to_json()
+    assert best in answer.text
