@@ -218,7 +218,7 @@ REDRAFT = re.compile(r"^(?:ok(?:ay)?,?\s+|and\s+|now\s+)?(?:(?:give me |write |t
 
 # A lookup cue, then up to three lower-case words: a name typed without capitals ("caller is megan moore").
 LOWER_NAME_LEAD = re.compile(r"\b(?:customer|client|caller|look ?up|find|profile (?:of|for)|pull up|search for|"
-                             r"details (?:for|on|of)|info on|who is|(?:she|he) is|name is|this is)(?: is| named| called)?\s+(?:customer\s+|client\s+)?"
+                             r"details (?:for|on|of)|info on|who is|(?:she|he) is|name is|this is|^(?:is|does|did|has|was|will|can)|about)(?: is| named| called)?\s+(?:customer\s+|client\s+)?"
                              r"([a-z][a-z\-]+(?:\s+[a-z][a-z\-]+){1,2})\b")
 CAPITALISED_NAME = re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z'\-]+")
 # Words that follow a lookup cue but are no names ("the caller says she …", "find them", "customer wants …").
@@ -287,14 +287,14 @@ class OfflinePlanner:
         the caller has already normalised it."""
         text, original = normalised or self.normalise(question)
         as_of = _as_of(vocabulary)
-        slots = extract(text, original, vocabulary, as_of)
+        slots = extract(text, original, vocabulary, as_of, self.speller.keep)
         query = planning_metrics.parse(CURRENCY_SIGN.sub("$", SHORTHAND_WORD.sub(lambda m: SHORTHAND[m.group(1)], original.lower())), vocabulary,
                                        as_of, slot_filters=slots.filters, keep=self.speller.keep)
         # a word of the data's own ("zip code", a product called "Python Projects") is no out-of-scope topic
         oos_text = text
         for word in query.data_words:
             oos_text = oos_text.replace(word, " ")
-        return Reading(text, original, as_of, slots, query, self.route(text, slots, oos_text))
+        return Reading(text, original, as_of, slots, query, self.route(routing_text(text, slots), slots, oos_text))
 
     # ------------------------------------------------------------------ planning
     def plan(self, question: str, state: ConversationState, vocabulary: dict[str, list[str]], *, role: str,
@@ -769,6 +769,15 @@ def trained_router() -> intent_router.IntentRouter:
     return intent_router.IntentRouter().fit(texts, rules, [e.intent for e in examples])
 
 
+def routing_text(text: str, slots: Slots) -> str:
+    """The text the router reads: a customer's name reads as a customer id does ("what's Iris Meijer's CLV" as
+    "what's C000001's CLV"), so the examples asked by id teach the router the questions asked by name."""
+    name = slots.customer_query
+    if not name or name == slots.customer_id or "@" in name or name.lower() not in text:
+        return text
+    return text.replace(name.lower(), " c000000 ")
+
+
 def router_inputs(questions: list[str], reader: OfflinePlanner | None = None) -> tuple[list[str], np.ndarray]:
     """The router's inputs for questions read as the planner reads them: the normalised text, and the rule features
     (slots found with a vocabulary of the lexicon's own countries, channels and categories; a shop's data adds its
@@ -777,7 +786,8 @@ def router_inputs(questions: list[str], reader: OfflinePlanner | None = None) ->
     texts, rules = [], []
     for question in questions:
         text, original = reader.normalise(question[:intent_router.MAX_CHARS])
-        slots = extract(text, original, TRAIN_VOCABULARY, DEFAULT_AS_OF)
+        slots = extract(text, original, TRAIN_VOCABULARY, DEFAULT_AS_OF, reader.speller.keep)
+        text = routing_text(text, slots)
         texts.append(text)
         rules.append(intent_router.rule_features(intent_router.cue_scores(text), slots, intent_router.out_of_scope_score(text)))
     return texts, np.vstack(rules) if rules else np.zeros((0, len(intent_router.FEATURE_NAMES)))

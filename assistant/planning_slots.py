@@ -159,6 +159,23 @@ NAME_EN = re.compile(r"(?:look ?up|find|profile (?:of|for)|(?:customer|client) (
 # "caller says she's Megan Moore", "customer Megan Moore is on the phone", "客户Callum Edwards来电": a capitalised full name
 NAME_LEAD = re.compile(r"(?:\b(?:(?:[Cc]ustomer|[Cc]lient|[Cc]aller)(?: is| named| called)?|[Ss]he'?s|[Hh]e'?s|[Ss]he is|[Hh]e is|[Nn]ame is|[Nn]ame's|[Tt]his is)\s+|(?:客户|顾客|用户|会员|来电(?:人|的)?(?:是)?)\s*)"
                        r"([A-Z][a-z]+(?:\s+(?:[A-Z][a-z'\-]+|de|van|von|da|di|del|la)){0,2}\s+[A-Z][a-z'\-]+)(?![A-Za-z])")
+# A full name written with capitals anywhere in the question ("what's Iris Meijer's CLV", "Luca Conti的流失风险"): two or
+# three capitalised words, one of which the planner does not know as a word of its own ("Black Friday", "Value Tier"
+# and the data's countries, cities, categories and products are no names)
+_CAP = r"[A-ZÀ-Þ](?:'[A-ZÀ-Þ])?[a-zß-ÿ]+(?:-[A-ZÀ-Þ]?[a-zß-ÿ]+)?"  # Iris, O'Brien, Jean-Luc
+FULL_NAME = re.compile(rf"(?<![A-Za-zÀ-ÿ'\-])({_CAP}(?:\s+(?:(?:de|van|von|da|di|del|la|le|du|der|den|dos|das)\s+)?{_CAP}){{1,2}})(?:'s\b|s'(?!\w))?(?![A-Za-zÀ-ÿ])")
+TITLE_CASE = re.compile(r"(?<=[A-Za-z,] )(?:The|Of|In|To|For|And|An?|Me|Us|With|By|On|At|Our|My|Who|What|Which|Is|Are|From)\b")
+NOT_NAME_WORDS = frozenset("""
+i a an the what which who whom whose how why when where is are was were do does did can could would will should shall
+may might must has have had show list give find get tell draft write export compare forecast predict recommend send
+make pull look run please hi hello hey thanks ok okay and or but vs versus for of in on at to from by with per
+january february march april may june july august september october november december
+monday tuesday wednesday thursday friday saturday sunday
+black cyber prime boxing singles double christmas xmas easter valentine valentines mother mothers father fathers
+new year years lunar chinese english spanish french german italian dutch american british canadian
+united great north south east west hong kong tierwise vip vips rfm clv ltv aov roi csv excel crm esp mailchimp
+klaviyo shopify etsy square woocommerce amazon google facebook instagram tiktok wechat sms email push app web store
+""".split())
 NAME_ZH = re.compile(r"(?:叫|名为|名字是|姓名为?)\s*([\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z ·.]{1,20}?)(?:的)?(?:客户|顾客|用户|$|[，,。？?])")
 
 K_PRODUCTS = [re.compile(p, I) for p in [
@@ -327,8 +344,44 @@ def _strictly_more(phrase: str) -> bool:
     return bool(MORE_THAN.search(phrase)) and not AT_LEAST.search(phrase)
 
 
-def extract(text: str, original: str, vocabulary: dict[str, list[str]], as_of: date) -> Slots:
-    """Every slot the question fills. `text` is normalised; `original` keeps case (ids, names, offers)."""
+@functools.lru_cache(maxsize=1)
+def _value_words() -> frozenset[str]:
+    """Single English words of the glossary's retail values and attribute names (laptop, phone, earbuds, ...)."""
+    from assistant import glossary
+
+    found = set()
+    for entry in glossary.value_entries() + glossary.attribute_entries():
+        for phrase in entry:
+            found.update(_singular(w) for w in re.findall(r"[a-z]{3,}", phrase.lower()))
+    return frozenset(found)
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def full_name(original: str, vocabulary: dict[str, list[str]], known: frozenset[str] = frozenset()) -> str | None:
+    """A person's full name written with capitals in the question, or None. `known` holds the planner's own words."""
+    if TITLE_CASE.search(original):
+        return None  # Title Case Questions: capitals say nothing about names
+    for m in FULL_NAME.finditer(original):
+        parts = [w for w in m.group(1).split() if w[:1].isupper()]
+        while parts and parts[0].lower() in NOT_NAME_WORDS:
+            parts = parts[1:]  # "Is Luca Conti ...", "Show Iris Meijer": the sentence's first word is no name
+        if len(parts) < 2 or any(w.lower() in NOT_NAME_WORDS for w in parts):
+            continue
+        name = original[original.index(parts[0], m.start(1)):m.end(1)]
+        if _looks_like_vocab(name, vocabulary) or all(w.lower() in known for w in parts) \
+                or any(_singular(w.lower()) in _value_words() for w in parts):
+            continue  # a product the glossary knows ("Phone Case", "Wireless Earbuds"), not a person
+        return name
+    return None
+
+
+def extract(text: str, original: str, vocabulary: dict[str, list[str]], as_of: date,
+            known: frozenset[str] = frozenset()) -> Slots:
+    """Every slot the question fills. `text` is normalised; `original` keeps case (ids, names, offers); `known` are
+    the planner's own words (a capitalised pair of them is no person's name)."""
     s = Slots()
     f = s.filters
 
@@ -346,7 +399,9 @@ def extract(text: str, original: str, vocabulary: dict[str, list[str]], as_of: d
         else:
             m = NAME_EN.search(original) or NAME_ZH.search(original) or NAME_LEAD.search(original)
             if m and not _looks_like_vocab(m.group(1), vocabulary):
-                s.customer_query = m.group(1).strip()
+                s.customer_query = re.sub(r"'s$", "", m.group(1).strip())
+            else:
+                s.customer_query = full_name(original, vocabulary, known)
     if s.customer_query and (ids or NUMERIC_ID.search(original)):
         s.customer_id = s.customer_query
     text = CUSTOMER_ID.sub(" ", EMAIL.sub(" ", text))
@@ -537,7 +592,8 @@ def _canonical(value: str, valid: list[str]) -> str:
 
 def _looks_like_vocab(name: str, vocabulary: dict[str, list[str]]) -> bool:
     low = _norm(name)
-    pool = [v for key in ("countries", "categories", "products", "personas") for v in vocabulary.get(key, [])]
+    pool = [v for key in ("countries", "cities", "channels", "categories", "products", "personas") for v in vocabulary.get(key, [])]
+    pool += [str(v) for a in vocabulary.get("attributes") or [] if isinstance(a, dict) for v in a.get("values") or []]
     return any(low == _norm(v) or low in _norm(v) for v in pool) or low.split()[0] in {
         "the", "our", "my", "all", "high", "mid", "low", "customer", "customers", "champions", "vip", "vips"}
 

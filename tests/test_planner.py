@@ -865,6 +865,35 @@ def test_a_full_name_after_caller_or_customer_is_looked_up_capitalised_or_not(pl
     assert only_call(plan(planner, question, role="support")) == PlannedCall("customer_lookup", {"query": name})
 
 
+@pytest.mark.parametrize("question, name, role", [
+    ("how much is Ivy Gallagher worth to us?", "Ivy Gallagher", "marketer"),
+    ("what's Oscar Lindqvist's lifetime value", "Oscar Lindqvist", "marketer"),
+    ("Would you say Ruth Abernathy is likely to churn?", "Ruth Abernathy", "support"),
+    ("which segment does Sophie O'Brien belong to", "Sophie O'Brien", "support"),
+    ("is jonas bergstrom likely to leave us?", "Jonas Bergstrom", "support"),
+    ("Ivy Gallagher的客户价值高吗", "Ivy Gallagher", "marketer"),
+    ("帮我看看Oscar Lindqvist这个人", "Oscar Lindqvist", "support"),
+    ("Ruth Abernathy最近还买东西吗", "Ruth Abernathy", "marketer"),
+])
+def test_a_customer_named_anywhere_in_the_question_is_looked_up(planner, question, name, role):
+    assert only_call(plan(planner, question, role=role)) == PlannedCall("customer_lookup", {"query": name})
+
+
+@pytest.mark.parametrize("question", [
+    "Black Friday email for VIPs", "Show Me The Top 10 Customers In Germany", "revenue of Wireless Earbuds by month",
+    "draft a Cyber Monday sms for lapsed customers", "Lapsed Customers In France",
+])
+def test_capitalised_words_of_ours_or_of_the_data_are_no_customer_name(planner, question):
+    assert all(c.name != "customer_lookup" for c in plan(planner, question).calls), question
+
+
+def test_a_follow_up_about_them_after_a_lookup_by_name_is_about_that_customer(planner):
+    state = after(ConversationState(), plan(planner, "tell me about Ivy Gallagher"))
+    state.customer_id = "C004242"  # what executor.remember_result keeps from the profile found
+    assert only_call(plan(planner, "what should we recommend to her?", state)) == \
+        PlannedCall("recommend_products", {"customer_id": "C004242"})
+
+
 def test_support_asking_what_to_offer_one_customer_gets_the_lookup(planner):
     call = only_call(plan(planner, "what should I recommend to C000321?", role="support"))
     assert call == PlannedCall("customer_lookup", {"query": "C000321"})
