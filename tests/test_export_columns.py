@@ -128,3 +128,16 @@ def test_values_that_merely_hold_a_colon_are_not_split(tmp_path):
     frame.to_csv(tmp_path / "orders.csv", index=False)
     report = ingest(duckdb.connect(), tmp_path / "orders.csv")
     assert not any("name:value" in w for w in report["warnings"])
+
+
+def test_the_line_total_is_found_by_its_values_when_its_name_says_nothing(tmp_path):
+    raw = write_export(tmp_path / "a.csv")
+    # the line total under a name no synonym knows, a discount under the name 'Amount'
+    raw.rename(columns={"Item Total": "Extended", "Discount Amount": "Amount"}).to_csv(tmp_path / "b.csv", index=False)
+    report = ingest(duckdb.connect(), tmp_path / "b.csv")
+    assert report["mapping"]["amount"] == "Extended"
+    assert any("'Amount' is named like the amount but is rarely price x quantity" in w for w in report["warnings"])
+    # no unit price: nothing to judge by, the name decides
+    raw.drop(columns=["Price"]).rename(columns={"Item Total": "Extended", "Discount Amount": "Amount"}).to_csv(
+        tmp_path / "c.csv", index=False)
+    assert ingest(duckdb.connect(), tmp_path / "c.csv")["mapping"]["amount"] == "Amount"

@@ -516,7 +516,53 @@ def build_mapping(con: duckdb.DuckDBPyConnection, table: str, names: list[str], 
         raise TierwiseError(_missing_message(file_name, missing, names, header, kind))
     if kind == "transactions" and "channel" in mapping and "channel" not in (user or {}):
         _drop_customer_channel(con, table, names, header, mapping, taken, warnings)
+    if kind == "transactions" and "amount" not in (user or {}) and "amount" not in absent:
+        _amount_by_line_total(con, table, names, mapping, taken, warnings)
     return mapping, warnings
+
+
+LINE_TOTAL_ROWS = 20_000     # first rows read to find the column that is price x quantity
+LINE_TOTAL_SHARE = 0.9       # of the rows with a price, a quantity and a value: how many must equal price x quantity
+
+
+def _money_sql(col: str) -> str:
+    """A rough number from a money text ('$1,234.50', 'CA$4.75', '-12'): enough to compare columns, not to load."""
+    return f"TRY_CAST(regexp_replace(CAST({col} AS VARCHAR), '[^0-9.\\-]', '', 'g') AS DOUBLE)"
+
+
+def _amount_by_line_total(con, table: str, names: list[str], mapping: dict[str, int], taken: set[int],
+                          warnings: list[str]) -> None:
+    """With a unit price and a quantity, the line's amount is the column equal to price x quantity on nearly every
+    line (Etsy's "Item Total", a "Line Subtotal", 金额小计), whatever its name: it replaces an amount taken by name
+    that rarely is (a discount, a fee), and is used instead of computing price x quantity when no amount was found."""
+    if "unit_price" not in mapping or "quantity" not in mapping:
+        return
+    cols = [f"c{i + 1}" for i in range(len(names))]
+    price, qty = _money_sql(cols[mapping["unit_price"]]), _money_sql(cols[mapping["quantity"]])
+    others = [i for i in range(len(names)) if i not in taken or i == mapping.get("amount")]
+    if not others:
+        return
+    shares = ", ".join(
+        f"avg(CASE WHEN abs({_money_sql(cols[i])} - {price} * {qty}) <= 0.011 THEN 1.0 ELSE 0.0 END) "
+        f"FILTER (WHERE {_money_sql(cols[i])} IS NOT NULL AND {price} IS NOT NULL AND {qty} IS NOT NULL "
+        f"AND {price} * {qty} <> 0) AS s{i}" for i in others)
+    row = con.execute(f"SELECT {shares} FROM (SELECT * FROM {table} LIMIT {LINE_TOTAL_ROWS})").fetchall()[0]
+    share = {i: (v or 0.0) for i, v in zip(others, row)}
+    current = mapping.get("amount")
+    if current is not None and share.get(current, 0.0) >= 0.5:
+        return  # the amount by name is a line total (perhaps net of discounts on some lines): kept
+    best = max((i for i in others if i != current), key=lambda i: share[i], default=None)
+    if best is None or share[best] < LINE_TOTAL_SHARE:
+        return
+    if current is not None:
+        taken.discard(current)
+        warnings.append(f"Column '{names[current]}' is named like the amount but is rarely price x quantity; "
+                        f"'{names[best]}' is (on {share[best]:.0%} of lines) and is used as the amount.")
+    else:
+        warnings.append(f"Column '{names[best]}' is price x quantity on {share[best]:.0%} of lines: used as the "
+                        f"amount.")
+    mapping["amount"] = best
+    taken.add(best)
 
 
 CHANNEL_CHECK_ROWS = 200_000   # first rows read to tell an order's channel from a customer's source
