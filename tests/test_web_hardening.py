@@ -303,3 +303,19 @@ def test_finding_13_an_exports_download_link_works_only_for_the_session_that_mad
                   Client(served, auth=("ada", "ada-pass"), verbose=False)):
         assert httpx.get(link, cookies=other.cookies).status_code == 404
     assert httpx.get(link).status_code in (401, 404)
+
+
+# --- walk-through: the web app refuses an over-long question as the CLI does ---------------------
+
+def test_walkthrough_a_100k_character_question_is_refused_in_the_web_app_not_cut_short_and_answered(served):
+    """The chat cut a question to its first 2,000 characters and answered those: 'revenue by category' followed by
+    99,980 characters got revenue by category. Now the assistant sees the whole text and refuses it with the limit
+    named, as `tierwise ask` does; the chat shows only the question's start."""
+    mary = Client(served, auth=("mary", "mary-pass"), verbose=False)
+    question = "revenue by category " + "x" * 99_980
+    answer, files = mary.predict(question, api_name="/ask")
+    assert "100,000 characters" in answer["answer"] and "at most 2,000" in answer["answer"]
+    assert not answer["tool_calls"] and not files
+    history, _ = mary.predict(question, api_name="/chat")
+    shown = [part["text"] for m in history if m["role"] == "user" for part in m["content"] if part.get("type") == "text"]
+    assert shown and all(len(text) < 2_100 for text in shown)

@@ -25,6 +25,7 @@ from starlette.middleware import Middleware
 
 from assistant.answer import Answer
 from assistant.conversation import Conversation
+from assistant.core import MAX_QUESTION_CHARS
 from tools.errors import TierwiseError
 from tools.permissions import PermissionDenied, authorize_action
 from tools.workspace import Workspace
@@ -40,7 +41,6 @@ log = logging.getLogger(__name__)
 
 CONCURRENCY = 4      # questions answered at once; more wait in the queue
 QUEUE_SIZE = 32      # waiting requests beyond this get "busy, try again"
-MAX_QUESTION_CHARS = 2000
 
 EXAMPLES: dict[str, list[str]] = {
     "marketer": ["Who is about to churn?", "Which high-value customers lapsed?", "Compare segments by value",
@@ -235,8 +235,11 @@ def _shop_currency(ctx: AppContext) -> str | None:
 
 def answer_stream(ctx: AppContext, question: str, session: ChatSession) -> Iterator[list[dict[str, Any]]]:
     """Ask the assistant in a worker thread; yield the chat messages as tool steps and text arrive."""
-    question = question.strip()[:MAX_QUESTION_CHARS]
-    session.messages.append({"role": "user", "content": render.escape_text(question)})
+    # the whole question goes to the assistant, which refuses one over MAX_QUESTION_CHARS with a sentence naming
+    # the limit (a question cut short here would be answered as if it were the whole one); the chat shows its start
+    question = question.strip()
+    shown = question if len(question) <= MAX_QUESTION_CHARS else question[:MAX_QUESTION_CHARS].rstrip() + " …"
+    session.messages.append({"role": "user", "content": render.escape_text(shown)})
     base = list(session.messages)
     events: queue.Queue = queue.Queue()
     outcome: dict[str, Any] = {}
