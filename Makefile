@@ -27,8 +27,10 @@ run: install
 	$(BIN)/tierwise status
 	$(BIN)/tierwise serve --host $(HOST) --port $(PORT)
 
+# Two workers (pytest-xdist), each test file in one of them: the suite is mostly single-threaded Python.
+TEST_WORKERS ?= 2
 test: install browser-deps spark-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # Debian packages the tests need, installed when missing. apt-get install waits for dpkg's lock
 # (DPkg::Lock::Timeout); apt-get update ignores that option, so it is retried while another apt-get holds the

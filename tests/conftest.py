@@ -39,6 +39,21 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
                                     f"{figures['examples']:,} training questions; held-out target 90% in each language")
 
 
+def pytest_sessionfinish(session, exitstatus):
+    """Under pytest-xdist (`make test` runs two workers) a worker hands its router figures to the controller."""
+    figures = session.config.stash.get(ROUTER_FIGURES, None)
+    if figures and hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["router_figures"] = json.dumps(figures)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """The controller side of pytest-xdist: the figures a worker measured join the summary's."""
+    figures = getattr(node, "workeroutput", {}).get("router_figures")
+    if figures:
+        node.config.stash.setdefault(ROUTER_FIGURES, {}).update(json.loads(figures))
+
+
 @pytest.fixture(scope="session")
 def shared_data():
     """../shared beside the repository (CI has it): the CDNOW logs and the question set. Missing, the

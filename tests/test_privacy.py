@@ -466,7 +466,8 @@ def test_copy_for_many_customers_never_names_the_customer_talked_about(home, uni
 # -- finding 7: caps on what goes back to the model, and a time budget for the whole answer ---------
 
 def test_error_texts_are_truncated_and_a_hostile_argument_is_refused_fast(home):
-    """Finding 7: a 400k-character argument held one answer for 2 minutes and error texts went out whole."""
+    """Finding 7: a 400k-character argument held one answer for 2 minutes and error texts went out whole. The time
+    bounds are guards against that (an answer of seconds on a quiet machine), wide enough for a loaded one."""
     import time
 
     with FakeLLM() as fake:
@@ -477,7 +478,7 @@ def test_error_texts_are_truncated_and_a_hostile_argument_is_refused_fast(home):
                    text("That country is not valid."))
         started = time.perf_counter()
         answer = assistant.ask("Customers in Germany")
-        assert time.perf_counter() - started < 5
+        assert time.perf_counter() - started < 30
         told = [m for m in json.loads(fake.raw_bodies[1])["messages"] if m["role"] == "tool"][0]["content"]
         assert answer.planner == "llm" and answer.tool_calls[0].status == "error"
         assert told.startswith("ERROR") and len(told) <= 700 and "at most 1,000" in told
@@ -489,7 +490,7 @@ def test_error_texts_are_truncated_and_a_hostile_argument_is_refused_fast(home):
         answer = assistant.ask("Customers in Germany")
         elapsed = time.perf_counter() - started
     assert answer.planner == "offline" and "ran past its token cap" in answer.notice
-    assert elapsed < 5, elapsed
+    assert elapsed < 30, elapsed
 
 
 def test_the_whole_answer_has_a_time_budget(home):
