@@ -141,3 +141,57 @@ def test_the_line_total_is_found_by_its_values_when_its_name_says_nothing(tmp_pa
     raw.drop(columns=["Price"]).rename(columns={"Item Total": "Extended", "Discount Amount": "Amount"}).to_csv(
         tmp_path / "c.csv", index=False)
     assert ingest(duckdb.connect(), tmp_path / "c.csv")["mapping"]["amount"] == "Amount"
+
+
+def write_youzan_like(path, seed: int = 9) -> pd.DataFrame:
+    """A Chinese mini-program shop's item lines: the buyer by nickname and phone, the order total on every line next to
+    each line's own amount, the recipient's province, each line's refund state, and item specs as name:value lists."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for o in range(500):
+        buyer = int(rng.integers(0, 120))
+        phone = f"1{38 + buyer % 10}{buyer:08d}"
+        nickname = f"宝妈{buyer}" if rng.random() < 0.8 else "微信用户"  # nicknames change; the phone does not
+        day = (pd.Timestamp("2025-01-01") + pd.Timedelta(days=int(rng.integers(0, 300)))).strftime("%Y-%m-%d %H:%M:%S")
+        lines = [{"商品名称": f"连体衣{int(rng.integers(0, 5))}", "商品实际成交金额": float(rng.choice([59.0, 79.0, 99.0])),
+                  "商品数量": 1, "商品规格": f"颜色:{rng.choice(['红色', '奶白'])};尺码:{rng.choice(['73cm', '90cm'])}",
+                  "商品退款状态": "退款成功" if rng.random() < 0.05 else ("退款关闭" if rng.random() < 0.05 else "")}
+                 for _ in range(int(rng.integers(1, 4)))]
+        total = sum(line["商品实际成交金额"] for line in lines)
+        for line in lines:
+            rows.append({"订单号": f"E2025{o:06d}", "订单创建时间": day, "订单状态": "交易成功", "买家昵称": nickname,
+                         "买家手机号": "\t" + phone, "订单实付金额": total, **line,
+                         "收货人省份": rng.choice(["浙江省", "广东省", "江苏省"]), "收货人手机号": "\t" + phone,
+                         "详细收货地址": "某某路1号"})
+    frame = pd.DataFrame(rows)
+    frame.to_csv(path, index=False, encoding="utf-8-sig")
+    return frame
+
+
+def test_a_chinese_export_is_keyed_by_phone_and_counts_each_line_once(tmp_path):
+    raw = write_youzan_like(tmp_path / "orders.csv")
+    con = duckdb.connect()
+    report = ingest(con, tmp_path / "orders.csv")
+    m = report["mapping"]
+    assert m["customer_id"] == "买家手机号" and m["amount"] == "商品实际成交金额" and m["order_date"] == "订单创建时间"
+    # no phone number is stored anywhere: the key is a pseudonym
+    ids = con.execute("SELECT DISTINCT customer_id FROM orders").fetchdf()["customer_id"]
+    assert ids.str.fullmatch(r"P[0-9A-F]{16}").all()
+    assert len(ids) == raw["买家手机号"].str.strip().nunique()
+    phones = set(raw["买家手机号"].str.strip())
+    for table in ("orders", "cancelled_orders", "customers"):
+        text = con.execute(f"SELECT * FROM {table}").fetchdf().astype(str)
+        assert not any(text[c].isin(phones).any() for c in text.columns), table
+    # the recipient's province is a place, kept; the recipient's phone and address are not
+    names = {a["label"] for a in report["attributes"]}
+    assert "收货人省份" in names and "收货人手机号" not in names and "详细收货地址" not in names
+    # a line whose refund went through is refunded (not a sale) whatever the order's status; a refund turned down
+    # (退款关闭) is still a sale; the refund state is never carried to the order's other lines
+    sold = raw[raw["商品退款状态"] != "退款成功"]
+    assert con.execute("SELECT sum(amount) FROM orders").fetchall()[0][0] == pytest.approx(sold["商品实际成交金额"].sum())
+    refunded = raw[raw["商品退款状态"] == "退款成功"]
+    assert con.execute("SELECT count(*), sum(amount) FROM cancelled_orders WHERE status = 'refunded'").fetchall()[0] \
+        == (len(refunded), pytest.approx(refunded["商品实际成交金额"].sum()))
+    assert not any("carried" in w for w in report["warnings"])
+    assert any("'订单实付金额' is the order's total" in w for w in report["warnings"])
+    assert any("phone number in '买家手机号'" in w for w in report["warnings"])

@@ -87,7 +87,13 @@ Right: e04, z02, z04, z08. The planner's losses above stay. And the phone number
 customer id, find_customers' preview table lists customers by their phone (z19 "累计消费超过1千"; z16 too in the
 working tree, where it is answered with find_customers) — in a tool result, which the product says may be shown to
 an external LLM.
-The automatic floor is that measurement rounded down to 5% (0.15), the diagnostic's its own (0.10), a guard
+After loader fixes, 2026-12-03 (a buyer's phone is the key over a nickname, pseudonymised, never stored; an order total
+written on every line gives way to the line's own amount; the order date is the creation time; the recipient's
+province and city are places, not personal data; an item's refund state is the line's own, never carried, and a line
+whose refund went through is refunded; 规格 name:value lists split): automatic en 5/20, zh 6/20, total 11/40 = 27.5%
+(customers 5,353 vs 5,350-5,352 expected; totals now within ~0.1% but unpaid and test orders still count; the rest is
+the planner: live stream / distributor / 90码 / 双十一 words, refund_rate, repeat share, top spender refused).
+The automatic floor is that first measurement rounded down to 5% (0.15), the diagnostic's its own (0.10), a guard
 against regressions; the diagnostic also fails if a phone shows in any answer other than those two. TARGET = 0.9.
 Questions and expected answers are never tuned to pass.
 """

@@ -139,6 +139,9 @@ PERSON_QUALIFIERS = frozenset({"first", "last", "full", "billing", "shipping", "
                                "ship", "to", "bill", "sold", "deliver", "delivery", "receiver", "payer", "owner",
                                "holder", "card", "person", "contact", "guest", "patient", "employee"})
 PERSONAL_FRAGMENTS = ("邮箱", "电子邮件", "电话", "手机", "地址", "姓名", "收货人", "联系人", "身份证", "名字")
+# fragments that only say whose a value is (the recipient's …): with a place word after them the column is a place
+PERSON_ONLY_FRAGMENTS = frozenset({"收货人", "联系人"})
+PLACE_FRAGMENTS = ("省", "城市", "市", "区县", "地区", "国家")
 
 
 def is_personal_name(label: str) -> bool:
@@ -149,7 +152,10 @@ def is_personal_name(label: str) -> bool:
         return True
     if [w for w in words if w not in PERSON_QUALIFIERS] == ["name"]:  # Name, Billing Name, Customer Name
         return True
-    return any(f in text for f in PERSONAL_FRAGMENTS)
+    hits = [f for f in PERSONAL_FRAGMENTS if f in text]
+    if hits and set(hits) <= PERSON_ONLY_FRAGMENTS and any(f in text for f in PLACE_FRAGMENTS):
+        return False  # 收货人省份, 收货人城市: the recipient's province or city is a place, not the person
+    return bool(hits)
 
 
 def personal_columns(names: list[str], mapped: set[int] | list[int]) -> list[int]:

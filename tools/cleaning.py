@@ -141,7 +141,11 @@ def decimal_warning(label: str, votes: tuple[int, int], decimal_comma: bool) -> 
             f"with {other}; check the column's totals.")
 
 
-def _customer_id(text: str, email_key: bool = False) -> str:
+def _customer_id(text: str, email_key: bool = False, phone_key: bool = False) -> str:
+    if phone_key:
+        # a customer known by phone number: a stable pseudonymous id of its digits; the number itself is stored nowhere
+        digits = f"regexp_replace({text}, '[^0-9]', '', 'g')"
+        return f"CASE WHEN length({digits}) >= 7 THEN 'P' || upper(substr(md5({digits}), 1, 16)) ELSE {text} END"
     if email_key:
         # A customer known by email gets a stable pseudonymous id: the email stays out of every id, table
         # and chart (and so out of what an LLM sees); it is kept as the customer's email.
@@ -156,11 +160,11 @@ def _customer_id(text: str, email_key: bool = False) -> str:
 GUEST_KEYS = ("0", "-", "guest", "none", "n/a", "na", "null", "anonymous", "游客", "匿名", "访客")
 
 
-def _guest_or_id(id_text: str, email_text: str) -> str:
+def _guest_or_id(id_text: str, email_text: str, phone_key: bool = False) -> str:
     """SQL: the customer id, or for a guest checkout (blank or placeholder id) the pseudonym of their email."""
     keys = ", ".join(f"'{k}'" for k in GUEST_KEYS)
     return (f"CASE WHEN {id_text} IS NULL OR lower({id_text}) IN ({keys}) THEN {_customer_id(email_text, True)} "
-            f"ELSE {_customer_id(id_text)} END")
+            f"ELSE {_customer_id(id_text, phone_key=phone_key)} END")
 
 
 def _email_of(text: str) -> str:
@@ -177,6 +181,21 @@ def is_email_key(con: duckdb.DuckDBPyConnection, table: str, column: str, sample
         f"SELECT count(v), count(*) FILTER (WHERE regexp_full_match(v, '{EMAIL_VALUE}')) "
         f"FROM (SELECT {_text(column)} AS v FROM {table} LIMIT {int(sample)})", _params()).fetchall()[0]
     return bool(n) and emails >= EMAIL_KEY_SHARE * n
+
+
+PHONE_VALUE = "\\+?[0-9][0-9 ()./-]{5,20}[0-9]"
+PHONE_HEADER = re.compile(r"phone|mobile|\btel\b|\bcell|手机|电话", re.IGNORECASE)
+
+
+def is_phone_key(con: duckdb.DuckDBPyConnection, table: str, column: str, label: str, sample: int = 2000) -> bool:
+    """Whether a key column holds phone numbers: its header names a phone and at least EMAIL_KEY_SHARE of its first
+    non-blank values are written like one (a numeric customer id under a plain header is no phone)."""
+    if not PHONE_HEADER.search(str(label)):
+        return False
+    n, phones = con.execute(
+        f"SELECT count(v), count(*) FILTER (WHERE regexp_full_match(v, '{PHONE_VALUE}')) "
+        f"FROM (SELECT {_text(column)} AS v FROM {table} LIMIT {int(sample)})", _params()).fetchall()[0]
+    return bool(n) and phones >= EMAIL_KEY_SHARE * n
 
 
 def _params(**extra) -> dict:
@@ -255,10 +274,21 @@ def cancelled_params() -> dict:
                                       for k in CANCELLED_KEYWORDS)}
 
 
+# A column of each line's refund state (商品退款状态, Refund Status, 售后状态), and the states that mean the refund went
+# through (退款中 is under way and 退款关闭 was turned down: those lines are still sales)
+LINE_REFUND_HEADER = re.compile(r"退款状态|售后状态|退货状态|refund[ _]?status|return[ _]?status", re.IGNORECASE)
+REFUND_DONE = ("退款成功", "已退款", "退货成功", "已退货", "refunded", "returned", "refund complete", "refund completed",
+               "refund succeeded", "refund successful")
+
+
 def clean_transactions(con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: dict[str, int],
                        *, today: date, max_amount: float = MAX_AMOUNT,
-                       keep: list[str] | tuple[str, ...] = (), anonymous: bool = True) -> dict:
+                       keep: list[str] | tuple[str, ...] = (), anonymous: bool = True,
+                       line_refund: str | None = None) -> dict:
     """Build `_typed_orders` and the rejects from the raw table, in layered set-based SQL.
+
+    `line_refund` (one of `keep`) is a column of each line's own refund state (有赞's 商品退款状态): a line whose
+    refund went through is a refunded line, whatever its order's status.
 
     The raw columns in `keep` (the attributes) ride along as clean text `_x0`, `_x1`, …;
     `write_order_tables` then makes orders and cancelled_orders."""
@@ -266,6 +296,7 @@ def clean_transactions(con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: d
     numeric = [col[f] for f in ("amount", "quantity", "unit_price") if f in col]
     study = study_columns(con, raw.table, col["order_date"], numeric)
     email_key = is_email_key(con, raw.table, col["customer_id"])
+    phone_key = not email_key and is_phone_key(con, raw.table, col["customer_id"], raw.names[mapping["customer_id"]])
     # No line total but a unit price: the line's amount is the price times the quantity (1 when blank).
     priced = "amount" not in col and "unit_price" in col
     fmts = date_formats(con, raw.table, col["order_date"], study["day_first"])
@@ -285,10 +316,10 @@ def clean_transactions(con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: d
             parsed.append(f"CAST(NULL AS {typ}) AS {fld}")
         elif fld == "customer_id" and "email" in col and not email_key:
             # an account id, and an email that identifies guest checkouts and stays the customer's email
-            parsed.append(f"{_guest_or_id(t, 'email_t')} AS {fld}")
+            parsed.append(f"{_guest_or_id(t, 'email_t', phone_key)} AS {fld}")
             parsed.append(f"{_email_of('email_t')} AS _email")
         elif fld == "customer_id":
-            parsed.append(f"{_customer_id(t, email_key)} AS {fld}")
+            parsed.append(f"{_customer_id(t, email_key, phone_key)} AS {fld}")
             if email_key:
                 parsed.append(f"{_email_of(t)} AS _email")
         elif fld == "order_date":
@@ -331,6 +362,12 @@ def clean_transactions(con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: d
             FROM (SELECT {texts}, {raw_cols} FROM {raw.table})))))
         """, _params(dates=fmts, today=today, max_amount=max_amount,
                      **(cancelled_params() if "status" in col else {})))
+    line_refunds = 0
+    if line_refund is not None and line_refund in keep:
+        x = f"_x{list(keep).index(line_refund)}"
+        line_refunds = con.execute(f"""UPDATE _typed_orders SET _cancelled = true, _anon = false, status = 'refunded'
+            WHERE NOT _cancelled AND regexp_matches(lower({x}), $done)""",
+            {"done": "|".join(re.escape(w) for w in REFUND_DONE)}).fetchall()[0][0]
     anonymous = keep_anonymous(con, raw, allowed=anonymous)
     refunds = net_refund_lines(con, raw, by_product="product" in col)
     _add_rejects(con, raw, "_typed_orders")
@@ -339,7 +376,8 @@ def clean_transactions(con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: d
         bad_qty = con.execute("SELECT count(*) FROM _typed_orders WHERE _reason IS NULL "
                               "AND _qty_t IS NOT NULL AND quantity IS NULL").fetchall()[0][0]
     return {"study": study, "date_formats": fmts, "bad_quantity": bad_qty, "email_key": email_key, "priced": priced,
-            "emails": email_key or "email" in col, "anonymous": anonymous, "refunds": refunds}
+            "emails": email_key or "email" in col, "anonymous": anonymous, "refunds": refunds, "phone_key": phone_key,
+            "line_refunds": int(line_refunds)}
 
 
 # Lines with no customer are kept as anonymous sales only while they are a minority of the file's rows: most rows
@@ -567,6 +605,7 @@ def clean_customers(con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: dict
 CARRY_SAMPLE_ROWS = 200_000   # first rows studied to find columns written on an order's first line only
 CARRY_MIN_ORDERS = 5          # multi-line orders with a value needed to judge a column
 LINE_FIELDS = ("product", "category", "quantity", "amount", "unit_price", "order_id")
+ITEM_HEADER = re.compile(r"^(?:商品|宝贝|子订单)|\b(?:item|lineitem|line item|product|sku)\b", re.IGNORECASE)
 
 
 def carry_order_fields(con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: dict[str, int]) -> list[int]:
@@ -582,20 +621,27 @@ def carry_order_fields(con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: d
         return []
     key = raw.columns[mapping["order_id"]]
     skip = {mapping[f] for f in LINE_FIELDS if f in mapping}
-    cands = [i for i in range(len(raw.columns)) if i not in skip]
+    # a header naming the item (商品退款状态, Lineitem Status) is the line's own, whatever lines it is written on
+    cands = [i for i in range(len(raw.columns)) if i not in skip and not ITEM_HEADER.search(str(raw.names[i]))]
     if not cands:
         return []
     inner = ", ".join(f"count({_text(raw.columns[i])}) AS f{i}, count(DISTINCT {_text(raw.columns[i])}) AS d{i}"
                       for i in cands)
+    # the value must sit on the order's first line: a flag set on some lines only (商品退款状态, a line's refund) is
+    # the line's own, not the order's
+    inner += ", " + ", ".join(f"arg_min({_text(raw.columns[i])}, _pos) IS NOT NULL AS first{i}" for i in cands)
     outer = ", ".join(f"count(*) FILTER (WHERE f{i} > 0) AS any{i}, "
                       f"count(*) FILTER (WHERE f{i} > 0 AND f{i} < lines) AS partial{i}, "
+                      f"count(*) FILTER (WHERE f{i} > 0 AND f{i} < lines AND first{i}) AS onfirst{i}, "
                       f"count(*) FILTER (WHERE d{i} > 1) AS varied{i}" for i in cands)
     cur = con.execute(f"""SELECT {outer} FROM (
-        SELECT count(*) AS lines, {inner} FROM (SELECT * FROM {raw.table} LIMIT {CARRY_SAMPLE_ROWS})
+        SELECT count(*) AS lines, {inner} FROM (SELECT *, row_number() OVER () AS _pos FROM
+                                               (SELECT * FROM {raw.table} LIMIT {CARRY_SAMPLE_ROWS}))
         WHERE {_text(key)} IS NOT NULL GROUP BY {_text(key)} HAVING count(*) >= 2)""", _params())
     stats = dict(zip([d[0] for d in cur.description], cur.fetchall()[0]))
     carried = [i for i in cands if stats[f"any{i}"] >= CARRY_MIN_ORDERS
-               and stats[f"partial{i}"] >= 0.5 * stats[f"any{i}"] and stats[f"varied{i}"] == 0]
+               and stats[f"partial{i}"] >= 0.5 * stats[f"any{i}"] and stats[f"varied{i}"] == 0
+               and stats[f"onfirst{i}"] >= 0.9 * stats[f"partial{i}"]]
     if not carried:
         return []
     k = _text(key)

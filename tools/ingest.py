@@ -10,7 +10,7 @@ import duckdb
 
 from tools import attributes as attr
 from tools.cleaning import (
-    MAX_AMOUNT, carry_order_fields, clean_customers, clean_transactions, decimal_warning, duplicate_rows,
+    LINE_REFUND_HEADER, MAX_AMOUNT, carry_order_fields, clean_customers, clean_transactions, decimal_warning, duplicate_rows,
     reason_counts, write_order_tables,
 )
 from tools.contract import CUSTOMERS_SCHEMA, ORDERS_SCHEMA
@@ -106,9 +106,18 @@ def _ingest(con, path: Path, *, raws: list[RawTable], customers, mapping, custom
         warnings.append("Kept out as personal data (not stored): "
                         + ", ".join(f"'{raw.names[i]}'" for i in personal) + ".")
     attrs = attr.plan(raw.names, set(fields.values()), "transactions")
-    cleaned = clean_transactions(con, raw, fields, today=today,
-                                 keep=[raw.columns[a.position] for a in attrs], anonymous=anonymous)
+    line_refund = next((raw.columns[a.position] for a in attrs if LINE_REFUND_HEADER.search(raw.names[a.position])),
+                       None)
+    cleaned = clean_transactions(con, raw, fields, today=today, keep=[raw.columns[a.position] for a in attrs],
+                                 anonymous=anonymous, line_refund=line_refund)
+    if cleaned["line_refunds"]:
+        warnings.append(f"{cleaned['line_refunds']:,} line{'s' if cleaned['line_refunds'] != 1 else ''} whose refund "
+                        f"went through ('{raw.names[raw.columns.index(line_refund)]}') are set aside as refunded "
+                        f"(not sales), whatever their order's status.")
     warnings = raw.warnings + warnings
+    if cleaned["phone_key"]:
+        warnings.append(f"Customers are identified by their phone number (column '{raw.names[fields['customer_id']]}'); "
+                        f"numbers are kept out of ids: each customer gets a stable pseudonymous id (P…).")
     if cleaned["email_key"]:
         warnings.append(f"Customers are identified by their email (column '{raw.names[fields['customer_id']]}'); "
                         f"emails are kept out of ids: each customer gets a stable pseudonymous id (E…).")

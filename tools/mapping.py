@@ -28,7 +28,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "order time", "created_at", "order_datetime", "purchase_time", "timestamp", "datetime",
         "sale_date", "sales_date", "orderdate", "day",
         "datum", "bestelldatum", "date_commande", "下单时间", "订单日期", "日期", "下单日期", "交易日期", "交易时间", "购买日期", "购买时间",
-        "订单时间", "支付时间", "付款时间", "创建时间", "时间",
+        "订单时间", "创建时间", "支付时间", "付款时间", "时间",
     ),
     "amount": (
         "amount", "total price", "total_price", "totalprice", "total", "dollar_value",
@@ -517,8 +517,79 @@ def build_mapping(con: duckdb.DuckDBPyConnection, table: str, names: list[str], 
     if kind == "transactions" and "channel" in mapping and "channel" not in (user or {}):
         _drop_customer_channel(con, table, names, header, mapping, taken, warnings)
     if kind == "transactions" and "amount" not in (user or {}) and "amount" not in absent:
+        _line_amount_over_order_total(con, table, names, mapping, taken, warnings)
         _amount_by_line_total(con, table, names, mapping, taken, warnings)
+    if header and "customer_id" in mapping and "customer_id" not in (user or {}):
+        _phone_over_nickname(con, table, names, mapping, taken, warnings)
     return mapping, warnings
+
+
+# A key named as a person's name or nickname (买家昵称, Buyer Name): it can change and two people can share it
+NAME_KEY = re.compile(r"昵称|nick|姓名|名称|\bname\b", re.IGNORECASE)
+# whose phone a column holds when it is someone else's than the buyer's (the recipient of a delivery)
+RECIPIENT = re.compile(r"收货|收件|提货|recipient|ship|deliver|receiver", re.IGNORECASE)
+KEY_SAMPLE_ROWS = 20_000
+
+
+def _phone_over_nickname(con, table: str, names: list[str], mapping: dict[str, int], taken: set[int],
+                         warnings: list[str]) -> None:
+    """A customer key taken by its name that is a nickname or a person's name gives way to the buyer's phone number
+    (filled on nearly every line): a phone is one person however their nickname changes. The number itself never
+    becomes an id (tools.cleaning gives each a pseudonym)."""
+    from tools.cleaning import PHONE_HEADER, PHONE_VALUE, _params, _text
+
+    current = mapping["customer_id"]
+    if not NAME_KEY.search(str(names[current])):
+        return
+    phones = [i for i in range(len(names)) if i not in taken and PHONE_HEADER.search(str(names[i]))]
+    phones.sort(key=lambda i: bool(RECIPIENT.search(str(names[i]))))  # the buyer's own before a recipient's
+    for i in phones:
+        filled, like = con.execute(
+            f"SELECT avg(CASE WHEN v IS NULL THEN 0.0 ELSE 1.0 END), "
+            f"avg(CASE WHEN regexp_full_match(v, '{PHONE_VALUE}') THEN 1.0 ELSE 0.0 END) FILTER (WHERE v IS NOT NULL) "
+            f"FROM (SELECT {_text(f'c{i + 1}')} AS v FROM {table} LIMIT {KEY_SAMPLE_ROWS})", _params()).fetchall()[0]
+        if (filled or 0) >= 0.9 and (like or 0) >= 0.9:
+            taken.discard(current)
+            taken.add(i)
+            mapping["customer_id"] = i
+            warnings.append(f"'{names[current]}' is a name that can change: customers are identified by the phone "
+                            f"number in '{names[i]}' instead.")
+            return
+
+
+def _line_amount_over_order_total(con, table: str, names: list[str], mapping: dict[str, int], taken: set[int],
+                                  warnings: list[str]) -> None:
+    """An amount taken by its name that is the order's total written on each of its lines (订单实付金额) gives way to
+    a column named as an amount that varies between the lines of an order (商品实际成交金额, Line Total): summing the
+    order total over its lines would count each order once per line."""
+    if "amount" not in mapping or "order_id" not in mapping:
+        return
+    current = mapping["amount"]
+    syns = sorted((normalise(x) for x in SYNONYMS["amount"] if len(normalise(x)) >= 4), key=len, reverse=True)
+    others = [i for i in range(len(names)) if i not in taken and not _vetoed("amount", names[i])
+              and any(_holds(names[i], x) for x in syns)]
+    if not others:
+        return
+    key = f"c{mapping['order_id'] + 1}"
+    cols = [current, *others]
+    stats = ", ".join(f"count(*) FILTER (WHERE lo{k} = hi{k}) AS same{k}" for k in range(len(cols)))
+    per = ", ".join(f"min({_money_sql(f'c{i + 1}')}) AS lo{k}, max({_money_sql(f'c{i + 1}')}) AS hi{k}"
+                    for k, i in enumerate(cols))
+    row = con.execute(f"""SELECT count(*), {stats} FROM (
+        SELECT {per} FROM (SELECT * FROM {table} LIMIT {KEY_SAMPLE_ROWS}) WHERE {key} IS NOT NULL
+        GROUP BY {key} HAVING count(*) >= 2)""").fetchall()[0]
+    orders, same = row[0], row[1:]
+    if orders < 20 or same[0] < 0.95 * orders:
+        return  # too few multi-line orders to tell, or the amount varies between lines: a line amount
+    line_level = [i for k, i in enumerate(cols[1:], start=1) if same[k] < 0.5 * orders]
+    if not line_level:
+        return
+    best = line_level[0]
+    taken.discard(current)
+    taken.add(best)
+    mapping["amount"] = best
+    warnings.append(f"'{names[current]}' is the order's total, written on each of its lines; each line's amount is "
+                    f"'{names[best]}'.")
 
 
 LINE_TOTAL_ROWS = 20_000     # first rows read to find the column that is price x quantity
