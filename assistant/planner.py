@@ -54,6 +54,8 @@ OWN_QUESTION = frozenset({"customer_lookup", "recommend_products", "draft_campai
 ISO_DAY = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
 # "how has revenue changed", "what were sales like": a KPI's course over time, kpi_trend's own question
 TREND_QUESTION = re.compile(lex.INTENT_CUES["kpi_trend"][2][0], re.A)
+# A cohort table measured in money rather than in customers
+COHORT_MONEY = re.compile(r"\b(?:revenue|sales|spend(?:ing)?|money|dollars?|euros?|amounts?|gmv|turnover)\b|收入|营收|销售额|营业额|金额|消费额|钱|gmv", re.A)
 THEIR = re.compile(r"\btheir\b|他们的|她们的|这些客户|这批客户|这些人", re.A)
 DEFAULT_AS_OF = date(2025, 12, 31)
 
@@ -313,17 +315,23 @@ class OfflinePlanner:
         slots, metric_query, routing = reading.slots, reading.query, reading.routing
         top = force_intent or next(iter(routing.probabilities))
         intent, p = (force_intent, 1.0) if force_intent else routing.best()
-        # the best reading that is no aggregate: what a question query_metrics cannot carry is asked of instead
-        other, p_other = routing.best(skip=("help", "out_of_scope", "query_metrics"))
         countable = metric_query.explicit or _lossy(metric_query)  # query_metrics needs something to count
-        if intent == "query_metrics" and not countable:
-            intent, p = other, p_other  # a hard constraint: an aggregate needs something to count or sum
-        rejected = set()  # readings a hard constraint rules out: never offered in a clarifying question
-        if intent == "what_changed" and _order_kpi(slots, metric_query) and not lex.SNAPSHOT.search(text):
-            rejected.add("what_changed")
+        # Readings a hard constraint rules out: never planned, never offered in a clarifying question; the readings
+        # left share the probability the ruled-out ones had
+        rejected: set[str] = set()
+        if not countable:
+            rejected.add("query_metrics")  # an aggregate needs something to count or sum
+        if _order_kpi(slots, metric_query) and not lex.SNAPSHOT.search(text):
             # "how did revenue change recently" follows one KPI: a trend, not what moved between snapshots (which
             # "did the high-risk count go up since last week" or "who became high risk" asks of the scores)
-            intent, p = routing.best(skip=("help", "out_of_scope", "what_changed"))
+            rejected.add("what_changed")
+        if not slots.customer_query and not state.customer_id and (slots.by or slots.dims or slots.filters):
+            # "segment profile with size and value", "各国家的画像": a profile of groups, no customer to look up
+            rejected.add("customer_lookup")
+        if not force_intent:
+            intent, p = _best_left(routing, rejected)
+        # the best reading that is no aggregate: what a question query_metrics cannot carry is asked of instead
+        other, _ = routing.best(skip=("help", "out_of_scope", "query_metrics") + tuple(rejected))
         # No tool reading stands out, or the best is that the question asks about us (help) or is none of ours:
         # fragments, follow-ups and a column of the data are tried below before the question is answered with help
         weak = top in ("help", "out_of_scope") or p < WEAK
@@ -344,7 +352,7 @@ class OfflinePlanner:
             # two readings about as likely and the question planned as the first: ask which one is meant (a
             # follow-up going on with the last tool is read in the conversation's context, not asked about)
             ranked = [(i, q) for i, q in routing.probabilities.items()
-                      if i not in ("help", "out_of_scope") and i not in rejected and (countable or i != "query_metrics")]
+                      if i not in ("help", "out_of_scope") and i not in rejected]
             choices = clarify.readings(ranked, question, language)
             if choices:
                 return Plan([], language, "clarify", reply=clarify.question_text(language, choices),
@@ -366,6 +374,26 @@ class OfflinePlanner:
             if state.last_tool == "draft_campaign":
                 args["language"] = switch
             return Plan([PlannedCall(state.last_tool, args)], switch, state.last_tool)
+
+        # "switch to quarters", "按季度看": the last trend, breakdown or cohort table again at that grain
+        grain = _grain_switch(text)
+        if follow_up_possible and grain and (state.last_tool in ("kpi_trend", "query_metrics") or (
+                state.last_tool == "cohort_retention" and grain in ("month", "quarter"))):
+            name, args = state.last_tool, dict(state.last_args)
+            if name == "kpi_trend" and grain == "year":
+                # a trend's periods stop at quarters: by year is the same metric per year from the semantic layer
+                name, args = "query_metrics", _trend_as_metrics(args)
+            if name == "query_metrics":
+                args["grain"] = grain
+                if args.get("compare") == "previous_period" and not (args.get("since") or args.get("until")):
+                    args.pop("compare")
+            else:
+                args["period"] = grain
+            return Plan([PlannedCall(name, args)], language, name)
+
+        # "99% confidence instead", "显著性水平改成0.01": the last A/B test again at that level
+        if follow_up_possible and state.last_tool == "ab_test" and slots.alpha is not None and not slots.ab:
+            return Plan([PlannedCall("ab_test", {**state.last_args, "alpha": slots.alpha})], language, "ab_test")
 
         # "再来一版", "another version, friendlier": the last draft again, with any new tone or option
         if follow_up_possible and state.last_tool == "draft_campaign" and REDRAFT.search(text) and not strong and not new_filters:
@@ -577,8 +605,8 @@ class OfflinePlanner:
                 a["period"] = s.period
             elif defaults and (unit := re.search(r"\b(month|quarter)s?\b|(季度|月)", text)):
                 a["period"] = "quarter" if (unit.group(1) or unit.group(2)) in ("quarter", "季度") else "month"  # "after their first month"
-            if re.search(r"\brevenue\b|\bsales\b|收入|营收|销售额", text):
-                a["metric"] = "revenue"
+            if COHORT_MONEY.search(text):
+                a["metric"] = "revenue"  # "by revenue", "in money terms", "按金额", "看销售额"
             return a
         if intent == "clv_forecast":
             if s.horizon_days:
@@ -712,6 +740,38 @@ def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     # a new value replaces the old one of the same field; a new tier/segment/risk leaves the others be
     merged.update(changes)
     return merged
+
+
+def _best_left(routing: Routing, rejected: set[str]) -> tuple[str, float]:
+    """The best reading no hard constraint rules out, with the probability of the ruled-out readings shared out over
+    the readings left."""
+    intent, p = routing.best(skip=("help", "out_of_scope") + tuple(rejected))
+    gone = sum(routing.probabilities.get(i, 0.0) for i in rejected)
+    return intent, (p / (1.0 - gone) if gone < 1.0 else p)
+
+
+def _trend_as_metrics(args: dict[str, Any]) -> dict[str, Any]:
+    """A kpi_trend call's question as query_metrics arguments (its metric, grouping, window and audience)."""
+    metric = {"repeat_rate": "repeat_purchase_rate"}.get(args.get("metric") or "revenue", args.get("metric") or "revenue")
+    out: dict[str, Any] = {"metrics": [metric]}
+    if args.get("by"):
+        out["by"] = [args["by"]]
+    for key in ("since", "until"):
+        if args.get(key):
+            out[key] = args[key]
+    audience = planning_metrics.from_flat({k: v for k, v in args.items() if k in FILTER_FIELDS})
+    if audience:
+        out["audience"] = planning_metrics.shape(audience)
+    return out
+
+
+def _grain_switch(text: str) -> str | None:
+    """The grain a follow-up switches to ("switch to quarters" -> quarter, "按月看" -> month), or None."""
+    m = lex.GRAIN_SWITCH.search(text.strip())
+    if not m:
+        return None
+    word = (m.group(1) or m.group(2)).lower()
+    return next((grain for key, grain in lex.GRAIN_WORDS.items() if word.startswith(key)), None)
 
 
 def _pick_by(s: Slots, allowed: tuple[str, ...], *, loose: bool = True) -> str | None:

@@ -66,15 +66,17 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"\b(?:which|what)\s+(?:sales\s+|marketing\s+|acquisition\s+|product\s+|value\s+|rfm\s+|customer\s+)?(?:tiers?|segments?|personas?|countr(?:y|ies)|markets?|channels?|categor(?:y|ies)|regions?)\b(?!\s+(?:is|does)\s+(?:customer|client|c\d))", 2.5),
         (r"\b(?:the|our|all|my|each of the)\s+(?:rfm\s+|value\s+|customer\s+)?(?:segments|personas|tiers|clusters)\b(?!\s+(?:model|defined|mean))", 2),
         (r"\bsummar(?:y|ise|ize)\b|\bprofile\s+(?:of\s+)?(?:the|our|each)\b|\bstats?\b|\bstatistics\b", 1),
+        # "segment profile", "profiles of the tiers", "各分群画像": every group described at once
+        (r"\b(?:segment|tier|persona|cluster|group|country|channel|category)s?\s+profiles?\b|\bprofiles?\s+(?:of|for)\s+(?:each|every|all|the|our)\s+(?:segments?|tiers?|personas?|groups?|clusters?|countr(?:y|ies)|channels?)\b", 3),
         # "segment sizes", "how big is each tier": every group's size at once
         (r"\b(?:segment|tier|persona|cluster|group|band)s? (?:sizes|counts|sizing)\b|\bsizes? of (?:the |our |each |all )?(?:\w+ )?(?:segments|tiers|personas|clusters|groups)\b|\bhow (?:big|large) is each\b"
          r"|(?:各|每个)(?:个)?(?:细分|分群|分层|层|人群|画像)(?:的)?(?:规模|大小|人数)", 3),
         (CHURN_PICTURE, 3),
         (r"\brevenue at risk\b.*\bby\b|\bwhere is (?:the )?revenue at risk\b|(?:营收|收入|金额|价值)(?:处于|面临|有)(?:流失)?风险|风险(?:收入|营收|金额)", 1.5),
-        (r"按.{0,6}(?:统计|分|拆分|汇总|划分|看|分组|细分)|分布|对比|比较|构成|占比|拆分|细分情况|各(?:个)?(?:价值)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目|风险|流失风险)|分别(?:有|是|占)?多少|各(?:有|自|占)多少|每个(?:价值)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目)|不同(?:的)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目|价值)|哪个(?:渠道|国家|品类|类目|细分|人群|画像|分层|等级)|比起来|相比(?:之下)?|相比较|差别|差异|区别|哪(?:一)?边|哪个更|谁更|哪(?:一)?(?:类|种)(?:的)?(?:人群|画像|细分|客户|渠道|品类|国家)?", 2.5),
+        (r"按.{0,6}(?:统计|分|拆分|汇总|划分|看|分组|细分)|分布|对比|比较|构成|占比|拆分|细分情况|各(?:个)?(?:价值)?(?:层|分层|等级|细分|人群|画像|国家|国|渠道|品类|类目|风险|流失风险)|分别(?:有|是|占)?多少|各(?:有|自|占)多少|每个(?:价值)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目)|(?:每|分)国(?!际)|不同(?:的)?(?:层|分层|等级|细分|人群|画像|国家|渠道|品类|类目|价值)|哪个(?:渠道|国家|品类|类目|细分|人群|画像|分层|等级)|比起来|相比(?:之下)?|相比较|差别|差异|区别|哪(?:一)?边|哪个更|谁更|哪(?:一)?(?:类|种)(?:的)?(?:人群|画像|细分|客户|渠道|品类|国家)?", 2.5),
     ],
     "customer_lookup": [
-        (r"\blook\s*(?:up|into)\b|\blookup\b|\bpull up\b|\bprofile\b|\bdetails?\s+(?:of|on|for|about)\b|\binfo(?:rmation)?\s+(?:on|about)\b", 2),
+        (r"\blook\s*(?:up|into)\b|\blookup\b|\bpull up\b|(?<!segment )(?<!tier )(?<!persona )(?<!cluster )(?<!group )(?<!country )(?<!channel )\bprofile\b(?!s? (?:of|for) (?:each|every|all|the|our) (?:segments?|tiers?|personas?|groups?|clusters?|countr))|\bdetails?\s+(?:of|on|for|about)\b|\binfo(?:rmation)?\s+(?:on|about)\b", 2),
         (r"\bwhat tier is\b|\bwhich tier is\b|\bwhat(?:'s| is) (?:the )?(?:tier|segment|churn risk|clv|status)\s+of\b", 2),
         (r"下一步(?:该|应该|要|可以)?(?:推荐|做|怎么|干|行动|跟进)", 2),
         (r"\btell me about (?:customer|client)\b|\bwho is (?:customer|client)\b|\bnext best action\b|\blast orders?\b", 2),
@@ -113,6 +115,13 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         # "C000888适合交叉销售什么", "他适合买啥": what suits one customer
         (r"适合(?:交叉销售|追加销售|推荐|推|卖|买|购买)(?:给他|给她)?(?:什么|啥|哪些|哪个)", 3),
         (r"\brecommend(?:ation|ations|ed)?\b|\bsuggest(?:ion|ions)?\s+(?:products?|items?)\b|\bnext best (?:product|offer)\b", 3),
+        # selling more to someone: "which products should we push to champions", "what can we cross-sell to new customers",
+        # "给冠军客户主推哪些产品", "哪些商品适合交叉销售给忠诚客户"
+        (r"\b(?:products?|items?|goods|skus?)\b.{0,30}\bpush\b|\bpush(?:ing)?\s+(?:\w+\s+){0,2}?(?:products?|items?|goods|skus?)\b"
+         r"|\bwhat (?:can|could|should|would|to) (?:we |i )?(?:cross-?sell|up-?sell|push|pitch|sell|offer)\b|\b(?:cross-?sell|up-?sell)(?:ing)? (?:to|for)\b"
+         r"|\b(?:cross-?sell|up-?sell)\s+(?:ideas|options|opportunities|candidates|suggestions|picks)\b"
+         r"|(?:哪些|哪个|什么|啥)(?:产品|商品|单品|品|东西)?.{0,8}(?:交叉销售|搭配销售|关联销售|追加销售|向上销售|加购)"
+         r"|(?:交叉销售|搭配销售|关联销售|追加销售|加购)(?:给|什么|啥|哪些|的(?:商品|产品)|机会|建议)", 3),
         (r"\bwhat (?:products?|items?|else) (?:should|could|would|to|might)\b|\bwhat (?:should|could) (?:we|i) (?:sell|offer|show|pitch|suggest)\b", 3),
         (r"\bwhich (?:products?|items?)\b|\bwhat (?:products?|items?)\b|\bsuggest\b", 1.5),
         (r"\bwhat (?:would|might|could|will) (?:[\w-]+\s+){1,2}(?:like|love|buy|want|enjoy|be interested in)\b", 2.5),
@@ -124,7 +133,7 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
     ],
     "draft_campaign": [
         (r"\b(?:draft|write|compose|create|craft|prepare|generate|produce|come up with|put together|make|suggest|give)\b", 1),
-        (r"\b(?:e-?mail|newsletter|sms|text message|texts?|push(?: notification)?|notification|message|copy|subject lines?|headlines?(?! (?:numbers|figures|stats|statistics|metrics|facts))|preheader|mailer|blast)\b", 2),
+        (r"\b(?:e-?mail|newsletter|sms|text message|texts?|push(?: notification)?(?!\s+(?:\w+\s+){0,2}?(?:products?|items?|goods|skus?|lines?)\b)|notification|message|copy|subject lines?|headlines?(?! (?:numbers|figures|stats|statistics|metrics|facts))|preheader|mailer|blast)\b", 2),
         (r"\b(?:draft|write|compose|craft)\b.*\b(?:e-?mail|newsletter|sms|text|push|notification|message|copy|subject|campaign|note|letter)\b", 2.5),
         (r"\bcampaign\b", 1),
         # "an SMS going out to hibernating customers": a message to be sent
@@ -136,6 +145,12 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
     "campaign_forecast": [
         (r"\bfinancially\b|\bworth the (?:money|cost|spend)\b|\bmake (?:us )?money\b|\bmoney[- ]wise\b|\bcampaign (?:math|maths|numbers|economics)\b|\b(?:do|run) the (?:math|maths|numbers)\b", 3),
         (r"\broi\b|\breturn on (?:investment|spend)\b|\bpay(?:s)? (?:back|off)\b|\bpay-?back\b|\bworth it\b|\bprofitable\b|\bbreak[- ]?even\b", 3.5),
+        # the money a campaign would bring, by whatever channel it goes: "forecast the return of a push campaign",
+        # "what would an sms win-back earn us", "发短信召回能赚回多少"
+        (r"\b(?:forecast|project|predict|estimate|model)\w*\b.{0,40}\b(?:campaign|blast|send|win-?back|offer|coupon|promo\w*)\b.{0,40}\b(?:return|revenue|profit|payoff|cost|margin|roi|bring|earn|save)\w*"
+         r"|\b(?:return|payoff|profit|uplift|net gain|margin)s?\b.{0,12}\b(?:of|from|on)\b.{0,25}\b(?:campaign|blast|send|win-?back|offer|coupon|promo\w*|sms|push|e-?mail)s?\b"
+         r"|\bwhat (?:would|will|could|might|does|do)\b(?=.{0,60}\b(?:sms|texts?|push|e-?mails?|campaign|blast|send|win-?back|offer|coupon|voucher|discount|promo\w*)\b).{0,80}\b(?:earn|make|net|return|recover|bring (?:in|back))\b"
+         r"|(?:短信|推送|邮件|活动|召回|挽回).{0,12}(?:能|可以|会)?(?:赚|挣|带来|挽回|收回|回收)(?:回)?多少|(?:预测|测算|估算|算算|算一下).{0,15}(?:活动|短信|推送|邮件|召回|挽回).{0,12}(?:收益|回报|效果|能赚|收入|成本)", 3),
         (r"\bsaved revenue\b|\bhow much (?:would|could) we (?:save|recover|win back)\b|\bcampaign (?:economics|value|forecast)\b|\bis it worth\b", 3),
         (r"\b(?:coupon|voucher|discount|offer|incentive)\b.*\b(?:cost|costs|costing|worth|\$|dollars?|euros?)\b|(?<!\w)(?:\$|€|£)\s?\d+\s+(?:coupon|voucher|discount|offer)\b|\b\d+\s*(?:dollars?|euros?|pounds?|usd|eur)\s+(?:coupon|voucher|discount|off|offer)\b", 1.5),
         (r"\bif we (?:send|give|offer|mail)\b|\bsave rate\b", 1.5),
@@ -152,6 +167,9 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
     "export_audience": [
         (r"\bexport(?:ed|ing)?\b|\bdownload(?:able)?\b|\bcsv\b|\bspreadsheet\b|\bexcel\b|\bsend (?:it |them )?to (?:our |the )?(?:esp|crm|mailchimp|klaviyo)\b|\bsave (?:them|it|the list|this list|the audience) (?:as|to)\b|\bfile\b", 3.5),
         (r"导出|下载|csv|表格文件|存成文件|保存为|导成|存成(?:表格|excel|csv)", 3.5),
+        (r"导(?:个|[1一]个|[1一]份|份|张)(?:[^，,。？?]{0,12}?)(?:表|excel|名单|清单|文件)|导(?:表|excel|名单|清单)|拉(?:个|[1一]个|[1一]份|份|张)?[^，,。？?]{0,12}?(?:名单|清单|表)(?:出来|给我|导出)|出(?:个|[1一]个|[1一]份|份|张)(?:表|名单|清单)"
+         r"|(?:名单|清单|表格?)(?:发|传|导|拉)(?:给我|过来|出来)|做(?:个|[1一]个|成)(?:表格|excel)|表格(?:给我|发我)"
+         r"|\b(?:dump|sheet|xlsx|xls)\b|\b(?:pull|send|get|give)(?: me)? (?:a |the )?(?:list|file|sheet) (?:i can|we can|to) (?:upload|import|load|send|share|use)\b", 3.5),
         (r"\b(?:download|export|save)\b.{0,30}\b(?:list|audience|customers|segment|names)\b", 1.5),
     ],
     "what_changed": [
@@ -165,7 +183,7 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         # against the last snapshot of the scores: "since the previous refresh", "比上次更新", "刷新以后"
         (r"\bsince (?:the |our )?(?:last|previous|prior|latest) (?:refresh|update|snapshot|append|load|upload|rebuild|run|build|import|data drop|scoring)\b"
          r"|\b(?:last|previous|prior) (?:snapshot|refresh)\b|\bbetween (?:the )?(?:two |last two )?snapshots\b"
-         r"|上(?:一)?次(?:的)?(?:更新|刷新|快照|跑数|加载|导入|重建)|(?:刷新|更新|快照|重建|导入新数据|追加订单)(?:之|以)?(?:后|来)", 3),
+         r"|上(?:[1一])?次(?:的)?(?:更新|刷新|快照|跑数|加载|导入|重建)|(?:刷新|更新|快照|重建|导入新数据|追加订单)(?:之|以)?(?:后|来)", 3),
         # the KPIs moving: "which KPIs shifted", "any movement in the numbers", "指标有没有异常", "哪些指标变了"
         (r"\b(?:kpis?|metrics|numbers|scores|figures)\b.{0,30}\b(?:chang\w*|mov(?:ed|ing|ements?)|shift\w*|swing\w*|jump\w*|spik\w*)\b"
          r"|\b(?:changes?|movements?|movers|moves|shifts?|swings?)\b.{0,30}\b(?:kpis?|metrics|numbers|scores|figures)\b"
@@ -175,7 +193,7 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
          r"|\bsince\b.{0,40}\b(?:go|gone|went) (?:up|down)\b"
          r"|\b(?:more|fewer|less) (?:\w+ ){0,3}than (?:at )?(?:last time|the last (?:snapshot|refresh|update))\b"
          r"|(?:多了还是少了|少了还是多了|增加了还是减少了|减少了还是增加了|涨了还是跌了|升了还是降了|变多了|变少了|有没有变(?:化|动)?|变没变|有变(?:化|动)吗?|有(?:没有)?(?:什么)?变动|哪些地方(?:不一样|不同|变了))", 2.5),
-        (r"\bmovers\b|\bwho (?:moved|dropped|slipped|climbed) (?:up |down |into |out of )|新(?:进入|变成|成为)|(?:升|降)了(?:一)?级|(?:升级|降级)(?:了)?(?:的)?客户", 2),
+        (r"\bmovers\b|\bwho (?:moved|dropped|slipped|climbed) (?:up |down |into |out of )|新(?:进入|变成|成为)|(?:升|降)了(?:[1一])?级|(?:升级|降级)(?:了)?(?:的)?客户", 2),
     ],
     "explain_model": [
         # "why should I trust the CLV numbers?", "CLV的数字凭什么可信"
@@ -237,7 +255,7 @@ DATA_CHANGE = re.compile(
 
 # A question against the last snapshot of the scores (what_changed), whatever KPI it names
 SNAPSHOT = re.compile(r"\bsnapshots?\b|\b(?:last|previous|prior|latest) (?:refresh|update|data (?:load|drop|update)|rebuild|scoring run)\b"
-                      r"|快照|上(?:一)?次(?:的)?(?:更新|刷新|跑数|重建)|(?:刷新|更新|重建)(?:之|以)?(?:后|来)", re.A)
+                      r"|快照|上(?:[1一])?次(?:的)?(?:更新|刷新|跑数|重建)|(?:刷新|更新|重建)(?:之|以)?(?:后|来)", re.A)
 
 # ------------------------------------------------------------------ follow-ups
 PRONOUN = re.compile(
@@ -256,6 +274,19 @@ MODIFIER = re.compile(
     # "挽回率按10%算呢", "意大利呢": a short phrase ending in 呢 asks "and what about …" (a full question does not)
     r"|^(?!.*(?:哪些|哪个|哪几|多少|有谁|什么|谁|怎么|如何|吗|是否)).{1,12}呢\s*[。？?！!]*$",
     re.A)
+# A follow-up that only changes the time grain of the last trend, breakdown or cohort table: "switch to quarters",
+# "make it monthly", "weekly instead?", "按季度看", "改成按月", "换成周的呢". Group 1 or 2 names the grain.
+GRAIN_SWITCH = re.compile(
+    r"^(?:ok(?:ay)?[,\s]+|and\s+|now\s+|then\s+|but\s+|so\s+|what about\s+|how about\s+|can you\s+|could you\s+|please\s+)*"
+    r"(?:(?:switch|change|go|move|flip|turn|make|do|show|break|redo|group|aggregate|roll)\s+(?:it\s+|that\s+|this\s+|them\s+|the (?:chart|table|trend|numbers|view|grain)\s+)?"
+    r"(?:up\s+|down\s+|over\s+|back\s+)?(?:to\s+|into\s+|by\s+|per\s+|as\s+|in\s+)?|(?:by|per|in)\s+)?(?:the\s+|a\s+)?"
+    r"(quarters?|quarterly|months?|monthly|weeks?|weekly|days?|daily|years?|yearly|annual(?:ly)?)"
+    r"(?:\s+(?:view|grain|level|basis|buckets?|periods?|instead|then|please|now|rather))*\s*[?.!]*$"
+    r"|^(?:那|那就|那么|再|好的?[，,]?)?(?:改|换|变)?(?:成|为)?(?:按|分|以|用)?(?:照)?(季度|季|月份?|月|周|星期|天|日|年度?)(?:度)?(?:来|为单位)?"
+    r"(?:看|统计|汇总|显示|展示|拆|算|的)?(?:一下|下|看)?(?:呢|吧|呗)?[。？?！!]*$", re.A)
+GRAIN_WORDS = {"quarter": "quarter", "季": "quarter", "month": "month", "月": "month", "week": "week", "周": "week", "星期": "week",
+               "day": "day", "daily": "day", "天": "day", "日": "day", "year": "year", "annual": "year", "年": "year"}
+
 LANGUAGE_SWITCH = {
     "zh": re.compile(r"\b(?:in|into|to) (?:simplified )?(?:chinese|mandarin)\b|\bchinese (?:version|please|e-?mail|sms|text|push|copy|message)\b|\bchinese (?:[a-z-]+ ){1,2}(?:e-?mail|sms|text|push|copy|message|notification|newsletter)s?\b|(?:中文|汉语)(?:的)?[\u4e00-\u9fff]{0,4}?(?:邮件|短信|推送|文案|消息|通知)|用中文|中文版|翻译成中文|中文的|换成中文|改成中文|写成中文|用汉语", re.A),
     "en": re.compile(r"\b(?:in|into|to) english\b|\benglish (?:version|please|e-?mail|sms|text|push|copy|message)\b|\benglish (?:[a-z-]+ ){1,2}(?:e-?mail|sms|text|push|copy|message|notification|newsletter)s?\b|(?:英文|英语)(?:的)?[\u4e00-\u9fff]{0,4}?(?:邮件|短信|推送|文案|消息|通知)|用英文|英文版|翻译成英文|英文的|换成英文|改成英文|用英语|英语版", re.A),
@@ -265,7 +296,8 @@ LANGUAGE_SWITCH = {
 TIER_CUES: dict[str, str] = {
     "high": r"\bhigh[- ]?(?:value|tier|spend(?:ing|ers?)?|ltv|clv|worth)\b|\b(?:top|premium|gold|best)[- ]tier\b|\bvips?\b|\bmost valuable\b|\bbig spenders\b|\bwhales\b|\bhighest[- ]value\b|\btier\s*[=:]?\s*high\b|\bhigh\s+tier\b|\bthe high ones\b"
             r"|高价值|高端|高净值|(?<!加拿)大客户|vip|重要客户|高层级|高等级|头部客户|最有价值|价值最高|高档",
-    "mid": r"\b(?:mid|middle|medium|mid-range|average)[- ]?(?:value|tier)\b|\btier\s*[=:]?\s*mid\b|\bmid\b"
+    # "average-value customers" are the mid tier; "the average value of our segments" is a mean
+    "mid": r"\b(?:mid|middle|medium|mid-range)[- ]?(?:value|tier)\b|\baverage[- ]tier\b|\baverage[- ]value (?:customers|shoppers|buyers|clients|accounts|people|ones)\b|\btier\s*[=:]?\s*mid\b|\bmid\b"
            r"|中等?价值|中价值|中层|中等级|中间层|中档|腰部客户",
     "low": r"\blow[- ]?(?:value|tier|spend(?:ing|ers)?)\b|\b(?:bottom|lowest)[- ]tier\b|\btier\s*[=:]?\s*low\b|\bleast valuable\b"
            r"|低价值|低层|低等级|低档|尾部客户|价值最低",
@@ -374,6 +406,10 @@ CATEGORY_ALIASES: dict[str, str] = {
     "Grocery": r"\bgrocer(?:y|ies)\b|\bfood\b|\bsnacks?\b|\bpantry\b|\bdrinks?\b|食品|杂货|生鲜|零食|食物|日用百货",
 }
 
+# Chinese shortens a grouping to one character right after 各 / 每 / 分 / 按 ("各国的营收" = revenue by country,
+# "各市" = by city): the short forms, read as the dimension only right after such a word
+ZH_SHORT_DIMENSIONS: dict[str, str] = {"国": "country", "市": "city"}
+
 # group-by dimension of segment_summary / kpi_trend
 BY_CUES: dict[str, str] = {
     "tier": r"\b(?:value )?tiers?\b|价值分层|分层|等级|层级|价值层|档位",
@@ -456,7 +492,7 @@ GOAL_CUES: dict[str, str] = {
 
 MESSAGE_CHANNEL_CUES: dict[str, str] = {
     "sms": r"\bsms\b|\btext messages?\b|\btexts?\b(?! (?:of|in))|\bmobile message\b|短信|短消息|简讯",
-    "push": r"\bpush(?:es)?\b|\bpush notifications?\b|\bapp notifications?\b|\bin-app (?:message|notification)\b|\bnotifications?\b|推送|推播|通知栏|app通知|消息推送",
+    "push": r"(?<!should we )(?<!could we )(?<!can we )(?<!to )\bpush(?:es)?\b(?!\s+(?:\w+\s+){0,2}?(?:products?|items?|goods|skus?)\b)|\bpush notifications?\b|\bapp notifications?\b|\bin-app (?:message|notification)\b|\bnotifications?\b|推送|推播|通知栏|app通知|消息推送",
     "email": r"\be-?mails?\b|\bnewsletters?\b|\bsubject lines?\b|\bpreheaders?\b|\bmailers?\b|\bedm\b|邮件|电子邮件|电子报|邮箱|标题|edm",
 }
 

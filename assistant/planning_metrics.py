@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any, Iterable
 
@@ -194,6 +194,16 @@ def _static_index() -> dict[tuple[str, ...], dict[str, Any]]:
             _add(index, phrase_key(w), kind)
     for word, country in g["demonyms"].items():
         _add(index, phrase_key(word), "demonym", country)
+    # "各国", "每国", "分市": a by cue and a dimension's one-character short form (planning_lexicon.ZH_SHORT_DIMENSIONS)
+    for cue in set(g["cues"]["by"]["zh"]) | {"每"}:
+        for short, dim in ps.lex.ZH_SHORT_DIMENSIONS.items():
+            _add(index, phrase_key(cue + short), "by")
+            _add(index, phrase_key(cue + short), "dim", dim)
+    # "折扣总金额", "total amount": an amount said with a total word is a total too (the sum, never the average)
+    totals = {key for key in map(phrase_key, gl.cue_words().get("total", [])) if len(key) == 1}
+    for key, kinds in index.items():
+        if "money_noun" in kinds and len(key) > 1 and any((t,) in totals for t in key):
+            kinds.setdefault("total", True)
     # "revenue per client", "新顾客": every phrase naming a customer also reads with the customer's other names
     for key, kinds in list(index.items()):
         for variant in synonym_variants(key):
@@ -502,9 +512,10 @@ class MetricQuery:
     focus: list[Cond] = field(default_factory=list)       # the group asked about within a breakdown ("Kids' share")
     missing: str | None = None        # a dimension the question needs and the data lacks ("product")
     fallback: dict[str, Any] | None = None  # what a question naming only a column asks: its average or its breakdown
+    window_defaulted: bool = False    # since/until chosen by the planner for a comparison that named no period
 
     def args(self) -> dict[str, Any]:
-        args: dict[str, Any] = {"metrics": list(self.metrics or ["revenue"])}
+        args: dict[str, Any] = {"metrics": list(dict.fromkeys(self.metrics or ["revenue"]))}  # each metric once
         if self.by:
             args["by"] = list(self.by)
         if self.filters:
@@ -829,6 +840,10 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
         if unit.has("time") and i + 1 < len(units) and units[i + 1].has("metric") and not unit.has("by") \
                 and (i == 0 or not (units[i - 1].number is not None or units[i - 1].text in ("上", "下", "本", "这", "当", "每", "前", "后", "近", "个"))):
             q.grain = q.grain or unit.kinds["time"]  # 月销售额, 日订单量: a metric per month, per day
+        if unit.has("by") and unit.has("dim"):  # "各国": the cue and the grouping in one
+            add_by(r.dim_of(i))
+            r.used.add(i)
+            continue
         if unit.has("by"):
             nxt = r.after(i, 2)
             if len(nxt) == 2 and _is_customer(units[nxt[0]]) and r.dim_of(nxt[1]):
@@ -993,6 +1008,10 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
             metrics = ["units"]  # "how many smartwatches did we sell"
         elif how_many and r.any("cust"):
             metrics = ["customers"]
+        elif r.any("cancel", "refund") and (how_much or r.any("total", "money_noun", "money_verb")):
+            metrics = ["revenue"]  # "how much have we refunded (in total)", "退了多少钱": the money, refunded below
+        elif r.any("cancel", "refund") and how_many:
+            metrics = ["orders"]  # "how many orders did we refund"
         elif r.any("order_noun") and (how_many or by or q.grain or ranked or q.compare or r.any("value", "over") or attr_conds or presence
                                       or relative_period(text, as_of) != (None, None)):
             metrics = ["orders"]  # "orders paid by PayPal", "monthly orders", "orders last week"
@@ -1068,7 +1087,9 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
         values.append((i, (fieldname, "!=" if negated else "=", value), audience))
 
     # two values of one field compared ("Electronics vs Fashion", "德国和法国哪个…"): grouped by that field
-    compared = r.any("versus") or which_single is not None or r.any("which_one", "which_many")
+    # "how does revenue split between web, app and store", "Books、Toys和Home的销售额分布": the values as groups
+    compared = r.any("versus") or which_single is not None or r.any("which_one", "which_many") or q.breakdown \
+        or r.any("between")
     seen: dict[str, list[int]] = {}
     for n, (_, (f, op, _), _) in enumerate(values):
         if op == "=":
@@ -1169,6 +1190,10 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
             q.grain = q.grain or over
     if q.grain and q.compare == "previous_period" and not (q.since or q.until):
         q.compare = None  # a series by period already shows each period against the one before
+    if q.compare and not (q.since or q.until or q.grain):
+        # "compare revenue with the previous period", "营收环比怎么样" name no period: the last DEFAULT_COMPARE_DAYS days to
+        # the as-of date, against the days before (or the same days a year earlier); the answer's definition line names them
+        q.since, q.window_defaulted = (as_of - timedelta(days=DEFAULT_COMPARE_DAYS - 1)).isoformat(), True
 
     # "how many new customers in France" with no period counts the new-customer segment; new customers are
     # only a metric over a window or per period ("new customers last month", "monthly new customers")
@@ -1240,6 +1265,7 @@ def _asks_interval(r: Reader) -> bool:
 
 WINDOW_WORDS = frozenset("last past previous next first 近 过去 最近 前 后".split())
 ORDER_COUNTS = ("orders", "cancelled_orders")
+DEFAULT_COMPARE_DAYS = 30  # a comparison that names no period compares the last 30 days
 
 
 def _money_of_orders(r: Reader) -> bool:
@@ -1467,7 +1493,7 @@ def refine(last: dict[str, Any], q: MetricQuery) -> dict[str, Any] | None:
     args = {k: (list(v) if isinstance(v, list) else v) for k, v in last.items()}
     changed = False
     if q.explicit and q.metrics and q.metrics != last.get("metrics"):
-        args["metrics"] = list(q.metrics)
+        args["metrics"] = list(dict.fromkeys(q.metrics))
         changed = True
     if q.by and q.by != last.get("by"):
         args["by"] = list(q.by)
@@ -1477,7 +1503,7 @@ def refine(last: dict[str, Any], q: MetricQuery) -> dict[str, Any] | None:
         if value is not None and value != last.get(key):
             args[key] = value
             changed = True
-    if q.since or q.until:
+    if (q.since or q.until) and not (q.window_defaulted and (last.get("since") or last.get("until") or last.get("grain"))):
         args.pop("since", None)
         args.pop("until", None)
         if q.since:

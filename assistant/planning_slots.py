@@ -52,13 +52,13 @@ BY_LEAD_EN = re.compile(
     r"(tiers?|segments?|rfm|personas?|clusters?|countr(?:y|ies)|markets?|regions?|channels?|categor(?:y|ies)|risk (?:bands?|levels?|groups?)|churn risk|bands?)\b", I)
 BY_LEAD_ZH = re.compile(
     r"(?:按照?|各(?:个)?|每(?:个)?|不同(?:的)?|哪(?:个|些)|分|对比|比较)(?:客户)?(?:的)?"
-    r"(价值分层|价值层|分层|等级|层级|细分|分群|rfm|画像|人群|客群|流失风险|风险等级|国家|地区|市场|渠道|品类|类目|类别)", I)
+    r"(价值分层|价值层|分层|等级|层级|细分|分群|rfm|画像|人群|客群|流失风险|风险等级|国家|国(?!际|内|外)|地区|市场|渠道|品类|类目|类别)", I)
 DIM_WORD = {
     "tier": re.compile(r"^(?:tiers?|价值分层|价值层|分层|等级|层级)$", I),
     "segment": re.compile(r"^(?:segments?|rfm|细分|分群)$", I),
     "persona": re.compile(r"^(?:personas?|clusters?|画像|人群|客群)$", I),
     "churn_risk": re.compile(r"^(?:risk (?:bands?|levels?|groups?)|churn risk|bands?|流失风险|风险等级)$", I),
-    "country": re.compile(r"^(?:countr(?:y|ies)|markets?|regions?|国家|地区|市场)$", I),
+    "country": re.compile(r"^(?:countr(?:y|ies)|markets?|regions?|国家|国|地区|市场)$", I),
     "channel": re.compile(r"^(?:channels?|渠道)$", I),
     "category": re.compile(r"^(?:categor(?:y|ies)|品类|类目|类别)$", I),
 }
@@ -71,7 +71,8 @@ _ZH_UNIT = r"(天|日|周|个?星期|个月|月|年)"
 _MORE = r"(?:over|more than|above|at least|greater than|exceeding|in excess of|north of|upwards of|beyond|>=?|\+)"
 _LESS = r"(?:under|below|less than|fewer than|at most|no more than|up to|<=?)"
 _ORDER_VERB = (r"(?:ordered|order(?:ed)? anything|bought|bought anything|purchased|shopped|placed (?:an|any) orders?|made (?:a|any) purchases?"
-               r"|been back|come back|returned|visited|spent anything|transacted|order|buy|purchase|shop)")
+               r"|been back|come back|returned|visited|spent anything|transacted|been in|been by|come in|dropped by|popped in|stopped by"
+               r"|order|buy|purchase|shop|visit)")
 
 MIN_DAYS = [re.compile(p, I) for p in [
     rf"(?:haven'?t|have not|hasn'?t|has not|hadn'?t|didn'?t|did not|not|never|no one has|without having)\s+(?:\w+\s+){{0,2}}?{_ORDER_VERB}\b[^.\d]{{0,30}}?(\d+)\s*\+?\s*{_UNIT}",
@@ -101,17 +102,19 @@ MIN_SPEND = [re.compile(p, I) for p in [
     r"(?:消费|花费|花了|消费金额|总消费|累计消费|支出|购买金额|总金额)(?:金额)?(?:总额)?\D{0,3}?(?:超过|大于|高于|多于|不低于|不少于|至少|满|达到|>)\s*\$?\s*(\d+(?:\.\d+)?)",
     r"(?:消费|花费|花了|累计消费|总消费)\D{0,3}?(\d+(?:\.\d+)?)\s*(?:元|块|美元|欧元)?(?:以上|及以上|多)",
 ]]
+_ORDERS_WORD = r"(?:orders|purchases|transactions|visits|trips|baskets|bookings)"
 MIN_ORDERS = [re.compile(p, I) for p in [
-    rf"\b{_MORE}\s+(\d+)\s+(?:orders|purchases|transactions|times)\b",
-    r"\b(\d+)\s*\+\s*(?:orders|purchases|transactions)\b",
-    r"\b(\d+)\s+or more\s+(?:orders|purchases|transactions)\b",
+    rf"\b{_MORE}\s+(\d+)\s+(?:{_ORDERS_WORD}|times)\b",
+    rf"\b(\d+)\s*\+\s*{_ORDERS_WORD}\b",
+    rf"\b(\d+)\s+(?:or more|and more|and above|or above)\s+{_ORDERS_WORD}\b",
+    rf"\b(\d+)\s+{_ORDERS_WORD}\s+(?:or more|and more|and above|or above|at least|minimum)\b",
     r"(?:下单|购买|买|消费|订单)(?:次数|数)(?:超过|多于|大于|至少|不少于|达到|满)\s*(\d+)",
     r"(?:下单|购买|买过?|消费|订单)?(?:超过|多于|大于|至少|不少于|达到|满)\s*(\d+)\s*(?:次|单|笔)",
     r"(\d+)\s*(?:次|单|笔)(?:及)?以上",
     r"(?:至少|最少|起码)(?:下过|下了|买过|买了|购买过?|消费过?)\s*(\d+)\s*(?:次|单|笔)",
 ]]
 MAX_ORDERS = [re.compile(p, I) for p in [
-    rf"\b{_LESS}\s+(\d+)\s+(?:orders|purchases|transactions)\b",
+    rf"\b{_LESS}\s+(\d+)\s+{_ORDERS_WORD}\b",
     r"(?:下单|购买|订单)(?:次数|数)(?:少于|不超过|低于|最多)\s*(\d+)",
     r"(?:少于|不超过|低于|最多)\s*(\d+)\s*(?:次|单|笔)",
 ]]
@@ -205,6 +208,7 @@ OFFER_PERCENT = [re.compile(p, I) for p in [
     r"(?:打|降价|优惠|折扣|立减)\s*(\d+(?:\.\d+)?)\s*%",
 ]]
 FREE_SHIPPING = re.compile(r"\bfree (?:shipping|delivery)\b|\bships? free\b|包邮|免运费|免邮|免费配送", I)
+PERCENT_WORD = re.compile(r"(\d)\s*(?:percent|per cent|pct)\b", I)
 SAVE_RATE = [re.compile(p, I) for p in [
     r"\b(?:save|retention|success|win[- ]?back|recovery|response|redemption|take[- ]?up) rate\s+(?:of\s+|is\s+|at\s+|=\s*|around\s+|about\s+)?(\d+(?:\.\d+)?)\s*%",
     r"(\d+(?:\.\d+)?)\s*%\s+(?:save|retention|success|win[- ]?back|recovery|response|redemption|take[- ]?up) rate\b",
@@ -214,13 +218,21 @@ SAVE_RATE = [re.compile(p, I) for p in [
     r"(?:挽回率|挽留率|成功率|召回率|响应率|核销率)\s*(?:为|是|按|取)?\s*(\d+(?:\.\d+)?)\s*%",
     r"(?:挽回|挽留|召回)\s*(\d+(?:\.\d+)?)\s*%",
     r"(?<![\d.])(\d+(?:\.\d+)?)\s*%\s+(?:of (?:them|those|the customers|customers)\s+)?(?:saved|retained|won back|recovered)\b",  # "30% saved"
+    # "assume 20% come back", "if 15% of them are won back", "say a quarter of those would return"
+    r"(?<![\d.])(\d+(?:\.\d+)?)\s*%\s+(?:of\s+(?:them|those|these|the customers|customers|the audience|the group|people|recipients|the segment)\s+)?"
+    r"(?:will\s+|would\s+|might\s+|could\s+|do\s+|actually\s+)?(?:be\s+|are\s+|get\s+|is\s+)?(?:won back|win back|come back|came back|coming back|return(?:s|ed)?|respond(?:s|ed)?|"
+    r"convert(?:s|ed)?|redeem(?:s|ed)?|reactivate[sd]?|brought back|bring back|buy again|order again|purchase again|stay(?:s|ed)?|stick around|saved|retained|recovered)\b",
     r"(?<![\d.])(\d+(?:\.\d+)?)\s*%\s*(?:的)?(?:客户|人|用户)?(?:能|会|可以|被)?(?:挽回|挽留|召回|回流|回来|留下)",  # 按三成挽回算
 ]]
 ALPHA = [re.compile(p, I) for p in [
-    r"\balpha\s*(?:of|=|is)?\s*(0?\.\d+)\b",
-    r"\b(\d{2}(?:\.\d+)?)\s*%\s*(?:confidence|significance level|level)\b",
-    r"(?:置信度|置信水平)\s*(\d{2})\s*%",
-    r"(\d{2})\s*%\s*(?:的)?置信",
+    r"\b(?:alpha|α)\s*(?:of|=|is|at|:)?\s*(0?\.\d+|\d+(?:\.\d+)?\s*%)",
+    r"\b(?:significance|signif\w*)(?:\s+level)?\s*(?:of|=|is|at|:|set to|to)?\s*(0?\.\d+|\d+(?:\.\d+)?\s*%)",
+    r"\b(\d{1,2}(?:\.\d+)?\s*%|0?\.\d+)\s*(?:confidence|significance(?: level)?|level(?: of significance)?|sig(?:nificance)? level)\b",
+    r"\bconfidence(?: level)?\s*(?:of|=|is|at|:|to)?\s*(\d{2}(?:\.\d+)?\s*%)",
+    r"(?:置信度|置信水平|置信区间)\s*(?:为|是|取|按|设为|改成|换成|=|:)?\s*(\d{2}(?:\.\d+)?\s*%)",
+    r"(\d{2}(?:\.\d+)?\s*%)\s*(?:的)?置信",
+    r"显著(?:性)?水平\s*(?:为|是|取|按|设为|定为|改成|换成|=|:)?\s*(0?\.\d+|\d+(?:\.\d+)?\s*%)",
+    r"(0?\.\d+|\d+(?:\.\d+)?\s*%)\s*(?:的)?显著(?:性)?水平",
 ]]
 
 
@@ -462,7 +474,8 @@ def extract(text: str, original: str, vocabulary: dict[str, list[str]], as_of: d
         f["min_orders"] = 2
     m = _first(MIN_ORDERS, text)
     if m:
-        f["min_orders"] = int(float(m.group(1)))
+        # "more than 10 orders", "超过5次": 11 and 6; "at least 10", "10 or more", "5次以上": 10 and 5
+        f["min_orders"] = int(float(m.group(1))) + (1 if _strictly_more(m.group(0)) else 0)
     m = _first(MAX_ORDERS, text)
     if m:
         n = int(float(m.group(1)))
@@ -561,13 +574,17 @@ def extract(text: str, original: str, vocabulary: dict[str, list[str]], as_of: d
             s.offer_cost = _num(m.group(1))
         elif FREE_SHIPPING.search(text):
             s.free_shipping = True
-    m = _first(SAVE_RATE, text)
+    shares = PERCENT_WORD.sub(r"\1%", text)  # "20 percent" is 20%
+    m = _first(SAVE_RATE, shares)
     if m:
         s.save_rate = round(float(m.group(1)) / 100, 4)
-    m = _first(ALPHA, text)
+    m = _first(ALPHA, shares)
     if m:
-        value = float(m.group(1))
-        s.alpha = round(value if value < 1 else (1 - value / 100 if value > 50 else value / 100), 4)
+        # a level of significance (0.05, 5%) or of confidence (95%, 99%): alpha is the first, 1 - the second
+        value = float(m.group(1).rstrip("% "))
+        alpha = value if value < 1 else (1 - value / 100 if value > 50 else value / 100)
+        if 0 < alpha < 0.5:
+            s.alpha = round(alpha, 4)
     s.ab = ab_numbers(text)
     m = _first(K_PRODUCTS, text)
     if m and 1 <= int(m.group(1)) <= 50:

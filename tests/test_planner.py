@@ -130,7 +130,7 @@ def test_word_order_does_not_matter(planner):
     ("most valuable customers in America", {"tier": "high", "country": "United States"}),
     ("low value customers in Britain", {"tier": "low", "country": "United Kingdom"}),
     ("customers with 3 or more orders who shop in the app", {"min_orders": 3, "channel": "app"}),
-    ("people with more than 4 purchases", {"min_orders": 4}),
+    ("people with more than 4 purchases", {"min_orders": 5}),
     ("one-time buyers of books", {"max_orders": 1, "category": "Books"}),
     ("inactive for 90+ days", {"min_days_since_last_order": 90}),
     ("haven't bought anything in six months", {"min_days_since_last_order": 180}),
@@ -1081,3 +1081,97 @@ def test_movements_of_the_scores_since_last_time_are_what_changed(planner, quest
 ])
 def test_an_order_kpi_followed_over_time_is_no_snapshot_comparison(planner, question, tool):
     assert only_call(plan(planner, question)).name == tool, question
+
+
+# ------------------------------------------------------------------ issue 11: groups, channels as words, arguments, follow-ups
+@pytest.mark.parametrize("question, by, filters", [
+    ("segment profile with sizes and value", "segment", {}),
+    ("profiles of all the tiers please", "tier", {}),
+    ("what's the headcount and average value of our tiers", "tier", {}),
+    ("各国的高风险客户分别有多少", "country", {"churn_risk": "high"}),
+    ("分国家看VIP客户的规模", "country", {"tier": "high"}),
+])
+def test_the_size_and_profile_of_each_group_is_a_segment_summary(planner, question, by, filters):
+    call = only_call(plan(planner, question))
+    assert (call.name, call.args.get("by")) == ("segment_summary", by), (question, call)
+    assert {k: v for k, v in call.args.items() if k != "by"} == filters, (question, call)
+
+
+@pytest.mark.parametrize("question, channel", [
+    ("what would an sms win-back with 10% off to lapsed customers earn us?", "sms"),
+    ("forecast the payoff of a push campaign to high-risk VIPs", "push"),
+    ("用短信给高风险客户发9折券能赚回多少", "sms"),
+])
+def test_a_message_channel_in_a_forecast_question_is_the_forecast_channel_not_a_draft(planner, question, channel):
+    call = only_call(plan(planner, question))
+    assert call.name == "campaign_forecast" and call.args.get("message_channel") == channel, (question, call)
+
+
+@pytest.mark.parametrize("question, tool, expected", [
+    ("which items should we push to new customers?", "recommend_products", {"segment": "new_customers"}),
+    ("send a push to our champions", "draft_campaign", {"segment": "champions", "channel": "push"}),
+    ("what can we upsell to loyal customers", "recommend_products", {"segment": "loyal"}),
+    ("新客户适合交叉销售什么产品", "recommend_products", {"segment": "new_customers"}),
+    ("把休眠客户导个表", "export_audience", {"segment": "hibernating"}),
+    ("拉一份德国高风险客户的名单出来", "export_audience", {"country": "Germany", "churn_risk": "high"}),
+])
+def test_selling_words_and_colloquial_exports_pick_their_tool(planner, question, tool, expected):
+    call = only_call(plan(planner, question))
+    assert call.name == tool, (question, call)
+    assert {k: call.args.get(k) for k in expected} == expected, (question, call.args)
+    if tool == "recommend_products":
+        assert "channel" not in call.args
+
+
+@pytest.mark.parametrize("question, key, value", [
+    ("ROI of 15% off for at-risk VIPs if we assume 30 percent come back", "save_rate", 0.3),
+    ("is a $10 voucher to churners worth it assuming a fifth of them are won back?", "save_rate", None),
+    ("is a $10 voucher to churners worth it if 20% of them would return?", "save_rate", 0.2),
+    ("A 2400 visitors 96 conversions, B 2400 visitors 130 conversions, significance level of 1%", "alpha", 0.01),
+    ("A组5000访客200转化，B组5000访客260转化，显著性水平0.1", "alpha", 0.1),
+    ("A组5000访客200转化，B组5000访客260转化，按95%置信度算", "alpha", 0.05),
+])
+def test_save_rates_and_significance_levels_are_read_however_they_are_said(planner, question, key, value):
+    call = only_call(plan(planner, question))
+    assert call.args.get(key) == value, (question, call)
+
+
+@pytest.mark.parametrize("question", ["cohort retention in revenue terms", "同期群留存按金额看", "monthly cohorts measured by spend"])
+def test_a_cohort_table_in_money_is_the_revenue_metric(planner, question):
+    call = only_call(plan(planner, question))
+    assert call.name == "cohort_retention" and call.args.get("metric") == "revenue", (question, call)
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("customers with more than 10 orders", {"min_orders": 11}),
+    ("shoppers who ordered over 2 times", {"min_orders": 3}),
+    ("customers with 10 or more orders", {"min_orders": 10}),
+    ("下单超过3次的客户", {"min_orders": 4}),
+    ("下单3次以上的客户", {"min_orders": 3}),
+    ("regulars with 4 or more visits who haven't been in for 45 days", {"min_orders": 4, "min_days_since_last_order": 45}),
+])
+def test_more_than_n_orders_is_strict_and_at_least_n_is_not(planner, question, expected):
+    call = only_call(plan(planner, question))
+    assert call.name == "find_customers" and call.args == expected, (question, call)
+
+
+@pytest.mark.parametrize("first, follow_up, tool, changed", [
+    ("weekly revenue this quarter", "switch to months", "kpi_trend", {"period": "month", "metric": "revenue"}),
+    ("monthly orders in 2025", "quarterly instead?", "kpi_trend", {"period": "quarter", "metric": "orders"}),
+    ("今年每周的新客数", "改成按月看", "kpi_trend", {"period": "month", "metric": "new_customers"}),
+    ("cohort retention by month", "by quarter", "cohort_retention", {"period": "quarter"}),
+    ("A had 3000 visitors and 90 conversions, B had 3000 visitors and 120 conversions", "what about at 90% confidence?",
+     "ab_test", {"alpha": 0.1, "visitors_a": 3000}),
+    ("A组3000访客90转化，B组3000访客120转化", "显著性水平改成0.01呢", "ab_test", {"alpha": 0.01, "conversions_b": 120}),
+])
+def test_a_follow_up_changing_only_the_grain_or_the_confidence_reruns_the_last_call(planner, first, follow_up, tool, changed):
+    state = after(ConversationState(), plan(planner, first))
+    call = only_call(plan(planner, follow_up, state))
+    assert call.name == tool, (follow_up, call)
+    assert {k: call.args.get(k) for k in changed} == changed, (follow_up, call.args)
+
+
+def test_a_trend_switched_to_years_is_the_same_metric_per_year(planner):
+    state = after(ConversationState(), plan(planner, "monthly AOV in Germany"))
+    call = only_call(plan(planner, "by year", state))
+    assert call == PlannedCall("query_metrics", {"metrics": ["aov"], "audience": {"country": "Germany"}, "grain": "year"})

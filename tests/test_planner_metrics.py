@@ -1113,3 +1113,67 @@ def test_an_article_never_splits_a_metric_name(question):
     """'the average order' is a phrase of its own (per order); it must not take 'average order value' apart."""
     q = parse(question, {"channels": ["web", "app"], "categories": ["Books"], "as_of": ["2025-12-31"]}, date(2025, 12, 31))
     assert q.metrics == ["aov"], q
+
+
+# ------------------------------------------------------------------ issue 11: groupings, totals, refunds, default windows
+@pytest.mark.parametrize("question, by", [
+    ("各国的销售额", ["country"]), ("每国的订单数", ["country"]), ("各国家的客单价", ["country"]),
+    ("各市的订单量是多少", ["city"]),
+])
+def test_a_chinese_grouping_shortened_after_ge_or_mei_is_that_dimension(planner, question, by):
+    vocabulary = {**DEMO, "cities": ["Berlin", "Paris"]}
+    assert metrics_call(planner, question, vocabulary)["by"] == by
+    assert metrics_call(planner, "德国的销售额", vocabulary).get("by") is None  # a country named is no grouping
+
+
+@pytest.mark.parametrize("question, field, values", [
+    ("how does revenue split between web and app", "channel", ["web", "app"]),
+    ("how are sales divided among Books, Toys and Home", "category", ["Books", "Toys", "Home"]),
+    ("Books和Toys的销售额分布", "category", ["Books", "Toys"]),
+    ("web和app分别卖了多少钱", "channel", ["web", "app"]),
+])
+def test_revenue_split_between_named_values_is_a_breakdown_by_their_dimension(planner, question, field, values):
+    args = metrics_call(planner, question)
+    assert args["by"] == [field], args
+    assert conditions(args.get("filters")) == [(field, "in", values)]
+
+
+TIPPED = {**DEMO, "attributes": [
+    {"name": "discount", "label": "Discount", "type": "numeric", "grain": "order", "values": []},
+    {"name": "折扣", "label": "折扣", "type": "numeric", "grain": "order", "values": []}]}
+
+
+@pytest.mark.parametrize("question, metric", [
+    ("total discount amount", "sum_discount"), ("what was the discount in total last month", "sum_discount"),
+    ("折扣总金额是多少", "sum_折扣"), ("折扣的总额", "sum_折扣"), ("the average discount", "avg_discount"),
+])
+def test_a_total_of_a_numeric_column_is_its_sum_and_an_average_its_mean(planner, question, metric):
+    assert metrics_call(planner, question, TIPPED)["metrics"] == [metric]
+
+
+REFUNDING = {**DEMO, "metrics": ["revenue", "orders", "cancelled_revenue", "cancelled_orders", "refunded_revenue",
+                                 "refunded_orders", "refund_rate"]}
+
+
+@pytest.mark.parametrize("question, metric", [
+    ("how much have we refunded so far this year?", "refunded_revenue"), ("how much did we refund overall", "refunded_revenue"),
+    ("今年一共退款了多少钱", "refunded_revenue"), ("how many orders did we refund in november", "refunded_orders"),
+])
+def test_refund_as_a_verb_asks_for_the_refund_metrics(planner, question, metric):
+    assert metrics_call(planner, question, REFUNDING)["metrics"] == [metric]
+
+
+def test_each_metric_is_asked_for_once(planner):
+    assert metrics_call(planner, "revenue and sales and turnover by channel")["metrics"] == ["revenue"]
+
+
+def test_a_comparison_naming_no_period_compares_the_last_thirty_days(planner):
+    for question, compare in (("compare orders with the previous period", "previous_period"),
+                              ("销售额环比如何", "previous_period"), ("AOV against the same period last year", "previous_year")):
+        args = metrics_call(planner, question)
+        assert (args.get("compare"), args.get("since"), args.get("until")) == (compare, "2025-12-02", None), (question, args)
+    # a period named or kept from the last answer stays the period compared
+    assert metrics_call(planner, "revenue in Q3 vs the previous period")["since"] == "2025-07-01"
+    state = remember(ConversationState(), call_for(planner, "revenue last quarter"))
+    args = metrics_call(planner, "compare with the previous period", state=state)
+    assert (args["since"], args["until"], args["compare"]) == ("2025-07-01", "2025-09-30", "previous_period")
