@@ -230,8 +230,9 @@ def test_the_report_gives_values_missing_counts_and_bins(loaded, raw):
 def test_statuses_are_cancelled_by_keyword():
     cancelled = ["交易关闭", "退款成功", "Cancelled", "canceled by buyer", "REFUNDED", "Returned",
                  "void", "Closed", "Payment Failed", "declined", "chargeback", "已取消", "退货中",
-                 "订单作废", "交易失败", "Storniert", "annulé", "Remboursée", "retourniert", "cancelado"]
-    kept = ["交易成功", "completed", "Shipped", "delivered", "paid", "已完成", "processing",
+                 "订单作废", "交易失败", "Storniert", "annulé", "Remboursée", "retourniert", "cancelado",
+                 "待付款", "未付款", "Unpaid", "Awaiting payment", "Pending payment"]  # never paid: no sale
+    kept = ["交易成功", "completed", "Shipped", "delivered", "paid", "已完成", "processing", "已付款", "待发货",
             "abgeschlossen", "livrée", "in transit", None]
     con = duckdb.connect()
     got = con.execute(f"SELECT s, {cancelled_sql('lower(s)')} FROM unnest($statuses) t(s)",

@@ -17,11 +17,13 @@ CUSTOMER_FIELDS = CUSTOMER_REQUIRED + CUSTOMER_OPTIONAL
 
 # A status containing one of these (case-insensitive) means the order did not count: it is excluded
 # from value and counted in the report. 交易关闭 (closed, unpaid) and 退款成功 (refunded) are
-# cancelled; 交易成功, completed, shipped, delivered are not.
+# cancelled, as are never-paid checkouts (待付款, unpaid); 交易成功, completed, shipped, delivered are not.
 CANCELLED_KEYWORDS = ("cancel", "refund", "return", "void", "closed", "fail", "declined",
                       "chargeback", "charge back", "reversed", "reversal", "rejected",
                       "storn", "annul", "rembours", "retour", "erstatt", "reembols", "devuel",
-                      "取消", "关闭", "退款", "退货", "退单", "失败", "作废", "撤销", "拒收", "拒付")
+                      "取消", "关闭", "退款", "退货", "退单", "失败", "作废", "撤销", "拒收", "拒付",
+                      # never paid: a checkout left unpaid is no sale either
+                      "unpaid", "awaiting payment", "pending payment", "not paid", "待付款", "未付款", "待支付", "未支付")
 # Common statuses of a completed sale: a shortcut that spares the keyword search on most rows.
 # None of them contains a cancelled keyword (a test checks it).
 COMPLETED_STATUSES = ("completed", "complete", "shipped", "delivered", "paid", "success",
