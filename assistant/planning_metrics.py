@@ -278,6 +278,9 @@ def _lexicon(key: tuple, keep: frozenset[str]) -> Lexicon:
         if fieldname == "product" and core and core != key_:
             forms.add(core)
             _add(index, core, "value", (fieldname, value), (2, -order))
+        place = PLACE_SUFFIX.fullmatch(value.strip())
+        if place:  # 深圳市 is also 深圳, 西湖区 西湖: a place is named without its administrative suffix
+            _add(index, phrase_key(place.group(1)), "value", (fieldname, value), (2, -order))
         for form in forms | keys:
             for i in glossary_terms.get(form, []):
                 for name in entries[i]:
@@ -407,6 +410,10 @@ def _link_countries(index: dict, field: str | None, values: list[str]) -> set[tu
                 _add(index, key, "value", (field or "country", country.name), (0, -99))
                 quiet.add(key)
     return quiet
+
+
+# A Chinese place value and its administrative suffix (city, province, district, county, region)
+PLACE_SUFFIX = re.compile(r"([\u4e00-\u9fff]{2,}?)(?:特别行政区|自治区|自治州|市|省|区|县|州|盟)")
 
 
 # Words export tools wrap around a column's own name: "Billing City", "Payment Method Title", "Lineitem Vendor"

@@ -161,7 +161,8 @@ def write_youzan_like(path, seed: int = 9) -> pd.DataFrame:
         for line in lines:
             rows.append({"订单号": f"E2025{o:06d}", "订单创建时间": day, "订单状态": "交易成功", "买家昵称": nickname,
                          "买家手机号": "\t" + phone, "订单实付金额": total, **line,
-                         "收货人省份": rng.choice(["浙江省", "广东省", "江苏省"]), "收货人手机号": "\t" + phone,
+                         "收货人省份": rng.choice(["浙江省", "广东省", "江苏省"]),
+                         "收货人城市": rng.choice(["杭州市", "深圳市", "南京市"]), "收货人手机号": "\t" + phone,
                          "详细收货地址": "某某路1号"})
     frame = pd.DataFrame(rows)
     frame.to_csv(path, index=False, encoding="utf-8-sig")

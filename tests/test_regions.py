@@ -74,3 +74,17 @@ def test_the_state_is_a_dimension_by_its_own_word(shop):
     best = raw.groupby("Ship State")["Item Total"].sum().sort_values().index[-1]
     assert answer.tool_calls[0].args.get("by") == ["ship_state"], answer.to_json()
     assert best in answer.text
+
+
+def test_a_chinese_place_is_named_without_its_administrative_suffix(tmp_path):
+    from tests.test_export_columns import write_youzan_like
+
+    raw = write_youzan_like(tmp_path / "orders.csv")
+    load_dataset(Workspace(tmp_path / "home"), tmp_path / "orders.csv", build_models=False)
+    assistant = Assistant(Workspace(tmp_path / "home"))
+    sold = raw[raw["商品退款状态"] != "退款成功"]
+    for question, column, value in (("深圳的销售额是多少？", "收货人城市", "深圳市"), ("浙江卖了多少钱", "收货人省份", "浙江省")):
+        answer = assistant.ask(question)
+        assert answer.tool_calls[0].status == "ok", answer.to_json()
+        want = sold.loc[sold[column] == value, "商品实际成交金额"].sum()
+        assert f"{want:,.0f}" in answer.text, (question, answer.text)

@@ -365,8 +365,9 @@ def clean_transactions(con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: d
     line_refunds = 0
     if line_refund is not None and line_refund in keep:
         x = f"_x{list(keep).index(line_refund)}"
+        # also in an order closed as a whole (有赞 closes an order refunded in full): its lines were refunded, not cancelled
         line_refunds = con.execute(f"""UPDATE _typed_orders SET _cancelled = true, _anon = false, status = 'refunded'
-            WHERE NOT _cancelled AND regexp_matches(lower({x}), $done)""",
+            WHERE regexp_matches(lower({x}), $done)""",
             {"done": "|".join(re.escape(w) for w in REFUND_DONE)}).fetchall()[0][0]
     anonymous = keep_anonymous(con, raw, allowed=anonymous)
     refunds = net_refund_lines(con, raw, by_product="product" in col)

@@ -112,8 +112,8 @@ def _ingest(con, path: Path, *, raws: list[RawTable], customers, mapping, custom
                                  anonymous=anonymous, line_refund=line_refund)
     if cleaned["line_refunds"]:
         warnings.append(f"{cleaned['line_refunds']:,} line{'s' if cleaned['line_refunds'] != 1 else ''} whose refund "
-                        f"went through ('{raw.names[raw.columns.index(line_refund)]}') are set aside as refunded "
-                        f"(not sales), whatever their order's status.")
+                        f"went through ('{raw.names[raw.columns.index(line_refund)]}') are refunded lines (not sales), "
+                        f"whatever their order's status.")
     warnings = raw.warnings + warnings
     if cleaned["phone_key"]:
         warnings.append(f"Customers are identified by their phone number (column '{raw.names[fields['customer_id']]}'); "
