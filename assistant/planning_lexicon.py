@@ -363,7 +363,7 @@ NAMED_SEGMENT = re.compile(r"\bsegments?\b|\brfm\b|细分|分群|rfm", re.A)
 LOST_SEGMENT_NAMED = re.compile(
     r"\blost\s+(?:rfm\s+)?(?:segment|group in (?:the )?rfm)\b|\bsegments?\s*(?:called\s+|named\s+|=\s*|:\s*)?['\"]?lost\b"
     r"|\brfm\b.{0,30}\blost\b|\blost\b.{0,30}\brfm\b|\bsegment\b.{0,12}\blost\b"
-    r"|流失(?:的)?(?:分群|细分|rfm)|(?:rfm|分群|细分).{0,8}(?:已)?流失|(?:已)?流失.{0,8}rfm", re.A)
+    r"|流失.{0,3}(?:分群|细分|rfm)|(?:rfm|分群|细分).{0,8}(?:已)?流失|(?:已)?流失.{0,8}rfm", re.A)
 
 RISK_RANK = re.compile(r"\bmost likely to (?:churn|leave|stop (?:buying|ordering|shopping|purchasing)|lapse|drop off|quit)\b|\btop\s+\d+\s+(?:churn|at[- ]risk|riskiest|churners)|\b\d+\s+(?:biggest|top) churn risks\b|\b(?:highest|biggest|top) churn (?:probabilit(?:y|ies)|risks?|scores?|likelihood|odds)\b|\b(?:riskiest|most at risk)\b|\b(?:highest|biggest|greatest|largest|top) (?:churn )?(?:risk|chance|probability|likelihood|odds) of (?:churn\w*|leaving|lapsing)\b|最可能流失|流失的?(?:可能性|概率|几率|风险)(?:最大|最高)|流失概率最高|最容易流失|风险最高|最危险|最(?:有)?可能(?:不再|停止)(?:购买|下单|买|消费)", re.A)
 

@@ -876,6 +876,14 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
                 r.used.add(j)
                 which_single = unit.has("which_one") and not _plural(units[j])
 
+    # "compare the tiers on AOV", "the segments compared": a dimension compared is the grouping
+    if not by:
+        for i, unit in enumerate(units):
+            if unit.has("versus") and (nxt := r.after(i, 1)) and r.dim_of(nxt[0]) and _plural(units[nxt[0]]):
+                add_by(r.dim_of(nxt[0]))
+                r.used.add(nxt[0])
+                break
+
     # -- ranking: top 5 …, the highest …, best-selling, 收入最高的5个类目
     ranked = False
     plural = False

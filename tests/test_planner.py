@@ -211,6 +211,7 @@ def test_customers_already_gone_are_the_lapsed_band_and_the_lost_segment_is_aske
     assert only_call(plan(planner, "customers in the lost segment")).args == {"segment": "lost"}
     assert only_call(plan(planner, "RFM lost customers in Spain")).args == {"segment": "lost", "country": "Spain"}
     assert only_call(plan(planner, "流失分群的客户")).args == {"segment": "lost"}
+    assert only_call(plan(planner, "“已流失”细分里的客户")).args == {"segment": "lost"}  # as answers name the segment
     assert only_call(plan(planner, "high tier customers in the lost segment")).args == {"tier": "high", "segment": "lost"}
 
 

@@ -1177,3 +1177,9 @@ def test_a_comparison_naming_no_period_compares_the_last_thirty_days(planner):
     state = remember(ConversationState(), call_for(planner, "revenue last quarter"))
     args = metrics_call(planner, "compare with the previous period", state=state)
     assert (args["since"], args["until"], args["compare"]) == ("2025-07-01", "2025-09-30", "previous_period")
+
+
+@pytest.mark.parametrize("question, by", [("compare the tiers on AOV", ["tier"]), ("compare segments by revenue", ["segment"]),
+                                          ("AOV compared across channels", ["channel"])])
+def test_a_dimension_compared_is_the_grouping(planner, question, by):
+    assert metrics_call(planner, question)["by"] == by
