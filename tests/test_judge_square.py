@@ -129,14 +129,6 @@ def export(tmp_path_factory):
     return judging.generate(JUDGE, tmp_path_factory.mktemp("judge_square") / "export")
 
 
-def _report(results, path) -> None:
-    """Write the passes' artifact and print each pass's table (seen with `pytest -s`)."""
-    judging.write_artifact(results, path)
-    print()
-    for result in results.values():
-        print(judging.table(result))
-
-
 # --- pytest ---------------------------------------------------------------------------------------------
 def test_expected_answers_are_computable(export):
     """The independent pandas answers exist for every question and the file is what the generator promises."""
@@ -167,17 +159,14 @@ def test_expected_answers_are_computable(export):
 
 def test_judge_square_answers_with_the_right_number(export, tmp_path):
     result = judging.run_passes(JUDGE, tmp_path, AUTOMATIC, export)
-    _report(result, JUDGE.artifact)
-    assert result["automatic"]["accuracy"]["all"]["accuracy"] >= FLOOR, judging.table(result["automatic"])
+    judging.check(result, JUDGE.artifact)
 
 
 @pytest.mark.slow
 def test_judge_square_owner_mapping_diagnostic(export, tmp_path):
     """Diagnostic: the owner-mapped load and the plain-money copy, to tell the loader's losses from the planner's."""
     result = judging.run_passes(JUDGE, tmp_path, DIAGNOSTICS, export)
-    _report(result, JUDGE.diagnostic_artifact)
-    for res in result.values():
-        assert res["accuracy"]["all"]["accuracy"] >= res["floor"], judging.table(res)
+    judging.check(result, JUDGE.diagnostic_artifact)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ Each expected.py parses its own raw export into line, order and client frames; w
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, Callable
 
 import pandas as pd
 
@@ -60,3 +61,27 @@ def top(series: pd.Series) -> str:
 def month(y: int, m: int) -> tuple[date, date]:
     start = date(y, m, 1)
     return start, (pd.Timestamp(start) + pd.offsets.MonthEnd(0)).date()
+
+
+def flat(v) -> list:
+    return [x for y in v for x in flat(y)] if isinstance(v, (list, tuple)) else [v]
+
+
+def collect(functions: dict[str, Callable], shops: list, names: Callable[[str, Any, str], list[str]] | None = None
+            ) -> dict[str, object]:
+    """Every question's accepted values over every reading (each shop a reading): one value, or a list of distinct
+    values; numbers equal within 1e-9 count once; a text answer adds the other names it may be given by
+    `names(question id, shop, value)` (a customer's name beside their id, a state's name beside its code)."""
+    out: dict[str, object] = {}
+    for qid, fn in functions.items():
+        values: list = []
+        for shop in shops:
+            for v in flat(fn(shop)):
+                if isinstance(v, str):
+                    values += [n for n in (names(qid, shop, v) if names else [v]) if n not in values]
+                else:
+                    v = float(v)
+                    if not any(abs(v - w) <= 1e-9 * max(1.0, abs(w)) for w in values):
+                        values.append(v)
+        out[qid] = values[0] if len(values) == 1 else values
+    return out

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from tests.data.judging_expected import collect
+
 
 def _num(col: pd.Series) -> pd.Series:
     return pd.to_numeric(col.str.strip().replace("", "0"))
@@ -267,26 +269,14 @@ AMBIGUOUS = {
 }
 
 
-def _flat(v) -> list:
-    return [x for y in v for x in _flat(y)] if isinstance(v, (list, tuple)) else [v]
+def _names(qid: str, s: Shop, v: str) -> list[str]:
+    """A top buyer is also named by their ship name; a state by its name beside its code."""
+    if qid in TOP_BUYERS:
+        return [v, str(_buyers(s).loc[v, "name"])]
+    if qid in STATES and v in STATE_NAMES:
+        return [v, STATE_NAMES[v]]
+    return [v]
 
 
 def expected_values(shops: list[Shop]) -> dict[str, object]:
-    out = {}
-    for qid, fn in FUNCTIONS.items():
-        values = []
-        for s in shops:
-            for v in _flat(fn(s)):
-                if isinstance(v, str):
-                    names = [v]
-                    if qid in TOP_BUYERS:
-                        names = [v, str(_buyers(s).loc[v, "name"])]
-                    if qid in STATES and v in STATE_NAMES:
-                        names = [v, STATE_NAMES[v]]
-                    values += [n for n in names if n not in values]
-                else:
-                    v = float(v)
-                    if not any(abs(v - w) <= 1e-9 * max(1.0, abs(w)) for w in values):
-                        values.append(v)
-        out[qid] = values[0] if len(values) == 1 else values
-    return out
+    return collect(FUNCTIONS, shops, _names)

@@ -31,6 +31,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from tests.data.judging_expected import collect
+
 SALE = ("交易成功", "已发货")
 PENDING = "待发货"
 
@@ -314,24 +316,10 @@ AMBIGUOUS = {
 }
 
 
-def _flat(v) -> list:
-    return [x for y in v for x in _flat(y)] if isinstance(v, (list, tuple)) else [v]
+def _names(qid: str, s: Shop, v: str) -> list[str]:
+    """A province is also named without its 省."""
+    return [v, v[:-1]] if qid in PROVINCES and v.endswith("省") else [v]
 
 
 def expected_values(shops: list[Shop]) -> dict[str, object]:
-    out = {}
-    for qid, fn in FUNCTIONS.items():
-        values = []
-        for s in shops:
-            for v in _flat(fn(s)):
-                if isinstance(v, str):
-                    names = [v]
-                    if qid in PROVINCES and v.endswith("省"):
-                        names = [v, v[:-1]]
-                    values += [n for n in names if n not in values]
-                else:
-                    v = float(v)
-                    if not any(abs(v - w) <= 1e-9 * max(1.0, abs(w)) for w in values):
-                        values.append(v)
-        out[qid] = values[0] if len(values) == 1 else values
-    return out
+    return collect(FUNCTIONS, shops, _names)
