@@ -46,7 +46,11 @@ compare without a window or grain, so they pass only if the planner supplies a d
 demo world has spent 20,000 (h3-export_audience-zh-3): a correct export there writes an empty file, which the tool
 reports as ok. No question or expectation has been changed since the first measurement.
 
-Floors are that measurement rounded down to 5%; the target is 90% in each language.
+After that first measurement its failure causes, as the evaluator reported them (not its items, which nobody changing
+the planner read), informed planner changes (issue 11: a28d803, 5b2de7d, f2aa8cd, 2e93104, 102a86a), so it is no
+longer a fresh measure; measured after them on 102a86a: 96.2% (175/182 turns), en 96.7% (88/91), zh 95.6% (87/91).
+Floors were the first measurement rounded down to 5% (75/80/70) and are now these figures rounded down to 5%; the
+target is 90% in each language.
 """
 
 import re
@@ -61,7 +65,7 @@ HELDOUT_3 = Path(__file__).parent / "data" / "router_heldout3.jsonl"
 HELDOUT_2 = Path(__file__).parent / "data" / "router_heldout2.jsonl"
 HELDOUT_1 = Path(__file__).parent / "data" / "router_heldout.jsonl"
 QUESTIONS = Path(__file__).parents[1].parent / "shared" / "evals" / "questions.jsonl"
-FLOORS = {"held_out_3": 0.75, "held_out_3_en": 0.80, "held_out_3_zh": 0.70}
+FLOORS = {"held_out_3": 0.95, "held_out_3_en": 0.95, "held_out_3_zh": 0.95}
 
 
 def _chinese(text: str) -> bool:
