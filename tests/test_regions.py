@@ -88,3 +88,24 @@ def test_a_chinese_place_is_named_without_its_administrative_suffix(tmp_path):
         assert answer.tool_calls[0].status == "ok", answer.to_json()
         want = sold.loc[sold[column] == value, "商品实际成交金额"].sum()
         assert f"{want:,.0f}" in answer.text, (question, answer.text)
+
+
+def test_chinese_channel_values_are_named_in_english(tmp_path):
+    """A Chinese shop's channels (直播, 分销) asked about in English ('live stream orders', 'distributors')."""
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    n = 1500
+    orders = pd.DataFrame({"订单号": [f"O{i}" for i in range(n)], "买家ID": [f"U{rng.integers(0, 300)}" for _ in range(n)],
+                           "下单时间": (pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 300, n), unit="D")),
+                           "金额": rng.integers(10, 200, n).astype(float),
+                           "订单来源": rng.choice(["微信小程序", "直播", "分销"], n)})
+    orders.to_csv(tmp_path / "orders.csv", index=False)
+    load_dataset(Workspace(tmp_path / "home"), tmp_path / "orders.csv", build_models=False)
+    assistant = Assistant(Workspace(tmp_path / "home"))
+    answer = assistant.ask("How much revenue came from live stream orders?")
+    assert answer.tool_calls[0].args.get("filters") == {"channel": "直播"}, answer.to_json()
+    assert f"{orders.loc[orders['订单来源'] == '直播', '金额'].sum():,.0f}" in answer.text
+    answer = assistant.ask("How many orders came in through our distributors?")
+    assert answer.tool_calls[0].args.get("filters") == {"channel": "分销"}, answer.to_json()
+    assert f"{(orders['订单来源'] == '分销').sum():,}" in answer.text
