@@ -229,6 +229,10 @@ def synonym_variants(key: tuple[str, ...]) -> set[tuple[str, ...]]:
     return out
 
 
+# head nouns that name a packaging, not a kind of product ("Gift Set", "Starter Kit"); at most this many products
+# read as one family (beyond it the head is too common a word)
+GENERIC_HEADS = frozenset({"set", "kit", "box", "bundle", "pair", "lot", "combo", "gift", "pack", "item", "piece", "edition"})
+MAX_FAMILY = 60
 MODEL_WORD = re.compile(r"^(?:\d.*|.*\d.*|pro|max|mini|plus|ultra|lite|se|inch|pack|kg|ml|xl|xxl)$")
 
 
@@ -293,18 +297,23 @@ def _lexicon(key: tuple, keep: frozenset[str]) -> Lexicon:
     for order, (fieldname, values) in enumerate(fields):
         for value in values:
             add_value(fieldname, value, order)
-    # a product's head noun ("earbuds" for Wireless Earbuds, "keyboard" for Mechanical Keyboard), when only one has it
+    # a product's head noun ("earbuds" for Wireless Earbuds, "keyboard" for Mechanical Keyboard); a head several
+    # products share names them all (mugs: every "… Mug"), read as one condition on those products
     heads: dict[tuple[str, ...], list[str]] = {}
     for value in products:
         core = _core(phrase_key(value))
-        if len(core) >= 2 and len(core[-1]) >= 4:
+        if len(core) >= 2 and len(core[-1]) >= 3 and core[-1].isalpha() and core[-1] not in GENERIC_HEADS:
             heads.setdefault(core[-1:], []).append(value)
     for head, owners in heads.items():
-        if len(owners) == 1 and "value" not in index.get(head, {}) and not index.get(head):
-            _add(index, head, "value", ("product", owners[0]), (0, -1))
-            for i in glossary_terms.get(head, []):
-                for name in entries[i]:
-                    _add(index, phrase_key(name), "value", ("product", owners[0]), (0, -2))
+        if len(owners) > MAX_FAMILY:
+            continue
+        payload = ("product", owners[0] if len(owners) == 1 else tuple(owners))
+        for key_ in (head, (head[0] + "s",), (head[0] + "es",)) if len(owners) > 1 else (head,):
+            if "value" not in index.get(key_, {}) and not index.get(key_):
+                _add(index, key_, "value", payload, (0, -1))
+        for i in glossary_terms.get(head, []):
+            for name in entries[i]:
+                _add(index, phrase_key(name), "value", payload, (0, -2))
 
     attributes: dict[str, dict[str, Any]] = {}
     attr_entries = gl.attribute_entries()
@@ -1092,6 +1101,7 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
         if not unit.has("value") or i in r.used:
             continue
         fieldname, value, _ = unit.kinds["value"]
+        value = list(value) if isinstance(value, tuple) else value  # a family of products: one condition on them all
         negated = _negated(r, i)
         if _customer_field(fieldname, lex):
             audience = True
@@ -1491,8 +1501,10 @@ def _group(values: list[tuple[int, Cond, bool]], units: list[Unit], single: Any)
         if same and (not is_audience or either or op == "!=" or single(f)):
             n = same[0]
             old = target[n]
-            merged = (old[2] if isinstance(old[2], list) else [old[2]]) + [v]
+            merged = (old[2] if isinstance(old[2], list) else [old[2]]) + (v if isinstance(v, list) else [v])
             target[n] = (f, "in" if op == "=" else "not_in", merged)
+        elif isinstance(v, list):
+            target.append((f, "in" if op == "=" else "not_in", v))
         else:
             target.append((f, op, v))
     return filters, audience

@@ -109,3 +109,31 @@ def test_chinese_channel_values_are_named_in_english(tmp_path):
     answer = assistant.ask("How many orders came in through our distributors?")
     assert answer.tool_calls[0].args.get("filters") == {"channel": "分销"}, answer.to_json()
     assert f"{(orders['订单来源'] == '分销').sum():,}" in answer.text
+
+
+def test_a_head_noun_several_products_share_names_them_all(tmp_path):
+    """'mugs' is every '… Mug' of the shop (one condition on those products), 马克杯 too through the glossary; a
+    product's full name is still that product alone."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    n = 2000
+    products = ["Sea Glass Speckled Stoneware Mug", "Charcoal Stoneware Mug", "Tall Latte Mug", "Ramen Bowl",
+                "Dinner Plate", "Serving Bowl"]
+    lines = pd.DataFrame({"order": [f"O{i}" for i in range(n)], "customer": [f"C{rng.integers(0, 300)}" for _ in range(n)],
+                          "date": pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 300, n), unit="D"),
+                          "product": rng.choice(products, n), "qty": rng.integers(1, 4, n),
+                          "amount": rng.integers(10, 90, n).astype(float)})
+    lines.to_csv(tmp_path / "orders.csv", index=False)
+    load_dataset(Workspace(tmp_path / "home"), tmp_path / "orders.csv", build_models=False)
+    assistant = Assistant(Workspace(tmp_path / "home"))
+    mugs = lines[lines["product"].str.endswith("Mug")]
+    for question in ("how many mugs did we sell?", "马克杯一共卖了多少个"):
+        answer = assistant.ask(question)
+        assert answer.tool_calls[0].args["filters"] == [{"field": "product", "op": "in", "value": sorted(set(mugs["product"]))}]
+        assert f"{mugs['qty'].sum():,}" in answer.text, answer.text
+    answer = assistant.ask("revenue by product excluding mugs")
+    assert answer.tool_calls[0].args["filters"][0]["op"] == "not_in"
+    answer = assistant.ask("Ramen Bowl revenue")
+    assert answer.tool_calls[0].args["filters"] == {"product": "Ramen Bowl"}
+    assert f"{lines.loc[lines['product'] == 'Ramen Bowl', 'amount'].sum():,.0f}" in answer.text
