@@ -28,9 +28,11 @@ EXCEL_BATCH_ROWS = 50_000
 HEADER_SAMPLE_ROWS = 50
 DELIMITERS = (",", ";", "\t", "|")
 WHITESPACE = "whitespace"
-# Values that look like data rather than column names: numbers, dates, money.
+# Values that look like data rather than column names: numbers, dates, money. Every run is possessive (`*+`): a
+# cell such as "1" + 3,000 spaces + "!" made the backtracking version try each split of the spaces between its
+# runs (cubic: 4.5 s for a 1.5 KB file, minutes for 3 KB); this one reads a cell once.
 _DATA_LIKE = re.compile(
-    r"^\s*[-+(]?\s*[$€£¥₩]?\s*\d[\d\s.,:/\-年月日T]*\)?\s*[A-Za-z]{0,3}\s*$|^\s*$"
+    r"^\s*+(?:[-+(]\s*+)?(?:[$€£¥₩]\s*+)?\d[\d\s.,:/\-年月日T]*+\)?\s*+[A-Za-z]{0,3}\s*+$|^\s*$"
 )
 
 
