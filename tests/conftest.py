@@ -18,8 +18,8 @@ def router_figures(request):
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """router: train X%, cross-val Y%, held-out Z% (en A%, zh B%), whenever tests/test_router.py measured them, and
-    held-out-2 Z% (en A%, zh B%) when tests/test_router_heldout2.py did, held-out-3 likewise from
-    tests/test_router_heldout3.py."""
+    held-out-2 Z% (en A%, zh B%) when tests/test_router_heldout2.py did, held-out-3 and held-out-4 likewise
+    from tests/test_router_heldout3.py and tests/test_router_heldout4.py."""
     figures = config.stash.get(ROUTER_FIGURES, None)
     if not figures:
         return
@@ -33,7 +33,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
                                 + (f", held-out-2 {pct('held_out_2')} (en {pct('held_out_2_en')}, zh {pct('held_out_2_zh')})"
                                    if "held_out_2" in figures else "")
                                 + (f", held-out-3 {pct('held_out_3')} (en {pct('held_out_3_en')}, zh {pct('held_out_3_zh')})"
-                                   if "held_out_3" in figures else ""))
+                                   if "held_out_3" in figures else "")
+                                + (f", held-out-4 {pct('held_out_4')} (en {pct('held_out_4_en')}, zh {pct('held_out_4_zh')})"
+                                   if "held_out_4" in figures else ""))
     if "cross_val" in figures:
         terminalreporter.write_line(f"  cross-val en {pct('cross_val_en')}, zh {pct('cross_val_zh')} over "
                                     f"{figures['examples']:,} training questions; held-out target 90% in each language")
