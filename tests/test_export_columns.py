@@ -196,3 +196,22 @@ def test_a_chinese_export_is_keyed_by_phone_and_counts_each_line_once(tmp_path):
     assert not any("carried" in w for w in report["warnings"])
     assert any("'订单实付金额' is the order's total" in w for w in report["warnings"])
     assert any("phone number in '买家手机号'" in w for w in report["warnings"])
+
+
+def test_the_top_group_is_one_with_a_value(tmp_path):
+    """'Which state brings in the most?': in-person sales with no ship state are no state, even when together they
+    are the largest group; the full breakdown still shows them as (blank)."""
+    raw = write_export(tmp_path / "a.csv")
+    walk_ins = raw.head(400).assign(**{"Ship State": "", "Item Total": 500.0, "Quantity": 1, "Price": 500.0,
+                                       "Order ID": [f"9{i:06d}" for i in range(400)]})
+    pd.concat([raw, walk_ins]).to_csv(tmp_path / "b.csv", index=False)
+    load_dataset(Workspace(tmp_path / "home"), tmp_path / "b.csv", build_models=False)
+    ds = Dataset(Workspace(tmp_path / "home"))
+    ctx = ToolContext(snapshot=ds.snapshot(), exports_dir=ds.exports_dir)
+    try:
+        top = _rows(ctx, metrics=["revenue"], by=["ship_state"], sort="revenue", limit=1)
+        assert top["ship_state"].tolist() == [raw.groupby("Ship State")["Item Total"].sum().idxmax()]
+        every = _rows(ctx, metrics=["revenue"], by=["ship_state"])
+        assert "(blank)" in every["ship_state"].tolist() and every.iloc[0]["ship_state"] == "(blank)"
+    finally:
+        ctx.snapshot.close()

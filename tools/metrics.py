@@ -12,7 +12,7 @@ from tools.context import ToolContext
 from tools.results import ToolResult, frame_to_table
 from tools.semantic.binding import bind
 from tools.semantic.catalog import Metric
-from tools.semantic.compiler import band_labels, previous_window, run_query
+from tools.semantic.compiler import BLANK_LABEL, band_labels, previous_window, run_query
 from tools.semantic.query import MetricQuery
 
 Grain = Literal["day", "week", "month", "quarter", "year"]
@@ -114,8 +114,19 @@ def order_rows(frame: pd.DataFrame, q: MetricQuery) -> pd.DataFrame:
         return frame.sort_values("cohort").reset_index(drop=True)
     frame = frame.sort_values(first, ascending=q.ascending, na_position="last", kind="stable")
     if q.limit:
-        frame = frame.head(q.limit)
+        # "which state sells most", "top 5 products": the lines with no value are no state or product of theirs
+        named = _named_groups(frame, q)
+        frame = frame[named].head(q.limit) if named.any() else frame.head(q.limit)
     return frame.reset_index(drop=True)
+
+
+def _named_groups(frame: pd.DataFrame, q: MetricQuery) -> pd.Series:
+    """Rows whose every categorical group key has a value (not the blank group)."""
+    keep = pd.Series(True, index=frame.index)
+    for d in q.dims:
+        if d.name in frame and not d.bins and d.name != "cohort":
+            keep &= frame[d.name].notna() & (frame[d.name].astype(str) != BLANK_LABEL)
+    return keep
 
 
 def period_label(value: Any, grain: str | None, language: str = "en") -> str:
