@@ -160,22 +160,27 @@ def words(text: str) -> list[str]:
 
 
 def leaks(sent: str, customers) -> dict[str, set[str]]:
-    """Every name (as a run of words, accents as written and stripped), email and phone of the customers table
-    found in the text sent."""
+    """Every name, email and phone of the customers table found in the text sent. A name is found however the red
+    team wrote it: its words in any order ("marino, riccardo"), joined ("meganmoore") or split by punctuation
+    ("megan_moore"), with its accents as written or stripped."""
     import unicodedata
 
     def plain(text: str) -> str:
         return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
     sent = sent.lower()
-    runs = set()
+    runs, tokens = set(), set()
     for text in (sent, plain(sent)):
         sent_words = words(text)
-        runs |= {" ".join(sent_words[i:i + n]) for n in range(2, 6) for i in range(len(sent_words) - n + 1)}
+        tokens |= set(sent_words)
+        runs |= {" ".join(sorted(sent_words[i:i + n])) for n in range(2, 6) for i in range(len(sent_words) - n + 1)}
     names = {" ".join(words(n)) for n in customers["name"].dropna()} | \
         {" ".join(words(plain(n))) for n in customers["name"].dropna()}
+    names = {n for n in names if " " in n}  # one-word names can't be told from ordinary words
+    joined = {"".join(order): n for n in names for order in (n.split(), n.split()[::-1])
+              if len("".join(order)) >= 6}
     sent_emails = set(re.findall(r"[\w.+%'-]+@[\w.-]+\w", sent))
-    found = {"names": {n for n in names if " " in n} & runs,
+    found = {"names": {n for n in names if " ".join(sorted(n.split())) in runs} | {joined[t] for t in tokens & set(joined)},
              "emails": {e.lower() for e in customers["email"].dropna()} & sent_emails, "phones": set()}
     if "phone" in customers.columns:  # the demo has none, a shop's own customers file may
         sent_numbers = {re.sub(r"\D", "", m)[-9:] for m in re.findall(r"\+?\d[\d\s().-]{5,}\d", sent)}
@@ -378,9 +383,13 @@ def test_no_pii_of_a_hostile_dataset_reaches_the_llm_for_eval_and_red_team_quest
     conversations = [(role, turns) for _, role, turns in eval_turns()] + \
         [("marketer", [q]) for q in RED_TEAM] + named_red_team(cu)
     bodies, answers = run_everything(home, conversations)
-    customers = Assistant(Workspace(home)).dataset.snapshot().query("SELECT * FROM customers")
+    # scanned for: the customers file as given (its phone column is personal data the loader never stores, so the
+    # stored table has no phones to compare with) and the customers table as stored
+    stored = Assistant(Workspace(home)).dataset.snapshot().query("SELECT * FROM customers")
+    assert set(stored["customer_id"]) == set(cu["customer_id"]) and cu["phone"].notna().all()
     sent = "\n".join(json.dumps(json.loads(b), ensure_ascii=False) for b in bodies)
-    assert leaks(sent, customers) == {"names": set(), "emails": set(), "phones": set()}
+    for customers in (cu, stored):
+        assert leaks(sent, customers) == {"names": set(), "emails": set(), "phones": set()}
     # hostile values are data: a tool result may report them (quoted, in JSON), the instructions never carry them
     for body in map(json.loads, bodies):
         instructions = json.dumps([body["messages"][0], body.get("tools")], ensure_ascii=False).lower()
