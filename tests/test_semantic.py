@@ -83,6 +83,8 @@ class World:
                 ok &= firsts >= start
             return int(ok.sum())
         if metric == "returning_customers":
+            if start is None and period is None:  # all history: every first order is inside; came back = 2+ orders
+                return int((per_customer >= 2).sum())
             return self.value("customers", g, c, start=start, end=end, period=period) - self.value(
                 "new_customers", g, c, start=start, end=end, period=period)
         if metric == "returning_customer_rate":

@@ -53,14 +53,14 @@ def measures_of(metric: Metric) -> set[str]:
         return {f"attr:{spec['agg']}:{spec['grain']}:{spec['column']}"}
     if metric.kind == "share":
         return {"sum_amount"} if spec["of"] == "revenue" else {spec["of"]}
-    out: set[str] = set()
+    out: set[str] = {"repeat_customers"} if metric.name == "returning_customers" else set()  # all history: came back
     for key in ("numerator", "denominator", "minus"):
         part = spec.get(key)
         if part is None:
             continue
         base = {"revenue": "sum_amount"}.get(part, part)
         if base == "returning_customers":
-            out |= {"customers", "new_customers"}
+            out |= {"customers", "new_customers", "repeat_customers"}
             continue
         out |= set(DERIVED.get(base, (base,)))
     return out
@@ -396,9 +396,13 @@ def _blank(col: pd.Series) -> pd.Series:
     return col.astype(object).where(col.notna(), BLANK_LABEL)
 
 
-def _value(frame: pd.DataFrame, part: str) -> pd.Series:
+def _value(frame: pd.DataFrame, part: str, everyone: bool = False) -> pd.Series:
+    """A measure's column; `everyone`: the query spans all history, where every customer's first order is inside it,
+    so a returning customer is one who came back for a second order."""
     base = {"revenue": "sum_amount"}.get(part, part)
     if base == "returning_customers":
+        if everyone and "repeat_customers" in frame:
+            return frame["repeat_customers"].astype(float)
         return _value(frame, "customers") - _value(frame, "new_customers")
     if base == "all_orders":
         return frame["placed_orders"].fillna(0) if "placed_orders" in frame else _value(frame, "orders")
@@ -409,6 +413,7 @@ def finish(frame: pd.DataFrame, q: MetricQuery, base: pd.DataFrame | None = None
     """Metric columns from the measures, in the query's order; group keys first. `base` holds the measures of the
     window without the query's filters and audience: a share asked of a scope, not of groups, is taken of it."""
     out = pd.DataFrame(index=frame.index)
+    everyone = q.start is None and not q.grain
     for k in [d.name for d in q.dims] + (["period"] if q.grain else []):
         col = frame[k]
         out[k] = _blank(col)
@@ -432,10 +437,12 @@ def finish(frame: pd.DataFrame, q: MetricQuery, base: pd.DataFrame | None = None
             else:
                 total = part.sum()
             out[m.name] = part / total
+        elif m.name == "returning_customers":
+            out[m.name] = _value(frame, m.name, everyone)
         elif "minus" in spec:
             out[m.name] = _value(frame, spec["numerator"]) - _value(frame, spec["minus"])
         else:
-            num, den = _value(frame, spec["numerator"]), _value(frame, spec["denominator"])
+            num, den = _value(frame, spec["numerator"], everyone), _value(frame, spec["denominator"])
             out[m.name] = (num / den.where(den != 0)).astype(float)
     return out
 
