@@ -25,8 +25,8 @@ from tools.errors import TierwiseError
 SAMPLE_BYTES = 256 * 1024
 SNIFF_LINES = 200
 EXCEL_BATCH_ROWS = 50_000
-EXCEL_BATCH_CELLS = 500_000  # a batch of a wide sheet is cut by its cells: 20,000 rows of 1,000 columns held at once
-                             # (within the cell limit) would be gigabytes of Python strings
+EXCEL_BATCH_CELLS = 500_000  # values in a batch: 20,000 full rows of 1,000 columns held at once (within the cell
+                             # limit) would be gigabytes of Python strings
 HEADER_SAMPLE_ROWS = 50
 DELIMITERS = (",", ";", "\t", "|")
 WHITESPACE = "whitespace"
@@ -463,7 +463,7 @@ def _read_excel(con, path: Path, table: str, limits: ReadLimits = LIMITS) -> Raw
     head: list[list[str | None]] = []
     width = rows = 0
     batch: list[list[str | None]] = []
-    batch_width = 0
+    batch_values = 0
 
     def flush() -> None:
         nonlocal width
@@ -492,11 +492,11 @@ def _read_excel(con, path: Path, table: str, limits: ReadLimits = LIMITS) -> Raw
             if len(head) < HEADER_SAMPLE_ROWS:
                 head.append(row)
             batch.append(row)
-            batch_width = max(batch_width, len(row))
+            batch_values += len(row) - row.count(None)  # the values present: a row is padded only up to its last one
             rows += 1
-            if len(batch) >= EXCEL_BATCH_ROWS or len(batch) * batch_width >= EXCEL_BATCH_CELLS:
+            if len(batch) >= EXCEL_BATCH_ROWS or batch_values >= EXCEL_BATCH_CELLS:
                 flush()
-                batch_width = 0
+                batch_values = 0
         flush()
         if not rows:
             raise TierwiseError(f"The first sheet of '{path.name}' is empty: there is nothing to load.")
