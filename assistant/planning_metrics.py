@@ -441,9 +441,17 @@ def _core_form(form: tuple[str, ...]) -> tuple[str, ...] | None:
     core = list(form)
     while len(core) > 1 and core[-1] in PLATFORM_SUFFIXES:
         core.pop()
-    if len(form) == 2 and core == list(form) and core[0] in PLATFORM_PREFIXES:
+    if len(form) == 2 and core == list(form) and core[0] in PLATFORM_PREFIXES \
+            and (core[0] not in ADDRESS_PREFIXES or core[1] in ADDRESS_WORDS):
         core.pop(0)
     return tuple(core) if tuple(core) != form else None
+
+
+# An address's prefix names whose address a column is ('Billing City', 'Ship State'); before any other word it says
+# what the column is about ('Shipping Discount' is a discount on shipping, not the discount)
+ADDRESS_PREFIXES = frozenset({"billing", "shipping", "ship", "bill"})
+ADDRESS_WORDS = frozenset({"city", "country", "state", "province", "region", "county", "district", "zip", "zipcode",
+                           "postcode", "postal", "address", "name", "company", "phone", "email"})
 
 
 def _attribute_concepts(form: tuple[str, ...], terms: dict[tuple[str, ...], list[int]]) -> list[int]:

@@ -81,7 +81,7 @@ columns): automatic en 17/20, zh 12/20, total 29/40 = 72.5%. Left: e07, e11, z10
 (state: values are codes, "California"/"加州" not matched to CA), e16/z19 now have colour/size columns but the
 planner doesn't pick them, z12, z13, z14, z18.
 At the end of the 2026-12-03 session (planner and semantic-layer changes since, incl. product families, top-N
-without the blank group, returning customers over all history): 32/40 = 80.0%.
+without the blank group, returning customers over all history, "Shipping Discount" no longer the discount): 33/40 = 82.5%.
 The automatic floor is now that measurement rounded down to 5% (0.7); each diagnostic floor is its first
 measurement rounded down to the nearest 5%, a guard against regressions; TARGET = 0.9.
 Questions and expected answers are never tuned to pass.

@@ -137,3 +137,18 @@ def test_a_head_noun_several_products_share_names_them_all(tmp_path):
     answer = assistant.ask("Ramen Bowl revenue")
     assert answer.tool_calls[0].args["filters"] == {"product": "Ramen Bowl"}
     assert f"{lines.loc[lines['product'] == 'Ramen Bowl', 'amount'].sum():,.0f}" in answer.text
+
+
+def test_an_address_prefix_names_a_place_not_a_money_column(tmp_path):
+    """'Ship State' is the state; 'Shipping Discount' is a discount on shipping, not the discount: 'total discounts'
+    sums 'Discount Amount'."""
+    raw = write_export(tmp_path / "a.csv")
+    raw["Shipping Discount"] = (raw.index % 7 == 0) * 4.5
+    raw.to_csv(tmp_path / "b.csv", index=False)
+    load_dataset(Workspace(tmp_path / "home"), tmp_path / "b.csv", build_models=False)
+    assistant = Assistant(Workspace(tmp_path / "home"))
+    answer = assistant.ask("total discounts")
+    assert answer.tool_calls[0].args["metrics"] == ["sum_discount_amount"], answer.to_json()
+    assert f"{raw['Discount Amount'].sum():,.0f}" in answer.text
+    assert assistant.ask("revenue by state").tool_calls[0].args["by"] == ["ship_state"]
+    assert assistant.ask("how much shipping discount did we give").tool_calls[0].args["metrics"] == ["sum_shipping_discount"]
