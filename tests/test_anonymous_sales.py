@@ -14,6 +14,7 @@ from tools.dataset import Dataset
 from tools.errors import TierwiseError
 from tools.loading import load_dataset
 from tools.workspace import Workspace
+from tests.loaded import loaded
 from tests.test_spark_parity import spark  # noqa: F401  (the session's one SparkSession)
 
 CATEGORIES = ("Coffee", "Tea", "Pastry", "Sandwich")
@@ -46,12 +47,8 @@ def write_till(path, *, blank_share: float, seed: int = 7) -> tuple[pd.DataFrame
 def till(tmp_path_factory):
     root = tmp_path_factory.mktemp("till")
     lines, customers = write_till(root / "till.csv", blank_share=0.4)
-    report = load_dataset(Workspace(root / "home"), root / "till.csv", customers=root / "customers.csv",
-                          build_models=False)
-    ds = Dataset(Workspace(root / "home"))
-    ctx = ToolContext(snapshot=ds.snapshot(), exports_dir=ds.exports_dir)
-    yield report, lines, customers, ctx
-    ctx.snapshot.close()
+    with loaded(root / "till.csv", root / "home", customers=root / "customers.csv") as (report, ctx):
+        yield report, lines, customers, ctx
 
 
 def _ask(ctx, **args):

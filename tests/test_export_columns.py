@@ -11,12 +11,9 @@ import pandas as pd
 import pytest
 
 from tools.catalog import call_tool
-from tools.context import ToolContext
-from tools.dataset import Dataset
 from tools.ingest import ingest
-from tools.loading import load_dataset
 from tools.mapping import map_by_name
-from tools.workspace import Workspace
+from tests.loaded import loaded
 
 COLOURS = ("Sea Glass", "Charcoal", "Sand")
 SIZES = ("8 oz", "12 oz", "16 oz")
@@ -68,11 +65,8 @@ def test_the_order_id_the_sale_and_a_place_are_told_from_look_alikes():
 def shop(tmp_path_factory):
     root = tmp_path_factory.mktemp("export_columns")
     raw = write_export(root / "sold_items.csv")
-    report = load_dataset(Workspace(root / "home"), root / "sold_items.csv", build_models=False)
-    ds = Dataset(Workspace(root / "home"))
-    ctx = ToolContext(snapshot=ds.snapshot(), exports_dir=ds.exports_dir)
-    yield report, raw, ctx
-    ctx.snapshot.close()
+    with loaded(root / "sold_items.csv", root / "home") as (report, ctx):
+        yield report, raw, ctx
 
 
 def _rows(ctx, **args) -> pd.DataFrame:
@@ -205,13 +199,8 @@ def test_the_top_group_is_one_with_a_value(tmp_path):
     walk_ins = raw.head(400).assign(**{"Ship State": "", "Item Total": 500.0, "Quantity": 1, "Price": 500.0,
                                        "Order ID": [f"9{i:06d}" for i in range(400)]})
     pd.concat([raw, walk_ins]).to_csv(tmp_path / "b.csv", index=False)
-    load_dataset(Workspace(tmp_path / "home"), tmp_path / "b.csv", build_models=False)
-    ds = Dataset(Workspace(tmp_path / "home"))
-    ctx = ToolContext(snapshot=ds.snapshot(), exports_dir=ds.exports_dir)
-    try:
+    with loaded(tmp_path / "b.csv", tmp_path / "home") as (_, ctx):
         top = _rows(ctx, metrics=["revenue"], by=["ship_state"], sort="revenue", limit=1)
         assert top["ship_state"].tolist() == [raw.groupby("Ship State")["Item Total"].sum().idxmax()]
         every = _rows(ctx, metrics=["revenue"], by=["ship_state"])
         assert "(blank)" in every["ship_state"].tolist() and every.iloc[0]["ship_state"] == "(blank)"
-    finally:
-        ctx.snapshot.close()

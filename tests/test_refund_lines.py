@@ -10,10 +10,7 @@ import pandas as pd
 import pytest
 
 from tools.catalog import call_tool
-from tools.context import ToolContext
-from tools.dataset import Dataset
-from tools.loading import load_dataset
-from tools.workspace import Workspace
+from tests.loaded import loaded
 
 ITEMS = {"Latte": 4.75, "Croissant": 3.25, "Beans 1kg": 24.0, "Sandwich": 8.5}
 
@@ -68,11 +65,8 @@ def _expected(till: pd.DataFrame) -> dict:
 def till(tmp_path_factory):
     root = tmp_path_factory.mktemp("refunds")
     raw = write_till(root / "till.csv")
-    report = load_dataset(Workspace(root / "home"), root / "till.csv", build_models=False)
-    ds = Dataset(Workspace(root / "home"))
-    ctx = ToolContext(snapshot=ds.snapshot(), exports_dir=ds.exports_dir)
-    yield report, raw, ctx
-    ctx.snapshot.close()
+    with loaded(root / "till.csv", root / "home") as (report, ctx):
+        yield report, raw, ctx
 
 
 def _ask(ctx, **args) -> pd.Series:

@@ -42,12 +42,19 @@ VOCAB = {"countries": ["Germany", "France", "Spain"], "channels": ["app", "store
          "categories": ["Books", "Toys"], "as_of": ["2025-12-31"]}
 
 
-def _chinese(text: str) -> bool:
+def chinese(text: str) -> bool:
+    """Whether a question is written in Chinese (the held-out splits' language check shares it)."""
     return bool(re.search(r"[\u4e00-\u9fff]", text))
 
 
-def _folded(text: str) -> str:
+def folded(text: str) -> str:
+    """A question with case, spacing and punctuation folded: how the splits tell a copied question."""
     return re.sub(r"[\s\W_]+", " ", text.lower()).strip()
+
+
+def intents_of(item) -> list[str]:
+    """The intent of each turn of a held-out item (one question, or a conversation's turns)."""
+    return [t["intent"] for t in item["turns"]] if "turns" in item else [item["intent"]]
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +73,7 @@ def test_every_intent_has_at_least_fifteen_examples_in_each_language(examples):
     counts = Counter((e.intent, e.lang) for e in examples)
     thin = {(i, lang): counts[(i, lang)] for i in router.INTENTS for lang in ("en", "zh") if counts[(i, lang)] < 15}
     assert thin == {}
-    assert all((e.lang == "zh") == _chinese(e.q) for e in examples), [e.q for e in examples if (e.lang == "zh") != _chinese(e.q)]
+    assert all((e.lang == "zh") == chinese(e.q) for e in examples), [e.q for e in examples if (e.lang == "zh") != chinese(e.q)]
     assert len({e.q for e in examples}) == len(examples)
 
 
@@ -78,18 +85,18 @@ INTENTS_AFTER_THE_SPLITS = frozenset({"what_changed"})
 def test_the_held_out_split_is_single_questions_in_both_languages_over_every_intent():
     items = load_items(HELDOUT)
     assert all("q" in item and "turns" not in item for item in items)
-    by_language = Counter("zh" if _chinese(item["q"]) else "en" for item in items)
+    by_language = Counter("zh" if chinese(item["q"]) else "en" for item in items)
     assert len(items) >= 120 and by_language["en"] >= 60 and by_language["zh"] >= 60
     for language in ("en", "zh"):
         assert {item["intent"] for item in items if (item["lang"] == language)} == set(router.INTENTS) - INTENTS_AFTER_THE_SPLITS
 
 
 def test_no_question_is_copied_between_the_eval_set_the_training_file_and_the_held_out_split(examples):
-    training = {_folded(e.q) for e in examples}
-    held_out = {_folded(item["q"]) for item in load_items(HELDOUT)}
+    training = {folded(e.q) for e in examples}
+    held_out = {folded(item["q"]) for item in load_items(HELDOUT)}
     assert not training & held_out
     if QUESTIONS.exists():
-        theirs = {_folded(t["q"]) for item in load_items(QUESTIONS) for t in turns_of(item)}
+        theirs = {folded(t["q"]) for item in load_items(QUESTIONS) for t in turns_of(item)}
         assert not theirs & training and not theirs & held_out
 
 

@@ -33,13 +33,12 @@ even when routed right (both were routed to another tool at the first measuremen
 been changed since the first measurement.
 """
 
-import re
 from collections import Counter
 from pathlib import Path
 
 from assistant import router
 from assistant.evaluation import load_items, turns_of
-from tests.test_router import INTENTS_AFTER_THE_SPLITS, assistant, score_split  # noqa: F401 (a fixture)
+from tests.test_router import INTENTS_AFTER_THE_SPLITS, assistant, chinese, folded, score_split  # noqa: F401 (a fixture)
 
 HELDOUT_2 = Path(__file__).parent / "data" / "router_heldout2.jsonl"
 HELDOUT_1 = Path(__file__).parent / "data" / "router_heldout.jsonl"
@@ -47,19 +46,11 @@ QUESTIONS = Path(__file__).parents[1].parent / "shared" / "evals" / "questions.j
 FLOORS = {"held_out_2": 0.85, "held_out_2_en": 0.85, "held_out_2_zh": 0.85}
 
 
-def _chinese(text: str) -> bool:
-    return bool(re.search(r"[\u4e00-\u9fff]", text))
-
-
-def _folded(text: str) -> str:
-    return re.sub(r"[\s\W_]+", " ", text.lower()).strip()
-
-
 def test_the_second_split_is_single_questions_in_both_languages_over_every_intent():
     items = load_items(HELDOUT_2)
     assert all("q" in item and "turns" not in item for item in items)
     assert len({item["id"] for item in items}) == len(items)
-    assert all(item["lang"] == ("zh" if _chinese(item["q"]) else "en") for item in items)
+    assert all(item["lang"] == ("zh" if chinese(item["q"]) else "en") for item in items)
     by_language = Counter(item["lang"] for item in items)
     assert len(items) >= 140 and by_language["en"] >= 70 and by_language["zh"] >= 70
     for language in ("en", "zh"):
@@ -68,11 +59,11 @@ def test_the_second_split_is_single_questions_in_both_languages_over_every_inten
 
 
 def test_no_question_is_copied_between_the_second_split_and_the_training_file_eval_set_or_first_split():
-    ours = {_folded(item["q"]) for item in load_items(HELDOUT_2)}
-    assert not ours & {_folded(e.q) for e in router.load_examples()}
-    assert not ours & {_folded(item["q"]) for item in load_items(HELDOUT_1)}
+    ours = {folded(item["q"]) for item in load_items(HELDOUT_2)}
+    assert not ours & {folded(e.q) for e in router.load_examples()}
+    assert not ours & {folded(item["q"]) for item in load_items(HELDOUT_1)}
     if QUESTIONS.exists():
-        assert not ours & {_folded(t["q"]) for item in load_items(QUESTIONS) for t in turns_of(item)}
+        assert not ours & {folded(t["q"]) for item in load_items(QUESTIONS) for t in turns_of(item)}
 
 
 def test_the_planner_answers_the_second_held_out_split_in_both_languages(assistant, router_figures):

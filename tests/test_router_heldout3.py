@@ -53,13 +53,12 @@ Floors were the first measurement rounded down to 5% (75/80/70) and are now thes
 target is 90% in each language.
 """
 
-import re
 from collections import Counter
 from pathlib import Path
 
 from assistant import router
 from assistant.evaluation import load_items, turns_of
-from tests.test_router import assistant, score_split  # noqa: F401 (a fixture)
+from tests.test_router import assistant, chinese, folded, intents_of, score_split  # noqa: F401 (a fixture)
 
 HELDOUT_3 = Path(__file__).parent / "data" / "router_heldout3.jsonl"
 HELDOUT_2 = Path(__file__).parent / "data" / "router_heldout2.jsonl"
@@ -68,41 +67,29 @@ QUESTIONS = Path(__file__).parents[1].parent / "shared" / "evals" / "questions.j
 FLOORS = {"held_out_3": 0.95, "held_out_3_en": 0.95, "held_out_3_zh": 0.95}
 
 
-def _chinese(text: str) -> bool:
-    return bool(re.search(r"[\u4e00-\u9fff]", text))
-
-
-def _folded(text: str) -> str:
-    return re.sub(r"[\s\W_]+", " ", text.lower()).strip()
-
-
-def _intents(item) -> list[str]:
-    return [t["intent"] for t in item["turns"]] if "turns" in item else [item["intent"]]
-
-
 def test_the_third_split_covers_every_intent_in_both_languages_with_follow_ups_and_both_roles():
     items = load_items(HELDOUT_3)
     assert len({item["id"] for item in items}) == len(items)
-    assert all(item["lang"] == ("zh" if any(_chinese(t["q"]) for t in turns_of(item)) else "en") for item in items)
+    assert all(item["lang"] == ("zh" if any(chinese(t["q"]) for t in turns_of(item)) else "en") for item in items)
     by_language = Counter(item["lang"] for item in items)
     assert len(items) >= 150 and by_language["en"] >= 75 and by_language["zh"] >= 75
     for language in ("en", "zh"):
-        covered = {i for item in items if item["lang"] == language for i in _intents(item)}
+        covered = {i for item in items if item["lang"] == language for i in intents_of(item)}
         assert covered == set(router.INTENTS), set(router.INTENTS) ^ covered
-    assert "what_changed" in {i for item in items for i in _intents(item)}
+    assert "what_changed" in {i for item in items for i in intents_of(item)}
     conversations = [item for item in items if "turns" in item]
     assert all(len(item["turns"]) == 2 and all("q" in t and "expect" in t for t in item["turns"]) for item in conversations)
     assert min(Counter(item["lang"] for item in conversations)[lang] for lang in ("en", "zh")) >= 10
-    assert {item["role"] for item in items if "customer_lookup" in _intents(item)} == {"support", "marketer"}
+    assert {item["role"] for item in items if "customer_lookup" in intents_of(item)} == {"support", "marketer"}
 
 
 def test_no_question_is_copied_from_the_training_file_the_earlier_splits_or_the_eval_set():
-    ours = {_folded(t["q"]) for item in load_items(HELDOUT_3) for t in turns_of(item)}
-    assert not ours & {_folded(e.q) for e in router.load_examples()}
-    assert not ours & {_folded(item["q"]) for item in load_items(HELDOUT_1)}
-    assert not ours & {_folded(t["q"]) for item in load_items(HELDOUT_2) for t in turns_of(item)}
+    ours = {folded(t["q"]) for item in load_items(HELDOUT_3) for t in turns_of(item)}
+    assert not ours & {folded(e.q) for e in router.load_examples()}
+    assert not ours & {folded(item["q"]) for item in load_items(HELDOUT_1)}
+    assert not ours & {folded(t["q"]) for item in load_items(HELDOUT_2) for t in turns_of(item)}
     if QUESTIONS.exists():
-        assert not ours & {_folded(t["q"]) for item in load_items(QUESTIONS) for t in turns_of(item)}
+        assert not ours & {folded(t["q"]) for item in load_items(QUESTIONS) for t in turns_of(item)}
 
 
 def test_the_planner_answers_the_third_held_out_split_in_both_languages(assistant, router_figures):

@@ -85,7 +85,7 @@ from pathlib import Path
 
 from assistant import router
 from assistant.evaluation import load_items, turns_of
-from tests.test_router import assistant, score_split  # noqa: F401 (a fixture)
+from tests.test_router import assistant, chinese, folded, intents_of, score_split  # noqa: F401 (a fixture)
 
 HELDOUT_4 = Path(__file__).parent / "data" / "router_heldout4.jsonl"
 EARLIER = [Path(__file__).parent / "data" / name
@@ -98,31 +98,19 @@ COINCIDENT = {"h4-out_of_scope-en-1", "h4-help-en-1", "h4-out_of_scope-zh-1", "h
               "h4-explain_model-zh-3"}
 
 
-def _chinese(text: str) -> bool:
-    return bool(re.search(r"[\u4e00-\u9fff]", text))
-
-
-def _folded(text: str) -> str:
-    return re.sub(r"[\s\W_]+", " ", text.lower()).strip()
-
-
-def _intents(item) -> list[str]:
-    return [t["intent"] for t in item["turns"]] if "turns" in item else [item["intent"]]
-
-
 def test_the_fourth_split_covers_every_intent_in_both_languages_with_follow_ups_and_both_roles():
     items = load_items(HELDOUT_4)
     assert len({item["id"] for item in items}) == len(items)
-    assert all(item["lang"] == ("zh" if any(_chinese(t["q"]) for t in turns_of(item)) else "en") for item in items)
+    assert all(item["lang"] == ("zh" if any(chinese(t["q"]) for t in turns_of(item)) else "en") for item in items)
     by_language = Counter(item["lang"] for item in items)
     assert len(items) >= 120 and by_language["en"] >= 60 and by_language["zh"] >= 60
     for language in ("en", "zh"):
-        covered = {i for item in items if item["lang"] == language for i in _intents(item)}
+        covered = {i for item in items if item["lang"] == language for i in intents_of(item)}
         assert covered == set(router.INTENTS), set(router.INTENTS) ^ covered
     conversations = [item for item in items if "turns" in item]
     assert all(len(item["turns"]) == 2 and all("q" in t and "expect" in t for t in item["turns"]) for item in conversations)
     assert min(Counter(item["lang"] for item in conversations)[lang] for lang in ("en", "zh")) >= 8
-    assert {item["role"] for item in items if "customer_lookup" in _intents(item)} == {"support", "marketer"}
+    assert {item["role"] for item in items if "customer_lookup" in intents_of(item)} == {"support", "marketer"}
     lookups = [t["expect"]["args"]["query"] for item in items for t in (item.get("turns") or [item])
                if t["intent"] == "customer_lookup"]
     assert any("@" in q for q in lookups) and any(re.fullmatch(r"C\d{6}", q) for q in lookups) \
@@ -132,12 +120,12 @@ def test_the_fourth_split_covers_every_intent_in_both_languages_with_follow_ups_
 def test_no_question_is_copied_from_the_training_file_the_earlier_splits_the_paraphrases_or_the_eval_set():
     items = load_items(HELDOUT_4)
     assert COINCIDENT <= {item["id"] for item in items}
-    ours = {_folded(t["q"]) for item in items if item["id"] not in COINCIDENT for t in turns_of(item)}
-    assert not ours & {_folded(e.q) for e in router.load_examples()}
+    ours = {folded(t["q"]) for item in items if item["id"] not in COINCIDENT for t in turns_of(item)}
+    assert not ours & {folded(e.q) for e in router.load_examples()}
     for path in EARLIER + [PARAPHRASES]:
-        assert not ours & {_folded(t["q"]) for item in load_items(path) for t in turns_of(item)}, path.name
+        assert not ours & {folded(t["q"]) for item in load_items(path) for t in turns_of(item)}, path.name
     if QUESTIONS.exists():
-        assert not ours & {_folded(t["q"]) for item in load_items(QUESTIONS) for t in turns_of(item)}
+        assert not ours & {folded(t["q"]) for item in load_items(QUESTIONS) for t in turns_of(item)}
 
 
 def test_the_planner_answers_the_fourth_held_out_split_in_both_languages(assistant, router_figures):

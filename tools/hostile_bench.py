@@ -152,7 +152,10 @@ def question_figures(home: Path, rows: list[dict]) -> None:
 
 
 def hostile_shop(tmp: Path) -> tuple[Path, Any]:
-    """The 400-customer demo shop of tests/test_privacy.py's `hostile` fixture."""
+    """A small demo shop whose data carries what a red team would put there (tests/test_privacy.py's `hostile`
+    fixture is this shop): an instruction, an email and a customer's name as countries; a 1M-character category,
+    markup, a phone and an email, and a customer's name as categories; a customer's name as a product; and a phone
+    number per customer in national, international and 7-digit forms. Returns (its workspace, its customers)."""
     import pandas as pd
 
     from tools.demo import generate_demo
@@ -170,6 +173,8 @@ def hostile_shop(tmp: Path) -> tuple[Path, Any]:
     tx.loc[0, "category"] = "x" * HUGE
     tx.loc[1, "category"] = "<script>alert(1)</script>"
     tx.loc[2, "category"] = f"Call {cu.loc[7, 'phone']} or mail {cu.loc[7, 'email']}"
+    tx.loc[3, "category"] = cu.loc[8, "name"]
+    tx.loc[4, "product"] = cu.loc[9, "name"]
     tx.to_parquet(tmp / "transactions.parquet")
     cu.to_parquet(tmp / "customers.parquet")
     home = tmp / "hostile-home"
