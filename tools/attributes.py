@@ -207,12 +207,20 @@ def split_pair_columns(con: duckdb.DuckDBPyConnection, raw: RawTable, mapped: se
     """Columns of name:value lists get one new column per name (labelled by the name as first written), appended to
     the raw table (replaced by a copy, in the file's order); returns [(column label, [new labels])] for the report."""
     free = [i for i in range(len(raw.names)) if i not in mapped]
+    if not free:
+        return []
+    # one pass over the sample first: a column whose values mostly hold no colon holds no name:value lists, and
+    # only the others are read into Python
+    texts = {i: f"trim(CAST({raw.columns[i]} AS VARCHAR))" for i in free}
+    shares = con.execute("SELECT " + ", ".join(
+        f"count(*) FILTER (WHERE contains({t}, ':')) >= {PAIR_SHARE} * count(*) FILTER (WHERE {t} <> '')"
+        f" AND count(*) FILTER (WHERE {t} <> '') > 0" for t in texts.values())
+        + f" FROM (SELECT * FROM {raw.table} LIMIT {PAIR_SAMPLE_ROWS})").fetchall()[0]
     found: list[tuple[int, list[list[str]]]] = []
-    for i in free:
-        col = raw.columns[i]
+    for i in [i for i, maybe in zip(texts, shares) if maybe]:
         values = [r[0] for r in con.execute(
-            f"SELECT trim(CAST({col} AS VARCHAR)) FROM (SELECT {col} FROM {raw.table} LIMIT {PAIR_SAMPLE_ROWS}) "
-            f"WHERE trim(CAST({col} AS VARCHAR)) <> ''").fetchall()]
+            f"SELECT {texts[i]} FROM (SELECT {raw.columns[i]} FROM {raw.table} LIMIT {PAIR_SAMPLE_ROWS}) "
+            f"WHERE {texts[i]} <> ''").fetchall()]
         groups = _pair_names(values)
         if groups:
             found.append((i, groups))

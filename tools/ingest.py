@@ -106,13 +106,13 @@ def _ingest(con, path: Path, *, raws: list[RawTable], customers, mapping, custom
         warnings.append("Kept out as personal data (not stored): "
                         + ", ".join(f"'{raw.names[i]}'" for i in personal) + ".")
     attrs = attr.plan(raw.names, set(fields.values()), "transactions")
-    line_refund = next((raw.columns[a.position] for a in attrs if LINE_REFUND_HEADER.search(raw.names[a.position])),
-                       None)
+    refund_state = next((a for a in attrs if LINE_REFUND_HEADER.search(a.label)), None)
     cleaned = clean_transactions(con, raw, fields, today=today, keep=[raw.columns[a.position] for a in attrs],
-                                 anonymous=anonymous, line_refund=line_refund)
+                                 anonymous=anonymous,
+                                 line_refund=raw.columns[refund_state.position] if refund_state else None)
     if cleaned["line_refunds"]:
         warnings.append(f"{cleaned['line_refunds']:,} line{'s' if cleaned['line_refunds'] != 1 else ''} whose refund "
-                        f"went through ('{raw.names[raw.columns.index(line_refund)]}') are refunded lines (not sales), "
+                        f"went through ('{refund_state.label}') are refunded lines (not sales), "
                         f"whatever their order's status.")
     warnings = raw.warnings + warnings
     if cleaned["phone_key"]:

@@ -597,8 +597,10 @@ LINE_TOTAL_SHARE = 0.9       # of the rows with a price, a quantity and a value:
 
 
 def _money_sql(col: str) -> str:
-    """A rough number from a money text ('$1,234.50', 'CA$4.75', '-12'): enough to compare columns, not to load."""
-    return f"TRY_CAST(regexp_replace(CAST({col} AS VARCHAR), '[^0-9.\\-]', '', 'g') AS DOUBLE)"
+    """A raw column's money text as a number, read as the loader reads it ('$1,234.50', 'CA$4.75', '84,80 €')."""
+    from tools.cleaning import _number
+
+    return _number(f"nullif(trim({col}), '')", decimal_comma=False)
 
 
 def _amount_by_line_total(con, table: str, names: list[str], mapping: dict[str, int], taken: set[int],
