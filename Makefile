@@ -27,10 +27,12 @@ run: install
 	$(BIN)/tierwise status
 	$(BIN)/tierwise serve --host $(HOST) --port $(PORT)
 
-# Two workers (pytest-xdist), each test file in one of them: the suite is mostly single-threaded Python.
+# Two workers (pytest-xdist), each test file in one of them: the suite is mostly single-threaded Python. The browser
+# tests run after them on their own: beside a busy worker the served app answered one question in over 90 s.
 TEST_WORKERS ?= 2
 test: install browser-deps spark-deps
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --ignore=tests/browser
+	$(BIN)/python -m pytest tests/browser
 
 # Debian packages the tests need, installed when missing. apt-get install waits for dpkg's lock
 # (DPkg::Lock::Timeout); apt-get update ignores that option, so it is retried while another apt-get holds the
