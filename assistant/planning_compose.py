@@ -13,7 +13,7 @@ from typing import Any
 
 import prompts
 from assistant.answer import ToolCallRecord
-from tools.audience import DESCRIBE, describe_values
+from tools.audience import DESCRIBE, RANKED_AMOUNTS, describe_values
 from tools import countries
 from tools.results import Table, ToolResult, count, money
 from tools.semantic.compiler import BLANK_LABEL
@@ -309,13 +309,18 @@ def who(language: str, audience: dict[str, Any] | None) -> str:
 
 
 def _table_ids(result: ToolResult, limit: int = 5) -> str:
+    """The first customers of a list; ranked by an amount, each with it ("a (4,593), b (3,980)")."""
     if not result.tables:
         return "?"
     table = result.tables[0]
     if "customer_id" not in table.columns:
         return "?"
     i = table.columns.index("customer_id")
-    ids = [str(row[i]) for row in table.rows[:limit]]
+    column = RANKED_AMOUNTS.get(str(result.facts.get("sorted_by")))
+    j = table.columns.index(column) if column in table.columns else None
+    shown = money if column in ("total_spend", "clv_12m", "value_at_risk") else count
+    ids = [f"{row[i]} ({shown(row[j])})" if j is not None and row[j] is not None else str(row[i])
+           for row in table.rows[:limit]]
     return ", ".join(ids) if ids else "?"
 
 

@@ -187,3 +187,12 @@ def test_smartphone_orders_versus_smartphone_buyers(shop, question, audience):
     assert number_in(answer.text, want, "money"), answer.text
     said = metric_call(answer).result.summary
     assert ("customers who bought" in said) == audience and ("order lines where" in said) == (not audience)
+
+
+@pytest.mark.parametrize("question", ["Which customer has spent the most with us, and how much?"])
+def test_biggest_spender_is_named_with_the_amount(shop, question):
+    assistant, _, done = shop
+    spend = done.groupby("Customer Ref")["Total Price"].sum()
+    answer = ask(assistant, question)
+    assert str(spend.idxmax()) in answer.text, answer.text
+    assert number_in(answer.text, spend.max(), "money"), answer.text

@@ -23,6 +23,8 @@ SortKey = Literal["churn_probability", "clv", "total_spend", "last_order_date", 
 SORT_SQL = {"churn_probability": "churn_probability DESC NULLS LAST", "clv": "clv_12m DESC NULLS LAST",
             "total_spend": "total_spend DESC", "last_order_date": "last_order_date DESC", "orders": "orders DESC",
             "value_at_risk": "value_at_risk DESC NULLS LAST", "days_since_last_order": "recency_days DESC"}
+# a list ranked by an amount names each first customer's amount ("the biggest spender spent 4,593"): sort -> column
+RANKED_AMOUNTS = {"total_spend": "total_spend", "clv": "clv_12m", "orders": "orders", "value_at_risk": "value_at_risk"}
 
 
 class AudienceFilters(BaseModel):

@@ -9,7 +9,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from tools import charts, verdicts
-from tools.audience import SORT_SQL, AudienceFilters, SortKey, compile_where, describe, resolve_filters
+from tools.audience import RANKED_AMOUNTS, SORT_SQL, AudienceFilters, SortKey, compile_where, describe, resolve_filters
 from tools.context import ToolContext
 from tools.csv_cells import write_csv
 from tools.errors import TierwiseError
@@ -75,6 +75,11 @@ def find_customers(ctx: ToolContext, audience: AudienceFilters | None = None, *,
              "total_spend": _num(stats["total_spend"]), "avg_churn_probability": _num(stats["avg_churn_probability"]),
              "avg_days_since_last_order": _num(stats["avg_days_since_last_order"]),
              "with_email_consent": int(stats["with_consent"]) if pd.notna(stats["with_consent"]) else 0, "sorted_by": sort}
+    column = RANKED_AMOUNTS.get(sort)
+    if n and column in preview.columns and pd.notna(preview[column].iloc[0]):
+        facts["top_customer"] = str(preview["customer_id"].iloc[0])
+        facts["top_value"] = _num(preview[column].iloc[0])
+        summary += f" First by {sort.replace('_', ' ')}: {facts['top_customer']} ({facts['top_value']:,.2f})."
     if notice:
         facts["notice"] = notice
     return ToolResult(summary=summary, facts=facts,
