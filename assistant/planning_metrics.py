@@ -297,6 +297,9 @@ def _lexicon(key: tuple, keep: frozenset[str]) -> Lexicon:
     for order, (fieldname, values) in enumerate(fields):
         for value in values:
             add_value(fieldname, value, order)
+    for alias, value in rg.linked_names(list(cities)).items():  # 'Hangzhou' for a city written 杭州市
+        if not (index.get(phrase_key(alias), {}).keys() - {"value"}):
+            _add(index, phrase_key(alias), "value", ("city", value), (1, -len(fields)))
     # a product's head noun ("earbuds" for Wireless Earbuds, "keyboard" for Mechanical Keyboard); a head several
     # products share names them all (mugs: every "… Mug"), read as one condition on those products
     heads: dict[tuple[str, ...], list[str]] = {}

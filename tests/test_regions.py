@@ -152,3 +152,39 @@ def test_an_address_prefix_names_a_place_not_a_money_column(tmp_path):
     assert f"{raw['Discount Amount'].sum():,.0f}" in answer.text
     assert assistant.ask("revenue by state").tool_calls[0].args["by"] == ["ship_state"]
     assert assistant.ask("how much shipping discount did we give").tool_calls[0].args["metrics"] == ["sum_shipping_discount"]
+
+
+def test_chinese_places_are_read_by_their_romanisation():
+    assert regions.same_region("Hangzhou", ["杭州市", "深圳市", "北京市", "成都市"]) == "杭州市"
+    assert regions.same_region("chongqing", ["重庆市", "深圳市", "北京市"]) == "重庆市"
+    assert regions.same_region("Xiamen", ["杭州市", "深圳市", "北京市"]) is None  # a city the column lacks
+    assert regions.romanised_places(["衬衫", "裤子", "袜子", "帽子"]) == {}  # words, not places
+    # two places written alike in the Latin alphabet (山西省 / 陕西省 are both "shanxi" without tones): neither
+    assert "shanxi" not in regions.romanised_places(["山西省", "陕西省", "广东省", "浙江省"])
+
+
+def test_a_city_written_in_chinese_is_asked_about_in_english(tmp_path):
+    from tests.test_export_columns import write_youzan_like
+
+    raw = write_youzan_like(tmp_path / "orders.csv")
+    load_dataset(Workspace(tmp_path / "home"), tmp_path / "orders.csv", build_models=False)
+    assistant = Assistant(Workspace(tmp_path / "home"))
+    sold = raw[raw["商品退款状态"] != "退款成功"]
+    answer = assistant.ask("How much did we sell to customers in Shenzhen?")
+    assert answer.tool_calls[0].status == "ok", answer.to_json()
+    assert f"{sold.loc[sold['收货人城市'] == '深圳市', '商品实际成交金额'].sum():,.0f}" in answer.text, answer.text
+
+    # the contract's own city column, written in Chinese
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    n = 1200
+    orders = pd.DataFrame({"Order ID": [f"A{i}" for i in range(n)], "Customer": [f"K{rng.integers(0, 250)}" for _ in range(n)],
+                           "Order Date": (pd.Timestamp("2025-02-01") + pd.to_timedelta(rng.integers(0, 300, n), unit="D")),
+                           "Amount": rng.integers(20, 400, n).astype(float),
+                           "City": rng.choice(["杭州市", "上海市", "成都市", "武汉市"], n)})
+    orders.to_csv(tmp_path / "cities.csv", index=False)
+    load_dataset(Workspace(tmp_path / "home2"), tmp_path / "cities.csv", build_models=False)
+    answer = Assistant(Workspace(tmp_path / "home2")).ask("What was revenue from Hangzhou?")
+    assert answer.tool_calls[0].status == "ok", answer.to_json()
+    assert f"{orders.loc[orders['City'] == '杭州市', 'Amount'].sum():,.0f}" in answer.text, answer.text

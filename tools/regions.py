@@ -77,10 +77,11 @@ def lookup(text: object, country: str) -> Region | None:
 
 def same_region(value: object, valid: list[str]) -> str | None:
     """The data's own spelling of the region `value` names ('California' -> 'CA', '广东' -> '广东省') when `valid`
-    is a region column; None otherwise."""
+    is a region column, or of the Chinese place it romanises ('Hangzhou' -> '杭州市'); None otherwise."""
     country = column_country(valid)
     if country is None:
-        return None
+        text = _key(str(value))
+        return romanised_places(valid).get(text) if text.isascii() and text.isalpha() else None
     region = lookup(value, country)
     if region is None:
         return None
@@ -88,15 +89,42 @@ def same_region(value: object, valid: list[str]) -> str | None:
 
 
 def linked_names(values: list[str]) -> dict[str, str]:
-    """For a region column: every name of each region it holds -> the column's value ('加州' -> 'CA'); empty for
-    another column. The codes themselves are left to the column's own values."""
-    country = column_country(values)
-    if country is None:
-        return {}
+    """For a region column: every name of each region it holds -> the column's value ('加州' -> 'CA'); for a column
+    of Chinese place names, each one's romanisation too ('Hangzhou' -> '杭州市'); empty for another column. The codes
+    themselves are left to the column's own values."""
     out: dict[str, str] = {}
-    for value in values:
-        region = lookup(value, country)
-        if region is not None:
-            for name in region.names():
-                out.setdefault(name, value)
+    country = column_country(values)
+    if country is not None:
+        for value in values:
+            region = lookup(value, country)
+            if region is not None:
+                for name in region.names():
+                    out.setdefault(name, value)
+    for name, value in romanised_places(values).items():
+        out.setdefault(name, value)
     return out
+
+
+# A Chinese place name and its administrative suffix: 杭州市, 西湖区, 广东省, 延边朝鲜族自治州
+CHINESE_PLACE = re.compile(r"([\u4e00-\u9fff]{2,}?)(?:特别行政区|自治区|自治州|自治县|地区|市|省|区|县|州|盟|旗)?")
+
+
+def romanised_places(values: Iterable[object]) -> dict[str, str]:
+    """For a column of Chinese place names (80% of its values, at least three different ones): each place's
+    romanisation without tones or suffix -> the value ('hangzhou' -> '杭州市', 'chongqing' -> '重庆'), so a question
+    in English names a city the data writes in Chinese. A romanisation two places share names neither."""
+    seen = [str(v).strip() for v in values if v is not None and str(v).strip()]
+    places = [(v, m.group(1)) for v in seen if (m := CHINESE_PLACE.fullmatch(v))]
+    if len({v for v, _ in places}) < MIN_DISTINCT or len(places) < SHARE * len(seen) \
+            or not any(v != stem for v, stem in places):  # no suffix anywhere: words, not place names
+        return {}
+    from pypinyin import lazy_pinyin  # only for a column of Chinese places
+
+    out: dict[str, str] = {}
+    shared: set[str] = set()
+    for value, stem in places:
+        name = "".join(lazy_pinyin(stem))
+        if out.get(name, value) != value:
+            shared.add(name)
+        out.setdefault(name, value)
+    return {name: value for name, value in out.items() if name not in shared}
