@@ -219,7 +219,8 @@ def compose_record(language: str, record: ToolCallRecord, *, focus: list[tuple[s
 
 
 def _focus_lead(lang: str, record: ToolCallRecord, focus: list[tuple[str, str, Any]]) -> str | None:
-    """The asked group's value first when a breakdown was asked for one group ('Kids: 18.2% of revenue')."""
+    """The asked group's value first when a breakdown was asked for one group ('Kids: 18.2% of revenue'); its row is
+    moved to the top of the result's rows and table too."""
     f = record.result.facts if record.result else {}
     rows, by, names = f.get("rows") or [], f.get("by") or [], f.get("metrics") or []
     field, _, wanted = focus[0]
@@ -228,6 +229,14 @@ def _focus_lead(lang: str, record: ToolCallRecord, focus: list[tuple[str, str, A
     row = next((row for row in rows if str(row.get(field)).lower() == str(wanted).lower()), None)
     if row is None:
         return None
+    # the asked group's row leads the result as it leads the answer: the facts' headline row and the table's first
+    rows.insert(0, rows.pop(rows.index(row)))
+    for table in record.result.tables if field in by[:1] else ():
+        if field in table.columns:
+            i = table.columns.index(field)
+            hit = next((r for r in table.rows if str(r[i]) == str(row.get(field))), None)
+            if hit is not None:
+                table.rows.insert(0, table.rows.pop(table.rows.index(hit)))
     first = names[0]
     label = ((f.get("labels") or {}).get(first) or {}).get(lang) or first
     value = _metric_value(row.get(first), (f.get("units") or {}).get(first), f.get("currency"), lang)

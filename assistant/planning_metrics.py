@@ -424,6 +424,10 @@ def _link_countries(index: dict, field: str | None, values: list[str]) -> set[tu
     return quiet
 
 
+CANCEL_WORD = re.compile(r"cancel|取消")  # "cancelled orders" says it; "lost revenue" (the same metric) does not
+# customers said to be gone in words no money is said with ("lost" is both)
+LAPSED_WORD = re.compile(r"lapsed|churned|inactive|dormant|lost (?:customers|clients|buyers|shoppers)|流失|沉睡")
+
 # A Chinese place value and its administrative suffix (city, province, district, county, region)
 PLACE_SUFFIX = re.compile(r"([\u4e00-\u9fff]{2,}?)(?:特别行政区|自治区|自治州|市|省|区|县|州|盟)")
 
@@ -864,8 +868,8 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
     for i, unit in enumerate(units):
         if unit.has("grain"):
             q.grain = q.grain or unit.kinds["grain"]
-        if unit.has("time") and i + 1 < len(units) and units[i + 1].has("metric") and not unit.has("by") \
-                and (i == 0 or not (units[i - 1].number is not None or units[i - 1].text in ("上", "下", "本", "这", "当", "每", "前", "后", "近", "个"))):
+        if unit.has("time") and not unit.text.isascii() and i + 1 < len(units) and units[i + 1].has("metric") \
+                and not unit.has("by") and (i == 0 or not (units[i - 1].number is not None or units[i - 1].text in ("上", "下", "本", "这", "当", "每", "前", "后", "近", "个"))):
             q.grain = q.grain or unit.kinds["time"]  # 月销售额, 日订单量: a metric per month, per day
         if unit.has("by") and unit.has("dim"):  # "各国": the cue and the grouping in one
             add_by(r.dim_of(i))
@@ -1017,11 +1021,17 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
     # what a cue implies when no metric is named
     how_many = r.any("how_many")
     how_much = r.any("how_much")
-    cancelled = r.any("cancel", "refund", "lost")
-    rateable = {"purchase_frequency", "share_of_revenue", "orders", "cancelled_orders"}
+    # refunds and cancellations are said by a cue ("returned") or inside a metric's own word ("退款订单", "取消的订单")
+    said_refund = r.any("refund") or bool(set(metrics) & {"refunded_orders", "refunded_revenue"})
+    said_cancel = r.any("cancel") or any(u.kinds.get("metric") in ("cancelled_orders", "cancelled_revenue")
+                                         and CANCEL_WORD.search(text[u.start:u.end]) for u in units)
+    # "lost customers", "流失" are people; "lost revenue", "lost to refunds" money
+    lost_money = any(u.has("lost") and not any(r.u[j].has("cust") for j in r.after(i)) for i, u in enumerate(r.u))
+    cancelled = said_refund or said_cancel or lost_money
+    rateable = {"purchase_frequency", "share_of_revenue", "orders", "cancelled_orders", "refunded_orders"}
     if cancelled and r.any("share_word") and (set(metrics) & rateable or not metrics or r.any("order_noun")):
         # "what percentage of orders get cancelled", "how often are orders returned", "退款比例", "cancelled, as a rate"
-        rate = "refund_rate" if r.any("refund") and not r.any("cancel") else "cancellation_rate"
+        rate = "refund_rate" if said_refund and not said_cancel else "cancellation_rate"
         kept = [m for m in metrics if m not in rateable]
         metrics, explicit = [rate] + kept, True
     if r.any("again") and set(metrics) <= {"customers", "share_of_revenue", "purchase_frequency", "returning_customers"}:
@@ -1083,10 +1093,19 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
         metrics = ["revenue_at_risk"] + [m for m in metrics if m not in ("revenue", "share_of_revenue", "revenue_at_risk")]
     if cancelled:  # "revenue we lost to cancellations", "how many orders were returned"
         metrics = [{"revenue": "cancelled_revenue", "orders": "cancelled_orders"}.get(m, m) for m in metrics]
-        if r.any("refund") and not r.any("cancel") and "refunded_revenue" in (vocabulary.get("metrics") or ()):
+        if said_refund and not said_cancel and "refunded_revenue" in (vocabulary.get("metrics") or ()):
             # "how much did we lose to refunds", "退款金额": refunds alone, not every cancelled or closed order
             metrics = [{"cancelled_revenue": "refunded_revenue", "cancelled_orders": "refunded_orders"}.get(m, m)
                        for m in metrics]
+        if said_refund and said_cancel:
+            # "refunds and cancellations", "退款和取消的订单": both, which the cancelled figures count (every order
+            # not completed: cancelled, refunded or returned)
+            metrics = [{"refunded_revenue": "cancelled_revenue", "refunded_orders": "cancelled_orders"}.get(m, m)
+                       for m in metrics]
+        if r.any("lost") and set(metrics) & {"cancelled_revenue", "refunded_revenue"}:
+            # "how much revenue did refunded orders lose us", "退款的订单损失了多少销售额": the money; orders say which
+            metrics = [m for m in metrics if m not in ("cancelled_orders", "refunded_orders")]
+        metrics = list(dict.fromkeys(metrics))
     # "new customers' AOV": a group of customers is who, when another metric says what
     if set(metrics) == {"new_customers", "customers"}:
         metrics = ["new_customers"]  # "新客户有多少": one count of customers, the new ones
@@ -1155,8 +1174,9 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
             continue
         if key == "segment" and value == "new_customers" and "new_customers" in metrics:
             continue  # "how many new customers": the metric, not the segment
-        if key == "segment" and value == "lost" and "cancelled_revenue" in metrics:
-            continue  # "how much revenue was lost" speaks of money, not of the lost segment
+        if (key, value) in (("segment", "lost"), ("churn_risk", "lapsed")) and not LAPSED_WORD.search(text) \
+                and set(metrics) & {"cancelled_revenue", "refunded_revenue", "cancellation_rate", "refund_rate"}:
+            continue  # "how much revenue was lost (to refunds)" speaks of money, not of lost customers
         if key == "churn_risk" and (set(metrics) & {"churn_probability", "revenue_at_risk"}) and not re.search(r"\bhigh\b|\bmedium\b|\blow\b|高|中|低", text):
             continue
         q.audience.append((key, "=", value))

@@ -323,7 +323,9 @@ MAX_VALUE_CHARS = 200  # no one types a value longer than this into a question; 
 @functools.lru_cache(maxsize=64)
 def _value_patterns(valid: tuple[str, ...]) -> tuple[list[tuple[str, re.Pattern]], dict[str, str]]:
     """Each value of a vocabulary list as a pattern, and the values by their normalised spelling (built once a list)."""
-    valid = tuple(v for v in valid if len(v) <= MAX_VALUE_CHARS)
+    # a value of one or two Latin letters ('US', 'F') is too short to find in a lower-cased question ("spent more
+    # than $500 with us"); country codes are read through the country aliases, written as codes
+    valid = tuple(v for v in valid if len(v) <= MAX_VALUE_CHARS and not (len(v.strip()) <= 2 and v.isascii()))
     return ([(v, re.compile(rf"(?<![a-z]){re.escape(_norm(v))}(?![a-z])")) for v in valid], {_norm(v): v for v in valid})
 
 

@@ -671,6 +671,15 @@ def test_the_answer_to_a_share_of_one_value_leads_with_that_value(planner):
     focus = [("payment_type", "=", "klarna")]
     assert compose_record("en", record, focus=focus).startswith("Klarna (payment type) accounts for 27.0% of revenue.")
     assert compose_record("zh", record, focus=focus).startswith("Klarna占销售额的27.0%。")
+    assert record.result.facts["rows"][0]["payment_type"] == "Klarna"  # the headline row is the asked group's
+
+
+def test_this_years_revenue_is_a_window_not_a_series_per_year(planner):
+    args = planner.plan("what share of this year's revenue came from Footwear", ConversationState(), RETAILER,
+                        role="marketer").calls[0].args
+    assert args.get("since") and not args.get("grain"), args
+    args = planner.plan("Footwear的月销售额", ConversationState(), RETAILER, role="marketer").calls[0].args
+    assert args.get("grain") == "month", args  # a Chinese time unit before its metric is a series: per month
 
 
 @pytest.mark.parametrize("question, vocabulary, audience", [
@@ -1161,6 +1170,31 @@ REFUNDING = {**DEMO, "metrics": ["revenue", "orders", "cancelled_revenue", "canc
 ])
 def test_refund_as_a_verb_asks_for_the_refund_metrics(planner, question, metric):
     assert metrics_call(planner, question, REFUNDING)["metrics"] == [metric]
+
+
+@pytest.mark.parametrize("question, metric", [
+    ("what did refunds cost us in lost revenue?", "refunded_revenue"),
+    ("退货一共损失了多少销售额", "refunded_revenue"),
+    ("how much revenue did we lose through cancelled and refunded orders", "cancelled_revenue"),
+    ("取消和退款的订单加起来损失多少钱", "cancelled_revenue"),
+    ("退货订单在所有订单里占多大比例", "refund_rate"),
+    ("lost revenue in november", "cancelled_revenue"),
+])
+def test_lost_money_is_money_not_lost_customers(planner, question, metric):
+    args = metrics_call(planner, question, REFUNDING)
+    assert args["metrics"] == [metric] and not args.get("audience"), (question, args)
+
+
+def test_lost_customers_are_still_an_audience(planner):
+    assert metrics_call(planner, "how much did our lost customers spend", REFUNDING).get("audience")
+
+
+def test_a_two_letter_country_code_is_not_read_from_a_pronoun(planner):
+    coded = {**DEMO, "countries": ["US", "CA", "GB", "AU"]}
+    call = call_for(planner, "how many customers have spent more than $800 with us", coded)
+    assert "country" not in call.args and not (call.args.get("audience") or {}).get("country"), call
+    call = call_for(planner, "revenue from customers in the US", coded)
+    assert call.args.get("audience") == {"country": "US"}, call
 
 
 def test_each_metric_is_asked_for_once(planner):
