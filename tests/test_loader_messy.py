@@ -474,17 +474,20 @@ def test_merged_values_are_one_group_in_the_semantic_layer(tmp_path):
 # ----------------------------------------------------------------------------- values over several lines
 
 
-@pytest.mark.parametrize("broken_row", [0, 9_000], ids=["in the first lines", "far below the sampled lines"])
-def test_a_quoted_value_running_over_line_breaks_is_one_value_wherever_it_sits(tmp_path, broken_row):
-    """Exports quote a multi-line order note; every row is kept once and its note keeps its line breaks."""
+@pytest.mark.parametrize("broken_row, width", [(0, 0), (9_000, 0), (400, 1_000)],
+                         ids=["in the first lines", "far below the sampled lines", "wide rows, just past the sample"])
+def test_a_quoted_value_running_over_line_breaks_is_one_value_wherever_it_sits(tmp_path, broken_row, width):
+    """Exports quote a multi-line order note; every row is kept once and its note keeps its line breaks. With wide
+    rows (an order export's 60 columns) the first break past the sampled lines is met while the file is first read."""
     import csv
 
     rng = random.Random(5)
     rows = [{"Order ID": f"#{1000 + i}", "Customer": f"C{rng.randrange(400):04d}",
              "Date": (date(2024, 1, 1) + timedelta(days=rng.randrange(300))).isoformat(),
              "Total": f"{rng.uniform(5, 300):.2f}",
-             "Order Note": "leave at the door,\nring twice\r\nthanks" if i in (broken_row, broken_row + 3) else "none"}
-            for i in range(12_000)]
+             "Order Note": "leave at the door,\nring twice\r\nthanks" if i in (broken_row, broken_row + 3) else "none",
+             "Address": "x" * width}
+            for i in range(12_000 if not width else 1_000)]
     path = tmp_path / "orders.csv"
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))

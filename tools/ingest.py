@@ -54,10 +54,12 @@ def ingest(con: duckdb.DuckDBPyConnection, transactions: str | Path, *,
             return run()
         except (duckdb.Error, TierwiseError) as exc:
             scan = exc if isinstance(exc, duckdb.Error) else exc.__cause__
-            if not isinstance(scan, duckdb.Error) or CSV_ERROR not in str(scan) \
-                    or not any(r.parallel for r in raws if r.format == "csv"):
+            csvs = [r for r in raws if r.format == "csv"]
+            if not isinstance(scan, duckdb.Error) or CSV_ERROR not in str(scan) or SERIAL_CSV.get() \
+                    or (csvs and not any(r.parallel for r in csvs)):
                 raise
-            # a quoted value spans lines beyond the sampled ones: read again, one thread per file
+            # a quoted value spans lines beyond the sampled ones (found while reading a file, or by a later scan):
+            # read again, one thread per file
             _drop_all(con)
             for raw in raws:
                 raw.cleanup()
