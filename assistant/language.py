@@ -117,6 +117,22 @@ def zh_to_int(text: str) -> int | None:
     return total + section + (digit or 0)
 
 
+def _in_idiom(text: str, start: int, end: int) -> bool:
+    """Whether the numeral run text[start:end] is (part of) a word rather than a number: an idiom that is the whole run
+    or reaches past its edge ("一下", "统一", "万一他们不来"). One wholly inside a longer run is a number's own
+    characters ("一万一千" holds 万一, "三千万" holds 千万)."""
+    lo = max(0, start - 1)
+    around = text[lo:end + 1]
+    for idiom in ZH_IDIOMS:
+        at = around.find(idiom)
+        while at >= 0:
+            first, last = lo + at, lo + at + len(idiom)
+            if first < start or last > end or (first, last) == (start, end):
+                return True
+            at = around.find(idiom, at + 1)
+    return False
+
+
 def numbers_to_digits(text: str) -> str:
     """Rewrite numbers written as words (three, twenty-five, 三个, 一百二十) as digits."""
     def en(match: re.Match) -> str:
@@ -133,8 +149,7 @@ def numbers_to_digits(text: str) -> str:
     def zh(match: re.Match) -> str:
         run = match.group(0)
         start, end = match.span()
-        around = text[max(0, start - 1):end + 1]
-        if any(idiom in around for idiom in ZH_IDIOMS):
+        if _in_idiom(text, start, end):
             return run
         if run in ("一", "万", "千", "百") and not ZH_MEASURE.match(text[end:]):
             return run

