@@ -318,7 +318,13 @@ SEGMENT_CUES: dict[str, str] = {
     "lost": r"\blost\b(?! revenue)|\blapsed\b|\bchurned\b|\bgone away\b|\bformer customers\b|\bex-customers\b"
             r"|\b(?:already|long|now) gone\b|\bgone for good\b|\b(?:are|is|were) gone\b(?! (?:quiet|silent|cold))|\b(?:who|that|have|has|had) (?:already )?left us\b"
             r"|\b(?:have|has|had|who|that|already) (?:already )?(?:stopped|quit|ceased) (?:buying|ordering|purchasing|shopping)\b"
-            r"|已(?:经)?流失|(?<![快将要会能在渐慢始])(?:流失(?:了|掉)?的?(?:客户|用户|顾客|老客|会员)(?!.*(?:风险|可能|快|将|即将))|流失的人|流失(?:了|掉)(?!.*(?:风险|可能|概率)))"
+            # losing told as something that happened: "who did we already lose", "customers we no longer see"
+            r"|\b(?:did|do) (?:we|you|i) (?:already |just |recently |actually )?lose\b|\bno longer (?:buy|order|shop|purchase|come|customers)\w*"
+            r"|\b(?:don'?t|do not|doesn'?t|does not) (?:buy|order|shop|purchase)(?: \w+){0,3}? any ?more\b|\bwho (?:have |has |had )?(?:already )?left\s*(?=[?.!,]|$)"
+            r"|已(?:经)?流失|(?<![快将要会能在渐慢始易])(?:流失(?:了|掉)?的?(?:客户|用户|顾客|老客|会员)(?!.*(?:风险|可能|快|将|即将))|流失的人|流失(?:了|掉)(?!.*(?:风险|可能|概率)))"
+            # a gone state before whatever else describes the customers: 流失的高价值客户, 流失掉的德国老客, 我们失去了哪些客户
+            r"|(?<![快将要会能在渐慢始易])流失(?:了|掉)?的(?!风险|概率|可能|原因|情况|比例|率|趋势)[^，,。？?！!；;\s]{1,8}?(?:客户|用户|顾客|老客|会员|买家|vip)(?!.*(?:风险|可能|快|将|即将))"
+            r"|(?<![不能可想别怕])(?:失去|丢掉|丢失|丢了|走掉|跑掉)(?:了)?的?[^，,。？?！!；;\s]{0,8}?(?:客户|用户|顾客|老客|会员|买家|vip)"
             r"|丢失的?客户|流失(?:的)?(?:分群|细分)",
 }
 
@@ -347,7 +353,7 @@ CHURN_CUES: dict[str, str] = {
             r"|\b(?:likely|about|going|set|might|may|could) (?:to )?(?:defect|walk away|jump ship)\b|\bchurn candidates\b"
             r"|\b(?:worr(?:y|ied)|concerned|afraid|scared|nervous) (?:about|of) losing\b|\b(?:should|must) (?:we )?(?:worry|be worried) about\b"
             r"|(?:快|快要|要|可能|会|即将)(?:会)?(?:不买|不来|不下单|不再买|不再来)"
-            r"|快要流失|即将流失|快流失|将要流失|可能(?:会)?流失|要流失|会流失|流失的?风险(?:较|很|比较|最)?高|高流失|高风险|流失可能性(?:较|很)?高|有流失的?风险|处于(?:高)?流失(?:的)?风险|面临流失|流失概率(?:较|很)?高|(?:很大|较大|极大|比较大|高)的?(?:概率|可能性?|几率)(?:会)?流失|流失的?(?:概率|可能性|几率)(?:很|较|比较)?(?:大|高)|流失(?:倾向|迹象|预警)|流失风险(?:变高|变大|上升|升高|增加|提高)|(?:可能|快|快要|要|会|即将)(?:会)?离开"
+            r"|快要流失|即将流失|快流失|将要流失|可能(?:会)?流失|要流失|会流失|(?:很|比较|最|较)?容易流失|易流失|流失的?风险(?:较|很|比较|最)?高|高流失|高风险|流失可能性(?:较|很)?高|有流失的?风险|处于(?:高)?流失(?:的)?风险|面临流失|流失概率(?:较|很)?高|(?:很大|较大|极大|比较大|高)的?(?:概率|可能性?|几率)(?:会)?流失|流失的?(?:概率|可能性|几率)(?:很|较|比较)?(?:大|高)|流失(?:倾向|迹象|预警)|流失风险(?:变高|变大|上升|升高|增加|提高)|(?:可能|快|快要|要|会|即将)(?:会)?离开"
             "|" + DRIFTING,
 }
 

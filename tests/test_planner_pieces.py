@@ -80,3 +80,28 @@ def test_the_figures_of_two_variants_make_an_ab_test_whatever_words_surround_the
     for question in ("our sms went out twice: the old text got 52 orders out of 2600, the new text 75 orders out of 2600",
                      "推送测试：旧文案三千次推送带来九十单，新文案三千次推送带来一百二十单，新文案好吗"):
         assert only_call(plan(planner, question)).name == "ab_test"
+
+
+# ------------------------------------------------------------------ churn state words
+@pytest.mark.parametrize("question, audience", [
+    # gone: the lapsed band, whatever else describes the customers and wherever the state word stands
+    ("流失的中等价值客户有多少人", {"tier": "mid", "churn_risk": "lapsed"}),
+    ("看看流失掉的法国买家", {"country": "France", "churn_risk": "lapsed"}),
+    ("我们丢了哪些加拿大的客户", {"country": "Canada", "churn_risk": "lapsed"}),
+    ("which of our high value shoppers did we lose", {"tier": "high", "churn_risk": "lapsed"}),
+    ("show me the Dutch customers who no longer order from us", {"country": "Netherlands", "churn_risk": "lapsed"}),
+    ("who doesn't buy from us anymore", {"churn_risk": "lapsed"}),
+    # drifting, not gone: the high band
+    ("比较容易流失的VIP有哪些", {"tier": "high", "churn_risk": "high"}),
+    ("快流失的中等价值客户", {"tier": "mid", "churn_risk": "high"}),
+])
+def test_a_churn_state_word_sets_the_risk_band_beside_the_other_filters(planner, question, audience):
+    call = only_call(plan(planner, question))
+    assert call.name == "find_customers"
+    assert {k: call.args.get(k) for k in audience} == audience
+
+
+@pytest.mark.parametrize("question", ["流失的原因是什么", "我们不想失去的客户是哪些", "customers who left a review"])
+def test_words_near_churn_that_name_no_gone_customers_set_no_lapsed_band(planner, question):
+    p = plan(planner, question)
+    assert all(c.args.get("churn_risk") != "lapsed" for c in p.calls)
