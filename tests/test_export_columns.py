@@ -204,3 +204,29 @@ def test_the_top_group_is_one_with_a_value(tmp_path):
         assert top["ship_state"].tolist() == [raw.groupby("Ship State")["Item Total"].sum().idxmax()]
         every = _rows(ctx, metrics=["revenue"], by=["ship_state"])
         assert "(blank)" in every["ship_state"].tolist() and every.iloc[0]["ship_state"] == "(blank)"
+
+
+def test_an_order_export_sells_its_order_total_with_tax_words_and_partial_refunds(tmp_path):
+    """One row per order, the sale written 'Order Total (incl. GST)' beside money that is not the sale (a gift card
+    redeemed, store credit, a refund column, items shipped); an order refunded in part still sold."""
+    rng = np.random.default_rng(12)
+    n = 2000
+    total = np.round(rng.uniform(15, 240, n), 2)
+    status = rng.choice(["Completed", "Shipped", "Cancelled", "Partially Refunded", "Refunded"], n,
+                        p=[0.55, 0.3, 0.05, 0.05, 0.05])
+    frame = pd.DataFrame({
+        "Order Number": [f"{50000 + i}" for i in range(n)], "Buyer ID": [f"B{rng.integers(1, 600)}" for _ in range(n)],
+        "Placed On": [(pd.Timestamp("2025-01-01") + pd.Timedelta(days=int(d))).strftime("%d/%m/%Y")
+                      for d in rng.integers(0, 360, n)],
+        "Order State": status, "Items Shipped": rng.integers(1, 6, n),
+        "Gift Card Amount Redeemed": np.where(rng.random(n) < 0.1, 25.0, 0.0),
+        "Store Credit Used": np.where(rng.random(n) < 0.05, 10.0, 0.0),
+        "Order Total (incl. GST)": total, "Tax Total": np.round(total / 11, 2),
+        "Refund Amount": np.where(status == "Partially Refunded", np.round(total * 0.3, 2), 0.0)})
+    frame.to_csv(tmp_path / "orders.csv", index=False)
+    with loaded(tmp_path / "orders.csv", tmp_path / "home") as (report, ctx):
+        assert report["mapping"]["amount"] == "Order Total (incl. GST)", report["mapping"]
+        sold = frame[frame["Order State"].isin(["Completed", "Shipped", "Partially Refunded"])]
+        rows = _rows(ctx, metrics=["revenue", "orders"])
+        assert rows.iloc[0]["revenue"] == pytest.approx(sold["Order Total (incl. GST)"].sum())
+        assert rows.iloc[0]["orders"] == len(sold)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from tools.contract import CANCELLED_KEYWORDS, COMPLETED_STATUSES, CUSTOMERS_SCHEMA, ORDERS_SCHEMA
+from tools.contract import CANCELLED_KEYWORDS, COMPLETED_STATUSES, CUSTOMERS_SCHEMA, ORDERS_SCHEMA, PARTIAL_KEYWORDS
 from tools.reading import RawTable
 
 MAX_AMOUNT = 1_000_000.0     # one order above this is "absurd amount"
@@ -265,11 +265,12 @@ def cancelled_sql(status: str) -> str:
 
     The common completed statuses are looked up first, so most rows skip the keyword search."""
     return (f"coalesce(CASE WHEN list_contains($completed, {status}) THEN false "
+            f"WHEN regexp_matches({status}, $partial_pattern) THEN false "
             f"ELSE regexp_matches({status}, $cancel_pattern) END, false)")
 
 
 def cancelled_params() -> dict:
-    return {"completed": [s.lower() for s in COMPLETED_STATUSES],
+    return {"completed": [s.lower() for s in COMPLETED_STATUSES], "partial_pattern": "|".join(PARTIAL_KEYWORDS),
             "cancel_pattern": "|".join(re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", k.lower())
                                       for k in CANCELLED_KEYWORDS)}
 

@@ -24,6 +24,9 @@ CANCELLED_KEYWORDS = ("cancel", "refund", "return", "void", "closed", "fail", "d
                       "取消", "关闭", "退款", "退货", "退单", "失败", "作废", "撤销", "拒收", "拒付",
                       # never paid: a checkout left unpaid is no sale either
                       "unpaid", "awaiting payment", "pending payment", "not paid", "待付款", "未付款", "待支付", "未支付")
+# A status saying only part of the order was refunded, returned or cancelled ('Partially Refunded', 部分退款): the sale
+# stands for the rest, so the order counts (in full: the file says how much went back only in a column of its own).
+PARTIAL_KEYWORDS = ("partial", "部分")
 # Common statuses of a completed sale: a shortcut that spares the keyword search on most rows.
 # None of them contains a cancelled keyword (a test checks it).
 COMPLETED_STATUSES = ("completed", "complete", "shipped", "delivered", "paid", "success",

@@ -275,13 +275,17 @@ def resolve_column(spec: str, names: list[str], header: bool) -> int:
 # "Payment Method", "Paid At", "Total Items").
 NOT_MONEY_WORDS = frozenset({"status", "state", "method", "type", "mode", "gateway", "provider", "id", "date",
                              "time", "at", "on", "code", "reference", "ref", "items", "count", "quantity", "qty",
-                             "number", "no", "currency"})
+                             "number", "no", "currency", "shipped", "weight"})
 
 
 # Money that is not the sale ("Discount Amount", "Order Sales Tax", "Shipping Total", "Fee Amount"): never the amount.
 NOT_SALE_WORDS = frozenset({"discount", "discounts", "coupon", "tax", "taxes", "vat", "gst", "hst", "shipping",
                             "postage", "delivery", "fee", "fees", "commission", "tip", "tips", "refund", "refunded",
-                            "deposit", "balance"})
+                            "deposit", "balance", "handling",
+                            # how an order was paid for, not what it sold: 'Gift Certificate Amount Redeemed', 'Store
+                            # Credit', 'Voucher Amount', 'Points Redeemed'
+                            "gift", "certificate", "voucher", "vouchers", "redeemed", "redemption", "credit", "points",
+                            "wallet"})
 
 # A "state" that is a place ("Ship State", "Billing State"), not an order's status.
 PLACE_WORDS = frozenset({"ship", "shipping", "billing", "bill", "delivery", "address", "province", "region"})
@@ -312,11 +316,22 @@ def _holds(label: str, synonym_norm: str) -> bool:
     return False
 
 
+# Words that make the money word after them a qualifier of a sale amount, not the amount itself: 'Order Total (inc
+# tax)', 'Subtotal (ex tax)', 'Total excl. VAT', 'Total before discount' are sales; 'Tax Total' is tax
+QUALIFIERS = frozenset({"inc", "incl", "including", "inclusive", "ex", "exc", "excl", "excluding", "exclusive",
+                        "without", "with", "before", "after", "less", "net", "plus", "pre", "minus", "of"})
+
+
+def _unqualified(words: list[str]) -> list[str]:
+    """A header's words without the money words that only qualify it ('inc tax', 'before discount')."""
+    return [w for i, w in enumerate(words) if not (i and words[i - 1] in QUALIFIERS and w in NOT_SALE_WORDS)]
+
+
 def _vetoed(fld: str, label: str) -> bool:
     """Headers a field never takes by name, whatever synonym they contain."""
     words = set(header_words(label))
     if fld == "amount":
-        return bool(words & (NOT_MONEY_WORDS | NOT_SALE_WORDS))
+        return bool(set(_unqualified(header_words(label))) & (NOT_MONEY_WORDS | NOT_SALE_WORDS))
     if fld == "status":
         return "status" not in words and bool(words & PLACE_WORDS)
     if fld in ("customer_id", "order_id") and normalise(label) not in _KEY_SYNONYMS[fld]:
