@@ -298,6 +298,20 @@ class OfflinePlanner:
             oos_text = oos_text.replace(word, " ")
         return Reading(text, original, as_of, slots, query, self.route(routing_text(text, slots), slots, oos_text))
 
+    def _request_reading(self, question: str, whole: Reading, vocabulary: dict[str, list[str]]) -> Reading:
+        """A list asked for after context ("our loyal shoppers get a note, but next week …: list the customers in
+        Germany who …", "下周要做活动，先列一下…"): the request's own clause says which tool answers, so context words
+        (next week, retention, a sale) never route it elsewhere; every filter the question states still counts."""
+        clause = request_clause(question)
+        if clause is None:
+            return whole
+        part = self.read(clause, vocabulary)
+        intent, p = part.routing.best()
+        if intent != "find_customers" or p < WEAK:
+            return whole
+        part.slots.filters = {**whole.slots.filters, **part.slots.filters}
+        return part
+
     # ------------------------------------------------------------------ planning
     def plan(self, question: str, state: ConversationState, vocabulary: dict[str, list[str]], *, role: str,
              force_intent: str | None = None) -> Plan:
@@ -312,6 +326,8 @@ class OfflinePlanner:
                                                                      and not lex.INJECTION.search(text) else "injection"),
                         out_of_scope=True)
         reading = self.read(question, vocabulary, normalised=(text, original))
+        if not force_intent:
+            reading = self._request_reading(question, reading, vocabulary)
         slots, metric_query, routing = reading.slots, reading.query, reading.routing
         top = force_intent or next(iter(routing.probabilities))
         intent, p = (force_intent, 1.0) if force_intent else routing.best()
@@ -330,6 +346,9 @@ class OfflinePlanner:
             rejected.add("customer_lookup")
         if not force_intent:
             intent, p = _best_left(routing, rejected)
+            if intent in AGGREGATE_READINGS and _asks_for_people(text, slots, metric_query):
+                # "列一下老客里最近60天没买过的", "who are our repeat buyers in Canada": the people, not their number
+                intent, p = "find_customers", max(p, routing.probabilities.get("find_customers", 0.0))
             if slots.ab and intent != "ab_test":
                 # visitors and conversions of two variants are an A/B test's figures whatever words surround them
                 # ("the new email got 95 orders out of 3000 sends while the old one got 80"): a hard constraint
@@ -427,7 +446,7 @@ class OfflinePlanner:
             # "clients who bought A but never B", "shoppers in Bavaria": conditions a customer list cannot hold
             # (a product, a negation, a column of the shop's own) are counted rather than dropped
             metric_query.metrics, metric_query.explicit = ["customers"], True
-        wants_metrics = self._wants_metrics(intent, weak, metric_query, text)
+        wants_metrics = self._wants_metrics(intent, weak, metric_query, text, slots)
         if intent == "query_metrics" and not wants_metrics:
             intent = other  # "the ten customers with the most orders" ranks customers: the list, not an aggregate
         theirs = pronoun or bool(THEIR.search(text))
@@ -492,7 +511,7 @@ class OfflinePlanner:
             intent, args = "customer_lookup", {"query": args["customer_id"]}
         return Plan([PlannedCall(intent, args)], language, intent)
 
-    def _wants_metrics(self, intent: str, weak: bool, q: planning_metrics.MetricQuery, text: str) -> bool:
+    def _wants_metrics(self, intent: str, weak: bool, q: planning_metrics.MetricQuery, text: str, slots: Slots) -> bool:
         """Whether the question asks for an aggregate that query_metrics answers, rather than what the intent's own
         tool does. The router reads which it is; the older tools then keep only the questions their arguments can
         hold exactly (one KPI over time, a customer breakdown, plain totals, a customer list): anything more (an
@@ -509,7 +528,7 @@ class OfflinePlanner:
         filters = [c for c in q.filters if not (c[0] in q.by and c[1] == "in")]
         audience = [c for c in q.audience if not (c[0] in q.by and c[1] == "in")]
         plain = not filters and planning_metrics.to_flat(audience) is not None and not (q.compare or q.sort)
-        if intent == "find_customers" and not _lossy(q) and (q.wants_list or (q.limit and not q.by) or (
+        if intent == "find_customers" and not _lossy(q) and (q.wants_list or (q.limit and not q.by) or _kinds_of_customers(q, slots) or (
                 plain and not q.by and not q.grain and not (q.since or q.until) and set(q.metrics) <= {"customers"})):
             return False
         if intent == "kpi_trend" and plain and not q.limit and len(q.metrics) <= 1 \
@@ -712,6 +731,65 @@ def _order_kpi(slots: Slots, q: planning_metrics.MetricQuery) -> bool:
     if q.explicit:
         return not set(q.metrics) <= SCORE_KPIS
     return slots.metric not in (None, "customers")
+
+
+# Metrics that only count a kind of customer the list's own filters carry: "returning customers" is min_orders 2,
+# "new customers" the new_customers segment
+PEOPLE_METRICS = {"customers": None, "returning_customers": ("min_orders", 2), "new_customers": ("segment", "new_customers")}
+# Readings that answer with a number rather than the people: a list request overrides them
+AGGREGATE_READINGS = frozenset({"query_metrics", "dataset_overview", "kpi_trend", "segment_summary"})
+
+
+def _kinds_of_customers(q: planning_metrics.MetricQuery, slots: Slots) -> bool:
+    """Whether the question's metrics only name kinds of customers that the list's filters hold, with nothing only an
+    aggregate carries (a grouping, a grain, a window, a comparison, a sort)."""
+    if not q.metrics or q.by or q.grain or q.since or q.until or q.compare or q.sort or q.filters:
+        return False
+    for metric in q.metrics:
+        if metric not in PEOPLE_METRICS:
+            return False
+        held = PEOPLE_METRICS[metric]
+        if held and not (slots.filters.get(held[0]) == held[1] or (held[0] == "min_orders" and (slots.filters.get("min_orders") or 0) >= 2)):
+            return False
+    return True
+
+
+def _asks_for_people(text: str, slots: Slots, q: planning_metrics.MetricQuery) -> bool:
+    """A request to see customers ("list …", "who are …", "列一下", "有哪些") whose metric words only say which customers."""
+    return bool(lex.LIST_REQUEST.search(text)) and not re.search(r"\bhow many\b|多少|几个|几位|人数|数量", text) \
+        and _kinds_of_customers(q, slots)
+
+
+# Where a clause starts: after a sentence mark, a comma, or a turn like "but" / "so"
+CLAUSE_START = re.compile(r"[.;:!?。；：！？\n,，]\s*|\s(?:but|so|and then|anyway|for now)\s+", re.A)
+# A request clause that points back into its context ("list the ones in it", "其中…") is read whole
+BACK_REFERENCE = re.compile(lex.PRONOUN.pattern + r"|\b(?:in|of|from|among) it\b|其中|里面|当中|这里", re.A)
+
+
+# Tools a context clause asks for in its own words (a draft, an export, a forecast, a test, recommendations, what moved
+# since a snapshot)
+REQUESTS_OF_THEIR_OWN = frozenset({"draft_campaign", "export_audience", "campaign_forecast", "ab_test", "recommend_products", "what_changed",
+                                   "customer_lookup"})
+
+
+def request_clause(question: str) -> str | None:
+    """The clause of `question` that asks for a list, from its start to the end, when context comes before it (at
+    least three words or six characters of it) and it does not point back into that context; else None."""
+    lowered = question[:intent_router.MAX_CHARS].lower()
+    m = lex.LIST_REQUEST.search(lowered)
+    if not m:
+        return None
+    start = 0
+    for b in CLAUSE_START.finditer(lowered, 0, m.start()):
+        start = b.end()
+    context = lowered[:start]
+    if not start or (len(re.findall(r"[a-z]+", context)) < 3 and len(re.findall(r"[\u4e00-\u9fff]", context)) < 6):
+        return None
+    cues = intent_router.cue_scores(context)
+    if any(score >= 2.5 for intent, score in cues.items() if intent in REQUESTS_OF_THEIR_OWN):
+        return None  # the context asks for something itself ("write an SMS to …, list who gets it"): the whole is the request
+    clause = question[start:]
+    return None if BACK_REFERENCE.search(clause.lower()) else clause
 
 
 def _lossy(q: planning_metrics.MetricQuery) -> bool:

@@ -199,13 +199,13 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         # "why should I trust the CLV numbers?", "CLV的数字凭什么可信"
         (r"\btrust(?:worthy)?\b|\bbelieve (?:the|these|those|your)\b|凭什么|可信|能信|信得过|靠得住", 2.5),
         # "walk me through how CLV is calculated", "how churn probability is computed"
-        (r"\bhow (?:\w+\s+){1,3}(?:is|are|gets?|got) (?:defined|calculated|computed|determined|worked out|scored|built|derived|estimated|predicted|assigned)\b|\bwalk me through\b", 3),
+        (r"\bhow (?:\w+\s+){1,3}(?:is|are|was|were|gets?|got) (?:defined|calculated|computed|determined|worked out|scored|built|derived|estimated|predicted|assigned)\b|\bwalk me through\b", 3),
         # "what does the recommender's hit rate look like?", "推荐模型命中率多少": a model's quality
         (r"\bhit[- ]?rates?\b|\brecommender\b|命中率|推荐(?:模型|算法|系统)|推荐(?:的)?(?:效果|准确率|准确度|表现|质量)", 3),
         # "人群画像是怎么聚类的", "价值分层如何计算的": how a model's groups or scores come about
         (r"(?:是|都是)?(?:怎么|如何|咋)(?:样)?(?:聚类|分群|分类|划分|计算|算|评分|打分|定义|判断|判定|选|挑|定|设定|确定|选定)(?:出来)?的", 3),
         (r"\bmodels?\b|\baccura(?:te|cy)\b|\bauc\b|\bprecision\b|\brecall\b|\bbrier\b|\blift\b|\bcalibrat|\bvalidat|\bbaseline\b|\bmodel card\b", 1.5),
-        (r"\bhow (?:are|is|do|does|did) (?:you|we|the)?\s*(?:\w+\s+){0,3}(?:defined|define|calculated|calculate|computed|compute|determined|work|works|built|decided|assigned|scored|measured|predicted|predict|done|made|created|generated|formed|trained|derived|estimated|chosen|selected|grouped|clustered|segmented)\b", 3),
+        (r"\bhow (?:are|is|were|was|do|does|did) (?:you|we|the)?\s*(?:\w+\s+){0,3}(?:defined|define|calculated|calculate|computed|compute|determined|work|works|built|decided|assigned|scored|measured|predicted|predict|done|made|created|generated|formed|trained|derived|estimated|chosen|selected|grouped|clustered|segmented)\b", 3),
         (r"\bhow (?:good|reliable|accurate|well|trustworthy)\b|\bcan (?:we|i) trust\b|\bwhat (?:is|are|does|do) (?:a |an |the )?(?:\w+\s+){0,2}(?:mean|tiers?|segments?|personas?|churn probability)\b|\bexplain\b|\bdefinition\b|\bwhat (?:defines|makes|determines|decides)\b|\bcriteria\b|\bunder the hood\b", 2),
         (r"\bhow (?:good|reliable|accurate|well|trustworthy)\b.{0,40}\b(?:model|predictions?|forecasts?|scores?|scoring|recommendations?|tiers?|segments?)\b", 2),
         (r"模型的?(?:效果|表现|准确|精度|质量|好不好)|效果怎么样|准确率|靠不靠谱", 2),
@@ -253,6 +253,13 @@ DATA_CHANGE = re.compile(
     r"|删除|删掉|删了|全删|删光|删干净|清空|修改.{0,10}(?:数据|记录|等级|客户)|更改.{0,10}(?:数据|记录|等级)|篡改|drop\s*table|执行.{0,6}(?:sql|语句)",
     re.A)
 
+# Asking to see the people themselves: "list …", "show me …", "who are …", "列一下", "给我看看", "有哪些". With no metric
+# but a kind of customer (customers, returning or new customers) it is a list, not a count (planner.PEOPLE_METRICS)
+LIST_REQUEST = re.compile(
+    r"\b(?:list|show me|give me|get me|pull(?: up)?|display|who are|who're|who is in|names of|a list of|the list of|which (?:customers|clients|shoppers|buyers|people|ones))\b"
+    r"|列一下|列下|列个|列出|列举|列一列|列表|给我看看|给我看下|看看|看一下|有哪些|哪些|是谁|有谁|名单|清单|找出|筛出|拉一下|拉出|拉个",
+    re.A)
+
 # A question against the last snapshot of the scores (what_changed), whatever KPI it names
 SNAPSHOT = re.compile(r"\bsnapshots?\b|\b(?:last|previous|prior|latest) (?:refresh|update|data (?:load|drop|update)|rebuild|scoring run)\b"
                       r"|快照|上(?:[1一])?次(?:的)?(?:更新|刷新|跑数|重建)|(?:刷新|更新|重建)(?:之|以)?(?:后|来)", re.A)
@@ -262,7 +269,7 @@ PRONOUN = re.compile(
     r"\b(?:them|they|those(?!\s+(?:who|that|which|with|whose)\b)|these(?!\s+(?:who|that|which|with|whose)\b)|this (?:audience|segment|group|list|cohort)|that (?:audience|segment|group|list)"
     r"|the (?:same )?(?:audience|segment|group|list|ones|customers above|above)|same (?:audience|customers|people|group|list)"
     r"|these (?:customers|people|folks|users)|those (?:customers|people|folks|users)|the ones)\b"
-    r"|他们|她们|它们|这些|那些|这批|那批|这部分|上述|以上|刚才的|上面的|这群|该人群|这个人群|这个群体",
+    r"|他们|她们|它们|这些|那些|这批|那批|这部分|上述|(?<![\d元块次单笔天个%岁])以上|刚才的|上面的|这群|该人群|这个人群|这个群体",
     re.A)
 MODIFIER = re.compile(
     r"^(?:and\s+|ok(?:ay)?,?\s+|now\s+|so\s+|then\s+|but\s+)?(?:only|just|what about|how about|and|same for|same but|now|filter (?:to|by|for)|narrow (?:it |that )?(?:down )?to|restrict (?:it |that )?to|limit (?:it |that )?to|instead|except)\b"

@@ -119,12 +119,18 @@ MAX_ORDERS = [re.compile(p, I) for p in [
     r"(?:少于|不超过|低于|最多)\s*(\d+)\s*(?:次|单|笔)",
 ]]
 ONE_TIME = re.compile(r"\b(?:1|one)[- ]time (?:buyers|customers|shoppers|purchasers)\b|\bonly (?:1|one) (?:order|purchase)\b|\bsingle[- ]purchase\b|\bbought (?:only )?once\b|只买过?1次|只下过?1单|只购买过?1次|仅购买1次|1次性客户", I)
-REPEAT = re.compile(r"\brepeat (?:buyers|customers|shoppers|purchasers)\b|\breturning customers\b|复购客户|回头客|老客户", I)
+REPEAT = re.compile(r"\brepeat (?:buyers|customers|shoppers|purchasers|clients)\b|\breturning (?:customers|buyers|shoppers|clients)\b|复购客户|回头客|老客|老顾客|老买家|回购客户", I)
+_VALUE_WORDS = r"clv|ltv|lifetime value|predicted value|12[- ]month value|customer value|expected value"
 CLV_BOUND = [(re.compile(p, I), key) for p, key in [
     (rf"\b(?:clv|ltv|lifetime value|predicted value|12[- ]month value|customer value|expected value)\s+(?:\w+\s+){{0,2}}?{_MORE}\s*(?:\$|€|£)?\s*(\d+(?:\.\d+)?)", "min_clv"),
     (rf"\b(?:clv|ltv|lifetime value|predicted value|12[- ]month value|customer value|expected value)\s+(?:\w+\s+){{0,2}}?{_LESS}\s*(?:\$|€|£)?\s*(\d+(?:\.\d+)?)", "max_clv"),
     (r"(?:clv|ltv|生命周期价值|终身价值|客户价值|预测价值|预期价值|预计价值)\s*(?:在)?(?:超过|大于|高于|至少|不低于|达到|>)\s*(\d+(?:\.\d+)?)", "min_clv"),
     (r"(?:clv|ltv|生命周期价值|终身价值|客户价值|预测价值|预期价值|预计价值)\s*(?:在)?(?:低于|小于|少于|不超过|不到|<)\s*(\d+(?:\.\d+)?)", "max_clv"),
+    # the bound after its number: "clv 2000以上", "clv在1500及以上", "a clv of 2000 or more", "ltv 1500+"
+    (rf"\b(?:{_VALUE_WORDS})\s*(?:of\s+|is\s+|at\s+|=\s*)?(?:\$|€|£)?\s*(\d+(?:\.\d+)?)\s*(?:\+|or (?:more|above|higher|over)\b|and (?:above|up|over|higher)\b)", "min_clv"),
+    (rf"\b(?:{_VALUE_WORDS})\s*(?:of\s+|is\s+|at\s+|=\s*)?(?:\$|€|£)?\s*(\d+(?:\.\d+)?)\s*(?:or (?:less|below|lower|under)|and (?:below|under|lower))\b", "max_clv"),
+    (r"(?:clv|ltv|生命周期价值|终身价值|客户价值|预测价值|预期价值|预计价值)\s*(?:在|是|为|达到|有)?\s*\$?\s*(\d+(?:\.\d+)?)\s*(?:元|块|美元|欧元)?\s*(?:以上|及以上|或以上|往上|\+)", "min_clv"),
+    (r"(?:clv|ltv|生命周期价值|终身价值|客户价值|预测价值|预期价值|预计价值)\s*(?:在|是|为)?\s*\$?\s*(\d+(?:\.\d+)?)\s*(?:元|块|美元|欧元)?\s*(?:以下|及以下|或以下|以内)", "max_clv"),
 ]]
 CHURN_PROB = [re.compile(p, I) for p in [
     rf"\bchurn (?:probability|prob|likelihood|score|chance|risk)\s+(?:\w+\s+){{0,2}}?{_MORE}\s*(\d+(?:\.\d+)?)\s*(%)?",

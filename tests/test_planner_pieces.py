@@ -105,3 +105,65 @@ def test_a_churn_state_word_sets_the_risk_band_beside_the_other_filters(planner,
 def test_words_near_churn_that_name_no_gone_customers_set_no_lapsed_band(planner, question):
     p = plan(planner, question)
     assert all(c.args.get("churn_risk") != "lapsed" for c in p.calls)
+
+
+# ------------------------------------------------------------------ bounds after their number
+@pytest.mark.parametrize("question, bound", [
+    ("web customers with a clv of 1800 or more", ("min_clv", 1800)),
+    ("list shoppers whose ltv is 900+", ("min_clv", 900)),
+    ("customers with predicted value 300 or less", ("max_clv", 300)),
+    ("门店渠道clv 1200以上的客户", ("min_clv", 1200)),
+    ("生命周期价值在800及以上的客户有哪些", ("min_clv", 800)),
+    ("clv 500以下的客户名单", ("max_clv", 500)),
+])
+def test_a_value_bound_written_after_its_number_is_a_filter_not_a_year_or_a_metric(planner, question, bound):
+    call = only_call(plan(planner, question))
+    assert call.name == "find_customers" and call.args.get(bound[0]) == bound[1]
+    assert "since" not in call.args  # 2000-ish numbers are no year here
+
+
+# ------------------------------------------------------------------ list requests
+@pytest.mark.parametrize("question, audience", [
+    # kinds of customers named in a request to see them: the list, its filters carrying the kind
+    ("who are our returning buyers in Spain", {"min_orders": 2, "country": "Spain"}),
+    ("show me the repeat customers who shop on the app", {"min_orders": 2, "channel": "app"}),
+    ("给我看看意大利的老顾客", {"min_orders": 2, "country": "Italy"}),
+    ("列一下老客里面半年没下过单的", {"min_orders": 2, "min_days_since_last_order": 180}),
+    ("有哪些荷兰的新客户", {"segment": "new_customers", "country": "Netherlands"}),
+])
+def test_a_request_to_see_kinds_of_customers_is_a_list(planner, question, audience):
+    call = only_call(plan(planner, question))
+    assert call.name == "find_customers"
+    assert {k: call.args.get(k) for k in audience} == audience
+
+
+@pytest.mark.parametrize("question", ["how many returning customers did we have each month", "各国老客有多少",
+                                      "每个月的新客户数"])
+def test_counting_kinds_of_customers_over_time_or_by_group_stays_a_number(planner, question):
+    assert only_call(plan(planner, question)).name != "find_customers"
+
+
+@pytest.mark.parametrize("question, audience", [
+    # context words (a horizon, a topic, a sale) before the request never route it to another tool
+    ("the board meets next month to talk about retention and growth; for now just show me who in France has spent "
+     "more than 600", {"country": "France", "min_total_spend": 600}),
+    ("we're launching a summer sale next week and finance wants a forecast later. first, list the customers with "
+     "at least 6 orders", {"min_orders": 6}),
+    ("下个月要复盘复购率和留存，先把消费满800的英国客户列一下", {"country": "United Kingdom", "min_total_spend": 800}),
+    ("老板下周要看营收预测，你先给我看看clv 1500以上的门店客户", {"min_clv": 1500, "channel": "store"}),
+])
+def test_a_list_asked_for_after_context_is_routed_by_its_own_clause(planner, question, audience):
+    call = only_call(plan(planner, question))
+    assert call.name == "find_customers"
+    assert {k: call.args.get(k) for k in audience} == audience
+
+
+def test_a_request_that_points_back_into_its_context_keeps_the_context(planner):
+    call = only_call(plan(planner, "we are worried about the VIPs in Germany. list the ones who have not ordered in 60 days"))
+    assert call.name == "find_customers"
+    assert (call.args.get("tier"), call.args.get("country"), call.args.get("min_days_since_last_order")) == ("high", "Germany", 60)
+
+
+def test_context_that_asks_for_something_itself_is_no_background(planner):
+    # the draft is the request; the list words only say who gets it
+    assert only_call(plan(planner, "write an sms for the lapsed vips, then show me who will get it")).name == "draft_campaign"
