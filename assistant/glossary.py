@@ -51,6 +51,11 @@ def attribute_entries() -> list[list[str]]:
     return [words(entry) for entry in glossary()["attributes"]]
 
 
+def attribute_types() -> list[str | None]:
+    """The column type each attribute concept names (numeric or categorical), or None for either."""
+    return [entry.get("type") for entry in glossary()["attributes"]]
+
+
 def translations(term: str) -> list[str]:
     """Every name the glossary gives the thing `term` names, in both languages ('笔记本电脑' -> laptop, notebook, …)."""
     key = term.strip().lower()

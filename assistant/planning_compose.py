@@ -370,11 +370,17 @@ def _find(lang: str, record: ToolCallRecord, r: ToolResult) -> str:
     if not f.get("customers"):
         return fill(t["find_customers.none"], who=who(lang, r.audience))
     sorted_by = f.get("sorted_by")
-    return fill(t["find_customers"], n=count(f["customers"]), who=who(lang, r.audience), value=money(f.get("value_12m")),
+    sorted_label = label(lang, "sort", sorted_by) if lang == "zh" else str(sorted_by).replace("_", " ")
+    text = fill(t["find_customers"], n=count(f["customers"]), who=who(lang, r.audience), value=money(f.get("value_12m")),
                 at_risk=money(f.get("revenue_at_risk")), spent=money(f.get("total_spend")),
                 avg_churn=pct(f.get("avg_churn_probability"), 0), avg_days=f"{float(f.get('avg_days_since_last_order') or 0):.0f}",
-                sorted=label(lang, "sort", sorted_by) if lang == "zh" else str(sorted_by).replace("_", " "),
-                top_ids=_table_ids(r))
+                sorted=sorted_label, top_ids=_table_ids(r))
+    if f.get("top_customer") and not r.audience and record.args.get("sort_by"):
+        # everyone ranked by an amount asked for ("who is our biggest spender"): the first one leads the answer
+        shown = count if sorted_by == "orders" else money
+        text = fill(t["find_customers.top"], sorted=sorted_label, id=f["top_customer"], value=shown(f["top_value"])) \
+            + " " + text
+    return text
 
 
 def _summary(lang: str, record: ToolCallRecord, r: ToolResult) -> str:

@@ -31,7 +31,7 @@ from assistant import glossary as gl
 from tools import countries as ct
 from tools import regions as rg
 from assistant import planning_slots as ps
-from assistant.language import MONTHS, Speller, add_months, month_end, relative_period
+from assistant.language import MONTHS, Speller, add_months, month_end, numbers_to_digits, relative_period
 
 Cond = tuple[str, str, Any]  # (field, op, value)
 
@@ -209,6 +209,13 @@ def _static_index() -> dict[tuple[str, ...], dict[str, Any]]:
         for variant in synonym_variants(key):
             for kind, payload in kinds.items():
                 _add(index, variant, kind, payload)
+    # questions are read with their Chinese numbers as digits (不止一次 -> 不止1次): so are the phrases holding one
+    for key, kinds in list(index.items()):
+        if all(not t.isascii() for t in key):
+            digits = phrase_key(numbers_to_digits("".join(key)))
+            if digits != key:
+                for kind, payload in kinds.items():
+                    _add(index, digits, kind, payload)
     return index
 
 
@@ -294,9 +301,24 @@ def _lexicon(key: tuple, keep: frozenset[str]) -> Lexicon:
 
     fields = [("category", categories), ("product", products), ("channel", channels), ("country", countries), ("city", cities),
               ("persona", personas)]
+    def add_tails(fieldname: str, values: Iterable[str]) -> None:
+        """A value's last words that no other value of its column ends with name it ('express post' for 'Australia
+        Post Express Post'), when they are two words or more and name nothing else."""
+        owners: dict[tuple[str, ...], set[str]] = {}
+        for value in values:
+            key_ = phrase_key(value)
+            if len(key_) >= 3 and all(w.isascii() for w in key_):
+                for k in range(1, len(key_) - 1):
+                    owners.setdefault(key_[k:], set()).add(value)
+        for tail, who in owners.items():
+            if len(who) == 1 and not index.get(tail):
+                _add(index, tail, "value", (fieldname, next(iter(who))), (0, -3))
+
     for order, (fieldname, values) in enumerate(fields):
         for value in values:
             add_value(fieldname, value, order)
+        if fieldname not in ("product", "country", "persona"):
+            add_tails(fieldname, values)
     for alias, value in rg.linked_names(list(cities)).items():  # 'Hangzhou' for a city written 杭州市
         if not (index.get(phrase_key(alias), {}).keys() - {"value"}):
             _add(index, phrase_key(alias), "value", ("city", value), (1, -len(fields)))
@@ -319,8 +341,14 @@ def _lexicon(key: tuple, keep: frozenset[str]) -> Lexicon:
                 _add(index, phrase_key(name), "value", payload, (0, -2))
 
     attributes: dict[str, dict[str, Any]] = {}
-    attr_entries = gl.attribute_entries()
+    attr_entries, attr_types = gl.attribute_entries(), gl.attribute_types()
     attr_terms: dict[tuple[str, ...], list[int]] = {}
+
+    def concepts(form: tuple[str, ...], kind: str | None) -> list[int]:
+        """The attribute concepts a column label names that fit the column's type."""
+        fits = "numeric" if kind == "numeric" else "categorical"
+        return [i for i in _attribute_concepts(form, attr_terms) if attr_types[i] in (None, fits)]
+
     for i, names in enumerate(attr_entries):
         for name in names:
             attr_terms.setdefault(phrase_key(name), []).append(i)
@@ -335,7 +363,7 @@ def _lexicon(key: tuple, keep: frozenset[str]) -> Lexicon:
             if "attr" in index.get(form, {}) or form in CONTRACT_WORDS:
                 continue  # a contract field's own word ("Billing Country" -> country) is linked by its own rules
             index.setdefault(form, {})["attr"] = name
-            for i in _attribute_concepts(form, attr_terms):
+            for i in concepts(form, kind):
                 if any(phrase_key(alias) == form for alias in attr_entries[i]):
                     for alias in attr_entries[i]:
                         index.setdefault(phrase_key(alias), {}).setdefault("attr", name)
@@ -350,13 +378,14 @@ def _lexicon(key: tuple, keep: frozenset[str]) -> Lexicon:
             index.setdefault(form, {})["attr"] = name
             for variant in synonym_variants(form):
                 index.setdefault(variant, {}).setdefault("attr", name)
-            for i in _attribute_concepts(form, attr_terms):
+            for i in concepts(form, kind):
                 for alias in attr_entries[i]:
                     index.setdefault(phrase_key(alias), {}).setdefault("attr", name)
         if kind in ("categorical", None):
             for value in values:
                 if not re.fullmatch(r"[\d.\s-]*", value):
                     add_value(name, value, len(fields) + order)
+            add_tails(name, values)
             # a state or province column: every name of each region it holds reads as its value (加州 -> 'CA')
             for alias, value in rg.linked_names(list(values)).items():
                 key = phrase_key(alias)
@@ -454,6 +483,9 @@ def _core_form(form: tuple[str, ...]) -> tuple[str, ...] | None:
     return tuple(core) if tuple(core) != form else None
 
 
+# Words after which the rest of a label qualifies an amount ('inc tax', 'excl. VAT', 'before discount')
+AMOUNT_QUALIFIERS = frozenset({"inc", "incl", "including", "ex", "exc", "excl", "excluding", "before", "after"})
+
 # An address's prefix names whose address a column is ('Billing City', 'Ship State'); before any other word it says
 # what the column is about ('Shipping Discount' is a discount on shipping, not the discount)
 ADDRESS_PREFIXES = frozenset({"billing", "shipping", "ship", "bill"})
@@ -463,7 +495,10 @@ ADDRESS_WORDS = frozenset({"city", "country", "state", "province", "region", "co
 
 def _attribute_concepts(form: tuple[str, ...], terms: dict[tuple[str, ...], list[int]]) -> list[int]:
     """The glossary's attribute concepts a column label names: the label itself, the label with a customer synonym
-    ('Client Age' is 'customer age'), or its head word ('Store Region' is a region, '客户年龄' an age)."""
+    ('Client Age' is 'customer age'), or its head word ('Store Region' is a region, '客户年龄' an age), without the
+    words that qualify an amount ('Shipping Cost (inc tax)' is a shipping cost)."""
+    cut = next((k for k in range(1, len(form)) if form[k] in AMOUNT_QUALIFIERS), len(form))
+    form = form[:cut]
     for candidate in [form, *sorted(synonym_variants(form))]:
         if candidate in terms:
             return terms[candidate]

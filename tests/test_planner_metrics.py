@@ -1217,3 +1217,33 @@ def test_a_comparison_naming_no_period_compares_the_last_thirty_days(planner):
                                           ("AOV compared across channels", ["channel"])])
 def test_a_dimension_compared_is_the_grouping(planner, question, by):
     assert metrics_call(planner, question)["by"] == by
+
+
+COURIER = {**RETAILER, "attributes": [
+    {"name": "courier_service", "label": "Courier Service", "type": "categorical", "grain": "order",
+     "values": ["Royal Mail First Class", "Royal Mail Special Delivery", "DPD Next Day"]},
+    {"name": "ship_via", "label": "Ship Via", "type": "categorical", "grain": "order", "values": ["Standard", "Express"]},
+    {"name": "delivery_charge_incl_vat", "label": "Delivery Charge (incl. VAT)", "type": "numeric", "grain": "order",
+     "values": ["4.95", "0"]},
+]}
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("how much did we collect in shipping fees", {"metrics": ["sum_delivery_charge_incl_vat"]}),
+    ("邮费一共收了多少", {"metrics": ["sum_delivery_charge_incl_vat"]}),
+    ("orders by shipping method", {"metrics": ["orders"], "by": ["ship_via"]}),
+    ("how many orders went by special delivery", {"filters": {"courier_service": "Royal Mail Special Delivery"}}),
+])
+def test_a_column_is_named_by_what_its_type_makes_it(planner, question, expected):
+    """'shipping' of a money column is its cost, of a column of names its method; a value is named by the last words
+    no other value of its column ends with."""
+    assert carries(metrics_call(planner, question, COURIER), expected)
+
+
+@pytest.mark.parametrize("question, metric", [
+    ("what share of our shoppers have bought more than once", "repeat_purchase_rate"),
+    ("不止一次下单的客户占多少比例", "repeat_purchase_rate"),
+    ("how many of our buyers ordered more than once", "returning_customers"),
+])
+def test_more_than_once_is_buying_again(planner, question, metric):
+    assert metrics_call(planner, question)["metrics"] == [metric]

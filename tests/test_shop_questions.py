@@ -189,7 +189,8 @@ def test_smartphone_orders_versus_smartphone_buyers(shop, question, audience):
     assert ("customers who bought" in said) == audience and ("order lines where" in said) == (not audience)
 
 
-@pytest.mark.parametrize("question", ["Which customer has spent the most with us, and how much?"])
+@pytest.mark.parametrize("question", ["Which customer has spent the most with us, and how much?", "消费最高的是哪位客户，一共买了多少钱",
+                                      "who is our top spender"])
 def test_biggest_spender_is_named_with_the_amount(shop, question):
     assistant, _, done = shop
     spend = done.groupby("Customer Ref")["Total Price"].sum()
