@@ -17,7 +17,27 @@ CHURN_PICTURE = (r"\bchurn(?: risk)? (?:situation|picture|breakdown|overview|pro
                  r"|(?:流失|churn)\s*(?:风险|risk)?\s*(?:的)?(?:情况|状况|分布|概况|结构|构成|怎么样|如何)")
 
 # Counting from each customer's first purchase ("首单后每个月", "each month after their first order"): a cohort matrix
-FIRST_PURCHASE_ZH = r"首(?:次|单)(?:购买?|下单)?(?:之|以)?后|首购(?:之|以)?后|第一(?:次|笔|单)(?:购买|下单|订单)?(?:之|以)?后"
+FIRST_PURCHASE_ZH = r"首(?:次|单)(?:购买?|下单)?(?:之|以)?后|首购(?:之|以)?后|第(?:一|1)(?:次|笔|单)(?:购买|下单|订单)?(?:之|以)?后"
+
+# A group by when it first bought, then whether it came back: the cohort matrix, even without the word cohort ("of
+# customers who first ordered in May, how many bought again", "三月首单的客户后来还有多少人回来买"). Two pieces,
+# each anywhere in the question (two anchored lookaheads: one pass each)
+FIRST_BUYERS = (r"\bfirst (?:bought|purchased|ordered|shopped|order(?:ed)?|purchase[sd]?|came)\b|\bfirst[- ]time (?:buyers|customers|shoppers|purchasers)\b"
+                r"|\bnew (?:customers|buyers|shoppers|clients)\b|\bstarted (?:buying|shopping|ordering)\b|\bnewly acquired\b"
+                r"|\b(?:we|they|you) (?:acquired|picked up|gained|brought in|onboarded|attracted|landed|won)\b"
+                r"|\b(?:acquired|joined|signed up|won|picked up|gained|brought in|onboarded|attracted|landed)\s+(?:\w+\s+)?(?:in|during|over|last|this|from|at|each|every|per)\b"
+                r"|首(?:次|单)|首购|第(?:一|1)(?:次|笔|单)(?:下单|购买|买|消费)?|新客|新顾客|新用户|拉来的|新增(?:的)?(?:客户|顾客|用户)")
+CAME_BACK = (r"\b(?:came|come|coming|comes) back\b|\breturn(?:ed|s)? (?:for|to buy|to order|and (?:bought|ordered))\b|\breturned\b"
+             r"|\b(?:bought|ordered|purchased|shopped|buy|order|purchase|shop)(?:ing)? (?:again|a second time|more than once)\b"
+             r"|\b(?:kept|keep|keeps|still) (?:buying|ordering|shopping|purchasing|coming|active)\b|\bst(?:uck|ick|ay(?:ed)?) around\b"
+             r"|\b(?:second|another|a repeat|repeat) (?:order|purchase)s?\b(?! (?:rate|ratio|share))|\brepeated\b"
+             r"|\b(?:bought|ordered|purchased|shopped)\b.{0,30}\b(?:later|afterwards|after that|since then)\b"
+             # what they do in the periods after: "keep bringing in revenue over the following months", "months later"
+             r"|\b(?:keep|kept|still) (?:bringing|spending|generating|paying)\b|\b(?:in|over|during|for) the (?:following|next|subsequent|later) (?:\d+ )?(?:months?|quarters?|weeks?)\b"
+             r"|\b(?:\d+ |a few |several )?(?:months?|quarters?) (?:later|after (?:that|their first|the first|joining|signing up))\b"
+             r"|回来|回购(?!率)|复购(?!率)|再(?:次)?(?:买|下单|购买|来|消费)|又(?:买|下单|来)|还在(?:买|下单|购买|消费)|还买不买|继续(?:买|购买|下单|消费)"
+             r"|后(?:来|续|面)[^，,。？?]{0,12}?(?:买|下单|购买|消费|回来|活跃)|还(?:有)?[^，,。？?]{0,6}?在(?:买|下单|购买|消费)|留(?:了)?下来|(?:二|2)次(?:购买|下单)|第(?:二|2)(?:次|单|笔)")
+RETURN_OF_FIRST_BUYERS = r"^(?=.*?(?:" + FIRST_BUYERS + r"))(?=.*?(?:" + CAME_BACK + r"))"
 
 # intent -> [(pattern, weight)]. Each intent's weights add up to its cue score, one of the router's features
 # (assistant/router.py): the classifier learns how much each score counts.
@@ -104,6 +124,7 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"\b(?:share|percent(?:age)?|proportion|fraction|how many) (?:of (?:them|customers|new customers) )?(?:still|keep|kept) (?:buying|ordering|purchasing|active)\b"
          r"|\b(?:still|keep|kept) (?:buying|ordering|purchasing|active)\b.{0,40}\b(?:months?|quarters?) (?:later|after)\b"
          r"|(?:还|仍|仍然|继续)在?(?:买|购买|下单|消费|复购)的?(?:比例|占比|比率|人数|客户)|后续.{0,8}(?:还在|继续|仍)(?:买|购买|下单)", 4),
+        (RETURN_OF_FIRST_BUYERS, 4),
     ],
     "clv_forecast": [
         (r"\bforecast(?:s|ed|ing)?\b|\bproject(?:ed|ion|ions)?\b|\bpredict(?:ed|ion|ions)?\b|\bexpect(?:ed)?\b|\banticipat", 2.5),
@@ -256,7 +277,8 @@ DATA_CHANGE = re.compile(
 # Asking to see the people themselves: "list …", "show me …", "who are …", "列一下", "给我看看", "有哪些". With no metric
 # but a kind of customer (customers, returning or new customers) it is a list, not a count (planner.PEOPLE_METRICS)
 LIST_REQUEST = re.compile(
-    r"\b(?:list|show me|give me|get me|pull(?: up)?|display|who are|who're|who is in|names of|a list of|the list of|which (?:customers|clients|shoppers|buyers|people|ones))\b"
+    r"(?:^|(?<=[.?!;:,，。？！；：]))\s*who\b(?! (?:cares|knows)\b)"  # a question about people: "…next week. who buys through …"
+    r"|\b(?:list|show me|give me|get me|pull(?: up)?|display|who are|who're|who is in|names of|a list of|the list of|which (?:customers|clients|shoppers|buyers|people|ones))\b"
     r"|列一下|列下|列个|列出|列举|列一列|列表|给我看看|给我看下|看看|看一下|有哪些|哪些|是谁|有谁|名单|清单|找出|筛出|拉一下|拉出|拉个",
     re.A)
 

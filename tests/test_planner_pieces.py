@@ -167,3 +167,36 @@ def test_a_request_that_points_back_into_its_context_keeps_the_context(planner):
 def test_context_that_asks_for_something_itself_is_no_background(planner):
     # the draft is the request; the list words only say who gets it
     assert only_call(plan(planner, "write an sms for the lapsed vips, then show me who will get it")).name == "draft_campaign"
+
+
+# ------------------------------------------------------------------ cohorts without the word
+@pytest.mark.parametrize("question", [
+    "among people whose first order came in february, how many ordered again afterwards",
+    "are the shoppers we picked up in the autumn still buying?",
+    "what share of first-time customers from the summer sale came back for a second purchase",
+    "按首单月份看，新顾客后面几个月还有多少在消费",
+    "去年十月第一次买的客户，后来有多少人又买了",
+    "每个季度进来的新用户留下来了多少",
+])
+def test_first_buyers_followed_to_see_who_came_back_is_a_cohort_table(planner, question):
+    assert only_call(plan(planner, question)).name == "cohort_retention"
+
+
+@pytest.mark.parametrize("question", ["how many new customers did we gain per month in 2025", "每个月新增多少新客户",
+                                      "new customer count by quarter"])
+def test_counting_new_customers_over_time_is_still_a_trend(planner, question):
+    call = only_call(plan(planner, question))
+    assert call.name in ("kpi_trend", "query_metrics") and "new_customers" in str(call.args)
+
+
+@pytest.mark.parametrize("question", [
+    "for buyers we onboarded each quarter, do they keep spending in the following quarters?",
+    "每个月进来的新顾客，过几个月还有多少人在下单",
+])
+def test_what_first_buyers_do_in_the_periods_after_is_a_cohort_table(planner, question):
+    assert only_call(plan(planner, question)).name == "cohort_retention"
+
+
+def test_a_who_question_after_context_is_a_list(planner):
+    call = only_call(plan(planner, "Marketing wants to call our best shoppers next month. Who has spent over 900 on the app?"))
+    assert call.name == "find_customers" and call.args.get("min_total_spend") == 900 and call.args.get("channel") == "app"
