@@ -346,9 +346,9 @@ class OfflinePlanner:
             rejected.add("customer_lookup")
         if not force_intent:
             intent, p = _best_left(routing, rejected)
-            if intent in AGGREGATE_READINGS and _asks_for_people(text, slots, metric_query):
+            if (intent in AGGREGATE_READINGS or intent == "find_customers") and _asks_for_people(text, slots, metric_query):
                 # "列一下老客里最近60天没买过的", "who are our repeat buyers in Canada": the people, not their number
-                intent, p = "find_customers", max(p, routing.probabilities.get("find_customers", 0.0))
+                top, intent, p = "find_customers", "find_customers", max(p, WEAK)
             if slots.ab and intent != "ab_test":
                 # visitors and conversions of two variants are an A/B test's figures whatever words surround them
                 # ("the new email got 95 orders out of 3000 sends while the old one got 80"): a hard constraint
@@ -417,6 +417,12 @@ class OfflinePlanner:
         # "99% confidence instead", "显著性水平改成0.01": the last A/B test again at that level
         if follow_up_possible and state.last_tool == "ab_test" and slots.alpha is not None and not slots.ab:
             return Plan([PlannedCall("ab_test", {**state.last_args, "alpha": slots.alpha})], language, "ab_test")
+
+        # "what if it's 25% instead", "推荐10个", "give me 8": the last call again with only its number changed
+        if follow_up_possible and not strong and not new_filters and not slots.customer_query:
+            changed = _number_change(state, slots, text)
+            if changed is not None:
+                return Plan([PlannedCall(state.last_tool, changed)], switch or language, state.last_tool)
 
         # "再来一版", "another version, friendlier": the last draft again, with any new tone or option
         if follow_up_possible and state.last_tool == "draft_campaign" and REDRAFT.search(text) and not strong and not new_filters:
@@ -503,6 +509,12 @@ class OfflinePlanner:
                 and not slots.by and not slots.dims and state.last_args.get("by") in TREND_BY:
             # "now the trend of that monthly" after a breakdown by tier: that breakdown over time
             args = {**{k: v for k, v in state.last_args.items() if k in FILTER_FIELDS}, **args, "by": state.last_args["by"]}
+        if args is not None and intent == state.last_tool and intent in SUBJECT_TOOLS and not new_filters \
+                and not slots.customer_query and _short(text):
+            # "多推荐几个，给我10个" after recommendations for champions: the same tool again names no subject of its
+            # own, so it goes on with the last one (its audience or customer), with what it changes
+            kept = {k: v for k, v in state.last_args.items() if not (args.keys() & OFFER_KINDS and k in OFFER_KINDS)}
+            args = {**kept, **args}
         if args is None:
             return Plan([], language, intent, reply=_missing_reply(intent, language))
         if role == "support" and intent == "recommend_products" and args.get("customer_id"):
@@ -569,6 +581,9 @@ class OfflinePlanner:
             return None
         if last not in AUDIENCE_TOOLS and slots.filters and not own:
             return "find_customers", _merge(state.audience, slots.filters)
+        if changes.keys() & OFFER_KINDS:
+            # one offer at a time: "要是减20块呢" after 九折 replaces the percentage, it is no second offer
+            base = {k: v for k, v in base.items() if k not in OFFER_KINDS}
         return last, _merge(base, changes)
 
     # ------------------------------------------------------------------ arguments per tool
@@ -790,6 +805,53 @@ def request_clause(question: str) -> str | None:
         return None  # the context asks for something itself ("write an SMS to …, list who gets it"): the whole is the request
     clause = question[start:]
     return None if BACK_REFERENCE.search(clause.lower()) else clause
+
+
+# The kinds of offer a campaign forecast takes, one at a time
+OFFER_KINDS = frozenset({"offer_percent", "offer_cost", "free_shipping"})
+BARE_PERCENT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*%")
+BARE_COUNT = re.compile(r"(?<![\d.$€£¥])(\d{1,3})(?![\d.])" + planning_slots._NOT_A_COUNT, re.A)
+# A follow-up that only changes a number is short: a few words, or a short Chinese phrase
+SHORT_WORDS, SHORT_CHARS = 8, 14
+
+
+# Tools whose call is about a subject (an audience or a customer) a short follow-up goes on with
+SUBJECT_TOOLS = frozenset({"recommend_products", "clv_forecast", "campaign_forecast", "draft_campaign", "find_customers"})
+
+
+def _short(text: str) -> bool:
+    return len(re.findall(r"[a-z]+", text)) <= SHORT_WORDS and len(re.findall(r"[\u4e00-\u9fff]", text)) <= SHORT_CHARS
+
+
+def _number_change(state: ConversationState, slots: Slots, text: str) -> dict[str, Any] | None:
+    """The last call's arguments with the one number a short follow-up gives put where it belongs ("what if it's 25%
+    instead" after a forecast with a 20% discount: the discount; "推荐10个" after recommendations: k; "just 5" after a
+    list: the limit); None when the question is no such follow-up."""
+    if not _short(text) or any(getattr(slots, key) is not None for key in (
+            "tone", "offer", "goal", "message_channel", "occasion", "sort_by", "by", "metric", "period", "horizon_days")):
+        return None  # more than a number changes: the refinement below reads every change
+    last, args = state.last_tool, dict(state.last_args)
+    if last == "campaign_forecast":
+        if slots.offer_percent is not None or slots.save_rate is not None or slots.offer_cost is not None or slots.free_shipping:
+            return None  # a worded change: the refinement below carries it
+        m = BARE_PERCENT.search(text)
+        if not m or not 0 < float(m.group(1)) < 100:
+            return None
+        value = planning_slots._num(m.group(1))
+        # the percentage the last forecast was about: its discount, else its save rate
+        if "offer_percent" in args or not ({"save_rate"} & args.keys() or not args.keys() & OFFER_KINDS):
+            return {**{k: v for k, v in args.items() if k not in OFFER_KINDS}, "offer_percent": value}
+        return {**args, "save_rate": round(float(m.group(1)) / 100, 4)}
+    key = {"recommend_products": "k", "find_customers": "limit", "draft_campaign": "variants"}.get(last or "")
+    if key is None:
+        return None
+    stated = {"k": slots.k, "limit": slots.limit, "variants": slots.variants}[key]
+    if stated is None:
+        m = BARE_COUNT.search(text)
+        stated = int(m.group(1)) if m else None
+    if stated is None or not 1 <= stated <= (10 if key == "variants" else 50 if key == "k" else 1000):
+        return None
+    return {**args, key: stated}
 
 
 def _lossy(q: planning_metrics.MetricQuery) -> bool:

@@ -76,7 +76,7 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"\b(?:best|top|biggest|largest|highest)\s+\d+\b", 1),
         (r"\btop\s+\d+\b|\b\d+\s+(?:most|best|highest|biggest|largest|top|riskiest|least)\b|\bmost likely to\b|\bbiggest spenders\b", 2),
         (r"\bsegment\b(?!s)", 0.5),
-        (r"哪些|哪几个|有谁|谁(?:会|要|快|可能|是)|列出|找出|找到|筛选|显示|看看|给我看|查看|名单|清单|多少(?:个|位|名)?客户|有多少|多大|规模", 1.5),
+        (r"哪些|哪几个|有谁|谁(?:会|要|快|可能|是)|列出|列一下|列一列|列个|列下|列举|找出|找到|筛选|显示|看看|给我看|查看|名单|清单|多少(?:个|位|名)?客户|有多少|多大|规模", 1.5),
         (r"前\d+(?:名|个|位)?", 2),
     ],
     "segment_summary": [
@@ -151,6 +151,8 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"\bproduct (?:ideas|suggestions|picks|recs)\b|\bideas? (?:for|of) (?:products|items|what to (?:sell|offer|pitch))\b|\bwhat to (?:sell|offer|pitch) (?:to|him|her|them)\b"
          r"|适合(?:他|她|他们|她们)?(?:买|推|入手)|(?:买|卖|推)(?:点|些|一些)什么|(?:可以|能)(?:给(?:他|她|他们|她们)?)?推(?:点|些)什么", 3),
         (r"(?:还会|还可能|可能会?|会)(?:喜欢|想买|感兴趣)|喜欢什么|想买什么|感兴趣的(?:商品|产品)", 3),
+        # picking some things for someone: "给冠军客户挑几样东西", "帮他选些商品"
+        (r"(?:挑|选)(?:几|些|点|一些)(?:样|件|个|款)?(?:东西|商品|产品|好物|单品)", 3),
     ],
     "draft_campaign": [
         (r"\b(?:draft|write|compose|create|craft|prepare|generate|produce|come up with|put together|make|suggest|give)\b", 1),
@@ -173,6 +175,9 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
          r"|\bwhat (?:would|will|could|might|does|do)\b(?=.{0,60}\b(?:sms|texts?|push|e-?mails?|campaign|blast|send|win-?back|offer|coupon|voucher|discount|promo\w*)\b).{0,80}\b(?:earn|make|net|return|recover|bring (?:in|back))\b"
          r"|(?:短信|推送|邮件|活动|召回|挽回).{0,12}(?:能|可以|会)?(?:赚|挣|带来|挽回|收回|回收)(?:回)?多少|(?:预测|测算|估算|算算|算一下).{0,15}(?:活动|短信|推送|邮件|召回|挽回).{0,12}(?:收益|回报|效果|能赚|收入|成本)", 3),
         (r"\bsaved revenue\b|\bhow much (?:would|could) we (?:save|recover|win back)\b|\bcampaign (?:economics|value|forecast)\b|\bis it worth\b", 3),
+        # the money back asked for outright: "what's the return", "what would the payoff be" (a return rate is refunds)
+        (r"\bwhat(?:'s| is| would be| will be| does| do we get as)? (?:the |our )?(?:return|payoff|pay-?back|net)\b(?! (?:rate|ratio|policy|window|orders?))"
+         r"|\bwhat (?:would|will|could) (?:the |our |it )?(?:return|payoff|pay-?back) be\b", 3),
         (r"\b(?:coupon|voucher|discount|offer|incentive)\b.*\b(?:cost|costs|costing|worth|\$|dollars?|euros?)\b|(?<!\w)(?:\$|€|£)\s?\d+\s+(?:coupon|voucher|discount|offer)\b|\b\d+\s*(?:dollars?|euros?|pounds?|usd|eur)\s+(?:coupon|voucher|discount|off|offer)\b", 1.5),
         (r"\bif we (?:send|give|offer|mail)\b|\bsave rate\b", 1.5),
         (r"投资回报|回报率|ROI|roi|划算|值不值|值得吗|能挽回多少|挽回收入|成本.*收益|收益.*成本|回本", 3.5),

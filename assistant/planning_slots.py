@@ -187,9 +187,14 @@ klaviyo shopify etsy square woocommerce amazon google facebook instagram tiktok 
 """.split())
 NAME_ZH = re.compile(r"(?:叫|名为|名字是|姓名为?)\s*([\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z ·.]{1,20}?)(?:的)?(?:客户|顾客|用户|$|[，,。？?])")
 
+_NOT_A_COUNT = r"(?!\s*(?:%|percent|days?|weeks?|months?|quarters?|years?|customers?|clients?|orders?|visitors?|天|周|个?月|季度|年|元|块|客户|顾客|人|位))"
 K_PRODUCTS = [re.compile(p, I) for p in [
     r"\b(?:top\s+)?(\d+)\s+(?:products?|items?|recommendations?|suggestions?|ideas?|picks?)\b",
     r"(\d+)\s*(?:个|款|种|件)(?:产品|商品|推荐)",
+    # a count stated with the ask: "recommend 8", "give me 6", 推荐10个, 给我8个, 要6款
+    rf"\brecommend(?:ations?)?\s+(\d+)\b{_NOT_A_COUNT}",
+    rf"\b(?:give me|show me|get me|i want|i need|we need|make it|just|only|need)\s+(\d+)\b{_NOT_A_COUNT}",
+    rf"(?:推荐|给我|要|来|列|挑|选|出)\s*(\d+)\s*(?:个|款|件|样|种)(?!\s*(?:客户|顾客|人|月|天|周|年|季度|%))",
 ]]
 VARIANTS = [re.compile(p, I) for p in [
     r"\b(\d+)\s+(?:[a-z-]+\s+){0,2}?(?:variants?|versions?|options?|subject lines?|alternatives?|takes|drafts?|headlines?|copies|variations?|subjects?|messages?|push notifications|notifications|pushes|e-?mails|texts)\b",
@@ -212,10 +217,16 @@ OFFER_PERCENT = [re.compile(p, I) for p in [
     r"\b(?:discount|markdown|reduction|rebate|price cut|coupon|voucher)\s+of\s+(\d+(?:\.\d+)?)\s*(?:%|percent)",
     r"(?<![\d.])(\d+(?:\.\d+)?)\s*%\s*(?:的)?(?:折扣|优惠|折|降价|减免)",
     r"(?:打|降价|优惠|折扣|立减)\s*(\d+(?:\.\d+)?)\s*%",
+    # the discount set to a new size: "make the discount 25%", "bump the markdown up to 30 percent", "折扣改成25%"
+    r"\b(?:discount|markdown|reduction|rebate|price cut|coupon|voucher)\s+(?:\w+\s+)?(?:to|at|is|be|=|up to|down to)?\s*(\d+(?:\.\d+)?)\s*(?:%|percent)",
+    r"(?:折扣|优惠|力度|降价)\s*(?:改成|换成|改为|调到|调成|设为|设成|变成|提到|提高到|降到|加到|定为|是|为)\s*(\d+(?:\.\d+)?)\s*%",
 ]]
 FREE_SHIPPING = re.compile(r"\bfree (?:shipping|delivery)\b|\bships? free\b|包邮|免运费|免邮|免费配送", I)
 PERCENT_WORD = re.compile(r"(\d)\s*(?:percent|per cent|pct)\b", I)
 SAVE_RATE = [re.compile(p, I) for p in [
+    # the rate set to a new value: "change the save rate to 30%", "挽回率改成30%", "成功率调到15%"
+    r"\b(?:save|retention|success|win[- ]?back|recovery|response|redemption|take[- ]?up) rate\s+(?:\w+\s+){0,2}?(?:to|at|of|=|be|is)\s*(\d+(?:\.\d+)?)\s*%",
+    r"(?:挽回率|挽留率|成功率|召回率|响应率|核销率|回流率)\s*(?:改成|换成|改为|调到|调成|设为|设成|变成|提到|提高到|降到|降低到|定为|算|按)\s*(\d+(?:\.\d+)?)\s*%",
     r"\b(?:save|retention|success|win[- ]?back|recovery|response|redemption|take[- ]?up) rate\s+(?:of\s+|is\s+|at\s+|=\s*|around\s+|about\s+)?(\d+(?:\.\d+)?)\s*%",
     r"(\d+(?:\.\d+)?)\s*%\s+(?:save|retention|success|win[- ]?back|recovery|response|redemption|take[- ]?up) rate\b",
     r"(\d+(?:\.\d+)?)\s*%\s*的?(?:挽回率|挽留率|成功率|召回率|响应率|核销率)",
@@ -225,7 +236,7 @@ SAVE_RATE = [re.compile(p, I) for p in [
     r"(?:挽回|挽留|召回)\s*(\d+(?:\.\d+)?)\s*%",
     r"(?<![\d.])(\d+(?:\.\d+)?)\s*%\s+(?:of (?:them|those|the customers|customers)\s+)?(?:saved|retained|won back|recovered)\b",  # "30% saved"
     # "assume 20% come back", "if 15% of them are won back", "say a quarter of those would return"
-    r"(?<![\d.])(\d+(?:\.\d+)?)\s*%\s+(?:of\s+(?:them|those|these|the customers|customers|the audience|the group|people|recipients|the segment)\s+)?"
+    r"(?<![\d.])(\d+(?:\.\d+)?)\s*%\s+(?:of\s+(?:them|those|these|(?:the\s+|our\s+)?(?:[a-z-]+\s+){0,2}?(?:customers|clients|shoppers|buyers|vips|people|users|members)|the audience|the group|recipients|the segment)\s+)?"
     r"(?:will\s+|would\s+|might\s+|could\s+|do\s+|actually\s+)?(?:be\s+|are\s+|get\s+|is\s+)?(?:won back|win back|come back|came back|coming back|return(?:s|ed)?|respond(?:s|ed)?|"
     r"convert(?:s|ed)?|redeem(?:s|ed)?|reactivate[sd]?|brought back|bring back|buy again|order again|purchase again|stay(?:s|ed)?|stick around|saved|retained|recovered)\b",
     r"(?<![\d.])(\d+(?:\.\d+)?)\s*%\s*(?:的)?(?:客户|人|用户)?(?:能|会|可以|被)?(?:挽回|挽留|召回|回流|回来|留下)",  # 按三成挽回算

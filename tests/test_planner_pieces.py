@@ -130,6 +130,7 @@ def test_a_value_bound_written_after_its_number_is_a_filter_not_a_year_or_a_metr
     ("给我看看意大利的老顾客", {"min_orders": 2, "country": "Italy"}),
     ("列一下老客里面半年没下过单的", {"min_orders": 2, "min_days_since_last_order": 180}),
     ("有哪些荷兰的新客户", {"segment": "new_customers", "country": "Netherlands"}),
+    ("买过6次以上的老顾客 列一下", {"min_orders": 6}),
 ])
 def test_a_request_to_see_kinds_of_customers_is_a_list(planner, question, audience):
     call = only_call(plan(planner, question))
@@ -200,3 +201,57 @@ def test_what_first_buyers_do_in_the_periods_after_is_a_cohort_table(planner, qu
 def test_a_who_question_after_context_is_a_list(planner):
     call = only_call(plan(planner, "Marketing wants to call our best shoppers next month. Who has spent over 900 on the app?"))
     assert call.name == "find_customers" and call.args.get("min_total_spend") == 900 and call.args.get("channel") == "app"
+
+
+# ------------------------------------------------------------------ follow-ups that change one number or the offer
+def test_an_english_forecast_chain_changes_the_discount_then_the_save_rate_then_the_offer_kind(planner):
+    first, second, third = chain(planner,
+                                 "would 12% off for the at risk segment pay back if a quarter of them return?",
+                                 "what about 18% instead",
+                                 "and a flat $6 off?")
+    assert first.name == second.name == third.name == "campaign_forecast"
+    assert (first.args["offer_percent"], second.args["offer_percent"]) == (12, 18)
+    assert second.args.get("segment") == "at_risk" and second.args.get("save_rate") == first.args.get("save_rate")
+    assert third.args.get("offer_cost") == 6 and "offer_percent" not in third.args  # one offer at a time
+
+
+def test_a_chinese_forecast_chain_replaces_the_offer_and_then_the_save_rate(planner):
+    first, second, third = chain(planner, "给中等价值客户打八五折，挽回率按15%算，能回本吗", "那改成每人减15元呢", "挽回率调到25%")
+    assert first.args["offer_percent"] == 15 and first.args["tier"] == "mid"
+    assert second.args.get("offer_cost") == 15 and "offer_percent" not in second.args and second.args["tier"] == "mid"
+    assert third.args.get("save_rate") == 0.25 and third.args.get("offer_cost") == 15
+
+
+def test_a_bare_percentage_changes_the_save_rate_when_the_forecast_had_no_discount(planner):
+    _, second = chain(planner, "if 10% of lapsed customers come back after an email, what's the return", "what if it's 15%")
+    assert second.name == "campaign_forecast" and second.args.get("save_rate") == 0.15 and "offer_percent" not in second.args
+
+
+def test_a_recommendation_chain_keeps_its_subject_while_the_count_changes(planner):
+    first, second, third = chain(planner, "what should we suggest to the potential loyalists", "give me 12", "just 4 then")
+    assert first.name == second.name == third.name == "recommend_products"
+    assert [c.args.get("k") for c in (first, second, third)] == [None, 12, 4]
+    assert third.args.get("segment") == "potential_loyalist"
+
+
+def test_a_chinese_recommendation_chain_keeps_the_customer_while_the_count_changes(planner):
+    first, second, third = chain(planner, "C000321适合买点什么", "推荐6个", "再多一点，要9款")
+    assert [c.name for c in (first, second, third)] == ["recommend_products"] * 3
+    assert [c.args.get("k") for c in (second, third)] == [6, 9]
+    assert third.args.get("customer_id") == "C000321"
+
+
+def test_a_short_count_after_a_list_is_its_length(planner):
+    first, second = chain(planner, "德国的高价值客户", "只要前5个")
+    assert second.name == "find_customers" and second.args.get("limit") == 5 and second.args.get("country") == "Germany"
+
+
+@pytest.mark.parametrize("question, k", [
+    ("recommend 7 products for new customers", 7),
+    ("what can we sell to champions? give me 5", 5),
+    ("给忠诚客户推荐商品，给我8个", 8),
+    ("给冠军客户挑几样东西，要6款", 6),
+])
+def test_a_stated_count_of_recommendations_is_carried(planner, question, k):
+    call = only_call(plan(planner, question))
+    assert call.name == "recommend_products" and call.args.get("k") == k
