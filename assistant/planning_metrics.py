@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
+from itertools import combinations
 from typing import Any, Iterable
 
 from assistant import glossary as gl
@@ -243,6 +244,31 @@ MAX_FAMILY = 60
 MODEL_WORD = re.compile(r"^(?:\d.*|.*\d.*|pro|max|mini|plus|ultra|lite|se|inch|pack|kg|ml|xl|xxl)$")
 
 
+MAX_MENTIONED_PRODUCTS = 3000  # products named by some of their words: catalogs up to this size
+
+
+def _add_product_mentions(index: dict, products: Iterable[str]) -> None:
+    """A product named by some of its words in their order, as people shorten a catalog name ('V60 dripper' for
+    'Hario V60 Ceramic Dripper 02', 'V60 paper filters', 'Yirgacheffe' for 'Ethiopia Yirgacheffe Kochere'): two or
+    three of its words, or one word of six letters or more, that no other product holds and that mean nothing else."""
+    products = list(products)
+    if len(products) > MAX_MENTIONED_PRODUCTS:
+        return
+    owners: dict[tuple[str, ...], set[str]] = {}
+    for value in products:
+        words = [w for w in phrase_key(value) if w.isalnum() and w.isascii()]
+        if not 2 <= len(words) <= 10:
+            continue
+        named = [w for w in words if not w.isdigit()]
+        mentions = {(w,) for w in named if len(w) >= 6 and w.isalpha()}
+        mentions |= set(combinations(named, 2)) | set(combinations(named, 3))
+        for mention in mentions:
+            owners.setdefault(mention, set()).add(value)
+    for mention, who in owners.items():
+        if len(who) == 1 and not index.get(mention):
+            _add(index, mention, "value", ("product", next(iter(who))), (0, -4))
+
+
 def _core(key: tuple[str, ...]) -> tuple[str, ...]:
     """A product name without model words: 'laptop pro 14' -> ('laptop',), '4k monitor 27 inch' -> ('monitor',)."""
     return tuple(w for w in key if not MODEL_WORD.match(w))
@@ -339,6 +365,7 @@ def _lexicon(key: tuple, keep: frozenset[str]) -> Lexicon:
         for i in glossary_terms.get(head, []):
             for name in entries[i]:
                 _add(index, phrase_key(name), "value", payload, (0, -2))
+    _add_product_mentions(index, products)
 
     attributes: dict[str, dict[str, Any]] = {}
     attr_entries, attr_types = gl.attribute_entries(), gl.attribute_types()

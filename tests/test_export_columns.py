@@ -230,3 +230,37 @@ def test_an_order_export_sells_its_order_total_with_tax_words_and_partial_refund
         rows = _rows(ctx, metrics=["revenue", "orders"])
         assert rows.iloc[0]["revenue"] == pytest.approx(sold["Order Total (incl. GST)"].sum())
         assert rows.iloc[0]["orders"] == len(sold)
+
+
+def test_an_orders_items_packed_into_one_column_become_lines(tmp_path):
+    """One row per order, its items in one 'Line Items' field ('SKU: …, Item Name: …, Quantity: 2, Line Total: …' per
+    item, items separated by ' | ', a name holding a comma, an option list inside an item): each item is a line, so
+    products, units and a product's revenue are the items', and an order is still one order."""
+    rng = np.random.default_rng(21)
+    catalog = [("MUG-1", "Trail Mug, Enamel", 14.0), ("BTL-2", "Summit Bottle", 22.5), ("CUP-3", "Camp Cup", 9.0),
+               ("KNF-4", "Ridge Knife", 48.0)]
+    rows, lines = [], []
+    for k in range(1500):
+        order, picks = f"{9000 + k}", rng.choice(len(catalog), size=int(rng.integers(1, 4)), replace=False)
+        items = []
+        for j in picks:
+            sku, name, price = catalog[j]
+            qty = int(rng.integers(1, 4))
+            items.append(f"SKU: {sku}, Item Name: {name}, Options: Colour: Red, Size: L, Quantity: {qty}, "
+                         f"Unit Price: {price:.2f}, Line Total: {price * qty:.2f}")
+            lines.append({"order": order, "product": name, "qty": qty, "amount": price * qty})
+        total = sum(line["amount"] for line in lines if line["order"] == order)
+        rows.append({"Order Number": order, "Customer": f"K{int(rng.integers(1, 400))}",
+                     "Created": f"2025-{int(rng.integers(1, 13)):02d}-{int(rng.integers(1, 29)):02d}",
+                     "Total Items": sum(int(i.split("Quantity: ")[1].split(",")[0]) for i in items),
+                     "Order Total": round(total + 5.0, 2), "Line Items": " | ".join(items)})
+    pd.DataFrame(rows).to_csv(tmp_path / "orders.csv", index=False)
+    want = pd.DataFrame(lines)
+    with loaded(tmp_path / "orders.csv", tmp_path / "home") as (report, ctx):
+        got = {f: report["mapping"].get(f) for f in ("product", "quantity", "amount")}
+        assert got == {"product": "Item Name", "quantity": "Quantity", "amount": "Line Total"}, report["mapping"]
+        by_product = _rows(ctx, metrics=["revenue", "units"], by=["product"]).set_index("product")
+        for name, group in want.groupby("product"):
+            assert by_product.loc[name, "revenue"] == pytest.approx(group["amount"].sum())
+            assert by_product.loc[name, "units"] == group["qty"].sum()
+        assert _rows(ctx, metrics=["orders"]).iloc[0]["orders"] == len(rows)

@@ -1247,3 +1247,16 @@ def test_a_column_is_named_by_what_its_type_makes_it(planner, question, expected
 ])
 def test_more_than_once_is_buying_again(planner, question, metric):
     assert metrics_call(planner, question)["metrics"] == [metric]
+
+
+def test_a_product_is_named_by_some_of_its_words(planner):
+    """People shorten catalog names: two or three of a product's words in order, or one long word no other product
+    holds, name it; words several products share name none of them."""
+    shop = {**DEMO, "products": ["Hario V60 Ceramic Dripper 02", "Hario V60 Paper Filters 02, 100 Pack",
+                                 "Ethiopia Yirgacheffe Kochere", "Colombia Huila Decaf", "Hario Range Server 600"]}
+    assert metrics_call(planner, "units of the v60 dripper sold", shop).get("filters") == {"product": "Hario V60 Ceramic Dripper 02"}
+    assert metrics_call(planner, "revenue from v60 paper filters", shop).get("filters") == {
+        "product": "Hario V60 Paper Filters 02, 100 Pack"}
+    assert metrics_call(planner, "how much yirgacheffe did we sell", shop).get("filters") == {
+        "product": "Ethiopia Yirgacheffe Kochere"}
+    assert not metrics_call(planner, "revenue from hario v60", shop).get("filters")  # two products hold both words

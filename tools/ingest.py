@@ -9,6 +9,7 @@ from typing import Literal
 import duckdb
 
 from tools import attributes as attr
+from tools.item_lists import ITEM_FIELDS, explode_item_lists
 from tools.cleaning import (
     LINE_REFUND_HEADER, MAX_AMOUNT, carry_order_fields, clean_customers, clean_transactions, decimal_warning, duplicate_rows,
     reason_counts, write_order_tables,
@@ -17,7 +18,7 @@ from tools.contract import CUSTOMERS_SCHEMA, ORDERS_SCHEMA
 from tools.csv_cells import neutralised_select
 from tools.output_files import output_file
 from tools.errors import TierwiseError
-from tools.mapping import build_mapping, parse_map_args as _parse_map_args
+from tools.mapping import build_mapping, map_by_name, parse_map_args as _parse_map_args
 from tools.progress import Progress, silent
 from tools.reading import CSV_ERROR, SERIAL_CSV, RawTable, read_raw
 
@@ -88,8 +89,18 @@ def _ingest(con, path: Path, *, raws: list[RawTable], customers, mapping, custom
     raw = read_raw(con, path, "raw_transactions")
     raws.append(raw)
     progress("mapping columns", 0.25)
-    fields, warnings = build_mapping(con, raw.table, raw.names, raw.header,
-                                     _lower_keys(mapping), "transactions", path.name)
+    items = explode_item_lists(con, raw)  # an order's items packed into one column: a line per item first
+    user = _lower_keys(mapping)
+    if items:
+        # the item's own fields are the line's product, quantity, price and amount (not the order's 'Total Quantity')
+        named = {str(v).strip().lower() for v in (user or {}).values() if v is not None}
+        hints = {f: items[1][j] for f, j in map_by_name(items[1], ITEM_FIELDS, set()).items()
+                 if items[1][j].lower() not in named}
+        user = {**hints, **(user or {})}
+    fields, warnings = build_mapping(con, raw.table, raw.names, raw.header, user, "transactions", path.name)
+    if items:
+        warnings.insert(0, f"'{items[0]}' lists each order's items: each item is a line of its own, its fields "
+                           + ", ".join(f"'{label}'" for label in items[1]) + " columns of their own.")
     progress("cleaning transactions", 0.35)
     carried = carry_order_fields(con, raw, fields)
     if carried:

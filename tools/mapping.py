@@ -343,6 +343,10 @@ def _vetoed(fld: str, label: str) -> bool:
 KEY_FIELDS_BY_NAME = ("customer_id", "order_id", "order_date")
 
 
+# Short synonyms specific enough as a whole word of a header ('Product Qty', 'Item Qty')
+WHOLE_WORD_SHORT = frozenset({"qty"})
+
+
 def map_by_name(names: list[str], fields: tuple[str, ...], taken: set[int]) -> dict[str, int]:
     """Fields recognised from column names: exact synonyms first, then the product by how surely
     its header names one (a name before a bare 'Product' before a code), then names containing a
@@ -369,7 +373,7 @@ def map_by_name(names: list[str], fields: tuple[str, ...], taken: set[int]) -> d
         if fld in out or fld == "product":
             continue
         # Longer synonyms are more specific; short ones like "id" or "day" could match anything.
-        syns = sorted((normalise(s) for s in SYNONYMS.get(fld, ()) if len(normalise(s)) >= 4),
+        syns = sorted((normalise(s) for s in SYNONYMS.get(fld, ()) if len(normalise(s)) >= 4 or s in WHOLE_WORD_SHORT),
                       key=len, reverse=True)
         for s in syns:
             hit = next((i for i, n in enumerate(norm) if i not in taken and _holds(names[i], s)
