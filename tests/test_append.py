@@ -440,3 +440,81 @@ def test_order_headers_and_rollups_after_an_append_are_those_of_every_order(ws, 
     for column, table in m["order_rollups"].items():
         assert read(ws, f"SELECT * FROM {table} {order}, {column}").equals(
             read(ws, f"SELECT * FROM ({_rollup_select(column, constant)}) {order}, {column}"))
+
+
+def layout(ws: Workspace) -> dict:
+    """What the customer view is, and whether its two tables hold the customers of features row for row."""
+    con = store.connect(ws.current_store(), read_only=True)
+    try:
+        kinds = dict(con.execute("SELECT table_name, table_type FROM information_schema.tables WHERE table_name IN "
+                                 "('customer_view', 'customer_base', 'customer_now')").fetchall())
+        counts = {t: con.execute(f"SELECT count(*), max(rowid) + 1 FROM {t}").fetchall()[0]
+                  for t in ("features", "customer_base", "customer_now")}
+        out_of_line = con.execute("SELECT count(*) FROM features f POSITIONAL JOIN customer_base b "
+                                  "WHERE f.customer_id IS DISTINCT FROM b.customer_id").fetchall()[0][0]
+        return {"kinds": kinds, "counts": counts, "out_of_line": out_of_line}
+    finally:
+        con.close()
+
+
+def assert_lined_up(ws: Workspace) -> None:
+    found = layout(ws)
+    assert found["kinds"] == {"customer_view": "VIEW", "customer_base": "BASE TABLE", "customer_now": "BASE TABLE"}
+    assert len({n for pair in found["counts"].values() for n in pair}) == 1, found["counts"]  # no deleted rows
+    assert found["out_of_line"] == 0
+
+
+def test_the_customer_view_reads_a_wide_and_a_narrow_table_that_stay_in_line_over_appends(ws, tmp_path):
+    """A build writes the customer view as two tables in the order of features (what changes with time in the narrow
+    one); appends update rows in place and add new customers at the end, so row i stays the same customer in all
+    three, and the view stays the view of features, scores and customers."""
+    from tools.models import CUSTOMER_VIEW_SQL
+
+    assert_lined_up(ws)
+    built_reasons = read(ws, "SELECT s.customer_id, s.churn_reasons AS built, v.churn_reasons AS viewed FROM scores s "
+                             "JOIN customer_view v USING (customer_id)")
+    assert all(list(a) == list(b) for a, b in zip(built_reasons["built"], built_reasons["viewed"]))
+    as_of = date.fromisoformat(meta(ws)["as_of"])
+    who = regulars(ws, 20, before=as_of)
+    for step, days in enumerate((0, 4)):
+        day = (as_of + timedelta(days=days)).isoformat()
+        rows = [{"order_id": f"L{step}-{i}", "customer_id": c, "order_date": day, "amount": 30.0 + i}
+                for i, c in enumerate(who[step * 10:(step + 1) * 10])]
+        rows += [{"order_id": f"L{step}-new{i}", "customer_id": f"LINE{step}{i}", "order_date": day, "amount": 44.0}
+                 for i in range(3)]
+        append_orders(ws, write_orders(tmp_path / f"line{step}.csv", rows))
+        assert_lined_up(ws)
+        view = read(ws, "SELECT * FROM customer_view ORDER BY customer_id")
+        expected = read(ws, f"SELECT * FROM ({CUSTOMER_VIEW_SQL}) ORDER BY customer_id")
+        pd.testing.assert_frame_equal(view[expected.columns], expected)
+        assert {f"LINE{step}{i}" for i in range(3)} <= set(view["customer_id"])
+
+
+def test_a_store_with_the_customer_view_as_one_table_is_put_in_line_by_its_first_append(ws, tmp_path):
+    """Stores written before the two tables kept the customer view as one table (churn reasons as lists): the first
+    append splits it and gives what an append to a store built now gives."""
+    as_of = date.fromisoformat(meta(ws)["as_of"])
+    who = regulars(ws, 6, before=as_of)
+    rows = [{"order_id": f"O{i}", "customer_id": c, "order_date": (as_of + timedelta(days=2)).isoformat(), "amount": 25.0}
+            for i, c in enumerate(who)]
+    path = write_orders(tmp_path / "o.csv", rows)
+    old = Workspace(tmp_path / "old")
+    shutil.copytree(ws.home, old.home)
+    con = store.connect(old.current_store())
+    try:
+        con.execute("CREATE TABLE _view_table AS SELECT * FROM customer_view")
+        con.execute("DROP VIEW customer_view")
+        con.execute("DROP TABLE customer_base")
+        con.execute("DROP TABLE customer_now")
+        con.execute("ALTER TABLE _view_table RENAME TO customer_view")
+    finally:
+        con.close()
+    kinds = read(old, "SELECT table_name, table_type FROM information_schema.tables "
+                      "WHERE table_name IN ('customer_view', 'customer_base', 'customer_now')")
+    assert kinds.values.tolist() == [["customer_view", "BASE TABLE"]]
+    append_orders(ws, path)
+    append_orders(old, path)
+    assert_lined_up(old)
+    order = "ORDER BY customer_id"
+    pd.testing.assert_frame_equal(read(old, f"SELECT * FROM customer_view {order}"),
+                                  read(ws, f"SELECT * FROM customer_view {order}"))

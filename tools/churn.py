@@ -78,6 +78,7 @@ CALIBRATION_FOLDS = 3
 # carries beyond the training range where trees would stop at their edge leaf.
 BLEND_COLUMNS = ("bgnbd_expected_purchases", "recency_days", "tenure_days", "frequency", "total_spend",
                  "total_quantity")
+CALIBRATE_BLOCK = 131072  # rows calibrated at a time: a million rows' inputs at once cost more than the blocks
 # A feature goes to the trees only if at most this share of the customers scored at as_of
 # fall outside the central SHIFT_RANGE of its training values (trees cannot extrapolate).
 MAX_SHIFTED_SHARE = 0.1
@@ -657,8 +658,17 @@ class ChurnModel:
         return np.mean([tree.predict_proba(x[self.tree_features_])[:, 1] for tree in self.trees_], axis=0)
 
     def calibrate(self, x: pd.DataFrame, tree_probability: np.ndarray) -> np.ndarray:
-        """The calibrated probabilities from the trees' mean probability and x's blend columns (the only ones read)."""
-        return self.calibrator_.predict_proba(self._blend_inputs(x, tree_probability))
+        """The calibrated probabilities from the trees' mean probability and x's blend columns (the only ones read),
+        a block of CALIBRATE_BLOCK rows at a time (a million rows' inputs at once cost more than the blocks)."""
+        tree_probability = np.asarray(tree_probability, dtype=float)
+        if len(x) <= CALIBRATE_BLOCK:
+            return self.calibrator_.predict_proba(self._blend_inputs(x, tree_probability))
+        out = np.empty((len(x), len(self.calibrator_.classes_)))
+        for start in range(0, len(x), CALIBRATE_BLOCK):
+            stop = start + CALIBRATE_BLOCK
+            out[start:stop] = self.calibrator_.predict_proba(self._blend_inputs(x.iloc[start:stop],
+                                                                                tree_probability[start:stop]))
+        return out
 
 
 def _shifted_features(train: pd.DataFrame, now: pd.DataFrame) -> tuple[str, ...]:

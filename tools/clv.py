@@ -29,6 +29,7 @@ TimeUnit = Literal["days", "weeks"]
 TIME_UNITS: dict[str, float] = {"days": 1.0, "weeks": 7.0}  # days per unit
 DAYS_PER_YEAR = 365.25
 NEXT_PURCHASE_GRID = 2048  # points of the grid that brackets each customer's next purchase time
+DISTINCT_FROM = 4096  # customers from which expectations are computed once per distinct (x, T)
 
 SUMMARY_COLUMNS = ("frequency", "recency", "T", "monetary_value")
 
@@ -285,18 +286,29 @@ class BetaGeoModel:
         return np.clip(expit(-self._log_odds_dead(x, t_x, T_)), 0.0, 1.0)
 
     def _conditional_expectation(self, t, x, t_x, T, *, given_alive: bool = False):
-        r, alpha, a, b = self.r_, self.alpha_, self.a_, self.b_
+        a, b = self.a_, self.b_
         if abs(a - 1.0) < 1e-7:  # the closed form is 0/0 at a = 1; its limit is continuous
             a = 1.0 + 1e-7
         t = np.asarray(t, dtype=float)
-        z = t / (alpha + T + t)
-        # FHL eq. 10 holds ((α+T)/(α+T+t))^(r+x) · 2F1(r+x, b+x; a+b+x−1; z). Euler's transform
-        # turns it into (1−z)^(a−1) · 2F1(a+b−1−r, a−1; a+b+x−1; z), whose parameters no longer
-        # grow with x, so heavy buyers don't overflow or lose precision.
-        tail = np.power(1.0 - z, a - 1.0) * hyp2f1(a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z)
+        tail = self._tail(t, x, T, a)
         alive = 1.0 if given_alive else expit(-self._log_odds_dead(x, t_x, T))
         out = (a + b + x - 1.0) / (a - 1.0) * (1.0 - tail) * alive
         return np.where(t > 0, np.maximum(out, 0.0), 0.0)
+
+    def _tail(self, t: np.ndarray, x, T, a: float) -> np.ndarray:
+        """(1−z)^(a−1) · 2F1(a+b−1−r, a−1; a+b+x−1; z) with z = t / (α+T+t). FHL eq. 10 holds
+        ((α+T)/(α+T+t))^(r+x) · 2F1(r+x, b+x; a+b+x−1; z); Euler's transform turns it into this, whose parameters
+        no longer grow with x, so heavy buyers don't overflow or lose precision. It depends on x and T alone: for one
+        horizon and many customers it is computed once per distinct (x, T) (a million customers have some tens of
+        thousands), the same values."""
+        r, alpha, b = self.r_, self.alpha_, self.b_
+        x, T = np.asarray(x, dtype=float), np.asarray(T, dtype=float)
+        if t.ndim == 0 and x.shape == T.shape and x.size >= DISTINCT_FROM:
+            (ux, uT), inverse = _distinct_pairs(x.ravel(), T.ravel())
+            if ux.size < x.size // 2:
+                return self._tail(t, ux, uT, a)[inverse].reshape(x.shape)
+        z = t / (alpha + T + t)
+        return np.power(1.0 - z, a - 1.0) * hyp2f1(a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z)
 
     def expected_purchases(self, t, frequency, recency=None, T=None) -> np.ndarray:
         """Expected repeat purchases in (T, T+t] given each customer's history (t in the model's unit)."""
@@ -399,17 +411,27 @@ class BetaGeoModel:
         return lo, hi, at_lo, at_hi
 
 
+def _distinct_pairs(u: np.ndarray, v: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """The distinct (u, v) of two equal-length float columns (as columns, in order of first appearance) and each
+    row's index into them; found by hashing each pair as one complex number, not by sorting."""
+    key = np.empty(u.shape, dtype=np.complex128)
+    key.real, key.imag = u, v
+    codes, uniques = pd.factorize(key, use_na_sentinel=False)
+    uniques = np.asarray(uniques, dtype=np.complex128)
+    return [uniques.real.copy(), uniques.imag.copy()], codes.astype(np.intp, copy=False)
+
+
 def _distinct_rows(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
-    """The distinct rows of equal-length columns (as columns) and each row's index into them."""
+    """The distinct rows of two or three equal-length float columns (as columns) and each row's index into them."""
     if not len(columns[0]):
         return [c[:0] for c in columns], np.zeros(0, dtype=np.intp)
-    order = np.lexsort(columns[::-1])
-    ordered = [c[order] for c in columns]
-    new = np.ones(len(order), dtype=bool)
-    new[1:] = np.any([c[1:] != c[:-1] for c in ordered], axis=0)
-    inverse = np.empty(len(order), dtype=np.intp)
-    inverse[order] = np.cumsum(new) - 1
-    return [c[new] for c in ordered], inverse
+    (first, second), inverse = _distinct_pairs(np.asarray(columns[0], dtype=float), np.asarray(columns[1], dtype=float))
+    if len(columns) == 2:
+        return [first, second], inverse
+    # then the distinct (pair, third column)
+    (pair, third), inverse = _distinct_pairs(inverse.astype(float), np.asarray(columns[2], dtype=float))
+    pair = pair.astype(np.intp)
+    return [first[pair], second[pair], third], inverse
 
 
 # ----------------------------------------------------------------------------- Gamma-Gamma

@@ -383,20 +383,99 @@ def _write_scores(con, scores: pd.DataFrame, reasons: pd.DataFrame | None = None
 
 # One row per customer joining behaviour, scores and non-PII attributes: what tools filter on (the tables are
 # named so that an incremental refresh can build some customers' rows from their rows alone)
-CUSTOMER_VIEW_SELECT = """
-        SELECT f.customer_id, f.first_order_date, f.last_order_date, f.orders, f.total_spend, f.aov,
-               f.recency_days, f.tenure_days, f.top_channel, f.top_category,
-               c.country, c.city, coalesce(c.email_consent, false) AS email_consent,
-               s.* EXCLUDE (customer_id)
+VIEW_FROM_FEATURES = ("first_order_date", "last_order_date", "orders", "total_spend", "aov", "recency_days",
+                      "tenure_days", "top_channel", "top_category")
+VIEW_FROM_CUSTOMERS = {"country": "c.country", "city": "c.city", "email_consent": "coalesce(c.email_consent, false)"}
+CUSTOMER_VIEW_COLUMNS = ", ".join(["f.customer_id", *(f"f.{c}" for c in VIEW_FROM_FEATURES),
+                                   *(f"{sql} AS {c}" for c, sql in VIEW_FROM_CUSTOMERS.items()),
+                                   "s.* EXCLUDE (customer_id)"])
+CUSTOMER_VIEW_FROM = """
         FROM {features} f
         LEFT JOIN {scores} s USING (customer_id)
         LEFT JOIN {customers} c USING (customer_id)"""
+CUSTOMER_VIEW_SELECT = f"""
+        SELECT {CUSTOMER_VIEW_COLUMNS}{CUSTOMER_VIEW_FROM}"""
 CUSTOMER_VIEW_SQL = CUSTOMER_VIEW_SELECT.format(features="features", scores="scores", customers="customers")
+
+# The customer view is stored as two tables of one row per customer, row i of each being the customer of row i of
+# `features` (rows are only ever updated in place or added at the end, never deleted), and read through a view
+# that puts them side by side (DuckDB's POSITIONAL JOIN: no key lookup, scans as fast as one table):
+#   customer_base  what changes only when a customer's orders do (or at a build): dates, orders, spend, country,
+#                  churn reasons, the young-customer tier
+#   customer_now   what changes as time passes: days since the last and the first order and the scores at the
+#                  as-of date; an incremental refresh (tools.refresh) writes this narrow table again, whole, and
+#                  touches the wide one only for the customers whose orders changed
+# The churn reasons are kept as JSON text (REASONS_TEXT) and read back as a list by the view: DuckDB updates a list
+# column by deleting the row and adding it at the end, which would move the customer out of line.
+BASE_TABLE, NOW_TABLE = "customer_base", "customer_now"
+NOW_COLUMNS = ("recency_days", "tenure_days", "tier", "segment", "persona", "churn_probability", "churn_risk",
+               "p_alive", "expected_orders_90d", "clv_12m", "next_order_date", "r_score", "f_score", "m_score",
+               "retained_value_12m", "value_at_risk", "expected_gap_days")
+REASONS_TEXT = "churn_reasons_json"
+
+
+def reasons_as_text(sql: str) -> str:
+    """SQL of a list of reasons as customer_base keeps it."""
+    return f"CAST(to_json({sql}) AS VARCHAR)"
 
 
 def _write_customer_view(con) -> None:
-    """The customer view (CUSTOMER_VIEW_SQL) as a table."""
-    con.execute(f"CREATE OR REPLACE TABLE customer_view AS {CUSTOMER_VIEW_SQL}")
+    """The customer view (CUSTOMER_VIEW_SQL) as its two tables in the order of `features`, and the view."""
+    write_customer_tables(con, f"SELECT f.rowid AS _position, {CUSTOMER_VIEW_COLUMNS}"
+                               + CUSTOMER_VIEW_FROM.format(features="features", scores="scores", customers="customers"))
+
+
+def write_customer_tables(con, rows_sql: str) -> None:
+    """Write customer_base and customer_now from `rows_sql` (the customer view's columns and _position, the row's
+    position in `features`), and the customer view over them."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _customer_rows AS SELECT * EXCLUDE (_position) FROM ({rows_sql}) "
+                f"ORDER BY _position")
+    try:
+        columns = [r[0] for r in con.execute("DESCRIBE _customer_rows").fetchall()]
+        now = [c for c in columns if c in NOW_COLUMNS]
+        base = [reasons_as_text(c) + f" AS {REASONS_TEXT}" if c == "churn_reasons" else c
+                for c in columns if c not in NOW_COLUMNS]
+        drop_customer_view(con)
+        con.execute(f"CREATE OR REPLACE TABLE {BASE_TABLE} AS SELECT {', '.join(base)} FROM _customer_rows")
+        con.execute(f"CREATE OR REPLACE TABLE {NOW_TABLE} AS SELECT {', '.join(now)} FROM _customer_rows")
+    finally:
+        con.execute("DROP TABLE IF EXISTS _customer_rows")
+    create_customer_view(con, columns)
+
+
+def create_customer_view(con, columns: list[str]) -> None:
+    """The customer view: customer_base and customer_now side by side, `columns` in this order."""
+    def column(name: str) -> str:
+        if name in NOW_COLUMNS:
+            return f"n.{name}"
+        if name == "churn_reasons":
+            return f"""from_json(b.{REASONS_TEXT}, '["VARCHAR"]') AS churn_reasons"""
+        return f"b.{name}"
+
+    con.execute(f"CREATE OR REPLACE VIEW customer_view AS SELECT {', '.join(column(c) for c in columns)} "
+                f"FROM {BASE_TABLE} b POSITIONAL JOIN {NOW_TABLE} n")
+
+
+def drop_customer_view(con) -> None:
+    """Drop customer_view, a table (as stores before customer_base and customer_now kept it) or a view."""
+    kind = con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = 'customer_view' "
+                       "AND table_schema = current_schema()").fetchall()
+    if kind:
+        con.execute("DROP VIEW customer_view" if kind[0][0] == "VIEW" else "DROP TABLE customer_view")
+
+
+def customer_tables_aligned(con) -> bool:
+    """Whether customer_base and customer_now hold row for row the customers of `features`, with no deleted rows
+    (a row's rowid is its position)."""
+    present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
+    if not {BASE_TABLE, NOW_TABLE, "features"} <= present:
+        return False
+    counts = [con.execute(f"SELECT count(*), coalesce(max(rowid) + 1, 0) FROM {t}").fetchall()[0]
+              for t in ("features", BASE_TABLE, NOW_TABLE)]
+    if len({n for pair in counts for n in pair}) != 1:
+        return False
+    return not con.execute(f"SELECT count(*) FROM features f POSITIONAL JOIN {BASE_TABLE} b "
+                           f"WHERE f.customer_id IS DISTINCT FROM b.customer_id").fetchall()[0][0]
 
 
 def _now() -> str:

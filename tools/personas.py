@@ -77,16 +77,49 @@ def _fills(features: pd.DataFrame) -> dict[str, float]:
     return out
 
 
+ASSIGN_BLOCK = 65536  # customers placed at a time: the blocks' arrays stay small (a million at once cost more)
+
+
 def assign_personas(features: pd.DataFrame, model: dict[str, Any]) -> np.ndarray:
-    """Each customer's persona name under a fit's `model` (fit_personas' result), without refitting: the nearest
-    cluster centre in the fit's scaled space, as K-Means assigns (computed directly: k is at most 8)."""
+    """Each customer's persona name under a fit's `model` (fit_personas' result), without refitting."""
+    codes, names = persona_codes(features, model)
+    return names[codes]
+
+
+def persona_codes(features: pd.DataFrame, model: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Each customer's persona as a position in the names (also returned): the nearest cluster centre in the fit's
+    scaled space, as K-Means assigns (computed directly: k is at most 8), a block of customers at a time over
+    _design's columns."""
     from threadpoolctl import threadpool_limits
 
     scaler, centers = model["scaler"], model["kmeans"].cluster_centers_
-    scaled = (_design(features, model["fill"])[model["columns"]].to_numpy(dtype=float) - scaler.mean_) / scaler.scale_
-    with threadpool_limits(limits=1, user_api="blas"):  # a small product: BLAS threads would only contend
-        distance = (centers ** 2).sum(axis=1)[None, :] - 2.0 * (scaled @ centers.T)  # |x|² is the same for all
-    return model["names"][model["relabel"][np.argmin(distance, axis=1)]]
+    columns = [_design_column(features, name, model["fill"]) for name in model["columns"]]
+    offset = (centers ** 2).sum(axis=1)[None, :]  # |x|² is the same for every centre
+    nearest = np.empty(len(features), dtype=np.intp)
+    with threadpool_limits(limits=1, user_api="blas"):  # small products: BLAS threads would only contend
+        for start in range(0, len(features), ASSIGN_BLOCK):
+            block = np.column_stack([c[start:start + ASSIGN_BLOCK] for c in columns])
+            scaled = (block - scaler.mean_) / scaler.scale_
+            nearest[start:start + ASSIGN_BLOCK] = np.argmin(offset - 2.0 * (scaled @ centers.T), axis=1)
+    return np.asarray(model["relabel"])[nearest], np.asarray(model["names"])
+
+
+def _design_column(features: pd.DataFrame, name: str, fill: dict[str, float] | None) -> np.ndarray:
+    """One column of _design(features, fill), as a float array."""
+    if name.startswith("share_ch_"):
+        return features[name].astype(float).fillna(0.0).to_numpy(dtype=float)
+    transform = TRAITS[name][0]
+    series = features[name]
+    values = (series.to_numpy(dtype=float, na_value=np.nan) if pd.api.types.is_numeric_dtype(series.dtype)
+              else pd.to_numeric(series, errors="coerce").astype(float).to_numpy(dtype=float))
+    missing = np.isnan(values)
+    if missing.any():
+        values = values.copy()
+        if fill is not None and name in fill:
+            values[missing] = fill[name]
+        else:
+            values[missing] = np.nanmax(values) if (~missing).any() else 0.0
+    return np.log1p(np.clip(values, 0, None)) if transform == "log" else values
 
 
 def _name(deltas: pd.Series, traits: int = 2) -> str:

@@ -42,6 +42,7 @@ import pandas as pd
 from tools import snapshots, store
 from tools.errors import TierwiseError
 from tools.incoming import merge_incoming, read_incoming
+from tools.models import NOW_TABLE
 from tools.progress import Progress, silent
 from tools.retention import RISK_LEVELS
 from tools.scoring import INPUTS_TABLE, KEPT_SCORES, PRICES_TABLE, Fitted, churn_frame_columns, churn_reasons, \
@@ -194,13 +195,16 @@ def refresh_scores(con, meta: dict[str, Any], old_as_of: date, as_of: date, *, t
     and everyone's scores at `as_of`, with the models of the last build. Reads temp table _appended_lines."""
     timings = timings if timings is not None else {}
     t = time.perf_counter()
+    con.execute("SET preserve_insertion_order = true")  # rows are matched by position: scans keep the tables' order
     fitted = load_fitted(con, meta)
     if fitted.churn is not None and "inputs_as_of" not in _columns(con, INPUTS_TABLE):
         con.execute(f"ALTER TABLE {INPUTS_TABLE} ADD COLUMN inputs_as_of DATE DEFAULT DATE '{fitted.as_of.isoformat()}'")
     shift = (as_of - old_as_of).days
+    unviewed = _align_customer_tables(con)
+    known = con.execute("SELECT count(*) FROM features").fetchall()[0][0]
     changed, rewindowed = _customers_to_recompute(con, old_as_of, as_of)
     progress("features of the customers with new orders", 0.45)
-    _recompute_features(con, fitted, as_of, shift)
+    moved = _recompute_features(con, fitted, as_of, shift)
     timings["features_seconds"] = round(time.perf_counter() - t, 3)
 
     t = time.perf_counter()
@@ -211,21 +215,26 @@ def refresh_scores(con, meta: dict[str, Any], old_as_of: date, as_of: date, *, t
 
     t = time.perf_counter()
     progress("writing churn reasons of the customers who changed", 0.8)
-    rescored = con.execute("""SELECT p._row FROM _positions p LEFT JOIN customer_view s USING (customer_id)
-                              WHERE p.customer_id IN (SELECT customer_id FROM _recompute)
-                                 OR p.customer_id IN (SELECT customer_id FROM _rewindow)
-                                 OR s.customer_id IS NULL""").fetchnumpy()["_row"]
+    # row i of features is the customer of row i of the customer tables (rowid = position); rows from `known` on
+    # are customers new to them
     mask = np.zeros(len(frame), dtype=bool)
-    mask[np.asarray(rescored, dtype=np.int64)] = True
+    mask[_rows_of(con, "_refeature")] = True
+    mask[known:] = True
+    if unviewed:
+        mask[_rows_of(con, "_unviewed")] = True
     if "churn_risk" in scores:
         # compared as codes: a million strings read into Python would cost more than the comparison
         levels = {level: code for code, level in enumerate(RISK_LEVELS)}
         cases = " ".join(f"WHEN '{level}' THEN {code}" for level, code in levels.items())
-        old_code = con.execute(f"SELECT coalesce(CASE s.churn_risk {cases} END, -1) AS code FROM _positions p "
-                               f"LEFT JOIN customer_view s USING (customer_id) ORDER BY p._row").fetchnumpy()["code"]
-        risk = scores["churn_risk"].to_numpy()
-        new_code = np.select([risk == level for level in levels], list(levels.values()), default=-2)
-        mask |= np.asarray(old_code) != new_code
+        old_code = con.execute(f"SELECT coalesce(CASE churn_risk {cases} END, -1) AS code FROM {NOW_TABLE}"
+                               ).fetchnumpy()["code"]
+        risk = scores["churn_risk"]
+        if isinstance(risk.dtype, pd.CategoricalDtype):  # as score_customers makes it: compared by its codes
+            position = np.array([levels.get(c, -2) for c in risk.cat.categories] + [-2])
+            new_code = position[risk.cat.codes.to_numpy()]  # code -1 (no risk) is the last: -2
+        else:
+            new_code = np.select([risk.to_numpy() == level for level in levels], list(levels.values()), default=-2)
+        mask[:known] |= np.asarray(old_code)[:known] != new_code[:known]
     reasons = None
     if fitted.churn is not None:
         from tools.churn import typical_reason_gap
@@ -238,11 +247,42 @@ def refresh_scores(con, meta: dict[str, Any], old_as_of: date, as_of: date, *, t
     timings["reasons_seconds"] = round(time.perf_counter() - t, 3)
 
     t = time.perf_counter()
-    _write_scores(con, scores, reasons, mask, shift)
+    _write_scores(con, frame, scores, reasons, mask, known, moved)
     store.write_meta(con, features_refreshed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
     timings["write_seconds"] = round(time.perf_counter() - t, 3)
     return {"customers_recomputed": int(changed), "customers_rewindowed": int(rewindowed),
             "customers_scored": int(len(scores)), "reasons_rewritten": int(mask.sum()), "days_moved": shift}
+
+
+def _rows_of(con, ids_table: str) -> np.ndarray:
+    """The rows (positions) in features of the customers of `ids_table`."""
+    rows = con.execute(f"SELECT rowid AS _row FROM features WHERE customer_id IN (SELECT customer_id FROM {ids_table})"
+                       ).fetchnumpy()["_row"]
+    return np.asarray(rows, dtype=np.int64)
+
+
+def _align_customer_tables(con) -> bool:
+    """Make customer_base and customer_now hold the customers of `features` row for row (tools.models), when they do
+    not: a store written before they existed kept the customer view as one table, and a build stopped between its
+    features and its models leaves them apart. Returns whether features had customers the view had not (temp
+    table _unviewed: they are scored and given reasons as new customers are)."""
+    from tools.models import CUSTOMER_VIEW_COLUMNS, CUSTOMER_VIEW_FROM, SCORE_TYPES, customer_tables_aligned, \
+        write_customer_tables
+
+    if customer_tables_aligned(con):
+        return False
+    rows, end = con.execute("SELECT count(*), coalesce(max(rowid) + 1, 0) FROM features").fetchall()[0]
+    if rows != end:  # deleted rows: positions are no longer rowids
+        con.execute("CREATE OR REPLACE TABLE features AS SELECT * FROM features ORDER BY rowid")
+    con.execute("CREATE OR REPLACE TEMP TABLE _unviewed AS SELECT customer_id FROM features "
+                "WHERE customer_id NOT IN (SELECT customer_id FROM customer_view)")
+    present = set(_columns(con, "customer_view"))
+    kept = ", ".join(c if c in present else f"CAST(NULL AS {kind}) AS {c}"
+                     for c, kind in SCORE_TYPES.items() if c != "customer_id")
+    scores = f"(SELECT customer_id, {kept} FROM customer_view)"
+    write_customer_tables(con, f"SELECT f.rowid AS _position, {CUSTOMER_VIEW_COLUMNS}"
+                               + CUSTOMER_VIEW_FROM.format(features="features", scores=scores, customers="customers"))
+    return bool(con.execute("SELECT count(*) FROM _unviewed").fetchall()[0][0])
 
 
 def _customers_to_recompute(con, old_as_of: date, as_of: date) -> tuple[int, int]:
@@ -263,10 +303,12 @@ def _customers_to_recompute(con, old_as_of: date, as_of: date) -> tuple[int, int
             con.execute("SELECT count(*) FROM _rewindow").fetchall()[0][0])
 
 
-def _recompute_features(con, fitted: Fitted, as_of: date, shift: int) -> None:
+def _recompute_features(con, fitted: Fitted, as_of: date, shift: int) -> list[str]:
     """Features at as_of of _recompute's customers (with the churn model's own inputs and the trees' probability)
     and of _rewindow's (features only: their order history did not change); everyone else's days since the last
-    and the first order moved by `shift`."""
+    and the first order moved by `shift`. Rows are updated in place (only the columns whose values changed) and
+    new customers added at the end, so row i stays the customer of row i of the customer tables. Returns the
+    columns whose values changed for some existing customer."""
     from tools.churn import churn_features
     from tools.features import feature_table
 
@@ -283,14 +325,15 @@ def _recompute_features(con, fitted: Fitted, as_of: date, shift: int) -> None:
     else:
         expr = feature_table(orders, as_of, **lists)
     con.execute(f"CREATE OR REPLACE TEMP TABLE _fresh AS {ibis.to_sql(expr, dialect='duckdb')}")
-    con.execute("DELETE FROM features WHERE customer_id IN (SELECT customer_id FROM _refeature)")
-    _insert_features(con, "_fresh")
-    if shift:
+    if shift:  # everyone; the rows computed again are then written over
         con.execute(f"""UPDATE features SET recency_days = recency_days + {shift}, tenure_days = tenure_days + {shift},
-                            recency_to_gap_ratio = CASE WHEN gap_mean_days > 0 THEN (recency_days + {shift}) / gap_mean_days END
-                        WHERE customer_id NOT IN (SELECT customer_id FROM _refeature)""")
+                            recency_to_gap_ratio = CASE WHEN gap_mean_days > 0 THEN (recency_days + {shift}) / gap_mean_days END""")
+    moved = _update_features(con, "_fresh", ("_recompute", "_rewindow"))
+    con.execute("CREATE OR REPLACE TEMP TABLE _fresh_new AS SELECT * FROM _fresh "
+                "WHERE customer_id NOT IN (SELECT customer_id FROM features) ORDER BY customer_id")
+    _insert_features(con, "_fresh_new")
     if fitted.churn is None:
-        return
+        return moved
     own = churn_frame_columns(fitted)
     # the trees run for the customers whose orders changed; the others' inputs moved with time alone
     frame = con.execute("SELECT * FROM _fresh WHERE customer_id IN (SELECT customer_id FROM _recompute) "
@@ -305,6 +348,50 @@ def _recompute_features(con, fitted: Fitted, as_of: date, shift: int) -> None:
                     f"CAST(inputs_as_of AS DATE) AS inputs_as_of FROM _fresh_inputs")
     finally:
         con.unregister("_fresh_inputs")
+    return moved
+
+
+def _update_features(con, source: str, groups: tuple[str, ...]) -> list[str]:
+    """Write `source`'s rows (feature_table's columns, maybe more) over the rows of their customers in features, in
+    place, for each group of customers (a temp table of ids) on its own: only the columns where some value of the
+    group differs, in the table's row order (in another order DuckDB's updates cost far more). The checkpoint then
+    rewrites those values alone: the customers whose orders changed change most columns, those with an order
+    leaving a time window only the windows' counts and sums. Columns `source` lacks keep the customer attributes
+    features carry and are NULL otherwise, as a row written anew would have them. Returns the columns written."""
+    from tools.features import CUSTOMER_ATTRIBUTES
+
+    have = set(_columns(con, source))
+    types = {r[0]: r[1] for r in con.execute("DESCRIBE features").fetchall()}
+    value = {c: (f'CAST(r."{c}" AS {kind})' if c in have else "NULL") for c, kind in types.items()
+             if c != "customer_id" and (c in have or c not in CUSTOMER_ATTRIBUTES)}
+    written: list[str] = []
+    for group in groups:
+        rows = f"features f JOIN {source} r USING (customer_id) WHERE customer_id IN (SELECT customer_id FROM {group})"
+        differs = con.execute("SELECT " + ", ".join(f"coalesce(bool_or({_differs(f'f.{_quote(c)}', v, types[c])}), false)"
+                                                    for c, v in value.items()) + f" FROM {rows}").fetchall()[0] \
+            if value else []
+        moved = [c for c, d in zip(value, differs) if d]
+        if not moved:
+            continue
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _feature_rows AS
+            SELECT f.rowid AS _rid, {', '.join(f'{value[c]} AS "{c}"' for c in moved)} FROM {rows} ORDER BY _rid""")
+        assign = ", ".join(f'"{c}" = r."{c}"' for c in moved)
+        con.execute(f"UPDATE features SET {assign} FROM _feature_rows r WHERE features.rowid = r._rid")
+        written += [c for c in moved if c not in written]
+    return written
+
+
+def _differs(old: str, new: str, kind: str) -> str:
+    """SQL: whether a value computed again differs from the stored one. Sums computed again may differ in their last
+    bits (the order of the additions is the engine's): within a relative 1e-12 a number is the same one."""
+    if kind in ("DOUBLE", "FLOAT", "REAL"):
+        return (f"({old} IS DISTINCT FROM {new} AND NOT coalesce(abs({old} - {new}) <= "
+                f"1e-12 * greatest(abs({old}), abs({new})), false))")
+    return f"({old} IS DISTINCT FROM {new})"
+
+
+def _quote(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
 
 
 def _insert_features(con, source: str) -> None:
@@ -346,22 +433,43 @@ def _columns(con, table: str) -> list[str]:
 
 
 def _scoring_frame(con, fitted: Fitted) -> pd.DataFrame:
-    """Every customer's features that scoring reads and the churn trees' probability, one row per customer; temp
-    table _positions says whose row is which (rows are matched to ids by position: no id is read into Python)."""
+    """Every customer's features that scoring reads and the churn trees' probability, one row per row of features,
+    in its order (rows are matched to ids by position: no id is read into Python)."""
     from tools.personas import design_columns
 
     present = _columns(con, "features")
     wanted = list(dict.fromkeys([*SCORING_FEATURES, *design_columns(present)]))
     columns = [c for c in wanted if c in present and c != "customer_id"]
-    trees = "i.tree_probability" if fitted.churn is not None else "NULL::DOUBLE AS tree_probability"
-    joined = f"LEFT JOIN {INPUTS_TABLE} i USING (customer_id)" if fitted.churn is not None else ""
-    select = ", ".join(f'f."{c}"' for c in columns)
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE _frame AS
-        SELECT CAST(row_number() OVER () - 1 AS BIGINT) AS _row, f.customer_id, {select}, {trees}
-        FROM features f {joined}""")
-    con.execute("CREATE OR REPLACE TEMP TABLE _positions AS SELECT customer_id, _row FROM _frame")
-    shown = ", ".join(f'"{c}"' for c in columns)
-    return con.execute(f"SELECT {shown}, tree_probability FROM _frame ORDER BY _row").df()
+    frame = _numpy_frame(con.execute(f"SELECT {', '.join(_quote(c) for c in columns)} FROM features").fetchnumpy())
+    probability = np.full(len(frame), np.nan)
+    if fitted.churn is not None:
+        got = con.execute(f"SELECT f.rowid AS _row, i.tree_probability FROM features f "
+                          f"JOIN {INPUTS_TABLE} i USING (customer_id)").fetchnumpy()
+        probability[np.asarray(got["_row"], dtype=np.int64)] = np.ma.filled(
+            np.ma.asarray(got["tree_probability"], dtype=float), np.nan)
+    frame["tree_probability"] = probability
+    return frame
+
+
+def _numpy_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """A DataFrame of DuckDB's fetchnumpy() columns, typed as .df() types them (NULLs: NaN in numbers, pandas' NA
+    in integer columns that have any), at a third of .df()'s cost for a million rows."""
+    out = {}
+    for name, values in columns.items():
+        if np.ma.isMaskedArray(values):
+            mask, data = np.ma.getmaskarray(values), np.ma.getdata(values)
+            if not mask.any():
+                values = data
+            elif data.dtype.kind in "iu":
+                values = pd.arrays.IntegerArray(data, mask)
+            elif data.dtype.kind == "f":
+                values = np.where(mask, np.nan, data)
+            elif data.dtype.kind == "b":
+                values = pd.arrays.BooleanArray(data, mask)
+            else:
+                values = pd.Series(values.astype(object).filled(None))
+        out[name] = values
+    return pd.DataFrame(out)
 
 
 def _with_reason_inputs(con, frame: pd.DataFrame, rows: np.ndarray, as_of: date) -> pd.DataFrame:
@@ -375,7 +483,8 @@ def _with_reason_inputs(con, frame: pd.DataFrame, rows: np.ndarray, as_of: date)
                        if c == "days_since_refund" else f'i."{c}"' for c in wanted)
     con.register("_reason_rows", pd.DataFrame({"_row": rows.astype(np.int64)}))
     try:
-        extra = con.execute(f"""SELECT {select} FROM _reason_rows r JOIN _positions p USING (_row)
+        extra = con.execute(f"""SELECT {select} FROM _reason_rows r
+                                JOIN (SELECT rowid AS _row, customer_id FROM features) p USING (_row)
                                 LEFT JOIN {INPUTS_TABLE} i USING (customer_id) ORDER BY r._row""").df()
     finally:
         con.unregister("_reason_rows")
@@ -384,31 +493,48 @@ def _with_reason_inputs(con, frame: pd.DataFrame, rows: np.ndarray, as_of: date)
     return frame
 
 
-def _write_scores(con, scores: pd.DataFrame, reasons: pd.DataFrame | None, rescored: np.ndarray, shift: int) -> None:
-    """Update the customer view in place, and make `scores` the view of its score columns (a build writes a table
-    again): every customer's score columns; churn reasons of the rescored rows (the others keep theirs: rewriting
-    a million lists of sentences is what would cost); the rows of customers whose features were computed again
-    (and of new customers) written anew, everyone else's days since their last and first order moved by `shift`.
-    The scores the build alone writes (KEPT_SCORES) stay. One copy of the scores, not two: every row written is
-    written again by the checkpoint at the end."""
+def _arrow_column(values: pd.Series):
+    """A score column as Arrow (NaN and NaT as nulls); text as a dictionary of its few distinct values (tiers,
+    segments, risk bands), encoded by Arrow itself."""
     import pyarrow as pa
 
-    from tools.models import CUSTOMER_VIEW_SELECT, SCORE_TYPES
+    array = pa.array(values, from_pandas=True)
+    if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+        return array.dictionary_encode()
+    return array
 
-    columns = [c for c in SCORE_TYPES if c not in ("churn_reasons", "customer_id", *KEPT_SCORES) and c in scores]
-    arrays = {"_row": pa.array(np.arange(len(scores), dtype=np.int64))}
-    for column in columns:
-        values = scores[column].to_numpy()
-        arrays[column] = pa.array(values.astype(str) if values.dtype.kind == "U" else values, from_pandas=True)
-    con.register("_new_scores", pa.table(arrays))
+
+def _write_scores(con, frame: pd.DataFrame, scores: pd.DataFrame, reasons: pd.DataFrame | None, rescored: np.ndarray,
+                  known: int, moved: list[str]) -> None:
+    """Write the customer tables (tools.models): customer_now again, whole (every customer's days since their
+    last and first order and score columns; a column no model computed keeps its values); in customer_base,
+    the columns that changed of the customers whose features were computed again, the churn reasons of the
+    rescored customers (the others keep theirs: rewriting a million lists of sentences is what would cost) and
+    rows for customers new to it. `scores` becomes the view of the customer view's score columns (a build writes
+    a table again). The scores the build alone writes (KEPT_SCORES) stay."""
+    import pyarrow as pa
+
+    from tools.models import BASE_TABLE, NOW_TABLE, REASONS_TEXT, SCORE_TYPES, VIEW_FROM_CUSTOMERS, VIEW_FROM_FEATURES, \
+        reasons_as_text
+
+    now_types = {r[0]: r[1] for r in con.execute(f"DESCRIBE {NOW_TABLE}").fetchall()}
+    arrays = {}
+    for column in now_types:
+        source = frame if column in ("recency_days", "tenure_days") else scores
+        if column in source and column not in KEPT_SCORES:
+            arrays[column] = _arrow_column(source[column])
+    con.register("_now_scores", pa.table(arrays))
     try:
-        cast = ", ".join(f"CAST(s.{c} AS {SCORE_TYPES[c]}) AS {c}" for c in columns)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _new_ids AS SELECT p.customer_id, {cast} "
-                    f"FROM _new_scores s JOIN _positions p USING (_row)")
+        select = ", ".join(f"CAST(s.{c} AS {kind}) AS {c}" if c in arrays else f"o.{c}" for c, kind in now_types.items())
+        old = f" POSITIONAL JOIN {NOW_TABLE} o" if set(now_types) - set(arrays) else ""
+        con.execute(f"CREATE OR REPLACE TABLE {NOW_TABLE} AS SELECT {select} FROM _now_scores s{old}")
     finally:
-        con.unregister("_new_scores")
-    # churn reasons of the rescored customers (new ones among them)
-    con.register("_rescored_rows", pa.table({"_row": pa.array(np.flatnonzero(rescored).astype(np.int64))}))
+        con.unregister("_now_scores")
+    # churn reasons of the rescored rows (new customers among them), as lists
+    rows = np.flatnonzero(rescored).astype(np.int64)
+    probability = (scores["churn_probability"].to_numpy(dtype=float)[rows] if "churn_probability" in scores
+                   else np.full(len(rows), np.nan))
+    con.register("_rescored_rows", pa.table({"_row": pa.array(rows), "_scored": pa.array(~np.isnan(probability))}))
     if reasons is not None:
         con.register("_new_reasons", pa.table({"_row": pa.array(reasons["row"].to_numpy(dtype=np.int64)),
                                                "slot": pa.array(reasons["slot"].to_numpy(dtype=np.int64)),
@@ -417,41 +543,37 @@ def _write_scores(con, scores: pd.DataFrame, reasons: pd.DataFrame | None, resco
              else "SELECT NULL::BIGINT AS _row, NULL::VARCHAR[] AS churn_reasons")
     try:
         con.execute(f"""CREATE OR REPLACE TEMP TABLE _rescored AS
-            SELECT p.customer_id, CASE WHEN n.churn_probability IS NULL THEN []::VARCHAR[]
-                                       ELSE coalesce(r.churn_reasons, []::VARCHAR[]) END AS churn_reasons
-            FROM _rescored_rows x JOIN _positions p USING (_row) JOIN _new_ids n USING (customer_id)
-            LEFT JOIN ({lists}) r USING (_row)""")
+            SELECT x._row, {reasons_as_text('CASE WHEN NOT x._scored THEN []::VARCHAR[] '
+                                            'ELSE coalesce(r.churn_reasons, []::VARCHAR[]) END')} AS {REASONS_TEXT}
+            FROM _rescored_rows x LEFT JOIN ({lists}) r USING (_row) ORDER BY x._row""")
     finally:
         con.unregister("_rescored_rows")
         if reasons is not None:
             con.unregister("_new_reasons")
-    # rows anew: customers whose features were computed again, and new customers, from their rows alone
-    con.execute("""CREATE OR REPLACE TEMP TABLE _view_anew AS SELECT customer_id FROM _refeature
-                   UNION SELECT customer_id FROM features WHERE customer_id NOT IN (SELECT customer_id FROM customer_view)""")
-    kept = ", ".join(f"o.{c}" for c in KEPT_SCORES)
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE _anew_scores AS
-        SELECT n.*, {kept}, coalesce(r.churn_reasons, o.churn_reasons, []::VARCHAR[]) AS churn_reasons
-        FROM _new_ids n LEFT JOIN _rescored r USING (customer_id) LEFT JOIN customer_view o USING (customer_id)
-        WHERE n.customer_id IN (SELECT customer_id FROM _view_anew)""")
-    for table in ("features", "customers"):
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _anew_{table} AS SELECT * FROM {table} "
-                    f"WHERE customer_id IN (SELECT customer_id FROM _view_anew)")
-    con.execute("DELETE FROM customer_view WHERE customer_id IN (SELECT customer_id FROM _view_anew)")
-    con.execute("INSERT INTO customer_view BY NAME " + CUSTOMER_VIEW_SELECT.format(
-        features="_anew_features", scores="_anew_scores", customers="_anew_customers"))
-    # everyone else: score columns and days moved, reasons of the rescored
-    moved = f"recency_days = recency_days + {shift}, tenure_days = tenure_days + {shift}, " if shift else ""
-    assign = ", ".join(f"{c} = n.{c}" for c in columns)
-    # updates applied in the view's own row order: in any other order DuckDB's updates cost ~50 times more
-    con.execute("""CREATE OR REPLACE TEMP TABLE _to_update AS
-        SELECT v.rowid AS _rid, n.* FROM customer_view v JOIN _new_ids n USING (customer_id)
-        WHERE n.customer_id NOT IN (SELECT customer_id FROM _view_anew) ORDER BY _rid""")
-    con.execute(f"UPDATE customer_view SET {moved}{assign} FROM _to_update n WHERE customer_view.rowid = n._rid")
-    con.execute("""CREATE OR REPLACE TEMP TABLE _reasons_update AS
-        SELECT v.rowid AS _rid, r.churn_reasons FROM customer_view v JOIN _rescored r USING (customer_id)
-        WHERE r.customer_id NOT IN (SELECT customer_id FROM _view_anew) ORDER BY _rid""")
-    con.execute("UPDATE customer_view SET churn_reasons = r.churn_reasons FROM _reasons_update r "
-                "WHERE customer_view.rowid = r._rid")
+    # customers already in the base whose columns from features changed (those whose orders did): those columns
+    base_columns = _columns(con, BASE_TABLE)
+    from_features = [c for c in VIEW_FROM_FEATURES if c in moved and c in base_columns]
+    if from_features:
+        differs = " OR ".join(f"f.{c} IS DISTINCT FROM b.{c}" for c in from_features)
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _base_rows AS
+            SELECT _rid, {', '.join(from_features)} FROM (
+                SELECT f.rowid AS _rid, {', '.join(f'f.{c}' for c in from_features)}, {differs} AS _differs
+                FROM features f POSITIONAL JOIN {BASE_TABLE} b) WHERE _rid < {known} AND _differs ORDER BY _rid""")
+        assign = ", ".join(f"{c} = r.{c}" for c in from_features)
+        con.execute(f"UPDATE {BASE_TABLE} SET {assign} FROM _base_rows r WHERE {BASE_TABLE}.rowid = r._rid")
+    con.execute(f"UPDATE {BASE_TABLE} SET {REASONS_TEXT} = r.{REASONS_TEXT} FROM _rescored r "
+                f"WHERE r._row < {known} AND {BASE_TABLE}.rowid = r._row")
+    # customers new to it, in the order of their rows in features
+    values = {**{c: f"f.{c}" for c in ("customer_id", *VIEW_FROM_FEATURES)}, **VIEW_FROM_CUSTOMERS,
+              REASONS_TEXT: f"coalesce(r.{REASONS_TEXT}, {reasons_as_text('[]::VARCHAR[]')})"}
+    select = ", ".join(f"{values[c]} AS {c}" if c in values else f"NULL AS {c}" for c in base_columns)
+    con.execute(f"""INSERT INTO {BASE_TABLE} ({', '.join(base_columns)})
+        SELECT {select} FROM (SELECT rowid AS _row, * FROM features WHERE rowid >= {known}) f
+        LEFT JOIN customers c USING (customer_id) LEFT JOIN _rescored r USING (_row) ORDER BY f._row""")
+    counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in ("features", BASE_TABLE, NOW_TABLE)}
+    if len(set(counts.values())) != 1:
+        raise TierwiseError(f"The refreshed customer tables do not line up with the features ({counts}); "
+                            "nothing was changed. Run `tierwise build` to rebuild them.")
     score_columns = ", ".join(c for c in SCORE_TYPES)
     if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'scores' AND NOT temporary").fetchall()[0][0]:
         con.execute("DROP TABLE scores")

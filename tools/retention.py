@@ -50,6 +50,17 @@ def churn_status(frame: pd.DataFrame, probability: np.ndarray, horizon_days: int
                  overdue_gaps: float = OVERDUE_GAPS) -> pd.DataFrame:
     """Per row of `frame` (frequency, gap_mean_days, recency_days and optionally bgnbd_p_alive):
     `churn_risk` (high / medium / low / lapsed), `expected_gap_days` and `overdue_ratio`."""
+    code, gap, ratio = churn_status_codes(frame, probability, horizon_days, bands, lapsed_gaps=lapsed_gaps,
+                                          lapsed_p_alive=lapsed_p_alive, overdue_gaps=overdue_gaps)
+    return pd.DataFrame({"churn_risk": np.asarray(RISK_LEVELS)[code], "expected_gap_days": gap, "overdue_ratio": ratio},
+                        index=frame.index)
+
+
+def churn_status_codes(frame: pd.DataFrame, probability: np.ndarray, horizon_days: int, bands: dict[str, float], *,
+                       lapsed_gaps: float = LAPSED_GAPS, lapsed_p_alive: float = LAPSED_P_ALIVE,
+                       overdue_gaps: float = OVERDUE_GAPS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """churn_status as arrays: each row's risk as its position in RISK_LEVELS, expected gap and overdue ratio (a
+    million risk labels made as text cost more than the rules)."""
     if not (1 < overdue_gaps < lapsed_gaps):
         raise TierwiseError(f"Overdue must come before lapsed: need 1 < overdue_gaps < lapsed_gaps; got "
                             f"overdue_gaps={overdue_gaps}, lapsed_gaps={lapsed_gaps}.")
@@ -64,9 +75,10 @@ def churn_status(frame: pd.DataFrame, probability: np.ndarray, horizon_days: int
         (frequency > 0) & (np.nan_to_num(p_alive, nan=1.0) < lapsed_p_alive))
     probability = np.asarray(probability, dtype=float)
     high = (probability >= bands["high"]) | (ratio >= overdue_gaps)
-    risk = np.select([lapsed, high, probability >= bands["medium"]], ["lapsed", "high", "medium"], default="low")
-    return pd.DataFrame({"churn_risk": risk, "expected_gap_days": gap, "overdue_ratio": ratio},
-                        index=frame.index)
+    level = {name: i for i, name in enumerate(RISK_LEVELS)}
+    code = np.select([lapsed, high, probability >= bands["medium"]], [level["lapsed"], level["high"], level["medium"]],
+                     default=level["low"]).astype(np.int8)
+    return code, gap, ratio
 
 
 def value_at_risk(retained_value: np.ndarray, probability: np.ndarray) -> np.ndarray:

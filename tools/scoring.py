@@ -167,11 +167,13 @@ def score_customers(con, frame: pd.DataFrame, fitted: Fitted, as_of: date,
                     tree_probability: np.ndarray) -> pd.DataFrame:
     """Score columns (as tools.models writes them, churn reasons aside), one row per row of `frame` (the features
     of customers as of `as_of`; no ids needed); `tree_probability` is the churn trees' probability of each row.
-    Adds the scored churn inputs (BG/NBD terms, expected gap, overdue ratio) to `frame` in place, for the reasons."""
-    from tools.retention import churn_status, value_at_risk
+    Adds the scored churn inputs (BG/NBD terms, expected gap, overdue ratio) to `frame` in place, for the reasons.
+    Text columns (tier, segment, persona, churn risk) are categoricals made from codes: a million labels made as
+    text one by one cost more than the scoring."""
+    from tools.retention import RISK_LEVELS, churn_status_codes, value_at_risk
     from tools.value import CLV_HORIZON_DAYS, historical_average
 
-    out = pd.DataFrame(index=frame.index)
+    out: dict[str, Any] = {}
     if fitted.clv is not None:
         for column, values in _values(fitted.clv, frame, as_of).items():
             out[column] = values
@@ -184,31 +186,37 @@ def score_customers(con, frame: pd.DataFrame, fitted: Fitted, as_of: date,
             probability = _recency_churn(churn["recency_model"], frame)
         else:
             probability = churn["model"].calibrate(frame, np.asarray(tree_probability, dtype=float))[:, 1]
-        status = churn_status(frame, probability, churn["horizon_days"], churn["risk_bands"])
+        risk, gap, ratio = churn_status_codes(frame, probability, churn["horizon_days"], churn["risk_bands"])
         out["churn_probability"] = probability
-        out["churn_risk"] = status["churn_risk"].to_numpy()
-        out["expected_gap_days"] = status["expected_gap_days"].to_numpy()
-        frame["expected_gap_days"] = out["expected_gap_days"].to_numpy()
-        frame["overdue_ratio"] = status["overdue_ratio"].to_numpy()
-        retained = (out["retained_value_12m"].to_numpy(dtype=float) if "retained_value_12m" in out
+        out["churn_risk"] = pd.Categorical.from_codes(risk, categories=list(RISK_LEVELS))
+        out["expected_gap_days"] = gap
+        frame["expected_gap_days"] = gap
+        frame["overdue_ratio"] = ratio
+        retained = (np.asarray(out["retained_value_12m"], dtype=float) if "retained_value_12m" in out
                     else historical_average(frame, CLV_HORIZON_DAYS)[1])
         if "retained_value_12m" not in out:
             out["retained_value_12m"] = retained
         out["value_at_risk"] = value_at_risk(retained, probability)
     if fitted.tiers is not None:
-        values = (out["clv_12m"] if fitted.tiers["value"] == "clv_12m" and "clv_12m" in out
+        values = (pd.Series(out["clv_12m"]) if fitted.tiers["value"] == "clv_12m" and "clv_12m" in out
                   else frame["total_spend"]).fillna(0).to_numpy(dtype=float)
         cut = fitted.tiers["thresholds"]
-        out["tier"] = np.select([values >= cut.get("high", np.inf), values >= cut.get("mid", np.inf)],
-                                ["high", "mid"], default="low")
+        code = np.select([values >= cut.get("high", np.inf), values >= cut.get("mid", np.inf)], [0, 1], default=2)
+        out["tier"] = pd.Categorical.from_codes(code.astype(np.int8), categories=["high", "mid", "low"])
     if fitted.segments is not None:
         for column, segment in _segments(con, frame, fitted.segments).items():
             out[column] = segment
     if fitted.personas is not None:
-        from tools.personas import assign_personas
+        from tools.personas import persona_codes
 
-        out["persona"] = assign_personas(frame, fitted.personas)
-    return out
+        out["persona"] = _categorical(*persona_codes(frame, fitted.personas))
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _categorical(codes: np.ndarray, labels) -> pd.Categorical:
+    """The labels of `codes` (positions in `labels`, which may repeat a label) as a categorical."""
+    distinct, categories = pd.factorize(np.asarray(labels, dtype=object))
+    return pd.Categorical.from_codes(distinct[np.asarray(codes, dtype=np.intp)], categories=list(categories))
 
 
 def _values(card: dict[str, Any], frame: pd.DataFrame, as_of: date) -> dict[str, np.ndarray]:
@@ -252,7 +260,7 @@ def _segments(con, frame: pd.DataFrame, boundaries: dict[str, list]) -> dict[str
                            "f_score": distinct // 10 % 10, "m_score": distinct % 10})
     named = store.run_on_frame(con, "_rfm_scores", scored, name_segments)
     segment = named.set_index("customer_id").reindex(scored["customer_id"])["segment"].to_numpy()
-    return {**scores, "segment": segment[inverse.ravel()]}
+    return {**scores, "segment": _categorical(inverse.ravel(), segment)}
 
 
 def churn_reasons(fitted: Fitted, frame: pd.DataFrame, risk: np.ndarray, typical: float) -> pd.DataFrame:
