@@ -226,6 +226,70 @@ class Speller:
         return WORD.sub(lambda m: m.group(0) if m.group(0) in keep else self.fix_word(m.group(0)), text)
 
 
+CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+MAX_TERM_CHARS = 8  # the longest Chinese term a typo is looked for in
+
+
+@lru_cache(maxsize=16384)
+def syllable(char: str) -> str:
+    """A Chinese character's most common reading without tones ('够' -> 'gou', '率' -> 'lv'): what a pinyin input
+    method was typing when it offered that character."""
+    from pypinyin import Style, lazy_pinyin
+
+    return lazy_pinyin(char, style=Style.NORMAL, errors="default")[0]
+
+
+class ChineseSpeller:
+    """Repairs Chinese words typed with a pinyin input method's wrong candidate: one character of a known term
+    replaced by another of the same sound (复够率 for 复购率, 客蛋价 for 客单价, 流逝风险 for 流失风险).
+
+    `targets` are the terms a typo is repaired into, indexed by their syllables; `known` are every word the planner
+    reads (targets included), kept as written. A question is read left to right, the longest reading first: a known
+    word stays, and a run of characters no known word spells but exactly one target sounds like, differing in one
+    character, becomes that target (复购绿 is 复购率, not 复购 and 绿). A target of two characters is repaired into only
+    when it is one of `short_targets` and the run differs in its last character (流逝 -> 流失): two characters that
+    sound like a term are more often another real word. Linear in the question's length (at most MAX_TERM_CHARS
+    lookups a character).
+    """
+
+    def __init__(self, targets: Iterable[str], known: Iterable[str] = (), short_targets: Iterable[str] = ()):
+        def cjk(words: Iterable[str], shortest: int) -> frozenset[str]:
+            return frozenset(w for w in words if shortest <= len(w) <= MAX_TERM_CHARS and CJK_RUN.fullmatch(w))
+
+        self.short = frozenset(w for w in cjk(short_targets, 2) if len(w) == 2)
+        self.targets = cjk(targets, 3) | self.short
+        self.known = cjk(known, 2) | self.targets
+        self.longest = max((len(t) for t in self.known), default=0)
+        by_sound: dict[tuple[str, ...], set[str]] = {}
+        for term in self.targets:
+            by_sound.setdefault(tuple(syllable(c) for c in term), set()).add(term)
+        self.by_sound = by_sound
+
+    def _sound_alike(self, window: str) -> str | None:
+        found = self.by_sound.get(tuple(syllable(c) for c in window), ())
+        fits = [t for t in found if sum(a != b for a, b in zip(t, window)) == 1 and (len(t) > 2 or t[0] == window[0])]
+        return fits[0] if len(fits) == 1 else None
+
+    def _fix_run(self, run: str) -> str:
+        out, i, n = [], 0, len(run)
+        while i < n:
+            step, word = 1, run[i]
+            for length in range(min(self.longest, n - i), 1, -1):
+                window = run[i:i + length]
+                found = window if window in self.known else self._sound_alike(window)
+                if found:
+                    step, word = length, found
+                    break
+            out.append(word)
+            i += step
+        return "".join(out)
+
+    def fix(self, text: str) -> str:
+        if not self.targets:
+            return text
+        return CJK_RUN.sub(lambda m: self._fix_run(m.group(0)), text)
+
+
 def _deletes(word: str, depth: int) -> set[str]:
     found, frontier = {word}, {word}
     for _ in range(depth):

@@ -12,6 +12,7 @@ the registry, and compose() explains a refusal in plain words.
 from __future__ import annotations
 
 import functools
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from assistant import planning_slots
 from assistant import router as intent_router
 from assistant.answer import ToolCallRecord
 from assistant.conversation import ConversationState
-from assistant.language import EN_TENS, EN_UNITS, Speller, detect_language, numbers_to_digits, to_standard_chinese
+from assistant.language import EN_TENS, EN_UNITS, ChineseSpeller, Speller, detect_language, numbers_to_digits, to_standard_chinese
 from assistant.planning_compose import compose_answer, fill, help_text, refusal_text, templates, zh_word
 from assistant.planning_slots import Slots, extract
 from tools.audience import FILTER_FIELDS
@@ -56,6 +57,8 @@ ISO_DAY = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
 TREND_QUESTION = re.compile(lex.INTENT_CUES["kpi_trend"][2][0], re.A)
 # A cohort table measured in money rather than in customers
 COHORT_MONEY = re.compile(r"\b(?:revenue|sales|spend(?:ing)?|money|dollars?|euros?|amounts?|gmv|turnover)\b|收入|营收|销售额|营业额|金额|消费额|钱|gmv", re.A)
+CJK = re.compile(r"[\u4e00-\u9fff]")
+THEN_FOR_THAN = re.compile(r"\b(more|less|fewer|greater|higher|lower|bigger|smaller|older|younger|better|worse) then\b", re.I)
 THEIR = re.compile(r"\btheir\b|他们的|她们的|这些客户|这批客户|这些人", re.A)
 DEFAULT_AS_OF = date(2025, 12, 31)
 
@@ -157,6 +160,53 @@ def _lexicon_words() -> set[str]:
     return words
 
 
+OPTIONAL_CJK = re.compile(r"\(\?:([\u4e00-\u9fff]{1,4})\)\?")
+
+
+def _cjk_words(pattern: str) -> set[str]:
+    """The Chinese words a pattern spells, with its optional characters both present and absent ("已(?:经)?流失" spells
+    已流失 and 已经流失)."""
+    variants = {pattern}
+    for _ in range(3):
+        expanded = set()
+        for v in variants:
+            m = OPTIONAL_CJK.search(v)
+            expanded |= {v[:m.start()] + m.group(1) + v[m.end():], v[:m.start()] + v[m.end():]} if m else {v}
+        variants = expanded
+    return {w for v in variants for w in re.findall(r"[\u4e00-\u9fff]{2,}", _strip_regex(v))}
+
+
+@functools.lru_cache(maxsize=1)
+def chinese_speller() -> ChineseSpeller:
+    """Typos of Chinese terms repaired into the glossary's metric, dimension and value words and the lexicon's words for
+    tiers, segments, churn, channels, categories, groupings and models; every other word of the lexicon and glossary is
+    known and kept (爬虫 is no 爬宠, 已流失 no 易流失)."""
+    g = glossary.glossary()
+    content_tables = (lex.TIER_CUES, lex.SEGMENT_CUES, lex.CHURN_CUES, lex.CHANNEL_ALIASES, lex.CATEGORY_ALIASES, lex.BY_CUES,
+                      lex.METRIC_CUES, lex.MODEL_CUES)
+    targets: set[str] = set()
+    for part in ("metrics", "dimensions", "values", "attributes"):
+        entries = g.get(part, {})
+        for entry in (entries.values() if isinstance(entries, dict) else entries):
+            targets.update(w for w in entry.get("zh", []) if isinstance(w, str))
+    for table in content_tables:
+        for pattern in table.values():
+            targets |= _cjk_words(pattern)
+    known = set(targets)
+    for entries in g.values():
+        if isinstance(entries, (dict, list)):
+            known.update(re.findall(r"[\u4e00-\u9fff]{2,}", json.dumps(entries, ensure_ascii=False)))
+    patterns = [p for cues in lex.INTENT_CUES.values() for p, _ in cues] + [p for p, _ in lex.OUT_OF_SCOPE_CUES]
+    patterns += [lex.PRONOUN.pattern, lex.MODIFIER.pattern, lex.INJECTION.pattern, lex.DATA_CHANGE.pattern, lex.RISK_RANK.pattern,
+                 lex.LIST_REQUEST.pattern, lex.SNAPSHOT.pattern] + _module_patterns(planning_slots) + _module_patterns(lex)
+    for pattern in patterns:
+        known |= _cjk_words(pattern)
+    short = {w for w in targets if len(w) == 2} & (
+        {w for e in g["metrics"].values() for w in e.get("zh", [])} | _cjk_words(lex.METRIC_CUES["revenue"])
+        | {w for p in list(lex.METRIC_CUES.values()) + list(lex.CHURN_CUES.values()) for w in _cjk_words(p)})
+    return ChineseSpeller(targets, known, short)
+
+
 # Everyday words that must never be "corrected" into a lexicon word
 COMMON_WORDS = """
 about above after again against all also always among another answer anyone anything around because been before
@@ -240,6 +290,7 @@ class OfflinePlanner:
         """(normalised text for matching, original with unified width and spacing)."""
         original = to_standard_chinese(unicodedata.normalize("NFKC", question).replace("’", "'").replace("‘", "'").strip())
         original = re.sub(r"\s+", " ", original)
+        original = THEN_FOR_THAN.sub(r"\1 than", original)  # "more then 5 orders": a comparison, not a sequence
         original, name = self._capitalise_name(original)
         text = CONTRACTION.sub(lambda m: CONTRACTIONS[m.group(1)], original.lower())
         text = SHORTHAND_WORD.sub(lambda m: SHORTHAND[m.group(1)], text)
@@ -252,6 +303,9 @@ class OfflinePlanner:
         text = CURRENCY_SIGN.sub("$", customer_words(numbers_to_digits(text)))
         text = POLITE.sub("", text)
         text = ZH_POLITE.sub("", text)
+        if CJK.search(text):  # a Chinese term typed with the input method's wrong same-sound candidate (复够率)
+            speller = chinese_speller()
+            return speller.fix(text), speller.fix(numbers_to_digits(original))
         return text, numbers_to_digits(original)
 
     def _capitalise_name(self, original: str) -> tuple[str, str | None]:

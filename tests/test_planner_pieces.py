@@ -255,3 +255,34 @@ def test_a_short_count_after_a_list_is_its_length(planner):
 def test_a_stated_count_of_recommendations_is_carried(planner, question, k):
     call = only_call(plan(planner, question))
     assert call.name == "recommend_products" and call.args.get("k") == k
+
+
+# ------------------------------------------------------------------ typos
+@pytest.mark.parametrize("question, metric", [
+    # a pinyin input method's same-sound candidate in one character of a glossary term
+    ("每周的客蛋价走势", "aov"),
+    ("按季度看复构率", "repeat_rate"),
+    ("最近三个月销手额的趋势", "revenue"),
+    ("每个月的定单量", "orders"),
+])
+def test_a_chinese_term_typed_with_a_same_sound_character_is_read_as_the_term(planner, question, metric):
+    call = only_call(plan(planner, question))
+    assert metric in str(call.args)
+
+
+def test_same_sound_typos_of_churn_and_tier_words_reach_the_filters(planner):
+    assert only_call(plan(planner, "流逝风险高的客户有哪些")).args.get("churn_risk") == "high"
+    assert only_call(plan(planner, "高价置客户有哪些")).args.get("tier") == "high"
+
+
+def test_real_words_that_sound_like_a_term_stay_as_written(planner):
+    from assistant.planner import chinese_speller
+
+    speller = chinese_speller()
+    for text in ("已流失的客户", "帮我写个爬虫", "冬天进来的客户", "今天股市怎么样", "这个季度的收入"):
+        assert speller.fix(text) == text
+
+
+def test_more_then_is_read_as_more_than(planner):
+    call = only_call(plan(planner, "customers in germany with more then 5 orders"))
+    assert call.name == "find_customers" and call.args.get("min_orders") == 6 and call.args.get("country") == "Germany"
