@@ -111,6 +111,31 @@ def feature_table(
     if channels is None:
         channels = top_values(seen, "channel")
 
+    per_txn, per_day = _transactions_and_days(seen)
+    joined = (
+        _day_features(per_day, as_of)
+        .join(_transaction_features(per_txn, as_of), "customer_id")
+        .join(_line_features(seen), "customer_id")
+        .join(_value_features(seen, "category", categories), "customer_id")
+        .join(_value_features(seen, "channel", channels), "customer_id")
+    )
+    return _finish(joined, as_of)
+
+
+def window_feature_table(orders: ir.Table, as_of: date) -> ir.Table:
+    """feature_table's columns that change when as_of moves and no order is added: the counts and sums of its time
+    windows (recency, tenure and the recency ratio just grow by the days passed). Computed from the same
+    transactions and purchase days, by the same definitions; one row per customer with ≥1 order on or before
+    as_of."""
+    as_of = _as_date(as_of)
+    per_txn, per_day = _transactions_and_days(_seen_orders(orders, as_of))
+    t = (per_txn.group_by("customer_id").aggregate(**_order_windows(per_txn, as_of))
+         .join(per_day.group_by("customer_id").aggregate(**_spend_windows(per_day, as_of)), "customer_id"))
+    return t.select(customer_id=t.customer_id, **_window_columns(t))
+
+
+def _transactions_and_days(seen: ir.Table) -> tuple[ir.Table, ir.Table]:
+    """One row per transaction (dated by its earliest line, valued by its lines) and per purchase day."""
     if _has_order_ids(seen):
         per_txn = seen.group_by(["customer_id", "txn_key"]).aggregate(
             order_date=seen.order_date.min(), value=seen.amount.sum()
@@ -121,15 +146,41 @@ def feature_table(
         # every transaction is a customer-day: one pass serves both levels
         per_day = seen.group_by(["customer_id", "order_date"]).aggregate(value=seen.amount.sum())
         per_txn = per_day
+    return per_txn, per_day
 
-    joined = (
-        _day_features(per_day, as_of)
-        .join(_transaction_features(per_txn, as_of), "customer_id")
-        .join(_line_features(seen), "customer_id")
-        .join(_value_features(seen, "category", categories), "customer_id")
-        .join(_value_features(seen, "channel", channels), "customer_id")
+
+def _order_windows(per_txn: ir.Table, as_of: date) -> dict[str, ir.Value]:
+    """Transactions in each order window and in the trend's previous window (aggregates over per_txn)."""
+    d = per_txn.order_date
+    counts = {f"orders_last_{n}": per_txn.count(where=d > _since(as_of, n)) for n in ORDER_WINDOWS}
+    counts[f"orders_prev_{TREND_DAYS}"] = per_txn.count(
+        where=(d > _since(as_of, 2 * TREND_DAYS)) & (d <= _since(as_of, TREND_DAYS))
     )
-    return _finish(joined, as_of)
+    return counts
+
+
+def _spend_windows(per_day: ir.Table, as_of: date) -> dict[str, ir.Value]:
+    """Spend in each spend window and in the spend trend's previous window (aggregates over per_day)."""
+    d = per_day.order_date
+    spend = per_day.value
+    windows = {f"spend_last_{n}": spend.sum(where=d > _since(as_of, n)) for n in SPEND_WINDOWS}
+    windows[f"spend_prev_{SPEND_TREND_DAYS}"] = spend.sum(
+        where=(d > _since(as_of, 2 * SPEND_TREND_DAYS)) & (d <= _since(as_of, SPEND_TREND_DAYS))
+    )
+    return windows
+
+
+def _window_columns(t: ir.Table) -> dict[str, ir.Value]:
+    """The windows' output columns, in feature_table's order, from their aggregates in `t`."""
+    zero_if_none = lambda col: t[col].fill_null(0)  # noqa: E731 - window sums are NULL when empty
+    return {
+        **{f"orders_last_{n}": t[f"orders_last_{n}"] for n in ORDER_WINDOWS},
+        **{f"orders_prev_{TREND_DAYS}": t[f"orders_prev_{TREND_DAYS}"]},
+        "trend_orders": t[f"orders_last_{TREND_DAYS}"] - t[f"orders_prev_{TREND_DAYS}"],
+        **{f"spend_last_{n}": zero_if_none(f"spend_last_{n}") for n in SPEND_WINDOWS},
+        **{f"spend_prev_{SPEND_TREND_DAYS}": zero_if_none(f"spend_prev_{SPEND_TREND_DAYS}")},
+        "spend_trend": zero_if_none(f"spend_last_{SPEND_TREND_DAYS}") - zero_if_none(f"spend_prev_{SPEND_TREND_DAYS}"),
+    }
 
 
 def top_values(seen: ir.Table, column: str, limit: int = TOP_VALUES) -> list[str]:
@@ -224,10 +275,7 @@ def _day_features(per_day: ir.Table, as_of: date) -> ir.Table:
     per_day = per_day.mutate(gap=per_day.order_date.delta(per_day.order_date.lag().over(w), unit="day"))
     d = per_day.order_date
     spend = per_day.value
-    windows = {f"spend_last_{n}": spend.sum(where=d > _since(as_of, n)) for n in SPEND_WINDOWS}
-    windows[f"spend_prev_{SPEND_TREND_DAYS}"] = spend.sum(
-        where=(d > _since(as_of, 2 * SPEND_TREND_DAYS)) & (d <= _since(as_of, SPEND_TREND_DAYS))
-    )
+    windows = _spend_windows(per_day, as_of)
     return per_day.group_by("customer_id").aggregate(
         first_order_date=d.min(),
         last_order_date=d.max(),
@@ -242,11 +290,7 @@ def _day_features(per_day: ir.Table, as_of: date) -> ir.Table:
 
 
 def _transaction_features(per_txn: ir.Table, as_of: date) -> ir.Table:
-    d = per_txn.order_date
-    counts = {f"orders_last_{n}": per_txn.count(where=d > _since(as_of, n)) for n in ORDER_WINDOWS}
-    counts[f"orders_prev_{TREND_DAYS}"] = per_txn.count(
-        where=(d > _since(as_of, 2 * TREND_DAYS)) & (d <= _since(as_of, TREND_DAYS))
-    )
+    counts = _order_windows(per_txn, as_of)
     return per_txn.group_by("customer_id").aggregate(
         orders=per_txn.count(), max_order_value=per_txn.value.max(), **counts
     )
@@ -319,7 +363,6 @@ def _finish(t: ir.Table, as_of: date) -> ir.Table:
         name: ibis.ifelse(spend_positive, t[name].fill_null(0) / t.total_spend, null_float)
         for name in share_names
     }
-    zero_if_none = lambda col: t[col].fill_null(0)  # noqa: E731 - window sums are NULL when empty
     return t.select(
         customer_id=t.customer_id,
         first_order_date=t.first_order_date,
@@ -345,13 +388,7 @@ def _finish(t: ir.Table, as_of: date) -> ir.Table:
         gap_std_days=t.gap_std_days,
         gap_max_days=t.gap_max_days,
         recency_to_gap_ratio=ibis.ifelse(t.gap_mean_days > 0, recency / t.gap_mean_days, null_float),
-        **{f"orders_last_{n}": t[f"orders_last_{n}"] for n in ORDER_WINDOWS},
-        **{f"orders_prev_{TREND_DAYS}": t[f"orders_prev_{TREND_DAYS}"]},
-        trend_orders=t[f"orders_last_{TREND_DAYS}"] - t[f"orders_prev_{TREND_DAYS}"],
-        **{f"spend_last_{n}": zero_if_none(f"spend_last_{n}") for n in SPEND_WINDOWS},
-        **{f"spend_prev_{SPEND_TREND_DAYS}": zero_if_none(f"spend_prev_{SPEND_TREND_DAYS}")},
-        spend_trend=zero_if_none(f"spend_last_{SPEND_TREND_DAYS}")
-        - zero_if_none(f"spend_prev_{SPEND_TREND_DAYS}"),
+        **_window_columns(t),
         **shares,
         top_category=t.top_category,
         top_channel=t.top_channel,

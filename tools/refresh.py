@@ -310,25 +310,33 @@ def _recompute_features(con, fitted: Fitted, as_of: date, shift: int) -> list[st
     new customers added at the end, so row i stays the customer of row i of the customer tables. Returns the
     columns whose values changed for some existing customer."""
     from tools.churn import churn_features
-    from tools.features import feature_table
+    from tools.features import feature_table, window_feature_table
 
     backend = ibis.duckdb.from_connection(con)
     lists = _value_lists(con, fitted)
     con.execute("CREATE OR REPLACE TEMP TABLE _refeature AS SELECT customer_id FROM _recompute "
                 "UNION ALL SELECT customer_id FROM _rewindow")
-    both = backend.table("_refeature")
-    orders = backend.table("orders").semi_join(both, "customer_id")
-    # one expression for both sets (compiling one costs more than computing a few thousand customers' history)
+    # their lines, found in one pass over the orders
+    con.execute("CREATE OR REPLACE TEMP TABLE _refeature_orders AS SELECT * FROM orders "
+                "WHERE customer_id IN (SELECT customer_id FROM _refeature)")
+    orders = backend.table("_refeature_orders")
+    recompute = backend.table("_recompute")
+    # every feature of the customers whose orders changed (and the churn model's own inputs) ...
     if fitted.churn is not None:
-        cancelled = backend.table("cancelled_orders").semi_join(both, "customer_id")
-        expr = churn_features(orders, as_of, cancelled=cancelled, prices=backend.table(PRICES_TABLE), **lists)
+        cancelled = backend.table("cancelled_orders").semi_join(recompute, "customer_id")
+        expr = churn_features(orders.semi_join(recompute, "customer_id"), as_of, cancelled=cancelled,
+                              prices=backend.table(PRICES_TABLE), **lists)
     else:
-        expr = feature_table(orders, as_of, **lists)
+        expr = feature_table(orders.semi_join(recompute, "customer_id"), as_of, **lists)
     con.execute(f"CREATE OR REPLACE TEMP TABLE _fresh AS {ibis.to_sql(expr, dialect='duckdb')}")
+    # ... and only the time windows' counts and sums of those with an order leaving a window
+    expr = window_feature_table(orders.semi_join(backend.table("_rewindow"), "customer_id"), as_of)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _fresh_windows AS {ibis.to_sql(expr, dialect='duckdb')}")
     if shift:  # everyone; the rows computed again are then written over
         con.execute(f"""UPDATE features SET recency_days = recency_days + {shift}, tenure_days = tenure_days + {shift},
                             recency_to_gap_ratio = CASE WHEN gap_mean_days > 0 THEN (recency_days + {shift}) / gap_mean_days END""")
-    moved = _update_features(con, "_fresh", ("_recompute", "_rewindow"))
+    moved = _update_features(con, "_fresh", "_recompute", whole_rows=True)
+    moved += [c for c in _update_features(con, "_fresh_windows", "_rewindow", whole_rows=False) if c not in moved]
     con.execute("CREATE OR REPLACE TEMP TABLE _fresh_new AS SELECT * FROM _fresh "
                 "WHERE customer_id NOT IN (SELECT customer_id FROM features) ORDER BY customer_id")
     _insert_features(con, "_fresh_new")
@@ -351,34 +359,32 @@ def _recompute_features(con, fitted: Fitted, as_of: date, shift: int) -> list[st
     return moved
 
 
-def _update_features(con, source: str, groups: tuple[str, ...]) -> list[str]:
-    """Write `source`'s rows (feature_table's columns, maybe more) over the rows of their customers in features, in
-    place, for each group of customers (a temp table of ids) on its own: only the columns where some value of the
-    group differs, in the table's row order (in another order DuckDB's updates cost far more). The checkpoint then
-    rewrites those values alone: the customers whose orders changed change most columns, those with an order
-    leaving a time window only the windows' counts and sums. Columns `source` lacks keep the customer attributes
-    features carry and are NULL otherwise, as a row written anew would have them. Returns the columns written."""
+def _update_features(con, source: str, group: str, *, whole_rows: bool) -> list[str]:
+    """Write `source`'s rows over the rows of their customers of `group` (a temp table of ids) in features, in place:
+    only the columns where some value differs, in the table's row order (in another order DuckDB's updates cost far
+    more), so the checkpoint rewrites those values alone (the customers whose orders changed change most columns,
+    those with an order leaving a time window only the windows' counts and sums: each group is written on its own).
+    With `whole_rows` (source has feature_table's columns, maybe more), columns `source` lacks keep the customer
+    attributes features carry and are NULL otherwise, as a row written anew would have them; otherwise the other
+    columns are left alone. Returns the columns written."""
     from tools.features import CUSTOMER_ATTRIBUTES
 
     have = set(_columns(con, source))
     types = {r[0]: r[1] for r in con.execute("DESCRIBE features").fetchall()}
     value = {c: (f'CAST(r."{c}" AS {kind})' if c in have else "NULL") for c, kind in types.items()
-             if c != "customer_id" and (c in have or c not in CUSTOMER_ATTRIBUTES)}
-    written: list[str] = []
-    for group in groups:
-        rows = f"features f JOIN {source} r USING (customer_id) WHERE customer_id IN (SELECT customer_id FROM {group})"
-        differs = con.execute("SELECT " + ", ".join(f"coalesce(bool_or({_differs(f'f.{_quote(c)}', v, types[c])}), false)"
-                                                    for c, v in value.items()) + f" FROM {rows}").fetchall()[0] \
-            if value else []
-        moved = [c for c, d in zip(value, differs) if d]
-        if not moved:
-            continue
+             if c != "customer_id" and (c in have or (whole_rows and c not in CUSTOMER_ATTRIBUTES))}
+    if not value:
+        return []
+    rows = f"features f JOIN {source} r USING (customer_id) WHERE customer_id IN (SELECT customer_id FROM {group})"
+    differs = con.execute("SELECT " + ", ".join(f"coalesce(bool_or({_differs(f'f.{_quote(c)}', v, types[c])}), false)"
+                                                for c, v in value.items()) + f" FROM {rows}").fetchall()[0]
+    moved = [c for c, d in zip(value, differs) if d]
+    if moved:
         con.execute(f"""CREATE OR REPLACE TEMP TABLE _feature_rows AS
             SELECT f.rowid AS _rid, {', '.join(f'{value[c]} AS "{c}"' for c in moved)} FROM {rows} ORDER BY _rid""")
         assign = ", ".join(f'"{c}" = r."{c}"' for c in moved)
         con.execute(f"UPDATE features SET {assign} FROM _feature_rows r WHERE features.rowid = r._rid")
-        written += [c for c in moved if c not in written]
-    return written
+    return moved
 
 
 def _differs(old: str, new: str, kind: str) -> str:
