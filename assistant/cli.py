@@ -139,6 +139,8 @@ SETTING_OPTIONS = {
     "send_cost_sms": "cost of sending one SMS (default 0.05)",
     "send_cost_push": "cost of sending one push notification (default 0)",
     "shipping_cost": "what one shipment costs you; free-shipping offers are costed at it",
+    "shipping_cost_share": "unset shipping cost and no shipping amounts in the data: free shipping is costed as this "
+                           "share of the average order value (default 10%%)",
     "models_max_age_days": "days of data after which `tierwise append` refits every model (default 30)",
 }
 

@@ -546,8 +546,13 @@ def _roi(lang: str, record: ToolCallRecord, r: ToolResult) -> str:
         return "—" if value is None else pct(value, 0)
 
     kind = offer.get("kind") or "none"
+    shipping = offer.get("shipping") or {}
+    # a free shipping cost the shop never set says where it came from: the data's shipping amounts or an assumption
+    shipping_note = (fill(t[f"campaign_forecast.shipping.{shipping['source']}"], column=shipping.get("column"),
+                          share=pct(shipping.get("share"), 0))
+                     if shipping.get("source") in ("data", "assumed") else "")
     shown = fill(t[f"campaign_forecast.offer.{kind}"], percent=f"{float(offer.get('percent') or 0):g}%",
-                 aov=cash(f.get("average_order_value")), per=cash(offer.get("cost_per_redeemer")))
+                 aov=cash(f.get("average_order_value")), per=cash(offer.get("cost_per_redeemer")), shipping_note=shipping_note)
     parts = (fill(t["campaign_forecast.cost_parts"], offer_cost=cash(f.get("offer_cost")), redeemers=count(round(f.get("redeemers") or 0)),
                   send_cost=cash(f.get("send_cost"))) if kind != "none"
              else fill(t["campaign_forecast.cost_send"], send_cost=cash(f.get("send_cost"))))

@@ -99,13 +99,42 @@ def test_each_message_costs_its_channels_send_cost(ctx, isolated_home):
     assert result.facts["cost"] == pytest.approx(0.07 * len(frame))
 
 
-def test_free_shipping_is_costed_at_the_shipping_cost_setting_or_says_how_to_set_it(ctx, isolated_home):
-    with pytest.raises(TierwiseError, match="tierwise settings --shipping-cost"):
-        forecast(ctx, free_shipping=True)
+def test_free_shipping_is_costed_at_the_shipping_cost_setting(ctx, isolated_home):
     write_settings(isolated_home, shipping_cost=4.5)
     result = forecast(dataclass_copy(ctx), free_shipping=True)
     redeemers, cost = expected_cost(audience(ctx), 4.5)
     assert result.facts["offer"]["kind"] == "free_shipping" and result.facts["cost"] == pytest.approx(cost)
+
+
+def test_unset_free_shipping_without_shipping_amounts_is_an_assumed_share_of_the_order_said_so(ctx, isolated_home):
+    # the demo shop has no shipping column: 10% of the audience's average order value, and the answer says so
+    frame = audience(ctx)
+    aov = frame["total_spend"].sum() / frame["orders"].sum()
+    result = forecast(ctx, free_shipping=True)
+    assert result.facts["offer"]["cost_per_redeemer"] == pytest.approx(0.10 * aov)
+    assert result.facts["cost"] == pytest.approx(expected_cost(frame, 0.10 * aov)[1])
+    assert "assumed 10% of the average order value" in result.summary and "--shipping-cost" in result.summary
+    write_settings(isolated_home, shipping_cost_share="15%")
+    assert forecast(dataclass_copy(ctx), free_shipping=True).facts["offer"]["cost_per_redeemer"] == pytest.approx(0.15 * aov)
+
+
+def test_unset_free_shipping_is_what_the_orders_paid_for_shipping_when_the_data_says(tmp_path):
+    from tests.loaded import loaded
+    from tests.test_export_columns import write_export
+    from tools.forecasts import shipping_paid
+
+    raw = write_export(tmp_path / "sold.csv")
+    with loaded(tmp_path / "sold.csv", tmp_path / "home") as (_, shop):
+        paid, label = shipping_paid(shop)
+    assert paid == pytest.approx(raw.groupby("Order ID")["Order Shipping"].first().mean())  # per order, not per line
+    assert label.lower() == "order shipping"
+
+
+def test_free_shipping_that_cannot_be_costed_says_how_to_set_it(ctx, isolated_home):
+    from tools.forecasts import _offer
+
+    with pytest.raises(TierwiseError, match="tierwise settings --shipping-cost"):
+        _offer(ctx, offer_percent=None, offer_cost=None, free_shipping=True, shipping_cost=None, order_value=None)
 
 
 def test_two_offers_at_once_are_refused(ctx):
@@ -154,6 +183,17 @@ def test_the_chinese_answer_states_the_offer_margin_break_even_and_holdout(ctx):
     assert "保本" in text or "无法回本" in text
     assert f"留出 {f['holdout']['per_group']:,} 位客户" in text
     assert not any(word in text for word in ("redeemer", "save rate", "holdout", "discount"))
+
+
+def test_an_estimated_free_shipping_cost_is_said_to_be_an_assumption_in_both_languages(ctx, isolated_home):
+    text, f = answer(ctx, "en", free_shipping=True)
+    assert f["offer"]["shipping"] == {"source": "assumed", "share": 0.1}
+    assert "an assumed 10% of their average order value" in text and "--shipping-cost" in text
+    text, _ = answer(ctx, "zh", free_shipping=True)
+    assert "假设为平均客单价的 10%" in text and "--shipping-cost" in text
+    write_settings(isolated_home, shipping_cost=3)
+    text, f = answer(dataclass_copy(ctx), "en", free_shipping=True)
+    assert f["offer"]["shipping"] == {"source": "setting"} and "assumed" not in text  # the shop's own cost: nothing to flag
 
 
 def test_with_no_offer_given_the_answer_says_so_and_asks_for_one(ctx):

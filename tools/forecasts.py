@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 import numpy as np
@@ -14,6 +15,7 @@ from tools.customers import audience_where
 from tools.errors import TierwiseError
 from tools.experiments import ab_test as run_ab_test
 from tools.experiments import campaign_roi
+from tools.metrics import audience_conditions
 from tools.results import ToolResult, count, frame_to_table, money
 from tools.settings import is_default, share
 
@@ -94,9 +96,37 @@ Offer = Literal["percent", "amount", "free_shipping", "none"]
 MessageChannel = Literal["email", "sms", "push"]
 
 
+# A numeric order column holding what an order paid for shipping ("Order Shipping", "shipping_fee", 运费), not a
+# discount on it ("Shipping Discount")
+SHIPPING_AMOUNT = re.compile(r"ship|deliver|freight|postage|courier|运费|邮费|快递费|配送费", re.I)
+NOT_SHIPPING_AMOUNT = re.compile(r"discount|rebate|refund|tax|type|method|weight|days|time|折扣|优惠|退|税|方式|重量|时", re.I)
+
+
+def shipping_paid(ctx: ToolContext, audience: list[dict[str, Any]] | None = None) -> tuple[float, str] | None:
+    """(average paid for shipping per order, the column's label) from the data's own shipping amounts, over the
+    audience's orders; None when the data has no such column or no shipping was paid. What customers paid to ship an
+    order is what free shipping gives away on it."""
+    from tools.metrics import run_metrics
+
+    for attribute in ctx.snapshot.meta.get("attributes") or []:
+        name, label = str(attribute.get("name") or ""), str(attribute.get("label") or attribute.get("name") or "")
+        if attribute.get("type") != "numeric" or attribute.get("grain") != "order" \
+                or not SHIPPING_AMOUNT.search(f"{name} {label}") or NOT_SHIPPING_AMOUNT.search(f"{name} {label}"):
+            continue
+        try:
+            frame, _ = run_metrics(ctx, metrics=[f"avg_{name}"], audience=audience or None)
+        except TierwiseError:
+            continue
+        value = frame.iloc[0][f"avg_{name}"] if len(frame) else None
+        if value is not None and not pd.isna(value) and float(value) > 0:
+            return float(value), label
+    return None
+
+
 def _offer(ctx: ToolContext, *, offer_percent: float | None, offer_cost: float | None, free_shipping: bool,
-           shipping_cost: float | None, order_value: float | None) -> tuple[Offer, float, str]:
-    """(kind, cost per redeemer, how it was costed) of the one offer given."""
+           shipping_cost: float | None, order_value: float | None,
+           audience: list[dict[str, Any]] | None = None) -> tuple[Offer, float, str, dict[str, Any]]:
+    """(kind, cost per redeemer, how it was costed, where a free shipping cost came from) of the one offer given."""
     given = [name for name, value in (("offer_percent", offer_percent), ("offer_cost", offer_cost),
                                       ("free_shipping", free_shipping or None)) if value is not None]
     if len(given) > 1:
@@ -109,20 +139,34 @@ def _offer(ctx: ToolContext, *, offer_percent: float | None, offer_cost: float |
         if not order_value:
             raise TierwiseError("A percentage offer is costed on the audience's average order value, and this "
                                 "audience has no completed orders to take it from.")
-        return "percent", offer_percent / 100 * order_value, f"{offer_percent:g}% of the audience's average order value {money(order_value)}"
+        return "percent", offer_percent / 100 * order_value, f"{offer_percent:g}% of the audience's average order value {money(order_value)}", {}
     if offer_cost is not None:
         if offer_cost < 0:
             raise TierwiseError(f"offer_cost must be 0 or more; got {offer_cost}.")
-        return "amount", float(offer_cost), f"{money(offer_cost)} off per redeemer"
+        return "amount", float(offer_cost), f"{money(offer_cost)} off per redeemer", {}
     if free_shipping:
         cost = shipping_cost if shipping_cost is not None else ctx.settings.get("shipping_cost")
-        if cost is None:
-            raise TierwiseError("Free shipping is costed at what one shipment costs you, which is not set: run "
-                                "`tierwise settings --shipping-cost 4.90` (or set it in the Settings tab).")
-        if cost < 0:
-            raise TierwiseError(f"shipping_cost must be 0 or more; got {cost}.")
-        return "free_shipping", float(cost), f"free shipping at {money(cost)} per order"
-    return "none", 0.0, "no offer, the message only"
+        if cost is not None:
+            if cost < 0:
+                raise TierwiseError(f"shipping_cost must be 0 or more; got {cost}.")
+            return "free_shipping", float(cost), f"free shipping at {money(cost)} per order", {"source": "setting"}
+        # no cost set: estimated, and the answer says how and where to set the real one
+        how = "set yours with `tierwise settings --shipping-cost` or in the Settings tab"
+        paid = shipping_paid(ctx, audience)
+        if paid:
+            costed = (f"free shipping at {money(paid[0])} per order, what these customers' orders paid for shipping on "
+                      f"average ('{paid[1]}'; no shipping cost is set: {how})")
+            return "free_shipping", paid[0], costed, {"source": "data", "column": paid[1]}
+        share_of_order = float(ctx.settings.get("shipping_cost_share") or 0.0)
+        if not order_value or not share_of_order:
+            raise TierwiseError("Free shipping is costed at what one shipment costs you, which is not set and cannot "
+                                "be estimated from this data: run `tierwise settings --shipping-cost 4.90` (or set it "
+                                "in the Settings tab).")
+        cost = share_of_order * order_value
+        return "free_shipping", cost, (f"free shipping at an assumed {share_of_order:.0%} of the average order value, "
+                                       f"{money(cost)} per order (no shipping cost is set and the data has no shipping "
+                                       f"amounts: {how})"), {"source": "assumed", "share": share_of_order}
+    return "none", 0.0, "no offer, the message only", {}
 
 
 def campaign_forecast(ctx: ToolContext, audience: AudienceFilters | None = None, *,
@@ -135,7 +179,9 @@ def campaign_forecast(ctx: ToolContext, audience: AudienceFilters | None = None,
 
     The offer is a percentage off (offer_percent=10 for "10% off" or 九折, costed on the audience's
     average order value), an amount off per redeemer (offer_cost=5 for "$5 off" or 减5元), free
-    shipping (free_shipping=true, at the shipping cost setting) or none. margin defaults to the
+    shipping (free_shipping=true, at the shipping cost setting; unset, at what the audience's orders paid for
+    shipping in the data, else at the shipping_cost_share setting of the average order value, said so) or none.
+    margin defaults to the
     workspace setting; message_channel prices each message sent (settings send_cost_email/sms/push).
     """
     if not 1 <= horizon_days <= 3650:
@@ -150,8 +196,9 @@ def campaign_forecast(ctx: ToolContext, audience: AudienceFilters | None = None,
         raise TierwiseError("The churn model is not available, so saved revenue cannot be estimated.")
     aov = ctx.snapshot.scalar(f"SELECT sum(total_spend) / nullif(sum(orders), 0) FROM customer_view WHERE {where}", params)
     aov = None if aov is None or pd.isna(aov) else float(aov)
-    kind, per_redeemer, costed = _offer(ctx, offer_percent=offer_percent, offer_cost=offer_cost,
-                                        free_shipping=free_shipping, shipping_cost=shipping_cost, order_value=aov)
+    kind, per_redeemer, costed, shipping = _offer(ctx, offer_percent=offer_percent, offer_cost=offer_cost,
+                                        free_shipping=free_shipping, shipping_cost=shipping_cost, order_value=aov,
+                                        audience=audience_conditions(filters.active()) if free_shipping else None)
     source = ("given" if margin is not None else "the default (set yours with `tierwise settings --margin`)"
               if is_default(ctx.workspace_home, "margin") else "workspace setting")
     margin = share(ctx.settings.get("margin") if margin is None else margin)
@@ -161,7 +208,7 @@ def campaign_forecast(ctx: ToolContext, audience: AudienceFilters | None = None,
                        save_rate_low=save_rate_low, save_rate_high=save_rate_high,
                        send_cost_per_message=send, horizon_days=horizon_days)
     roi["offer"] = {"kind": kind, "percent": offer_percent if kind == "percent" else None,
-                    "cost_per_redeemer": per_redeemer, "costed_as": costed}
+                    "cost_per_redeemer": per_redeemer, "costed_as": costed, **({"shipping": shipping} if shipping else {})}
     roi["average_order_value"] = aov
     roi["margin_is_default"] = source.startswith("the default")
     roi["assumptions"].update({

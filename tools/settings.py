@@ -24,7 +24,8 @@ DEFAULTS: dict[str, Any] = {
     "send_cost_email": 0.002,  # per message, in the shop's currency
     "send_cost_sms": 0.05,
     "send_cost_push": 0.0,
-    "shipping_cost": None,    # per order; a free-shipping offer needs it
+    "shipping_cost": None,    # per order; unset, free shipping is what the data's orders paid for shipping, else:
+    "shipping_cost_share": 0.1,  # free shipping as this share of the average order value, an assumption answers state
     "models_max_age_days": 30,  # `tierwise append` refits every model once they are older than this (days of data)
 }
 MONEY_SETTINGS = ("send_cost_email", "send_cost_sms", "send_cost_push", "shipping_cost")
@@ -90,8 +91,8 @@ def _validate(key: str, value: Any) -> Any:
         if len(value) > MAX_BRAND:
             raise TierwiseError(f"The brand name has {len(value)} characters; keep it within {MAX_BRAND}.")
         return value
-    if key == "margin":
-        return share(value, "margin")
+    if key in ("margin", "shipping_cost_share"):
+        return share(value, key)
     if key == "models_max_age_days":
         text = str(value).strip()
         if not text.isdigit() or int(text) < 1:
