@@ -89,7 +89,8 @@ see a kind of customer is the list, a list after context is routed by its own cl
 change one number or the kind of offer, and stated counts; typos of Chinese terms from a pinyin input method (same-sound
 characters, read against the glossary and lexicon); free shipping costed from the data's shipping amounts or an
 assumed share of the order, said so, when no shipping cost is set. Measured on 5bebc85 (a clean export of HEAD): 100%
-(144/144 turns), en 100%, zh 100%. Floors stay the first measurement's (85/90/80): a split used for tuning guards
+(144/144 turns), en 100%, zh 100%. Floors were the first measurement rounded down to 5% (85/90/80) and are now 95%
+each, like split 3's after its tuning (a 100% floor would fail on any single turn); a split used for tuning guards
 against regressions, and its figure no longer says how the planner does on questions it has not seen.
 """
 
@@ -106,7 +107,7 @@ EARLIER = [Path(__file__).parent / "data" / name
            for name in ("router_heldout.jsonl", "router_heldout2.jsonl", "router_heldout3.jsonl")]
 QUESTIONS = Path(__file__).parents[1].parent / "shared" / "evals" / "questions.jsonl"
 PARAPHRASES = Path(__file__).parent / "data" / "paraphrases.jsonl"
-FLOORS = {"held_out_4": 0.85, "held_out_4_en": 0.90, "held_out_4_zh": 0.80}
+FLOORS = {"held_out_4": 0.95, "held_out_4_en": 0.95, "held_out_4_zh": 0.95}
 # Questions that also occur, word for word, in the training file or an earlier split (see the docstring)
 COINCIDENT = {"h4-out_of_scope-en-1", "h4-help-en-1", "h4-out_of_scope-zh-1", "h4-query_metrics-zh-1",
               "h4-explain_model-zh-3"}
