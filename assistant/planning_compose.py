@@ -669,6 +669,7 @@ def _metric_value(value: Any, unit: str | None, currency: str | None, lang: str)
     if unit == "ratio":
         return pct(v)
     if unit == "money":
+        v = round(v, 2)  # to the cent first: a sum of cents off by float noise (….4999999) rounds as its cents do
         text = f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.2f}"
         return f"{currency} {text}" if currency else text
     if unit == "count":

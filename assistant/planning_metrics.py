@@ -269,6 +269,24 @@ def _add_product_mentions(index: dict, products: Iterable[str]) -> None:
             _add(index, mention, "value", ("product", next(iter(who))), (0, -4))
 
 
+TITLE_BREAK = re.compile(r"[,|/;()\[\]]|\s[-–—]\s|\b(?:with|for|in|and|plus)\b", re.I)
+
+
+def _heads(value: str) -> set[str]:
+    """A product's head nouns: each part of a listing title's last word ('Custom Wedding Mug Set, Personalized
+    Couples Mugs' -> mug; 'Tall Latte Mug - Wheel Thrown Pottery Mug with Handle' -> mug), a generic word ('set',
+    'pack') giving way to the one before it."""
+    out = set()
+    parts = TITLE_BREAK.split(value)
+    for part in parts:
+        core = [w for w in _core(phrase_key(part)) if w.isalpha()]
+        while core and core[-1] in GENERIC_HEADS:
+            core.pop()
+        if core and len(core[-1]) >= 3 and (len(core) >= 2 or len(parts) > 1):
+            out.add(core[-1])
+    return out
+
+
 def _core(key: tuple[str, ...]) -> tuple[str, ...]:
     """A product name without model words: 'laptop pro 14' -> ('laptop',), '4k monitor 27 inch' -> ('monitor',)."""
     return tuple(w for w in key if not MODEL_WORD.match(w))
@@ -352,9 +370,8 @@ def _lexicon(key: tuple, keep: frozenset[str]) -> Lexicon:
     # products share names them all (mugs: every "… Mug"), read as one condition on those products
     heads: dict[tuple[str, ...], list[str]] = {}
     for value in products:
-        core = _core(phrase_key(value))
-        if len(core) >= 2 and len(core[-1]) >= 3 and core[-1].isalpha() and core[-1] not in GENERIC_HEADS:
-            heads.setdefault(core[-1:], []).append(value)
+        for head in _heads(value):
+            heads.setdefault((head,), []).append(value)
     for head, owners in heads.items():
         if len(owners) > MAX_FAMILY:
             continue
@@ -510,8 +527,9 @@ def _core_form(form: tuple[str, ...]) -> tuple[str, ...] | None:
     return tuple(core) if tuple(core) != form else None
 
 
-# Words after which the rest of a label qualifies an amount ('inc tax', 'excl. VAT', 'before discount')
-AMOUNT_QUALIFIERS = frozenset({"inc", "incl", "including", "ex", "exc", "excl", "excluding", "before", "after"})
+# Words after which the rest of a label qualifies an amount ('inc tax', 'excl. VAT', 'before discount', 'Postage Paid')
+AMOUNT_QUALIFIERS = frozenset({"inc", "incl", "including", "ex", "exc", "excl", "excluding", "before", "after", "paid",
+                               "charged", "collected", "received"})
 
 # An address's prefix names whose address a column is ('Billing City', 'Ship State'); before any other word it says
 # what the column is about ('Shipping Discount' is a discount on shipping, not the discount)
@@ -554,6 +572,24 @@ def tokenize(text: str, lex: Lexicon, masked: list[tuple[int, int]]) -> list[Tok
 FUNCTION_WORDS = frozenset({"the", "a", "an", "our", "my", "your", "their", "its", "this", "that"})
 
 
+# a count of pieces asked for in Chinese ("卖出去多少个", "几件"): units, even with 一共 (which also asks how much money)
+PIECES = re.compile(r"(?:多少|几)\s*(?:个|件|只|台|双|瓶|盒|包|套|杯|本|支|份|条|张|袋)")
+
+# "altogether": one total asked for ("优惠券一共优惠掉了多少钱" is the coupons' discount in all, not per coupon code)
+ALTOGETHER = re.compile(r"一共|总共|合计|总计|加起来|\bin total\b|\baltogether\b|\ball together\b|\bin all\b")
+
+# A numeric column holding money: "运费收了多少" (多少 is also how many) asks for its total, not its average
+MONEY_LABEL = re.compile(r"shipping|postage|freight|fee|cost|price|amount|discount|tax|vat|gst|total|revenue|spend|tip"
+                         r"|金额|运费|邮费|费|价|折扣|优惠|税|收入|消费", re.I)
+
+# One-character dimension words that also end place names (州 of 杭州, 省, 市): read alone only after a known word
+PLACE_SUFFIX_CHARS = frozenset("州省市")
+
+
+def _unknown_cjk(text: str, lex: Lexicon) -> bool:
+    return len(text) == 1 and "\u4e00" <= text <= "\u9fff" and text not in lex.longest
+
+
 def units_of(tokens: list[Token], lex: Lexicon) -> list[Unit]:
     """The question's phrases: the split covering the most tokens with known phrases, then the fewest
     phrases ("的人均消费" is 的 + 人均消费, not 的人 + 均 + 消费); a dynamic programme, linear in length."""
@@ -568,6 +604,8 @@ def units_of(tokens: list[Token], lex: Lexicon) -> list[Unit]:
         best[i], step[i] = (covered, phrases - 1), 1
         first = tokens[i].text
         for length in range(min(lex.longest.get(first, 0), n - i), 0, -1):
+            if length == 1 and first in PLACE_SUFFIX_CHARS and i and _unknown_cjk(tokens[i - 1].text, lex):
+                continue  # 杭州 is a place the data lacks, not 杭 + 州 (the state dimension)
             if tuple(t.text for t in tokens[i:i + length]) in lex.index:
                 covered, phrases = best[i + length]
                 option = (covered + sum(weight[i:i + length]), phrases - 1)
@@ -577,7 +615,9 @@ def units_of(tokens: list[Token], lex: Lexicon) -> list[Unit]:
     i = 0
     while i < n:
         length = step[i]
-        kinds = lex.index.get(tuple(t.text for t in tokens[i:i + length]), {}) if length > 1 or tokens[i].text in lex.longest else {}
+        alone = length == 1 and tokens[i].text in PLACE_SUFFIX_CHARS and i and _unknown_cjk(tokens[i - 1].text, lex)
+        kinds = lex.index.get(tuple(t.text for t in tokens[i:i + length]), {}) \
+            if (length > 1 or tokens[i].text in lex.longest) and not alone else {}
         units.append(Unit(dict(kinds), tokens[i:i + length]))
         i += length
     return units
@@ -1048,7 +1088,8 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
             if cond:
                 attr_conds.append((i, cond))
             elif back and units[back[0]].has("total") or any(units[j].kinds.get("metric") in MONEY_METRICS for j in r.after(i, 1)) \
-                    or (r.any("how_much", "total") and not r.any("avg")):
+                    or (r.any("how_much", "total") and not r.any("avg")) \
+                    or (r.any("how_many") and not r.any("avg") and MONEY_LABEL.search(f"{name} {info.get('label', '')}")):
                 # "how much did we give in discounts", "折扣总共多少": an amount asked for is the sum, not the average
                 metrics = [m for m in metrics if m not in MONEY_METRICS] + [f"sum_{name}"]
                 explicit = True
@@ -1063,7 +1104,9 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
             r.used.add(i)
             presence.append((i, (name, "is_null" if has is False else "not_null", None)))
         elif not by and (explicit or ranked or q.breakdown) and (ranked or q.breakdown or not any(
-                u.has("value") and u.kinds["value"][0] == name for u in units)):
+                u.has("value") and u.kinds["value"][0] == name for u in units)) \
+                and not (ranked is False and not q.breakdown and ALTOGETHER.search(text) and any(
+                    u.has("attr") and lex.attributes.get(u.kinds["attr"], {}).get("type") == "numeric" for u in units)):
             # "支付方式的销售额", "revenue payment method split": the attribute is the grouping; with one of its values
             # named ("会员等级为Gold的客户") it only says whose value that is
             add_by(name)
@@ -1073,7 +1116,7 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
         attr_conds.append(age)
     elif not metrics and (age_name := _age_average(r)):
         metrics, explicit = [f"avg_{age_name}"], True  # "how old are our customers on average"
-    if popular and not by:
+    if popular and not by and not (often and r.any("cust", "list")):  # "which customer orders most" ranks customers
         goods = product_field(vocabulary, lex)
         if goods is None:
             q.missing = "product"
@@ -1109,10 +1152,10 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
             goods = {"product", "category", product_field(vocabulary, lex)}
             metrics = ["units"] if not often and (not by or set(by) & goods) else ["orders"]
             q.implied = "popular"
-        elif (how_much or ranked) and r.any("money_verb"):
+        elif (how_much or ranked) and r.any("money_verb") and not PIECES.search(text):
             metrics = ["revenue"]
         elif how_many and r.any("money_verb") and not r.any("cust"):
-            metrics = ["units"]  # "how many smartwatches did we sell"
+            metrics = ["units"]  # "how many smartwatches did we sell", "马克杯一共卖出去多少个"
         elif how_many and r.any("cust"):
             metrics = ["customers"]
         elif r.any("cancel", "refund") and (how_much or r.any("total", "money_noun", "money_verb")):

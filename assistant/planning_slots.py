@@ -143,7 +143,7 @@ CHURN_PROB = [re.compile(p, I) for p in [
 SORT_CUES = [(re.compile(p, I), key) for p, key in [
     (lex.RISK_RANK.pattern + r"|\b(?:by|on) (?:their )?churn (?:probability|risk|score|likelihood)\b|\bsorted by churn\b|按流失(?:概率|风险)|流失(?:概率|风险|可能性)(?:最高的?|排名|排行)?前\s*\d+", "churn_probability"),
     (r"\b(?:biggest|top|largest|highest|best|number one) (?:\d+ )?spenders?\b|\bspent the most\b|\bspend the most\b|\bhighest (?:total )?spend\w*\b|\b(?:by|on) (?:total |lifetime )?spend(?:ing)?\b|消费最多|花得最多|花钱最多|按消费|消费(?:金额|额)?最高|买得最多", "total_spend"),
-    (r"\bmost (?:orders|frequent|purchases)\b|\bordered the most\b|\bbuy the most often\b|\b(?:by|on) (?:number of |order )?(?:orders|order count|frequency)\b|订单最多|下单最多|购买次数最多|按订单|按下单次数", "orders"),
+    (r"\bmost (?:orders|frequent|purchases)\b|\bordered the most\b|\b(?:buy|buys|order|orders|shop|shops) (?:the )?most often\b|\b(?:by|on) (?:number of |order )?(?:orders|order count|frequency)\b|订单最多|下单最多|购买次数最多|按订单|按下单次数", "orders"),
     (r"\bmost recent(?:ly)?\b|\b(?:by|on) (?:last|latest|most recent) (?:order|purchase)\b|\blatest (?:buyers|customers)\b|\b(?:newest|latest|most recent|recent) (?:first|on top)\b|最近下单|按最近|最近购买", "last_order_date"),
     (r"\b(?:by|on) (?:their |predicted |expected |customer )?(?:lifetime value|clv|ltv|value|12[- ]month value|predicted value)\b|\bmost valuable\b|\bhighest[- ](?:value|clv|ltv|lifetime value)\b|\bbest customers\b"
      r"|\b(?:highest|greatest|biggest|largest|top|best)\s+(?:predicted\s+|expected\s+|customer\s+|12[- ]month\s+)?(?:lifetime value|clv|ltv|value)\b"

@@ -264,3 +264,28 @@ def test_an_orders_items_packed_into_one_column_become_lines(tmp_path):
             assert by_product.loc[name, "revenue"] == pytest.approx(group["amount"].sum())
             assert by_product.loc[name, "units"] == group["qty"].sum()
         assert _rows(ctx, metrics=["orders"]).iloc[0]["orders"] == len(rows)
+
+
+def test_a_column_only_walk_ins_fill_is_a_dimension_of_the_sales(tmp_path):
+    """Walk-in sales (no buyer) carry 'Sale Channel: market' and a 'Market Stall' name no online customer has; the
+    columns stay per-order values of every sale, listed in the load report and asked about like any other."""
+    rng = np.random.default_rng(8)
+    n = 3000
+    walk_in = rng.random(n) < 0.15
+    frame = pd.DataFrame({
+        "Order ID": [f"S{i}" for i in range(n)],
+        "Buyer": np.where(walk_in, "", [f"user{int(rng.integers(1, 500))}" for _ in range(n)]),
+        "Date": [(pd.Timestamp("2025-03-01") + pd.Timedelta(days=int(d))).date().isoformat() for d in rng.integers(0, 300, n)],
+        "Item Total": np.round(rng.uniform(8, 90, n), 2),
+        "Sale Channel": np.where(walk_in, "market", "online"),
+        "Market Stall": np.where(walk_in, rng.choice(["Riverside Market", "Winter Fair"], n), "")})
+    frame.to_csv(tmp_path / "sales.csv", index=False)
+    with loaded(tmp_path / "sales.csv", tmp_path / "home") as (report, ctx):
+        described = {a["source_column"]: a for a in report["attributes"]}
+        assert described["Sale Channel"]["grain"] == "order" and "market" in described["Sale Channel"]["values"]
+        assert set(described["Market Stall"]["values"]) == {"Riverside Market", "Winter Fair"}
+        by_stall = _rows(ctx, metrics=["revenue"], by=["market_stall"]).set_index("market_stall")["revenue"]
+        for stall, group in frame[walk_in].groupby("Market Stall"):
+            assert by_stall[stall] == pytest.approx(group["Item Total"].sum())
+        got = _rows(ctx, metrics=["revenue"], filters={"sale_channel": "market"}).iloc[0]["revenue"]
+        assert got == pytest.approx(frame.loc[walk_in, "Item Total"].sum())

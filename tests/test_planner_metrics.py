@@ -1260,3 +1260,43 @@ def test_a_product_is_named_by_some_of_its_words(planner):
     assert metrics_call(planner, "how much yirgacheffe did we sell", shop).get("filters") == {
         "product": "Ethiopia Yirgacheffe Kochere"}
     assert not metrics_call(planner, "revenue from hario v60", shop).get("filters")  # two products hold both words
+
+
+MAKER = {**DEMO, "products": ["Forest Green Planter, Handmade Stoneware Pot", "Small Planter - Speckled Pot with Saucer",
+                              "Moon Vase", "Glaze Sample Set"],
+         "channels": [],
+         "attributes": [
+             {"name": "bill_state", "label": "Bill State", "type": "categorical", "grain": "customer",
+              "values": ["Oregon", "Maine", "Texas", "Ohio"]},
+             {"name": "sale_kind", "label": "Sale Kind", "type": "categorical", "grain": "order",
+              "values": ["online", "in_person"]},
+             {"name": "promo_code", "label": "Promo Code", "type": "categorical", "grain": "order",
+              "values": ["SPRING5", "VIP20"]},
+             {"name": "promo_discount", "label": "Promo Discount", "type": "numeric", "grain": "order",
+              "values": ["5", "12.5"]},
+             {"name": "postage_paid", "label": "Postage Paid", "type": "numeric", "grain": "order",
+              "values": ["4.5", "0"]},
+         ]}
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("哪个州的订单最多", {"by": ["bill_state"], "metrics": ["orders"], "limit": 1}),
+    ("上海的销售额", {"metrics": ["revenue"]}),                        # 上海 is no state of the data, 海 + 州 nothing
+    ("线下卖了多少钱", {"metrics": ["revenue"], "filters": {"sale_kind": "in_person"}}),
+    ("促销码一共减免了多少", {"metrics": ["sum_promo_discount"]}),       # one total, not per code
+    ("每个促销码减免了多少", {"metrics": ["sum_promo_discount"], "by": ["promo_code"]}),
+    ("去年邮费收了多少", {"metrics": ["sum_postage_paid"]}),             # money with 多少: its total
+    ("花盆一共卖出去几个", {"metrics": ["units"]}),
+])
+def test_chinese_questions_about_an_export_read_their_pieces(planner, question, expected):
+    args = metrics_call(planner, question, MAKER)
+    assert carries(args, expected), (question, args)
+    if question.startswith("上海"):
+        assert not args.get("by") and not args.get("filters"), args
+
+
+def test_a_listing_title_names_its_head_noun_in_every_part(planner):
+    args = metrics_call(planner, "how many planters did we sell", MAKER)
+    assert args["metrics"] == ["units"] and args["filters"] == [
+        {"field": "product", "op": "in", "value": ["Forest Green Planter, Handmade Stoneware Pot",
+                                                    "Small Planter - Speckled Pot with Saucer"]}], args

@@ -402,10 +402,13 @@ def _find_grain(con, table: str, attrs: list[Attribute], where: str, total: int)
                                         WHERE {where}{subset} AND customer_id IS NOT NULL)
         GROUP BY customer_id)""")
     row = dict(zip([d[0] for d in cur.description], cur.fetchall()[0]))
+    # a value on a sale with no customer (a walk-in's 'Order Type: in_person') belongs to no customer: order grain
+    walk_ins = con.execute("SELECT " + ", ".join(f"count({a.work})" for a in attrs)
+                           + f" FROM {table} WHERE {where} AND customer_id IS NULL").fetchall()[0]
     for i, a in enumerate(attrs):
         several, constant = row[f"e{i}"], row[f"c{i}"]
-        a.grain = ("customer" if several >= GRAIN_MIN_CUSTOMERS
-                   and constant >= GRAIN_CONSTANT_SHARE * several else "order")
+        a.grain = ("customer" if several >= GRAIN_MIN_CUSTOMERS and constant >= GRAIN_CONSTANT_SHARE * several
+                   and not walk_ins[i] else "order")
 
 
 def find_merges(con, table: str, attrs: list[Attribute], where: str = "_reason IS NULL") -> None:
@@ -610,6 +613,11 @@ def add_customer_attributes(con, attrs: list[Attribute]) -> None:
 def describe(con, a: Attribute) -> dict:
     """The attribute's entry in the load report and the store's meta, from its stored column."""
     col, table = quote(a.name), a.table
+    if table == "orders" and con.execute(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'anonymous_orders' AND column_name = ?",
+            [a.name]).fetchall()[0][0]:
+        # the walk-ins' values too ('Order Type: in_person' is only on sales with no customer)
+        table = f"(SELECT {col} FROM orders UNION ALL SELECT {col} FROM anonymous_orders)"
     missing, distinct = con.execute(
         f"SELECT count(*) - count({col}), count(DISTINCT {col}) FROM {table}").fetchall()[0]
     top = con.execute(f"SELECT {col} FROM {table} WHERE {col} IS NOT NULL GROUP BY 1 "

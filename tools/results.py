@@ -69,7 +69,8 @@ def frame_to_table(title: str, frame, *, limit: int | None = None, total: int | 
 
 
 def money(value) -> str:
-    return f"{float(value or 0):,.0f}" if abs(float(value or 0)) >= 100 else f"{float(value or 0):,.2f}"
+    v = round(float(value or 0), 2)  # to the cent first: float noise (….4999999) rounds as the cents do
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}"
 
 
 def count(value) -> str:

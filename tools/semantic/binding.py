@@ -139,6 +139,9 @@ class Bound:
                 table = next(t for t in ("customers", "features", "customer_view")
                              if f.column in self.schemas.get(t, {}))
             col = f'"{f.column.replace(chr(34), "")}"'
+            if table == "orders" and f.column in self.schemas.get("anonymous_orders", {}):
+                # walk-ins' values too ('in_person' may be on sales with no customer only)
+                table = f"(SELECT {col} FROM orders UNION ALL SELECT {col} FROM anonymous_orders)"
             frame = self.snap.query(f"SELECT CAST({col} AS VARCHAR) AS v, count(*) AS n FROM {table} "
                                     f"WHERE {col} IS NOT NULL GROUP BY 1 ORDER BY n DESC, v LIMIT 5000")
             self._values[f.name] = frame["v"].tolist()
