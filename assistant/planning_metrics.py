@@ -265,7 +265,10 @@ def _add_product_mentions(index: dict, products: Iterable[str]) -> None:
         for mention in mentions:
             owners.setdefault(mention, set()).add(value)
     for mention, who in owners.items():
-        if len(who) == 1 and not index.get(mention):
+        # words that name the product, not the sentence around it: "the last" of 'The Last Orchard' is a time window
+        # ("orders for the last 3 months"), so a mention holds no function word and not only words the planner reads
+        if len(who) == 1 and not index.get(mention) and not any(w in EN_FILLERS or w in FUNCTION_WORDS for w in mention) \
+                and not all(index.get((w,)) for w in mention):
             _add(index, mention, "value", ("product", next(iter(who))), (0, -4))
 
 

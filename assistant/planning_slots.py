@@ -77,6 +77,8 @@ _ORDER_VERB = (r"(?:ordered|order(?:ed)? anything|bought|bought anything|purchas
 MIN_DAYS = [re.compile(p, I) for p in [
     rf"(?:haven'?t|have not|hasn'?t|has not|hadn'?t|didn'?t|did not|not|never|no one has|without having)\s+(?:\w+\s+){{0,2}}?{_ORDER_VERB}\b[^.\d]{{0,30}}?(\d+)\s*\+?\s*{_UNIT}",
     rf"\bno (?:orders?|purchases?|activity|transactions?)\s+(?:\w+\s+){{0,3}}?(?:in|for|during|within)\s+(?:the\s+)?(?:last\s+|past\s+)?(?:over\s+|more than\s+)?(\d+)\s*\+?\s*{_UNIT}",
+    # the negation after the buying: "bought 3 times but not in the last 4 months", "ordered before, just not lately: 60 days"
+    rf"\b(?:but|and|yet|just)\s+(?:not|never|none)\s+(?:\w+\s+){{0,2}}?(?:in|within|during|over|for)\s+(?:the\s+)?(?:last|past)\s+(\d+)\s*{_UNIT}",
     rf"\b(?:inactive|dormant|silent|quiet|absent|away|idle|lapsed|gone)\s+(?:for\s+)?(?:{_MORE}\s+)?(\d+)\s*\+?\s*{_UNIT}",
     rf"\blast (?:order|purchase|visit)\w*\s+(?:was\s+|is\s+|placed\s+)?(?:{_MORE}\s+)?(\d+)\s*\+?\s*{_UNIT}\s+ago",
     rf"\b{_MORE}\s+(\d+)\s*{_UNIT}\s+(?:since|without|from)\s+(?:their|the|a)?\s*(?:last\s+)?(?:order|purchase)",

@@ -286,3 +286,17 @@ def test_real_words_that_sound_like_a_term_stay_as_written(planner):
 def test_more_then_is_read_as_more_than(planner):
     call = only_call(plan(planner, "customers in germany with more then 5 orders"))
     assert call.name == "find_customers" and call.args.get("min_orders") == 6 and call.args.get("country") == "Germany"
+
+
+# ------------------------------------------------------------------ time windows beside product names
+def test_a_time_window_is_never_read_as_a_product_named_with_the_same_words(planner):
+    shop = {**VOCAB, "products": ["The Last Orchard", "Morning Light Candle", "Yoga Mat"]}
+    call = only_call(planner.plan("weekly orders for the last 3 months", ConversationState(), shop, role="marketer"))
+    assert "product" not in str(call.args) and call.args.get("period", call.args.get("grain")) == "week"
+    call = only_call(planner.plan("units of the last orchard sold this year", ConversationState(), shop, role="marketer"))
+    assert call.args.get("filters") == {"product": "The Last Orchard"}
+
+
+def test_a_negation_after_the_buying_is_a_quiet_spell(planner):
+    call = only_call(plan(planner, "which shoppers from Canada bought more than 3 times but not in the last 4 months"))
+    assert (call.name, call.args.get("min_orders"), call.args.get("min_days_since_last_order")) == ("find_customers", 4, 120)
