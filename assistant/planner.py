@@ -59,6 +59,10 @@ TREND_QUESTION = re.compile(lex.INTENT_CUES["kpi_trend"][2][0], re.A)
 COHORT_MONEY = re.compile(r"\b(?:revenue|sales|spend(?:ing)?|money|dollars?|euros?|amounts?|gmv|turnover)\b|收入|营收|销售额|营业额|金额|消费额|钱|gmv", re.A)
 CJK = re.compile(r"[\u4e00-\u9fff]")
 THEN_FOR_THAN = re.compile(r"\b(more|less|fewer|greater|higher|lower|bigger|smaller|older|younger|better|worse) then\b", re.I)
+# Readings a question about the customer just looked up lands on when it borrows a list's or a total's words
+ABOUT_ONE_PERSON = frozenset({"find_customers", "query_metrics", "kpi_trend", "segment_summary", "customer_lookup", "dataset_overview"})
+ONE_PERSON = re.compile(r"\b(?:they|them|their|he|him|his|she|her|this (?:customer|person|caller|client)|that (?:customer|person))\b"
+                        r"|他|她|这位|该客户|这个客户|此客户", re.A)
 THEIR = re.compile(r"\btheir\b|他们的|她们的|这些客户|这批客户|这些人", re.A)
 DEFAULT_AS_OF = date(2025, 12, 31)
 
@@ -416,7 +420,8 @@ class OfflinePlanner:
         # Guards, kept as rules because they are hard constraints, not readings to weigh: a question about a topic
         # we never answer (weather, code, films) outweighing every cue of ours is out of scope, and loading data or
         # managing users is an admin action no question routes to
-        if routing.out_of_scope and routing.out_of_scope >= max(v for k, v in routing.cues.items() if k != "help"):
+        if routing.out_of_scope and routing.out_of_scope >= max(v for k, v in routing.cues.items() if k != "help") \
+                and not (slots.ab or slots.customer_id):  # an A/B test's figures or a customer id are ours ("who won?")
             return Plan([], language, "out_of_scope", reply=help_text(language, out_of_scope=True), out_of_scope=True,
                         probabilities=routing.probabilities)
         if ADMIN_ACTION.search(text) and not strong:
@@ -471,6 +476,14 @@ class OfflinePlanner:
         # "99% confidence instead", "显著性水平改成0.01": the last A/B test again at that level
         if follow_up_possible and state.last_tool == "ab_test" and slots.alpha is not None and not slots.ab:
             return Plan([PlannedCall("ab_test", {**state.last_args, "alpha": slots.alpha})], language, "ab_test")
+
+        # "what did they order most recently?", "他的流失风险高吗" right after a lookup: that customer's card, which answers
+        # it, not a list or a total over everyone
+        # ("is she a VIP?", "他的流失风险高吗": a tier or risk word asks about that customer, it picks no new audience)
+        if state.customer_id and state.last_tool in ("customer_lookup", "recommend_products") \
+                and set(new_filters) <= {"tier", "segment", "churn_risk", "persona"} and not slots.customer_query \
+                and ONE_PERSON.search(text) and (weak or intent in ABOUT_ONE_PERSON | {"explain_model"}):
+            return Plan([PlannedCall("customer_lookup", {"query": state.customer_id})], language, "customer_lookup")
 
         # "what if it's 25% instead", "推荐10个", "give me 8": the last call again with only its number changed
         if follow_up_possible and not strong and not new_filters and not slots.customer_query:
@@ -881,13 +894,24 @@ def _number_change(state: ConversationState, slots: Slots, text: str) -> dict[st
     """The last call's arguments with the one number a short follow-up gives put where it belongs ("what if it's 25%
     instead" after a forecast with a 20% discount: the discount; "推荐10个" after recommendations: k; "just 5" after a
     list: the limit); None when the question is no such follow-up."""
-    if not _short(text) or any(getattr(slots, key) is not None for key in (
+    if not _short(text):
+        return None
+    last, args = state.last_tool, dict(state.last_args)
+    if last == "campaign_forecast" and not any(getattr(slots, key) is not None for key in (
+            "tone", "occasion", "sort_by", "by", "metric", "period", "model")):  # a goal word ("come back") is no change
+        # a worded change of the forecast's own values only ("what if 30% of them come back", "换成减20块"), which the
+        # router may read as another question ("come back" is a cohort word): the forecast again with it
+        worded = {"offer_percent": slots.offer_percent, "offer_cost": slots.offer_cost, "save_rate": slots.save_rate,
+                  "free_shipping": slots.free_shipping or None, "horizon_days": slots.horizon_days,
+                  "message_channel": slots.message_channel}
+        worded = {k: v for k, v in worded.items() if v is not None}
+        if worded:
+            kept = {k: v for k, v in args.items() if not (worded.keys() & OFFER_KINDS and k in OFFER_KINDS)}
+            return {**kept, **worded}
+    if any(getattr(slots, key) is not None for key in (
             "tone", "offer", "goal", "message_channel", "occasion", "sort_by", "by", "metric", "period", "horizon_days")):
         return None  # more than a number changes: the refinement below reads every change
-    last, args = state.last_tool, dict(state.last_args)
     if last == "campaign_forecast":
-        if slots.offer_percent is not None or slots.save_rate is not None or slots.offer_cost is not None or slots.free_shipping:
-            return None  # a worded change: the refinement below carries it
         m = BARE_PERCENT.search(text)
         if not m or not 0 < float(m.group(1)) < 100:
             return None

@@ -39,6 +39,7 @@ Cond = tuple[str, str, Any]  # (field, op, value)
 ORDER_FIELDS = {"product", "category", "channel"}
 CUSTOMER_FIELDS = {"country", "city", "tier", "segment", "persona", "churn_risk"}
 TIME_GRAINS = ("day", "week", "month", "quarter", "year")
+PERIOD_DAYS = {"day": 1, "week": 7, "month": 31, "quarter": 92, "year": 366}
 # Customer columns of the data contract that work like attributes: age (bands, bounds) and gender
 CONTRACT_ATTRIBUTES = {"age": {"type": "numeric", "grain": "customer", "label": "age", "contract": True},
                        "gender": {"type": "categorical", "grain": "customer", "label": "gender", "contract": True}}
@@ -1348,7 +1349,11 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
     # "AOV month over month": a series by month; "revenue this month, month over month": a comparison
     over = next((u.kinds["over"] for u in units if u.has("over")), None)
     if over and not q.compare:
-        if q.since or q.until:
+        start = date.fromisoformat(q.since) if q.since else None
+        end = date.fromisoformat(q.until) if q.until else as_of
+        if start and (end - start).days + 1 > 1.5 * PERIOD_DAYS[over]:
+            q.grain = q.grain or over  # "AOV month over month this year": the months of the year, each against the one before
+        elif q.since or q.until:
             q.compare = "previous_year" if over == "year" else "previous_period"
         else:
             q.grain = q.grain or over

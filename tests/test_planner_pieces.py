@@ -27,6 +27,8 @@ def chain(planner, *questions, role="marketer"):
         p = plan(planner, question, state, role=role)
         calls.append(only_call(p))
         state = after(state, p)
+        if calls[-1].name == "customer_lookup":  # what executor.remember_result keeps from a lookup's result
+            state.customer_id = calls[-1].args["query"]
     return calls
 
 
@@ -300,3 +302,32 @@ def test_a_time_window_is_never_read_as_a_product_named_with_the_same_words(plan
 def test_a_negation_after_the_buying_is_a_quiet_spell(planner):
     call = only_call(plan(planner, "which shoppers from Canada bought more than 3 times but not in the last 4 months"))
     assert (call.name, call.args.get("min_orders"), call.args.get("min_days_since_last_order")) == ("find_customers", 4, 120)
+
+
+# ------------------------------------------------------------------ more follow-ups and readings
+def test_period_over_period_across_a_longer_window_is_a_series_of_periods(planner):
+    call = only_call(plan(planner, "how did the average order value move week over week this quarter"))
+    assert call.args.get("period", call.args.get("grain")) == "week"
+    call = only_call(plan(planner, "revenue this month, month over month"))
+    assert call.args.get("compare") == "previous_period"  # one period against the one before
+
+
+def test_a_sports_word_beside_ab_figures_is_no_out_of_scope_question(planner):
+    call = only_call(plan(planner, "two banners, 7000 visitors each, click-through 1.8% vs 2.3% - who won?"))
+    assert call.name == "ab_test" and call.args["visitors_a"] == 7000
+
+
+@pytest.mark.parametrize("role", ["support", "marketer"])
+def test_asking_about_them_after_a_lookup_stays_with_that_customer(planner, role):
+    first, second, third = chain(planner, "look up C000777", "what did they order most recently", "他们的流失风险高吗",
+                                 role=role)
+    assert [c.name for c in (first, second, third)] == ["customer_lookup"] * 3
+    assert second.args == third.args == {"query": "C000777"}
+
+
+def test_a_save_rate_follow_up_after_a_forecast_is_that_forecast_again(planner):
+    _, second, third = chain(planner, "would 10% off for hibernating customers pay off",
+                             "and if 35% of them come back?", "那挽回率一成呢")
+    assert second.name == third.name == "campaign_forecast"
+    assert (second.args.get("save_rate"), second.args.get("offer_percent"), second.args.get("segment")) == (0.35, 10, "hibernating")
+    assert third.args.get("save_rate") == 0.1
