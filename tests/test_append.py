@@ -488,6 +488,11 @@ def test_the_customer_view_reads_a_wide_and_a_narrow_table_that_stay_in_line_ove
         expected = read(ws, f"SELECT * FROM ({CUSTOMER_VIEW_SQL}) ORDER BY customer_id")
         pd.testing.assert_frame_equal(view[expected.columns], expected)
         assert {f"LINE{step}{i}" for i in range(3)} <= set(view["customer_id"])
+        # lookups by id read the same rows through their own view
+        pd.testing.assert_frame_equal(read(ws, "SELECT * FROM customer_view_by_id ORDER BY customer_id"), view)
+        one = view["customer_id"].iloc[len(view) // 2]
+        found = read(ws, "SELECT * FROM customer_view_by_id WHERE customer_id = ?", [one]).astype(view.dtypes.to_dict())
+        pd.testing.assert_frame_equal(found, view[view["customer_id"] == one].reset_index(drop=True))
 
 
 def test_a_store_with_the_customer_view_as_one_table_is_put_in_line_by_its_first_append(ws, tmp_path):

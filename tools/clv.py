@@ -304,7 +304,7 @@ class BetaGeoModel:
         r, alpha, b = self.r_, self.alpha_, self.b_
         x, T = np.asarray(x, dtype=float), np.asarray(T, dtype=float)
         if t.ndim == 0 and x.shape == T.shape and x.size >= DISTINCT_FROM:
-            (ux, uT), inverse = _distinct_pairs(x.ravel(), T.ravel())
+            (ux, uT), inverse = _distinct_rows(x.ravel(), T.ravel())
             if ux.size < x.size // 2:
                 return self._tail(t, ux, uT, a)[inverse].reshape(x.shape)
         z = t / (alpha + T + t)
@@ -411,27 +411,32 @@ class BetaGeoModel:
         return lo, hi, at_lo, at_hi
 
 
-def _distinct_pairs(u: np.ndarray, v: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
-    """The distinct (u, v) of two equal-length float columns (as columns, in order of first appearance) and each
-    row's index into them; found by hashing each pair as one complex number, not by sorting."""
-    key = np.empty(u.shape, dtype=np.complex128)
-    key.real, key.imag = u, v
-    codes, uniques = pd.factorize(key, use_na_sentinel=False)
-    uniques = np.asarray(uniques, dtype=np.complex128)
-    return [uniques.real.copy(), uniques.imag.copy()], codes.astype(np.intp, copy=False)
-
-
 def _distinct_rows(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
-    """The distinct rows of two or three equal-length float columns (as columns) and each row's index into them."""
+    """The distinct rows of equal-length float columns (as columns, in order of first appearance) and each row's
+    index into them. Each column's values are numbered by hashing (a million customers have few distinct
+    frequencies, ages or recencies), and a row is the one number their numbers make; no sort."""
     if not len(columns[0]):
-        return [c[:0] for c in columns], np.zeros(0, dtype=np.intp)
-    (first, second), inverse = _distinct_pairs(np.asarray(columns[0], dtype=float), np.asarray(columns[1], dtype=float))
-    if len(columns) == 2:
-        return [first, second], inverse
-    # then the distinct (pair, third column)
-    (pair, third), inverse = _distinct_pairs(inverse.astype(float), np.asarray(columns[2], dtype=float))
-    pair = pair.astype(np.intp)
-    return [first[pair], second[pair], third], inverse
+        return [np.asarray(c, dtype=float)[:0] for c in columns], np.zeros(0, dtype=np.intp)
+    numbered = [pd.factorize(np.asarray(c, dtype=float).ravel(), use_na_sentinel=False) for c in columns]
+    sizes = [len(values) for _, values in numbered]
+    if math.prod(sizes) >= 2 ** 62:  # too many to number as one: sort the rows instead
+        columns = [np.asarray(c, dtype=float).ravel() for c in columns]
+        order = np.lexsort(columns[::-1])
+        ordered = [c[order] for c in columns]
+        new = np.ones(len(order), dtype=bool)
+        new[1:] = np.any([c[1:] != c[:-1] for c in ordered], axis=0)
+        inverse = np.empty(len(order), dtype=np.intp)
+        inverse[order] = np.cumsum(new) - 1
+        return [c[new] for c in ordered], inverse
+    key = numbered[0][0].astype(np.int64)
+    for (codes, _), size in zip(numbered[1:], sizes[1:]):
+        key = key * size + codes
+    inverse, keys = pd.factorize(key)
+    out = []
+    for (_, values), size in zip(reversed(numbered), reversed(sizes)):
+        out.append(np.asarray(values, dtype=float)[keys % size])
+        keys = keys // size
+    return out[::-1], inverse.astype(np.intp, copy=False)
 
 
 # ----------------------------------------------------------------------------- Gamma-Gamma

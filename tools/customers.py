@@ -155,6 +155,8 @@ def like_literal(text: str) -> str:
 
 def customer_lookup(ctx: ToolContext, *, query: str) -> ToolResult:
     """Profile of one customer by id, email or name: tier, segment, churn risk and reasons, CLV, last orders, recommendations, next best action."""
+    from tools.models import BY_ID_VIEW
+
     snap = ctx.snapshot
     snap.require_models()
     text = (query or "").strip()
@@ -183,7 +185,8 @@ def customer_lookup(ctx: ToolContext, *, query: str) -> ToolResult:
                           facts={"candidates": ids},
                           pii={r.customer_id: {"name": r.name, "email": r.email} for r in matches.itertuples()})
     cid = matches.iloc[0]["customer_id"]
-    row = snap.query("SELECT * FROM customer_view WHERE customer_id = ?", [cid])
+    view = BY_ID_VIEW if BY_ID_VIEW in snap.tables else "customer_view"  # the same row, found by id
+    row = snap.query(f"SELECT * FROM {view} WHERE customer_id = ?", [cid])
     if row.empty:
         raise TierwiseError(f"Customer {cid} has no orders on or before {snap.as_of}, so there is no profile yet.")
     p = row.iloc[0]

@@ -408,6 +408,7 @@ CUSTOMER_VIEW_SQL = CUSTOMER_VIEW_SELECT.format(features="features", scores="sco
 # The churn reasons are kept as JSON text (REASONS_TEXT) and read back as a list by the view: DuckDB updates a list
 # column by deleting the row and adding it at the end, which would move the customer out of line.
 BASE_TABLE, NOW_TABLE = "customer_base", "customer_now"
+BY_ID_VIEW = "customer_view_by_id"  # the customer view's rows for lookups of a few customers by id
 NOW_COLUMNS = ("recency_days", "tenure_days", "tier", "segment", "persona", "churn_probability", "churn_risk",
                "p_alive", "expected_orders_90d", "clv_12m", "next_order_date", "r_score", "f_score", "m_score",
                "retained_value_12m", "value_at_risk", "expected_gap_days")
@@ -452,8 +453,13 @@ def create_customer_view(con, columns: list[str]) -> None:
             return f"""from_json(b.{REASONS_TEXT}, '["VARCHAR"]') AS churn_reasons"""
         return f"b.{name}"
 
-    con.execute(f"CREATE OR REPLACE VIEW customer_view AS SELECT {', '.join(column(c) for c in columns)} "
-                f"FROM {BASE_TABLE} b POSITIONAL JOIN {NOW_TABLE} n")
+    select = ", ".join(column(c) for c in columns)
+    con.execute(f"CREATE OR REPLACE VIEW customer_view AS SELECT {select} FROM {BASE_TABLE} b POSITIONAL JOIN {NOW_TABLE} n")
+    # the same rows for a lookup by id: a filter on the id narrows the wide table's scan, and the narrow table is
+    # joined by row number (the positional join reads both tables whole: 3 ms -> 80 ms for one customer at 1M)
+    con.execute(f"CREATE OR REPLACE VIEW {BY_ID_VIEW} AS SELECT {select} "
+                f"FROM (SELECT rowid AS _row, * FROM {BASE_TABLE}) b JOIN (SELECT rowid AS _row, * FROM {NOW_TABLE}) n "
+                f"USING (_row)")
 
 
 def drop_customer_view(con) -> None:
@@ -462,6 +468,7 @@ def drop_customer_view(con) -> None:
                        "AND table_schema = current_schema()").fetchall()
     if kind:
         con.execute("DROP VIEW customer_view" if kind[0][0] == "VIEW" else "DROP TABLE customer_view")
+    con.execute(f"DROP VIEW IF EXISTS {BY_ID_VIEW}")
 
 
 def customer_tables_aligned(con) -> bool:

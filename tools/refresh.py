@@ -74,6 +74,7 @@ def append_orders(ws: Workspace, transactions: str | Path, *, customers: str | P
 
     started = time.perf_counter()
     timings: dict[str, float] = {}
+    _import_model_libraries_meanwhile()
 
     def lap(name: str, since: float) -> float:
         now = time.perf_counter()
@@ -166,6 +167,28 @@ def append_orders(ws: Workspace, transactions: str | Path, *, customers: str | P
     report["timings"] = timings
     progress("appended; the refreshed data is in service", 1.0)
     return report
+
+
+def _import_model_libraries_meanwhile() -> None:
+    """Start importing what reading the kept models needs (scikit-learn: about a second of a fresh process) and Ibis'
+    DuckDB backend in a thread, while the file is read, the dataset copied and the lines merged (DuckDB's work, which
+    lets it run). Only third-party modules: Tierwise's own are imported where they are used, so the two never wait on
+    each other."""
+    import threading
+
+    def load() -> None:
+        try:
+            import ibis.backends.duckdb  # noqa: F401 - with every SQL dialect's compiler: half a second
+            import sklearn.cluster  # noqa: F401
+            import sklearn.ensemble  # noqa: F401
+            import sklearn.linear_model  # noqa: F401
+            import sklearn.metrics  # noqa: F401
+            import sklearn.model_selection  # noqa: F401
+            import sklearn.preprocessing  # noqa: F401
+        except Exception:  # noqa: BLE001 - the import where they are used says what is wrong
+            pass
+
+    threading.Thread(target=load, name="tierwise-model-imports", daemon=True).start()
 
 
 class _NothingNew(Exception):
@@ -567,8 +590,12 @@ def _write_scores(con, frame: pd.DataFrame, scores: pd.DataFrame, reasons: pd.Da
                 FROM features f POSITIONAL JOIN {BASE_TABLE} b) WHERE _rid < {known} AND _differs ORDER BY _rid""")
         assign = ", ".join(f"{c} = r.{c}" for c in from_features)
         con.execute(f"UPDATE {BASE_TABLE} SET {assign} FROM _base_rows r WHERE {BASE_TABLE}.rowid = r._rid")
-    con.execute(f"UPDATE {BASE_TABLE} SET {REASONS_TEXT} = r.{REASONS_TEXT} FROM _rescored r "
-                f"WHERE r._row < {known} AND {BASE_TABLE}.rowid = r._row")
+    # only the lists that changed: each row updated costs the checkpoint too
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _reasons_rows AS
+        SELECT r._row, r.{REASONS_TEXT} FROM _rescored r JOIN (SELECT rowid AS _row, {REASONS_TEXT} FROM {BASE_TABLE}) b
+        USING (_row) WHERE r._row < {known} AND r.{REASONS_TEXT} IS DISTINCT FROM b.{REASONS_TEXT} ORDER BY r._row""")
+    con.execute(f"UPDATE {BASE_TABLE} SET {REASONS_TEXT} = r.{REASONS_TEXT} FROM _reasons_rows r "
+                f"WHERE {BASE_TABLE}.rowid = r._row")
     # customers new to it, in the order of their rows in features
     values = {**{c: f"f.{c}" for c in ("customer_id", *VIEW_FROM_FEATURES)}, **VIEW_FROM_CUSTOMERS,
               REASONS_TEXT: f"coalesce(r.{REASONS_TEXT}, {reasons_as_text('[]::VARCHAR[]')})"}
