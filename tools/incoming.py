@@ -198,12 +198,19 @@ def _new_lines(con, incoming: str, table: str) -> dict[str, int]:
     keys = [c for c in KEY_COLUMNS if c in _columns(con, table)]
     part = ", ".join(_quote(c) for c in keys)
     same = " AND ".join(f"i.{_quote(c)} IS NOT DISTINCT FROM o.{_quote(c)}" for c in keys) + " AND i._n = o._n"
+    # a loaded line can only be the same line if it has the same customer and day: the store's lines are read for
+    # the file's customers on the file's days alone (the days bound the scan: orders are stored roughly by date)
+    days, bounds = "", []
+    if "order_date" in keys:
+        bounds = list(con.execute(f"SELECT min(order_date), max(order_date) FROM {incoming}").fetchall()[0])
+        days = "AND (order_date BETWEEN ? AND ? OR order_date IS NULL)" if None not in bounds else ""
+        bounds = bounds if days else []
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _new_{table} AS
         WITH i AS (SELECT *, row_number() OVER (PARTITION BY {part} ORDER BY _pos) AS _n FROM {incoming}),
              o AS (SELECT {part}, row_number() OVER (PARTITION BY {part}) AS _n FROM {_quote(table)}
-                   WHERE customer_id IN (SELECT customer_id FROM {incoming}))
-        SELECT i.* EXCLUDE (_n) FROM i WHERE NOT EXISTS (SELECT 1 FROM o WHERE {same})""")
+                   WHERE customer_id IN (SELECT customer_id FROM {incoming}) {days})
+        SELECT i.* EXCLUDE (_n) FROM i WHERE NOT EXISTS (SELECT 1 FROM o WHERE {same})""", bounds)
     return {"read": con.execute(f"SELECT count(*) FROM {incoming}").fetchall()[0][0]}
 
 

@@ -206,11 +206,17 @@ def _binary(name: str) -> TierwiseError:
     )
 
 
+_ASCII_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # category Cc in ASCII, bar tab, CR, LF
+
+
 def _check_text(text: str, name: str) -> None:
     if not text.strip():
         raise TierwiseError(f"File '{name}' is empty: there is nothing to load.")
-    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\r\n")
-    odd = sum(1 for ch in text if unicodedata.category(ch) in ("Co", "Cn", "Cs") or ch == "\ufffd")
+    if text.isascii():  # the same counts without a look at each character's category (a tenth of the time)
+        controls, odd = len(_ASCII_CONTROLS.findall(text)), 0
+    else:
+        controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\r\n")
+        odd = sum(1 for ch in text if unicodedata.category(ch) in ("Co", "Cn", "Cs") or ch == "\ufffd")
     if (controls + odd) > max(2, 0.01 * len(text)):
         raise _binary(name)
 
