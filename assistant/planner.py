@@ -399,6 +399,10 @@ class OfflinePlanner:
             # "how did revenue change recently" follows one KPI: a trend, not what moved between snapshots (which
             # "did the high-risk count go up since last week" or "who became high risk" asks of the scores)
             rejected.add("what_changed")
+        if metric_query.by and metric_query.explicit and metric_query.limit and not state.last_tool \
+                and not planning_metrics.CUSTOMER_WORD.search(text):
+            # "直播间和小程序哪个卖得多", "which state orders most": the top group of a grouping, no list of people
+            rejected.add("find_customers")
         if not slots.customer_query and not state.customer_id and (slots.by or slots.dims or slots.filters):
             # "segment profile with size and value", "各国家的画像": a profile of groups, no customer to look up
             rejected.add("customer_lookup")
@@ -433,6 +437,11 @@ class OfflinePlanner:
                 and plan.calls[0].name != state.last_tool:
             # two readings about as likely and the question planned as the first: ask which one is meant (a
             # follow-up going on with the last tool is read in the conversation's context, not asked about)
+            if plan.calls[0].name == "query_metrics" and (_lossy(metric_query) or (
+                    metric_query.named and not set(metric_query.metrics) <= set(PEOPLE_METRICS))):
+                # a metric named (冠军客户的购买频率) or a condition a list cannot hold (用过A但没用过B的客户有多少): a list of
+                # customers answers neither, so it is no reading to offer
+                rejected.add("find_customers")
             ranked = [(i, q) for i, q in routing.probabilities.items()
                       if i not in ("help", "out_of_scope") and i not in rejected]
             choices = clarify.readings(ranked, question, language)
@@ -801,6 +810,8 @@ class OfflinePlanner:
 
 
 LIST_FIELDS = frozenset(f for f, _ in planning_metrics.FLAT_FILTERS.values())
+# The bounds a customer list can hold: spend has a floor and no ceiling, orders both ("spent 500 to 1000" is counted)
+LIST_BOUNDS = frozenset((f, "min" if op[0] == ">" else "max") for f, op in planning_metrics.FLAT_FILTERS.values() if op != "=")
 
 
 # What the what-changed report follows between snapshots of the scores: customers per risk band, tier or segment and
@@ -935,7 +946,9 @@ def _number_change(state: ConversationState, slots: Slots, text: str) -> dict[st
 def _lossy(q: planning_metrics.MetricQuery) -> bool:
     """Whether the question's audience holds a condition the customer list's filters cannot (a negation, a product,
     an attribute of the shop's own)."""
-    return any(op in ("!=", "not_in") or f not in LIST_FIELDS for f, op, _ in q.audience)
+    return any(op in ("!=", "not_in") or f not in LIST_FIELDS
+               or (op in ("<", "<=", ">", ">=") and (f, "min" if op[0] == ">" else "max") not in LIST_BOUNDS)
+               for f, op, _ in q.audience)
 
 
 def missing_text(language: str, dimension: str, vocabulary: dict[str, Any]) -> str:

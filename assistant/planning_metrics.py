@@ -732,6 +732,14 @@ def numeric_audience(text: str) -> tuple[list[Cond], list[tuple[int, int]]]:
         spans.append(m.span())
     if ps.ONE_TIME.search(text):
         conds.append(("orders", "=", 1))
+    m = ps._first(ps.ORDERS_BETWEEN, text)
+    if m and int(m.group(1)) <= int(m.group(2)):  # "5 to 10 orders", 5到10次之间: both bounds, the words no metric
+        conds += [("orders", ">=", int(m.group(1))), ("orders", "<=", int(m.group(2)))]
+        spans.append(m.span())
+    m = None if m else ps._first(ps.SPEND_BETWEEN, text)
+    if m and float(m.group(1)) <= float(m.group(2)):
+        conds += [("total_spend", ">=", ps._num(m.group(1))), ("total_spend", "<=", ps._num(m.group(2)))]
+        spans.append(m.span())
     m = ps._first(ps.MIN_ORDERS, text)
     if m:
         conds.append(("orders", ">" if re.search(r"more than|over|above|超过|多于|大于", m.group(0)) else ">=", int(float(m.group(1)))))
@@ -1241,7 +1249,7 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
             continue
         fieldname, value, _ = unit.kinds["value"]
         value = list(value) if isinstance(value, tuple) else value  # a family of products: one condition on them all
-        negated = _negated(r, i)
+        negated = _negated(r, i) or _listed_after_negated(r, i, values)
         if _customer_field(fieldname, lex):
             audience = True
         else:
@@ -1568,6 +1576,18 @@ def _age_condition(r: Reader) -> tuple[int, Cond] | None:
             return i, (name, "between", [value(min(numbers[:2])), value(max(numbers[:2]))])
         return i, (name, op or "=", value(numbers[0]))
     return None
+
+
+def _listed_after_negated(r: Reader, i: int, values: list[tuple[int, Cond, bool]]) -> bool:
+    """A value listed right after a negated value of the same field shares its negation: "not in Germany or France",
+    "除了美国和加拿大", "excluding books, toys and games"."""
+    if not values:
+        return False
+    j, (fieldname, op, _), _ = values[-1]
+    between = r.u[j + 1:i]
+    return op == "!=" and fieldname == r.u[i].kinds["value"][0] and len(between) <= 2 and all(
+        u.has("or", "conj") or (not u.kinds and u.tokens[0].text in ("or", "and", "nor", "、", ",", "，", "和", "或", "及", "与"))
+        for u in between)
 
 
 def _negated(r: Reader, i: int) -> bool:

@@ -115,6 +115,17 @@ MIN_ORDERS = [re.compile(p, I) for p in [
     r"(\d+)\s*(?:次|单|笔)(?:及)?以上",
     r"(?:至少|最少|起码)(?:下过|下了|买过|买了|购买过?|消费过?)\s*(\d+)\s*(?:次|单|笔)",
 ]]
+# a range of orders or spend: "between 5 and 10 orders", "5-10 purchases", 下单次数在5到10次之间, 消费1000到3000元的客户
+ORDERS_BETWEEN = [re.compile(p, I) for p in [
+    rf"\bbetween (\d+) and (\d+) (?:{_ORDERS_WORD}|times)\b",
+    rf"\b(\d+)\s*(?:-|–|to)\s*(\d+) (?:{_ORDERS_WORD}|times)\b",
+    r"(?:下单|购买|买|消费|订单)?(?:次数|数)?(?:在|为|是)?\s*(\d+)\s*(?:次|单|笔)?\s*(?:到|至|-|~|–)\s*(\d+)\s*(?:次|单|笔)(?:之间)?",
+]]
+SPEND_BETWEEN = [re.compile(p, I) for p in [
+    r"\b(?:spent|spend(?:ing)?|total spend|lifetime spend)\s+(?:of\s+)?between\s+(?:\$|€|£)?\s*(\d+(?:\.\d+)?)\s+and\s+(?:\$|€|£)?\s*(\d+(?:\.\d+)?)",
+    r"\b(?:spent|spend(?:ing)?)\s+(?:\$|€|£)?\s*(\d+(?:\.\d+)?)\s*(?:-|–|to)\s*(?:\$|€|£)?\s*(\d+(?:\.\d+)?)\b",
+    r"(?:消费|花费|花了|累计消费|总消费|消费金额)(?:在|为|是)?\s*(\d+(?:\.\d+)?)\s*(?:元|块)?\s*(?:到|至|-|~|–)\s*(\d+(?:\.\d+)?)\s*(?:元|块)?(?:之间)?",
+]]
 MAX_ORDERS = [re.compile(p, I) for p in [
     rf"\b{_LESS}\s+(\d+)\s+{_ORDERS_WORD}\b",
     r"(?:下单|购买|订单)(?:次数|数)(?:少于|不超过|低于|最多)\s*(\d+)",
@@ -502,6 +513,13 @@ def extract(text: str, original: str, vocabulary: dict[str, list[str]], as_of: d
         n = int(float(m.group(1)))
         strict = re.search(r"fewer than|less than|under|below|少于|低于", m.group(0), I)
         f["max_orders"] = max(n - 1, 0) if strict else n
+    m = _first(ORDERS_BETWEEN, text)
+    if m and int(m.group(1)) <= int(m.group(2)):
+        f["min_orders"], f["max_orders"] = int(m.group(1)), int(m.group(2))
+    m = _first(SPEND_BETWEEN, text)
+    if m and float(m.group(1)) <= float(m.group(2)):
+        f["min_total_spend"] = _num(m.group(1))
+        f.pop("min_total_spend_exclusive", None)
     for pattern, key in CLV_BOUND:
         m = pattern.search(text)
         if m and key not in f:

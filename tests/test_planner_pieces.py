@@ -331,3 +331,38 @@ def test_a_save_rate_follow_up_after_a_forecast_is_that_forecast_again(planner):
     assert second.name == third.name == "campaign_forecast"
     assert (second.args.get("save_rate"), second.args.get("offer_percent"), second.args.get("segment")) == (0.35, 10, "hibernating")
     assert third.args.get("save_rate") == 0.1
+
+
+# ------------------------------------------------------------------ lists of values and ranges
+@pytest.mark.parametrize("question, values", [
+    ("high value customers not in Germany or France", ["Germany", "France"]),
+    ("除了美国和加拿大以外的客户营收", ["United States", "Canada"]),
+])
+def test_a_negation_reaches_every_value_listed_after_it(planner, question, values):
+    call = only_call(plan(planner, question))
+    conds = [c for c in call.args.get("audience", []) if isinstance(c, dict) and c.get("field") == "country"]
+    assert conds == [{"field": "country", "op": "not_in", "value": values}]
+
+
+@pytest.mark.parametrize("question, bounds", [
+    ("customers with between 3 and 6 orders in Italy", (3, 6)),
+    ("who has 2-4 purchases", (2, 4)),
+    ("下单次数在5到10次之间的客户", (5, 10)),
+])
+def test_a_range_of_orders_sets_both_bounds(planner, question, bounds):
+    call = only_call(plan(planner, question))
+    assert call.name == "find_customers" and (call.args.get("min_orders"), call.args.get("max_orders")) == bounds
+
+
+def test_a_range_of_spend_a_list_cannot_hold_is_counted_with_both_bounds(planner):
+    call = only_call(plan(planner, "消费1000到3000元的客户有多少"))
+    assert call.name == "query_metrics"
+    assert [(c["op"], c["value"]) for c in call.args["audience"] if c["field"] == "total_spend"] == [(">=", 1000), ("<=", 3000)]
+
+
+@pytest.mark.parametrize("question", ["忠诚客户的平均下单间隔", "average basket size of lapsed shoppers in Spain",
+                                      "没买过图书但买过玩具的客户有多少"])
+def test_a_question_a_list_cannot_answer_never_offers_a_list(planner, question):
+    p = plan(planner, question)
+    assert all(choice["intent"] != "find_customers" for choice in (p.choices or []))
+    assert p.calls == [] or p.calls[0].name == "query_metrics"
