@@ -432,7 +432,7 @@ US_UPPER = re.compile(r"(?<![A-Za-z])US(?![A-Za-z])")
 CHANNEL_ALIASES: dict[str, str] = {
     "web": r"\bweb(?:site|shop|store)?\b|\bonline\b|\bdesktop\b|\be-?commerce site\b|网站|网页|线上|官网|网店|web端",
     "app": r"\b(?:mobile )?apps?\b|\bmobile\b|\bios\b|\bandroid\b|手机|应用|app端|小程序",
-    "store": r"\bin[- ]store\b|\b(?:physical |retail |brick[- ]and[- ]mortar )?stores?\b|\bshops?\b|\bretail\b|\boffline\b|\bin person\b|门店|线下|实体店|店铺|商店",
+    "store": r"\bin[- ]store\b|\b(?:physical |retail |brick[- ]and[- ]mortar )?stores?\b|\bretail\b|\boffline\b|\bin person\b|门店|线下|实体店",
 }
 
 CATEGORY_ALIASES: dict[str, str] = {

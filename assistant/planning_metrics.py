@@ -351,13 +351,19 @@ def _lexicon(key: tuple, keep: frozenset[str]) -> Lexicon:
               ("persona", personas)]
     def add_tails(fieldname: str, values: Iterable[str]) -> None:
         """A value's last words that no other value of its column ends with name it ('express post' for 'Australia
-        Post Express Post'), when they are two words or more and name nothing else."""
+        Post Express Post'), when they are two words or more and name nothing else; a Chinese value's first or last
+        two characters or more alike (小程序, 微信 for 微信小程序)."""
         owners: dict[tuple[str, ...], set[str]] = {}
         for value in values:
             key_ = phrase_key(value)
             if len(key_) >= 3 and all(w.isascii() for w in key_):
                 for k in range(1, len(key_) - 1):
                     owners.setdefault(key_[k:], set()).add(value)
+            elif len(key_) >= 4 and all(len(w) == 1 and "\u4e00" <= w <= "\u9fff" for w in key_):
+                # a Chinese value by its first or last characters: 微信小程序 is also 小程序 (and 微信)
+                for k in range(2, len(key_) - 1):
+                    owners.setdefault(key_[-k:], set()).add(value)
+                    owners.setdefault(key_[:k], set()).add(value)
         for tail, who in owners.items():
             if len(who) == 1 and not index.get(tail):
                 _add(index, tail, "value", (fieldname, next(iter(who))), (0, -3))
@@ -512,6 +518,7 @@ PLACE_SUFFIX = re.compile(r"([\u4e00-\u9fff]{2,}?)(?:特别行政区|自治区|�
 # Words export tools wrap around a column's own name: "Billing City", "Payment Method Title", "Lineitem Vendor"
 PLATFORM_PREFIXES = frozenset({"billing", "shipping", "ship", "lineitem", "line", "item", "order", "customer", "cust"})
 PLATFORM_SUFFIXES = frozenset({"title", "label", "text", "value", "name", "desc", "description"})
+ZH_LABEL_SUFFIXES = ("昵称", "名称", "名字")
 
 
 CONTRACT_WORDS = frozenset({("country",), ("city",), ("gender",), ("age",), ("channel",), ("category",), ("product",),
@@ -525,6 +532,10 @@ def _core_form(form: tuple[str, ...]) -> tuple[str, ...] | None:
     core = list(form)
     while len(core) > 1 and core[-1] in PLATFORM_SUFFIXES:
         core.pop()
+    joined = "".join(core)
+    suffix = next((z for z in ZH_LABEL_SUFFIXES if joined.endswith(z) and len(joined) - len(z) >= 2), None)
+    if suffix and all(not w.isascii() for w in core):  # 分销员昵称 -> 分销员
+        core = core[:len(core) - len(suffix)]
     if len(form) == 2 and core == list(form) and core[0] in PLATFORM_PREFIXES \
             and (core[0] not in ADDRESS_PREFIXES or core[1] in ADDRESS_WORDS):
         core.pop(0)
@@ -1269,6 +1280,10 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
     for f, ns in seen.items():
         if len(ns) >= 2 and compared and f not in by:
             by.append(f)
+            if q.implied == "popular" and len(by) == 2 and by[0] in ("product", product_field(vocabulary, lex)):
+                by.pop(0)  # "直播和小程序哪个卖得多": the compared values are the groups, not the products
+            if q.implied == "popular" and q.missing == "product":
+                q.missing = None  # no product column is needed to compare them
     q.by = by
 
     for i, cond in presence:

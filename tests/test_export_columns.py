@@ -272,10 +272,14 @@ def test_a_column_only_walk_ins_fill_is_a_dimension_of_the_sales(tmp_path):
     rng = np.random.default_rng(8)
     n = 3000
     walk_in = rng.random(n) < 0.15
+    walk_in[1::2] = walk_in[::2]  # two lines per order, both a walk-in's or both a buyer's
+    buyers = [f"user{int(rng.integers(1, 500))}" for _ in range(n // 2)]
     frame = pd.DataFrame({
-        "Order ID": [f"S{i}" for i in range(n)],
-        "Buyer": np.where(walk_in, "", [f"user{int(rng.integers(1, 500))}" for _ in range(n)]),
-        "Date": [(pd.Timestamp("2025-03-01") + pd.Timedelta(days=int(d))).date().isoformat() for d in rng.integers(0, 300, n)],
+        "Order ID": [f"S{i // 2}" for i in range(n)],
+        "Buyer": np.where(walk_in, "", [buyers[i // 2] for i in range(n)]),
+        "Order Shipping": [float((i // 2) % 3 * 4) for i in range(n)],  # the order's, on each of its lines
+        "Date": [(pd.Timestamp("2025-03-01") + pd.Timedelta(days=int(d))).date().isoformat()
+                 for d in np.repeat(rng.integers(0, 300, n // 2), 2)],
         "Item Total": np.round(rng.uniform(8, 90, n), 2),
         "Sale Channel": np.where(walk_in, "market", "online"),
         "Market Stall": np.where(walk_in, rng.choice(["Riverside Market", "Winter Fair"], n), "")})
@@ -289,3 +293,6 @@ def test_a_column_only_walk_ins_fill_is_a_dimension_of_the_sales(tmp_path):
             assert by_stall[stall] == pytest.approx(group["Item Total"].sum())
         got = _rows(ctx, metrics=["revenue"], filters={"sale_channel": "market"}).iloc[0]["revenue"]
         assert got == pytest.approx(frame.loc[walk_in, "Item Total"].sum())
+        # the order's number written on both its lines still counts once per order
+        shipping = _rows(ctx, metrics=["sum_order_shipping"]).iloc[0]["sum_order_shipping"]
+        assert shipping == pytest.approx(frame.groupby("Order ID")["Order Shipping"].first().sum())

@@ -1300,3 +1300,21 @@ def test_a_listing_title_names_its_head_noun_in_every_part(planner):
     assert args["metrics"] == ["units"] and args["filters"] == [
         {"field": "product", "op": "in", "value": ["Forest Green Planter, Handmade Stoneware Pot",
                                                     "Small Planter - Speckled Pot with Saucer"]}], args
+
+
+WECHAT_SHOP = {**DEMO, "channels": ["微信小程序", "直播间", "社群团购"], "categories": ["童装", "童鞋"], "products": [],
+               "attributes": [{"name": "推广员昵称", "label": "推广员昵称", "type": "categorical", "grain": "order",
+                               "values": ["阿May", "小雨妈妈", "周老师"]}]}
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("直播间和小程序哪个卖得多", {"by": ["channel"], "limit": 1,
+                                  "filters": [{"field": "channel", "op": "in", "value": ["直播间", "微信小程序"]}]}),
+    ("团购渠道的订单数", {"metrics": ["orders"], "filters": {"channel": "社群团购"}}),
+    ("哪个推广员带来的销售额最高", {"metrics": ["revenue"], "by": ["推广员昵称"], "limit": 1}),
+])
+def test_chinese_values_and_columns_by_the_words_people_use(planner, question, expected):
+    """A Chinese value is named by its first or last characters (小程序 for 微信小程序); a column by its label without
+    '昵称'; comparing two values groups by their column, not by product."""
+    args = metrics_call(planner, question, WECHAT_SHOP)
+    assert carries(args, expected), (question, args)

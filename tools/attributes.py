@@ -636,7 +636,7 @@ def describe(con, a: Attribute) -> dict:
     }
     if a.type == "numeric":
         entry["bins"] = _bins(con, a)
-        if a.grain == "order" and table == "orders" and _per_order(con, col):
+        if a.grain == "order" and a.table == "orders" and _per_order(con, col):
             entry["per_order"] = True
     return entry
 
