@@ -523,3 +523,37 @@ def test_a_store_with_the_customer_view_as_one_table_is_put_in_line_by_its_first
     order = "ORDER BY customer_id"
     pd.testing.assert_frame_equal(read(old, f"SELECT * FROM customer_view {order}"),
                                   read(ws, f"SELECT * FROM customer_view {order}"))
+
+
+def test_on_spark_an_append_writes_its_scores_for_the_lake_without_starting_spark(ws, tmp_path, monkeypatch):
+    """A workspace on Spark keeps its scores as Parquet for the lake (a build writes them): an append writes the
+    refreshed scores there too, by DuckDB, with no Spark session; on DuckDB it writes none."""
+    from tools import engine
+
+    def no_spark():
+        raise AssertionError("an append must not start Spark")
+
+    monkeypatch.setattr(engine, "spark_backend", no_spark)
+    monkeypatch.setattr(engine, "spark_session", no_spark)
+    as_of = date.fromisoformat(meta(ws)["as_of"])
+    who = regulars(ws, 4, before=as_of)
+    day = (as_of + timedelta(days=3)).isoformat()
+    report = append_orders(ws, write_orders(tmp_path / "d.csv", [{"order_id": f"D{i}", "customer_id": c,
+                                                                  "order_date": day, "amount": 21.0}
+                                                                 for i, c in enumerate(who)]))
+    assert "published" not in report and not (ws.current() / "spark").exists()
+    lake = tmp_path / "lake"
+    monkeypatch.setenv("TIERWISE_ENGINE", "spark")
+    monkeypatch.setenv("TIERWISE_SPARK_OUTPUT", str(lake))
+    later = (as_of + timedelta(days=5)).isoformat()
+    report = append_orders(ws, write_orders(tmp_path / "s.csv", [{"order_id": f"S{i}", "customer_id": c,
+                                                                  "order_date": later, "amount": 23.0}
+                                                                 for i, c in enumerate(who)]))
+    written = ws.current() / "spark" / "out" / "scores.parquet"
+    assert report["published"] == str(written)
+    order = "ORDER BY customer_id"
+    scores = read(ws, f"SELECT customer_id, tier, churn_probability, clv_12m FROM scores {order}")
+    for path in (written, lake / "scores.parquet"):
+        parquet = duckdb.sql(f"SELECT customer_id, tier, churn_probability, clv_12m FROM read_parquet('{path}') "
+                             f"{order}").df()
+        pd.testing.assert_frame_equal(parquet, scores, check_dtype=False)

@@ -187,13 +187,7 @@ class SparkEngine(Engine):
         _copy_to_output(out)
 
     def publish(self, name: str) -> Path | None:
-        out = self.folder / "out" / f"{quote(name).strip(chr(34))}.parquet"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staged = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}")
-        self.sql(f"COPY (SELECT * FROM {quote(name)}) TO {_literal(str(staged))} (FORMAT parquet)")
-        _replace(staged, out)
-        _copy_to_output(out)
-        return out
+        return _publish(self, self.folder, name)
 
     def _view(self, name: str) -> str | None:
         """A Spark temporary view of the table, registered once per file and content."""
@@ -230,6 +224,26 @@ class SparkEngine(Engine):
         # registered again on each use, so files added to the lake since are read
         frame.createOrReplaceTempView(view)
         return view
+
+
+def publish(con, name: str) -> Path | None:
+    """Write store table `name` out as Parquet for the lake when TIERWISE_ENGINE is spark (as a Spark build does:
+    spark/out/<name>.parquet beside the store, and TIERWISE_SPARK_OUTPUT's copy); None on DuckDB. DuckDB writes it,
+    so no Spark session is started: an append re-publishes the scores it refreshed this way."""
+    if configured() != "spark":
+        return None
+    local = DuckDBEngine(con)
+    return _publish(local, _store_folder(local), name)
+
+
+def _publish(engine: Engine, folder: Path, name: str) -> Path:
+    out = folder / "out" / f"{quote(name).strip(chr(34))}.parquet"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staged = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}")
+    engine.sql(f"COPY (SELECT * FROM {quote(name)}) TO {_literal(str(staged))} (FORMAT parquet)")
+    _replace(staged, out)
+    _copy_to_output(out)
+    return out
 
 
 def for_store(con, *, engine: EngineName | None = None) -> Engine:

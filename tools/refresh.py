@@ -163,6 +163,10 @@ def append_orders(ws: Workspace, transactions: str | Path, *, customers: str | P
     report["snapshot"] = (snapshots.commit(pending, dataset=done.name) or {}).get("id")
     report["dataset"] = done.name
     t = lap("swap", t)
+    published = _publish_scores(done)
+    if published:
+        report["published"] = published
+        t = lap("publish", t)
     timings["total_seconds"] = round(time.perf_counter() - started, 3)
     report["timings"] = timings
     progress("appended; the refreshed data is in service", 1.0)
@@ -189,6 +193,21 @@ def _import_model_libraries_meanwhile() -> None:
             pass
 
     threading.Thread(target=load, name="tierwise-model-imports", daemon=True).start()
+
+
+def _publish_scores(dataset: Path) -> str | None:
+    """A workspace on Spark (TIERWISE_ENGINE=spark) keeps its scores as Parquet for the lake: write the refreshed
+    ones, as a build does (tools.engine.publish, by DuckDB: no Spark session is started); None on DuckDB."""
+    from tools import engine
+
+    if engine.configured() != "spark":
+        return None
+    con = store.connect(dataset / STORE_FILE, read_only=True)
+    try:
+        out = engine.publish(con, "scores")
+    finally:
+        con.close()
+    return str(out) if out else None
 
 
 class _NothingNew(Exception):
