@@ -133,6 +133,22 @@ def _in_idiom(text: str, start: int, end: int) -> bool:
     return False
 
 
+DIGIT_UNITS_RUN = re.compile(r"(?<![\d.])\d+(?:\.\d+)?[万千百](?:\d+(?:\.\d+)?[千百十])+\d?(?![\d万千百])")
+DIGIT_UNIT_VALUE = {"万": 10000, "千": 1000, "百": 100, "十": 10}
+
+
+def _digit_units(run: str) -> int:
+    """'8千2百' -> 8200, '1万2千5' -> 12500 (a last bare digit counts in the unit below the one before it)."""
+    total, last = 0.0, 10000
+    for number, unit in re.findall(r"(\d+(?:\.\d+)?)([万千百十]?)", run):
+        if unit:
+            last = DIGIT_UNIT_VALUE[unit]
+            total += float(number) * last
+        else:
+            total += float(number) * max(last // 10, 1)
+    return int(round(total))
+
+
 def numbers_to_digits(text: str) -> str:
     """Rewrite numbers written as words (three, twenty-five, 三个, 一百二十) as digits."""
     def en(match: re.Match) -> str:
@@ -161,6 +177,8 @@ def numbers_to_digits(text: str) -> str:
         after = " " if end < len(text) and text[end].isdigit() else ""
         return f"{before}{value}{after}"
 
+    # digits with several units: 8千2百 = 8200, 1万2千5百 = 12500, 3万5千 = 35000
+    text = DIGIT_UNITS_RUN.sub(lambda m: str(_digit_units(m.group(0))), text)
     # 1万 / 1.5万 / 5千 after digits: 10000, 15000, 5000 ("A组1万人")
     text = re.sub(r"(?<![\d.])(\d+)万([1-9])(?![\d万千百])", lambda m: str(int(m.group(1)) * 10000 + int(m.group(2)) * 1000), text)  # 3万5
     text = re.sub(r"(?<![\d.])(\d+(?:\.\d+)?)\s*([万千])(?![万千])", lambda m: f"{float(m.group(1)) * (10000 if m.group(2) == '万' else 1000):g}", text)

@@ -54,7 +54,7 @@ OWN_QUESTION = frozenset({"customer_lookup", "recommend_products", "draft_campai
 # "since 2025-12-24", "自2025-12-24以来": the day a what-changed question compares with
 ISO_DAY = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
 # "how has revenue changed", "what were sales like": a KPI's course over time, kpi_trend's own question
-TREND_QUESTION = re.compile(lex.INTENT_CUES["kpi_trend"][2][0], re.A)
+TREND_QUESTION = re.compile(lex.INTENT_CUES["kpi_trend"][2][0] + "|" + lex.UP_OR_DOWN, re.A)
 # A cohort table measured in money rather than in customers
 COHORT_MONEY = re.compile(r"\b(?:revenue|sales|spend(?:ing)?|money|dollars?|euros?|amounts?|gmv|turnover)\b|收入|营收|销售额|营业额|金额|消费额|钱|gmv", re.A)
 CJK = re.compile(r"[\u4e00-\u9fff]")

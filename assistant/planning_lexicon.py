@@ -35,9 +35,12 @@ CAME_BACK = (r"\b(?:came|come|coming|comes) back\b|\breturn(?:ed|s)? (?:for|to b
              # what they do in the periods after: "keep bringing in revenue over the following months", "months later"
              r"|\b(?:keep|kept|still) (?:bringing|spending|generating|paying)\b|\b(?:in|over|during|for) the (?:following|next|subsequent|later) (?:\d+ )?(?:months?|quarters?|weeks?)\b"
              r"|\b(?:\d+ |a few |several )?(?:months?|quarters?) (?:later|after (?:that|their first|the first|joining|signing up))\b"
-             r"|回来|回购(?!率)|复购(?!率)|再(?:次)?(?:买|下单|购买|来|消费)|又(?:买|下单|来)|还在(?:买|下单|购买|消费)|还买不买|继续(?:买|购买|下单|消费)"
+             r"|回来|回购(?!率)|复购(?!率)|再(?:次)?(?:买|下单|购买|来|消费)|又(?:买|下单|来)|还(?:会|能|在|有人)(?:再)?(?:买|下单|购买|消费|回来)|还买不买|继续(?:买|购买|下单|消费)"
              r"|后(?:来|续|面)[^，,。？?]{0,12}?(?:买|下单|购买|消费|回来|活跃)|还(?:有)?[^，,。？?]{0,6}?在(?:买|下单|购买|消费)|留(?:了)?下来|(?:二|2)次(?:购买|下单)|第(?:二|2)(?:次|单|笔)")
 RETURN_OF_FIRST_BUYERS = r"^(?=.*?(?:" + FIRST_BUYERS + r"))(?=.*?(?:" + CAME_BACK + r"))"
+
+# A KPI going up or down, asked in Chinese: "销售额是涨了还是跌了", "客单价在下滑吗" (English: "up or down", kpi_trend's cues)
+UP_OR_DOWN = r"涨|跌|上升|下滑|走高|走低|回落|起伏|波动"
 
 # intent -> [(pattern, weight)]. Each intent's weights add up to its cue score, one of the router's features
 # (assistant/router.py): the classifier learns how much each score counts.
@@ -111,6 +114,8 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"\b(?:up|down)\s+or\s+(?:down|up)\b|\bgoing up\b|\bgoing down\b|\bincreas|\bdecreas|\bdeclin", 1),
         (r"趋势|走势|变化|增长|下降|发展|每月|每周|每天|每日|每季度|每个(?:月|季度|星期|礼拜)|每一天|按月|按周|按天|按季度|月度|各季度|季度(?:趋势|变化|走势|数据)|环比|同比|曲线|折线", 2.5),
         (r"营收|收入|销售额|订单量|客单价|复购率|新客(?:户)?数|活跃客户", 1),
+        # up or down: "销售额是涨了还是跌了", "客单价在下滑吗", "订单量走高了没有"
+        (UP_OR_DOWN, 2),
     ],
     "cohort_retention": [
         (r"\bcohorts?\b", 4),
@@ -554,13 +559,13 @@ AB_SIDE_CUES: dict[str, str] = {
          rf"|\bcontrol(?:\s+(?:group|arm|version|cell|page))?\b|\b(?:original|baseline|incumbent|champion)\b(?:\s+{_AB_THING}\b)?"
          rf"|\b(?:old|current|existing)\s+(?:[\w-]+\s+)?{_AB_THING}s?\b|\b(?:first|1st)\s+{_AB_THING}\b"
          rf"|\b(?:old|original|current|existing)(?:\s+(?:one|1|version))?(?=\s+(?:{_SIDE_VERB})\b|\s*[:(])"
-         r"|(?:版本|方案|版|组|页面|文案|标题)\s*a(?![a-z])|对照组|控制组|对照|原版本?|旧版本?|老版本?|原(?:来的|有的?)?(?:页面|方案|设计|文案|版本)|(?:旧|老)的?(?:页面|方案|设计|文案)"
+         r"|(?:版本|方案|版|组|页面|文案|标题)\s*a(?![a-z])|(?<![\u4e00-\u9fff])(?:旧|老|原来)的(?=\s*\d|[,，:：\s])|对照组|控制组|对照|原版本?|旧版本?|老版本?|原(?:来的|有的?)?(?:页面|方案|设计|文案|版本)|(?:旧|老)的?(?:页面|方案|设计|文案)"
          r"|(?:方案|版本|组)\s*(?:1(?!\d)|一)|第\s*(?:1|一)\s*(?:组|个?版本?|个方案)",
     "b": rf"\b(?:variant|version|group|arm|option|cell|bucket|page|design)\s+(?:b|2)\b|(?<![a-z0-9/])b\s*(?::|组|版本?|方案|had|has|got|saw|with|-|=|\(|，|,)|(?<![\w/'])b(?=\s+\d)"
          rf"|\b(?:treatment|challenger)(?:\s+(?:group|arm|version|cell|page))?\b|\bvariant(?!\s+(?:a|b|1|2)\b)(?:\s+(?:group|arm|page))?\b"
          rf"|\bnew(?:\s+(?:one|1|version))?(?=\s+(?:{_SIDE_VERB})\b|\s*[:(])"
          rf"|\btest\s+(?:group|arm|version|variant|cell|page)\b|\bnew\s+(?:[\w-]+\s+)?{_AB_THING}s?\b|\bredesign(?:ed)?(?:\s+{_AB_THING})?\b|\b(?:second|2nd)\s+{_AB_THING}\b"
-         r"|(?:版本|方案|版|组|页面|文案|标题)\s*b(?![a-z])|实验组|测试组|试验组|新版本?|改版(?:后)?(?:的)?(?:页面|版本)?|新的?(?:页面|方案|设计|文案)"
+         r"|(?:版本|方案|版|组|页面|文案|标题)\s*b(?![a-z])|(?<![\u4e00-\u9fff])新的(?=\s*\d|[,，:：\s])|实验组|测试组|试验组|新版本?|改版(?:后)?(?:的)?(?:页面|版本)?|新的?(?:页面|方案|设计|文案)"
          r"|(?:方案|版本|组)\s*(?:2(?!\d)|二)|第\s*(?:2|二)\s*(?:组|个?版本?|个方案)",
 }
 

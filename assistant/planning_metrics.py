@@ -1605,11 +1605,22 @@ def _listed_after_negated(r: Reader, i: int, values: list[tuple[int, Cond, bool]
         for u in between)
 
 
+def _a_not_a(r: Reader, j: int) -> bool:
+    """A 不/没 between the same character asks a question, it negates nothing: 有没有德国的客户…, 是不是, 会不会, 买没买."""
+    if not 0 < j < len(r.u) - 1:
+        return False
+    before, toks = r.u[j - 1].tokens, r.u[j].tokens
+    if toks[0].raw not in ("没", "不") or len(before) != 1:
+        return False
+    repeated = toks[1].raw if len(toks) > 1 else r.u[j + 1].tokens[0].raw  # 有没有 is one unit (没有) or two (没, 有)
+    return before[-1].raw == repeated
+
+
 def _negated(r: Reader, i: int) -> bool:
     """A negation just before the value ('not in Germany', 'never a smartwatch', '没买过图书') or 以外 after it."""
     for j in r.before(i, 3):
         unit = r.u[j]
-        if unit.has("neg"):
+        if unit.has("neg") and not _a_not_a(r, j):
             return True
         if unit.has("value", "metric", "cust", "order_noun") or unit.number is not None:
             return False

@@ -676,7 +676,7 @@ VISITOR_WORDS = (r"(?:visitors?|visits?|users?|sessions?|people|views?|recipient
 CONVERSION_WORDS = r"(?:conversions?|converted|convert|signups?|sign-ups?|purchases?|orders?|sales|clicks?|buyers?|转化|成交|下单|购买|点击|付费)"
 PAIR_FRACTION = re.compile(rf"(\d+)\s*(?:(?:{CONVERSION_WORDS}|{VISITOR_WORDS})\s+)?(?:/|out of|of)\s*(\d+)", re.I)  # "95 orders out of 3000"
 RATE = re.compile(r"(\d+(?:\.\d+)?)\s*%")
-EACH = re.compile(rf"(\d+)\s*(?:{VISITOR_WORDS})?\s*(?:(?:went out|were sent|sent|shown|delivered|went|got sent)\s+)?(?:each|per (?:variant|group|arm|version)|apiece|in each|for each|每组|各)|(?:each|every variant|both)\s+(?:\w+\s+){{0,2}}?(\d+)|(?:各|每组|每个版本)\s*(\d+)")
+EACH = re.compile(rf"(\d+)\s*(?:{VISITOR_WORDS})?\s*(?:(?:went out|were sent|sent|shown|delivered|went|got sent)\s+)?(?:each|per (?:variant|group|arm|version)|apiece|in each|for each|每组|各)|(?:each|every variant|both)\s+(?:\w+\s+){{0,2}}?(\d+)|(?:各|每组|每个版本|每边|每个)[^\d，,。；;]{{0,6}}?(\d+)")
 
 
 # Both sides' counts of one kind given together: "转化分别是300和350", "分别有300和350个转化", "3000 and 3100 visitors",

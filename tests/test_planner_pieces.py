@@ -37,6 +37,8 @@ def chain(planner, *questions, role="marketer"):
     ("B组一万一千人", "B组11000人"),         # 万一 inside a number is no "in case"
     ("一万一千五百个访客", "11500个访客"),
     ("预算三千万", "预算30000000"),          # 千万 inside a number is no "by all means"
+    ("8千2百个访客", "8200个访客"),          # digits with several units
+    ("1万2千5百人", "12500人"),
     ("万一他们不回来呢", "万一他们不回来呢"),  # the idiom on its own stays a word
     ("先看一下", "先看一下"),
 ])
@@ -366,3 +368,25 @@ def test_a_question_a_list_cannot_answer_never_offers_a_list(planner, question):
     p = plan(planner, question)
     assert all(choice["intent"] != "find_customers" for choice in (p.choices or []))
     assert p.calls == [] or p.calls[0].name == "query_metrics"
+
+
+# ------------------------------------------------------------------ Chinese question forms
+def test_an_a_not_a_question_negates_nothing(planner):
+    call = only_call(plan(planner, "有没有荷兰的客户已经一年多没下过单了"))
+    assert "Netherlands" in str(call.args) and "!=" not in str(call.args) and "not_in" not in str(call.args)
+
+
+def test_up_or_down_asked_in_chinese_is_a_trend(planner):
+    call = only_call(plan(planner, "最近几个月客单价是涨了还是跌了"))
+    assert call.name == "kpi_trend" and call.args.get("metric") == "aov"
+
+
+def test_a_chinese_ab_test_with_sides_named_by_age_and_a_shared_size(planner):
+    call = only_call(plan(planner, "两版详情页，老的8千访客成交240，新的8千2百访客成交300，新的好吗"))
+    assert (call.args["visitors_a"], call.args["conversions_a"], call.args["visitors_b"], call.args["conversions_b"]) == (8000, 240, 8200, 300)
+    call = only_call(plan(planner, "方案一转化率2%，方案二2.6%，各发了一万五条，有显著差异吗"))
+    assert (call.args["visitors_a"], call.args["conversions_a"], call.args["visitors_b"], call.args["conversions_b"]) == (15000, 300, 15000, 390)
+
+
+def test_will_they_buy_again_after_their_first_month_is_a_cohort_question(planner):
+    assert only_call(plan(planner, "首单后的第三个月新顾客还会回来买吗")).name == "cohort_retention"
