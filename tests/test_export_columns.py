@@ -296,3 +296,21 @@ def test_a_column_only_walk_ins_fill_is_a_dimension_of_the_sales(tmp_path):
         # the order's number written on both its lines still counts once per order
         shipping = _rows(ctx, metrics=["sum_order_shipping"]).iloc[0]["sum_order_shipping"]
         assert shipping == pytest.approx(frame.groupby("Order ID")["Order Shipping"].first().sum())
+
+
+def test_a_checkout_never_paid_for_is_neither_a_sale_nor_a_cancellation(tmp_path):
+    rng = np.random.default_rng(17)
+    n = 1200
+    status = rng.choice(["Completed", "Cancelled", "Awaiting Payment", "Refunded"], n, p=[0.8, 0.08, 0.07, 0.05])
+    frame = pd.DataFrame({"Order ID": [f"P{i}" for i in range(n)], "Customer": [f"C{int(rng.integers(1, 300))}" for _ in range(n)],
+                          "Date": [f"2025-{int(m):02d}-10" for m in rng.integers(1, 13, n)],
+                          "Total": np.round(rng.uniform(10, 200, n), 2), "Status": status})
+    frame.to_csv(tmp_path / "orders.csv", index=False)
+    with loaded(tmp_path / "orders.csv", tmp_path / "home") as (_, ctx):
+        row = _rows(ctx, metrics=["cancelled_orders", "cancelled_revenue", "cancellation_rate", "orders"]).iloc[0]
+        gone = frame[frame["Status"].isin(["Cancelled", "Refunded"])]
+        placed = frame[frame["Status"] != "Awaiting Payment"]
+        assert row["orders"] == (frame["Status"] == "Completed").sum()
+        assert row["cancelled_orders"] == len(gone)
+        assert row["cancelled_revenue"] == pytest.approx(gone["Total"].sum())
+        assert row["cancellation_rate"] == pytest.approx(len(gone) / len(placed))

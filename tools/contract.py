@@ -18,12 +18,14 @@ CUSTOMER_FIELDS = CUSTOMER_REQUIRED + CUSTOMER_OPTIONAL
 # A status containing one of these (case-insensitive) means the order did not count: it is excluded
 # from value and counted in the report. 交易关闭 (closed, unpaid) and 退款成功 (refunded) are
 # cancelled, as are never-paid checkouts (待付款, unpaid); 交易成功, completed, shipped, delivered are not.
+# A checkout never paid for: no sale, and no cancellation or refund either (nothing was sold to take back)
+UNPAID_KEYWORDS = ("unpaid", "awaiting payment", "pending payment", "not paid", "待付款", "未付款", "待支付", "未支付")
 CANCELLED_KEYWORDS = ("cancel", "refund", "return", "void", "closed", "fail", "declined",
                       "chargeback", "charge back", "reversed", "reversal", "rejected",
                       "storn", "annul", "rembours", "retour", "erstatt", "reembols", "devuel",
                       "取消", "关闭", "退款", "退货", "退单", "失败", "作废", "撤销", "拒收", "拒付",
                       # never paid: a checkout left unpaid is no sale either
-                      "unpaid", "awaiting payment", "pending payment", "not paid", "待付款", "未付款", "待支付", "未支付")
+                      *UNPAID_KEYWORDS)
 # A status saying only part of the order was refunded, returned or cancelled ('Partially Refunded', 部分退款): the sale
 # stands for the rest, so the order counts (in full: the file says how much went back only in a column of its own).
 PARTIAL_KEYWORDS = ("partial", "部分")

@@ -15,6 +15,7 @@ from typing import Any, Callable
 import ibis
 import pandas as pd
 
+from tools.contract import UNPAID_KEYWORDS
 from tools.semantic.catalog import Field, Metric
 from tools.semantic.query import NEGATIVE_OPS, Condition, MetricQuery, _shift_months
 
@@ -349,6 +350,8 @@ def _aggregate(t: Tables, q: MetricQuery, needed: set[str], window) -> pd.DataFr
         c_lines, c_keys = _lines(t, t.cancelled, q, set(), window)
         if not anonymous:  # walk-ins' cancelled lines count only where their sales do
             c_lines = c_lines.filter(c_lines.customer_id.notnull())
+        # a checkout never paid for was neither sold nor cancelled: in no cancelled, refunded or placed figure
+        c_lines = c_lines.filter(~c_lines.status.lower().re_search("|".join(UNPAID_KEYWORDS)).fill_null(False))
         refund = c_lines.status.lower().re_search("|".join(REFUND_WORDS))
         key = _customer_key(c_lines).concat("|", _order_key(c_lines))
         c_aggs = {"cancelled_orders": key.nunique(), "cancelled_amount": c_lines.amount.sum(),
