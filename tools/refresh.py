@@ -517,7 +517,7 @@ def _numpy_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
             else:
                 values = pd.Series(values.astype(object).filled(None))
         out[name] = values
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, copy=False)  # the arrays as they are: consolidating a million rows copies them all
 
 
 def _with_reason_inputs(con, frame: pd.DataFrame, rows: np.ndarray, as_of: date) -> pd.DataFrame:

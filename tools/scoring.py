@@ -210,7 +210,7 @@ def score_customers(con, frame: pd.DataFrame, fitted: Fitted, as_of: date,
         from tools.personas import persona_codes
 
         out["persona"] = _categorical(*persona_codes(frame, fitted.personas))
-    return pd.DataFrame(out, index=frame.index)
+    return pd.DataFrame(out, index=frame.index, copy=False)  # not consolidated: a copy of every column
 
 
 def _categorical(codes: np.ndarray, labels) -> pd.Categorical:
@@ -255,7 +255,7 @@ def _segments(con, frame: pd.DataFrame, boundaries: dict[str, list]) -> dict[str
 
     scores = rfm_scores(frame, boundaries)
     code = (scores["r_score"] * 100 + scores["f_score"] * 10 + scores["m_score"]).astype(np.int64)
-    distinct, inverse = np.unique(code, return_inverse=True)
+    inverse, distinct = pd.factorize(code)  # by hashing: a million codes sorted cost more
     scored = pd.DataFrame({"customer_id": distinct.astype(str), "r_score": distinct // 100,
                            "f_score": distinct // 10 % 10, "m_score": distinct % 10})
     named = store.run_on_frame(con, "_rfm_scores", scored, name_segments)
