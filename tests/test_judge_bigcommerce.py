@@ -95,6 +95,15 @@ with the group (a filter's row or the group's row both count). All four passes w
 the same.
 Floors are the first measurement rounded down to 5%: automatic 0 (0/40), owner_mapping 0, one_line_automatic 0.10,
 one_line_owner_mapping 0.10; TARGET = 0.9. Questions and expected answers are never tuned to pass.
+
+After loader and planner fixes of its causes, 2026-12-03 (no question or expected answer changed): the file loads (a
+line break past the sampled lines retried one-threaded, e2f79bf); the sale is 'Order Total (inc tax)', money that
+paid for an order is no sale, Partially Refunded orders still sold (68f6933); 'Product Details' becomes a line per
+item with its own name, quantity and total (3e95355); products named by some of their words, 'shipping' of a money
+column its cost, 'Express Post' a ship method's last words, 州 the state column (88dca56, dcc2c8f): automatic
+23/40, then 27, 30, 31, and 32/40 = 80% (en 17/20, zh 15/20) on 94adc5a — contaminated, no longer an unseen-shop
+figure. The automatic floor is raised to 0.75 as a guard; left: FY windows (e04), cancellations read apart from
+refunds (e08, e09, z09), guests by Customer ID 0 (z11), pickup orders (z18), the coupon share (z16).
 """
 
 from __future__ import annotations
@@ -107,7 +116,7 @@ import pytest
 from tests import judging
 
 JUDGE = judging.Judge("judge_bigcommerce", currency="AUD", target=0.9)
-FLOOR = 0.0           # automatic load: first 0/40 (refused: a line break inside a quoted cell), d074b7b
+FLOOR = 0.75          # automatic load: first 0/40 (refused: a line break inside a quoted cell), d074b7b; 32/40 after fixes
 FLOOR_MAPPED = 0.0    # diagnostic, owner mapping: first 0/40 (the same refusal)
 FLOOR_ONE_LINE = 0.1  # diagnostic, automatic load of the one-line copy: first 4/40
 FLOOR_ONE_LINE_MAPPED = 0.1  # diagnostic, owner mapping on the one-line copy: first 4/40
