@@ -43,6 +43,7 @@ TREND_BY = ("channel", "country", "category", "tier")
 # or nothing we do. In 5-fold cross-validation on the training file the router's best reading was right less often
 # than not below one in two (and 9 times in 10 above 0.8)
 WEAK = 0.5
+LEADS_AT = 0.4
 # A question after an answer is a new question, not a refinement of that answer, when it spells out a request of its
 # own: the cues of the intent the router chose add up to this much ("forecast revenue next quarter" after a list).
 # The router's confidence cannot tell: "what about low tier?" is confidently a list, yet it refines the last one.
@@ -273,7 +274,8 @@ REDRAFT = re.compile(r"^(?:ok(?:ay)?,?\s+|and\s+|now\s+)?(?:(?:give me |write |t
 
 
 # A lookup cue, then up to three lower-case words: a name typed without capitals ("caller is megan moore").
-LOWER_NAME_LEAD = re.compile(r"\b(?:customer|client|caller|look ?up|find|profile (?:of|for)|pull up|search for|"
+LOWER_NAME_LEAD = re.compile(r"\b(?:customer|client|caller|look ?up|find|profile (?:of|for)|pull up|search for|i have|i've got|i got|"
+                             r"(?:speaking|talking|on the (?:line|phone)) (?:to|with)|"
                              r"details (?:for|on|of)|info on|who is|(?:she|he) is|name is|this is|^(?:is|does|did|has|was|will|can)|about)(?: is| named| called)?\s+(?:customer\s+|client\s+)?"
                              r"([a-z][a-z\-]+(?:\s+[a-z][a-z\-]+){1,2})\b")
 CAPITALISED_NAME = re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z'\-]+")
@@ -419,7 +421,11 @@ class OfflinePlanner:
         other, _ = routing.best(skip=("help", "out_of_scope", "query_metrics") + tuple(rejected))
         # No tool reading stands out, or the best is that the question asks about us (help) or is none of ours:
         # fragments, follow-ups and a column of the data are tried below before the question is answered with help
-        weak = top in ("help", "out_of_scope") or p < WEAK
+        runner_up = next((q for i, q in routing.probabilities.items() if i != intent), 0.0)
+        # below one in two, a reading still stands out when it is twice as likely as any other (help and out of scope
+        # included) and no word of a topic we never answer was seen
+        weak = top in ("help", "out_of_scope") or (p < WEAK and not (p >= LEADS_AT and p >= 2 * runner_up
+                                                                      and not routing.out_of_scope))
         strong = not weak and routing.cues.get(intent, 0.0) >= OWN_WORDING
         # Guards, kept as rules because they are hard constraints, not readings to weigh: a question about a topic
         # we never answer (weather, code, films) outweighing every cue of ours is out of scope, and loading data or

@@ -564,7 +564,7 @@ AB_SIDE_CUES: dict[str, str] = {
     "b": rf"\b(?:variant|version|group|arm|option|cell|bucket|page|design)\s+(?:b|2)\b|(?<![a-z0-9/])b\s*(?::|组|版本?|方案|had|has|got|saw|with|-|=|\(|，|,)|(?<![\w/'])b(?=\s+\d)"
          rf"|\b(?:treatment|challenger)(?:\s+(?:group|arm|version|cell|page))?\b|\bvariant(?!\s+(?:a|b|1|2)\b)(?:\s+(?:group|arm|page))?\b"
          rf"|\bnew(?:\s+(?:one|1|version))?(?=\s+(?:{_SIDE_VERB})\b|\s*[:(])"
-         rf"|\btest\s+(?:group|arm|version|variant|cell|page)\b|\bnew\s+(?:[\w-]+\s+)?{_AB_THING}s?\b|\bredesign(?:ed)?(?:\s+{_AB_THING})?\b|\b(?:second|2nd)\s+{_AB_THING}\b"
+         rf"|\btest\s+(?:group|arm|version|variant|cell|page)\b|(?:(?<=vs )|(?<=vs\. )|(?<=versus )|(?<=, )|(?<=; )|(?<=and ))test(?=\s*[:(=]|\s+\d)|\bnew\s+(?:[\w-]+\s+)?{_AB_THING}s?\b|\bredesign(?:ed)?(?:\s+{_AB_THING})?\b|\b(?:second|2nd)\s+{_AB_THING}\b"
          r"|(?:版本|方案|版|组|页面|文案|标题)\s*b(?![a-z])|(?<![\u4e00-\u9fff])新的(?=\s*\d|[,，:：\s])|实验组|测试组|试验组|新版本?|改版(?:后)?(?:的)?(?:页面|版本)?|新的?(?:页面|方案|设计|文案)"
          r"|(?:方案|版本|组)\s*(?:2(?!\d)|二)|第\s*(?:2|二)\s*(?:组|个?版本?|个方案)",
 }

@@ -89,6 +89,10 @@ MIN_DAYS = [re.compile(p, I) for p in [
     rf"(?:沉默|不活跃|未活跃|休眠)(?:了|已)?(?:超过)?(\d+)\s*{_ZH_UNIT}",
     rf"(?:最近|上次|最后)(?:一次)?(?:下单|购买|消费)(?:在|是|距今)?(?:超过)?(\d+)\s*{_ZH_UNIT}(?:以)?前",
 ]]
+NOT_SINCE = re.compile(r"\b(?:haven'?t|hasn'?t|have not|has not|had not|hadn'?t|didn'?t|did not|not|never|no one has)\s+(?:\w+\s+){0,2}?"
+                       r"(?:ordered|bought|purchased|shopped|order|buy|purchase|shop|been back|come back|returned)\w*\s+(?:\w+\s+){0,2}?since\b"
+                       r"|\bno (?:orders?|purchases?)\s+since\b"
+                       r"|(?:以来|之后|以后|后)(?:就|都|再|一直)*(?:没|未|不曾)(?:有)?(?:再)?(?:下过?单|买过?|购买过?|消费过?|来过?)", I)
 ONE_UNIT = re.compile(r"\b(in|for|within|over|than) (?:a|an|one) (year|month|week)\b", I)
 MAX_DAYS = [re.compile(p, I) for p in [
     rf"\b(?:ordered|bought|purchased|shopped|active|order(?:ed)?|purchase[sd]?|buying|shopping)\s+(?:\w+\s+){{0,3}}?(?:in|within|during|over)\s+the\s+(?:last|past)\s+(\d+)\s*{_UNIT}",
@@ -319,6 +323,13 @@ def _one_key(table: list[tuple[str, re.Pattern]], text: str) -> str | None:
     return hits[0] if hits else None
 
 
+def _iso_day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 def span_days(n: str, unit: str) -> int:
     """Days in '6 个月', '2 quarters', '1 year'."""
     n_, unit = int(n), unit.lower().lstrip("个").rstrip("s")
@@ -492,6 +503,12 @@ def extract(text: str, original: str, vocabulary: dict[str, list[str]], as_of: d
     negated_recent = m is not None
     if m:
         f["min_days_since_last_order"] = _days(m.group(1), m.group(2))
+    day = re.search(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)", text)
+    if not negated_recent and NOT_SINCE.search(text) and (
+            since := (_iso_day(day.group(1)) if day else None) or relative_period(text, as_of)[0]) and since < as_of:
+        # "who hasn't bought since September", "国庆以后就没再下过单": quiet since that day
+        f["min_days_since_last_order"] = (as_of - since).days
+        negated_recent = True
     m = None if negated_recent else _first(MAX_DAYS, text)
     if m:
         f["max_days_since_last_order"] = _days(m.group(1), m.group(2))
@@ -672,7 +689,7 @@ AB_SPLIT = re.compile("|".join(rf"(?P<{side}>{pattern})" for side, pattern in le
 # what each side was shown to or sent: visitors, or the messages themselves ("3000 emails", "2000 texts", 3000封邮件)
 VISITOR_WORDS = (r"(?:visitors?|visits?|users?|sessions?|people|views?|recipients?|participants?|impressions?|sends?|shoppers?|customers?"
                  r"|e-?mails?|mails?|texts?|messages?|sms(?:es)?|pushes|push notifications?|notifications?|deliveries"
-                 r"|访客|用户|人|次访问|访问|曝光|样本|封(?:邮件)?|条(?:短信|推送|消息)?|次推送)")
+                 r"|sample size|n(?=\s*=)|访客|用户|人|次访问|访问|曝光|样本(?:量|数)?|封(?:邮件)?|条(?:短信|推送|消息)?|次推送)")
 CONVERSION_WORDS = r"(?:conversions?|converted|convert|signups?|sign-ups?|purchases?|orders?|sales|clicks?|buyers?|转化|成交|下单|购买|点击|付费)"
 PAIR_FRACTION = re.compile(rf"(\d+)\s*(?:(?:{CONVERSION_WORDS}|{VISITOR_WORDS})\s+)?(?:/|out of|of)\s*(\d+)", re.I)  # "95 orders out of 3000"
 RATE = re.compile(r"(\d+(?:\.\d+)?)\s*%")

@@ -6,10 +6,13 @@ number or the kind of offer, stated counts, and typos of the glossary's words.
 Every question here is written for these tests; none comes from an eval file or a held-out split.
 """
 
+from datetime import date
+
 import pytest
 
 from assistant.conversation import ConversationState
 from assistant.language import numbers_to_digits
+from assistant.planner import PlannedCall
 from tests.test_planner import VOCAB, after, only_call, plan
 
 
@@ -390,3 +393,24 @@ def test_a_chinese_ab_test_with_sides_named_by_age_and_a_shared_size(planner):
 
 def test_will_they_buy_again_after_their_first_month_is_a_cohort_question(planner):
     assert only_call(plan(planner, "首单后的第三个月新顾客还会回来买吗")).name == "cohort_retention"
+
+
+# ------------------------------------------------------------------ support calls, quiet since a day, sample sizes
+def test_a_caller_named_in_lower_case_on_the_line_is_looked_up(planner):
+    call = only_call(plan(planner, "hi, i have megan moore on the line - is she likely to churn?", role="support"))
+    assert call == PlannedCall("customer_lookup", {"query": "Megan Moore"})
+
+
+@pytest.mark.parametrize("question, days", [
+    ("who hasn't ordered since october", (date(2025, 12, 31) - date(2025, 10, 1)).days),
+    ("customers in France with no purchases since 2025-06-30", (date(2025, 12, 31) - date(2025, 6, 30)).days),
+    ("十一月以后就没再下过单的客户", (date(2025, 12, 31) - date(2025, 11, 1)).days),
+])
+def test_not_buying_since_a_day_is_a_quiet_spell_up_to_the_as_of_date(planner, question, days):
+    call = only_call(plan(planner, question))
+    assert call.name == "find_customers" and call.args.get("min_days_since_last_order") == days
+
+
+def test_sample_sizes_written_n_equals_are_the_visitors(planner):
+    call = only_call(plan(planner, "control 3.1% (n=6400) vs test 3.9% (n=6300), significant?"))
+    assert (call.args["visitors_a"], call.args["conversions_a"], call.args["visitors_b"], call.args["conversions_b"]) == (6400, 198, 6300, 246)
