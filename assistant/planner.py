@@ -523,6 +523,11 @@ class OfflinePlanner:
                 and not strong and (span := BARE_SPAN.search(text)) and (modifier or len(text) < 30):
             slots.horizon_days = planning_slots.span_days(span.group(1), span.group(2))
 
+        # "换成国家", "country instead", "渠道呢" after a breakdown: the same breakdown by that dimension
+        regrouped = _regrouped(state, slots, text, new_filters)
+        if follow_up_possible and regrouped and not strong:
+            return Plan([PlannedCall(state.last_tool, regrouped)], language, state.last_tool)
+
         # a follow-up of an aggregate answer: "only Germany", "and by month?", "what about AOV?", "只看会员"
         own = intent in OWN_QUESTION and not weak
         if follow_up_possible and state.last_tool == "query_metrics" and not own:
@@ -905,6 +910,28 @@ SUBJECT_TOOLS = frozenset({"recommend_products", "clv_forecast", "campaign_forec
 
 def _short(text: str) -> bool:
     return len(re.findall(r"[a-z]+", text)) <= SHORT_WORDS and len(re.findall(r"[\u4e00-\u9fff]", text)) <= SHORT_CHARS
+
+
+# Asking for the same result another way: "换成…", "…instead", "what about …", "…呢"
+SWITCH_WORDS = re.compile(r"\b(?:instead|rather|switch(?: it| that)? to|change(?: it| that)? to|what about|how about)\b"
+                          r"|换成|改成|改为|换为|变成|换个|^(?:那|那就|再)?(?:按|看)?[^，,。？?]{1,6}呢[。？?！!]*$", re.A)
+
+
+def _regrouped(state: ConversationState, slots: Slots, text: str, new_filters: dict[str, Any]) -> dict[str, Any] | None:
+    """The last breakdown's arguments grouped by the one dimension a short switching follow-up names, or None."""
+    last, args = state.last_tool, dict(state.last_args)
+    if last not in ("query_metrics", "segment_summary", "kpi_trend") or new_filters or not _short(text) \
+            or not SWITCH_WORDS.search(text) or len(slots.dims) != 1 or slots.metric:
+        return None
+    dim = slots.dims[0]
+    if last == "query_metrics":
+        if not args.get("by") or args["by"] == [dim]:
+            return None
+        return {**args, "by": [dim]}
+    allowed = SUMMARY_BY if last == "segment_summary" else TREND_BY
+    if dim not in allowed or args.get("by") == dim or (last == "segment_summary" and not args.get("by")):
+        return None
+    return {**{k: v for k, v in args.items() if k != dim}, "by": dim}
 
 
 def _number_change(state: ConversationState, slots: Slots, text: str) -> dict[str, Any] | None:

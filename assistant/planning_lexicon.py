@@ -153,7 +153,7 @@ INTENT_CUES: dict[str, list[tuple[str, float]]] = {
         (r"\bwhat (?:would|might|could|will) (?:[\w-]+\s+){1,2}(?:like|love|buy|want|enjoy|be interested in)\b", 2.5),
         (r"\bproducts? (?:for|to)\b|\bwhat (?:would|might) (?:they|he|she|c\d+) (?:like|buy|want)\b|\bcross[- ]?sell (?:products|items|ideas)\b", 1.5),
         (r"推荐|适合(?:他|她|他们|她们)?的?(?:产品|商品)|卖什么|买什么|什么(?:产品|商品)", 3),
-        (r"\bproduct (?:ideas|suggestions|picks|recs)\b|\bideas? (?:for|of) (?:products|items|what to (?:sell|offer|pitch))\b|\bwhat to (?:sell|offer|pitch) (?:to|him|her|them)\b"
+        (r"\bproduct (?:ideas|suggestions|picks|recs)\b|\b(?:top|best|our|some|good) picks\b|\bpicks (?:for|to)\b|\bideas? (?:for|of) (?:products|items|what to (?:sell|offer|pitch))\b|\bwhat to (?:sell|offer|pitch) (?:to|him|her|them)\b"
          r"|适合(?:他|她|他们|她们)?(?:买|推|入手)|(?:买|卖|推)(?:点|些|一些)什么|(?:可以|能)(?:给(?:他|她|他们|她们)?)?推(?:点|些)什么", 3),
         (r"(?:还会|还可能|可能会?|会)(?:喜欢|想买|感兴趣)|喜欢什么|想买什么|感兴趣的(?:商品|产品)", 3),
         # picking some things for someone: "给冠军客户挑几样东西", "帮他选些商品"

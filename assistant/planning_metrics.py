@@ -1025,6 +1025,12 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
                 r.used.add(j)
                 which_single = unit.has("which_one") and not _plural(units[j])
 
+    # a dimension phrase that holds its own which ("which day of the week has the most orders"): the grouping
+    for i, unit in enumerate(units):
+        if unit.has("dim") and unit.tokens[0].text in ("which", "what") and i not in r.used and r.dim_of(i):
+            add_by(r.dim_of(i))
+            r.used.add(i)
+
     # "compare the tiers on AOV", "the segments compared": a dimension compared is the grouping
     if not by:
         for i, unit in enumerate(units):

@@ -414,3 +414,26 @@ def test_not_buying_since_a_day_is_a_quiet_spell_up_to_the_as_of_date(planner, q
 def test_sample_sizes_written_n_equals_are_the_visitors(planner):
     call = only_call(plan(planner, "control 3.1% (n=6400) vs test 3.9% (n=6300), significant?"))
     assert (call.args["visitors_a"], call.args["conversions_a"], call.args["visitors_b"], call.args["conversions_b"]) == (6400, 198, 6300, 246)
+
+
+# ------------------------------------------------------------------ switching a breakdown's grouping
+@pytest.mark.parametrize("first, second, tool, by", [
+    ("refund rate by category", "country instead", "query_metrics", ["country"]),
+    ("各渠道的营收", "换成品类", "query_metrics", ["category"]),
+    ("revenue per customer by tier", "渠道呢", "query_metrics", ["channel"]),
+    ("break customers down by segment", "switch to personas", "segment_summary", "persona"),
+    ("按国家看客户分布", "改成按价值分层", "segment_summary", "tier"),
+])
+def test_a_short_switch_to_another_dimension_regroups_the_last_breakdown(planner, first, second, tool, by):
+    calls = chain(planner, first, second)
+    assert calls[1].name == tool and calls[1].args["by"] == by
+    assert {k: v for k, v in calls[1].args.items() if k != "by"} == {k: v for k, v in calls[0].args.items() if k != "by"}
+
+
+def test_a_grouping_phrase_holding_its_own_which_groups(planner):
+    call = only_call(plan(planner, "which day of the week brings the most revenue"))
+    assert call.name == "query_metrics" and call.args.get("by") == ["weekday"]
+
+
+def test_top_picks_for_a_segment_are_recommendations(planner):
+    assert only_call(plan(planner, "our best picks for new customers")).name == "recommend_products"
