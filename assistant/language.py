@@ -374,6 +374,46 @@ _YEAR_WORD_ZH = r"(?:(\d{4})年|(今年|去年|前年|本年)的?)"
 YEAR_WORDS = {"this year": 0, "今年": 0, "本年": 0, "last year": -1, "去年": -1, "前年": -2}
 _NOT_A_COUNT = r"(?<!近)(?<!过去)(?<!这)(?<!来)(?<!前面)(?<![\d个])"  # "近3月" is a count of months, "3月" is March
 
+# Shopping days named instead of dated: "去年双十一" is 2025-11-11 (questions reach here with numbers as digits)
+FESTIVAL_DAYS = {"singles": (11, 11), "double12": (12, 12), "christmas": (12, 25), "christmas eve": (12, 24),
+                 "valentine": (2, 14), "black friday": None, "cyber monday": None}
+FESTIVALS_EN = r"black friday|cyber monday|christmas eve|christmas(?: day)?|valentine'?s day|singles'? day"
+FESTIVALS_ZH = r"双\s*11|光棍节|双\s*12|平安夜|圣诞节?|情人节|黑五|黑色星期五"
+_FESTIVAL_NAMES = [("christmas eve", "christmas eve"), ("平安夜", "christmas eve"), ("christmas", "christmas"),
+                   ("圣诞", "christmas"), ("black friday", "black friday"), ("黑五", "black friday"),
+                   ("黑色星期五", "black friday"), ("cyber monday", "cyber monday"), ("valentine", "valentine"),
+                   ("情人节", "valentine"), ("singles", "singles"), ("光棍节", "singles"), ("12", "double12"),
+                   ("11", "singles")]
+
+
+def _festival(text: str, as_of: date) -> Span:
+    """The day a named shopping day fell on: in the year the text names (去年, 2024, last year), else the last one
+    on or before the as-of date."""
+    low = text.lower()
+    name = next(n for key, n in _FESTIVAL_NAMES if key in low)
+
+    def day_in(year: int) -> date:
+        if FESTIVAL_DAYS[name]:
+            return date(year, *FESTIVAL_DAYS[name])
+        nov1 = date(year, 11, 1)
+        thanksgiving = nov1 + timedelta(days=(3 - nov1.weekday()) % 7 + 21)  # the fourth Thursday of November
+        return thanksgiving + timedelta(days=1 if name == "black friday" else 4)
+
+    year = re.search(r"(?<!\d)(\d{4})(?!\d)", low)
+    if year:
+        y = int(year.group(1))
+    elif "去年" in low or "last year" in low:
+        y = as_of.year - 1
+    elif "前年" in low:
+        y = as_of.year - 2
+    elif "今年" in low or "本年" in low or "this year" in low:
+        y = as_of.year
+    else:
+        y = as_of.year if day_in(as_of.year) <= as_of else as_of.year - 1
+    day = day_in(y)
+    return day, day
+
+
 REL_PATTERNS: list[tuple[re.Pattern, str]] = [(re.compile(p, re.I | re.A), kind) for p, kind in [
     (rf"{_SINCE_EN}last year\b|(?:自|从)?去年{_SINCE_ZH}", "since_last_year"),
     (rf"{_SINCE_EN}last quarter\b|(?:自|从)?上(?:个|一)?季度{_SINCE_ZH}", "since_last_quarter"),
@@ -388,6 +428,8 @@ REL_PATTERNS: list[tuple[re.Pattern, str]] = [(re.compile(p, re.I | re.A), kind)
      rf"|{_YEAR_WORD_ZH}?{_NOT_A_COUNT}(\d{{1,2}})月份?", "named_month"),
     (rf"\b(?:{_YEAR_WORD_EN}'?s?\s+)?(first|second) half(?:\s+of\s+(?:the year|{_YEAR_WORD_EN}))?\b|\bh([12])(?:\s+{_YEAR_WORD_EN})?\b"
      rf"|{_YEAR_WORD_ZH}?(上)半年|{_YEAR_WORD_ZH}(下)半年", "named_half"),  # a bare 下半年 is the future half (a horizon)
+    (rf"\b(?:{_YEAR_WORD_EN}'?s?\s+)?(?:{FESTIVALS_EN})(?:\s+(?:of\s+)?{_YEAR_WORD_EN})?\b|{_YEAR_WORD_ZH}?(?:{FESTIVALS_ZH})",
+     "festival"),
     (r"\b(?:the )?year before last\b|前年", "year_before_last"),
     (r"\b(?:the )?month before last\b|上上(?:个|一)?月", "month_before_last"),
     (r"\b(?:last|past|previous|prior)\s+quarter\b|(?<!上)上(?:个|一)?季度", "last_quarter"),
@@ -501,6 +543,7 @@ def _since_date(m: re.Match, as_of: date) -> Span | None:
 
 
 PERIOD_OF: dict[str, object] = {
+    "festival": lambda m, d: _festival(m.group(0), d),
     "since_last_year": lambda m, d: (date(d.year - 1, 1, 1), None),
     "since_last_quarter": lambda m, d: (_last_quarter(d)[0], None),
     "since_last_month": lambda m, d: (add_months(date(d.year, d.month, 1), -1), None),

@@ -579,6 +579,8 @@ class OfflinePlanner:
                 intent = "find_customers"
             elif pronoun and state.audience:
                 intent = "find_customers"
+            elif slots.sort_by and top == "find_customers" and not metric_query.by:
+                intent = "find_customers"  # customers ranked ("消费最高的是哪位客户"), the likeliest reading though weak
             elif metric_query.fallback:  # a column of the shop's own is never out of scope
                 return Plan([PlannedCall("query_metrics", metric_query.fallback)], language, "query_metrics")
             elif top == "help":

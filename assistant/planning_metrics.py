@@ -1364,6 +1364,8 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
                 since, until = later[0], later_end
     q.since = since.isoformat() if since else None
     q.until = until.isoformat() if until and until < as_of else None
+    if q.grain == "day" and since and since == until:
+        q.grain = None  # "那天卖了多少": one day's figure, no series of one day
     # "what share of revenue comes from the app": the app's share among all channels, not the app's share of itself
     # (any field's value: a category, a region, a payment type, a member tier); the answer leads with that group
     if "share_of_revenue" in q.metrics and not by:

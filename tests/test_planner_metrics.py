@@ -1318,3 +1318,15 @@ def test_chinese_values_and_columns_by_the_words_people_use(planner, question, e
     '昵称'; comparing two values groups by their column, not by product."""
     args = metrics_call(planner, question, WECHAT_SHOP)
     assert carries(args, expected), (question, args)
+
+
+@pytest.mark.parametrize("question, day", [
+    ("去年双十一那天卖了多少钱", "2024-11-11"),        # DEMO's as-of is 2025-12-31
+    ("revenue on black friday last year", "2024-11-29"),  # the day after the fourth Thursday of November
+    ("今年情人节的订单数", "2025-02-14"),
+    ("sales on christmas day", "2025-12-25"),  # the last one on or before the as-of date
+    ("双12卖了多少", "2025-12-12"),
+])
+def test_a_shopping_day_named_is_its_date(planner, question, day):
+    args = metrics_call(planner, question)
+    assert (args.get("since"), args.get("until"), args.get("grain")) == (day, day, None), (question, args)
