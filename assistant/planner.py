@@ -448,6 +448,9 @@ class OfflinePlanner:
                 # a metric named (冠军客户的购买频率) or a condition a list cannot hold (用过A但没用过B的客户有多少): a list of
                 # customers answers neither, so it is no reading to offer
                 rejected.add("find_customers")
+            if plan.calls[0].name == "query_metrics" and (metric_query.audience or metric_query.filters or metric_query.by
+                                                          or metric_query.since or metric_query.until):
+                rejected.add("dataset_overview")  # the overview holds no condition, grouping or window
             ranked = [(i, q) for i, q in routing.probabilities.items()
                       if i not in ("help", "out_of_scope") and i not in rejected]
             choices = clarify.readings(ranked, question, language)
@@ -501,7 +504,9 @@ class OfflinePlanner:
             return Plan([PlannedCall("customer_lookup", {"query": state.customer_id})], language, "customer_lookup")
 
         # "what if it's 25% instead", "推荐10个", "give me 8": the last call again with only its number changed
-        if follow_up_possible and not strong and not new_filters and not slots.customer_query:
+        # (list words in it, "top 3 only", do not make it a new list: a count is what it says)
+        if follow_up_possible and (not strong or intent in ("find_customers", state.last_tool)) and not new_filters \
+                and not slots.customer_query:
             changed = _number_change(state, slots, text)
             if changed is not None:
                 return Plan([PlannedCall(state.last_tool, changed)], switch or language, state.last_tool)

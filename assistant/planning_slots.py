@@ -173,6 +173,7 @@ LIMITS = [re.compile(p, I) for p in [
     r"\b(?:first|show(?: me)?|list|give me|get(?: me)?|pull|find|display|name)\s+(?:the\s+|me\s+)?(\d+)\b",
     r"\b(\d+)\s+(?:customers|clients|people|shoppers|accounts)\b",
     r"前\s*(\d+)\s*(?:名|个|位)?",
+    r"(?:给我|列|列出|要|看|拉|找|找出|显示|来)\s*(\d+)\s*(?:个|位|名)(?!\s*(?:月|天|周|星期|季度|年|小时|版本|版|方案|条|封))",  # 给我8个, 列10个
     r"(\d+)\s*(?:个|位|名)(?:最|客户|顾客)",
     r"(?:最高|最多|最大|最好)的\s*(\d+)\s*(?:个|位|名)?(?:人|客户|顾客|用户)",
 ]]

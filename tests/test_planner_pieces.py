@@ -437,3 +437,14 @@ def test_a_grouping_phrase_holding_its_own_which_groups(planner):
 
 def test_top_picks_for_a_segment_are_recommendations(planner):
     assert only_call(plan(planner, "our best picks for new customers")).name == "recommend_products"
+
+
+@pytest.mark.parametrize("question, limit", [("法国花钱最多的客户，给我6个", 6), ("列12个快流失的VIP", 12)])
+def test_a_count_after_a_chinese_list_verb_is_the_lists_length(planner, question, limit):
+    call = only_call(plan(planner, question))
+    assert call.name == "find_customers" and call.args.get("limit") == limit
+
+
+def test_top_n_after_recommendations_is_their_count_not_a_new_list(planner):
+    _, second = chain(planner, "what would C000901 like next", "top 4 only")
+    assert second == PlannedCall("recommend_products", {"customer_id": "C000901", "k": 4})
