@@ -351,7 +351,8 @@ class OfflinePlanner:
         as_of = _as_of(vocabulary)
         slots = extract(text, original, vocabulary, as_of, self.speller.keep)
         query = planning_metrics.parse(CURRENCY_SIGN.sub("$", SHORTHAND_WORD.sub(lambda m: SHORTHAND[m.group(1)], original.lower())), vocabulary,
-                                       as_of, slot_filters=slots.filters, keep=self.speller.keep)
+                                       as_of, slot_filters=slots.filters, keep=self.speller.keep,
+                                       slot_exclusions=slots.excluded)
         # a word of the data's own ("zip code", a product called "Python Projects") is no out-of-scope topic
         oos_text = text
         for word in query.data_words:
@@ -408,15 +409,16 @@ class OfflinePlanner:
         if not slots.customer_query and not state.customer_id and (slots.by or slots.dims or slots.filters):
             # "segment profile with size and value", "各国家的画像": a profile of groups, no customer to look up
             rejected.add("customer_lookup")
+        decided = False  # a hard constraint chose the reading: nothing to ask about
         if not force_intent:
             intent, p = _best_left(routing, rejected)
             if (intent in AGGREGATE_READINGS or intent == "find_customers") and _asks_for_people(text, slots, metric_query):
                 # "列一下老客里最近60天没买过的", "who are our repeat buyers in Canada": the people, not their number
-                top, intent, p = "find_customers", "find_customers", max(p, WEAK)
+                top, intent, p, decided = "find_customers", "find_customers", max(p, WEAK), True
             if slots.ab and intent != "ab_test":
                 # visitors and conversions of two variants are an A/B test's figures whatever words surround them
                 # ("the new email got 95 orders out of 3000 sends while the old one got 80"): a hard constraint
-                top, (intent, p) = "ab_test", ("ab_test", 1.0)
+                top, (intent, p), decided = "ab_test", ("ab_test", 1.0), True
         # the best reading that is no aggregate: what a question query_metrics cannot carry is asked of instead
         other, _ = routing.best(skip=("help", "out_of_scope", "query_metrics") + tuple(rejected))
         # No tool reading stands out, or the best is that the question asks about us (help) or is none of ours:
@@ -439,7 +441,7 @@ class OfflinePlanner:
                         probabilities=routing.probabilities)
         plan = self._plan(state, vocabulary, role, language, text, slots, metric_query, intent, weak, strong, top, other)
         plan.probabilities = routing.probabilities
-        if not force_intent and role != "support" and plan.calls and plan.intent == intent \
+        if not force_intent and not decided and role != "support" and plan.calls and plan.intent == intent \
                 and plan.calls[0].name != state.last_tool:
             # two readings about as likely and the question planned as the first: ask which one is meant (a
             # follow-up going on with the last tool is read in the conversation's context, not asked about)
@@ -865,10 +867,23 @@ def _kinds_of_customers(q: planning_metrics.MetricQuery, slots: Slots) -> bool:
     return True
 
 
+# A question that is only a noun phrase naming customers ("high value customers in Italy", "过去一个季度没复购的老顾客"):
+# who they are, like "list …"; any question word or count word makes it a question about them instead
+PEOPLE_PHRASE = re.compile(r"(?:\b(?:customers|clients|shoppers|buyers|vips|members|users|people)\b(?:\s+(?:in|from|on|at|of)\s+[\w ]{1,30})?"
+                           r"|客户|顾客|老客|用户|会员|买家|VIP|vip)\s*[.。!！]*$", re.A)
+QUESTION_WORDS = re.compile(r"\b(?:how|what|which|why|when|where|is|are|do|does|did|can|should|count|number|total|share|average)\b"
+                            r"|多少|几|吗|怎么|如何|哪|是否|为什么|占比|比例|数量|人数|[?？]", re.A)
+
+
 def _asks_for_people(text: str, slots: Slots, q: planning_metrics.MetricQuery) -> bool:
-    """A request to see customers ("list …", "who are …", "列一下", "有哪些") whose metric words only say which customers."""
-    return bool(lex.LIST_REQUEST.search(text)) and not re.search(r"\bhow many\b|多少|几个|几位|人数|数量", text) \
-        and _kinds_of_customers(q, slots)
+    """A request to see customers ("list …", "who are …", "列一下", "有哪些", or only a phrase naming them) whose metric
+    words only say which customers."""
+    if re.search(r"\bhow many\b|多少|几个|几位|人数|数量", text):
+        return False
+    asked = bool(lex.LIST_REQUEST.search(text)) or (PEOPLE_PHRASE.search(text) is not None and not QUESTION_WORDS.search(text)
+                                                     and bool(slots.filters) and not (slots.by or slots.dims or q.breakdown))
+    nothing_else = not (q.metrics or q.by or q.grain or q.since or q.until or q.compare or q.sort or q.filters)
+    return asked and (_kinds_of_customers(q, slots) or (nothing_else and bool(slots.filters)))
 
 
 # Where a clause starts: after a sentence mark, a comma, or a turn like "but" / "so"

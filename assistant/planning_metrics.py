@@ -953,7 +953,7 @@ def _plural(unit: Unit) -> bool:
 
 
 def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: dict[str, Any] | None = None,
-          keep: Iterable[str] = ()) -> MetricQuery:
+          keep: Iterable[str] = (), slot_exclusions: dict[str, list[str]] | None = None) -> MetricQuery:
     """The query_metrics reading of a question (`text` lower-cased, numbers as digits)."""
     lex = lexicon(vocabulary, keep)
     text = prepare(text)
@@ -1318,6 +1318,9 @@ def parse(text: str, vocabulary: dict[str, Any], as_of: date, *, slot_filters: d
         if key == "churn_risk" and (set(metrics) & {"churn_probability", "revenue_at_risk"}) and not re.search(r"\bhigh\b|\bmedium\b|\blow\b|高|中|低", text):
             continue
         q.audience.append((key, "=", value))
+    for key, left_out in (slot_exclusions or {}).items():  # "not low tier": the tiers but those
+        if not any(f == key for f, _, _ in q.audience):
+            q.audience.append((key, "not_in", list(left_out)))
 
     # -- window: the question without its comparison, values and audience phrases
     hidden = [(u.start, u.end) for u in units if u.has("compare", "value")] + masked
@@ -1629,7 +1632,8 @@ def _negated(r: Reader, i: int) -> bool:
     for j in r.before(i, 3):
         unit = r.u[j]
         if unit.has("neg") and not _a_not_a(r, j):
-            return True
+            # 不是高价值的西班牙客户: a negation ends at 的, which starts the noun it describes (Spain is who they are)
+            return not any(not u.kinds and u.tokens[0].text == "的" for u in r.u[j + 1:i])
         if unit.has("value", "metric", "cust", "order_noun") or unit.number is not None:
             return False
     nxt = r.after(i, 1)

@@ -66,8 +66,8 @@ DIM_WORD = {
 # ------------------------------------------------------------------ numeric filters
 UNIT_DAYS = {"day": 1, "days": 1, "week": 7, "weeks": 7, "month": 30, "months": 30, "year": 365, "years": 365,
              "天": 1, "日": 1, "周": 7, "星期": 7, "个星期": 7, "个月": 30, "月": 30, "年": 365}
-_UNIT = r"(days?|weeks?|months?|years?)"
-_ZH_UNIT = r"(天|日|周|个?星期|个月|月|年)"
+_UNIT = r"(days?|weeks?|months?|quarters?|years?)"
+_ZH_UNIT = r"(天|日|周|个?星期|个月|月|个?季度|年)"
 _MORE = r"(?:over|more than|above|at least|greater than|exceeding|in excess of|north of|upwards of|beyond|>=?|\+)"
 _LESS = r"(?:under|below|less than|fewer than|at most|no more than|up to|<=?)"
 _ORDER_VERB = (r"(?:ordered|order(?:ed)? anything|bought|bought anything|purchased|shopped|placed (?:an|any) orders?|made (?:a|any) purchases?"
@@ -300,6 +300,7 @@ class Slots:
     customer_query: str | None = None
     customer_id: str | None = None
     k: int | None = None
+    excluded: dict[str, list[str]] = field(default_factory=dict)  # values named to be left out ("not low or mid tier")
 
 
 def _num(text: str) -> float:
@@ -347,6 +348,8 @@ def _days(n: str, unit: str) -> int:
     n_int = int(float(n))
     if unit.startswith("year") or unit == "年":
         return 365 * n_int
+    if unit.startswith("quarter") or unit.endswith("季度"):
+        return 365 * (n_int // 4) if n_int % 4 == 0 else 90 * n_int
     if unit.startswith("month") or unit in ("个月", "月"):
         return 365 * (n_int // 12) if n_int % 12 == 0 else 30 * n_int
     for key, factor in UNIT_DAYS.items():
@@ -465,7 +468,15 @@ def extract(text: str, original: str, vocabulary: dict[str, list[str]], as_of: d
         text = text.replace(s.customer_id.lower(), " ")
 
     # -- tier, segment, churn risk
-    tiers = _all_keys(TIERS, text)
+    tiered = TIER_ELLIPSIS.sub(r"\1 \3", text)  # "not low or mid tier": low tier or mid tier
+    tiers = _all_keys(TIERS, tiered)
+    excluded = [t for t in tiers if _excluded(tiered, dict(TIERS)[t])]
+    if excluded:
+        # "not low or mid tier", "不是低价值也不是中等价值", "除了低价值客户以外": the tiers left, one of them a filter
+        left = [t for t in ("high", "mid", "low") if t not in excluded and (t in tiers or len(tiers) == len(excluded))]
+        tiers = left if len(left) == 1 else []
+        if len(left) > 1:
+            s.excluded["tier"] = excluded
     if tiers:
         f["tier"] = tiers[0]
     segments = []
@@ -647,6 +658,24 @@ def extract(text: str, original: str, vocabulary: dict[str, list[str]], as_of: d
     if m and 1 <= int(m.group(1)) <= 50:
         s.k = int(m.group(1))
     return s
+
+
+TIER_ELLIPSIS = re.compile(r"\b(low|mid|medium|high)\b(?=(\s*(?:,|/|or|and|nor)\s*(?:low|mid|medium|high)[- ](value|tier)s?\b))", I)
+NEG_BEFORE = re.compile(r"(?:\b(?:not|no|except|excluding|exclude|other than|besides|apart from|but not|nor)\b|不是|除了|除|非|不要|不算|不含|排除|去掉)"
+                        r"(?P<gap>[^.;!?。；！？]{0,16}?)$", I)
+NEG_AFTER = re.compile(r"^[^.;!?。；！？,，]{0,6}?(?:以外|之外|除外)", I)
+
+
+def _excluded(text: str, pattern: re.Pattern) -> bool:
+    """Whether a slot word is named to be left out: a negation just before it, maybe across another value of its list
+    ("not low or mid tier"), or 以外 / 之外 after it ("除了低价值客户以外")."""
+    m = pattern.search(text)
+    if not m:
+        return False
+    before = NEG_BEFORE.search(text[max(0, m.start() - 30):m.start()])
+    if before and not re.search(r"\b(?:who|that|which|whose|with|in|from)\b|的|以外|之外|除外", before.group("gap")):
+        return True
+    return bool(NEG_AFTER.match(text[m.end():]))
 
 
 def _goal(text: str) -> str | None:

@@ -448,3 +448,30 @@ def test_a_count_after_a_chinese_list_verb_is_the_lists_length(planner, question
 def test_top_n_after_recommendations_is_their_count_not_a_new_list(planner):
     _, second = chain(planner, "what would C000901 like next", "top 4 only")
     assert second == PlannedCall("recommend_products", {"customer_id": "C000901", "k": 4})
+
+
+# ------------------------------------------------------------------ left-out tiers and bare phrases naming customers
+@pytest.mark.parametrize("question, country", [
+    ("shoppers from Italy who are not low or mid tier", "Italy"),
+    ("不是低价值也不是中等价值的荷兰客户", "Netherlands"),
+])
+def test_leaving_out_two_tiers_leaves_the_third(planner, question, country):
+    call = only_call(plan(planner, question))
+    assert call.name == "find_customers" and (call.args.get("tier"), call.args.get("country")) == ("high", country)
+
+
+def test_leaving_out_one_tier_is_counted_over_the_other_two(planner):
+    call = only_call(plan(planner, "除了低价值客户以外的法国客户"))
+    assert call.name == "query_metrics"
+    assert {"field": "tier", "op": "not_in", "value": ["low"]} in call.args["audience"]
+    assert {"field": "country", "op": "=", "value": "France"} in call.args["audience"]
+
+
+@pytest.mark.parametrize("question, audience", [
+    ("mid value customers", {"tier": "mid"}),
+    ("lapsed customers in the Netherlands", {"churn_risk": "lapsed", "country": "Netherlands"}),
+    ("两个季度没复购的老顾客", {"min_orders": 2, "min_days_since_last_order": 180}),
+])
+def test_a_bare_phrase_naming_customers_is_their_list(planner, question, audience):
+    call = only_call(plan(planner, question))
+    assert call.name == "find_customers" and {k: call.args.get(k) for k in audience} == audience
