@@ -881,7 +881,9 @@ def _asks_for_people(text: str, slots: Slots, q: planning_metrics.MetricQuery) -
     if re.search(r"\bhow many\b|多少|几个|几位|人数|数量", text):
         return False
     asked = bool(lex.LIST_REQUEST.search(text)) or (PEOPLE_PHRASE.search(text) is not None and not QUESTION_WORDS.search(text)
-                                                     and bool(slots.filters) and not (slots.by or slots.dims or q.breakdown))
+                                                     and bool(slots.filters) and not (slots.by or slots.dims or q.breakdown)
+                                                     and not slots.model and slots.metric in (None, "customers")
+                                                     and not re.search(r"\bof\b", text))  # "churn of France customers" asks about them
     nothing_else = not (q.metrics or q.by or q.grain or q.since or q.until or q.compare or q.sort or q.filters)
     return asked and (_kinds_of_customers(q, slots) or (nothing_else and bool(slots.filters)))
 
