@@ -10,22 +10,29 @@ a refused or failed append leaves the data, the models and the snapshots as they
   4. a full build refits every model when asked (`refit=True`) or when the models were fitted more than
      the `models_max_age_days` setting before the new as-of date (days of data); otherwise:
   5. features are computed again for the customers whose features can change beyond the passing of time:
-     those with new lines, with orders between the old and the new as-of date, and with an order that
-     leaves a time window as the date moves (the last 30/90/180/365 days, the 90 before the last 90, the
-     180 before the last 180); everyone else's days since the last and the first order grow by the days
-     the as-of date moved, which is all that changes for them
+     every feature of those with new lines or with orders between the old and the new as-of date; only the
+     time windows' counts and sums of those with an order that leaves a window as the date moves (the last
+     30/90/180/365 days, the 90 before the last 90, the 180 before the last 180); everyone's days since the
+     last and the first order grow by the days the as-of date moved, which is all that changes for the rest.
+     Rows of `features` are updated in place, only in the columns whose values changed, and new customers
+     added at the end: no row is deleted or moved
   6. every customer is scored at the new as-of date with the last build's models (tools.scoring); the churn
      trees run for the customers whose orders changed (the others' tree inputs moved with time alone, which
      the calibrator's recency, tenure and BG/NBD terms carry); churn reasons are written again for the
      customers of step 5 and for anyone whose risk band changed (the others keep theirs until the next build)
-  7. the customer view is updated in place and `scores` becomes the view of its score columns (one copy of
-     a million rows to write, not two); order headers and rollups of the customers with new lines; the
-     meta; a snapshot. The store is checkpointed once, when the refresh is done.
+  7. the customer view is two tables read side by side (tools.models): the narrow `customer_now` (days since
+     the last and the first order, every score that moves with time) is written again whole, the wide
+     `customer_base` only where its columns changed, for the customers of step 5 and the new ones; `scores`
+     becomes the view of the score columns; order headers and rollups of the customers with new lines; the
+     meta; a snapshot. The store is checkpointed once, when the refresh is done. A workspace on Spark gets
+     the refreshed scores as Parquet for the lake once the dataset is in service.
 
-At a million customers the costs are the rows every refresh must write again (every customer's scores and
-days since their last order, then DuckDB's checkpoint of them), scoring a million customers' time-dependent
-values (BG/NBD's hypergeometric functions for P(alive), the 12-month value and the next order date), and
-starting Python with DuckDB, Ibis, scikit-learn and SciPy; see docs/benchmarks.md.
+At a million customers the costs are scoring every customer's time-dependent values (reading their features,
+BG/NBD's hypergeometric functions for P(alive), the 12-month value and the next order date, the churn
+calibrator, RFM, personas) and writing them as one narrow table, the features of the customers whose orders
+changed (computed, then every row group of most feature columns rewritten by the checkpoint), and starting
+Python with DuckDB, Ibis, scikit-learn and SciPy (scikit-learn and Ibis' compilers are imported in a thread
+while the file is read and merged); see docs/benchmarks.md.
 """
 
 from __future__ import annotations
