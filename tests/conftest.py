@@ -18,8 +18,8 @@ def router_figures(request):
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """router: train X%, cross-val Y%, held-out Z% (en A%, zh B%), whenever tests/test_router.py measured them, and
-    held-out-2 Z% (en A%, zh B%) when tests/test_router_heldout2.py did, held-out-3 and held-out-4 likewise
-    from tests/test_router_heldout3.py and tests/test_router_heldout4.py."""
+    held-out-2 Z% (en A%, zh B%) when tests/test_router_heldout2.py did, held-out-3, -4 and -5 likewise
+    from tests/test_router_heldout3.py, tests/test_router_heldout4.py and tests/test_router_heldout5.py."""
     figures = config.stash.get(ROUTER_FIGURES, None)
     if not figures:
         return
@@ -30,12 +30,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     terminalreporter.write_sep("-", "intent router")
     terminalreporter.write_line(f"router: train {pct('train')}, cross-val {pct('cross_val')}, held-out {pct('held_out')} "
                                 f"(en {pct('held_out_en')}, zh {pct('held_out_zh')})"
-                                + (f", held-out-2 {pct('held_out_2')} (en {pct('held_out_2_en')}, zh {pct('held_out_2_zh')})"
-                                   if "held_out_2" in figures else "")
-                                + (f", held-out-3 {pct('held_out_3')} (en {pct('held_out_3_en')}, zh {pct('held_out_3_zh')})"
-                                   if "held_out_3" in figures else "")
-                                + (f", held-out-4 {pct('held_out_4')} (en {pct('held_out_4_en')}, zh {pct('held_out_4_zh')})"
-                                   if "held_out_4" in figures else ""))
+                                + "".join(f", held-out-{k} {pct(f'held_out_{k}')} (en {pct(f'held_out_{k}_en')}, "
+                                          f"zh {pct(f'held_out_{k}_zh')})" for k in range(2, 10) if f"held_out_{k}" in figures))
     if "cross_val" in figures:
         terminalreporter.write_line(f"  cross-val en {pct('cross_val_en')}, zh {pct('cross_val_zh')} over "
                                     f"{figures['examples']:,} training questions; held-out target 90% in each language")
