@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Iterator, Literal
 
 import duckdb
 
@@ -203,24 +203,32 @@ def _one_letter_apart(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
+def colon_columns(con: duckdb.DuckDBPyConnection, raw: RawTable, columns: list[int], *, share: float,
+                  rows: int) -> Iterator[tuple[int, list[str]]]:
+    """(column, its non-blank values among the first `rows`) for each of `columns` whose sampled non-blank values
+    hold a colon at least `share` of the time: the only columns that can hold name:value lists. One pass over the
+    sample first, so only those columns are read into Python."""
+    texts = {i: f"trim(CAST({raw.columns[i]} AS VARCHAR))" for i in columns}
+    if not texts:
+        return
+    shares = con.execute("SELECT " + ", ".join(
+        f"count(*) FILTER (WHERE contains({t}, ':')) >= {share} * count(*) FILTER (WHERE {t} <> '')"
+        f" AND count(*) FILTER (WHERE {t} <> '') > 0" for t in texts.values())
+        + f" FROM (SELECT * FROM {raw.table} LIMIT {rows})").fetchall()[0]
+    for i in [i for i, maybe in zip(texts, shares) if maybe]:
+        yield i, [r[0] for r in con.execute(
+            f"SELECT {texts[i]} FROM (SELECT {raw.columns[i]} FROM {raw.table} LIMIT {rows}) "
+            f"WHERE {texts[i]} <> ''").fetchall()]
+
+
 def split_pair_columns(con: duckdb.DuckDBPyConnection, raw: RawTable, mapped: set[int]) -> list[tuple[str, list[str]]]:
     """Columns of name:value lists get one new column per name (labelled by the name as first written), appended to
     the raw table (replaced by a copy, in the file's order); returns [(column label, [new labels])] for the report."""
     free = [i for i in range(len(raw.names)) if i not in mapped]
     if not free:
         return []
-    # one pass over the sample first: a column whose values mostly hold no colon holds no name:value lists, and
-    # only the others are read into Python
-    texts = {i: f"trim(CAST({raw.columns[i]} AS VARCHAR))" for i in free}
-    shares = con.execute("SELECT " + ", ".join(
-        f"count(*) FILTER (WHERE contains({t}, ':')) >= {PAIR_SHARE} * count(*) FILTER (WHERE {t} <> '')"
-        f" AND count(*) FILTER (WHERE {t} <> '') > 0" for t in texts.values())
-        + f" FROM (SELECT * FROM {raw.table} LIMIT {PAIR_SAMPLE_ROWS})").fetchall()[0]
     found: list[tuple[int, list[list[str]]]] = []
-    for i in [i for i, maybe in zip(texts, shares) if maybe]:
-        values = [r[0] for r in con.execute(
-            f"SELECT {texts[i]} FROM (SELECT {raw.columns[i]} FROM {raw.table} LIMIT {PAIR_SAMPLE_ROWS}) "
-            f"WHERE {texts[i]} <> ''").fetchall()]
+    for i, values in colon_columns(con, raw, free, share=PAIR_SHARE, rows=PAIR_SAMPLE_ROWS):
         groups = _pair_names(values)
         if groups:
             found.append((i, groups))

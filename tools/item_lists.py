@@ -23,6 +23,7 @@ from collections import Counter
 
 import duckdb
 
+from tools.attributes import colon_columns
 from tools.reading import RawTable
 
 SAMPLE_ROWS = 5_000
@@ -52,16 +53,7 @@ def _is_item_list(fields: list[str]) -> bool:
 
 def find_item_column(con: duckdb.DuckDBPyConnection, raw: RawTable) -> tuple[int, str, list[str]] | None:
     """(column index, record separator, item fields) of the column holding item lists, or None."""
-    texts = [f"trim(CAST({c} AS VARCHAR))" for c in raw.columns]
-    # one pass first: only a column whose values mostly hold a colon can hold lists of pairs
-    maybe = con.execute("SELECT " + ", ".join(
-        f"count(*) FILTER (WHERE contains({t}, ':')) >= {LIST_SHARE} * count(*) FILTER (WHERE {t} <> '') "
-        f"AND count(*) FILTER (WHERE {t} <> '') > 0" for t in texts)
-        + f" FROM (SELECT * FROM {raw.table} LIMIT {SAMPLE_ROWS})").fetchall()[0]
-    for i in [i for i, ok in enumerate(maybe) if ok]:
-        values = [r[0] for r in con.execute(
-            f"SELECT {texts[i]} FROM (SELECT {raw.columns[i]} FROM {raw.table} LIMIT {SAMPLE_ROWS}) "
-            f"WHERE {texts[i]} <> ''").fetchall()]
+    for i, values in colon_columns(con, raw, list(range(len(raw.names))), share=LIST_SHARE, rows=SAMPLE_ROWS):
         for sep in SEPARATORS:
             records = [r.strip() for v in values for r in v.split(sep) if r.strip()]
             if not records:
